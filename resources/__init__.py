@@ -1,0 +1,1 @@
+"""Static files: icons, stylesheets, recorded sample data."""

@@ -1,0 +1,193 @@
+"""The `opsconsole` command: options, logging, the main window, the optional sandbox."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from opsconsole import __version__
+
+log = logging.getLogger("opsconsole")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="opsconsole", description="Operations console for an ML platform on AWS.")
+    p.add_argument("--sandbox", action="store_true", help="start the embedded local AWS and connect to it")
+    p.add_argument("--seed", type=int, default=7, help="scenario seed for --sandbox (default 7)")
+    p.add_argument("--profile", help="AWS profile from your config/credentials files")
+    p.add_argument("--region", help="AWS region, e.g. eu-west-1")
+    p.add_argument("--endpoint-url", help="send every AWS call to this URL (LocalStack, your own moto)")
+    p.add_argument("--version", action="version", version=f"opsconsole {__version__}")
+    p.add_argument(
+        "--smoke-test",
+        action="store_true",
+        help="open the window, load every panel's first data, print a line per panel and exit",
+    )
+    p.add_argument("--screenshot", metavar="DIR", help="like --smoke-test, then save one PNG per panel into DIR")
+    p.add_argument("--timeout", type=float, default=120.0, help="seconds allowed for --smoke-test/--screenshot")
+    args = p.parse_args(argv)
+    if args.endpoint_url:
+        from opsconsole.ui.connection_dialog import validate_endpoint
+
+        problem = validate_endpoint(args.endpoint_url)
+        if problem:
+            p.error(f"--endpoint-url: {problem}")
+    if args.region:
+        from opsconsole.ui.connection_dialog import validate_region
+
+        problem = validate_region(args.region)
+        if problem:
+            p.error(f"--region: {problem}")
+    if args.sandbox and (args.profile or args.endpoint_url):
+        p.error("--sandbox picks its own endpoint and credentials; leave out --profile/--endpoint-url")
+    return args
+
+
+def _install_qt_logging() -> None:
+    from PySide6.QtCore import QtMsgType, qInstallMessageHandler
+
+    levels = {
+        QtMsgType.QtDebugMsg: logging.DEBUG,
+        QtMsgType.QtInfoMsg: logging.INFO,
+        QtMsgType.QtWarningMsg: logging.WARNING,
+        QtMsgType.QtCriticalMsg: logging.ERROR,
+        QtMsgType.QtFatalMsg: logging.CRITICAL,
+    }
+    qt_log = logging.getLogger("qt")
+
+    def handler(mode, context, message) -> None:  # noqa: ANN001 - Qt's signature
+        qt_log.log(levels.get(mode, logging.INFO), message)
+
+    qInstallMessageHandler(handler)
+
+
+def initial_connection(args: argparse.Namespace, settings):  # noqa: ANN001
+    """From the command line, else what was used last time, else the default chain."""
+    from opsconsole.core import profiles
+    from opsconsole.core.aws import DEFAULT_REGION, Connection
+
+    if args.profile or args.region or args.endpoint_url:
+        region = args.region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+        if not region and args.profile:
+            region = next((p.region for p in profiles.list_profiles() if p.name == args.profile and p.region), None)
+        return Connection(profile=args.profile, region=region or DEFAULT_REGION, endpoint_url=args.endpoint_url)
+    region = str(settings.value("connection/region", "") or "") or os.environ.get("AWS_REGION") or DEFAULT_REGION
+    endpoint = str(settings.value("connection/endpoint_url", "") or "") or None
+    keyring_name = str(settings.value("connection/keyring_name", "") or "")
+    if keyring_name:
+        try:
+            keys = profiles.load_keys(keyring_name)
+        except profiles.KeyringUnavailable:
+            keys = None
+        if keys:
+            return Connection(region=region, endpoint_url=endpoint, access_key=keys[0], secret_key=keys[1], keyring_name=keyring_name)
+    profile = str(settings.value("connection/profile", "") or "") or None
+    return Connection(profile=profile, region=region, endpoint_url=endpoint)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    headless = args.smoke_test or args.screenshot
+    if headless and not os.environ.get("QT_QPA_PLATFORM") and sys.platform.startswith("linux") and not os.environ.get("DISPLAY"):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+
+    from PySide6.QtCore import QSettings, QTimer
+    from PySide6.QtGui import QIcon
+    from PySide6.QtWidgets import QApplication
+
+    from opsconsole.core import logbuffer, paths
+    from opsconsole.core.audit import AuditLog
+    from opsconsole.core.aws import Connection
+    from opsconsole.ui.context import AppContext
+    from opsconsole.ui.main_window import MainWindow
+    from opsconsole.ui.smoke import SmokeRun
+    from opsconsole.workers import JobRunner
+
+    started = time.monotonic()
+    logbuffer.install(str(paths.log_dir() / "opsconsole.log"))
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setOrganizationName("opsconsole")
+    app.setApplicationName("opsconsole")
+    app.setApplicationVersion(__version__)
+    app.setWindowIcon(QIcon(str(paths.resource("opsconsole.svg"))))
+    _install_qt_logging()
+    log.info("opsconsole %s starting", __version__)
+
+    settings = QSettings()
+    runner = JobRunner()
+    ctx = AppContext(runner, AuditLog(paths.audit_log_path()))
+    window = MainWindow(ctx, settings)
+    exit_code = {"value": 0}
+    sandbox_holder: dict[str, object] = {}
+
+    def excepthook(exc_type, exc, tb) -> None:  # noqa: ANN001
+        text = "".join(traceback.format_exception(exc_type, exc, tb))
+        log.error("unhandled exception:\n%s", text)
+        from opsconsole.core.errors import describe
+
+        runner._report_unexpected(describe(exc), text)
+        if headless:
+            exit_code["value"] = 1
+
+    sys.excepthook = excepthook
+
+    smoke = None
+    if headless:
+        smoke = SmokeRun(window, Path(args.screenshot) if args.screenshot else None, timeout_s=args.timeout)
+        smoke.finished.connect(lambda code: (exit_code.__setitem__("value", max(code, exit_code["value"])), app.quit()))
+
+    if args.sandbox:
+        from opsconsole.sandbox import Sandbox
+
+        window.set_status("starting sandbox…")
+
+        def start_sandbox(seed: int) -> Sandbox:
+            return Sandbox(port=0, seed=seed, live=not headless).start()
+
+        job = runner.submit(start_sandbox, args.seed, name="start sandbox")
+
+        def sandbox_ready(sb: Sandbox) -> None:
+            sandbox_holder["sb"] = sb
+            log.info("sandbox ready at %s after %.1f s", sb.endpoint_url, time.monotonic() - started)
+            ctx.set_connection(
+                Connection(
+                    region=sb.region,
+                    endpoint_url=sb.endpoint_url,
+                    sandbox=True,
+                    access_key=sb.credentials["aws_access_key_id"],
+                    secret_key=sb.credentials["aws_secret_access_key"],
+                )
+            )
+
+        def sandbox_failed(err) -> None:  # noqa: ANN001
+            window.set_status(f"sandbox failed: {err.message}", False)
+            if smoke is not None:
+                smoke.fail_all(f"sandbox did not start: {err}")
+
+        job.done.connect(sandbox_ready)
+        job.failed.connect(sandbox_failed)
+    else:
+        QTimer.singleShot(0, lambda: ctx.set_connection(initial_connection(args, settings)))
+
+    window.show()
+
+    def shutdown() -> None:
+        window.save()
+        runner.shutdown(5000)
+        sb = sandbox_holder.get("sb")
+        if sb is not None:
+            sb.stop()
+        log.info("opsconsole stopped")
+
+    app.aboutToQuit.connect(shutdown)
+    code = app.exec()
+    return max(code, exit_code["value"])
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""AWS and domain logic. No Qt in this package."""

@@ -1,0 +1,205 @@
+"""AWS sessions and clients: profiles, regions, endpoint override, timeouts, retries.
+
+Everything that talks to AWS gets its client here, so timeouts, retry mode and
+the endpoint override (sandbox, LocalStack, a user's own moto) are set once.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from urllib.parse import urlparse
+
+import boto3
+import botocore.session
+from botocore.client import BaseClient
+from botocore.config import Config
+
+from opsconsole import __version__
+
+#: Seconds to open a connection / wait for a response, per call.
+CONNECT_TIMEOUT_S = 5
+READ_TIMEOUT_S = 30
+#: botocore "standard" retry mode: exponential backoff with jitter on
+#: throttling and transient errors, up to this many attempts in all.
+MAX_ATTEMPTS = 4
+
+DEFAULT_REGION = "eu-west-1"
+
+#: Error codes botocore treats as throttling; we tell the user about them.
+THROTTLING_CODES = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "RequestThrottledException",
+        "TooManyRequestsException",
+        "ProvisionedThroughputExceededException",
+        "TransactionInProgressException",
+        "RequestLimitExceeded",
+        "BandwidthLimitExceeded",
+        "LimitExceededException",
+        "RequestThrottled",
+        "SlowDown",
+        "PriorDateThrottlingException",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Connection:
+    """Where and as whom the console talks to AWS.
+
+    ``access_key``/``secret_key`` are only ever filled at run time, from the OS
+    keyring or from the sandbox's fixed dummy keys; they are never persisted by
+    this object and are kept out of ``repr``.
+    """
+
+    profile: str | None = None
+    region: str = DEFAULT_REGION
+    endpoint_url: str | None = None
+    sandbox: bool = False
+    access_key: str | None = field(default=None, repr=False)
+    secret_key: str | None = field(default=None, repr=False)
+    session_token: str | None = field(default=None, repr=False)
+    #: Name shown for keys held in the keyring (instead of a config profile).
+    keyring_name: str | None = None
+
+    def with_region(self, region: str) -> "Connection":
+        return replace(self, region=region)
+
+    @property
+    def label(self) -> str:
+        """A short human description: profile or key name, or 'default'."""
+        if self.sandbox:
+            return "sandbox"
+        if self.keyring_name:
+            return f"{self.keyring_name} (keyring)"
+        return self.profile or "default"
+
+
+class RetryNotices:
+    """Fan-out of 'a call is being retried because of throttling' notices.
+
+    botocore retries by itself; listeners only learn that it happened so the
+    UI can say "throttled, retrying" instead of looking stuck.
+    """
+
+    def __init__(self) -> None:
+        self._listeners: list[Callable[[str, str, int], None]] = []
+        self._lock = threading.Lock()
+
+    def add(self, listener: Callable[[str, str, int], None]) -> None:
+        with self._lock:
+            self._listeners.append(listener)
+
+    def remove(self, listener: Callable[[str, str, int], None]) -> None:
+        with self._lock:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+    def notify(self, operation: str, code: str, attempt: int) -> None:
+        with self._lock:
+            listeners = list(self._listeners)
+        for listener in listeners:
+            listener(operation, code, attempt)
+
+
+retry_notices = RetryNotices()
+
+
+def _on_needs_retry(response=None, attempts: int = 0, operation=None, **_: object) -> None:
+    """botocore 'needs-retry' hook: report throttling, never change the decision."""
+    if not response or response[1] is None:
+        return None
+    code = response[1].get("Error", {}).get("Code", "")
+    if code in THROTTLING_CODES:
+        name = getattr(operation, "name", "call")
+        retry_notices.notify(name, code, attempts)
+    return None
+
+
+class Clients:
+    """Thread-safe cache of boto3 clients for one :class:`Connection`.
+
+    boto3 sessions are not thread-safe but clients are, so clients are created
+    under a lock and then shared by the worker threads.
+    """
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self._lock = threading.Lock()
+        self._session: boto3.Session | None = None
+        self._clients: dict[str, BaseClient] = {}
+
+    def session(self) -> boto3.Session:
+        with self._lock:
+            return self._session_locked()
+
+    def _session_locked(self) -> boto3.Session:
+        if self._session is None:
+            c = self.connection
+            if c.access_key:
+                self._session = boto3.Session(
+                    aws_access_key_id=c.access_key,
+                    aws_secret_access_key=c.secret_key,
+                    aws_session_token=c.session_token,
+                    region_name=c.region,
+                )
+            else:
+                self._session = boto3.Session(profile_name=c.profile, region_name=c.region)
+        return self._session
+
+    def client(self, service: str) -> BaseClient:
+        with self._lock:
+            client = self._clients.get(service)
+            if client is None:
+                client = self._session_locked().client(
+                    service,
+                    region_name=self.connection.region,
+                    endpoint_url=self.connection.endpoint_url,
+                    config=client_config(),
+                )
+                client.meta.events.register("needs-retry.*", _on_needs_retry)
+                self._clients[service] = client
+            return client
+
+
+def client_config() -> Config:
+    return Config(
+        connect_timeout=CONNECT_TIMEOUT_S,
+        read_timeout=READ_TIMEOUT_S,
+        retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS},
+        user_agent_extra=f"opsconsole/{__version__}",
+        max_pool_connections=20,
+    )
+
+
+def probe_endpoint(connection: Connection, timeout: float = 2.0) -> bool:
+    """True when a TCP connection to the connection's endpoint can be opened.
+
+    Used to clear the offline banner by itself: it needs no credentials and
+    costs no API call.
+    """
+    url = connection.endpoint_url or f"https://states.{connection.region}.amazonaws.com"
+    parsed = urlparse(url)
+    port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    try:
+        with socket.create_connection((parsed.hostname, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def available_regions(service: str = "stepfunctions") -> list[str]:
+    """Regions where ``service`` exists, from botocore's own endpoint data."""
+    regions = botocore.session.get_session().get_available_regions(service)
+    return sorted(regions) or [DEFAULT_REGION]
+
+
+def caller_identity(clients: Clients) -> dict[str, str]:
+    """Who we are: account, ARN. Also the cheapest call that proves credentials work."""
+    out = clients.client("sts").get_caller_identity()
+    return {"Account": out.get("Account", ""), "Arn": out.get("Arn", "")}

@@ -1,0 +1,167 @@
+"""Turn AWS and network exceptions into messages a person can act on."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+
+from botocore import exceptions as bx
+
+from opsconsole.core.aws import THROTTLING_CODES
+
+
+class ErrorKind(str, Enum):
+    NO_CREDENTIALS = "no-credentials"
+    EXPIRED = "expired-credentials"
+    ACCESS_DENIED = "access-denied"
+    THROTTLED = "throttled"
+    UNREACHABLE = "unreachable"
+    NOT_FOUND = "not-found"
+    INVALID = "invalid-request"
+    CONFIG = "configuration"
+    UNEXPECTED = "unexpected"
+
+
+@dataclass(frozen=True)
+class UserError:
+    """What went wrong, said for the person at the keyboard."""
+
+    kind: ErrorKind
+    title: str
+    message: str
+    #: The original error code or exception class, for the log.
+    code: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.title}: {self.message}"
+
+
+_EXPIRED_CODES = {
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "RequestExpired",
+    "InvalidClientTokenId",
+    "UnrecognizedClientException",
+    "InvalidSignatureException",
+    "SignatureDoesNotMatch",
+}
+_DENIED_CODES = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError"}
+_NOT_FOUND_SUFFIXES = ("NotFound", "NotFoundException", "DoesNotExist", "ResourceNotFound")
+
+# "User: arn:aws:iam::1:user/x is not authorized to perform: states:ListExecutions
+#  on resource: arn:aws:states:...:stateMachine:train because ..."
+_DENIED_RE = re.compile(
+    r"not authorized to perform:?\s*(?P<action>[\w:*-]+)(?:\s+on resource:?\s*(?P<resource>\S+))?",
+    re.IGNORECASE,
+)
+
+
+def _sso_login_hint(profile: str | None) -> str:
+    return f"aws sso login --profile {profile}" if profile else "aws sso login"
+
+
+def describe(exc: BaseException, profile: str | None = None, operation: str = "") -> UserError:
+    """Map any exception from a worker job to a :class:`UserError`."""
+    what = f" ({operation})" if operation else ""
+    if isinstance(exc, (bx.UnauthorizedSSOTokenError, bx.SSOTokenLoadError, bx.TokenRetrievalError)):
+        cmd = _sso_login_hint(profile)
+        return UserError(
+            ErrorKind.EXPIRED,
+            "SSO session expired",
+            f"The SSO session for profile '{profile or 'default'}' has expired or was never "
+            f"started. Run `{cmd}` in a terminal, then retry.",
+            type(exc).__name__,
+        )
+    if isinstance(exc, (bx.NoCredentialsError, bx.PartialCredentialsError)):
+        return UserError(
+            ErrorKind.NO_CREDENTIALS,
+            "No AWS credentials",
+            "No credentials were found for this connection. Pick a profile from your AWS "
+            "config, add access keys (kept in the OS keyring), or run `aws configure`.",
+            type(exc).__name__,
+        )
+    if isinstance(exc, bx.ProfileNotFound):
+        return UserError(
+            ErrorKind.CONFIG,
+            "Unknown profile",
+            f"{exc}. Check ~/.aws/config or pick another profile.",
+            type(exc).__name__,
+        )
+    if isinstance(exc, bx.NoRegionError):
+        return UserError(ErrorKind.CONFIG, "No region", "Pick a region for this connection.", "NoRegionError")
+    if isinstance(exc, bx.CredentialRetrievalError):
+        return UserError(
+            ErrorKind.NO_CREDENTIALS,
+            "Could not get credentials",
+            f"{exc}. If this profile uses SSO, run `{_sso_login_hint(profile)}`.",
+            type(exc).__name__,
+        )
+    if isinstance(exc, (bx.EndpointConnectionError, bx.ConnectTimeoutError, bx.ConnectionClosedError, bx.ProxyConnectionError)):
+        endpoint = getattr(exc, "kwargs", {}).get("endpoint_url", "")
+        return UserError(
+            ErrorKind.UNREACHABLE,
+            "Offline",
+            f"Cannot reach {endpoint or 'the AWS endpoint'}{what}. Check the network or VPN; "
+            "the console reconnects by itself when the endpoint is back.",
+            type(exc).__name__,
+        )
+    if isinstance(exc, bx.ReadTimeoutError):
+        return UserError(
+            ErrorKind.UNREACHABLE,
+            "Timed out",
+            f"AWS did not answer in time{what}. The network may be slow or down; retry in a moment.",
+            "ReadTimeoutError",
+        )
+    if isinstance(exc, bx.ClientError):
+        err = exc.response.get("Error", {})
+        code = str(err.get("Code", ""))
+        msg = str(err.get("Message", "")) or str(exc)
+        op = operation or getattr(exc, "operation_name", "")
+        if code in _EXPIRED_CODES:
+            hint = (
+                f" If this profile uses SSO, run `{_sso_login_hint(profile)}`."
+                if profile
+                else " Renew the access keys or switch profile."
+            )
+            return UserError(
+                ErrorKind.EXPIRED,
+                "Credentials expired or invalid",
+                f"AWS rejected the credentials ({code}).{hint}",
+                code,
+            )
+        if code in _DENIED_CODES or "not authorized" in msg.lower():
+            m = _DENIED_RE.search(msg)
+            if m:
+                action = m.group("action")
+                resource = m.group("resource") or "this resource"
+                text = f"You are not allowed to run {action} on {resource}."
+            else:
+                text = f"You are not allowed to run {op or 'this action'}. {msg}"
+            return UserError(
+                ErrorKind.ACCESS_DENIED,
+                "Access denied",
+                text + " Ask an administrator to grant it, or switch to a profile that has it.",
+                code,
+            )
+        if code in THROTTLING_CODES:
+            return UserError(
+                ErrorKind.THROTTLED,
+                "Throttled",
+                f"AWS kept throttling {op or 'the request'} after several retries with backoff. "
+                "Wait a moment and retry.",
+                code,
+            )
+        if code.endswith(_NOT_FOUND_SUFFIXES):
+            return UserError(ErrorKind.NOT_FOUND, "Not found", msg, code)
+        if code.startswith(("Validation", "Invalid")) or code in {"MissingRequiredParameter"}:
+            return UserError(ErrorKind.INVALID, "Rejected by AWS", f"{msg} ({code})", code)
+        return UserError(ErrorKind.UNEXPECTED, f"AWS error {code}", msg, code)
+    if isinstance(exc, bx.ParamValidationError):
+        return UserError(ErrorKind.INVALID, "Invalid request", str(exc), "ParamValidationError")
+    return UserError(
+        ErrorKind.UNEXPECTED,
+        "Unexpected error",
+        f"{type(exc).__name__}: {exc}. The details are in the log.",
+        type(exc).__name__,
+    )

@@ -1,0 +1,268 @@
+"""The sandbox's HTTP server: moto's WSGI app, in-process, behind our extension layer.
+
+moto services the scenario talks to: stepfunctions (with its ASL interpreter),
+sqs, sns, dynamodb, cloudwatch, plus moto_api (reset/config). Importing moto's
+Step Functions interpreter also pulls in moto's batch, ec2, ecs, events, iam,
+logs and s3 modules (its service integrations import them); a frozen build must
+bundle those too, and nothing else from moto.
+
+Extension point: AWS APIs that moto lacks (or gets wrong) are served by
+handlers registered in an :class:`ExtensionRegistry`, behind the same endpoint
+and speaking the real wire protocol, so console code cannot tell them apart
+from moto's own operations:
+
+* JSON-protocol operations are keyed by their ``X-Amz-Target`` header, e.g.
+  ``registry.json_target("AWSStepFunctions.RedriveExecution")``;
+* REST-JSON operations are keyed by HTTP method and a path regex (named groups
+  become ``request.path_params``), optionally limited to one signing service,
+  e.g. ``registry.rest("PUT", r"/bots/(?P<botId>[^/]+)/...", service="lex")``.
+
+A handler takes an :class:`ExtensionRequest` and returns an
+:class:`ExtensionResponse` (see :func:`json_response` and :func:`aws_error`).
+Requests that match no handler go to moto unchanged.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import re
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from werkzeug.serving import BaseWSGIServer, make_server
+
+log = logging.getLogger(__name__)
+
+#: moto backends the scenario uses; imported eagerly so that the first
+#: concurrent requests do not race on module imports.
+MOTO_SERVICES: tuple[str, ...] = ("stepfunctions", "sqs", "sns", "dynamodb", "cloudwatch")
+
+DEFAULT_ACCOUNT_ID = "123456789012"
+_CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/(?P<region>[^/]+)/(?P<service>[^/]+)/")
+
+
+@dataclass
+class ExtensionRequest:
+    """One HTTP request routed to an extension handler."""
+
+    method: str
+    path: str
+    query: str
+    headers: dict[str, str]
+    body: bytes
+    region: str
+    service: str | None
+    account_id: str = DEFAULT_ACCOUNT_ID
+    path_params: dict[str, str] = field(default_factory=dict)
+
+    def json(self) -> Any:
+        """The body parsed as JSON ({} when empty)."""
+        return json.loads(self.body) if self.body else {}
+
+
+@dataclass
+class ExtensionResponse:
+    """What a handler answers: status, headers and a body."""
+
+    status: int = 200
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+Handler = Callable[[ExtensionRequest], ExtensionResponse]
+
+_REASONS = {200: "OK", 201: "Created", 202: "Accepted", 204: "No Content", 400: "Bad Request",
+            404: "Not Found", 409: "Conflict", 500: "Internal Server Error"}
+
+
+def json_response(payload: Any, status: int = 200,
+                  content_type: str = "application/x-amz-json-1.0") -> ExtensionResponse:
+    """A JSON body; the default content type is the AWS JSON 1.0 protocol's."""
+    return ExtensionResponse(status, json.dumps(payload, default=_json_default).encode(),
+                             {"Content-Type": content_type})
+
+
+def aws_error(code: str, message: str, status: int = 400,
+              content_type: str = "application/x-amz-json-1.0") -> ExtensionResponse:
+    """An error as botocore parses it for both JSON and REST-JSON services."""
+    body = {"__type": code, "message": message}
+    return ExtensionResponse(status, json.dumps(body).encode(),
+                             {"Content-Type": content_type, "X-Amzn-ErrorType": code})
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "timestamp"):
+        return value.timestamp()  # JSON protocols carry timestamps as epoch seconds
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+@dataclass
+class _RestRoute:
+    method: str
+    pattern: re.Pattern[str]
+    service: str | None
+    handler: Handler
+
+
+class ExtensionRegistry:
+    """Handlers for AWS operations served by the sandbox instead of moto."""
+
+    def __init__(self) -> None:
+        self._targets: dict[str, Handler] = {}
+        self._routes: list[_RestRoute] = []
+        self._lock = threading.Lock()
+
+    def add_json_target(self, target: str, handler: Handler) -> None:
+        """Serve the JSON-protocol operation whose ``X-Amz-Target`` is ``target``."""
+        with self._lock:
+            self._targets[target] = handler
+
+    def json_target(self, target: str) -> Callable[[Handler], Handler]:
+        """Decorator form of :meth:`add_json_target`."""
+        def register(handler: Handler) -> Handler:
+            self.add_json_target(target, handler)
+            return handler
+        return register
+
+    def add_rest(self, method: str, path_regex: str, handler: Handler,
+                 service: str | None = None) -> None:
+        """Serve ``method`` on paths fully matching ``path_regex`` (signing ``service`` if given)."""
+        route = _RestRoute(method.upper(), re.compile(path_regex), service, handler)
+        with self._lock:
+            self._routes.append(route)
+
+    def rest(self, method: str, path_regex: str,
+             service: str | None = None) -> Callable[[Handler], Handler]:
+        """Decorator form of :meth:`add_rest`."""
+        def register(handler: Handler) -> Handler:
+            self.add_rest(method, path_regex, handler, service)
+            return handler
+        return register
+
+    def remove(self, handler: Handler) -> None:
+        """Unregister ``handler`` wherever it is registered."""
+        with self._lock:
+            self._targets = {k: h for k, h in self._targets.items() if h is not handler}
+            self._routes = [r for r in self._routes if r.handler is not handler]
+
+    def match(self, method: str, path: str, target: str | None,
+              service: str | None) -> tuple[Handler, dict[str, str]] | None:
+        """The handler for a request and its path parameters, or None for moto."""
+        with self._lock:
+            if target:
+                handler = self._targets.get(target)
+                return (handler, {}) if handler else None
+            for route in self._routes:
+                if route.method != method or (route.service and route.service != service):
+                    continue
+                found = route.pattern.fullmatch(path)
+                if found:
+                    return route.handler, found.groupdict()
+        return None
+
+
+class ExtensionMiddleware:
+    """WSGI middleware: registered handlers first, moto for everything else."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]], registry: ExtensionRegistry):
+        self.app = app
+        self.registry = registry
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        scope = _CREDENTIAL_SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
+        service = scope.group("service") if scope else None
+        method = environ.get("REQUEST_METHOD", "GET").upper()
+        path = environ.get("PATH_INFO", "")
+        matched = self.registry.match(method, path, environ.get("HTTP_X_AMZ_TARGET"), service)
+        if matched is None:
+            return self.app(environ, start_response)
+        handler, params = matched
+        request = self._request(environ, method, path, service, scope, params)
+        try:
+            response = handler(request)
+        except Exception:  # a broken handler must answer like AWS does, not kill the thread
+            log.exception("sandbox extension handler failed for %s %s", method, path)
+            response = aws_error("InternalFailure", "sandbox extension handler failed", 500)
+        headers = {"Content-Length": str(len(response.body)), **response.headers}
+        reason = _REASONS.get(response.status, "Unknown")
+        start_response(f"{response.status} {reason}", list(headers.items()))
+        return [response.body]
+
+    @staticmethod
+    def _request(environ: dict[str, Any], method: str, path: str, service: str | None,
+                 scope: re.Match[str] | None, params: dict[str, str]) -> ExtensionRequest:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        environ["wsgi.input"] = io.BytesIO(body)
+        headers = {key[5:].replace("_", "-").title(): value
+                   for key, value in environ.items() if key.startswith("HTTP_")}
+        if environ.get("CONTENT_TYPE"):
+            headers["Content-Type"] = environ["CONTENT_TYPE"]
+        return ExtensionRequest(method=method, path=path, query=environ.get("QUERY_STRING", ""),
+                                headers=headers, body=body,
+                                region=scope.group("region") if scope else "us-east-1",
+                                service=service, path_params=params)
+
+
+def import_moto_services() -> None:
+    """Import the moto backends the sandbox uses (once, before threads race on it)."""
+    import importlib
+
+    for name in MOTO_SERVICES:
+        importlib.import_module(f"moto.{name}.models")
+        importlib.import_module(f"moto.{name}.responses")
+    importlib.import_module("moto.stepfunctions.parser.models")
+
+
+class SandboxServer:
+    """moto's WSGI app in a threaded werkzeug server on 127.0.0.1, in a daemon thread."""
+
+    def __init__(self, registry: ExtensionRegistry, host: str = "127.0.0.1", port: int = 0):
+        self.registry = registry
+        self.host = host
+        self.requested_port = port
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("server not started")
+        return int(self._server.server_address[1])
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> None:
+        """Bind (port 0 picks a free one) and serve in a daemon thread."""
+        from moto.moto_server.werkzeug_app import (
+            DomainDispatcherApplication,
+            MotoRequestHandler,
+            create_backend_app,
+        )
+
+        class QuietHandler(MotoRequestHandler):
+            def log_request(self, code: Any = "-", size: Any = "-") -> None:
+                log.debug("%s %s", self.requestline, code)
+
+        app = ExtensionMiddleware(DomainDispatcherApplication(create_backend_app), self.registry)
+        self._server = make_server(self.host, self.requested_port, app, threaded=True,
+                                   request_handler=QuietHandler)
+        self._thread = threading.Thread(target=self._server.serve_forever,
+                                        name="sandbox-server", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop serving and close the socket."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._server = None
+        self._thread = None

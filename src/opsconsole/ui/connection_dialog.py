@@ -1,0 +1,228 @@
+"""Pick a profile (AWS config, SSO, assume-role, or keys kept in the OS keyring), a region and an endpoint."""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from opsconsole.core import profiles
+from opsconsole.core.aws import DEFAULT_REGION, Connection, available_regions
+
+KEYRING_NAMES_KEY = "connection/keyring_names"
+
+
+def validate_endpoint(text: str) -> str | None:
+    """None when ``text`` is empty or a usable http(s) URL, else what is wrong."""
+    text = text.strip()
+    if not text:
+        return None
+    parsed = urlparse(text)
+    if parsed.scheme not in ("http", "https"):
+        return "The endpoint must start with http:// or https://"
+    if not parsed.hostname:
+        return "The endpoint needs a host, e.g. http://localhost:4566"
+    try:
+        parsed.port  # noqa: B018 - raises on a bad port
+    except ValueError:
+        return "The port must be a number from 1 to 65535"
+    return None
+
+
+def validate_region(text: str) -> str | None:
+    text = text.strip()
+    if not text:
+        return "Pick a region"
+    import re
+
+    if not re.fullmatch(r"[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d", text):
+        return f"'{text}' is not a region name (e.g. eu-west-1)"
+    return None
+
+
+def keyring_names(settings: QSettings) -> list[str]:
+    value = settings.value(KEYRING_NAMES_KEY, [])
+    if isinstance(value, str):
+        value = [value]
+    return [str(v) for v in (value or [])]
+
+
+class AddKeysDialog(QDialog):
+    """Access keys typed here go to the OS keyring, and nowhere else."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Add access keys")
+        form = QFormLayout()
+        self.name = QLineEdit()
+        self.name.setPlaceholderText("e.g. ops-readonly")
+        self.key_id = QLineEdit()
+        self.key_id.setPlaceholderText("AKIA…")
+        self.secret = QLineEdit()
+        self.secret.setEchoMode(QLineEdit.EchoMode.Password)
+        form.addRow("Name", self.name)
+        form.addRow("Access key ID", self.key_id)
+        form.addRow("Secret access key", self.secret)
+        self.error = QLabel()
+        self.error.setStyleSheet("color: #cf222e")
+        self.error.setWordWrap(True)
+        self.error.hide()
+        note = QLabel("Stored in the operating system's keyring only, never in opsconsole's files.")
+        note.setWordWrap(True)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self._save)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(note)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+
+    def _save(self) -> None:
+        try:
+            profiles.save_keys(self.name.text(), self.key_id.text(), self.secret.text())
+        except (ValueError, profiles.KeyringUnavailable) as exc:
+            self.error.setText(str(exc))
+            self.error.show()
+            return
+        self.accept()
+
+
+class ConnectionDialog(QDialog):
+    """Choose how to connect. Nothing is resolved here (no SSO prompt, no network)."""
+
+    def __init__(self, current: Connection | None, settings: QSettings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Connection")
+        self.settings = settings
+        self.profile = QComboBox()
+        self.region = QComboBox()
+        self.region.setEditable(True)
+        self.region.addItems(available_regions())
+        self.endpoint = QLineEdit()
+        self.endpoint.setPlaceholderText("optional, e.g. http://localhost:4566 (LocalStack, moto)")
+        self.region_error = self._error_label()
+        self.endpoint_error = self._error_label()
+        add_keys = QPushButton("Add access keys…")
+        add_keys.clicked.connect(self._add_keys)
+        profile_row = QHBoxLayout()
+        profile_row.addWidget(self.profile, 1)
+        profile_row.addWidget(add_keys)
+        form = QFormLayout()
+        form.addRow("Profile", profile_row)
+        form.addRow("Region", self.region)
+        form.addRow("", self.region_error)
+        form.addRow("Endpoint URL", self.endpoint)
+        form.addRow("", self.endpoint_error)
+        self.hint = QLabel()
+        self.hint.setWordWrap(True)
+        self.hint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self._accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.hint)
+        layout.addWidget(self.buttons)
+        self.profile.currentIndexChanged.connect(self._profile_changed)
+        self.region.editTextChanged.connect(lambda _t: self._validate())
+        self.endpoint.textChanged.connect(lambda _t: self._validate())
+        self._fill_profiles(current)
+        if current is not None:
+            self.region.setCurrentText(current.region)
+            self.endpoint.setText(current.endpoint_url or "" if not current.sandbox else "")
+        else:
+            self.region.setCurrentText(DEFAULT_REGION)
+        self.result_connection: Connection | None = None
+
+    @staticmethod
+    def _error_label() -> QLabel:
+        label = QLabel()
+        label.setStyleSheet("color: #cf222e")
+        label.hide()
+        return label
+
+    def _fill_profiles(self, current: Connection | None) -> None:
+        self.profile.blockSignals(True)
+        self.profile.clear()
+        self.profile.addItem("default credential chain (environment, default profile)", ("chain", None))
+        for p in profiles.list_profiles():
+            region = f", {p.region}" if p.region else ""
+            self.profile.addItem(f"{p.name}  ({p.description}{region})", ("profile", p.name))
+        for name in keyring_names(self.settings):
+            self.profile.addItem(f"{name}  (access keys in keyring)", ("keyring", name))
+        self.profile.blockSignals(False)
+        if current is not None:
+            want = ("keyring", current.keyring_name) if current.keyring_name else ("profile", current.profile)
+            idx = self.profile.findData(want)
+            if idx >= 0:
+                self.profile.setCurrentIndex(idx)
+        self._profile_changed()
+
+    def _profile_changed(self) -> None:
+        kind, name = self.profile.currentData() or ("chain", None)
+        if kind == "profile":
+            p = next((x for x in profiles.list_profiles() if x.name == name), None)
+            if p and p.region:
+                self.region.setCurrentText(p.region)
+            if p and p.kind == "sso":
+                self.hint.setText(
+                    f"SSO profile. If its session has expired the console will say so; "
+                    f"then run <code>aws sso login --profile {name}</code>."
+                )
+                return
+        self.hint.setText("")
+
+    def _add_keys(self) -> None:
+        dialog = AddKeysDialog(self)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            names = keyring_names(self.settings)
+            name = dialog.name.text().strip()
+            if name not in names:
+                names.append(name)
+                self.settings.setValue(KEYRING_NAMES_KEY, names)
+            self._fill_profiles(Connection(keyring_name=name))
+
+    def _validate(self) -> bool:
+        region_problem = validate_region(self.region.currentText())
+        endpoint_problem = validate_endpoint(self.endpoint.text())
+        for label, problem in ((self.region_error, region_problem), (self.endpoint_error, endpoint_problem)):
+            label.setText(problem or "")
+            label.setVisible(bool(problem))
+        ok = not region_problem and not endpoint_problem
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(ok)
+        return ok
+
+    def _accept(self) -> None:
+        if not self._validate():
+            return
+        kind, name = self.profile.currentData() or ("chain", None)
+        region = self.region.currentText().strip()
+        endpoint = self.endpoint.text().strip() or None
+        if kind == "keyring":
+            try:
+                keys = profiles.load_keys(name)
+            except profiles.KeyringUnavailable as exc:
+                self.hint.setText(f"<span style='color:#cf222e'>{exc}</span>")
+                return
+            if keys is None:
+                self.hint.setText(f"<span style='color:#cf222e'>No keys named '{name}' in the keyring any more.</span>")
+                return
+            self.result_connection = Connection(
+                region=region, endpoint_url=endpoint, access_key=keys[0], secret_key=keys[1], keyring_name=name
+            )
+        else:
+            self.result_connection = Connection(profile=name, region=region, endpoint_url=endpoint)
+        self.accept()

@@ -1,0 +1,34 @@
+"""What every panel needs: the job runner, the current AWS connection, the audit log."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal
+
+from opsconsole.core.audit import AuditLog
+from opsconsole.core.aws import Clients, Connection
+from opsconsole.workers import JobRunner
+
+
+class AppContext(QObject):
+    """Shared by the main window and its panels.
+
+    ``connection_changed`` fires when the user switches profile/region/endpoint;
+    panels then cancel their jobs and reload.
+    """
+
+    connection_changed = Signal(object)
+
+    def __init__(self, runner: JobRunner, audit: AuditLog, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        self.audit = audit
+        self.clients: Clients | None = None
+
+    @property
+    def connection(self) -> Connection | None:
+        return self.clients.connection if self.clients else None
+
+    def set_connection(self, connection: Connection) -> None:
+        self.clients = Clients(connection)
+        self.runner.connection = connection
+        self.connection_changed.emit(connection)

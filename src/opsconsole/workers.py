@@ -1,0 +1,314 @@
+"""The background layer: every AWS call runs here, results come back as Qt signals.
+
+A UI object asks :class:`JobRunner` for a job (a plain core function or
+generator plus its arguments) and gets a :class:`Job` whose signals fire on the
+GUI thread: ``page`` for each streamed page, ``progress``, then exactly one of
+``done``/``failed``/``cancelled``, then ``finished``.
+
+Built on superqt's ``GeneratorWorker`` (abort is checked between yields, so a
+cancelled listing never fetches its next page), run on our own thread pools: a
+bounded one for reads and a one-thread queue for writes that must stay ordered.
+"""
+
+from __future__ import annotations
+
+import inspect
+import itertools
+import logging
+import time
+import traceback
+import weakref
+from collections.abc import Callable
+from enum import Enum
+from typing import Any
+
+from PySide6.QtCore import QObject, QThreadPool, Signal
+from superqt.utils import GeneratorWorker
+
+from opsconsole.core import aws, errors
+from opsconsole.core.errors import ErrorKind, UserError
+from opsconsole.core.progress import Progress
+
+log = logging.getLogger(__name__)
+
+READ_THREADS = 6
+
+
+class JobState(str, Enum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class _PooledWorker(GeneratorWorker):
+    """superqt's generator worker, started on a pool of ours instead of the global one."""
+
+    def __init__(self, pool: QThreadPool, func: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        super().__init__(func, *args, **kwargs)
+        self._pool = pool
+        self.setAutoDelete(False)
+
+    def start(self) -> None:  # noqa: D102 - same contract as superqt's
+        self._pool.start(self)
+
+
+def _as_generator(func: Callable[..., Any]) -> Callable[..., Any]:
+    if inspect.isgeneratorfunction(func):
+        return func
+
+    def gen(*args: Any, **kwargs: Any):
+        return func(*args, **kwargs)
+        yield  # pragma: no cover - makes this a generator
+
+    return gen
+
+
+class Job(QObject):
+    """One unit of background work, observed from the GUI thread."""
+
+    page = Signal(object)
+    progress = Signal(object)
+    done = Signal(object)
+    failed = Signal(object)  # UserError
+    cancelled = Signal()
+    finished = Signal()
+    state_changed = Signal()
+
+    _ids = itertools.count(1)
+
+    def __init__(
+        self,
+        runner: "JobRunner",
+        func: Callable[..., Any],
+        args: tuple,
+        kwargs: dict,
+        name: str,
+        owner: QObject | None,
+        write: bool,
+    ) -> None:
+        super().__init__(runner)
+        self.id = next(self._ids)
+        self.name = name
+        self.write = write
+        self.state = JobState.QUEUED
+        self.pages = 0
+        self.last_progress: Progress | None = None
+        self.submitted_at = time.monotonic()
+        self.error: UserError | None = None
+        self._owner = weakref.ref(owner) if owner is not None else None
+        self._runner = runner
+        pool = runner.write_pool if write else runner.read_pool
+        self._worker = _PooledWorker(pool, _as_generator(func), *args, **kwargs)
+        self._worker.signals.started.connect(self._on_started)
+        self._worker.signals.yielded.connect(self._on_yielded)
+        self._worker.signals.returned.connect(self._on_returned)
+        self._worker.signals.errored.connect(self._on_errored)
+        self._worker.signals.finished.connect(self._on_worker_finished)
+
+    # -- public -----------------------------------------------------------
+    @property
+    def owner(self) -> QObject | None:
+        return self._owner() if self._owner else None
+
+    @property
+    def active(self) -> bool:
+        return self.state in (JobState.QUEUED, JobState.RUNNING)
+
+    def cancel(self) -> None:
+        """Stop delivering results; the worker fetches nothing more after its current call."""
+        if not self.active:
+            return
+        self._worker.quit()
+        self._set_state(JobState.CANCELLED)
+        log.debug("job %s cancelled", self.name)
+        self.cancelled.emit()
+        self._finish()
+
+    # -- worker callbacks (GUI thread) -------------------------------------
+    def _on_started(self) -> None:
+        if self.state is JobState.QUEUED:
+            self._set_state(JobState.RUNNING)
+
+    def _on_yielded(self, value: object) -> None:
+        if not self.active:
+            return  # cancelled: a page that was already on its way is dropped
+        if self.state is JobState.QUEUED:
+            self._set_state(JobState.RUNNING)
+        if isinstance(value, Progress):
+            self.last_progress = value
+            self.progress.emit(value)
+            self.state_changed.emit()
+            return
+        self.pages += 1
+        self._runner._note_success()
+        self.page.emit(value)
+
+    def _on_returned(self, value: object) -> None:
+        if not self.active:
+            return
+        self._set_state(JobState.DONE)
+        self._runner._note_success()
+        self.done.emit(value)
+        self._finish()
+
+    def _on_errored(self, exc: BaseException) -> None:
+        if not self.active:
+            return
+        conn = self._runner.connection
+        err = errors.describe(exc, profile=conn.profile if conn else None, operation=self.name)
+        self.error = err
+        self._set_state(JobState.FAILED)
+        if err.kind is ErrorKind.UNEXPECTED:
+            tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+            log.error("job %s failed unexpectedly:\n%s", self.name, tb)
+            self._runner._report_unexpected(err, tb)
+        else:
+            log.warning("job %s failed: %s (%s)", self.name, err, err.code)
+        self._runner._note_failure(err)
+        self.failed.emit(err)
+        self._finish()
+
+    def _on_worker_finished(self) -> None:
+        self._runner._worker_done(self)
+
+    def _set_state(self, state: JobState) -> None:
+        self.state = state
+        self.state_changed.emit()
+
+    def _finish(self) -> None:
+        self.finished.emit()
+        self._runner._job_ended(self)
+
+
+class JobRunner(QObject):
+    """Owns the thread pools and every job; the one door to background work."""
+
+    jobs_changed = Signal()
+    #: A call is being retried because AWS throttled it: (operation, code, attempt).
+    throttled = Signal(str, str, int)
+    #: A job failed because the endpoint cannot be reached.
+    went_offline = Signal(object)
+    #: A job succeeded (so whatever made us offline is over).
+    came_online = Signal()
+    #: An unexpected exception, reported once per kind of failure: (UserError, traceback).
+    unexpected = Signal(object, str)
+
+    def __init__(self, parent: QObject | None = None, read_threads: int = READ_THREADS) -> None:
+        super().__init__(parent)
+        self.read_pool = QThreadPool(self)
+        self.read_pool.setMaxThreadCount(read_threads)
+        self.write_pool = QThreadPool(self)
+        self.write_pool.setMaxThreadCount(1)
+        self.connection: aws.Connection | None = None
+        self._jobs: list[Job] = []
+        self._workers_alive: set[Job] = set()
+        self._offline = False
+        self._reported: set[tuple[str, str]] = set()
+        aws.retry_notices.add(self._on_retry)
+
+    # -- submitting ---------------------------------------------------------
+    def submit(
+        self,
+        func: Callable[..., Any],
+        *args: Any,
+        name: str | None = None,
+        owner: QObject | None = None,
+        write: bool = False,
+        **kwargs: Any,
+    ) -> Job:
+        """Run ``func(*args, **kwargs)`` in the background.
+
+        A generator's yields become ``page`` (or ``progress`` for
+        :class:`Progress`) signals and its return value ``done``.
+        Connect to the job's signals right after this call: the work starts
+        on the pool, but results are delivered through the GUI event loop, so
+        nothing is missed.
+        """
+        job = Job(self, func, args, kwargs, name or getattr(func, "__name__", "job"), owner, write)
+        self._jobs.append(job)
+        self._workers_alive.add(job)
+        if owner is not None:
+            owner.destroyed.connect(lambda *_: self.cancel_owned_by_id(id(owner)))
+        job._worker.start()
+        self.jobs_changed.emit()
+        return job
+
+    # -- looking and cancelling --------------------------------------------
+    @property
+    def jobs(self) -> list[Job]:
+        """Jobs that are queued or running."""
+        return [j for j in self._jobs if j.active]
+
+    def running_count(self) -> int:
+        return len(self.jobs)
+
+    def cancel_owned(self, owner: QObject) -> None:
+        self.cancel_owned_by_id(id(owner))
+
+    def cancel_owned_by_id(self, owner_id: int) -> None:
+        for job in list(self._jobs):
+            if job._owner is not None and id(job._owner()) == owner_id:
+                job.cancel()
+            elif job._owner is not None and job._owner() is None:
+                job.cancel()
+
+    def cancel_all(self) -> None:
+        for job in list(self._jobs):
+            job.cancel()
+
+    def threads_busy(self) -> int:
+        """Threads still running work (cancelled jobs finish their current call)."""
+        return self.read_pool.activeThreadCount() + self.write_pool.activeThreadCount()
+
+    def shutdown(self, wait_ms: int = 10000) -> bool:
+        """Cancel everything and wait for the threads; True when all have stopped."""
+        self.cancel_all()
+        ok = self.read_pool.waitForDone(wait_ms) and self.write_pool.waitForDone(wait_ms)
+        aws.retry_notices.remove(self._on_retry)
+        return ok
+
+    # -- bookkeeping -----------------------------------------------------
+    def _job_ended(self, job: Job) -> None:
+        if job in self._jobs:
+            self._jobs.remove(job)
+        self.jobs_changed.emit()
+
+    def _worker_done(self, job: Job) -> None:
+        self._workers_alive.discard(job)
+        if job.active:
+            # The generator stopped because of an abort we did not see yet.
+            job.cancel()
+        job.deleteLater()
+
+    def _note_success(self) -> None:
+        if self._offline:
+            self._offline = False
+            log.info("connection is back")
+            self.came_online.emit()
+
+    def _note_failure(self, err: UserError) -> None:
+        if err.kind is ErrorKind.UNREACHABLE and not self._offline:
+            self._offline = True
+            self.went_offline.emit(err)
+
+    @property
+    def offline(self) -> bool:
+        return self._offline
+
+    def mark_online(self) -> None:
+        """Called when a probe finds the endpoint reachable again."""
+        self._note_success()
+
+    def _report_unexpected(self, err: UserError, tb: str) -> None:
+        key = (err.code, err.message.splitlines()[0] if err.message else "")
+        if key in self._reported:
+            return
+        self._reported.add(key)
+        self.unexpected.emit(err, tb)
+
+    def _on_retry(self, operation: str, code: str, attempt: int) -> None:
+        # Called on a worker thread; a queued signal carries it to the GUI.
+        log.warning("AWS throttled %s (%s); retrying, attempt %d", operation, code, attempt)
+        self.throttled.emit(operation, code, attempt)

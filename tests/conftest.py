@@ -1,0 +1,138 @@
+"""Test-wide setup: offscreen Qt, isolated settings and data dirs, one sandbox per session."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _isolated_user_dirs(tmp_path, monkeypatch):
+    """Settings, logs, audit log and AWS config never touch the real user's."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("OPSCONSOLE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(home / "aws_config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(home / "aws_credentials"))
+    for var in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(var, raising=False)
+    try:
+        from PySide6.QtCore import QSettings
+
+        QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
+        QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    except ImportError:  # pragma: no cover
+        pass
+    yield
+
+
+@pytest.fixture(scope="session")
+def sandbox():
+    """The embedded local AWS, started once, with the default scenario, no live activity."""
+    from opsconsole.sandbox import Sandbox
+
+    sb = Sandbox(port=0, seed=7, live=False)
+    sb.start()
+    yield sb
+    sb.stop()
+
+
+@pytest.fixture(scope="session")
+def sandbox_connection(sandbox):
+    from opsconsole.core.aws import Connection
+
+    return Connection(
+        region=sandbox.region,
+        endpoint_url=sandbox.endpoint_url,
+        sandbox=True,
+        access_key=sandbox.credentials["aws_access_key_id"],
+        secret_key=sandbox.credentials["aws_secret_access_key"],
+    )
+
+
+@pytest.fixture(scope="session")
+def sandbox_clients(sandbox_connection):
+    from opsconsole.core.aws import Clients
+
+    return Clients(sandbox_connection)
+
+
+class ScriptedEndpoint:
+    """A real HTTP endpoint on 127.0.0.1 that answers AWS JSON calls from a script.
+
+    For error shapes and timings the sandbox cannot produce (throttling,
+    access denied, a call that hangs until the test lets it go). Each entry of
+    ``script`` is ``(status, body_dict)``; the last one repeats. ``gate``, when
+    set, holds every request until the test sets it.
+    """
+
+    def __init__(self) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.script: list[tuple[int, dict]] = [(200, {})]
+        self.requests: list[str] = []
+        self.gate: threading.Event | None = None
+        self.waiting = threading.Event()
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - http.server's name
+                length = int(self.headers.get("Content-Length", 0))
+                self.rfile.read(length)
+                outer.requests.append(self.headers.get("X-Amz-Target", ""))
+                if outer.gate is not None:
+                    outer.waiting.set()
+                    outer.gate.wait(30)
+                index = min(len(outer.requests) - 1, len(outer.script) - 1)
+                status, body = outer.script[index]
+                import json
+
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/x-amz-json-1.0")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):  # keep test output clean
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def connection(self):
+        from opsconsole.core.aws import Connection
+
+        return Connection(region="eu-west-1", endpoint_url=self.url, access_key="AKIDTEST", secret_key="test-secret")
+
+    def close(self) -> None:
+        if self.gate is not None:
+            self.gate.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def scripted_endpoint():
+    ep = ScriptedEndpoint()
+    yield ep
+    ep.close()
+
+
+@pytest.fixture
+def closed_port():
+    """A local port nothing listens on: calls to it fail at once with 'connection refused'."""
+    import socket
+
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port

@@ -1,0 +1,33 @@
+"""UI test fixtures: a job runner and an app context; no thread may outlive a test."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QThreadPool
+
+
+@pytest.fixture
+def runner(qtbot):
+    from opsconsole.workers import JobRunner
+
+    r = JobRunner()
+    yield r
+    r.cancel_all()
+    # Cancelled jobs finish their current call; wait for that, then demand silence.
+    qtbot.waitUntil(lambda: r.threads_busy() == 0, timeout=15000)
+    assert r.shutdown(5000)
+    assert r.threads_busy() == 0
+
+
+@pytest.fixture
+def ctx(runner, tmp_path, qtbot):
+    from opsconsole.core.audit import AuditLog
+    from opsconsole.ui.context import AppContext
+
+    return AppContext(runner, AuditLog(tmp_path / "audit.jsonl"))
+
+
+@pytest.fixture(autouse=True)
+def _no_threads_left(qtbot):
+    yield
+    qtbot.waitUntil(lambda: QThreadPool.globalInstance().activeThreadCount() == 0, timeout=15000)

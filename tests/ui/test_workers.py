@@ -1,0 +1,258 @@
+"""The worker layer: streaming, cancellation, errors as messages, a GUI that never blocks."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+import pytest
+from PySide6.QtCore import QTimer
+
+from opsconsole.core.errors import ErrorKind
+from opsconsole.core.progress import Progress
+from opsconsole.workers import JobState
+
+
+def test_pages_arrive_in_order_then_done(qtbot, runner):
+    def listing():
+        for i in range(5):
+            yield [i * 10 + j for j in range(10)]
+        return "all read"
+
+    job = runner.submit(listing, name="listing")
+    pages = []
+    job.page.connect(pages.append)
+    with qtbot.waitSignal(job.done, timeout=5000) as done:
+        pass
+    assert [p[0] for p in pages] == [0, 10, 20, 30, 40]
+    assert done.args == ["all read"]
+    assert job.state is JobState.DONE
+
+
+def test_first_page_shows_before_last_is_fetched(qtbot, runner):
+    """Streaming: page 1 reaches the GUI while page 2 is still being fetched."""
+    gate = threading.Event()
+
+    def listing():
+        yield ["first"]
+        gate.wait(10)
+        yield ["second"]
+
+    job = runner.submit(listing)
+    with qtbot.waitSignal(job.page, timeout=5000) as first:
+        pass
+    assert first.args == [["first"]]
+    assert job.state is JobState.RUNNING
+    gate.set()
+    qtbot.waitSignal(job.done, timeout=5000).wait()
+
+
+def test_progress_is_not_a_page(qtbot, runner):
+    def work():
+        yield Progress(1, 3, "one of three")
+        yield ["data"]
+
+    job = runner.submit(work)
+    progress, pages = [], []
+    job.progress.connect(progress.append)
+    job.page.connect(pages.append)
+    qtbot.waitSignal(job.finished, timeout=5000).wait()
+    assert progress == [Progress(1, 3, "one of three")]
+    assert pages == [["data"]]
+
+
+def test_cancel_fetches_no_further_page(qtbot, runner):
+    calls: list[int] = []
+    gates = [threading.Event() for _ in range(10)]
+
+    def listing():
+        for i in range(10):
+            calls.append(i)  # the AWS call for page i starts here
+            gates[i].wait(10)
+            yield [i]
+
+    job = runner.submit(listing, name="ListExecutions")
+    pages = []
+    job.page.connect(pages.append)
+    gates[0].set()
+    qtbot.waitUntil(lambda: pages == [[0]], timeout=5000)
+    qtbot.waitUntil(lambda: len(calls) == 2, timeout=5000)  # page 1's call is in flight
+    job.cancel()
+    assert job.state is JobState.CANCELLED
+    for g in gates:
+        g.set()
+    qtbot.waitUntil(lambda: runner.threads_busy() == 0, timeout=5000)
+    assert calls == [0, 1], "a page was fetched after cancel"
+    assert pages == [[0]], "a page was delivered after cancel"
+
+
+def test_closing_owner_cancels_its_jobs(qtbot, runner):
+    from PySide6.QtWidgets import QWidget
+
+    gate = threading.Event()
+    owner = QWidget()
+
+    def slow():
+        gate.wait(10)
+        yield [1]
+
+    job = runner.submit(slow, owner=owner)
+    runner.cancel_owned(owner)
+    assert job.state is JobState.CANCELLED
+    assert runner.running_count() == 0
+    gate.set()
+
+
+def test_write_jobs_run_one_at_a_time_in_order(qtbot, runner):
+    order: list[int] = []
+    lock = threading.Lock()
+    active = {"n": 0, "max": 0}
+
+    def write(i):
+        with lock:
+            active["n"] += 1
+            active["max"] = max(active["max"], active["n"])
+        order.append(i)
+        with lock:
+            active["n"] -= 1
+        return i
+
+    jobs = [runner.submit(write, i, write=True) for i in range(8)]
+    qtbot.waitUntil(lambda: all(j.state is JobState.DONE for j in jobs), timeout=5000)
+    assert order == list(range(8))
+    assert active["max"] == 1
+
+
+def test_unexpected_exception_is_logged_and_reported_once(qtbot, runner, caplog):
+    def broken():
+        raise KeyError("missing")
+
+    reports = []
+    runner.unexpected.connect(lambda err, tb: reports.append((err, tb)))
+    with caplog.at_level(logging.ERROR):
+        for _ in range(2):
+            job = runner.submit(broken, name="broken")
+            with qtbot.waitSignal(job.failed, timeout=5000) as failed:
+                pass
+            assert failed.args[0].kind is ErrorKind.UNEXPECTED
+    assert len(reports) == 1
+    assert "KeyError" in reports[0][1]
+    assert "Traceback" in caplog.text
+
+
+def test_gui_thread_keeps_running_while_a_call_hangs(qtbot, runner, scripted_endpoint):
+    """A deliberately slow endpoint: the call hangs until the test lets it go."""
+    from opsconsole.core.aws import Clients
+
+    scripted_endpoint.gate = threading.Event()
+    scripted_endpoint.script = [(200, {"stateMachines": []})]
+    clients = Clients(scripted_endpoint.connection())
+
+    def list_machines():
+        return clients.client("stepfunctions").list_state_machines()["stateMachines"]
+
+    job = runner.submit(list_machines, name="ListStateMachines")
+    assert scripted_endpoint.waiting.wait(10), "the request never reached the slow endpoint"
+    # The call is in flight; the event loop must still deliver timers and clicks.
+    ticks = []
+    for _ in range(3):
+        QTimer.singleShot(0, lambda: ticks.append(1))
+        n = len(ticks)
+        qtbot.waitUntil(lambda n=n: len(ticks) > n, timeout=1000)
+    assert len(ticks) == 3
+    assert job.state is JobState.RUNNING
+    scripted_endpoint.gate.set()
+    with qtbot.waitSignal(job.done, timeout=10000) as done:
+        pass
+    assert done.args == [[]]
+
+
+def _client_job(runner, endpoint_connection, op="list_state_machines", **kwargs):
+    from opsconsole.core.aws import Clients
+
+    clients = Clients(endpoint_connection)
+
+    def call():
+        return getattr(clients.client("stepfunctions"), op)(**kwargs)
+
+    return runner.submit(call, name=op)
+
+
+def test_throttling_is_retried_and_shown(qtbot, runner, scripted_endpoint):
+    throttle = (400, {"__type": "ThrottlingException", "message": "Rate exceeded"})
+    scripted_endpoint.script = [throttle, throttle, (200, {"stateMachines": []})]
+    notices = []
+    runner.throttled.connect(lambda op, code, attempt: notices.append((op, code)))
+    job = _client_job(runner, scripted_endpoint.connection())
+    with qtbot.waitSignal(job.done, timeout=20000):
+        pass
+    assert len(scripted_endpoint.requests) == 3
+    assert notices and notices[0] == ("ListStateMachines", "ThrottlingException")
+
+
+def test_access_denied_names_action_and_resource(qtbot, runner, scripted_endpoint):
+    arn = "arn:aws:states:eu-west-1:123456789012:stateMachine:mlops-training"
+    scripted_endpoint.script = [
+        (
+            400,
+            {
+                "__type": "AccessDeniedException",
+                "message": f"User: arn:aws:iam::123456789012:user/dana is not authorized to perform: "
+                f"states:ListExecutions on resource: {arn} because no identity-based policy allows it",
+            },
+        )
+    ]
+    job = _client_job(runner, scripted_endpoint.connection(), "list_executions", stateMachineArn=arn)
+    with qtbot.waitSignal(job.failed, timeout=10000) as failed:
+        pass
+    err = failed.args[0]
+    assert err.kind is ErrorKind.ACCESS_DENIED
+    assert "states:ListExecutions" in err.message and arn in err.message
+
+
+def test_expired_token_tells_what_to_do(qtbot, runner, scripted_endpoint):
+    scripted_endpoint.script = [(400, {"__type": "ExpiredTokenException", "message": "The security token included in the request is expired"})]
+    job = _client_job(runner, scripted_endpoint.connection())
+    with qtbot.waitSignal(job.failed, timeout=10000) as failed:
+        pass
+    assert failed.args[0].kind is ErrorKind.EXPIRED
+
+
+def test_unreachable_endpoint_goes_offline_then_back(qtbot, runner, closed_port, scripted_endpoint):
+    from opsconsole.core.aws import Connection
+
+    offline = []
+    runner.went_offline.connect(offline.append)
+    conn = Connection(region="eu-west-1", endpoint_url=f"http://127.0.0.1:{closed_port}", access_key="a", secret_key="b")
+    job = _client_job(runner, conn)
+    with qtbot.waitSignal(job.failed, timeout=30000) as failed:
+        pass
+    assert failed.args[0].kind is ErrorKind.UNREACHABLE
+    assert "Cannot reach" in failed.args[0].message
+    assert runner.offline and len(offline) == 1
+    with qtbot.waitSignal(runner.came_online, timeout=10000):
+        scripted_endpoint.script = [(200, {"stateMachines": []})]
+        _client_job(runner, scripted_endpoint.connection())
+    assert not runner.offline
+
+
+@pytest.mark.parametrize("threads", [1, 3])
+def test_pool_is_bounded(qtbot, threads):
+    from opsconsole.workers import JobRunner
+
+    r = JobRunner(read_threads=threads)
+    gate = threading.Event()
+    running = []
+    lock = threading.Lock()
+
+    def work():
+        with lock:
+            running.append(1)
+        gate.wait(10)
+
+    jobs = [r.submit(work) for _ in range(threads + 3)]
+    qtbot.waitUntil(lambda: len(running) == threads, timeout=5000)
+    assert r.read_pool.activeThreadCount() == threads
+    gate.set()
+    qtbot.waitUntil(lambda: all(j.state is JobState.DONE for j in jobs), timeout=5000)
+    assert r.shutdown(5000)
