@@ -69,7 +69,7 @@ class ScriptedEndpoint:
     set, holds every request until the test sets it.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0) -> None:
         import threading
         from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -101,7 +101,7 @@ class ScriptedEndpoint:
             def log_message(self, *args):  # keep test output clean
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -136,3 +136,18 @@ def closed_port():
     port = s.getsockname()[1]
     s.close()
     return port
+
+
+@pytest.fixture
+def make_scripted_endpoint():
+    """Start scripted endpoints on chosen ports during a test; all closed afterwards."""
+    made: list[ScriptedEndpoint] = []
+
+    def make(port: int = 0) -> ScriptedEndpoint:
+        ep = ScriptedEndpoint(port)
+        made.append(ep)
+        return ep
+
+    yield make
+    for ep in made:
+        ep.close()

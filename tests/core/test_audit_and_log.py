@@ -1,0 +1,62 @@
+"""The audit log records every write; logs never keep secrets."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+
+from opsconsole.core.audit import AuditLog
+from opsconsole.core.logbuffer import RingBufferHandler, redact
+
+
+def test_audit_records_success_and_failure(tmp_path):
+    audit = AuditLog(tmp_path / "a" / "audit.jsonl")
+    assert audit.record(connection="prod", action="StopExecution", target="arn:x", call=lambda: 42) == 42
+    with pytest.raises(RuntimeError):
+        audit.record(connection="prod", action="StopExecution", target="arn:y", call=lambda: (_ for _ in ()).throw(RuntimeError("boom")))
+    records = audit.read()
+    assert [(r.action, r.target, r.result) for r in records] == [("StopExecution", "arn:x", "ok"), ("StopExecution", "arn:y", "error")]
+    assert "boom" in records[1].error
+    assert records[0].user and records[0].time
+
+
+def test_audit_is_append_only_json_lines_and_survives_a_bad_line(tmp_path):
+    path = tmp_path / "audit.jsonl"
+    audit = AuditLog(path)
+    audit.record(connection="c", action="A", target="t1", call=lambda: None)
+    with path.open("a") as fh:
+        fh.write("{not json\n")
+    AuditLog(path).record(connection="c", action="B", target="t2", call=lambda: None)
+    lines = path.read_text().splitlines()
+    assert json.loads(lines[0])["action"] == "A"
+    assert [r.action for r in AuditLog(path).read()] == ["A", "B"]
+
+
+def test_audit_never_stores_a_secret(tmp_path):
+    audit = AuditLog(tmp_path / "audit.jsonl")
+    audit.record(connection="c", action="SendTaskSuccess", target="t", call=lambda: None, details={"taskToken": "AAAAsecret"})
+    assert "AAAAsecret" not in (tmp_path / "audit.jsonl").read_text()
+
+
+def test_redact_masks_keys_and_tokens():
+    line = 'aws_secret_access_key=abcd1234 "taskToken": "tok123" key AKIAABCDEFGHIJKLMNOP'
+    out = redact(line)
+    assert "abcd1234" not in out and "tok123" not in out and "AKIAABCDEFGHIJKLMNOP" not in out
+
+
+def test_ring_buffer_keeps_the_last_records_and_notifies():
+    handler = RingBufferHandler(capacity=3)
+    seen = []
+    handler.add_listener(seen.append)
+    logger = logging.getLogger("test.ring")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        for i in range(5):
+            logger.info("line %d", i)
+    finally:
+        logger.removeHandler(handler)
+    assert [r.text for r in handler.snapshot()] == ["line 2", "line 3", "line 4"]
+    assert len(seen) == 5
