@@ -92,6 +92,9 @@ class OfflineBanner(QFrame):
 
 
 class MainWindow(QMainWindow):
+    #: After each connection change: (ok, who we are or what went wrong).
+    connection_checked = Signal(bool, str)
+
     def __init__(
         self,
         ctx: AppContext,
@@ -112,6 +115,13 @@ class MainWindow(QMainWindow):
         self.nav.setObjectName("areas")
         self.nav.setFixedWidth(170)
         self.nav.setIconSize(QSize(18, 18))
+        self.nav.setFrameShape(QFrame.Shape.NoFrame)
+        # Palette roles, not colours, so light and dark themes both read well.
+        self.nav.setStyleSheet(
+            "QListWidget#areas { background: palette(window); font-size: 11pt; padding-top: 6px; outline: 0; }"
+            "QListWidget#areas::item { padding: 9px 12px; border-radius: 4px; margin: 1px 6px; }"
+            "QListWidget#areas::item:selected { background: palette(highlight); color: palette(highlighted-text); }"
+        )
         self.stack = QStackedWidget()
         for panel in self.panels:
             self.nav.addItem(QListWidgetItem(panel.title))
@@ -231,8 +241,10 @@ class MainWindow(QMainWindow):
         self.connection_label.state.setToolTip(f"Account {identity.get('Account')}\n{identity.get('Arn')}")
         if not self.ctx.runner.offline:
             self.banner.hide()
+        self.connection_checked.emit(True, identity.get("Arn", ""))
 
     def _identity_failed(self, err: UserError) -> None:
+        self.connection_checked.emit(False, str(err))
         if err.kind is ErrorKind.UNREACHABLE:
             return  # the offline banner and its probe take care of it
         self.set_status(err.title.lower(), False)

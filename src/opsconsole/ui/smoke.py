@@ -26,6 +26,8 @@ class SmokeRun(QObject):
         self.screenshot_dir = screenshot_dir
         self.results: dict[str, tuple[bool, str]] = {}
         self._done = False
+        self.keys = ["connection"] + [p.key for p in window.panels]
+        window.connection_checked.connect(lambda ok, text: self._record("connection", ok, text))
         for panel in window.panels:
             panel.loaded.connect(lambda summary, p=panel: self._record(p.key, True, summary))
             panel.load_failed.connect(lambda err, p=panel: self._record(p.key, False, str(err)))
@@ -38,17 +40,17 @@ class SmokeRun(QObject):
         if self._done or key in self.results:
             return
         self.results[key] = (ok, text)
-        if len(self.results) == len(self.window.panels):
+        if len(self.results) == len(self.keys):
             self._finish()
 
     def fail_all(self, reason: str) -> None:
-        for panel in self.window.panels:
-            self._record(panel.key, False, reason)
+        for key in self.keys:
+            self._record(key, False, reason)
 
     def _timed_out(self) -> None:
-        for panel in self.window.panels:
-            if panel.key not in self.results:
-                self.results[panel.key] = (False, "timed out before its first data arrived")
+        for key in self.keys:
+            if key not in self.results:
+                self.results[key] = (False, "timed out before its first data arrived")
         self._finish()
 
     def _finish(self) -> None:
@@ -57,9 +59,9 @@ class SmokeRun(QObject):
         self._done = True
         self._timer.stop()
         failed = False
-        for panel in self.window.panels:
-            ok, text = self.results[panel.key]
-            line = f"{panel.key}: {text}" if ok else f"{panel.key}: FAILED: {text}"
+        for key in self.keys:
+            ok, text = self.results[key]
+            line = f"{key}: {text}" if ok else f"{key}: FAILED: {text}"
             print(line, file=sys.stdout if ok else sys.stderr, flush=True)
             failed |= not ok
         if self.screenshot_dir is not None:
@@ -70,6 +72,8 @@ class SmokeRun(QObject):
         out = self.screenshot_dir
         assert out is not None
         out.mkdir(parents=True, exist_ok=True)
+        # The same size every time, whatever the saved layout says.
+        self.window.resize(1400, 860)
         for row, panel in enumerate(self.window.panels):
             self.window.nav.setCurrentRow(row)
             QApplication.processEvents()

@@ -1,0 +1,66 @@
+"""The installed commands, run as a user would: smoke test, screenshots, version, sandbox CLI."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+ENV = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+
+
+def run_app(*args: str, tmp_path, timeout: int = 240) -> subprocess.CompletedProcess:
+    env = {**ENV, "OPSCONSOLE_DATA_DIR": str(tmp_path / "data"), "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    return subprocess.run(
+        [sys.executable, "-m", "opsconsole.app", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+    )
+
+
+def test_version(tmp_path):
+    from opsconsole import __version__
+
+    out = run_app("--version", tmp_path=tmp_path)
+    assert out.returncode == 0
+    assert out.stdout.strip() == f"opsconsole {__version__}"
+
+
+def test_bad_endpoint_is_refused_with_a_reason(tmp_path):
+    out = run_app("--endpoint-url", "localhost:4566", tmp_path=tmp_path)
+    assert out.returncode == 2
+    assert "--endpoint-url" in out.stderr and "http://" in out.stderr
+
+
+@pytest.mark.slow
+def test_smoke_test_on_the_sandbox_loads_every_panel(tmp_path):
+    out = run_app("--sandbox", "--smoke-test", tmp_path=tmp_path)
+    assert out.returncode == 0, out.stderr[-3000:]
+    lines = dict(line.split(": ", 1) for line in out.stdout.splitlines() if ": " in line)
+    assert set(lines) >= {"executions", "review", "alerts", "forecasts"}
+    count = int(lines["executions"].split()[0])
+    assert count >= 1000
+    assert lines["alerts"] == "not built yet"
+
+
+@pytest.mark.slow
+def test_screenshot_writes_a_png_per_panel(tmp_path):
+    from PySide6.QtGui import QImage
+
+    out_dir = tmp_path / "shots"
+    out = run_app("--sandbox", "--screenshot", str(out_dir), tmp_path=tmp_path)
+    assert out.returncode == 0, out.stderr[-3000:]
+    for key in ("executions", "review", "alerts", "forecasts"):
+        image = QImage(str(out_dir / f"{key}.png"))
+        assert not image.isNull() and image.width() >= 800, key
+
+
+def test_smoke_test_fails_loudly_when_aws_is_unreachable(tmp_path, closed_port):
+    out = run_app("--endpoint-url", f"http://127.0.0.1:{closed_port}", "--smoke-test", "--timeout", "90", tmp_path=tmp_path)
+    assert out.returncode != 0
+    assert "executions: FAILED" in out.stderr
+    assert "Cannot reach" in out.stderr
