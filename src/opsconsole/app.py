@@ -110,6 +110,12 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.monotonic()
     logbuffer.install(str(paths.log_dir() / "opsconsole.log"))
+    if headless:
+        # Nobody watches a window in these modes: problems go to stderr too.
+        stderr = logging.StreamHandler(sys.stderr)
+        stderr.setLevel(logging.ERROR)
+        stderr.setFormatter(logbuffer.RedactingFormatter("%(levelname)s %(name)s: %(message)s"))
+        logging.getLogger().addHandler(stderr)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setOrganizationName("opsconsole")
     app.setApplicationName("opsconsole")

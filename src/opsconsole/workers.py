@@ -18,6 +18,7 @@ import logging
 import time
 import traceback
 import weakref
+from collections import deque
 from collections.abc import Callable
 from enum import Enum
 from typing import Any
@@ -43,7 +44,17 @@ class JobState(str, Enum):
 
 
 class _PooledWorker(GeneratorWorker):
-    """superqt's generator worker, started on a pool of ours instead of the global one."""
+    """superqt's generator worker, started on a pool of ours instead of the global one.
+
+    ``run`` is our own: superqt's swaps the process-wide ``warnings.showwarning``
+    inside ``catch_warnings``, which is not thread-safe with several workers
+    and can leave a hook to a finished worker behind.
+
+    Python owns the runnable (auto-delete off, or Qt and Python would both
+    free it); the job keeps it until ``finished`` arrives, which is the last
+    thing ``run`` does, and Qt does not touch a non-auto-delete runnable after
+    ``run`` returns.
+    """
 
     def __init__(self, pool: QThreadPool, func: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
         super().__init__(func, *args, **kwargs)
@@ -52,6 +63,23 @@ class _PooledWorker(GeneratorWorker):
 
     def start(self) -> None:  # noqa: D102 - same contract as superqt's
         self._pool.start(self)
+
+    def run(self) -> None:  # noqa: D102 - called by the pool
+        signals = self.signals
+        signals.started.emit()
+        self._running = True
+        try:
+            result = self.work()
+            if isinstance(result, BaseException):
+                # superqt's work() hands back a RuntimeError raised by the job
+                # instead of raising it; it is the job's error like any other.
+                raise result
+            if not self.abort_requested:
+                signals.returned.emit(result)
+        except Exception as exc:  # reported to the GUI, never lost
+            signals.errored.emit(exc)
+        self._running = False
+        signals.finished.emit()
 
 
 def _as_generator(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -88,7 +116,10 @@ class Job(QObject):
         owner: QObject | None,
         write: bool,
     ) -> None:
-        super().__init__(runner)
+        # No Qt parent: the runner drops its reference when the worker has
+        # finished and Python frees the job on the GUI thread. (Deleting it
+        # through Qt as well, with deleteLater, deleted it twice.)
+        super().__init__()
         self.id = next(self._ids)
         self.name = name
         self.write = write
@@ -101,6 +132,11 @@ class Job(QObject):
         self._runner = runner
         pool = runner.write_pool if write else runner.read_pool
         self._worker = _PooledWorker(pool, _as_generator(func), *args, **kwargs)
+        # Give the worker's signal object a Qt parent living on the GUI thread,
+        # so it is deleted there with the job and never by Python's cyclic
+        # garbage collector on whatever thread happens to run it (a QObject
+        # deleted off its own thread corrupts memory).
+        self._worker.signals.setParent(self)
         self._worker.signals.started.connect(self._on_started)
         self._worker.signals.yielded.connect(self._on_yielded)
         self._worker.signals.returned.connect(self._on_returned)
@@ -120,7 +156,10 @@ class Job(QObject):
         """Stop delivering results; the worker fetches nothing more after its current call."""
         if not self.active:
             return
-        self._worker.quit()
+        try:
+            self._worker.quit()
+        except RuntimeError:
+            pass  # the pool already finished and freed the runnable
         self._set_state(JobState.CANCELLED)
         log.debug("job %s cancelled", self.name)
         self.cancelled.emit()
@@ -166,6 +205,10 @@ class Job(QObject):
             self._runner._report_unexpected(err, tb)
         else:
             log.warning("job %s failed: %s (%s)", self.name, err, err.code)
+        # The traceback's frames reference the worker; drop them so nothing
+        # waits for the cyclic collector.
+        traceback.clear_frames(exc.__traceback__)
+        exc.__traceback__ = None
         self._runner._note_failure(err)
         self.failed.emit(err)
         self._finish()
@@ -204,6 +247,7 @@ class JobRunner(QObject):
         self.connection: aws.Connection | None = None
         self._jobs: list[Job] = []
         self._workers_alive: set[Job] = set()
+        self._retired: deque[tuple[float, _PooledWorker]] = deque()
         self._offline = False
         self._reported: set[tuple[str, str]] = set()
         aws.retry_notices.add(self._on_retry)
@@ -266,6 +310,8 @@ class JobRunner(QObject):
         """Cancel everything and wait for the threads; True when all have stopped."""
         self.cancel_all()
         ok = self.read_pool.waitForDone(wait_ms) and self.write_pool.waitForDone(wait_ms)
+        if ok:
+            self._retired.clear()
         aws.retry_notices.remove(self._on_retry)
         return ok
 
@@ -280,7 +326,13 @@ class JobRunner(QObject):
         if job.active:
             # The generator stopped because of an abort we did not see yet.
             job.cancel()
-        job.deleteLater()
+        # ``finished`` is emitted just before ``run`` returns on the pool
+        # thread; keep the runnable alive a moment longer so it is never freed
+        # while that thread is still leaving it.
+        now = time.monotonic()
+        self._retired.append((now, job._worker))
+        while self._retired and now - self._retired[0][0] > 2.0:
+            self._retired.popleft()
 
     def _note_success(self) -> None:
         if self._offline:

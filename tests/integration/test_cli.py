@@ -11,8 +11,15 @@ import pytest
 ENV = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
 
 
-def run_app(*args: str, tmp_path, timeout: int = 240) -> subprocess.CompletedProcess:
-    env = {**ENV, "OPSCONSOLE_DATA_DIR": str(tmp_path / "data"), "XDG_CONFIG_HOME": str(tmp_path / "config")}
+def run_app(*args: str, tmp_path, timeout: int = 240, extra_env: dict | None = None) -> subprocess.CompletedProcess:
+    env = {
+        **ENV,
+        "OPSCONSOLE_DATA_DIR": str(tmp_path / "data"),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "AWS_CONFIG_FILE": str(tmp_path / "aws_config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "aws_credentials"),
+        **(extra_env or {}),
+    }
     return subprocess.run(
         [sys.executable, "-m", "opsconsole.app", *args],
         capture_output=True,
@@ -60,7 +67,17 @@ def test_screenshot_writes_a_png_per_panel(tmp_path):
 
 
 def test_smoke_test_fails_loudly_when_aws_is_unreachable(tmp_path, closed_port):
-    out = run_app("--endpoint-url", f"http://127.0.0.1:{closed_port}", "--smoke-test", "--timeout", "90", tmp_path=tmp_path)
+    keys = {"AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "example"}
+    out = run_app(
+        "--endpoint-url", f"http://127.0.0.1:{closed_port}", "--smoke-test", "--timeout", "90",
+        tmp_path=tmp_path, extra_env=keys,
+    )
     assert out.returncode != 0
     assert "executions: FAILED" in out.stderr
     assert "Cannot reach" in out.stderr
+
+
+def test_smoke_test_without_credentials_says_how_to_get_them(tmp_path, closed_port):
+    out = run_app("--endpoint-url", f"http://127.0.0.1:{closed_port}", "--smoke-test", tmp_path=tmp_path)
+    assert out.returncode != 0
+    assert "No AWS credentials" in out.stderr and "aws configure" in out.stderr

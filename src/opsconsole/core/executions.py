@@ -1,0 +1,230 @@
+"""Step Functions state machines and executions: listing, streaming, refreshing.
+
+Plain dataclasses over the ListStateMachines / ListExecutions / DescribeExecution
+shapes, and generators that yield one page per call so the UI can stream and a
+cancelled job never fetches its next page.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from opsconsole.core.aws import Clients
+
+#: Every status ListExecutions can filter on, in the order operators scan them.
+STATUSES: tuple[str, ...] = ("RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE")
+#: Statuses after which an execution no longer changes by itself.
+FINAL_STATUSES = frozenset({"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"})
+
+#: The ListExecutions maximum; fewer calls means less of the 5/s refill spent.
+MAX_PAGE_SIZE = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class StateMachine:
+    """One state machine, as ListStateMachines describes it."""
+
+    arn: str
+    name: str
+    type: str  # STANDARD or EXPRESS
+    creation_date: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Execution:
+    """One execution, as ListExecutions (or DescribeExecution) describes it."""
+
+    arn: str
+    name: str
+    state_machine_arn: str
+    state_machine_name: str
+    status: str
+    start: datetime
+    stop: datetime | None = None
+    redrive_count: int = 0
+    redrive_date: datetime | None = None
+    map_run_arn: str | None = None
+    item_count: int | None = None
+    state_machine_version_arn: str | None = None
+    state_machine_alias_arn: str | None = None
+
+    @property
+    def duration(self) -> timedelta:
+        """How long it ran, or has been running so far."""
+        end = self.stop or datetime.now(self.start.tzinfo or timezone.utc)
+        return end - self.start
+
+    @property
+    def finished(self) -> bool:
+        return self.status in FINAL_STATUSES
+
+    @classmethod
+    def from_api(cls, item: Mapping[str, Any], state_machine_arn: str | None = None) -> "Execution":
+        """Build from a ListExecutions item or a DescribeExecution response."""
+        sm_arn = item.get("stateMachineArn") or state_machine_arn or ""
+        return cls(
+            arn=item["executionArn"],
+            name=item.get("name") or item["executionArn"].rsplit(":", 1)[-1],
+            state_machine_arn=sm_arn,
+            state_machine_name=state_machine_name_from_arn(sm_arn),
+            status=item["status"],
+            start=_aware(item["startDate"]),
+            stop=_aware(item.get("stopDate")),
+            # Older API answers and some emulators leave the field out; absent means never redriven.
+            redrive_count=int(item.get("redriveCount") or 0),
+            redrive_date=_aware(item.get("redriveDate")),
+            map_run_arn=item.get("mapRunArn"),
+            item_count=item.get("itemCount"),
+            state_machine_version_arn=item.get("stateMachineVersionArn"),
+            state_machine_alias_arn=item.get("stateMachineAliasArn"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RunningRefresh:
+    """What one pass of :func:`refresh_running` did (the job's return value)."""
+
+    running: int
+    described: int
+    #: Executions that left RUNNING but were not described this pass (rate budget spent).
+    deferred: int
+
+
+def state_machine_name_from_arn(arn: str) -> str:
+    """``arn:aws:states:r:acct:stateMachine:NAME[:version]`` -> ``NAME``.
+
+    ListExecutions items carry only the ARN, and asking for the name would cost a call.
+    """
+    parts = arn.split(":")
+    return parts[6] if len(parts) > 6 else arn
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    # botocore returns aware datetimes; naive ones (hand-made data) are taken as UTC so
+    # that durations and sorting never mix naive and aware values.
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=timezone.utc)
+
+
+def _sfn(clients: Clients):
+    return clients.client("stepfunctions")
+
+
+def list_state_machines(clients: Clients) -> list[StateMachine]:
+    """Every state machine in the connection's account and region, sorted by name."""
+    paginator = _sfn(clients).get_paginator("list_state_machines")
+    machines = [
+        StateMachine(
+            arn=item["stateMachineArn"],
+            name=item["name"],
+            type=item.get("type", "STANDARD"),
+            creation_date=_aware(item.get("creationDate")),
+        )
+        for page in paginator.paginate()
+        for item in page.get("stateMachines", [])
+    ]
+    return sorted(machines, key=lambda m: m.name.lower())
+
+
+def iter_executions(
+    clients: Clients,
+    state_machine_arns: Sequence[str],
+    status: str | None = None,
+    page_size: int = MAX_PAGE_SIZE,
+) -> Iterator[list[Execution]]:
+    """Yield one page of executions per ListExecutions call, machine after machine.
+
+    Each machine's executions come newest first (the API's order). One call per
+    ``next(...)``: a consumer that stops iterating (a cancelled job) costs no
+    further call. Empty pages are not yielded.
+    """
+    if status is not None and status not in STATUSES:
+        raise ValueError(f"unknown execution status {status!r}")
+    page_size = max(1, min(int(page_size), MAX_PAGE_SIZE))
+    sfn = _sfn(clients)
+    for sm_arn in state_machine_arns:
+        # Explicit nextToken rather than a paginator: the paginator may prefetch
+        # nothing today, but this keeps "one call per page" obvious and testable.
+        kwargs: dict[str, Any] = {"stateMachineArn": sm_arn, "maxResults": page_size}
+        if status:
+            kwargs["statusFilter"] = status
+        while True:
+            out = sfn.list_executions(**kwargs)
+            page = [Execution.from_api(item, sm_arn) for item in out.get("executions", [])]
+            if page:
+                yield page
+            token = out.get("nextToken")
+            if not token:
+                break
+            kwargs["nextToken"] = token
+
+
+def count_executions(clients: Clients, state_machine_arns: Sequence[str], status: str | None = None) -> int:
+    """How many executions the given machines have (every page is fetched)."""
+    return sum(len(page) for page in iter_executions(clients, state_machine_arns, status))
+
+
+def describe_execution(clients: Clients, execution_arn: str) -> Execution:
+    """The current state of one execution."""
+    return Execution.from_api(_sfn(clients).describe_execution(executionArn=execution_arn))
+
+
+def refresh_running(
+    clients: Clients,
+    state_machine_arns: Sequence[str],
+    known_running: Collection[str],
+    page_size: int = MAX_PAGE_SIZE,
+    max_describes: int = 20,
+    describes_per_second: float = 5.0,
+    batch_size: int = 5,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Iterator[list[Execution]]:
+    """One refresh pass over RUNNING executions; yields pages of up-to-date executions.
+
+    First re-lists RUNNING per machine (new runs appear, running ones stay), then
+    describes the ``known_running`` executions that left the RUNNING list to learn
+    their final status. DescribeExecution refills at 10-15/s per account and other
+    tools share that budget, so at most ``max_describes`` are described per pass,
+    spaced to ``describes_per_second``; the rest wait for the next pass. Described
+    results are yielded in small batches so a cancel takes effect within a batch.
+    """
+    seen: set[str] = set()
+    for page in iter_executions(clients, state_machine_arns, "RUNNING", page_size):
+        seen.update(e.arn for e in page)
+        yield page
+    # Only executions of the machines re-listed above can be judged "gone".
+    wanted = {_machine_key(a) for a in state_machine_arns}
+    gone = [arn for arn in known_running if arn not in seen and _machine_of_execution(arn) in wanted]
+    todo, deferred = gone[:max_describes], max(0, len(gone) - max_describes)
+    interval = 1.0 / describes_per_second if describes_per_second > 0 else 0.0
+    batch: list[Execution] = []
+    last_call = 0.0
+    for arn in todo:
+        wait = last_call + interval - time.monotonic()
+        if wait > 0:
+            sleep(wait)
+        last_call = time.monotonic()
+        batch.append(describe_execution(clients, arn))
+        if len(batch) >= batch_size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+    return RunningRefresh(running=len(seen), described=len(todo), deferred=deferred)
+
+
+def _machine_key(state_machine_arn: str) -> str:
+    # "arn:aws:states:r:acct:stateMachine:NAME" -> "r:acct:NAME", comparable with executions.
+    parts = state_machine_arn.split(":")
+    return ":".join(parts[3:5] + parts[6:7]) if len(parts) > 6 else state_machine_arn
+
+
+def _machine_of_execution(execution_arn: str) -> str:
+    # "arn:aws:states:r:acct:execution:NAME:exec" -> "r:acct:NAME"
+    parts = execution_arn.split(":")
+    return ":".join(parts[3:5] + parts[6:7]) if len(parts) > 6 else execution_arn

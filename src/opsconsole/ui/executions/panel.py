@@ -1,0 +1,336 @@
+"""The Executions area: state machines on the left, their executions streaming in on the right."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QHideEvent, QKeySequence, QShowEvent
+from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
+
+from opsconsole.core import executions as core
+from opsconsole.core.errors import ErrorKind, UserError
+from opsconsole.core.executions import Execution, StateMachine
+from opsconsole.ui.context import AppContext
+from opsconsole.ui.executions.filter_bar import ExecutionsFilterBar
+from opsconsole.ui.executions.picker import StateMachinePicker
+from opsconsole.ui.executions.refresher import DEFAULT_INTERVAL_MS, RefreshTarget, RunningRefresher
+from opsconsole.ui.executions.table_model import ExecutionsTableModel
+from opsconsole.ui.executions.table_view import ExecutionsTable
+from opsconsole.ui.panel import Panel
+from opsconsole.ui.widgets.message_bar import MessageBar
+from opsconsole.workers import Job
+
+
+class ExecutionsPanel(Panel):
+    """List, filter and watch Step Functions executions.
+
+    ``page_size`` is the ListExecutions page (max 1000); ``refresh_interval_ms``
+    how often RUNNING executions are re-listed while the panel is visible.
+    """
+
+    key = "executions"
+    title = "Executions"
+
+    execution_activated = Signal(object)  # Execution
+    #: A query (machines × status) finished streaming: number of executions loaded.
+    query_finished = Signal(int)
+
+    def __init__(
+        self,
+        ctx: AppContext,
+        parent: QWidget | None = None,
+        *,
+        page_size: int = core.MAX_PAGE_SIZE,
+        refresh_interval_ms: int = DEFAULT_INTERVAL_MS,
+    ) -> None:
+        super().__init__(ctx, parent)
+        self.page_size = page_size
+        self._machines_job: Job | None = None
+        self._query_job: Job | None = None
+        self._query: tuple[list[str], str | None] | None = None
+        self._machines_loaded = False
+        self._load_reported = False
+        self._pending_machines: list[str] | None = None
+        self._last_refreshed: datetime | None = None
+
+        # Left: state machines. The aliases are what tests and the main window reach for.
+        self.picker = StateMachinePicker()
+        self.picker.selection_changed.connect(self._on_machine_selection)
+        self.machine_model, self.machine_proxy = self.picker.model, self.picker.proxy
+        self.machine_list, self.machine_search = self.picker.list_view, self.picker.search
+
+        # Right: message bar, filters, table.
+        self.message_bar = MessageBar()
+        self.message_bar.retry_requested.connect(self.retry)
+        self.filter_bar = ExecutionsFilterBar()
+        self.filter_bar.status_changed.connect(lambda _s: self._start_query())
+        self.filter_bar.name_changed.connect(self._on_name_filter)
+        self.filter_bar.time_range_changed.connect(self._on_time_range)
+        self.filter_bar.refresh_requested.connect(self.refresh)
+        self.model = ExecutionsTableModel(self)
+        self.table = ExecutionsTable(self.model)
+        self.table.execution_activated.connect(self.execution_activated)
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(self.message_bar)
+        right_layout.addWidget(self.filter_bar)
+        right_layout.addWidget(self.table, 1)
+        right_layout.addWidget(self.filter_bar.status_row)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.picker)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setCollapsible(0, False)
+        self.picker.setMinimumWidth(180)
+        self.splitter.setSizes([260, 1100])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self.splitter)
+
+        self.refresh_action = QAction("Refresh", self)
+        # F5 everywhere, plus the platform's own refresh key where it differs (macOS).
+        keys = [QKeySequence(Qt.Key.Key_F5)]
+        keys += [k for k in QKeySequence.keyBindings(QKeySequence.StandardKey.Refresh) if k not in keys]
+        self.refresh_action.setShortcuts(keys)
+        self.refresh_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.refresh_action.triggered.connect(self.refresh)
+        self.addAction(self.refresh_action)
+        self.find_action = QAction("Filter by name", self)
+        self.find_action.setShortcut(QKeySequence.StandardKey.Find)
+        self.find_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.find_action.triggered.connect(lambda: self.filter_bar.name_edit.setFocus())
+        self.addAction(self.find_action)
+
+        self.refresher = RunningRefresher(
+            ctx, self, self._refresh_target, self._on_refresh_page, interval_ms=refresh_interval_ms
+        )
+        self.refresher.refreshed.connect(self._on_refreshed)
+        self.refresher.failed.connect(self._on_refresh_failed)
+        self.refresher.interval_changed.connect(lambda _ms: self._show_refreshed())
+
+    # -- loading -------------------------------------------------------------
+    def load(self) -> None:
+        """List state machines, then stream the executions of the selected ones."""
+        self._load_reported = False
+        self._reload()
+
+    def refresh(self) -> None:
+        """F5: re-list machines (new ones appear) and re-run the query, keeping the selection."""
+        self._reload()
+
+    def retry(self) -> None:
+        if self._machines_loaded:
+            self._start_query()
+        else:
+            self._reload()
+
+    def _reload(self) -> None:
+        self.cancel_jobs()
+        self.refresher.cancel()
+        self.message_bar.hide()
+        if self.ctx.clients is None:
+            self._fail(UserError(ErrorKind.CONFIG, "Not connected", "Choose a connection to list executions."))
+            return
+        if self._machines_loaded and self._pending_machines is None:
+            self._pending_machines = self.selected_machine_arns(explicit=True)
+        self.filter_bar.show_loading(0)
+        self.filter_bar.count_label.setText("Loading state machines…")
+        job = self.ctx.runner.submit(core.list_state_machines, self.ctx.clients, owner=self, name="ListStateMachines")
+        job.done.connect(self._on_machines)
+        job.failed.connect(self._fail)
+        self._machines_job = job
+
+    def _on_machines(self, machines: list[StateMachine]) -> None:
+        self._machines_loaded = True
+        wanted, self._pending_machines = self._pending_machines or [], None
+        self.picker.set_machines(machines, wanted)
+        self._start_query()
+
+    def selected_machine_arns(self, explicit: bool = False) -> list[str]:
+        """ARNs the query covers; with ``explicit``, [] stands for "All state machines"."""
+        return self.picker.selected_arns(explicit)
+
+    def _on_machine_selection(self, *_args: object) -> None:
+        if self._machines_loaded and self._query is not None:
+            if (self.selected_machine_arns(), self.filter_bar.status()) != self._query:
+                self._start_query()
+
+    def _start_query(self) -> None:
+        """A new (machines, status) query: cancel the old one, clear, stream afresh."""
+        if not self._machines_loaded or self.ctx.clients is None:
+            return
+        if self._query_job is not None:
+            self._query_job.cancel()  # its worker fetches no further page
+        self.refresher.cancel()
+        self.message_bar.hide()
+        arns, status = self.selected_machine_arns(), self.filter_bar.status()
+        self._query = (arns, status)
+        self.model.clear()
+        self._update_counts()
+        self.filter_bar.show_loading(0)
+        job = self.ctx.runner.submit(
+            core.iter_executions, self.ctx.clients, arns, status, self.page_size, owner=self, name="ListExecutions"
+        )
+        job.page.connect(self._on_page)
+        job.done.connect(self._on_query_done)
+        job.failed.connect(self._fail)
+        self._query_job = job
+
+    def _on_page(self, page: list[Execution]) -> None:
+        self.model.append_page(page)
+        self._update_counts()
+        self.filter_bar.show_loading(self.model.loaded_count())
+
+    def _on_query_done(self, _result: object) -> None:
+        self._query_job = None
+        # "Last 24 hours" means from now, not from when the range was picked.
+        self.model.set_started_after(self.filter_bar.cutoff())
+        loaded = self.model.loaded_count()
+        self._last_refreshed = datetime.now(timezone.utc)
+        self._show_counts()
+        self._show_refreshed()
+        if self.isVisible():
+            self.refresher.start()
+        self.query_finished.emit(loaded)
+        if not self._load_reported:
+            self._load_reported = True
+            self.loaded.emit(f"{loaded} items")
+
+    def _fail(self, err: UserError) -> None:
+        self.filter_bar.show_idle("")
+        self.message_bar.show_error(err)
+        if not self._load_reported:
+            self._load_reported = True
+            self.load_failed.emit(err)
+
+    @property
+    def loading(self) -> bool:
+        jobs = (self._machines_job, self._query_job)
+        return any(job is not None and job.active for job in jobs)
+
+    # -- filters -------------------------------------------------------
+    def _on_name_filter(self, text: str) -> None:
+        self.model.set_name_filter(text)
+        self._show_counts()
+
+    def _on_time_range(self, cutoff: datetime | None) -> None:
+        self.model.set_started_after(cutoff)
+        self._show_counts()
+
+    def _show_counts(self) -> None:
+        if self._query_job is not None and self._query_job.active:
+            self.filter_bar.show_loading(self.model.loaded_count())
+        else:
+            self.filter_bar.show_loaded(self.model.loaded_count(), self.model.rowCount())
+
+    def _update_counts(self) -> None:
+        self.picker.set_counts(self.model.status_counts())
+
+    # -- running refresh ---------------------------------------------------
+    def _refresh_target(self) -> RefreshTarget | None:
+        if self.loading or self._query is None:
+            return None
+        arns, status = self._query
+        if status not in (None, "RUNNING"):
+            return None  # this query cannot show running executions
+        return RefreshTarget(arns, self.model.running_arns())
+
+    def _on_refresh_page(self, page: list[Execution]) -> None:
+        self.model.upsert(page)
+        self._update_counts()
+
+    def _on_refreshed(self, _summary: object) -> None:
+        self._last_refreshed = datetime.now(timezone.utc)
+        self.model.refresh_durations()
+        self._show_counts()
+        self._show_refreshed()
+
+    def _on_refresh_failed(self, err: UserError) -> None:
+        # A failed background refresh is not worth a red bar over good data: say it quietly.
+        self._show_refreshed(f"refresh failed: {err.title.lower()}")
+
+    def _show_refreshed(self, note: str = "") -> None:
+        if self._last_refreshed is None:
+            return
+        interval_s = self.refresher.interval_ms // 1000
+        if not note and interval_s * 1000 > self.refresher.base_interval_ms:
+            note = f"throttled, refreshing every {interval_s} s"
+        self.filter_bar.show_refreshed(self._last_refreshed, note)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt name
+        super().showEvent(event)
+        if self._last_refreshed is not None:
+            self.refresher.start()
+
+    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 - Qt name
+        self.refresher.stop()  # nobody is looking: spend no API calls
+        super().hideEvent(event)
+
+    def cancel_jobs(self) -> None:
+        super().cancel_jobs()
+        self.refresher.cancel()
+
+    def _on_connection_changed(self, connection: object) -> None:
+        # Another account or region: its machines and executions are not these.
+        self.cancel_jobs()
+        self.model.clear()
+        self.picker.clear()
+        self._machines_loaded = False
+        self._query = None
+        self._pending_machines = None
+        super()._on_connection_changed(connection)
+
+    # -- state -------------------------------------------------------------
+    def save_state(self, settings: QSettings) -> None:
+        settings.beginGroup(self.key)
+        arns = self.selected_machine_arns(explicit=True) if self._machines_loaded else self._pending_machines or []
+        settings.setValue("state_machines", json.dumps(arns))
+        settings.setValue("status", self.filter_bar.status() or "")
+        settings.setValue("time_range", self.filter_bar.time_range())
+        settings.setValue("header", self.table.horizontalHeader().saveState())
+        settings.setValue("sort_column", self.model.sort_column)
+        settings.setValue("sort_order", int(self.model.sort_order.value))
+        settings.setValue("splitter", self.splitter.saveState())
+        settings.endGroup()
+
+    def restore_state(self, settings: QSettings) -> None:
+        settings.beginGroup(self.key)
+        try:
+            arns = json.loads(settings.value("state_machines", "[]") or "[]")
+        except (TypeError, ValueError):
+            arns = []
+        if not isinstance(arns, list):  # hand-edited or from another version: fall back to "All"
+            arns = []
+        status = settings.value("status", "") or None
+        time_range = settings.value("time_range", "")
+        header = settings.value("header")
+        sort_column = settings.value("sort_column")
+        sort_order = settings.value("sort_order")
+        splitter = settings.value("splitter")
+        settings.endGroup()
+
+        # Signals blocked: restoring must not start a query per widget.
+        for widget in (self.filter_bar.status_combo, self.filter_bar.time_combo):
+            widget.blockSignals(True)
+        self.filter_bar.set_status(status if status in core.STATUSES else None)
+        if time_range:
+            self.filter_bar.set_time_range(str(time_range))
+        for widget in (self.filter_bar.status_combo, self.filter_bar.time_combo):
+            widget.blockSignals(False)
+        self.model.set_started_after(self.filter_bar.cutoff())
+        if header is not None and self.table.horizontalHeader().restoreState(header):
+            self.table.keep_restored_widths()
+        if splitter is not None:
+            self.splitter.restoreState(splitter)
+        if sort_column is not None and sort_order is not None:
+            order = Qt.SortOrder(int(sort_order))
+            self.table.horizontalHeader().setSortIndicator(int(sort_column), order)
+        if self._machines_loaded:
+            self.picker.set_machines(self.machine_model.machines(), list(arns))
+            self._start_query()
+        else:
+            self._pending_machines = list(arns)
