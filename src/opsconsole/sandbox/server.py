@@ -1,10 +1,13 @@
 """The sandbox's HTTP server: moto's WSGI app, in-process, behind our extension layer.
 
 moto services the scenario talks to: stepfunctions (with its ASL interpreter),
-sqs, sns, dynamodb, cloudwatch, plus moto_api (reset/config). Importing moto's
+sqs, sns, dynamodb, cloudwatch. moto loads a service's backend on its first
+request; :func:`import_moto_services` loads these up front. Importing moto's
 Step Functions interpreter also pulls in moto's batch, ec2, ecs, events, iam,
-logs and s3 modules (its service integrations import them); a frozen build must
-bundle those too, and nothing else from moto.
+logs, s3 and sts modules (its service integrations import them), and the server
+needs moto_api, moto_server, core, utilities, backends and backend_index (plus
+flask, flask_cors, werkzeug, antlr4). A frozen build must bundle those; nothing
+else from moto is needed.
 
 Extension point: AWS APIs that moto lacks (or gets wrong) are served by
 handlers registered in an :class:`ExtensionRegistry`, behind the same endpoint
@@ -24,10 +27,12 @@ Requests that match no handler go to moto unchanged.
 
 from __future__ import annotations
 
+import errno
 import io
 import json
 import logging
 import re
+import socket
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -76,7 +81,7 @@ class ExtensionResponse:
 Handler = Callable[[ExtensionRequest], ExtensionResponse]
 
 _REASONS = {200: "OK", 201: "Created", 202: "Accepted", 204: "No Content", 400: "Bad Request",
-            404: "Not Found", 409: "Conflict", 500: "Internal Server Error"}
+            404: "Not Found", 409: "Conflict", 500: "Internal Server Error", 501: "Not Implemented"}
 
 
 def json_response(payload: Any, status: int = 200,
@@ -179,7 +184,11 @@ class ExtensionMiddleware:
         path = environ.get("PATH_INFO", "")
         matched = self.registry.match(method, path, environ.get("HTTP_X_AMZ_TARGET"), service)
         if matched is None:
-            return self.app(environ, start_response)
+            try:
+                return self.app(environ, start_response)
+            except NotImplementedError as exc:  # moto lacks the operation: say so like AWS would
+                log.warning("sandbox: %s", exc)
+                return self._answer(start_response, aws_error("NotImplemented", f"opsconsole sandbox: {exc}", 501))
         handler, params = matched
         request = self._request(environ, method, path, service, scope, params)
         try:
@@ -187,6 +196,10 @@ class ExtensionMiddleware:
         except Exception:  # a broken handler must answer like AWS does, not kill the thread
             log.exception("sandbox extension handler failed for %s %s", method, path)
             response = aws_error("InternalFailure", "sandbox extension handler failed", 500)
+        return self._answer(start_response, response)
+
+    @staticmethod
+    def _answer(start_response: Callable[..., Any], response: ExtensionResponse) -> list[bytes]:
         headers = {"Content-Length": str(len(response.body)), **response.headers}
         reason = _REASONS.get(response.status, "Unknown")
         start_response(f"{response.status} {reason}", list(headers.items()))
@@ -216,6 +229,20 @@ def import_moto_services() -> None:
         importlib.import_module(f"moto.{name}.models")
         importlib.import_module(f"moto.{name}.responses")
     importlib.import_module("moto.stepfunctions.parser.models")
+    # moto memoises parsed service models without a lock: concurrent first requests
+    # would each parse them again. Parse them once here.
+    from moto.core.utils import get_service_model
+
+    for name in MOTO_SERVICES:
+        get_service_model(name)
+    # The interpreter creates boto3 clients from the default session in many
+    # threads at once; create one per service first so that lazy set-up of the
+    # shared session does not race.
+    import boto3
+
+    for service in ("dynamodb", "sqs", "sns", "stepfunctions"):
+        boto3.client(service, region_name="us-east-1", aws_access_key_id="ak",
+                     aws_secret_access_key="sk", endpoint_url="http://localhost:1")
 
 
 class SandboxServer:
@@ -250,9 +277,29 @@ class SandboxServer:
             def log_request(self, code: Any = "-", size: Any = "-") -> None:
                 log.debug("%s %s", self.requestline, code)
 
-        app = ExtensionMiddleware(DomainDispatcherApplication(create_backend_app), self.registry)
-        self._server = make_server(self.host, self.requested_port, app, threaded=True,
-                                   request_handler=QuietHandler)
+        class Dispatcher(DomainDispatcherApplication):
+            """moto's dispatcher, remembering which backend serves a host: moto lists its
+            package directory for every request, under a lock every request takes."""
+
+            def __init__(self) -> None:
+                super().__init__(create_backend_app)
+                self._backends: dict[str | None, Any] = {}
+
+            def get_backend_for_host(self, host: str | None) -> Any:
+                if host not in self._backends:
+                    self._backends[host] = super().get_backend_for_host(host)
+                return self._backends[host]
+
+        app = ExtensionMiddleware(Dispatcher(), self.registry)
+        if self.requested_port:  # fail with an OSError before werkzeug prints its own advice
+            with socket.socket() as probe:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                probe.bind((self.host, self.requested_port))
+        try:
+            self._server = make_server(self.host, self.requested_port, app, threaded=True,
+                                       request_handler=QuietHandler)
+        except SystemExit:  # werkzeug prints a hint and exits when the port is taken
+            raise OSError(errno.EADDRINUSE, f"port {self.requested_port} is in use") from None
         self._thread = threading.Thread(target=self._server.serve_forever,
                                         name="sandbox-server", daemon=True)
         self._thread.start()

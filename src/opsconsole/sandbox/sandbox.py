@@ -1,0 +1,219 @@
+"""The embedded local AWS: server, Step Functions interpreter, seeded scenario, live activity.
+
+``Sandbox(port=0, seed=7, live=True).start()`` returns once the server answers
+and the scenario is seeded. moto keeps its state per process, so only one
+sandbox may run in a process at a time; :meth:`Sandbox.stop` resets moto so
+that the next one starts clean.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import threading
+import time
+from types import ModuleType, TracebackType
+from typing import TYPE_CHECKING, Any
+
+from . import extensions
+from .server import ExtensionRegistry, SandboxServer, import_moto_services
+
+if TYPE_CHECKING:
+    from .live import LiveActivity
+    from .scenario import Scenario
+
+log = logging.getLogger(__name__)
+
+#: Modules whose ``register(registry)`` adds AWS operations (or fixes) to every sandbox.
+#: Later work (RedriveExecution, Lex V2 model building, ...) adds its module here.
+EXTENSION_MODULES: tuple[ModuleType, ...] = (extensions,)
+
+_active_lock = threading.Lock()
+_active: Sandbox | None = None
+#: moto loggers that report every Fail state and failed task (business as usual here) as errors
+_NOISY_LOGGERS = ("moto.stepfunctions.parser.asl.component.eval_component",
+                  "moto.stepfunctions.parser.asl.component.state.exec.execute_state")
+
+
+class Sandbox:
+    """An AWS-compatible server on 127.0.0.1 seeded with the domain scenario."""
+
+    region = "eu-west-1"
+
+    def __init__(self, port: int = 0, seed: int = 7, live: bool = True, *, seeded: bool = True,
+                 now: dt.datetime | None = None):
+        """``seeded=False`` serves an empty account (no scenario, no live activity);
+        ``now`` pins the scenario's clock (default: the time of :meth:`start`)."""
+        self.port = port
+        self.seed = seed
+        self.live = live and seeded
+        self.seeded = seeded
+        self.now = now if now is None or now.tzinfo else now.replace(tzinfo=dt.timezone.utc)
+        self.extensions = ExtensionRegistry()
+        self.scenario: Scenario | None = None
+        self.startup_seconds: float | None = None
+        self._server: SandboxServer | None = None
+        self._live: LiveActivity | None = None
+        self._saved: dict[str, Any] = {}
+        self._started = False
+
+    # -- public interface -------------------------------------------------
+    @staticmethod
+    def running() -> Sandbox | None:
+        """The sandbox running in this process, if any (there can be only one)."""
+        return _active if _active is not None and _active._server is not None else None
+
+    @property
+    def endpoint_url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("sandbox not started")
+        return self._server.url
+
+    @property
+    def credentials(self) -> dict[str, str]:
+        """Dummy credentials: moto accepts any; these are not secrets."""
+        return {"aws_access_key_id": "sandbox", "aws_secret_access_key": "sandbox"}
+
+    def client(self, service: str, **config: Any) -> Any:
+        """A boto3 client for ``service`` pointed at the sandbox."""
+        from botocore.config import Config
+
+        return _session().client(
+            service, endpoint_url=self.endpoint_url, region_name=self.region,
+            config=Config(**{"retries": {"max_attempts": 2, "mode": "standard"},
+                             "max_pool_connections": 32, **config}), **self.credentials)
+
+    def start(self) -> Sandbox:
+        """Start the server, seed the scenario (and live activity); blocks until ready."""
+        global _active
+        with _active_lock:
+            if _active is not None:
+                raise RuntimeError("a sandbox is already running in this process (moto state is per process)")
+            _active = self
+        began = time.perf_counter()
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+        self.startup_seconds = time.perf_counter() - began
+        log.info("sandbox ready at %s in %.1f s", self.endpoint_url, self.startup_seconds)
+        return self
+
+    def stop(self) -> None:
+        """Stop live activity and running executions, shut the server down, reset moto. Idempotent."""
+        global _active
+        if self._live is not None:
+            self._live.stop()
+            self._live = None
+        if self._started:
+            _stop_running_executions()
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+        if self._started:
+            _reset_moto()
+            self._restore()
+            self._started = False
+        with _active_lock:
+            if _active is self:
+                _active = None
+
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        self.stop()
+
+    # -- internals --------------------------------------------------------
+    def _start(self) -> None:
+        from moto.core.config import default_user_config
+        from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+        from .scenario import Clients, seed
+
+        import_moto_services()
+        log.debug("sandbox: moto imported")
+        _reset_moto()
+        self._started = True
+        sfn_config = default_user_config.setdefault("stepfunctions", {})
+        self._saved = {"execute": sfn_config.get("execute_state_machine", False),
+                       "port": os.environ.get("MOTO_PORT"),
+                       "levels": {name: logging.getLogger(name).level for name in _NOISY_LOGGERS}}
+        sfn_config["execute_state_machine"] = True
+        for name in _NOISY_LOGGERS:
+            logging.getLogger(name).setLevel(logging.CRITICAL)
+        for module in EXTENSION_MODULES:
+            module.register(self.extensions)
+
+        self._server = SandboxServer(self.extensions, port=self.port)
+        self._server.start()
+        # the interpreter's service integrations call back on http://localhost:$MOTO_PORT
+        os.environ["MOTO_PORT"] = str(self._server.port)
+        log.debug("sandbox: serving on %s", self._server.url)
+
+        if not self.seeded:
+            return
+        clients = Clients(stepfunctions=self.client("stepfunctions"), sqs=self.client("sqs"),
+                          sns=self.client("sns"), dynamodb=self.client("dynamodb"),
+                          cloudwatch=self.client("cloudwatch"))
+        now = self.now or dt.datetime.now(dt.timezone.utc)
+        backend = stepfunctions_parser_backends["123456789012"][self.region]
+        self.scenario = seed(clients, seed_value=self.seed, now=now, endpoint_url=self.endpoint_url,
+                             sfn_backend=backend)
+        if self.live:
+            from .live import LiveActivity
+
+            self._live = LiveActivity(clients, self.scenario.state_machines, self.seed).start()
+
+    def _restore(self) -> None:
+        from moto.core.config import default_user_config
+
+        if not self._saved:
+            return
+        default_user_config.setdefault("stepfunctions", {})["execute_state_machine"] = self._saved["execute"]
+        if self._saved["port"] is None:
+            os.environ.pop("MOTO_PORT", None)
+        else:
+            os.environ["MOTO_PORT"] = self._saved["port"]
+        for name, level in self._saved["levels"].items():
+            logging.getLogger(name).setLevel(level)
+        self._saved = {}
+
+
+def _session() -> Any:
+    """boto3's default session: the interpreter creates its clients there, so its loaded
+    service models are shared instead of being parsed once more per session."""
+    import boto3
+
+    if boto3.DEFAULT_SESSION is None:
+        boto3.setup_default_session()
+    return boto3.DEFAULT_SESSION
+
+
+def _stop_running_executions() -> None:
+    """Abort real executions still running, so their threads end with the sandbox."""
+    from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+    now = dt.datetime.now(dt.timezone.utc)
+    for account in list(stepfunctions_parser_backends.values()):
+        for backend in list(account.values()):
+            for machine in backend.state_machines:
+                for execution in list(machine.executions):
+                    env = getattr(getattr(execution, "exec_worker", None), "env", None)
+                    if execution.exec_status is not None and execution.status == "RUNNING" and env is not None:
+                        try:
+                            execution.stop(stop_date=now, error=None, cause="sandbox stopped")
+                        except Exception:  # an execution mid-start has no environment yet
+                            log.debug("could not stop %s", execution.exec_arn, exc_info=True)
+
+
+def _reset_moto() -> None:
+    """Forget every resource moto holds in this process (what /moto-api/reset does)."""
+    from moto.core.base_backend import BackendDict
+    from moto.core.model_instances import reset_model_data
+
+    BackendDict.reset()
+    reset_model_data()
