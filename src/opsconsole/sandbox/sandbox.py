@@ -16,7 +16,7 @@ import time
 from types import ModuleType, TracebackType
 from typing import TYPE_CHECKING, Any
 
-from . import extensions
+from . import extensions, lexv2, redrive
 from .server import ExtensionRegistry, SandboxServer, import_moto_services
 
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 #: Modules whose ``register(registry)`` adds AWS operations (or fixes) to every sandbox.
 #: Later work (RedriveExecution, Lex V2 model building, ...) adds its module here.
-EXTENSION_MODULES: tuple[ModuleType, ...] = (extensions,)
+EXTENSION_MODULES: tuple[ModuleType, ...] = (extensions, redrive, lexv2)
 
 _active_lock = threading.Lock()
 _active: Sandbox | None = None
