@@ -91,6 +91,12 @@ def initial_connection(args: argparse.Namespace, settings):  # noqa: ANN001
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["graph"]:
+        # `opsconsole graph DEFINITION.json --out FILE`: render without a window.
+        from opsconsole.graphcli import main as graph_main
+
+        return graph_main(argv[1:])
     args = parse_args(argv)
     headless = args.smoke_test or args.screenshot
     if headless and not os.environ.get("QT_QPA_PLATFORM") and sys.platform.startswith("linux") and not os.environ.get("DISPLAY"):
