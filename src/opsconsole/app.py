@@ -90,6 +90,19 @@ def initial_connection(args: argparse.Namespace, settings):  # noqa: ANN001
     return Connection(profile=profile, region=region, endpoint_url=endpoint)
 
 
+def _app_icon(paths):  # noqa: ANN001, ANN202 - Qt types are imported late
+    """The window icon from the rendered PNGs (crisp at every size), else the SVG."""
+    from PySide6.QtCore import QSize
+    from PySide6.QtGui import QIcon
+
+    icon = QIcon()
+    for size in (16, 20, 24, 32, 40, 48, 64, 128, 256, 512, 1024):
+        png = paths.resource(f"icons/opsconsole-{size}.png")
+        if png.is_file():
+            icon.addFile(str(png), QSize(size, size))
+    return icon if not icon.isNull() else QIcon(str(paths.resource("opsconsole.svg")))
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["graph"]:
@@ -103,7 +116,6 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
 
     from PySide6.QtCore import QSettings, QTimer
-    from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
     from opsconsole.core import logbuffer, paths
@@ -126,7 +138,8 @@ def main(argv: list[str] | None = None) -> int:
     app.setOrganizationName("opsconsole")
     app.setApplicationName("opsconsole")
     app.setApplicationVersion(__version__)
-    app.setWindowIcon(QIcon(str(paths.resource("opsconsole.svg"))))
+    app.setWindowIcon(_app_icon(paths))
+    app.setDesktopFileName("opsconsole")
     _install_qt_logging()
     log.info("opsconsole %s starting", __version__)
 

@@ -60,7 +60,7 @@ def test_screenshot_writes_a_png_per_panel(tmp_path):
 
     out_dir = tmp_path / "shots"
     out = run_app("--sandbox", "--screenshot", str(out_dir), tmp_path=tmp_path)
-    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.returncode == 0, (out.stdout[-2000:], out.stderr[-3000:])
     for key in ("executions", "review", "alerts", "forecasts"):
         image = QImage(str(out_dir / f"{key}.png"))
         assert not image.isNull() and image.width() >= 800, key

@@ -228,3 +228,42 @@ def _machine_of_execution(execution_arn: str) -> str:
     # "arn:aws:states:r:acct:execution:NAME:exec" -> "r:acct:NAME"
     parts = execution_arn.split(":")
     return ":".join(parts[3:5] + parts[6:7]) if len(parts) > 6 else execution_arn
+
+
+@dataclass(frozen=True)
+class RunDetail:
+    """Everything the detail view shows about one execution besides its history."""
+
+    execution: Execution
+    input: str | None
+    output: str | None
+    error: str | None
+    cause: str | None
+    definition: str
+    state_machine_name: str
+    logging_configuration: dict[str, Any] | None
+    redrive_status: str | None = None
+    redrive_status_reason: str | None = None
+
+
+def describe_run(clients: Clients, execution_arn: str) -> RunDetail:
+    """DescribeExecution plus the definition the run used (DescribeStateMachineForExecution).
+
+    The definition comes from the execution, not the state machine's current
+    version, so the graph matches what ran even after the machine changed.
+    """
+    sfn = _sfn(clients)
+    out = sfn.describe_execution(executionArn=execution_arn)
+    machine = sfn.describe_state_machine_for_execution(executionArn=execution_arn)
+    return RunDetail(
+        execution=Execution.from_api(out),
+        input=out.get("input"),
+        output=out.get("output"),
+        error=out.get("error"),
+        cause=out.get("cause"),
+        definition=machine.get("definition", "{}"),
+        state_machine_name=machine.get("name", ""),
+        logging_configuration=machine.get("loggingConfiguration"),
+        redrive_status=out.get("redriveStatus"),
+        redrive_status_reason=out.get("redriveStatusReason"),
+    )

@@ -1,0 +1,261 @@
+"""Build opsconsole for this platform: the one-folder app, then what users download.
+
+    python installers/build.py            # build, package, print sizes and times
+    python installers/build.py --check    # ... then run the frozen app's checks
+    python installers/build.py --check-only   # only the checks, on an existing build
+
+Needs the project and PyInstaller installed in the running Python
+(``pip install ".[build]"``); installs nothing itself. Outputs in dist/:
+
+* every platform: ``dist/opsconsole/`` (the one-folder app);
+* Linux: ``opsconsole-<version>-linux-<arch>.tar.gz``;
+* Windows: ``opsconsole-<version>-windows-<arch>-setup.exe`` (Inno Setup 6's ``iscc``
+  on PATH or in its default folder; ``--no-installer`` skips it);
+* macOS: ``dist/opsconsole.app`` and ``opsconsole-<version>-macos-<arch>.dmg``; signed
+  and notarised when the signing secrets are in the environment (see
+  installers/macos/*.sh), with a message saying so when they are not.
+
+The same command runs in the release workflow and on a developer's machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import buildinfo
+
+ROOT = buildinfo.ROOT
+DIST = ROOT / "dist"
+WORK = ROOT / "build" / "pyinstaller"
+SPEC = ROOT / "installers" / "opsconsole.spec"
+APP_DIR = DIST / buildinfo.APP_NAME
+MAC_APP = DIST / f"{buildinfo.APP_NAME}.app"
+#: seconds allowed for the frozen app's --sandbox --smoke-test
+SMOKE_TIMEOUT = 300
+
+
+class BuildError(SystemExit):
+    def __init__(self, message: str):
+        super().__init__(f"build.py: {message}")
+
+
+def log(message: str) -> None:
+    print(f"build.py: {message}", flush=True)
+
+
+def folder_size(path: Path) -> int:
+    """Bytes in files under path (symlinks not followed, counted once)."""
+    total = 0
+    for root, _dirs, files in os.walk(path):
+        for name in files:
+            file = Path(root) / name
+            if not file.is_symlink():
+                total += file.stat().st_size
+    return total
+
+
+def mb(size: int) -> str:
+    return f"{size / 1e6:.1f} MB"
+
+
+def require_tools() -> None:
+    """Fail early, with the fix, when something needed is missing."""
+    if importlib.util.find_spec("PyInstaller") is None:
+        raise BuildError(f'PyInstaller is not installed in {sys.executable}; install the build extra: pip install ".[build]"')
+    if importlib.util.find_spec("opsconsole") is None:
+        raise BuildError(f'opsconsole is not installed in {sys.executable}; pip install ".[build]" from the checkout')
+    installed = _installed_version()
+    if installed != buildinfo.version():
+        raise BuildError(f"the installed opsconsole is {installed} but the checkout says {buildinfo.version()}: "
+                         "reinstall it (pip install .) so the build packages this checkout")
+    recorded = ROOT / "resources" / "icons" / "SOURCE.sha256"
+    import make_icons
+
+    if not recorded.is_file() or recorded.read_text().split()[0] != make_icons.svg_digest():
+        raise BuildError("resources/icons is out of date with resources/opsconsole.svg: "
+                         "run python installers/make_icons.py")
+
+
+def _installed_version() -> str:
+    out = subprocess.run([sys.executable, "-c", "import opsconsole; print(opsconsole.__version__)"],
+                         capture_output=True, text=True, check=False, cwd=tempfile.gettempdir())
+    return out.stdout.strip()
+
+
+def run_pyinstaller(clean: bool) -> float:
+    began = time.monotonic()
+    cmd = [sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN",
+           "--distpath", str(DIST), "--workpath", str(WORK), str(SPEC)]
+    if clean:
+        cmd.insert(3, "--clean")
+    log("+ " + " ".join(cmd))
+    subprocess.run(cmd, check=True, cwd=ROOT)
+    seconds = time.monotonic() - began
+    log(f"PyInstaller finished in {seconds:.0f} s")
+    return seconds
+
+
+# -- packaging ---------------------------------------------------------------
+def package_linux() -> Path:
+    out = DIST / f"{buildinfo.artefact_stem()}.tar.gz"
+    log(f"writing {out.relative_to(ROOT)}")
+    with tarfile.open(out, "w:gz", compresslevel=6) as tar:
+        tar.add(APP_DIR, arcname=buildinfo.APP_NAME)  # keeps symlinks as symlinks
+    return out
+
+
+def _iscc() -> str:
+    found = shutil.which("iscc") or shutil.which("ISCC")
+    if found:
+        return found
+    for base in (os.environ.get("ProgramFiles(x86)"), os.environ.get("ProgramFiles"),
+                 os.environ.get("LOCALAPPDATA") and str(Path(os.environ["LOCALAPPDATA"]) / "Programs")):
+        if base and (Path(base) / "Inno Setup 6" / "ISCC.exe").is_file():
+            return str(Path(base) / "Inno Setup 6" / "ISCC.exe")
+    raise BuildError("Inno Setup 6 (iscc) not found: install it (choco install innosetup) or pass --no-installer")
+
+
+def iscc_defines() -> dict[str, str]:
+    """The /D values the Inno Setup script requires (it has no version of its own)."""
+    ver = buildinfo.version()
+    return {
+        "AppVersion": ver,
+        "AppVersionNumeric": ".".join(str(n) for n in buildinfo.numeric_version(ver)),
+        "SourceDir": str(APP_DIR),
+        "OutputDir": str(DIST),
+        "OutputBaseName": f"{buildinfo.artefact_stem(ver)}-setup",
+        "IconFile": str(buildinfo.ICONS / "opsconsole.ico"),
+    }
+
+
+def package_windows() -> Path:
+    sign_windows([APP_DIR / f"{buildinfo.APP_NAME}.exe"])
+    defines = iscc_defines()
+    cmd = [_iscc(), "/Q", *[f"/D{key}={value}" for key, value in defines.items()],
+           str(ROOT / "installers" / "windows" / "opsconsole.iss")]
+    log("+ " + " ".join(cmd))
+    subprocess.run(cmd, check=True)
+    out = DIST / f"{defines['OutputBaseName']}.exe"
+    sign_windows([out])
+    return out
+
+
+def sign_windows(files: list[Path]) -> None:
+    """Authenticode-sign with signtool when WINDOWS_CERTIFICATE_PFX (a .pfx file) and
+    WINDOWS_CERTIFICATE_PASSWORD are set; otherwise say that the files stay unsigned."""
+    pfx, password = os.environ.get("WINDOWS_CERTIFICATE_PFX"), os.environ.get("WINDOWS_CERTIFICATE_PASSWORD")
+    if not pfx or not password:
+        log("Windows signing skipped: WINDOWS_CERTIFICATE_PFX / WINDOWS_CERTIFICATE_PASSWORD not set "
+            "(SmartScreen will warn about an unsigned installer)")
+        return
+    signtool = _signtool()
+    for file in files:
+        subprocess.run([signtool, "sign", "/f", pfx, "/p", password, "/fd", "sha256",
+                        "/tr", "http://timestamp.digicert.com", "/td", "sha256", str(file)], check=True)
+        log(f"signed {file.name}")
+
+
+def _signtool() -> str:
+    """signtool.exe: on PATH, else the newest in the Windows SDK."""
+    found = shutil.which("signtool")
+    if found:
+        return found
+    kits = Path(os.environ.get("ProgramFiles(x86)", r"C:\Program Files (x86)")) / "Windows Kits" / "10" / "bin"
+    candidates = sorted(kits.glob("10.*/x64/signtool.exe"))
+    if not candidates:
+        raise BuildError("signtool.exe not found (install the Windows SDK)")
+    return str(candidates[-1])
+
+
+def package_macos() -> Path:
+    scripts = ROOT / "installers" / "macos"
+    dmg = DIST / f"{buildinfo.artefact_stem()}.dmg"
+    subprocess.run(["bash", str(scripts / "codesign.sh"), str(MAC_APP)], check=True)
+    subprocess.run(["bash", str(scripts / "make_dmg.sh"), str(MAC_APP), str(dmg),
+                    f"{buildinfo.DISPLAY_NAME} {buildinfo.version()}"], check=True)
+    subprocess.run(["bash", str(scripts / "codesign.sh"), str(dmg)], check=True)
+    subprocess.run(["bash", str(scripts / "notarize.sh"), str(dmg)], check=True)
+    return dmg
+
+
+# -- checks of the frozen app -------------------------------------------------
+def frozen_executable() -> Path:
+    if sys.platform == "darwin":
+        return MAC_APP / "Contents" / "MacOS" / buildinfo.APP_NAME
+    return APP_DIR / (f"{buildinfo.APP_NAME}.exe" if sys.platform == "win32" else buildinfo.APP_NAME)
+
+
+def check_frozen() -> None:
+    """--version, then --sandbox --smoke-test offscreen: exit 0 with every panel loaded."""
+    exe = frozen_executable()
+    if not exe.is_file():
+        raise BuildError(f"no frozen app at {exe}: build first")
+    with tempfile.TemporaryDirectory(prefix="opsconsole-check-") as tmp:
+        env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "OPSCONSOLE_SELF_CHECK": "1",
+               "OPSCONSOLE_DATA_DIR": str(Path(tmp) / "data"), "XDG_CONFIG_HOME": str(Path(tmp) / "config"),
+               "AWS_CONFIG_FILE": str(Path(tmp) / "aws_config"),
+               "AWS_SHARED_CREDENTIALS_FILE": str(Path(tmp) / "aws_credentials")}
+        for args, expect in ((["--version"], f"opsconsole {buildinfo.version()}"),
+                             (["--sandbox", "--smoke-test"], "executions: ")):
+            began = time.monotonic()
+            try:
+                out = subprocess.run([str(exe), *args], capture_output=True, text=True, env=env,
+                                     timeout=SMOKE_TIMEOUT, check=False)
+            except subprocess.TimeoutExpired as exc:
+                raise BuildError(f"frozen {' '.join(args)} did not finish in {SMOKE_TIMEOUT} s") from exc
+            seconds = time.monotonic() - began
+            sys.stdout.write(out.stdout)
+            sys.stderr.write(out.stderr)
+            if out.returncode != 0 or expect not in out.stdout or "resources: ok" not in out.stdout:
+                raise BuildError(f"frozen {' '.join(args)} failed (exit {out.returncode})")
+            log(f"frozen {' '.join(args)}: ok in {seconds:.1f} s")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Build the opsconsole app and its installer for this platform.")
+    parser.add_argument("--check", action="store_true", help="after building, run the frozen app's checks")
+    parser.add_argument("--check-only", action="store_true", help="only run the checks on an existing build")
+    parser.add_argument("--no-installer", action="store_true", help="stop after the one-folder app")
+    parser.add_argument("--clean", action="store_true", help="empty PyInstaller's cache and work folder first")
+    parser.add_argument("--expect-version", metavar="V",
+                        help="fail unless the version is V (a leading 'v' is ignored), e.g. the release tag")
+    args = parser.parse_args(argv)
+
+    ver = buildinfo.version()
+    if args.expect_version and args.expect_version.removeprefix("v") != ver:
+        raise BuildError(f"version mismatch: asked for {args.expect_version}, the source says {ver}")
+    if args.check_only:
+        check_frozen()
+        return 0
+
+    require_tools()
+    log(f"building opsconsole {ver} for {buildinfo.platform_tag()}-{buildinfo.arch_tag()} with {sys.executable}")
+    seconds = run_pyinstaller(args.clean)
+    log(f"one-folder app: {APP_DIR.relative_to(ROOT)} ({mb(folder_size(APP_DIR))})")
+    artefact = None
+    if not args.no_installer:
+        if sys.platform == "win32":
+            artefact = package_windows()
+        elif sys.platform == "darwin":
+            artefact = package_macos()
+        else:
+            artefact = package_linux()
+        log(f"artefact: {artefact.relative_to(ROOT)} ({mb(artefact.stat().st_size)})")
+    if args.check:
+        check_frozen()
+    log(f"done: build {seconds:.0f} s, bundle {mb(folder_size(APP_DIR))}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
