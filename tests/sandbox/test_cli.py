@@ -27,7 +27,8 @@ class Cli:
             [sys.executable, "-m", "opsconsole.sandbox.cli", "--port", "0", "--seed", "7"],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.lines: queue.Queue[str] = queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
         self.output: list[str] = []
 
     def _read(self) -> None:
@@ -88,10 +89,11 @@ def test_cli_exits_cleanly_on_sigint(cli):
     running, _ = cli
     running.process.send_signal(signal.SIGINT)
     assert running.process.wait(timeout=20) == 0
+    running.reader.join(timeout=20)  # stdout reaches EOF once the process has gone
     rest = []
     while True:
         try:
-            rest.append(running.next_line(timeout=1))
+            rest.append(running.next_line(timeout=0))
         except queue.Empty:
             break
     assert any("stopped" in line for line in rest)
