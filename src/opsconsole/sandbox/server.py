@@ -81,7 +81,9 @@ class ExtensionResponse:
 Handler = Callable[[ExtensionRequest], ExtensionResponse]
 
 _REASONS = {200: "OK", 201: "Created", 202: "Accepted", 204: "No Content", 400: "Bad Request",
-            404: "Not Found", 409: "Conflict", 500: "Internal Server Error", 501: "Not Implemented"}
+            402: "Payment Required", 403: "Forbidden", 404: "Not Found", 409: "Conflict",
+            412: "Precondition Failed", 429: "Too Many Requests", 500: "Internal Server Error",
+            501: "Not Implemented"}
 
 
 def json_response(payload: Any, status: int = 200,
@@ -135,10 +137,14 @@ class ExtensionRegistry:
 
     def add_rest(self, method: str, path_regex: str, handler: Handler,
                  service: str | None = None) -> None:
-        """Serve ``method`` on paths fully matching ``path_regex`` (signing ``service`` if given)."""
+        """Serve ``method`` on paths fully matching ``path_regex`` (signing ``service`` if given).
+
+        The newest route wins where two match, as for JSON targets, so a
+        specific route can override a whole service's catch-all.
+        """
         route = _RestRoute(method.upper(), re.compile(path_regex), service, handler)
         with self._lock:
-            self._routes.append(route)
+            self._routes.insert(0, route)
 
     def rest(self, method: str, path_regex: str,
              service: str | None = None) -> Callable[[Handler], Handler]:

@@ -4,9 +4,11 @@
 over HTTP (only the replayed executions are put into moto's backend directly)
 and returns a :class:`Scenario` summary. One module per area:
 ``models`` (DynamoDB), ``alerts`` (SQS, SNS, CloudWatch), ``stepfunctions``
-(state machines, template runs, replays), with ``plan``/``cases`` deciding what
-exists and ``catalog`` naming it. Later areas (Lex bots and transcripts, A2I
-human loops, forecasts) add a module and a step in :func:`seed`.
+(state machines, template runs, replays), ``lex`` (workflow 3: the Lex V2 bot,
+put into the sandbox's Lex backend directly, and its conversations in
+DynamoDB), with ``plan``/``cases`` deciding what exists and ``catalog`` naming
+it. Later areas (A2I human loops, forecasts) add a module and a step in
+:func:`seed`.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import alerts, catalog, models, stepfunctions
+from . import alerts, catalog, lex, models, stepfunctions
 from .plan import PlannedExecution, plan_executions
 
 __all__ = ["Clients", "Scenario", "seed", "plan_for"]
@@ -54,6 +56,8 @@ class Scenario:
     countries: tuple[str, ...] = catalog.COUNTRIES
     tenants: tuple[str, ...] = catalog.TENANTS
     pending_approvals: list[str] = field(default_factory=list)
+    #: the Lex bot and its tables: bot_id, bot_name, locales, alias_id, alias_name, live_version, tables, ...
+    lex: dict[str, Any] = field(default_factory=dict)
     plan: list[PlannedExecution] = field(default_factory=list, repr=False)
 
 
@@ -85,11 +89,13 @@ def seed(clients: Clients, *, seed_value: int, now: dt.datetime, endpoint_url: s
         approvals = pool.submit(stepfunctions.start_pending_approvals, clients.stepfunctions,
                                 sfn_backend, arns, plan)
         seeded = pool.submit(_seed_alerts, clients, urls, plan, arns, seed_value, now)
+        bot = pool.submit(lex.seed_lex, clients.dynamodb, seed_value=seed_value, now=now, region=catalog.REGION)
         recorded = templates.result()
         log.debug("sandbox: %d templates recorded", len(recorded))
         replayed = stepfunctions.install_replays(sfn_backend, arns, plan, recorded, now)
         pending_arns = approvals.result()
         alarm_states, alert_counts = seeded.result()
+        lex_summary = bot.result()
         log.debug("sandbox: %d executions replayed, approvals pending, alerts seeded", replayed)
 
     models.put_rows(clients.dynamodb, [(catalog.WINNER_TABLE, row) for row in winners.values()])
@@ -108,7 +114,7 @@ def seed(clients: Clients, *, seed_value: int, now: dt.datetime, endpoint_url: s
                 "capacity": catalog.CAPACITY_TABLE, "registry": catalog.REGISTRY_TABLE,
                 "evaluations": catalog.EVALUATION_TABLE, "classifications": catalog.CLASSIFICATION_TABLE},
         topics={"notifications": urls[catalog.NOTIFICATION_TOPIC], "alerts": urls[catalog.ALERT_TOPIC]},
-        alarms=alarm_states, counts=counts, pending_approvals=pending_arns, plan=plan)
+        alarms=alarm_states, counts=counts, pending_approvals=pending_arns, lex=lex_summary, plan=plan)
 
 
 def _seed_alerts(clients: Clients, urls: dict[str, str], plan: list[PlannedExecution],
