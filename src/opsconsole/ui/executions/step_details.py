@@ -1,0 +1,232 @@
+"""One state of an execution, in detail: input, output, error, retries, resource, links out.
+
+A state that ran several times (a loop, a Map's iterations) has a run picker;
+the run shown first is the one that failed, if any, since that is what the
+operator came to look at.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QColor, QDesktopServices
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from opsconsole.core.history_links import console_url, logs_link
+from opsconsole.core.history_runs import StateRun
+from opsconsole.ui.executions.formatting import format_duration, format_timestamp, format_timestamp_tooltip
+from opsconsole.ui.executions.json_view import JsonView
+from opsconsole.ui.executions.timeline_view import RUN_STATUS_COLORS, RUN_STATUS_LABELS
+from opsconsole.ui.widgets.status_badge import readable_text_color
+
+_PROBLEMS = ("failed", "timed_out", "caught", "aborted", "retried")
+
+
+def _run_label(run: StateRun) -> str:
+    where = f"iteration {run.iteration}" if run.iteration is not None else (
+        f"branch {run.branch}" if run.branch is not None else "run")
+    return f"{where} · {RUN_STATUS_LABELS.get(run.status, run.status)} · {format_timestamp(run.entered)}"
+
+
+class StepDetails(QWidget):
+    """Everything about one state of one execution; ``show_state(...)`` fills it."""
+
+    #: A link was opened (URL); the desktop browser is asked to show it.
+    link_opened = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None, *, open_links: bool = True) -> None:
+        super().__init__(parent)
+        self._open_links = open_links
+        self.runs: list[StateRun] = []
+        self.run: StateRun | None = None
+        self._execution_arn = ""
+        self._region = ""
+        self._logging: dict | None = None
+        self.links: dict[str, str] = {}
+
+        self.title = QLabel()
+        font = self.title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.25)
+        font.setBold(True)
+        self.title.setFont(font)
+        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.badge = QLabel()
+        self.badge.setContentsMargins(8, 2, 8, 2)
+        self.run_picker = QComboBox()
+        self.run_picker.setMaxVisibleItems(20)
+        self.run_picker.currentIndexChanged.connect(self._on_pick)
+        header = QHBoxLayout()
+        header.addWidget(self.title)
+        header.addWidget(self.badge)
+        header.addStretch(1)
+        header.addWidget(self.run_picker)
+
+        self.facts = QFormLayout()
+        self.facts.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.type_label, self.time_label, self.attempts_label, self.resource_label = (
+            QLabel(), QLabel(), QLabel(), QLabel())
+        for label in (self.type_label, self.time_label, self.attempts_label, self.resource_label):
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            label.setWordWrap(True)
+        self.facts.addRow("Type", self.type_label)
+        self.facts.addRow("When", self.time_label)
+        self.facts.addRow("Attempts", self.attempts_label)
+        self.facts.addRow("Resource", self.resource_label)
+
+        self.error_box = QFrame()
+        self.error_box.setFrameShape(QFrame.Shape.StyledPanel)
+        self.error_box.setObjectName("errorBox")
+        self.error_label = QLabel()
+        self.cause_label = QLabel()
+        for label in (self.error_label, self.cause_label):
+            label.setWordWrap(True)
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        box = QVBoxLayout(self.error_box)
+        box.addWidget(self.error_label)
+        box.addWidget(self.cause_label)
+
+        self.link_label = QLabel()
+        self.link_label.setTextFormat(Qt.TextFormat.RichText)
+        self.link_label.setOpenExternalLinks(False)  # routed through _open so tests and the audit see it
+        self.link_label.linkActivated.connect(self._open)
+
+        self.input_view = JsonView()
+        self.output_view = JsonView()
+        self.parameters_view = JsonView()
+        self.retries_list = QListWidget()
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.input_view, "Input")
+        self.tabs.addTab(self.output_view, "Output")
+        self.tabs.addTab(self.retries_list, "Retries")
+        self.tabs.addTab(self.parameters_view, "Parameters")
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(header)
+        layout.addLayout(self.facts)
+        layout.addWidget(self.error_box)
+        layout.addWidget(self.link_label)
+        layout.addWidget(self.tabs, 1)
+        self.clear()
+
+    # -- filling ---------------------------------------------------------------
+    def clear(self) -> None:
+        """Show nothing (no state picked)."""
+        self.runs, self.run, self.links = [], None, {}
+        self.title.setText("Pick a state in the timeline or the history")
+        self.badge.hide()
+        self.run_picker.hide()
+        self.error_box.hide()
+        self.link_label.setText("")
+        for view in (self.input_view, self.output_view, self.parameters_view):
+            view.set_text(None, "")
+        self.retries_list.clear()
+        for label in (self.type_label, self.time_label, self.attempts_label, self.resource_label):
+            label.setText("")
+
+    def show_state(self, state_name: str, runs: Sequence[StateRun], execution_arn: str, region: str,
+                   logging_config: dict | None) -> None:
+        """Show ``state_name`` from the execution's ``runs`` (all of them, or only this state's)."""
+        self._execution_arn, self._region, self._logging = execution_arn, region, logging_config
+        mine = [r for r in runs if r.state == state_name]
+        self.runs = mine
+        self.title.setText(state_name)
+        self.run_picker.blockSignals(True)
+        self.run_picker.clear()
+        self.run_picker.addItems([_run_label(r) for r in mine])
+        self.run_picker.setVisible(len(mine) > 1)
+        self.run_picker.blockSignals(False)
+        if not mine:
+            self.clear()
+            self.title.setText(f"{state_name}: not reached in this execution")
+            return
+        worst = next((r for status in _PROBLEMS for r in mine if r.status == status), mine[0])
+        self.show_run(worst)
+
+    def show_run(self, run: StateRun) -> None:
+        """Show one run of the current state (e.g. the bar clicked in the timeline)."""
+        if run not in self.runs:
+            self.runs = [run]
+            self.run_picker.hide()
+        self.run = run
+        index = next(i for i, r in enumerate(self.runs) if r is run)
+        if self.run_picker.currentIndex() != index:
+            self.run_picker.blockSignals(True)
+            self.run_picker.setCurrentIndex(index)
+            self.run_picker.blockSignals(False)
+        self._fill(run)
+
+    def _on_pick(self, index: int) -> None:
+        if 0 <= index < len(self.runs):
+            self.show_run(self.runs[index])
+
+    def _fill(self, run: StateRun) -> None:
+        color = QColor(RUN_STATUS_COLORS.get(run.status, "#5f6b7a"))
+        self.badge.setText(RUN_STATUS_LABELS.get(run.status, run.status))
+        self.badge.setStyleSheet(f"background:{color.name()};color:{readable_text_color(color).name()};"
+                                 "border-radius:8px;")
+        self.badge.show()
+        where = []
+        if run.parent:
+            where.append(f"in {run.parent}")
+        if run.iteration is not None:
+            where.append(f"iteration {run.iteration}")
+        elif run.branch is not None:
+            where.append(f"branch {run.branch}")
+        self.type_label.setText(run.type + (f" ({', '.join(where)})" if where else ""))
+        took = run.duration_seconds()
+        self.time_label.setText(f"entered {format_timestamp(run.entered)}"
+                                + (f", took {format_duration(took)}" if took is not None else ", still running")
+                                + (f", waiting since {format_timestamp(run.waiting_since)}"
+                                   if run.waiting_since else "")
+                                + (f" (waited {format_duration(waited)})" if (waited := sum(
+                                    (b - a).total_seconds() for a, b in run.waits)) >= 1 else ""))
+        self.time_label.setToolTip(format_timestamp_tooltip(run.entered))
+        self.attempts_label.setText(str(run.attempts) + (f" ({len(run.retries)} failed)" if run.retries else ""))
+        self.resource_label.setText(run.resource or "—")
+
+        self.error_box.setVisible(bool(run.error or run.cause))
+        self.error_label.setText(f"<b>{html.escape(run.error or 'Error')}</b>"
+                                 + (" (caught by the state's Catch)" if run.status == "caught" else ""))
+        self.cause_label.setText(run.cause or "")
+        self.error_box.setStyleSheet(f"#errorBox {{ border: 2px solid {RUN_STATUS_COLORS['failed']};"
+                                     " border-radius: 4px; }")
+
+        self.input_view.set_text(run.input, "The history has no input (fetched without execution data)")
+        self.output_view.set_text(run.output, "No output: the state did not finish"
+                                  if run.exited is None or run.status in ("failed", "aborted", "timed_out")
+                                  else "The history has no output")
+        self.parameters_view.set_text(run.parameters, "This state called no service")
+        self.retries_list.clear()
+        for number, (start, end, error) in enumerate(run.retries, start=1):
+            self.retries_list.addItem(f"Attempt {number}: {error or 'failed'} after "
+                                      f"{format_duration((end - start).total_seconds())} "
+                                      f"({format_timestamp(start)})")
+        self.tabs.setTabText(2, f"Retries ({len(run.retries)})" if run.retries else "Retries")
+
+        self.links = {"console": console_url(self._execution_arn)} if self._execution_arn else {}
+        logs = logs_link(run, self._region, self._logging) if self._region else None
+        if logs:
+            self.links["logs"] = logs
+        parts = []
+        if "logs" in self.links:
+            parts.append(f'<a href="{html.escape(self.links["logs"])}">CloudWatch Logs</a>')
+        if "console" in self.links:
+            parts.append(f'<a href="{html.escape(self.links["console"])}">Open execution in the AWS console</a>')
+        self.link_label.setText(" · ".join(parts))
+
+    def _open(self, url: str) -> None:
+        self.link_opened.emit(url)
+        if self._open_links:
+            QDesktopServices.openUrl(QUrl(url))
