@@ -152,8 +152,10 @@ def test_a_25000_event_history_loads_and_filters(view):
 def test_loader_streams_from_the_sandbox_and_builds_runs(qtbot, runner, sandbox, sandbox_clients, view):
     sfn = sandbox_clients.client("stepfunctions")
     machine = sandbox.scenario.state_machines["inference"]
-    arn = sfn.list_executions(stateMachineArn=machine, statusFilter="SUCCEEDED", maxResults=1)["executions"][0][
-        "executionArn"]
+    # a run that was never redriven (other tests may redrive some in the shared sandbox)
+    arn = next(e["executionArn"] for e in sfn.list_executions(stateMachineArn=machine, statusFilter="SUCCEEDED",
+                                                              maxResults=100)["executions"]
+               if not e.get("redriveCount"))
     loader = HistoryLoader(runner, view)
     pages = []
     view.model.rowsInserted.connect(lambda *_: pages.append(view.model.rowCount()))

@@ -47,6 +47,18 @@ _EXPIRED_CODES = {
     "SignatureDoesNotMatch",
 }
 _DENIED_CODES = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError"}
+#: AWS said no to a well-formed request for a reason the user can act on.
+_REFUSED_CODES = {
+    "MissingRequiredParameter",
+    "ExecutionNotRedrivable",
+    "ExecutionAlreadyExists",
+    "ExecutionLimitExceeded",
+    "TaskTimedOut",
+    "TaskDoesNotExist",
+    "ConflictException",
+    "PreconditionFailedException",
+    "ConditionalCheckFailedException",
+}
 _NOT_FOUND_SUFFIXES = ("NotFound", "NotFoundException", "DoesNotExist", "ResourceNotFound")
 
 # "User: arn:aws:iam::1:user/x is not authorized to perform: states:ListExecutions
@@ -154,7 +166,7 @@ def describe(exc: BaseException, profile: str | None = None, operation: str = ""
             )
         if code.endswith(_NOT_FOUND_SUFFIXES):
             return UserError(ErrorKind.NOT_FOUND, "Not found", msg, code)
-        if code.startswith(("Validation", "Invalid")) or code in {"MissingRequiredParameter"}:
+        if code.startswith(("Validation", "Invalid")) or code in _REFUSED_CODES:
             return UserError(ErrorKind.INVALID, "Rejected by AWS", f"{msg} ({code})", code)
         return UserError(ErrorKind.UNEXPECTED, f"AWS error {code}", msg, code)
     if isinstance(exc, bx.ParamValidationError):

@@ -104,11 +104,16 @@ def state_machine_name_from_arn(arn: str) -> str:
 
 
 def _aware(value: datetime | None) -> datetime | None:
-    # botocore returns aware datetimes; naive ones (hand-made data) are taken as UTC so
-    # that durations and sorting never mix naive and aware values.
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=timezone.utc)
+    # botocore returns datetimes with a tzlocal() object of their own each; kept
+    # as UTC they share one tzinfo (half a row's memory, and fewer objects for
+    # the cyclic collector to walk). Naive ones (hand-made data) are taken as UTC
+    # so that durations and sorting never mix naive and aware values. Display
+    # converts to local time anyway.
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)
 
 
 def _sfn(clients: Clients):

@@ -4,13 +4,16 @@ Served through :class:`~opsconsole.sandbox.server.ExtensionRegistry` (JSON
 protocol, ``X-Amz-Target: AWSStepFunctions.<Operation>``):
 
 * ListExecutions / DescribeExecution: moto omits ``stopDate`` for TIMED_OUT
-  executions and accepts any page size; AWS caps ``maxResults`` at 1000.
+  executions and accepts any page size; AWS caps ``maxResults`` at 1000. Both
+  carry the redrive members (``redriveCount``, ``redriveDate``; Describe also
+  ``redriveStatus``/``redriveStatusReason``) that moto leaves out.
 * GetExecutionHistory: moto ignores ``maxResults``/``nextToken``/
   ``reverseOrder``/``includeExecutionData``; AWS pages (default 100 events).
 * SendTaskSuccess/Failure/Heartbeat: moto drops the failure's ``cause``, answers
   tokens of finished executions, and fails (HTTP 500) when any execution was
   started a moment before.
-* StopExecution: moto ignores ``error``/``cause``; an execution parked on a task
+* StopExecution: moto ignores ``error``/``cause`` (AWS records them in the
+  history and DescribeExecution shows them); an execution parked on a task
   token (``.waitForTaskToken``) only notices the stop when the wait ends (days
   later), and one stopped mid-task in a Parallel branch may end FAILED. Here
   the execution is aborted at once and its history closed (see :func:`abort`).
@@ -83,11 +86,14 @@ def _handler(work: Callable[[ExtensionRequest, dict[str, Any]], Any]) -> Callabl
     return handle
 
 
-def _list_item(execution: Any, state_machine_arn: str) -> dict[str, Any]:
+def _list_item(execution: Any, state_machine_arn: str, describe: bool = False) -> dict[str, Any]:
+    from .redrive import redrive_fields  # redrive.py builds on this module
+
     item = {"executionArn": execution.execution_arn, "stateMachineArn": state_machine_arn,
             "name": execution.name, "status": execution.status, "startDate": _epoch(execution.start_date)}
     if execution.status in _STOPPED and execution.stop_date is not None:
         item["stopDate"] = _epoch(execution.stop_date)
+    item.update(redrive_fields(execution, describe))
     return item
 
 
@@ -108,7 +114,7 @@ def list_executions(request: ExtensionRequest, body: dict[str, Any]) -> dict[str
 
 def describe_execution(request: ExtensionRequest, body: dict[str, Any]) -> dict[str, Any]:
     execution = stepfunctions_backend(request).describe_execution(body.get("executionArn", ""))
-    result = _list_item(execution, execution.state_machine_arn)
+    result = _list_item(execution, execution.state_machine_arn, describe=True)
     result.update(input=execution.execution_input, inputDetails={"included": True})
     if execution.status == "SUCCEEDED" and execution.output is not None:
         output = execution.output
@@ -252,6 +258,7 @@ def abort(execution: Any, now: dt.datetime, error: str | None = None, cause: str
     details = ExecutionAbortedEventDetails(**{k: v for k, v in (("error", error), ("cause", cause)) if v})
     execution.stop_date = now
     execution.exec_status = ExecutionStatus.ABORTED
+    execution.error, execution.cause = error, cause  # DescribeExecution shows them, as AWS does
     env.event_history_context.source_event_id = 0
     env.event_manager.add_event(context=env.event_history_context,
                                 event_type=HistoryEventType.ExecutionAborted,

@@ -10,7 +10,9 @@ duration and with the template's case values (country, ids, metrics, task
 tokens, execution ARN) swapped for its own. A replayed RUNNING execution shows
 the template's history up to the moment the sandbox started and stays RUNNING;
 StopExecution aborts it (an ExecutionAborted event is appended). Everything
-started after start-up runs for real.
+started after start-up runs for real. RedriveExecution (``redrive.py``) turns a
+finished replay into a real execution: its re-timed history becomes the start
+of a real one and the interpreter runs the rest.
 """
 
 from __future__ import annotations
@@ -171,6 +173,8 @@ class ReplayedExecution(Execution):
         self._scale = duration.total_seconds() / template.duration
         self.exec_worker = _ReplayWorker()
         self._aborted: dict[str, Any] | None = None
+        self.redrive_count = 0
+        self.redrive_date: dt.datetime | None = None
         self._elapsed = None if elapsed is None else elapsed.total_seconds()
         if elapsed is not None:
             self.exec_status = ExecutionStatus.RUNNING
@@ -199,7 +203,22 @@ class ReplayedExecution(Execution):
             events.append({**self._aborted, "id": len(events) + 1})
         return events
 
+    @property
+    def replaying(self) -> bool:
+        """True until a redrive gives the execution a real worker."""
+        return isinstance(self.exec_worker, _ReplayWorker)
+
+    def event_count(self) -> int:
+        """How many events the history has, without building it (for the redrive limits)."""
+        if not self.replaying:
+            return len(self.exec_worker.env.event_manager._history_event_list)
+        if self._elapsed is not None:
+            return len(self._events())
+        return len(self.template.events) + (1 if self._aborted is not None else 0)
+
     def to_history_output(self) -> GetExecutionHistoryOutput:
+        if not self.replaying:
+            return super().to_history_output()
         return GetExecutionHistoryOutput(events=self._events())
 
     def start(self) -> None:  # replays never run
@@ -208,11 +227,17 @@ class ReplayedExecution(Execution):
     def stop(self, stop_date: dt.datetime, error: str | None, cause: str | None) -> None:
         if self.exec_status != ExecutionStatus.RUNNING:
             return
+        if not self.replaying:  # redriven: a real run is going on
+            from .extensions import abort
+
+            abort(self, stop_date, error, cause)
+            return
         details = {k: v for k, v in (("error", error), ("cause", cause)) if v}
         self._aborted = {"type": "ExecutionAborted", "previousEventId": 0,
                          "timestamp": iso_8601_datetime_with_milliseconds(stop_date),
                          "executionAbortedEventDetails": details}
         self.stop_date = stop_date
+        self.error, self.cause = error, cause
         self.exec_status = ExecutionStatus.ABORTED
 
 

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 
 from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
     QDockWidget,
@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
 from opsconsole import __version__
 from opsconsole.core import aws, logbuffer
 from opsconsole.core.errors import ErrorKind, UserError
-from opsconsole.core.paths import resource
 from opsconsole.ui.connection_dialog import ConnectionDialog
 from opsconsole.ui.context import AppContext
 from opsconsole.ui.panel import NotBuiltPanel, Panel
@@ -105,9 +104,6 @@ class MainWindow(QMainWindow):
         self.ctx = ctx
         self.settings = settings or QSettings()
         self.setWindowTitle("opsconsole")
-        icon_path = resource("opsconsole.svg")
-        if icon_path.exists():
-            self.setWindowIcon(QIcon(str(icon_path)))
         self.resize(1400, 860)
 
         self.panels = panels(ctx)
@@ -127,6 +123,10 @@ class MainWindow(QMainWindow):
             self.nav.addItem(QListWidgetItem(panel.title))
             self.stack.addWidget(panel)
         self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
+        for panel in self.panels:
+            activated = getattr(panel, "execution_activated", None)
+            if activated is not None:
+                activated.connect(self.open_execution)
 
         self.banner = OfflineBanner()
         self.banner.retry.connect(self._probe)
@@ -214,6 +214,15 @@ class MainWindow(QMainWindow):
             lambda: QMessageBox.about(self, "opsconsole", f"opsconsole {__version__}\nOperations console for an ML platform on AWS.")
         )
         help_menu.addAction(about)
+
+    def open_execution(self, execution: object) -> QWidget:
+        """Open one execution in its own window (several can be open side by side)."""
+        from opsconsole.ui.executions.detail import ExecutionWindow
+
+        window = ExecutionWindow(self.ctx, execution, self)
+        window.setWindowFlag(Qt.WindowType.Window, True)
+        window.show()
+        return window
 
     # -- connection ------------------------------------------------------------
     def choose_connection(self) -> None:

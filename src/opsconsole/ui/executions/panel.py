@@ -1,4 +1,9 @@
-"""The Executions area: state machines on the left, their executions streaming in on the right."""
+"""The Executions area: state machines on the left, their executions streaming in on the right.
+
+Above the table, the fixing actions (Start execution…, Stop…, Redrive…; also in
+the table's context menu) run through :class:`ExecutionActions`; the rows they
+touch are described again and updated in place.
+"""
 
 from __future__ import annotations
 
@@ -13,13 +18,15 @@ from opsconsole.core import executions as core
 from opsconsole.core.errors import ErrorKind, UserError
 from opsconsole.core.executions import Execution, StateMachine
 from opsconsole.ui.context import AppContext
+from opsconsole.ui.executions.actions import ExecutionActions
+from opsconsole.ui.executions.actions_menu import ExecutionActionSet
 from opsconsole.ui.executions.filter_bar import ExecutionsFilterBar
 from opsconsole.ui.executions.picker import StateMachinePicker
 from opsconsole.ui.executions.refresher import DEFAULT_INTERVAL_MS, RefreshTarget, RunningRefresher
 from opsconsole.ui.executions.table_model import ExecutionsTableModel
 from opsconsole.ui.executions.table_view import ExecutionsTable
 from opsconsole.ui.panel import Panel
-from opsconsole.ui.widgets.message_bar import MessageBar
+from opsconsole.ui.widgets.message_bar import MessageBar, Severity
 from opsconsole.workers import Job
 
 
@@ -79,6 +86,7 @@ class ExecutionsPanel(Panel):
         right_layout.addWidget(self.filter_bar)
         right_layout.addWidget(self.table, 1)
         right_layout.addWidget(self.filter_bar.status_row)
+        self._right_layout = right_layout
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.picker)
@@ -104,6 +112,13 @@ class ExecutionsPanel(Panel):
         self.find_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.find_action.triggered.connect(lambda: self.filter_bar.name_edit.setFocus())
         self.addAction(self.find_action)
+
+        self.run_actions = ExecutionActions(ctx, self, machines=self.machine_model.machines)
+        self.run_actions.message.connect(self._on_action_message)
+        self.run_actions.changed.connect(self._on_execution_changed)
+        self.action_set = ExecutionActionSet(self.run_actions, self, self.table, self._preselected_machine,
+                                             taken=self.refresh_action.shortcuts())
+        self._right_layout.insertWidget(1, self.action_set.toolbar)  # between the message bar and the filters
 
         self.refresher = RunningRefresher(
             ctx, self, self._refresh_target, self._on_refresh_page, interval_ms=refresh_interval_ms
@@ -229,6 +244,34 @@ class ExecutionsPanel(Panel):
 
     def _update_counts(self) -> None:
         self.picker.set_counts(self.model.status_counts())
+
+    # -- fixing actions ----------------------------------------------------
+    def _preselected_machine(self) -> str | None:
+        """The machine the Start dialog offers first: the one picked on the left, if just one."""
+        picked = self.selected_machine_arns(explicit=True)
+        return picked[0] if len(picked) == 1 else None
+
+    def _on_action_message(self, text: str, ok: bool) -> None:
+        if ok:
+            self.message_bar.show_message("Done", text, Severity.INFO)
+        else:
+            self.message_bar.show_message("Not done", text, Severity.ERROR)
+
+    def _on_execution_changed(self, arn: str) -> None:
+        """Describe the execution an action touched and update (or add) its row."""
+        if self.ctx.clients is None or self._query is None:
+            return
+        job = self.ctx.runner.submit(core.describe_execution, self.ctx.clients, arn, owner=self,
+                                     name="DescribeExecution")
+        job.done.connect(self._on_execution_described)
+
+    def _on_execution_described(self, execution: Execution) -> None:
+        if self._query is None or execution.state_machine_arn not in self._query[0]:
+            return  # not in what this list shows (e.g. a re-run's helper machine)
+        self.model.upsert([execution])
+        self._update_counts()
+        self._show_counts()
+        self.action_set.update_state()
 
     # -- running refresh ---------------------------------------------------
     def _refresh_target(self) -> RefreshTarget | None:

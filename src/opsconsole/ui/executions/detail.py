@@ -1,0 +1,312 @@
+"""One execution in depth: summary, graph, history, timeline, step details and actions.
+
+Opened from the executions list (Enter / double-click). Everything is loaded
+through the job runner: the description and definition first (the graph shows
+as soon as the layout is ready), then the history streamed page by page into
+the table, then per-state runs and outcomes computed off the GUI thread to
+colour the graph and draw the timeline.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QAction, QColor, QDesktopServices, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QPlainTextEdit,
+    QSplitter,
+    QTabWidget,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from opsconsole.core import asl, history
+from opsconsole.core.errors import UserError
+from opsconsole.core.executions import Execution, RunDetail, describe_run
+from opsconsole.ui.context import AppContext
+from opsconsole.ui.executions.actions import ExecutionActions
+from opsconsole.ui.executions.formatting import format_duration, format_timestamp
+from opsconsole.ui.executions.graph_view import GraphView
+from opsconsole.ui.executions.history_view import HistoryLoader, HistoryView
+from opsconsole.ui.executions.map_runs import MapRunsView
+from opsconsole.ui.executions.step_details import StepDetails
+from opsconsole.ui.executions.timeline_view import TimelineView
+from opsconsole.ui.executions.status_style import STATUS_COLORS, STATUS_LABELS
+from opsconsole.ui.widgets.message_bar import MessageBar, Severity
+from opsconsole.ui.widgets.status_badge import readable_text_color
+
+log = logging.getLogger(__name__)
+
+
+def _summarise(events: list[history.HistoryEvent], runs: list[history.StateRun]) -> dict:
+    """Outcomes, failure point and progress: off the GUI thread (25,000 events take a while)."""
+    return {
+        "outcomes": history.state_outcomes(runs),
+        "failure": history.failure_point(events),
+        "progress": history.progress(events),
+    }
+
+
+class ExecutionDetail(QWidget):
+    """The detail of one execution; a window holds one of these."""
+
+    title_changed = Signal(str)
+    #: The history is in and analysed (number of events).
+    runs_loaded = Signal(int)
+    graph_ready = Signal()
+
+    def __init__(self, ctx: AppContext, execution: Execution, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.execution = execution
+        self.detail: RunDetail | None = None
+        self._outcomes: dict[str, str] = {}
+        self.events: list[history.HistoryEvent] = []
+        self.runs: list[history.StateRun] = []
+        self.selected_state: str | None = None
+        self.run_actions = ExecutionActions(ctx, self)
+        self.run_actions.changed.connect(lambda arn: arn == self.execution.arn and self.reload())
+        self.run_actions.message.connect(self._action_message)
+
+        self.badge = QLabel()
+        self.name = QLabel()
+        self.name.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.name.setStyleSheet("font-size: 14pt; font-weight: 600;")
+        self.facts = QLabel()
+        self.facts.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.facts.setWordWrap(True)
+        self.progress_label = QLabel()
+        self.failure = MessageBar()
+        self.message = MessageBar()
+
+        self.graph = GraphView()
+        self.graph.state_clicked.connect(self.select_state)
+        self.step = StepDetails()
+        self.history_view = HistoryView()
+        self.loader = HistoryLoader(ctx.runner, self.history_view, self)
+        self.loader.runs_ready.connect(self._runs_ready)
+        self.loader.failed.connect(self._failed)
+        self.timeline = TimelineView()
+        self.timeline.state_clicked.connect(self.select_state)
+        self.io_view = QPlainTextEdit()
+        self.io_view.setReadOnly(True)
+        self.map_runs = MapRunsView()
+
+        top = QSplitter(Qt.Orientation.Horizontal)
+        top.addWidget(self.graph)
+        top.addWidget(self.step)
+        top.setStretchFactor(0, 3)
+        top.setStretchFactor(1, 2)
+        # The details pane would take all the room it asks for; the graph comes first.
+        self.step.setMinimumWidth(320)
+        top.setSizes([800, 520])
+        self._top = top
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.history_view, "History")
+        self.tabs.addTab(self.timeline, "Timeline")
+        self.tabs.addTab(self.io_view, "Input / output")
+        self.tabs.addTab(self.map_runs, "Map runs")
+        body = QSplitter(Qt.Orientation.Vertical)
+        body.addWidget(top)
+        body.addWidget(self.tabs)
+        body.setStretchFactor(0, 3)
+        body.setStretchFactor(1, 2)
+
+        head = QHBoxLayout()
+        head.addWidget(self.badge)
+        head.addWidget(self.name, 1)
+        head.addWidget(self.progress_label)
+        layout = QVBoxLayout(self)
+        layout.addLayout(head)
+        layout.addWidget(self.facts)
+        layout.addWidget(self.failure)
+        layout.addWidget(self.message)
+        layout.addWidget(body, 1)
+        self.failure.hide()
+        self.message.hide()
+        self._show_execution(execution)
+
+    # -- loading --------------------------------------------------------------
+    def reload(self) -> None:
+        self.cancel_jobs()
+        self.events = []
+        clients = self.ctx.clients
+        if clients is None:
+            return
+        job = self.ctx.runner.submit(describe_run, clients, self.execution.arn, name="DescribeExecution", owner=self)
+        job.done.connect(self._described)
+        job.failed.connect(self._failed)
+        self.loader.load(clients, self.execution.arn)
+        self.map_runs.load(self.ctx.runner, clients, self.execution.arn)
+
+    def cancel_jobs(self) -> None:
+        self.ctx.runner.cancel_owned(self)
+        self.loader.cancel()
+        self.ctx.runner.cancel_owned(self.map_runs)
+
+    def _described(self, detail: RunDetail) -> None:
+        self.detail = detail
+        self._show_execution(detail.execution)
+        parts = []
+        for label, text in (("Input", detail.input), ("Output", detail.output)):
+            if text:
+                parts.append(f"— {label} —\n{_pretty(text)}")
+        if detail.error or detail.cause:
+            parts.append(f"— Error —\n{detail.error or ''}\n{detail.cause or ''}")
+        self.io_view.setPlainText("\n\n".join(parts))
+        job = self.ctx.runner.submit(asl.build_graph, detail.definition, name="layout graph", owner=self)
+        job.done.connect(self._graph_ready)
+        job.failed.connect(lambda err: self._show_message(f"Cannot draw the graph: {err.message}", False))
+
+    def _graph_ready(self, graph: asl.Graph) -> None:
+        self.graph.set_graph(graph)
+        self.graph.fit()
+        self.graph_ready.emit()
+        if self.runs:
+            self.graph.set_outcomes(self._outcomes)
+
+    def _runs_ready(self, events: list[history.HistoryEvent], runs: list[history.StateRun]) -> None:
+        self.events, self.runs = events, runs
+        self.timeline.set_runs(runs)
+        job = self.ctx.runner.submit(_summarise, events, runs, name="summarise history", owner=self)
+        job.done.connect(self._summarised)
+        job.failed.connect(self._failed)
+
+    def _summarised(self, result: dict) -> None:
+        self._outcomes = result["outcomes"]
+        self.graph.set_outcomes(self._outcomes)
+        self.runs_loaded.emit(len(self.events))
+        state, error, cause = result["failure"]
+        if state or error:
+            where = f" in state <b>{state}</b>" if state else ""
+            self.failure.show_message(f"Failed{where}: {error or ''}", cause or "", Severity.ERROR)
+        else:
+            self.failure.hide()
+        p = result["progress"]
+        self.progress_label.setText(str(p))
+        if self.selected_state:
+            self.select_state(self.selected_state)
+
+    def _failed(self, err: UserError) -> None:
+        self._show_message(f"{err.title}: {err.message}", False)
+
+    # -- showing --------------------------------------------------------------
+    def _show_execution(self, e: Execution) -> None:
+        self.execution = e
+        fill = QColor(STATUS_COLORS.get(e.status, "#5f6b7a"))
+        self.badge.setText(STATUS_LABELS.get(e.status, e.status))
+        self.badge.setStyleSheet(
+            f"background: {fill.name()}; color: {readable_text_color(fill).name()};"
+            " border-radius: 9px; padding: 2px 10px; font-weight: 600;"
+        )
+        self.name.setText(e.name)
+        stop = format_timestamp(e.stop) if e.stop else "—"
+        machine = e.state_machine_name
+        if e.state_machine_version_arn:
+            machine += f" (version {e.state_machine_version_arn.rsplit(':', 1)[-1]})"
+        if e.state_machine_alias_arn:
+            machine += f" (alias {e.state_machine_alias_arn.rsplit(':', 1)[-1]})"
+        self.facts.setText(
+            f"<b>State machine</b> {machine} &nbsp; <b>Started</b> {format_timestamp(e.start)} &nbsp; "
+            f"<b>Stopped</b> {stop} &nbsp; <b>Duration</b> {format_duration(e.duration)} &nbsp; "
+            f"<b>Redrives</b> {e.redrive_count}<br><span style='color:gray'>{e.arn}</span>"
+        )
+        self.title_changed.emit(f"{e.name} · {e.status}")
+
+    def select_state(self, name: str) -> None:
+        self.selected_state = name
+        self.graph.select_state(name)
+        conn = self.ctx.connection
+        logging_config = self.detail.logging_configuration if self.detail else None
+        self.step.show_state(name, [r for r in self.runs if r.state == name], self.execution.arn,
+                             conn.region if conn else "", logging_config)
+
+    def _show_message(self, text: str, ok: bool) -> None:
+        self.message.show_message(text, "", Severity.INFO if ok else Severity.ERROR)
+
+    def _action_message(self, text: str, ok: bool) -> None:
+        self._show_message(text, ok)
+
+    # -- actions ----------------------------------------------------------------
+    def copy_arn(self) -> None:
+        QGuiApplication.clipboard().setText(self.execution.arn)
+
+    def open_console(self) -> None:
+        QDesktopServices.openUrl(QUrl(history.console_url(self.execution.arn)))
+
+    def export_history(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export history", f"{self.execution.name}-history.json", "JSON (*.json)")
+        if path:
+            self.run_actions.export_history(self.execution.arn, path)
+
+    def export_graph(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export graph", f"{self.execution.name}.png", "PNG image (*.png);;SVG drawing (*.svg)"
+        )
+        if path:
+            (self.graph.export_svg if Path(path).suffix.lower() == ".svg" else self.graph.export_png)(path)
+            self._show_message(f"Graph saved to {path}", True)
+
+    def rerun_from_selected(self) -> None:
+        if self.selected_state:
+            self.run_actions.rerun_from_state(self.execution, self.selected_state)
+        else:
+            self._show_message("Pick a state in the graph or the timeline first.", False)
+
+
+def _pretty(text: str) -> str:
+    import json
+
+    try:
+        return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+    except (ValueError, TypeError):
+        return text
+
+
+class ExecutionWindow(QMainWindow):
+    """A window around :class:`ExecutionDetail` with its toolbar and shortcuts."""
+
+    def __init__(self, ctx: AppContext, execution: Execution, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.detail = ExecutionDetail(ctx, execution)
+        self.setCentralWidget(self.detail)
+        self.detail.title_changed.connect(self.setWindowTitle)
+        self.resize(1300, 860)
+        bar = QToolBar("Execution")
+        bar.setObjectName("executionToolbar")
+        self.addToolBar(bar)
+        d = self.detail
+
+        def act(text: str, slot, shortcut: str | QKeySequence.StandardKey | None = None) -> QAction:
+            action = QAction(text, self)
+            if shortcut is not None:
+                action.setShortcut(QKeySequence(shortcut))
+            action.triggered.connect(slot)
+            bar.addAction(action)
+            return action
+
+        act("Refresh", d.reload, "F5")
+        act("Copy ARN", d.copy_arn, "Ctrl+Shift+C")
+        bar.addSeparator()
+        self.stop_action = act("Stop…", lambda: d.run_actions.stop([d.execution]), "Del")
+        self.redrive_action = act("Redrive…", lambda: d.run_actions.redrive([d.execution]), "Ctrl+R")
+        act("Re-run from state…", d.rerun_from_selected, "Ctrl+Shift+R")
+        self.approve_action = act("Approve / reject…", lambda: d.run_actions.approve(d.execution), "Ctrl+Shift+P")
+        bar.addSeparator()
+        act("Export history…", d.export_history, "Ctrl+S")
+        act("Export graph…", d.export_graph, "Ctrl+Shift+S")
+        act("Open in AWS console", d.open_console)
+        act("Fit graph", d.graph.fit, "F")
+        d.reload()
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt name
+        self.detail.cancel_jobs()
+        super().closeEvent(event)
