@@ -214,10 +214,24 @@ class ExecutionsTableModel(QAbstractTableModel):
             self.beginInsertRows(QModelIndex(), first, first + len(visible) - 1)
             self._order.extend(visible)
             self.endInsertRows()
-            if self._sort_column >= 0:
+            if self._sort_column >= 0 and not self._in_order(first - 1):
                 # Nearly sorted (a sorted run plus one page): timsort merges it in ~linear time.
                 self._resort()
         return len(fresh)
+
+    def _in_order(self, from_row: int) -> bool:
+        """Whether display rows from ``from_row`` on are already sorted.
+
+        A listing arrives newest first, which is the default order: most pages
+        then need no re-sort (and no layout change) at all.
+        """
+        keys, order = self._keys, self._order
+        descending = self._sort_order == Qt.SortOrder.DescendingOrder
+        for row in range(max(from_row, 0), len(order) - 1):
+            a, b = keys[order[row]], keys[order[row + 1]]
+            if (a < b) if descending else (b < a):
+                return False
+        return True
 
     def upsert(self, executions: Iterable[Execution]) -> None:
         """Replace loaded executions by newer versions of themselves; add unknown ones."""
