@@ -165,7 +165,10 @@ def test_loader_streams_from_the_sandbox_and_builds_runs(qtbot, runner, sandbox,
     assert len(pages) >= 3 and pages == sorted(pages)
     assert view.model.events() == events and events[-1].type == "ExecutionSucceeded"
     assert {r.state for r in runs} >= {"Get winner model", "Classify item batches"}
-    assert sum(1 for r in runs if r.parent == "Classify item batches" and r.state == "Classify batch") == 60
+    batches = sum(1 for r in runs if r.parent == "Classify item batches" and r.state == "Classify batch")
+    map_run = next(r for r in runs if r.state == "Classify item batches")
+    # one run of the iteration's first state per item the Map was given (60 in the seeded runs)
+    assert batches == map_run.map_length >= 50
 
 
 def test_loader_reports_a_missing_execution(qtbot, runner, sandbox, sandbox_clients, view):

@@ -16,7 +16,7 @@ import time
 from types import ModuleType, TracebackType
 from typing import TYPE_CHECKING, Any
 
-from . import extensions, lexv2, redrive
+from . import atomic_writes, extensions, lexv2, redrive
 from .server import ExtensionRegistry, SandboxServer, import_moto_services
 
 if TYPE_CHECKING:
@@ -147,6 +147,7 @@ class Sandbox:
             logging.getLogger(name).setLevel(logging.CRITICAL)
         for module in EXTENSION_MODULES:
             module.register(self.extensions)
+        atomic_writes.install()
 
         self._server = SandboxServer(self.extensions, port=self.port)
         self._server.start()
@@ -173,6 +174,7 @@ class Sandbox:
 
         if not self._saved:
             return
+        atomic_writes.uninstall()
         default_user_config.setdefault("stepfunctions", {})["execute_state_machine"] = self._saved["execute"]
         if self._saved["port"] is None:
             os.environ.pop("MOTO_PORT", None)

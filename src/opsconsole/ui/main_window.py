@@ -41,16 +41,11 @@ PROBE_INTERVAL_MS = 3000
 def default_panels(ctx: AppContext) -> list[Panel]:
     """Every area of the console, in navigation order."""
     from opsconsole.ui.executions import ExecutionsPanel
+    from opsconsole.ui.review import ReviewPanel
 
     return [
         ExecutionsPanel(ctx),
-        NotBuiltPanel(
-            ctx,
-            "review",
-            "Review queues",
-            "Missed-utterance triage for call-center agents, approval and bot deployment for "
-            "operations, and Amazon A2I human loops.",
-        ),
+        ReviewPanel(ctx),
         NotBuiltPanel(
             ctx,
             "alerts",
