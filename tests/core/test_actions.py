@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
-import time
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -13,6 +11,7 @@ from botocore.exceptions import ClientError
 
 from opsconsole.core import actions
 from opsconsole.core.executions import Execution, describe_execution
+from support import wait_until
 
 ROLE = "arn:aws:iam::123456789012:role/mlops-stepfunctions-execution"
 
@@ -23,18 +22,6 @@ def _redrive_served(sandbox):
     from opsconsole.sandbox import redrive
 
     redrive.register(sandbox.extensions)
-
-
-def wait_until(condition, timeout: float = 20.0, what: str = "condition"):
-    """Poll ``condition`` until truthy; fail after ``timeout`` seconds (never a bare sleep)."""
-    deadline, pause = time.monotonic() + timeout, threading.Event()
-    while True:
-        result = condition()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        pause.wait(0.05)
 
 
 # -- names and inputs ------------------------------------------------------------------------

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
-import time
 import uuid
 from datetime import datetime
 
@@ -12,19 +10,9 @@ import pytest
 
 from opsconsole.core import actions
 from opsconsole.core.executions import describe_execution
+from support import wait_until
 
 COUNTRY = "PL"
-
-
-def wait_until(condition, timeout: float = 20.0, what: str = "condition"):
-    deadline, pause = time.monotonic() + timeout, threading.Event()
-    while True:
-        result = condition()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        pause.wait(0.05)
 
 
 @pytest.fixture

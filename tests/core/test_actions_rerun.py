@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
-import time
 import uuid
 
 import pytest
@@ -13,6 +11,7 @@ from botocore.exceptions import ClientError
 from opsconsole.core import actions
 from opsconsole.core.actions_rerun import TAG_FROM_STATE, TAG_RERUN_OF, RerunError, ensure_helper, helper_definition
 from opsconsole.core.executions import describe_execution
+from support import wait_until
 
 ROLE = "arn:aws:iam::123456789012:role/mlops-stepfunctions-execution"
 
@@ -32,17 +31,6 @@ DEFINITION = {
         "Finish": {"Type": "Succeed"},
     },
 }
-
-
-def wait_until(condition, timeout: float = 20.0, what: str = "condition"):
-    deadline, pause = time.monotonic() + timeout, threading.Event()
-    while True:
-        result = condition()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        pause.wait(0.05)
 
 
 def _finished(clients, arn: str) -> str:

@@ -22,6 +22,7 @@ from opsconsole.core.lexdeploy_record import list_deployments, load
 from opsconsole.core.lexdeploy_steps import intent_ids, set_utterances
 from opsconsole.core.lexreview_store import to_attrs
 from opsconsole.core.similarity import normalise
+from support import wait_until
 
 LOCALE = "es_US"
 #: Short timings: a sandbox build takes 2–4 s.
@@ -36,13 +37,6 @@ def lex(sandbox):
 @pytest.fixture(scope="module")
 def locale(lex):
     return lb.BotLocale(lex["bot_id"], lex["bot_name"], LOCALE)
-
-
-def wait_for(condition, timeout=60.0, interval=0.2):
-    pause, deadline = threading.Event(), time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        pause.wait(interval)
 
 
 @pytest.fixture
@@ -66,7 +60,7 @@ def restore_bot(sandbox_clients, locale):
             lex_client.build_bot_locale(botId=locale.bot_id, botVersion="DRAFT", localeId=LOCALE)
         return False
 
-    wait_for(build_again)
+    wait_until(build_again, timeout=60.0, interval=0.2, what="the locale to build again")
 
 
 def approved_item(clients, lex, text, intent, locale=LOCALE):

@@ -7,14 +7,13 @@ test directory must share that one instance.
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import boto3
 import pytest
 from botocore.config import Config
+from support import wait_until
 
 T = TypeVar("T")
 
@@ -24,20 +23,6 @@ def make_client(sandbox: Any, service: str) -> Any:
     return boto3.session.Session().client(
         service, endpoint_url=sandbox.endpoint_url, region_name=sandbox.region,
         config=Config(retries={"max_attempts": 1}), **sandbox.credentials)
-
-
-def wait_until(condition: Callable[[], T], timeout: float = 20.0, interval: float = 0.1,
-               what: str = "condition") -> T:
-    """Poll ``condition`` until it returns something truthy; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    pause = threading.Event()
-    while True:
-        result = condition()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout} s waiting for {what}")
-        pause.wait(interval)
 
 
 def list_all_executions(sfn: Any, arn: str, **filters: Any) -> list[dict[str, Any]]:

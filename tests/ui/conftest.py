@@ -31,3 +31,22 @@ def ctx(runner, tmp_path, qtbot):
 def _no_threads_left(qtbot):
     yield
     qtbot.waitUntil(lambda: QThreadPool.globalInstance().activeThreadCount() == 0, timeout=15000)
+
+
+@pytest.fixture
+def clients(ctx, sandbox_connection):
+    """The app context connected to the sandbox; its clients."""
+    ctx.set_connection(sandbox_connection)
+    return ctx.clients
+
+
+@pytest.fixture
+def controller(qtbot, ctx, clients):
+    """An ExecutionActions controller under a throw-away parent widget."""
+    from PySide6.QtWidgets import QWidget
+
+    from opsconsole.ui.executions.actions import ExecutionActions
+
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    return ExecutionActions(ctx, parent)

@@ -12,13 +12,12 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QWidget
 
 from opsconsole.core import actions as core
 from opsconsole.core.executions import Execution, StateMachine, describe_execution, iter_executions
-from opsconsole.ui.executions.actions import ExecutionActions
 from opsconsole.ui.executions.dialogs import StartExecutionDialog, StopExecutionDialog
 from opsconsole.ui.executions.dialogs_redrive import REASON_ROLE, RedriveDialog
+from support import audit, dialog_of, status_of
 
 ROLE = "arn:aws:iam::123456789012:role/mlops-stepfunctions-execution"
 TIMEOUT = 20_000
@@ -30,12 +29,6 @@ def _redrive_served(sandbox):
     from opsconsole.sandbox import redrive
 
     redrive.register(sandbox.extensions)
-
-
-@pytest.fixture
-def clients(ctx, sandbox_connection):
-    ctx.set_connection(sandbox_connection)
-    return ctx.clients
 
 
 @pytest.fixture
@@ -61,26 +54,6 @@ HOLD = {"StartAt": "Prepare", "States": {
     "Prepare": {"Type": "Pass", "Next": "Hold"},
     "Hold": {"Type": "Wait", "SecondsPath": "$.seconds", "Next": "Done"},
     "Done": {"Type": "Succeed"}}}
-
-
-@pytest.fixture
-def controller(qtbot, ctx, clients):
-    parent = QWidget()
-    qtbot.addWidget(parent)
-    return ExecutionActions(ctx, parent)
-
-
-def dialog_of(qtbot, controller: ExecutionActions, kind: type):
-    qtbot.waitUntil(lambda: isinstance(controller.dialog, kind), timeout=TIMEOUT)
-    return controller.dialog
-
-
-def status_of(clients, arn: str) -> str:
-    return describe_execution(clients, arn).status
-
-
-def audit(ctx) -> list[tuple[str, str, str]]:
-    return [(r.action, r.target, r.result) for r in ctx.audit.read()]
 
 
 # -- start -----------------------------------------------------------------------------------

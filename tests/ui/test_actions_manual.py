@@ -11,44 +11,17 @@ import uuid
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QWidget
 
 from opsconsole.core import actions as core
 from opsconsole.core.executions import describe_execution
 from opsconsole.ui.confirm import ConfirmDialog
-from opsconsole.ui.executions.actions import ExecutionActions
 from opsconsole.ui.executions.dialogs import RerunFromStateDialog
 from opsconsole.ui.executions.dialogs_approval import ApprovalDialog
+from support import audit, dialog_of, status_of
 
 ROLE = "arn:aws:iam::123456789012:role/mlops-stepfunctions-execution"
 TIMEOUT = 20_000
 COUNTRY = "AU"
-
-
-@pytest.fixture
-def clients(ctx, sandbox_connection):
-    ctx.set_connection(sandbox_connection)
-    return ctx.clients
-
-
-@pytest.fixture
-def controller(qtbot, ctx, clients):
-    parent = QWidget()
-    qtbot.addWidget(parent)
-    return ExecutionActions(ctx, parent)
-
-
-def dialog_of(qtbot, controller: ExecutionActions, kind: type):
-    qtbot.waitUntil(lambda: isinstance(controller.dialog, kind), timeout=TIMEOUT)
-    return controller.dialog
-
-
-def status_of(clients, arn: str) -> str:
-    return describe_execution(clients, arn).status
-
-
-def audit(ctx) -> list[tuple[str, str, str]]:
-    return [(r.action, r.target, r.result) for r in ctx.audit.read()]
 
 
 @pytest.fixture
