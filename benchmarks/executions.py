@@ -43,10 +43,10 @@ from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt, QTimer  # noqa: E402 -
 from PySide6.QtWidgets import QApplication, QMainWindow  # noqa: E402 - Qt platform set first
 
 from opsconsole.core.aws import Clients, Connection  # noqa: E402 - Qt platform set first
-from opsconsole.core.executions import STATUSES, Execution, iter_executions  # noqa: E402 - Qt platform set first
+from opsconsole.core.executions.listing import STATUSES, Execution, iter_executions  # noqa: E402 - Qt platform set first
 from opsconsole.ui.executions.table_model import Column, ExecutionsTableModel  # noqa: E402 - Qt platform set first
 from opsconsole.ui.executions.table_view import ExecutionsTable  # noqa: E402 - Qt platform set first
-from opsconsole.workers import JobRunner  # noqa: E402 - Qt platform set first
+from opsconsole.jobs.runner import JobRunner  # noqa: E402 - Qt platform set first
 
 ROLE = "arn:aws:iam::123456789012:role/bench"
 PAGE = 1000
@@ -72,7 +72,8 @@ def sandbox_with(count: int) -> tuple[Any, str]:
     """An empty sandbox whose one state machine has ``count`` past executions (replays of one real run)."""
     from moto.stepfunctions.parser.models import stepfunctions_parser_backends
 
-    from opsconsole.sandbox import Sandbox, replay
+    from opsconsole.sandbox import Sandbox
+    from opsconsole.sandbox.stepfunctions import replay
 
     sb = Sandbox(port=0, seeded=False).start()
     sfn = sb.client("stepfunctions")

@@ -21,7 +21,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from opsconsole.core.executions import STATUSES, Execution  # noqa: E402
+from opsconsole.core.executions.listing import STATUSES, Execution  # noqa: E402
 from opsconsole.ui.executions.table_model import Column, ExecutionsTableModel  # noqa: E402
 
 PAGE = 1000

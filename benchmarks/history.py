@@ -33,11 +33,11 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QEventLoop, Qt, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication, QSplitter  # noqa: E402
 
-from opsconsole.core.history import parse_events, state_runs  # noqa: E402
-from opsconsole.core.history_synthetic import ARN, synthetic_history  # noqa: E402
+from opsconsole.core.executions.history import parse_events, state_runs  # noqa: E402
+from opsconsole.core.executions.history.synthetic import ARN, synthetic_history  # noqa: E402
 from opsconsole.ui.executions.history_view import HistoryLoader, HistoryView  # noqa: E402
 from opsconsole.ui.executions.timeline_view import TimelineView  # noqa: E402
-from opsconsole.workers import JobRunner  # noqa: E402
+from opsconsole.jobs.runner import JobRunner  # noqa: E402
 
 
 def emit(**fields: Any) -> None:

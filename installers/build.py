@@ -78,7 +78,7 @@ def require_tools() -> None:
     if installed != buildinfo.version():
         raise BuildError(f"the installed opsconsole is {installed} but the checkout says {buildinfo.version()}: "
                          "reinstall it (pip install .) so the build packages this checkout")
-    recorded = ROOT / "resources" / "icons" / "SOURCE.sha256"
+    recorded = ROOT / "src" / "opsconsole" / "resources" / "icons" / "SOURCE.sha256"
     import make_icons
 
     if not recorded.is_file() or recorded.read_text().split()[0] != make_icons.svg_digest():

@@ -14,7 +14,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTALLERS = ROOT / "installers"
-ICONS = ROOT / "resources" / "icons"
+ICONS = ROOT / "src" / "opsconsole" / "resources" / "icons"
 
 APP_NAME = "opsconsole"
 DISPLAY_NAME = "opsconsole"

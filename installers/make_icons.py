@@ -26,8 +26,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SVG = ROOT / "resources" / "opsconsole.svg"
-OUT = ROOT / "resources" / "icons"
+SVG = ROOT / "src" / "opsconsole" / "resources" / "opsconsole.svg"
+OUT = ROOT / "src" / "opsconsole" / "resources" / "icons"
 NAME = "opsconsole"
 
 #: PNGs written to resources/icons (freedesktop sizes, plus the large ones the others need)

@@ -36,7 +36,7 @@ def dialog_of(qtbot, controller, kind: type, timeout: int = 20_000):  # noqa: AN
 
 
 def status_of(clients, arn: str) -> str:  # noqa: ANN001
-    from opsconsole.core.executions import describe_execution
+    from opsconsole.core.executions.listing import describe_execution
 
     return describe_execution(clients, arn).status
 

@@ -32,13 +32,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--timeout", type=float, default=120.0, help="seconds allowed for --smoke-test/--screenshot")
     args = p.parse_args(argv)
     if args.endpoint_url:
-        from opsconsole.ui.connection_dialog import validate_endpoint
+        from opsconsole.ui.shell.connection_dialog import validate_endpoint
 
         problem = validate_endpoint(args.endpoint_url)
         if problem:
             p.error(f"--endpoint-url: {problem}")
     if args.region:
-        from opsconsole.ui.connection_dialog import validate_region
+        from opsconsole.ui.shell.connection_dialog import validate_region
 
         problem = validate_region(args.region)
         if problem:
@@ -129,9 +129,9 @@ def main(argv: list[str] | None = None) -> int:
     from opsconsole.core.audit import AuditLog
     from opsconsole.core.aws import Connection
     from opsconsole.ui.context import AppContext
-    from opsconsole.ui.main_window import MainWindow
-    from opsconsole.ui.smoke import SmokeRun
-    from opsconsole.workers import JobRunner
+    from opsconsole.ui.shell.main_window import MainWindow
+    from opsconsole.ui.shell.smoke import SmokeRun
+    from opsconsole.jobs.runner import JobRunner
 
     started = time.monotonic()
     logbuffer.install(str(paths.log_dir() / "opsconsole.log"))

@@ -57,7 +57,7 @@ def main(argv: list[str]) -> int:
     except (OSError, UnicodeDecodeError) as exc:
         return _fail(f"cannot read {args.definition}: {getattr(exc, 'strerror', None) or exc}", 1)
 
-    from opsconsole.core.asl import AslError, build_graph
+    from opsconsole.core.executions.asl import AslError, build_graph
 
     try:
         graph = build_graph(text)
@@ -67,7 +67,7 @@ def main(argv: list[str]) -> int:
     _use_offscreen_if_headless()
     from PySide6.QtWidgets import QApplication
 
-    from opsconsole.ui.executions.graph_export import render_graph
+    from opsconsole.ui.executions.graph.export import render_graph
 
     # Kept in a local for the duration of the render: drawing needs a live application.
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "opsconsole"])  # noqa: F841

@@ -25,7 +25,7 @@ def run_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
 
 
 def states_in(path: Path) -> int:
-    from opsconsole.core.asl import state_names
+    from opsconsole.core.executions.asl import state_names
 
     return len(state_names(path.read_text(encoding="utf-8")))
 

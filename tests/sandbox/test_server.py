@@ -32,7 +32,7 @@ def test_json_target_handler_is_reached_with_boto3(sandbox, sfn):
     finally:
         sandbox.extensions.remove(redrive)
         # put the sandbox's own RedriveExecution back for the rest of the session
-        from opsconsole.sandbox import redrive as sandbox_redrive
+        from opsconsole.sandbox.stepfunctions import redrive as sandbox_redrive
 
         sandbox_redrive.register(sandbox.extensions)
     with pytest.raises(ClientError) as caught:  # the real handler again: a running execution can't be redriven

@@ -8,7 +8,7 @@ from PySide6.QtCore import QThreadPool
 
 @pytest.fixture
 def runner(qtbot):
-    from opsconsole.workers import JobRunner
+    from opsconsole.jobs.runner import JobRunner
 
     r = JobRunner()
     yield r
@@ -45,7 +45,7 @@ def controller(qtbot, ctx, clients):
     """An ExecutionActions controller under a throw-away parent widget."""
     from PySide6.QtWidgets import QWidget
 
-    from opsconsole.ui.executions.actions import ExecutionActions
+    from opsconsole.ui.executions.actions.controller import ExecutionActions
 
     parent = QWidget()
     qtbot.addWidget(parent)

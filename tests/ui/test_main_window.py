@@ -21,7 +21,7 @@ def placeholder_panels(ctx):
 
 @pytest.fixture
 def window(qtbot, ctx):
-    from opsconsole.ui.main_window import MainWindow
+    from opsconsole.ui.shell.main_window import MainWindow
 
     w = MainWindow(ctx, QSettings(), panels=placeholder_panels)
     qtbot.addWidget(w)
@@ -82,7 +82,7 @@ def test_jobs_button_counts_and_cancels(qtbot, window, ctx):
 
 
 def test_layout_and_area_persist(qtbot, ctx):
-    from opsconsole.ui.main_window import MainWindow
+    from opsconsole.ui.shell.main_window import MainWindow
 
     settings = QSettings()
     first = MainWindow(ctx, settings, panels=placeholder_panels)
@@ -98,7 +98,7 @@ def test_layout_and_area_persist(qtbot, ctx):
 
 
 def test_connection_dialog_says_what_is_wrong_where_it_was_typed(qtbot):
-    from opsconsole.ui.connection_dialog import ConnectionDialog
+    from opsconsole.ui.shell.connection_dialog import ConnectionDialog
 
     dialog = ConnectionDialog(None, QSettings())
     qtbot.addWidget(dialog)

@@ -10,7 +10,7 @@ from PySide6.QtCore import QTimer
 
 from opsconsole.core.errors import ErrorKind
 from opsconsole.core.progress import Progress
-from opsconsole.workers import JobState
+from opsconsole.jobs.runner import JobState
 
 
 def test_pages_arrive_in_order_then_done(qtbot, runner):
@@ -238,7 +238,7 @@ def test_unreachable_endpoint_goes_offline_then_back(qtbot, runner, closed_port,
 
 @pytest.mark.parametrize("threads", [1, 3])
 def test_pool_is_bounded(qtbot, threads):
-    from opsconsole.workers import JobRunner
+    from opsconsole.jobs.runner import JobRunner
 
     r = JobRunner(read_threads=threads)
     gate = threading.Event()

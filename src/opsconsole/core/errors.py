@@ -20,7 +20,29 @@ class ErrorKind(str, Enum):
     NOT_FOUND = "not-found"
     INVALID = "invalid-request"
     CONFIG = "configuration"
+    #: The console's own rules said no (a refused re-run, an invalid definition, ...).
+    REFUSED = "refused"
     UNEXPECTED = "unexpected"
+
+
+class DomainError(Exception):
+    """A refusal a person can act on, raised by core with one sentence saying what to do.
+
+    Subclasses name the rule (``RerunRefused``, ``InvalidDefinition``, ...); the
+    job layer shows ``title`` and the message as they are, never as
+    "Unexpected error" with a traceback.
+    """
+
+    title = "Not possible"
+
+    def __init__(self, message: str, *, title: str | None = None) -> None:
+        super().__init__(message)
+        if title is not None:
+            self.title = title
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0]) if self.args else ""
 
 
 @dataclass(frozen=True)
@@ -169,6 +191,8 @@ def describe(exc: BaseException, profile: str | None = None, operation: str = ""
         if code.startswith(("Validation", "Invalid")) or code in _REFUSED_CODES:
             return UserError(ErrorKind.INVALID, "Rejected by AWS", f"{msg} ({code})", code)
         return UserError(ErrorKind.UNEXPECTED, f"AWS error {code}", msg, code)
+    if isinstance(exc, DomainError):
+        return UserError(ErrorKind.REFUSED, exc.title, exc.message, type(exc).__name__)
     if isinstance(exc, bx.ParamValidationError):
         return UserError(ErrorKind.INVALID, "Invalid request", str(exc), "ParamValidationError")
     return UserError(

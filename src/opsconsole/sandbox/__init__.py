@@ -6,6 +6,6 @@ Importing this package does not import moto; starting a sandbox does.
 
 from __future__ import annotations
 
-from .sandbox import Sandbox
+from opsconsole.sandbox.sandbox import Sandbox
 
 __all__ = ["Sandbox"]

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Sequence
 from types import FrameType
 
-from .sandbox import Sandbox
+from opsconsole.sandbox.sandbox import Sandbox
 
 DEFAULT_PORT = 4599
 

@@ -13,11 +13,11 @@ import logging
 import random
 import threading
 
-from .scenario import Clients
-from .scenario import catalog as c
-from .scenario.cases import OUTCOMES, build_case
-from .scenario.models import put_rows, read_winners
-from .scenario.plan import PREFIX
+from opsconsole.sandbox.scenario import Clients
+from opsconsole.sandbox.scenario import catalog as c
+from opsconsole.sandbox.scenario.executions.cases import OUTCOMES, build_case
+from opsconsole.sandbox.scenario.executions.models import put_rows, read_winners
+from opsconsole.sandbox.scenario.executions.plan import PREFIX
 
 log = logging.getLogger(__name__)
 

@@ -16,12 +16,15 @@ import time
 from types import ModuleType, TracebackType
 from typing import TYPE_CHECKING, Any
 
-from . import atomic_writes, extensions, lexv2, redrive
-from .server import ExtensionRegistry, SandboxServer, import_moto_services
+from opsconsole.sandbox.dynamodb import atomic_writes
+from opsconsole.sandbox.stepfunctions import extensions
+from opsconsole.sandbox.lexv2 import service as lexv2
+from opsconsole.sandbox.stepfunctions import redrive
+from opsconsole.sandbox.server import ExtensionRegistry, SandboxServer, import_moto_services
 
 if TYPE_CHECKING:
-    from .live import LiveActivity
-    from .scenario import Scenario
+    from opsconsole.sandbox.live import LiveActivity
+    from opsconsole.sandbox.scenario import Scenario
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +135,7 @@ class Sandbox:
         from moto.core.config import default_user_config
         from moto.stepfunctions.parser.models import stepfunctions_parser_backends
 
-        from .scenario import Clients, seed
+        from opsconsole.sandbox.scenario import Clients, seed
 
         import_moto_services()
         log.debug("sandbox: moto imported")
@@ -165,7 +168,7 @@ class Sandbox:
         self.scenario = seed(clients, seed_value=self.seed, now=now, endpoint_url=self.endpoint_url,
                              sfn_backend=backend)
         if self.live:
-            from .live import LiveActivity
+            from opsconsole.sandbox.live import LiveActivity
 
             self._live = LiveActivity(clients, self.scenario.state_machines, self.seed).start()
 

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from opsconsole.ui.context import AppContext
-from opsconsole.workers import Job
+from opsconsole.jobs.runner import Job
 
 
 class ConfirmDialog(QDialog):

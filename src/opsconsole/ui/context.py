@@ -6,7 +6,7 @@ from PySide6.QtCore import QObject, Signal
 
 from opsconsole.core.audit import AuditLog
 from opsconsole.core.aws import Clients, Connection
-from opsconsole.workers import JobRunner
+from opsconsole.jobs.runner import JobRunner
 
 
 class AppContext(QObject):

@@ -21,8 +21,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import alerts, catalog, lex, models, stepfunctions
-from .plan import PlannedExecution, plan_executions
+from opsconsole.sandbox.scenario import catalog
+from opsconsole.sandbox.scenario.alerts import seed as alerts
+from opsconsole.sandbox.scenario.lexreview import seed as lex
+from opsconsole.sandbox.scenario.executions import models
+from opsconsole.sandbox.scenario.executions import seed as stepfunctions
+from opsconsole.sandbox.scenario.executions.plan import PlannedExecution, plan_executions
 
 __all__ = ["Clients", "Scenario", "seed", "plan_for"]
 

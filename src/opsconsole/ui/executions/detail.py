@@ -27,13 +27,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from opsconsole.core import asl, history
+from opsconsole.core.executions import asl
+from opsconsole.core.executions import history
 from opsconsole.core.errors import UserError
-from opsconsole.core.executions import Execution, RunDetail, describe_run
+from opsconsole.core.executions.listing import Execution, RunDetail, describe_run
 from opsconsole.ui.context import AppContext
-from opsconsole.ui.executions.actions import ExecutionActions
+from opsconsole.ui.executions.actions.controller import ExecutionActions
 from opsconsole.ui.executions.formatting import format_duration, format_timestamp
-from opsconsole.ui.executions.graph_view import GraphView
+from opsconsole.ui.executions.graph.view import GraphView
 from opsconsole.ui.executions.history_view import HistoryLoader, HistoryView
 from opsconsole.ui.executions.map_runs import MapRunsView
 from opsconsole.ui.executions.step_details import StepDetails

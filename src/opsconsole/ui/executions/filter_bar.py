@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
-from opsconsole.core.executions import STATUSES
+from opsconsole.core.executions.listing import STATUSES
 from opsconsole.ui.executions.status_style import STATUS_LABELS
 from opsconsole.ui.widgets.filter_line_edit import FilterLineEdit
 

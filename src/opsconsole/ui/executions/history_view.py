@@ -29,18 +29,18 @@ from PySide6.QtWidgets import (
 )
 
 from opsconsole.core.aws import Clients
-from opsconsole.core.history_events import (
+from opsconsole.core.executions.history.events import (
     PROBLEM_EVENTS,
     HistoryEvent,
     event_summary,
     format_elapsed,
     iter_history,
 )
-from opsconsole.core.history_filter import EventFilter
-from opsconsole.core.history_runs import state_runs
+from opsconsole.core.executions.history.filter import EventFilter
+from opsconsole.core.executions.history.runs import state_runs
 from opsconsole.ui.executions.formatting import format_timestamp_tooltip
 from opsconsole.ui.widgets.filter_line_edit import FilterLineEdit
-from opsconsole.workers import Job, JobRunner
+from opsconsole.jobs.runner import Job, JobRunner
 
 #: The row's :class:`HistoryEvent`.
 EVENT_ROLE = Qt.ItemDataRole.UserRole + 1

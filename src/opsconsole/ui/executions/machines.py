@@ -22,7 +22,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QFont, QPainter, QPalette
 from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from opsconsole.core.executions import STATUSES, StateMachine
+from opsconsole.core.executions.listing import STATUSES, StateMachine
 from opsconsole.ui.executions.status_style import STATUS_COLORS
 
 ALL_LABEL = "All state machines"

@@ -10,11 +10,11 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersisten
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
 
 from opsconsole.core.aws import Clients
-from opsconsole.core.history_maps import MapRun, list_map_runs
+from opsconsole.core.executions.history.maps import MapRun, list_map_runs
 from opsconsole.ui.executions.formatting import format_duration, format_timestamp, format_timestamp_tooltip
 from opsconsole.ui.executions.status_style import STATUS_COLORS, STATUS_LABELS
 from opsconsole.ui.widgets.status_badge import StatusBadgeDelegate
-from opsconsole.workers import Job, JobRunner
+from opsconsole.jobs.runner import Job, JobRunner
 
 _DISPLAY = Qt.ItemDataRole.DisplayRole
 #: The row's :class:`MapRun`.

@@ -14,12 +14,12 @@ from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QHideEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
-from opsconsole.core import executions as core
+from opsconsole.core.executions import listing as core
 from opsconsole.core.errors import ErrorKind, UserError
-from opsconsole.core.executions import Execution, StateMachine
+from opsconsole.core.executions.listing import Execution, StateMachine
 from opsconsole.ui.context import AppContext
-from opsconsole.ui.executions.actions import ExecutionActions
-from opsconsole.ui.executions.actions_menu import ExecutionActionSet
+from opsconsole.ui.executions.actions.controller import ExecutionActions
+from opsconsole.ui.executions.actions.menu import ExecutionActionSet
 from opsconsole.ui.executions.filter_bar import ExecutionsFilterBar
 from opsconsole.ui.executions.picker import StateMachinePicker
 from opsconsole.ui.executions.refresher import DEFAULT_INTERVAL_MS, RefreshTarget, RunningRefresher
@@ -27,7 +27,7 @@ from opsconsole.ui.executions.table_model import ExecutionsTableModel
 from opsconsole.ui.executions.table_view import ExecutionsTable
 from opsconsole.ui.panel import Panel
 from opsconsole.ui.widgets.message_bar import MessageBar, Severity
-from opsconsole.workers import Job
+from opsconsole.jobs.runner import Job
 
 
 class ExecutionsPanel(Panel):

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt, Signal
 from PySide6.QtWidgets import QAbstractItemView, QListView, QVBoxLayout, QWidget
 
-from opsconsole.core.executions import StateMachine
+from opsconsole.core.executions.listing import StateMachine
 from opsconsole.ui.executions.machines import (
     MACHINE_ROLE,
     StateMachineDelegate,

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QWidget
 
-from opsconsole.core import executions as core
+from opsconsole.core.executions import listing as core
 from opsconsole.core.errors import ErrorKind, UserError
-from opsconsole.core.executions import Execution
+from opsconsole.core.executions.listing import Execution
 from opsconsole.ui.context import AppContext
-from opsconsole.workers import Job
+from opsconsole.jobs.runner import Job
 
 DEFAULT_INTERVAL_MS = 15_000
 MAX_INTERVAL_MS = 120_000

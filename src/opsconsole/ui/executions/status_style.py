@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from opsconsole.core.executions import STATUSES
+from opsconsole.core.executions.listing import STATUSES
 
 #: Mid-tone fills: dark enough for white text (contrast >= 4.5), light enough to
 #: stand out from a dark window. Hues follow the AWS console's conventions.

@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from opsconsole.core.history_links import console_url, logs_link
-from opsconsole.core.history_runs import StateRun
+from opsconsole.core.executions.history.links import console_url, logs_link
+from opsconsole.core.executions.history.runs import StateRun
 from opsconsole.ui.executions.formatting import format_duration, format_timestamp, format_timestamp_tooltip
 from opsconsole.ui.executions.json_view import JsonView
 from opsconsole.ui.executions.timeline_view import RUN_STATUS_COLORS, RUN_STATUS_LABELS

@@ -6,7 +6,7 @@ from PySide6.QtCore import QItemSelection, QItemSelectionModel, QModelIndex, Qt,
 from PySide6.QtGui import QAction, QGuiApplication, QKeyEvent, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView, QWidget
 
-from opsconsole.core.executions import Execution
+from opsconsole.core.executions.listing import Execution
 from opsconsole.ui.executions.status_style import STATUS_COLORS, STATUS_LABELS
 from opsconsole.ui.executions.table_model import Column, ExecutionsTableModel
 from opsconsole.ui.widgets.status_badge import StatusBadgeDelegate

@@ -22,8 +22,8 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFontMetrics, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QToolTip, QVBoxLayout, QWidget
 
-from opsconsole.core.history_runs import RUN_STATUSES, StateRun
-from opsconsole.core.history_timeline import Lane, elapsed_label, lane_rows, run_arrays, timeline_lanes
+from opsconsole.core.executions.history.runs import RUN_STATUSES, StateRun
+from opsconsole.core.executions.history.timeline import Lane, elapsed_label, lane_rows, run_arrays, timeline_lanes
 from opsconsole.ui.executions.formatting import format_duration, format_timestamp
 
 #: Mid-tone fills that read on light and dark backgrounds (same family as the execution badges).

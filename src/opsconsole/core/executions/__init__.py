@@ -1,0 +1,1 @@
+"""The executions area's rules: state machines and executions, their histories, ASL, the fixing actions."""

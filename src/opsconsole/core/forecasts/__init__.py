@@ -1,0 +1,1 @@
+"""The forecasts area's rules: quantile forecasts against actuals, accuracy, winner models."""

@@ -1,0 +1,1 @@
+"""The review-queues area's rules: missed utterances, review items, the bot, deployments."""

@@ -1,0 +1,326 @@
+"""Review items after submission: listing, state changes, edits, and the flags reviewers see.
+
+Every change is a conditional write on the item's ``revision`` and ``status``:
+when two reviewers act on the same item at once exactly one change lands and
+the other gets a :class:`~opsconsole.core.lexreview.triage.Conflict` saying who got
+there first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from opsconsole.core.aws import Clients
+from opsconsole.core.lexreview.triage import (
+    APPROVED,
+    DEPLOYED,
+    PENDING,
+    REJECTED,
+    Conflict,
+    ReviewItem,
+)
+from opsconsole.core.lexreview.store import (
+    TABLES,
+    Tables,
+    from_attrs,
+    is_condition_failure,
+    to_attrs,
+    utcnow,
+    values,
+    when_text,
+)
+from opsconsole.core.lexreview.similarity import near_duplicate_groups, normalise
+
+#: Which status may follow which. DEPLOYED is reached only by a deployment.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    PENDING: frozenset({APPROVED, REJECTED}),
+    APPROVED: frozenset({PENDING, REJECTED, DEPLOYED}),
+    REJECTED: frozenset({PENDING}),
+    DEPLOYED: frozenset(),
+}
+
+#: What a change is called in "your ... was not applied".
+_NOUNS = {APPROVED: "approval", REJECTED: "rejection", PENDING: "reopening", DEPLOYED: "deployment"}
+_PAST = {APPROVED: "approved", REJECTED: "rejected", PENDING: "reopened", DEPLOYED: "deployed"}
+
+#: Pending texts at least this similar are flagged as near-duplicates of each other.
+NEAR_DUPLICATE_THRESHOLD = 0.8
+
+
+class InvalidChange(ValueError):
+    """A change the item's current status does not allow (e.g. approving a deployed item)."""
+
+
+def iter_review_items(
+    clients: Clients,
+    *,
+    statuses: Iterable[str] | None = None,
+    bot_id: str | None = None,
+    locale_id: str | None = None,
+    page_size: int = 500,
+    tables: Tables = TABLES,
+) -> Iterator[list[ReviewItem]]:
+    """Review items, one Scan page per yield (pages may be empty)."""
+    ddb = clients.client("dynamodb")
+    conds: list[str] = []
+    vals: dict[str, Any] = {}
+    names: dict[str, str] = {}
+    wanted = list(statuses or [])
+    if wanted:
+        keys = [f":v_s{i}" for i in range(len(wanted))]
+        conds.append(f"#s IN ({', '.join(keys)})")
+        names["#s"] = "status"
+        vals.update({k[1:]: s for k, s in zip(keys, wanted, strict=True)})
+    if bot_id:
+        conds.append("bot_id = :v_bot")
+        vals["v_bot"] = bot_id
+    if locale_id:
+        conds.append("locale_id = :v_locale")
+        vals["v_locale"] = locale_id
+    kwargs: dict[str, Any] = {"TableName": tables.items, "Limit": page_size}
+    if conds:
+        kwargs["FilterExpression"] = " AND ".join(conds)
+        kwargs["ExpressionAttributeValues"] = values(**vals)
+    if names:
+        kwargs["ExpressionAttributeNames"] = names
+    while True:
+        out = ddb.scan(**kwargs)
+        yield [ReviewItem.from_record(from_attrs(i)) for i in out.get("Items", [])]
+        key = out.get("LastEvaluatedKey")
+        if not key:
+            return
+        kwargs["ExclusiveStartKey"] = key
+
+
+def list_review_items(clients: Clients, **kwargs: Any) -> list[ReviewItem]:
+    """Every matching item (the whole Scan), for callers that need them all at once."""
+    return [item for page in iter_review_items(clients, **kwargs) for item in page]
+
+
+def get_review_item(clients: Clients, item_id: str, tables: Tables = TABLES) -> ReviewItem | None:
+    """One item as stored now (strongly consistent read), or None."""
+    out = clients.client("dynamodb").get_item(
+        TableName=tables.items, Key=to_attrs({"item_id": item_id}), ConsistentRead=True
+    )
+    return ReviewItem.from_record(from_attrs(out["Item"])) if out.get("Item") else None
+
+
+def _conflict(clients: Clients, item: ReviewItem, attempted: str, tables: Tables) -> Conflict:
+    """Explain a failed condition: what the item became, who did it, when."""
+    current = get_review_item(clients, item.item_id, tables)
+    not_applied = f"your {attempted} was not applied"
+    if current is None:
+        return Conflict(f"'{item.text}' no longer exists — {not_applied}")
+    who, when = current.updated_by or "someone else", when_text(current.updated_at)
+    if current.status != item.status:
+        past = _PAST.get(current.status, current.status.lower())
+        return Conflict(f"Already {past} by {who} at {when} — {not_applied}", current)
+    return Conflict(f"Changed by {who} at {when} — {not_applied}; look at it again", current)
+
+
+def _conditional_update(
+    clients: Clients,
+    item: ReviewItem,
+    changes: Mapping[str, Any],
+    by: str,
+    attempted: str,
+    now: datetime | None,
+    tables: Tables,
+) -> ReviewItem:
+    """Apply ``changes`` if the stored item is still the revision and status we saw."""
+    when = now or utcnow()
+    new = replace(item, **changes, revision=item.revision + 1, updated_by=by, updated_at=when)
+    record = new.to_record()
+    keys = (*changes, "revision", "updated_by", "updated_at")
+    # Emptied fields are removed, as a fresh item never stores empty strings.
+    sets = {k: record[k] for k in keys if record[k] not in (None, "")}
+    remove = [k for k in keys if record[k] in (None, "")]
+    names = {f"#{k}": k for k in (*sets, *remove, "status")}
+    update = "SET " + ", ".join(f"#{k} = :n_{k}" for k in sets)
+    if remove:
+        update += " REMOVE " + ", ".join(f"#{k}" for k in remove)
+    try:
+        clients.client("dynamodb").update_item(
+            TableName=tables.items,
+            Key=to_attrs({"item_id": item.item_id}),
+            UpdateExpression=update,
+            ConditionExpression="#revision = :c_revision AND #status = :c_status",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues={
+                **values(**{f"n_{k}": v for k, v in sets.items()}),
+                **values(c_revision=item.revision, c_status=item.status),
+            },
+        )
+    except ClientError as exc:
+        if not is_condition_failure(exc):
+            raise
+        raise _conflict(clients, item, attempted, tables) from None
+    return new
+
+
+def transition(
+    clients: Clients,
+    item: ReviewItem,
+    to_status: str,
+    by: str,
+    reason: str | None = None,
+    *,
+    deployed_version: str = "",
+    deployment_id: str = "",
+    now: datetime | None = None,
+    tables: Tables = TABLES,
+) -> ReviewItem:
+    """Move ``item`` to ``to_status``; raises :class:`Conflict` if it changed meanwhile."""
+    if to_status not in TRANSITIONS.get(item.status, frozenset()):
+        raise InvalidChange(f"A {item.status.lower()} item cannot be {_PAST.get(to_status, to_status.lower())}")
+    if to_status == REJECTED and not (reason or "").strip():
+        raise InvalidChange("A rejection needs a reason")
+    if to_status == APPROVED and not item.intent_name:
+        raise InvalidChange(f"'{item.text}' has no intent yet: move it to one before approving")
+    changes: dict[str, Any] = {"status": to_status}
+    if to_status == REJECTED:
+        changes["reason"] = reason.strip() if reason else ""
+    elif item.reason:
+        changes["reason"] = ""  # a reopened or approved item has no rejection reason
+    if to_status == DEPLOYED:
+        changes.update(deployed_version=deployed_version, deployment_id=deployment_id)
+    noun = _NOUNS.get(to_status, "change")
+    return _conditional_update(clients, item, changes, by, noun, now, tables)
+
+
+def edit_item(
+    clients: Clients,
+    item: ReviewItem,
+    by: str,
+    *,
+    text: str | None = None,
+    intent_name: str | None = None,
+    now: datetime | None = None,
+    tables: Tables = TABLES,
+) -> ReviewItem:
+    """Change the text and/or move the item to another intent (PENDING or APPROVED items only)."""
+    if item.status not in (PENDING, APPROVED):
+        raise InvalidChange(f"A {item.status.lower()} item cannot be edited")
+    changes: dict[str, Any] = {}
+    if text is not None and " ".join(text.split()) != item.text:
+        cleaned = " ".join(text.split())
+        if not cleaned:
+            raise InvalidChange("The text cannot be empty")
+        changes["text"] = cleaned
+        if not item.original_text:
+            changes["original_text"] = item.text
+    if intent_name is not None and intent_name != item.intent_name:
+        changes["intent_name"] = intent_name
+    if not changes:
+        return item
+    attempted = "edit" if "text" in changes else "move"
+    return _conditional_update(clients, item, changes, by, attempted, now, tables)
+
+
+@dataclass
+class BatchResult:
+    """What a change of many items did: the items changed and the ones someone else changed first."""
+
+    updated: list[ReviewItem] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
+    invalid: list[str] = field(default_factory=list)
+
+    @property
+    def summary(self) -> str:
+        """'3 changed, 1 changed by someone else first': for a status line."""
+        parts = [f"{len(self.updated)} changed"]
+        if self.conflicts:
+            parts.append(f"{len(self.conflicts)} changed by someone else first")
+        if self.invalid:
+            parts.append(f"{len(self.invalid)} not allowed")
+        return ", ".join(parts)
+
+
+def transition_many(
+    clients: Clients, items: Sequence[ReviewItem], to_status: str, by: str, reason: str | None = None, **kwargs: Any
+) -> BatchResult:
+    """:func:`transition` each item; conflicts are collected, not raised."""
+    result = BatchResult()
+    for item in items:
+        try:
+            result.updated.append(transition(clients, item, to_status, by, reason, **kwargs))
+        except Conflict as exc:
+            result.conflicts.append(exc)
+        except InvalidChange as exc:
+            result.invalid.append(str(exc))
+    return result
+
+
+def edit_many(clients: Clients, items: Sequence[ReviewItem], by: str, **kwargs: Any) -> BatchResult:
+    """:func:`edit_item` each item (e.g. move several to one intent); conflicts are collected."""
+    result = BatchResult()
+    for item in items:
+        try:
+            result.updated.append(edit_item(clients, item, by, **kwargs))
+        except Conflict as exc:
+            result.conflicts.append(exc)
+        except InvalidChange as exc:
+            result.invalid.append(str(exc))
+    return result
+
+
+# -- flags ------------------------------------------------------------------
+@dataclass(frozen=True)
+class ItemFlags:
+    """What a reviewer should know about an item before approving it."""
+
+    #: Already a sample utterance of its own intent: approving it adds nothing.
+    duplicate: bool = False
+    #: Intents (other than its own) that already have it as a sample utterance.
+    conflicts: tuple[str, ...] = ()
+    #: Other open items with (nearly) the same text.
+    near_duplicates: tuple[str, ...] = ()
+
+    @property
+    def any(self) -> bool:
+        """Anything worth showing."""
+        return self.duplicate or bool(self.conflicts) or bool(self.near_duplicates)
+
+
+def compute_flags(
+    items: Sequence[ReviewItem],
+    utterances: Mapping[tuple[str, str], Mapping[str, Sequence[str]]],
+    threshold: float = NEAR_DUPLICATE_THRESHOLD,
+) -> dict[str, ItemFlags]:
+    """Flags for each item, by item id.
+
+    ``utterances`` maps ``(bot_id, locale_id)`` to ``{intent name: sample
+    utterances}``; locales not in it get no utterance flags. Near-duplicates
+    are looked for among the open (PENDING and APPROVED) items of one locale.
+    """
+    by_locale: dict[tuple[str, str], dict[str, set[str]]] = {}
+    for key, intents in utterances.items():
+        index: dict[str, set[str]] = {}
+        for intent, samples in intents.items():
+            for sample in samples:
+                index.setdefault(normalise(sample), set()).add(intent)
+        by_locale[key] = index
+
+    open_items: dict[tuple[str, str], dict[str, str]] = {}
+    for item in items:
+        if item.status in (PENDING, APPROVED):
+            open_items.setdefault((item.bot_id, item.locale_id), {})[item.item_id] = item.text
+    near: dict[str, list[str]] = {}
+    for texts in open_items.values():
+        near.update(near_duplicate_groups(texts, threshold))
+
+    flags: dict[str, ItemFlags] = {}
+    for item in items:
+        owners = by_locale.get((item.bot_id, item.locale_id), {}).get(normalise(item.text), set())
+        flags[item.item_id] = ItemFlags(
+            duplicate=item.intent_name in owners,
+            conflicts=tuple(sorted(owners - {item.intent_name})),
+            near_duplicates=tuple(near.get(item.item_id, ())),
+        )
+    return flags
+

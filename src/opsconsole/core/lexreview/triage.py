@@ -1,0 +1,391 @@
+"""Missed-utterance triage: conversations with missed turns, and the review items agents submit.
+
+Conversations live in DynamoDB (``lex-conversations``); what an agent forwards
+becomes a :class:`ReviewItem` in ``lex-review-items``. Every write here is
+conditional, so two people acting on the same thing at once never both win
+silently: the loser gets a :class:`Conflict` that says what happened.
+State changes of review items are in :mod:`opsconsole.core.lexreview.items`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, fields, replace
+from datetime import datetime, timezone
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from opsconsole.core.aws import Clients
+from opsconsole.core.lexreview.store import (
+    TABLES,
+    Tables,
+    from_attrs,
+    is_condition_failure,
+    iso,
+    parse_time,
+    to_attrs,
+    utcnow,
+    values,
+    when_text,
+)
+
+# Review item statuses.
+PENDING, APPROVED, REJECTED, DEPLOYED = "PENDING", "APPROVED", "REJECTED", "DEPLOYED"
+STATUSES: tuple[str, ...] = (PENDING, APPROVED, REJECTED, DEPLOYED)
+SOURCE_AGENT = "agent"
+SOURCE_ANALYTICS = "Lex analytics"
+
+# Conversation triage statuses: only NEW ones are waiting for an agent.
+TRIAGE_NEW = "NEW"
+#: The conversation exists (an update must not create a stub of a deleted one) and nobody triaged it.
+_STILL_NEW = "attribute_exists(contact_id) AND (attribute_not_exists(triage_status) OR triage_status = :v_new)"
+TRIAGE_FORWARDED = "FORWARDED"
+TRIAGE_NOTHING = "NOTHING_TO_LEARN"
+
+
+class Conflict(Exception):
+    """Someone else changed the thing first; ``str()`` is the sentence to show."""
+
+    def __init__(self, message: str, current: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        #: The record as it is now (a ReviewItem or Conversation), when it still exists.
+        self.current = current
+
+
+# -- conversations ------------------------------------------------------------
+@dataclass(frozen=True)
+class Turn:
+    """One utterance of a conversation; ``missed`` when the bot fell back."""
+
+    index: int
+    speaker: str  # "customer" | "bot"
+    text: str
+    intent: str = ""
+    missed: bool = False
+    confidence: float | None = None
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """A stored transcript with its triage state."""
+
+    contact_id: str
+    bot_id: str
+    bot_name: str
+    locale_id: str
+    agent: str
+    channel: str
+    started_at: datetime
+    turns: tuple[Turn, ...]
+    triage_status: str = TRIAGE_NEW
+    missed_count: int = 0
+    triaged_by: str = ""
+    triaged_at: datetime | None = None
+
+    @property
+    def missed_turns(self) -> list[Turn]:
+        """The turns the bot fell back on, in order."""
+        return [t for t in self.turns if t.missed]
+
+    @property
+    def triaged(self) -> bool:
+        """An agent has closed it (forwarded, or nothing to learn)."""
+        return self.triage_status != TRIAGE_NEW
+
+    @classmethod
+    def from_record(cls, rec: Mapping[str, Any]) -> Conversation:
+        """From a ``lex-conversations`` item (plain values)."""
+        turns = tuple(
+            Turn(
+                index=int(t.get("index", i)),
+                speaker=str(t.get("speaker", "customer")),
+                text=str(t.get("text", "")),
+                intent=str(t.get("intent", "") or ""),
+                missed=bool(t.get("missed", False)),
+                confidence=float(t["confidence"]) if t.get("confidence") is not None else None,
+            )
+            for i, t in enumerate(rec.get("turns") or [])
+        )
+        turns = tuple(sorted(turns, key=lambda t: t.index))
+        return cls(
+            contact_id=str(rec["contact_id"]),
+            bot_id=str(rec.get("bot_id", "")),
+            bot_name=str(rec.get("bot_name", "")),
+            locale_id=str(rec.get("locale_id", "")),
+            agent=str(rec.get("agent", "")),
+            channel=str(rec.get("channel", "")),
+            started_at=parse_time(rec.get("started_at")) or datetime.fromtimestamp(0, timezone.utc),
+            turns=turns,
+            triage_status=str(rec.get("triage_status") or TRIAGE_NEW),
+            missed_count=int(rec.get("missed_count", sum(t.missed for t in turns))),
+            triaged_by=str(rec.get("triaged_by", "")),
+            triaged_at=parse_time(rec.get("triaged_at")),
+        )
+
+
+def iter_conversations(
+    clients: Clients,
+    *,
+    include_triaged: bool = False,
+    bot_id: str | None = None,
+    locale_id: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    page_size: int = 500,
+    tables: Tables = TABLES,
+) -> Iterator[list[Conversation]]:
+    """Conversations with at least one missed turn, one Scan page per yield.
+
+    Triage status, bot and locale are filtered by DynamoDB; the time range
+    here, on parsed times, because stored timestamps need not share one ISO
+    spelling ("Z" or "+00:00"). Pages may be empty; order is the table's.
+    """
+    ddb = clients.client("dynamodb")
+    conds = ["missed_count > :v_zero"]
+    vals: dict[str, Any] = {"v_zero": 0}
+    if not include_triaged:
+        conds.append("(attribute_not_exists(triage_status) OR triage_status = :v_new)")
+        vals["v_new"] = TRIAGE_NEW
+    if bot_id:
+        conds.append("bot_id = :v_bot")
+        vals["v_bot"] = bot_id
+    if locale_id:
+        conds.append("locale_id = :v_locale")
+        vals["v_locale"] = locale_id
+    kwargs: dict[str, Any] = {
+        "TableName": tables.conversations,
+        "FilterExpression": " AND ".join(conds),
+        "ExpressionAttributeValues": values(**vals),
+        "Limit": page_size,
+    }
+    while True:
+        out = ddb.scan(**kwargs)
+        page = [Conversation.from_record(from_attrs(i)) for i in out.get("Items", [])]
+        page = [
+            c
+            for c in page
+            if (since is None or c.started_at >= since) and (until is None or c.started_at < until)
+        ]
+        yield page
+        key = out.get("LastEvaluatedKey")
+        if not key:
+            return
+        kwargs["ExclusiveStartKey"] = key
+
+
+def get_conversation(clients: Clients, contact_id: str, tables: Tables = TABLES) -> Conversation | None:
+    """One conversation by contact id (strongly consistent), or None."""
+    out = clients.client("dynamodb").get_item(
+        TableName=tables.conversations, Key=to_attrs({"contact_id": contact_id}), ConsistentRead=True
+    )
+    return Conversation.from_record(from_attrs(out["Item"])) if out.get("Item") else None
+
+
+# -- review items -----------------------------------------------------------
+@dataclass(frozen=True)
+class ReviewItem:
+    """A phrase someone thinks an intent should understand, on its way into the bot."""
+
+    item_id: str
+    text: str
+    bot_id: str
+    bot_name: str
+    locale_id: str
+    intent_name: str
+    agent: str
+    created_at: datetime
+    contact_id: str = ""
+    turn_index: int | None = None
+    status: str = PENDING
+    source: str = SOURCE_AGENT
+    revision: int = 1
+    reason: str = ""
+    deployed_version: str = ""
+    deployment_id: str = ""
+    updated_by: str = ""
+    updated_at: datetime | None = None
+    missed_count: int | None = None
+    #: What the agent first submitted, when someone has edited the text since.
+    original_text: str = ""
+
+    def to_record(self) -> dict[str, Any]:
+        """Plain values for the ``lex-review-items`` table (times as ISO-8601 UTC)."""
+        rec: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            rec[f.name] = iso(value) if isinstance(value, datetime) else value
+        return rec
+
+    @classmethod
+    def from_record(cls, rec: Mapping[str, Any]) -> ReviewItem:
+        """From a ``lex-review-items`` item; absent fields take their defaults."""
+        known = {f.name for f in fields(cls)}
+        data = {k: v for k, v in rec.items() if k in known}
+        for key in ("created_at", "updated_at"):
+            data[key] = parse_time(data.get(key))
+        data["created_at"] = data["created_at"] or datetime.fromtimestamp(0, timezone.utc)
+        for key in ("revision", "turn_index", "missed_count"):
+            if data.get(key) is not None:
+                data[key] = int(data[key])
+        # Empty strings are not stored (see to_attrs): absent means "".
+        for key in ("text", "bot_id", "bot_name", "locale_id", "intent_name", "agent", "deployed_version",
+                    "reason", "contact_id", "original_text"):
+            data[key] = str(data.get(key) or "")
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """What an agent picked in a transcript: the text, the intent it should have matched."""
+
+    text: str
+    intent_name: str
+    turn_index: int | None = None
+
+
+def new_item(
+    phrase: Phrase,
+    *,
+    bot_id: str,
+    bot_name: str,
+    locale_id: str,
+    by: str,
+    contact_id: str = "",
+    source: str = SOURCE_AGENT,
+    now: datetime | None = None,
+    item_id: str | None = None,
+    missed_count: int | None = None,
+) -> ReviewItem:
+    """A fresh PENDING item (not yet written)."""
+    when = now or utcnow()
+    return ReviewItem(
+        item_id=item_id or str(uuid.uuid4()),
+        text=" ".join(phrase.text.split()),
+        bot_id=bot_id,
+        bot_name=bot_name,
+        locale_id=locale_id,
+        intent_name=phrase.intent_name,
+        agent=by,
+        created_at=when,
+        contact_id=contact_id,
+        turn_index=phrase.turn_index,
+        source=source,
+        updated_by=by,
+        updated_at=when,
+        missed_count=missed_count,
+    )
+
+
+def _triage_conflict(clients: Clients, contact_id: str, tables: Tables, not_applied: str) -> Conflict:
+    current = get_conversation(clients, contact_id, tables)
+    if current is None:
+        return Conflict(f"Conversation {contact_id} no longer exists — {not_applied}")
+    what = "marked nothing to learn" if current.triage_status == TRIAGE_NOTHING else "triaged"
+    who = current.triaged_by or "someone else"
+    return Conflict(
+        f"Already {what} by {who} at {when_text(current.triaged_at)} — {not_applied}", current
+    )
+
+
+def submit_phrases(
+    clients: Clients,
+    conversation: Conversation,
+    phrases: Sequence[Phrase],
+    by: str,
+    *,
+    finish: bool = False,
+    now: datetime | None = None,
+    tables: Tables = TABLES,
+) -> list[ReviewItem]:
+    """Create PENDING review items for ``phrases``; with ``finish``, close the conversation too.
+
+    One transaction: the items are written only while the conversation is
+    still untriaged, so a phrase is never forwarded from a conversation that
+    someone else already closed (that raises :class:`Conflict`).
+    """
+    when = now or utcnow()
+    items = [
+        new_item(
+            p,
+            bot_id=conversation.bot_id,
+            bot_name=conversation.bot_name,
+            locale_id=conversation.locale_id,
+            by=by,
+            contact_id=conversation.contact_id,
+            now=when,
+        )
+        for p in phrases
+        if p.text.strip()
+    ]
+    key = to_attrs({"contact_id": conversation.contact_id})
+    actions: list[dict[str, Any]] = [
+        {
+            "Put": {
+                "TableName": tables.items,
+                "Item": to_attrs(item.to_record()),
+                "ConditionExpression": "attribute_not_exists(item_id)",
+            }
+        }
+        for item in items
+    ]
+    if finish:
+        actions.append({"Update": _triage_update(key, TRIAGE_FORWARDED, by, when, tables)})
+    else:
+        actions.append(
+            {
+                "ConditionCheck": {
+                    "TableName": tables.conversations,
+                    "Key": key,
+                    "ConditionExpression": _STILL_NEW,
+                    "ExpressionAttributeValues": values(v_new=TRIAGE_NEW),
+                }
+            }
+        )
+    try:
+        clients.client("dynamodb").transact_write_items(TransactItems=actions)
+    except ClientError as exc:
+        if not is_condition_failure(exc):
+            raise
+        noun = "phrase was" if len(items) == 1 else "phrases were"
+        raise _triage_conflict(clients, conversation.contact_id, tables, f"your {noun} not submitted") from None
+    return items
+
+
+def _triage_update(key: dict[str, Any], status: str, by: str, when: datetime, tables: Tables) -> dict[str, Any]:
+    return {
+        "TableName": tables.conversations,
+        "Key": key,
+        "UpdateExpression": "SET triage_status = :v_status, triaged_by = :v_by, triaged_at = :v_at",
+        "ConditionExpression": _STILL_NEW,
+        "ExpressionAttributeValues": values(v_status=status, v_by=by, v_at=iso(when), v_new=TRIAGE_NEW),
+    }
+
+
+def mark_triaged(
+    clients: Clients,
+    conversation: Conversation,
+    by: str,
+    status: str = TRIAGE_NOTHING,
+    *,
+    now: datetime | None = None,
+    tables: Tables = TABLES,
+) -> Conversation:
+    """Close a conversation (``NOTHING_TO_LEARN`` or ``FORWARDED``) if nobody did first."""
+    when = now or utcnow()
+    update = _triage_update(to_attrs({"contact_id": conversation.contact_id}), status, by, when, tables)
+    try:
+        clients.client("dynamodb").update_item(**update)
+    except ClientError as exc:
+        if not is_condition_failure(exc):
+            raise
+        verb = "your 'nothing to learn' was not applied" if status == TRIAGE_NOTHING else "it was not closed again"
+        raise _triage_conflict(clients, conversation.contact_id, tables, verb) from None
+    return replace(conversation, triage_status=status, triaged_by=by, triaged_at=when)
+
+
+def mark_nothing_to_learn(clients: Clients, conversation: Conversation, by: str, **kwargs: Any) -> Conversation:
+    """The agent read it and there is no phrase worth teaching the bot."""
+    return mark_triaged(clients, conversation, by, TRIAGE_NOTHING, **kwargs)

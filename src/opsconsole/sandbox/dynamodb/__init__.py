@@ -1,0 +1,1 @@
+"""The sandbox's DynamoDB corrections over moto."""

@@ -1,0 +1,1 @@
+"""Seed data of the review-queues area: the BankingHelpDesk bot and its stored conversations."""

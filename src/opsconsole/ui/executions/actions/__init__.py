@@ -1,0 +1,1 @@
+"""The executions area's fixing actions: the controller and its menus."""

@@ -1,0 +1,1 @@
+"""The executions area's dialogs: start, stop, re-run, redrive, manual steps."""

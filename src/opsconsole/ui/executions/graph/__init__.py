@@ -1,0 +1,1 @@
+"""State machine graphs: the interactive view and the drawing shared with the graph command."""

@@ -1,0 +1,1 @@
+"""The forecasts area's screens."""

@@ -1,0 +1,1 @@
+"""The agent's view of the review queues: the queue, the transcript, triage."""

@@ -1,0 +1,323 @@
+"""The agent's view: the queue of conversations with missed turns, the transcript, and triage.
+
+Built for the keyboard: J/K (or Ctrl+Down/Up) next/previous conversation,
+N or Tab next missed turn, 1–9 pick a ranked intent, / search intents,
+E edit the phrase, Ctrl+Enter submit, Ctrl+Backspace nothing to learn. The
+focus lives on the transcript between steps, so the single-letter keys work
+and text fields keep their own typing.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelectionModel, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
+
+from opsconsole.core.lexreview import triage as core
+from opsconsole.core.errors import UserError
+from opsconsole.core.lexreview.triage import Conversation
+from opsconsole.core.lexreview.bot import LocaleModel
+from opsconsole.ui.lexreview.agent.filters import AgentFilterBar
+from opsconsole.ui.lexreview.agent.writes import TriageWrites
+from opsconsole.ui.lexreview.agent.queue_model import ConversationQueueModel, QueueColumn, QueueTable
+from opsconsole.ui.lexreview.session import ReviewSession
+from opsconsole.ui.lexreview.agent.transcript import TranscriptView
+from opsconsole.ui.lexreview.agent.triage_pane import TriagePane
+from opsconsole.ui.widgets.message_bar import MessageBar
+from opsconsole.jobs.runner import Job
+
+KEYS_HELP = (
+    "J/K conversation · N/Tab missed turn · 1–9 intent · / search · E edit phrase · "
+    "Ctrl+Enter submit · Ctrl+Backspace nothing to learn"
+)
+
+
+class AgentView(TriageWrites, QWidget):
+    """Triage missed turns into review items, one conversation after another."""
+
+    #: The first query finished: number of conversations listed.
+    queue_loaded = Signal(int)
+    queue_failed = Signal(object)  # UserError
+    #: A write finished: the items created (may be empty) or the conversation closed.
+    submitted = Signal(list)
+    triaged = Signal(object)  # Conversation
+
+    def __init__(self, session: ReviewSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("agent-view")
+        self.session = session
+        self.current: Conversation | None = None
+        self.turn_index: int | None = None
+        #: contact id -> {turn index: intent} forwarded in this session.
+        self.forwarded: dict[str, dict[int, str]] = {}
+        self._query_job: Job | None = None
+        self._write_job: Job | None = None
+
+        self.filters = AgentFilterBar()
+        self.filters.changed.connect(self.reload)
+        self.filters.refresh_requested.connect(self.reload)
+        self.model = ConversationQueueModel(self)
+        self.queue = QueueTable(self.model)
+        self.queue.selectionModel().currentRowChanged.connect(lambda cur, _prev: self._show_row(cur.row()))
+
+        self.message_bar = MessageBar()
+        self.message_bar.retry_requested.connect(self.reload)
+        self.transcript = TranscriptView()
+        self.transcript.span_selected.connect(self._on_span)
+        self.transcript.missed_step_requested.connect(self.step_missed)
+
+        self.triage = TriagePane()
+        self.phrase_edit, self.picker = self.triage.phrase_edit, self.triage.picker
+        self.submit_button, self.nothing_button = self.triage.submit_button, self.triage.nothing_button
+        self.turn_label = self.triage.turn_label
+        self.phrase_edit.textEdited.connect(self._rerank)
+        self.phrase_edit.returnPressed.connect(self.transcript.setFocus)
+        self.picker.finished.connect(lambda: self.transcript.setFocus())
+        self.submit_button.clicked.connect(self.submit)
+        self.nothing_button.clicked.connect(self.nothing_to_learn)
+        help_label = QLabel(KEYS_HELP)
+        help_label.setWordWrap(True)
+        help_label.setStyleSheet("color: palette(placeholder-text);")
+
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.filters)
+        left_layout.addWidget(self.queue, 1)
+        middle = QWidget()
+        middle_layout = QVBoxLayout(middle)
+        middle_layout.setContentsMargins(0, 0, 0, 0)
+        middle_layout.addWidget(self.message_bar)
+        middle_layout.addWidget(self.transcript, 1)
+        middle_layout.addWidget(help_label)
+        right = self.triage
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        for widget in (left, middle, right):
+            self.splitter.addWidget(widget)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([470, 560, 330])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.splitter)
+
+        self._add_keys()
+        session.model_loaded.connect(self._on_model_loaded)
+        self._update_controls()
+
+    # -- keyboard ------------------------------------------------------------
+    def _action(self, text: str, keys: list[str], slot) -> QAction:
+        action = QAction(text, self)
+        action.setShortcuts([QKeySequence(k) for k in keys])
+        # Only while this view (not the operations one) has the focus somewhere inside.
+        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _add_keys(self) -> None:
+        self._action("Next conversation", ["J", "Ctrl+Down"], lambda: self.step_conversation(1))
+        self._action("Previous conversation", ["K", "Ctrl+Up"], lambda: self.step_conversation(-1))
+        self._action("Next missed turn", ["N"], lambda: self.step_missed(True))
+        self._action("Previous missed turn", ["Shift+N"], lambda: self.step_missed(False))
+        for n in range(1, 10):
+            self._action(f"Pick intent {n}", [str(n)], lambda _c=False, n=n: self.pick_rank(n))
+        self._action("Search intents", ["/"], self.picker.focus_search)
+        self._action("Edit phrase", ["E", "F2"], self._edit_phrase)
+        self.submit_action = self._action("Submit", ["Ctrl+Return", "Ctrl+Enter"], self.submit)
+        self._action("Nothing to learn", ["Ctrl+Backspace"], self.nothing_to_learn)
+        self._action("Back to the transcript", ["Escape"], self._back_to_transcript)
+
+    def _back_to_transcript(self) -> None:
+        self.picker.search.clear()
+        self.transcript.setFocus()
+
+    def _edit_phrase(self) -> None:
+        self.phrase_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.phrase_edit.selectAll()
+
+    # -- loading -----------------------------------------------------------
+    def reload(self) -> None:
+        """Query the queue afresh with the current filters."""
+        if self._query_job is not None:
+            self._query_job.cancel()
+        self.message_bar.hide()
+        if not self.session.connected:
+            self._fail(self.session.not_connected())
+            return
+        keep = self.current.contact_id if self.current else None
+        self.model.clear()
+        self.queue.setColumnHidden(QueueColumn.STATUS, not self.filters.include_triaged())
+        self.filters.count_label.setText("Loading…")
+        job = self.session.read(
+            core.iter_conversations,
+            include_triaged=self.filters.include_triaged(),
+            bot_id=self.filters.bot_id(),
+            locale_id=self.filters.locale_id(),
+            since=self.filters.since(),
+            name="Scan lex-conversations",
+        )
+        job.page.connect(lambda page: self._on_page(page, keep))
+        job.done.connect(self._on_done)
+        job.failed.connect(self._fail)
+        self._query_job = job
+
+    def _on_page(self, page: list[Conversation], keep: str | None) -> None:
+        self.model.add(page)
+        self._count()
+        if self.current is None or self.model.row_of(self.current.contact_id) < 0:
+            row = self.model.row_of(keep) if keep else -1
+            if self.model.rowCount():
+                self.select_row(max(row, 0))
+        else:
+            self.queue.scrollTo(self.model.index(self.model.row_of(self.current.contact_id), 0))
+
+    def _on_done(self, _result: object) -> None:
+        self._query_job = None
+        self._count()
+        if self.model.rowCount() == 0:
+            self._show(None)
+            self.transcript.show_message("No conversations with missed turns here. Nothing to triage.")
+        self.queue_loaded.emit(self.model.rowCount())
+
+    def _fail(self, err: UserError) -> None:
+        self._query_job = None
+        self.filters.count_label.setText("")
+        self.message_bar.show_error(err)
+        self.queue_failed.emit(err)
+
+    def _count(self) -> None:
+        # One bot (the usual case) needs no bot column; the transcript header names it.
+        self.queue.setColumnHidden(QueueColumn.BOT, self.model.bot_count() <= 1)
+        n = self.model.rowCount()
+        loading = " (loading…)" if self._query_job is not None and self._query_job.active else ""
+        self.filters.count_label.setText(f"{n} conversation{'s' if n != 1 else ''}{loading}")
+
+    def set_locales(self, locales: list) -> None:
+        """Offer these bots and locales in the filters (without re-querying)."""
+        self.filters.blockSignals(True)
+        self.filters.set_locales(locales)
+        self.filters.blockSignals(False)
+
+    # -- navigation --------------------------------------------------------
+    def select_row(self, row: int) -> None:
+        """Make queue row ``row`` the current conversation."""
+        if not 0 <= row < self.model.rowCount():
+            return
+        index = self.model.index(row, 0)
+        flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+        self.queue.selectionModel().setCurrentIndex(index, flags)
+        self.queue.scrollTo(index)
+
+    def select_conversation(self, contact_id: str) -> bool:
+        """Show this conversation if it is in the queue; whether it was."""
+        row = self.model.row_of(contact_id)
+        if row >= 0:
+            self.select_row(row)
+        return row >= 0
+
+    def step_conversation(self, step: int) -> None:
+        """J/K: the next (1) or previous (-1) conversation."""
+        row = self.queue.currentIndex().row()
+        self.select_row(max(0, min(self.model.rowCount() - 1, row + step)) if row >= 0 else 0)
+        self.transcript.setFocus()
+
+    def _show_row(self, row: int) -> None:
+        self._show(self.model.conversation(row))
+
+    def _show(self, conv: Conversation | None) -> None:
+        self.current = conv
+        self.turn_index = None
+        self.picker.set_ranking([])
+        if conv is None:
+            self.transcript.show_message("Pick a conversation on the left.")
+        else:
+            pending = self._open_missed(conv)
+            first = pending[0] if pending else (conv.missed_turns[0].index if conv.missed_turns else None)
+            self.transcript.set_conversation(conv, None, self.forwarded.get(conv.contact_id, {}))
+            self.set_turn(first)
+        self._update_controls()
+
+    def _open_missed(self, conv: Conversation) -> list[int]:
+        """Missed turns not forwarded yet, in order."""
+        done = self.forwarded.get(conv.contact_id, {})
+        return [t.index for t in conv.missed_turns if t.index not in done]
+
+    def set_turn(self, index: int | None, text: str | None = None) -> None:
+        """Work on missed turn ``index``; the phrase is its text (or a span of it)."""
+        conv = self.current
+        self.turn_index = index
+        turn = next((t for t in conv.turns if t.index == index), None) if conv and index is not None else None
+        self.phrase_edit.setText(text if text is not None else (turn.text if turn else ""))
+        self.transcript.set_current(index)
+        self._rerank()
+        self.picker.clear_choice()
+        self._update_controls()
+
+    def step_missed(self, forward: bool = True) -> None:
+        """N/Tab: the next (or previous) missed turn, wrapping around."""
+        conv = self.current
+        if conv is None or not conv.missed_turns:
+            return
+        indexes = [t.index for t in conv.missed_turns]
+        if self.turn_index not in indexes:
+            self.set_turn(indexes[0])
+            return
+        pos = indexes.index(self.turn_index) + (1 if forward else -1)
+        self.set_turn(indexes[pos % len(indexes)])
+        self.transcript.setFocus()
+
+    def _on_span(self, turn_index: int, text: str) -> None:
+        # A selection in the transcript: that span of that missed turn is the phrase.
+        self.turn_index = turn_index
+        self.phrase_edit.setText(text)
+        self._rerank()
+        self._update_controls()
+
+    # -- intents -----------------------------------------------------------
+    def _locale_model(self) -> LocaleModel | None:
+        conv = self.current
+        return self.session.model(conv.bot_id, conv.locale_id) if conv else None
+
+    def _rerank(self, *_args: object) -> None:
+        model = self._locale_model()
+        phrase = self.phrase_edit.text()
+        if model is None:
+            self.picker.set_ranking([], keep_choice=True)
+            return
+        self.picker.set_ranking(model.rank(phrase) if phrase.strip() else [(n, 0.0) for n in model.intent_names()],
+                                keep_choice=True)
+
+    def _on_model_loaded(self, model: LocaleModel) -> None:
+        if self.current is not None and model.locale.key == (self.current.bot_id, self.current.locale_id):
+            self._rerank()
+            self._update_controls()
+
+    def pick_rank(self, number: int) -> None:
+        """1–9: choose the intent shown at that place."""
+        if self.picker.choose_rank(number) is not None:
+            self._update_controls()
+
+    # -- writes ------------------------------------------------------------
+    def _busy(self) -> bool:
+        return self._write_job is not None and self._write_job.active
+
+    def _update_controls(self) -> None:
+        conv = self.current
+        busy = self._busy()
+        has_turn = conv is not None and self.turn_index is not None
+        self.submit_button.setEnabled(has_turn and not busy and not conv.triaged)
+        self.nothing_button.setEnabled(conv is not None and not conv.triaged and not busy)
+        forwarded = bool(self.forwarded.get(conv.contact_id)) if conv else False
+        self.nothing_button.setText(
+            ("Done, nothing more to learn" if forwarded else "Nothing to learn") + "  (Ctrl+Backspace)"
+        )
+        if conv is None:
+            self.turn_label.setText("")
+        elif self.turn_index is None:
+            self.turn_label.setText("No missed turn selected.")
+        else:
+            open_turns = self._open_missed(conv)
+            self.turn_label.setText(
+                f"Missed turn {self.turn_index} · {len(open_turns)} of {len(conv.missed_turns)} still to triage"
+                + ("" if self._locale_model() is not None else " · loading intents…")
+            )

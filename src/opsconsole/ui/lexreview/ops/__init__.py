@@ -1,0 +1,1 @@
+"""The operations view of the review queues: review items, approval, deployments."""

@@ -1,0 +1,221 @@
+"""Deploying approved phrases: confirmation, progress, the history, resuming an interrupted one."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from opsconsole.core.lexreview import deploy as lexdeploy
+from opsconsole.core.lexreview.deploy import DeploySettings
+from opsconsole.core.lexreview.deploy.record import FAILED, SUCCEEDED, Deployment, list_deployments
+from opsconsole.core.lexreview.triage import ReviewItem
+from opsconsole.core.lexreview.bot import BotLocale
+from opsconsole.ui.confirm import ConfirmDialog
+from opsconsole.ui.lexreview.ops.deploy_dialog import DeployDialog
+from opsconsole.ui.lexreview.ops.deployments_model import DeploymentsModel, HistoryColumn, describe
+from opsconsole.ui.lexreview.session import ReviewSession
+from opsconsole.ui.lexreview.style import DEPLOYMENT_STATUS_COLORS, DEPLOYMENT_STATUS_LABELS
+from opsconsole.ui.widgets.status_badge import StatusBadgeDelegate
+from opsconsole.jobs.runner import Job
+
+
+def _problem(result: Deployment) -> str:
+    """What the audit log should call an error: a run that deployed nothing it set out to."""
+    if result.status == FAILED:
+        return "build failed: " + "; ".join(result.failure_reasons)
+    if result.status != SUCCEEDED:
+        return result.last_error or "; ".join(result.notes) or result.status
+    return ""
+
+
+class DeploymentsPane(QWidget):
+    """The history table with Resume / Retry, and the deploy and resume flows."""
+
+    history_loaded = Signal(int)
+    #: A deployment job ended: its record, or None when it stopped on an error or was stopped.
+    deployment_finished = Signal(object)
+    #: A deploy wants the approved items of a locale (the operations view answers with ``deploy``).
+    retry_requested = Signal(object)  # BotLocale
+
+    def __init__(self, session: ReviewSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.settings = DeploySettings()
+        self.confirm_dialog: ConfirmDialog | None = None
+        self.progress_dialog: DeployDialog | None = None
+        self._job: Job | None = None
+        self.model = DeploymentsModel(self)
+        self.table = QTableView()
+        self.table.setObjectName("deployment-history")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.setWordWrap(False)
+        header = self.table.horizontalHeader()
+        for col in HistoryColumn:
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(HistoryColumn.STEP, QHeaderView.ResizeMode.Stretch)
+        self.table.setItemDelegateForColumn(
+            HistoryColumn.STATUS, StatusBadgeDelegate(DEPLOYMENT_STATUS_COLORS, DEPLOYMENT_STATUS_LABELS, self.table)
+        )
+        self.table.selectionModel().currentRowChanged.connect(lambda *_a: self._update())
+        self.title = QLabel("<b>Deployments</b>")
+        self.resume_button = QPushButton("Resume")
+        self.resume_button.setObjectName("resume-deployment")
+        self.resume_button.clicked.connect(self.resume_or_retry)
+        self.details = QLabel()
+        self.details.setObjectName("deployment-details")
+        self.details.setWordWrap(True)
+        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        row = QHBoxLayout()
+        row.addWidget(self.title)
+        row.addStretch(1)
+        row.addWidget(self.resume_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(row)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.details)
+        self._update()
+
+    # -- history -----------------------------------------------------------
+    def reload(self) -> None:
+        """Read the deployment history again."""
+        if not self.session.connected:
+            return
+        job = self.session.read(list_deployments, time.time(), name="Scan lex-deployments")
+        job.done.connect(self._on_history)
+        job.failed.connect(lambda err: self.details.setText(f"Could not read the history: {err.message}"))
+
+    def _on_history(self, deployments: list[Deployment]) -> None:
+        selected = self.selected()
+        self.model.set_deployments(deployments)
+        if selected is not None:
+            for row, d in enumerate(deployments):
+                if d.deployment_id == selected.deployment_id:
+                    self.table.selectRow(row)
+        self._update()
+        self.history_loaded.emit(len(deployments))
+
+    def selected(self) -> Deployment | None:
+        """The deployment selected in the history."""
+        return self.model.deployment(self.table.currentIndex().row())
+
+    def _update(self) -> None:
+        d = self.selected()
+        busy = self._job is not None and self._job.active
+        if d is not None and d.interrupted:
+            self.resume_button.setText("Resume…")
+            self.resume_button.setEnabled(not busy)
+            self.resume_button.setToolTip("Finish this interrupted deployment: merge again (no duplicates), "
+                                          "build, publish, move the alias, mark the items")
+        elif d is not None and d.status == FAILED:
+            self.resume_button.setText("Retry…")
+            self.resume_button.setEnabled(not busy)
+            self.resume_button.setToolTip("Deploy this locale's approved phrases again")
+        else:
+            self.resume_button.setText("Resume…")
+            self.resume_button.setEnabled(False)
+            self.resume_button.setToolTip("Select an interrupted deployment to resume it")
+        self.details.setText(describe(d, phrases=False).replace("\n", " · ") if d else "")
+
+    # -- deploying -----------------------------------------------------------
+    def confirm_deploy(self, locale: BotLocale, items: list[ReviewItem]) -> ConfirmDialog:
+        """Ask before changing the live bot; the deployment starts when the dialog is accepted."""
+        intents = sorted({i.intent_name for i in items})
+        dialog = ConfirmDialog(
+            "Deploy",
+            f"{len(items)} approved phrase{'s' if len(items) != 1 else ''} into {locale.label}",
+            f"Adds them to {len(intents)} intent{'s' if len(intents) != 1 else ''} ({', '.join(intents)}), "
+            "rebuilds the locale, publishes a new bot version and points the <b>live</b> alias at it: "
+            "customers talk to the new version right away.",
+            self,
+            details="\n".join(f"{i.text}  →  {i.intent_name}" for i in items),
+        )
+        dialog.accepted.connect(lambda: self.start_deploy(locale, [i.item_id for i in items]))
+        self.confirm_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def start_deploy(self, locale: BotLocale, item_ids: list[str]) -> Job:
+        """Deploy now (no confirmation): an audited job on the write queue, followed in a dialog."""
+        job = self.session.write_steps(
+            "Deploy bot locale",
+            locale.label,
+            lexdeploy.deploy,
+            locale,
+            item_ids,
+            self.session.user,
+            self.settings,
+            details={"bot_id": locale.bot_id, "locale_id": locale.locale_id, "items": len(item_ids)},
+            outcome=_problem,
+        )
+        self._follow(job, f"Deploying into {locale.label}", locale.key)
+        return job
+
+    def resume_or_retry(self) -> None:
+        """Resume the selected interrupted deployment, or deploy a failed one's locale again."""
+        d = self.selected()
+        if d is None:
+            return
+        if d.status == FAILED:
+            self.retry_requested.emit(BotLocale(d.bot_id, d.bot_name, d.locale_id))
+            return
+        if not d.interrupted:
+            return
+        dialog = ConfirmDialog(
+            "Resume",
+            f"the deployment into {d.bot_name} · {d.locale_id} started by {d.started_by}",
+            "Merges its phrases again (none is added twice), rebuilds, publishes a new version and points "
+            "the <b>live</b> alias at it.",
+            self,
+            details="\n".join(f"{p.text}  →  {p.intent_name}" for p in d.phrases),
+        )
+        dialog.accepted.connect(lambda: self.start_resume(d))
+        self.confirm_dialog = dialog
+        dialog.open()
+
+    def start_resume(self, d: Deployment) -> Job:
+        """Resume ``d`` now (no confirmation), followed in a dialog."""
+        job = self.session.write_steps(
+            "Resume deployment",
+            f"{d.bot_name} · {d.locale_id}",
+            lexdeploy.resume,
+            d.deployment_id,
+            self.session.user,
+            self.settings,
+            details={"deployment_id": d.deployment_id},
+            outcome=_problem,
+        )
+        self._follow(job, f"Resuming the deployment into {d.bot_name} · {d.locale_id}", (d.bot_id, d.locale_id))
+        return job
+
+    def _follow(self, job: Job, title: str, key: tuple[str, str]) -> None:
+        self._job = job
+        dialog = DeployDialog(title, self)
+        dialog.follow(job)
+        dialog.deployment_finished.connect(lambda result: self._finished(result, key))
+        self.progress_dialog = dialog
+        dialog.open()
+        self._update()
+
+    def _finished(self, result: Deployment | None, key: tuple[str, str]) -> None:
+        self._job = None
+        # The intents changed (or may have): read their utterances again for flags and ranking.
+        self.session.forget_model(*key)
+        self.reload()
+        self._update()
+        self.deployment_finished.emit(result)

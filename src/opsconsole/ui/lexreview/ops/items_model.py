@@ -1,0 +1,297 @@
+"""Review items grouped bot → locale → intent, with counts per group and flags per item."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import Any
+
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor, QFont
+
+from opsconsole.core.lexreview.triage import SOURCE_ANALYTICS, ReviewItem
+from opsconsole.core.lexreview.items import ItemFlags
+from opsconsole.ui.lexreview.agent.queue_model import format_started
+from opsconsole.ui.lexreview.style import CONFLICT, MISSED
+
+ITEM_ROLE = Qt.ItemDataRole.UserRole + 1
+#: For group rows: the items under them (all levels).
+GROUP_ITEMS_ROLE = Qt.ItemDataRole.UserRole + 2
+#: "bot", "locale", "intent" or "item".
+KIND_ROLE = Qt.ItemDataRole.UserRole + 3
+#: A stable key for restoring expansion and selection across rebuilds.
+KEY_ROLE = Qt.ItemDataRole.UserRole + 4
+
+NO_INTENT = "(choose an intent)"
+
+
+class ItemColumn(IntEnum):
+    PHRASE = 0
+    STATUS = 1
+    FLAGS = 2
+    SOURCE = 3
+    BY = 4
+    WHEN = 5
+    CONVERSATION = 6
+
+
+HEADERS = {
+    ItemColumn.PHRASE: "Phrase",
+    ItemColumn.STATUS: "Status",
+    ItemColumn.FLAGS: "Flags",
+    ItemColumn.SOURCE: "Source",
+    ItemColumn.BY: "Submitted by",
+    ItemColumn.WHEN: "Submitted",
+    ItemColumn.CONVERSATION: "Conversation",
+}
+
+
+@dataclass(eq=False)
+class _Node:
+    kind: str
+    key: str
+    label: str
+    parent: _Node | None = None
+    children: list[_Node] = field(default_factory=list)
+    item: ReviewItem | None = None
+
+    def row(self) -> int:
+        return self.parent.children.index(self) if self.parent else 0
+
+    def items(self) -> list[ReviewItem]:
+        if self.item is not None:
+            return [self.item]
+        return [i for child in self.children for i in child.items()]
+
+
+def flag_texts(flags: ItemFlags | None, names: Mapping[str, str]) -> tuple[str, str]:
+    """(short cell text, tooltip) for an item's flags; ``names`` maps item ids to their text."""
+    if flags is None or not flags.any:
+        return "", ""
+    short, long = [], []
+    if flags.conflicts:
+        short.append(f"⚠ conflict: {', '.join(flags.conflicts)}")
+        long.append(f"Already a sample utterance of {', '.join(flags.conflicts)}: approving it into another "
+                    "intent makes Lex's build fail or the bot ambiguous.")
+    if flags.duplicate:
+        short.append("= already in intent")
+        long.append("Already a sample utterance of this intent (ignoring case, spaces and punctuation): "
+                    "deploying it adds nothing.")
+    if flags.near_duplicates:
+        short.append(f"≈ {len(flags.near_duplicates)} similar")
+        others = "\n".join(f"  • {names.get(i, i)}" for i in flags.near_duplicates[:8])
+        long.append(f"Nearly the same as other open items:\n{others}")
+    return "  ".join(short), "\n\n".join(long)
+
+
+class ReviewTreeModel(QAbstractItemModel):
+    """A tree over review items; ``set_items`` rebuilds it (the view restores expansion by key)."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._root = _Node("root", "", "")
+        self._items: dict[str, ReviewItem] = {}
+        self._flags: dict[str, ItemFlags] = {}
+        self._accept: Callable[[ReviewItem], bool] = lambda _i: True
+
+    # -- content ---------------------------------------------------------
+    def set_items(self, items: Iterable[ReviewItem]) -> None:
+        """Replace every item."""
+        self._items = {i.item_id: i for i in items}
+        self._rebuild()
+
+    def update_items(self, items: Iterable[ReviewItem]) -> None:
+        """Put newer versions of items in (by id)."""
+        for item in items:
+            self._items[item.item_id] = item
+        self._rebuild()
+
+    def set_flags(self, flags: Mapping[str, ItemFlags]) -> None:
+        """The flags of each item, by item id."""
+        self._flags = dict(flags)
+        if self._root.children:
+            # Repaint everything; no row moves, so expansion and selection stay.
+            self.layoutAboutToBeChanged.emit()
+            self.layoutChanged.emit()
+
+    def set_filter(self, accept: Callable[[ReviewItem], bool]) -> None:
+        """Show only the items ``accept`` takes."""
+        self._accept = accept
+        self._rebuild()
+
+    def item_flags(self, item_id: str) -> ItemFlags | None:
+        return self._flags.get(item_id)
+
+    def all_items(self) -> list[ReviewItem]:
+        return list(self._items.values())
+
+    def item(self, item_id: str) -> ReviewItem | None:
+        return self._items.get(item_id)
+
+    def visible_items(self) -> list[ReviewItem]:
+        """The items that pass the filter, in tree order."""
+        return self._root.items()
+
+    def _rebuild(self) -> None:
+        self.beginResetModel()
+        root = _Node("root", "", "")
+        groups: dict[tuple[str, ...], _Node] = {}
+        shown = sorted(
+            (i for i in self._items.values() if self._accept(i)),
+            # Groups alphabetically; newest first inside an intent.
+            key=lambda i: (i.bot_name.casefold(), i.locale_id, i.intent_name.casefold(), -i.created_at.timestamp()),
+        )
+        for item in shown:
+            path = [("bot", (item.bot_id,), item.bot_name or item.bot_id),
+                    ("locale", (item.bot_id, item.locale_id), item.locale_id),
+                    ("intent", (item.bot_id, item.locale_id, item.intent_name), item.intent_name or NO_INTENT)]
+            parent = root
+            for kind, key, label in path:
+                node = groups.get(key)
+                if node is None:
+                    node = groups[key] = _Node(kind, "/".join(key), label, parent)
+                    parent.children.append(node)
+                parent = node
+            parent.children.append(_Node("item", item.item_id, item.text, parent, item=item))
+        self._root = root
+        self.endResetModel()
+
+    # -- Qt interface ----------------------------------------------------
+    def _node(self, index: QModelIndex | QPersistentModelIndex) -> _Node:
+        return index.internalPointer() if index.isValid() else self._root
+
+    def index(self, row: int, column: int, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> QModelIndex:  # noqa: B008
+        node = self._node(parent)
+        if 0 <= row < len(node.children) and 0 <= column < len(ItemColumn):
+            return self.createIndex(row, column, node.children[row])
+        return QModelIndex()
+
+    def parent(self, index: QModelIndex | QPersistentModelIndex = QModelIndex()) -> QModelIndex:  # noqa: B008
+        if not index.isValid():
+            return QModelIndex()
+        node: _Node = index.internalPointer()
+        up = node.parent
+        if up is None or up is self._root:
+            return QModelIndex()
+        return self.createIndex(up.row(), 0, up)
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        if parent.isValid() and parent.column() != 0:
+            return 0
+        return len(self._node(parent).children)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        return len(ItemColumn)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
+        horizontal = orientation == Qt.Orientation.Horizontal
+        if horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(ItemColumn):
+            return HEADERS[ItemColumn(section)]
+        return None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        node: _Node = index.internalPointer()
+        col = index.column()
+        if role == KIND_ROLE:
+            return node.kind
+        if role == KEY_ROLE:
+            return f"{node.kind}:{node.key}"
+        if role == GROUP_ITEMS_ROLE:
+            return node.items()
+        if node.item is None:
+            return self._group_data(node, col, role)
+        return self._item_data(node.item, col, role)
+
+    def _group_data(self, node: _Node, col: int, role: int) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and col == ItemColumn.PHRASE:
+            counts = Counter(i.status for i in node.items())
+            parts = [f"{n} {s.lower()}" for s, n in sorted(counts.items(), key=lambda kv: _ORDER.get(kv[0], 9))]
+            return f"{node.label}   ({', '.join(parts)})"
+        if role == Qt.ItemDataRole.FontRole and col == ItemColumn.PHRASE:
+            font = QFont()
+            font.setBold(True)
+            return font
+        if role == Qt.ItemDataRole.ForegroundRole and node.kind == "intent" and node.label == NO_INTENT:
+            return QColor(MISSED)
+        return None
+
+    def _item_data(self, item: ReviewItem, col: int, role: int) -> Any:
+        if role == ITEM_ROLE:
+            return item
+        flags = self._flags.get(item.item_id)
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == ItemColumn.PHRASE:
+                return item.text
+            if col == ItemColumn.STATUS:
+                return item.status
+            if col == ItemColumn.FLAGS:
+                return flag_texts(flags, {})[0]
+            if col == ItemColumn.SOURCE:
+                return "Lex" if item.source == SOURCE_ANALYTICS else "Agent"
+            if col == ItemColumn.BY:
+                return item.agent
+            if col == ItemColumn.WHEN:
+                return format_started(item.created_at)
+            if col == ItemColumn.CONVERSATION:
+                if item.source == SOURCE_ANALYTICS:
+                    return f"missed {item.missed_count or 0}×"
+                turn = f" · turn {item.turn_index}" if item.turn_index is not None else ""
+                # Contact ids are UUIDs: the first block tells them apart, the tooltip has all of it.
+                return f"{item.contact_id[:8]}{turn}" if item.contact_id else ""
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(item, col, flags)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if col == ItemColumn.FLAGS and flags is not None and flags.conflicts:
+                return QColor(CONFLICT)
+            if col == ItemColumn.FLAGS and flags is not None and flags.duplicate:
+                return QColor(MISSED)
+            if col == ItemColumn.CONVERSATION and item.contact_id:
+                return QColor("#0b63c4")
+        if role == Qt.ItemDataRole.FontRole and col == ItemColumn.CONVERSATION and item.contact_id:
+            font = QFont()
+            font.setUnderline(True)
+            return font
+        return None
+
+    def _tooltip(self, item: ReviewItem, col: int, flags: ItemFlags | None) -> str | None:
+        if col == ItemColumn.FLAGS:
+            return flag_texts(flags, self._names())[1] or None
+        if col == ItemColumn.SOURCE:
+            return ("Lex's own missed-utterance statistics (ListAggregatedUtterances)"
+                    if item.source == SOURCE_ANALYTICS else "Forwarded by an agent from a conversation")
+        if col == ItemColumn.CONVERSATION and item.contact_id:
+            return f"Conversation {item.contact_id}: open it beside the list (O)"
+        if col == ItemColumn.STATUS:
+            lines = [f"{item.status.capitalize()} · revision {item.revision}"]
+            if item.updated_by:
+                lines.append(f"last changed by {item.updated_by}")
+            if item.reason:
+                lines.append(f"reason: {item.reason}")
+            if item.deployed_version:
+                lines.append(f"deployed in version {item.deployed_version}")
+            return "\n".join(lines)
+        if col == ItemColumn.PHRASE and item.original_text:
+            return f"Edited; first submitted as: {item.original_text}"
+        return None
+
+    def _names(self) -> dict[str, str]:
+        return {k: v.text for k, v in self._items.items()}
+
+    # -- lookups for the view ---------------------------------------------
+    def index_of_key(self, key: str, node: _Node | None = None) -> QModelIndex:
+        """The index whose KEY_ROLE is ``key`` (depth-first), or an invalid one."""
+        node = node or self._root
+        for row, child in enumerate(node.children):
+            if f"{child.kind}:{child.key}" == key:
+                return self.createIndex(row, 0, child)
+            found = self.index_of_key(key, child)
+            if found.isValid():
+                return found
+        return QModelIndex()
+
+
+_ORDER = {"PENDING": 0, "APPROVED": 1, "REJECTED": 2, "DEPLOYED": 3}

@@ -1,0 +1,114 @@
+"""The tree of review items: several rows (or whole groups) at once, kept across rebuilds."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTreeView, QWidget
+
+from opsconsole.core.lexreview.triage import ReviewItem
+from opsconsole.ui.lexreview.ops.items_model import GROUP_ITEMS_ROLE, KEY_ROLE, KIND_ROLE, ItemColumn, ReviewTreeModel
+from opsconsole.ui.lexreview.style import ITEM_STATUS_COLORS, ITEM_STATUS_LABELS
+from opsconsole.ui.widgets.status_badge import StatusBadgeDelegate
+
+EMPTY_TEXT = (
+    "No review items here.\n\nPhrases agents forward from their conversations appear here, "
+    "and so do Lex's own missed utterances once pulled (Pull Lex analytics)."
+)
+
+
+class ReviewTree(QTreeView):
+    """Groups expanded; selection and current row survive the model's rebuilds (by key)."""
+
+    def __init__(self, model: ReviewTreeModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("review-items")
+        self.setModel(model)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setUniformRowHeights(True)
+        self.setAlternatingRowColors(True)
+        self.setIndentation(14)
+        header = self.header()
+        header.setStretchLastSection(False)
+        header.setMinimumSectionSize(60)
+        # The phrase is what a reviewer reads: it takes the room; the rest keeps to a set width.
+        header.setSectionResizeMode(ItemColumn.PHRASE, QHeaderView.ResizeMode.Stretch)
+        widths = {ItemColumn.STATUS: 84, ItemColumn.FLAGS: 140, ItemColumn.SOURCE: 56, ItemColumn.BY: 100,
+                  ItemColumn.WHEN: 100, ItemColumn.CONVERSATION: 130}
+        for col, width in widths.items():
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
+            header.resizeSection(col, width)
+        self.setItemDelegateForColumn(
+            ItemColumn.STATUS, StatusBadgeDelegate(ITEM_STATUS_COLORS, ITEM_STATUS_LABELS, self)
+        )
+        self.empty_hint = QLabel(EMPTY_TEXT, self.viewport())
+        self.empty_hint.setObjectName("items-empty")
+        self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_hint.setWordWrap(True)
+        self.empty_hint.setStyleSheet("color: palette(placeholder-text); padding: 40px;")
+        self._model = model
+        self._remembered: tuple[list[str], str | None] = ([], None)
+        model.modelAboutToBeReset.connect(self._remember)
+        model.modelReset.connect(self._restore)
+        self._update_hint()
+
+    def selected_items(self) -> list[ReviewItem]:
+        """Selected item rows, plus every item under a selected group row."""
+        seen: dict[str, ReviewItem] = {}
+        for index in self.selectionModel().selectedRows(0):
+            for item in index.data(GROUP_ITEMS_ROLE) or []:
+                seen.setdefault(item.item_id, item)
+        return list(seen.values())
+
+    def select_items(self, item_ids: list[str]) -> None:
+        selection = self.selectionModel()
+        selection.clearSelection()
+        flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+        first: QModelIndex | None = None
+        for item_id in item_ids:
+            index = self._model.index_of_key(f"item:{item_id}")
+            if index.isValid():
+                selection.select(index, flags)
+                first = first or index
+        if first is not None:
+            selection.setCurrentIndex(first, QItemSelectionModel.SelectionFlag.NoUpdate)
+            self.scrollTo(first)
+
+    def _remember(self) -> None:
+        keys = [i.data(KEY_ROLE) for i in self.selectionModel().selectedRows(0)]
+        current = self.currentIndex().data(KEY_ROLE) if self.currentIndex().isValid() else None
+        self._remembered = (keys, current)
+
+    def _span_groups(self, parent: QModelIndex = QModelIndex()) -> None:  # noqa: B008
+        """Group rows read across the whole width ("CheckBalance (3 pending, 1 approved)")."""
+        for row in range(self._model.rowCount(parent)):
+            index = self._model.index(row, 0, parent)
+            if index.data(KIND_ROLE) != "item":
+                self.setFirstColumnSpanned(row, parent, True)
+                self._span_groups(index)
+
+    def _restore(self) -> None:
+        self._span_groups()
+        self.expandAll()
+        keys, current = self._remembered
+        selection = self.selectionModel()
+        flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+        for key in keys:
+            index = self._model.index_of_key(key)
+            if index.isValid():
+                selection.select(index, flags)
+        if current:
+            index = self._model.index_of_key(current)
+            if index.isValid():
+                selection.setCurrentIndex(index, QItemSelectionModel.SelectionFlag.NoUpdate)
+        self._update_hint()
+
+    def _update_hint(self) -> None:
+        self.empty_hint.setVisible(self._model.rowCount() == 0)
+        self.empty_hint.resize(self.viewport().size())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt name
+        super().resizeEvent(event)
+        self.empty_hint.resize(self.viewport().size())

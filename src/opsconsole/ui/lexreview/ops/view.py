@@ -1,0 +1,399 @@
+"""The operations view: open review items grouped by bot, locale and intent; review, pull, deploy.
+
+Keys: A approve, R reject, F2/E edit text, M move to intent, U reopen,
+O open the source conversation; one item or many (select several rows, or a
+group row for everything under it).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
+
+from opsconsole.core.lexreview import bot
+from opsconsole.core.lexreview import items as items_core
+from opsconsole.core.errors import UserError
+from opsconsole.core.lexreview.triage import APPROVED, DEPLOYED, PENDING, REJECTED, ReviewItem
+from opsconsole.core.lexreview.bot import AnalyticsPull, BotLocale
+from opsconsole.core.lexreview.items import BatchResult
+from opsconsole.ui.lexreview.ops.dialogs import EditTextDialog, MoveIntentDialog, RejectDialog
+from opsconsole.ui.lexreview.ops.deployments import DeploymentsPane
+from opsconsole.ui.lexreview.ops.item_detail import ItemDetail
+from opsconsole.ui.lexreview.ops.items_model import ITEM_ROLE, ItemColumn, ReviewTreeModel
+from opsconsole.ui.lexreview.ops.items_view import ReviewTree
+from opsconsole.ui.lexreview.session import Refused, ReviewSession
+from opsconsole.ui.widgets.filter_line_edit import FilterLineEdit
+from opsconsole.ui.widgets.message_bar import MessageBar, Severity
+from opsconsole.jobs.runner import Job
+
+#: (key, label, statuses shown); None = every status.
+STATUS_FILTERS: tuple[tuple[str, str, frozenset[str] | None], ...] = (
+    ("open", "Open (pending and approved)", frozenset({PENDING, APPROVED})),
+    ("pending", "Pending", frozenset({PENDING})),
+    ("approved", "Approved", frozenset({APPROVED})),
+    ("rejected", "Rejected", frozenset({REJECTED})),
+    ("deployed", "Deployed", frozenset({DEPLOYED})),
+    ("all", "All", None),
+)
+
+
+class OperationsView(QWidget):
+    """Review what agents and Lex analytics forwarded, then deploy it into the bot."""
+
+    items_loaded = Signal(int)
+    items_failed = Signal(object)  # UserError
+    #: An action on items finished: a BatchResult, an AnalyticsPull, or a Refused.
+    action_finished = Signal(object)
+
+    def __init__(self, session: ReviewSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("operations-view")
+        self.session = session
+        self._items_job: Job | None = None
+        self._write_job: Job | None = None
+        self._dialog = None  # the open reject/edit/move dialog, for tests and to keep it alive
+
+        self.locale_combo = QComboBox()
+        self.locale_combo.setObjectName("ops-locale-filter")
+        self.locale_combo.addItem("All bots and locales", None)
+        self.locale_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.status_combo = QComboBox()
+        self.status_combo.setObjectName("ops-status-filter")
+        for key, label, _s in STATUS_FILTERS:
+            self.status_combo.addItem(label, key)
+        self.search = FilterLineEdit("Filter phrases or intents…")
+        self.refresh_button = QPushButton("Refresh")
+        self.pull_button = QPushButton("Pull Lex analytics")
+        self.pull_button.setObjectName("pull-analytics")
+        self.deploy_button = QPushButton("Deploy…")
+        self.deploy_button.setObjectName("deploy")
+        for combo in (self.locale_combo, self.status_combo):
+            combo.currentIndexChanged.connect(lambda _i: self._apply_filter())
+        self.search.filter_changed.connect(lambda _t: self._apply_filter())
+        self.refresh_button.clicked.connect(self.reload)
+        self.pull_button.clicked.connect(self.pull_analytics)
+        self.deploy_button.clicked.connect(self.deploy)
+        bar = QHBoxLayout()
+        bar.addWidget(self.locale_combo)
+        bar.addWidget(self.status_combo)
+        bar.addWidget(self.search, 1)
+        bar.addWidget(self.refresh_button)
+        bar.addSpacing(12)
+        bar.addWidget(self.pull_button)
+        bar.addWidget(self.deploy_button)
+
+        self.buttons: dict[str, QPushButton] = {}
+        actions = QHBoxLayout()
+        for key, text, keys, slot in (
+            ("approve", "Approve (A)", ["A"], self.approve),
+            ("reject", "Reject… (R)", ["R"], self.reject),
+            ("edit", "Edit text… (F2)", ["F2", "E"], self.edit_text),
+            ("move", "Move to intent… (M)", ["M"], self.move_to_intent),
+            ("reopen", "Reopen (U)", ["U"], self.reopen),
+            ("open", "Open conversation (O)", ["O"], self.open_conversation),
+        ):
+            button = QPushButton(text)
+            button.setObjectName(f"item-{key}")
+            button.clicked.connect(slot)
+            self.buttons[key] = button
+            actions.addWidget(button)
+            action = QAction(text, self)
+            action.setShortcuts([QKeySequence(k) for k in keys])
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            action.triggered.connect(slot)
+            self.addAction(action)
+        actions.addStretch(1)
+        self.status_label = QLabel()
+        self.status_label.setObjectName("ops-status")
+        actions.addWidget(self.status_label)
+
+        self.model = ReviewTreeModel(self)
+        self.tree = ReviewTree(self.model)
+        self.tree.selectionModel().selectionChanged.connect(lambda *_a: self._on_selection())
+        self.tree.clicked.connect(self._on_clicked)
+
+        self.detail = ItemDetail(session)
+        self.history = DeploymentsPane(session)
+        self.history.retry_requested.connect(self.deploy_locale)
+        self.history.deployment_finished.connect(lambda _r: self.reload_items())
+        self.message_bar = MessageBar()
+        self.message_bar.retry_requested.connect(self.reload)
+
+        top = QSplitter(Qt.Orientation.Horizontal)
+        top.addWidget(self.tree)
+        top.addWidget(self.detail)
+        top.setStretchFactor(0, 1)
+        top.setSizes([1010, 380])
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.addWidget(top)
+        self.splitter.addWidget(self.history)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setSizes([560, 200])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(bar)
+        layout.addWidget(self.message_bar)
+        layout.addLayout(actions)
+        layout.addWidget(self.splitter, 1)
+
+        session.model_loaded.connect(lambda _m: self._compute_flags())
+        self._apply_filter()  # "Open" from the start, before any item arrives
+
+    # -- loading -----------------------------------------------------------
+    def reload(self) -> None:
+        """Read the review items and the deployment history again."""
+        self.reload_items()
+        self.history.reload()
+
+    def reload_items(self) -> None:
+        """Read every review item again (one Scan); flags follow as locale models load."""
+        if self._items_job is not None:
+            self._items_job.cancel()
+        self.message_bar.hide()
+        if not self.session.connected:
+            self._fail(self.session.not_connected())
+            return
+        self.status_label.setText("Loading…")
+        job = self.session.read(items_core.list_review_items, name="Scan lex-review-items")
+        job.done.connect(self._on_items)
+        job.failed.connect(self._fail)
+        self._items_job = job
+
+    def _on_items(self, items: list[ReviewItem]) -> None:
+        self._items_job = None
+        self.model.set_items(items)
+        for key in {(i.bot_id, i.locale_id) for i in items if i.status in (PENDING, APPROVED)}:
+            self.session.model(*key)  # loads in the background; flags follow
+        self._compute_flags()
+        self.status_label.setText(f"{len(self.model.visible_items())} shown of {len(items)}")
+        self._on_selection()
+        self.items_loaded.emit(len(items))
+
+    def _fail(self, err: UserError) -> None:
+        self._items_job = None
+        self.status_label.setText("")
+        self.message_bar.show_error(err)
+        self.items_failed.emit(err)
+
+    def set_locales(self, locales: list[BotLocale]) -> None:
+        """Offer these bot locales in the locale filter."""
+        current = self.locale_combo.currentData()
+        self.locale_combo.blockSignals(True)
+        self.locale_combo.clear()
+        self.locale_combo.addItem("All bots and locales", None)
+        for loc in locales:
+            self.locale_combo.addItem(loc.label, loc.key)
+        self.locale_combo.setCurrentIndex(max(self.locale_combo.findData(current), 0))
+        self.locale_combo.blockSignals(False)
+        self._on_selection()
+
+    def _compute_flags(self) -> None:
+        utterances = {key: m.utterances() for key, m in self.session.models().items()}
+        self.model.set_flags(items_core.compute_flags(self.model.all_items(), utterances))
+        self.detail.refresh()
+
+    def _apply_filter(self) -> None:
+        key = self.status_combo.currentData()
+        statuses = next((s for k, _l, s in STATUS_FILTERS if k == key), None)
+        locale = self.locale_combo.currentData()
+        text = self.search.text().strip().casefold()
+
+        def accept(item: ReviewItem) -> bool:
+            if statuses is not None and item.status not in statuses:
+                return False
+            if locale is not None and (item.bot_id, item.locale_id) != tuple(locale):
+                return False
+            return not text or text in item.text.casefold() or text in item.intent_name.casefold()
+
+        self.model.set_filter(accept)
+        self.status_label.setText(f"{len(self.model.visible_items())} shown of {len(self.model.all_items())}")
+        self._on_selection()  # the deploy target may have changed with the locale filter
+
+    # -- selection ---------------------------------------------------------
+    def selected_items(self) -> list[ReviewItem]:
+        """The items the next action applies to."""
+        return self.tree.selected_items()
+
+    def select_items(self, item_ids: list[str]) -> None:
+        """Select these items (those shown) in the tree."""
+        self.tree.select_items(item_ids)
+
+    def _on_clicked(self, index) -> None:
+        if index.column() == ItemColumn.CONVERSATION and index.data(ITEM_ROLE) is not None:
+            self.open_conversation()
+
+    def _on_selection(self) -> None:
+        chosen = self.selected_items()
+        busy = self._write_job is not None and self._write_job.active
+        statuses = {i.status for i in chosen}
+        open_ = [i for i in chosen if i.status in (PENDING, APPROVED)]
+        self.buttons["approve"].setEnabled(not busy and PENDING in statuses)
+        self.buttons["reject"].setEnabled(not busy and bool(open_))
+        self.buttons["edit"].setEnabled(not busy and len(chosen) == 1 and bool(open_))
+        self.buttons["move"].setEnabled(not busy and bool(open_) and len({(i.bot_id, i.locale_id) for i in open_}) == 1)
+        self.buttons["reopen"].setEnabled(not busy and bool(statuses & {APPROVED, REJECTED}))
+        single = chosen[0] if len(chosen) == 1 else None
+        self.buttons["open"].setEnabled(single is not None and bool(single.contact_id))
+        self.detail.show_item(single, self.model)
+        locale = self.target_locale()
+        approved = self.approved_for(locale) if locale else []
+        self.pull_button.setEnabled(locale is not None and not busy)
+        self.pull_button.setToolTip(
+            f"Queue Lex's most-missed utterances of {locale.label} (ListAggregatedUtterances)"
+            if locale else "Pick a locale (the filter, or select an item) first"
+        )
+        self.deploy_button.setEnabled(bool(approved) and not busy)
+        self.deploy_button.setText(f"Deploy {locale.locale_id} ({len(approved)})…" if locale else "Deploy…")
+        self.deploy_button.setToolTip(
+            f"Put the {len(approved)} approved phrase(s) into {locale.label} and make it live" if locale
+            else "Pick a locale (the filter, or select an item) first"
+        )
+
+    def target_locale(self) -> BotLocale | None:
+        """The locale chosen in the filter, else the one locale of the selected items."""
+        key = self.locale_combo.currentData()
+        if key is None:
+            keys = {(i.bot_id, i.locale_id) for i in self.selected_items()}
+            if len(keys) != 1:
+                return None
+            key = next(iter(keys))
+        bot_id, locale_id = key
+        name = next((i.bot_name for i in self.model.all_items() if i.bot_id == bot_id), "")
+        return self.session.locale(bot_id, locale_id, name)
+
+    def approved_for(self, locale: BotLocale) -> list[ReviewItem]:
+        """The locale's approved items: what a deployment would put into the bot."""
+        return [i for i in self.model.all_items() if i.status == APPROVED and (i.bot_id, i.locale_id) == locale.key]
+
+    # -- item actions ------------------------------------------------------
+    def _write(self, action: str, call, *args, **details) -> Job | None:
+        if self._write_job is not None and self._write_job.active:
+            return None
+        job = self.session.write(action, f"{len(args[0])} review item(s)", call, *args, details=details or None)
+        job.done.connect(self._on_written)
+        job.failed.connect(self._on_write_failed)
+        self._write_job = job
+        self._on_selection()
+        return job
+
+    def approve(self) -> None:
+        """A: approve the selected pending items."""
+        chosen = [i for i in self.selected_items() if i.status == PENDING]
+        if chosen:
+            self._write("Approve review items", items_core.transition_many, chosen, APPROVED, self.session.user)
+
+    def reopen(self) -> None:
+        """U: send approved or rejected items back to pending."""
+        chosen = [i for i in self.selected_items() if i.status in (APPROVED, REJECTED)]
+        if chosen:
+            self._write("Reopen review items", items_core.transition_many, chosen, PENDING, self.session.user)
+
+    def reject(self) -> None:
+        """R: reject the selected open items, with a reason."""
+        chosen = [i for i in self.selected_items() if i.status in (PENDING, APPROVED)]
+        if not chosen:
+            return
+        dialog = RejectDialog(len(chosen), self)
+        dialog.accepted.connect(lambda: self._write(
+            "Reject review items", items_core.transition_many, chosen, REJECTED, self.session.user, dialog.text(),
+            reason=dialog.text()))
+        self._open(dialog)
+
+    def edit_text(self) -> None:
+        """F2: edit one item's text."""
+        chosen = [i for i in self.selected_items() if i.status in (PENDING, APPROVED)]
+        if len(chosen) != 1:
+            return
+        dialog = EditTextDialog(chosen[0].text, self)
+        dialog.accepted.connect(lambda: self._write(
+            "Edit review item", _edit_many, chosen, self.session.user, dialog.text(), None, text=dialog.text()))
+        self._open(dialog)
+
+    def move_to_intent(self) -> None:
+        """M: move the selected items (one locale) to another intent."""
+        chosen = [i for i in self.selected_items() if i.status in (PENDING, APPROVED)]
+        if not chosen or len({(i.bot_id, i.locale_id) for i in chosen}) != 1:
+            return
+        model = self.session.model(chosen[0].bot_id, chosen[0].locale_id)
+        if model is None:
+            self.status_label.setText("Loading the intents of this locale; try again in a moment")
+            return
+        dialog = MoveIntentDialog(chosen[0].text, model.rank(chosen[0].text), len(chosen), self)
+        dialog.accepted.connect(lambda: self._write(
+            "Move review items", _edit_many, chosen, self.session.user, None, dialog.intent(),
+            intent=dialog.intent()))
+        self._open(dialog)
+
+    def _open(self, dialog) -> None:
+        self._dialog = dialog
+        dialog.open()
+
+    def _on_written(self, result: object) -> None:
+        self._write_job = None
+        if isinstance(result, BatchResult):
+            current = [c.current for c in result.conflicts if isinstance(c.current, ReviewItem)]
+            self.model.update_items([*result.updated, *current])
+            self._compute_flags()
+            if result.conflicts or result.invalid:
+                lines = [c.message for c in result.conflicts] + result.invalid
+                self.message_bar.show_message(result.summary, "\n".join(lines), Severity.WARNING)
+            else:
+                self.message_bar.hide()
+            self.status_label.setText(result.summary)
+        elif isinstance(result, AnalyticsPull):
+            self.status_label.setText(result.summary)
+            self.reload_items()
+        elif isinstance(result, Refused):
+            self.message_bar.show_message("Not applied", result.message, Severity.WARNING)
+        self._on_selection()
+        self.action_finished.emit(result)
+
+    def _on_write_failed(self, err: UserError) -> None:
+        self._write_job = None
+        self.message_bar.show_error(err, retry=False)
+        self._on_selection()
+
+    def open_conversation(self) -> None:
+        """O: show the conversation the selected item came from."""
+        chosen = self.selected_items()
+        if len(chosen) == 1 and chosen[0].contact_id:
+            self.detail.open_conversation(chosen[0])
+
+    # -- Lex analytics and deploying ----------------------------------------
+    def pull_analytics(self) -> None:
+        """Queue Lex's most-missed utterances of the target locale."""
+        locale = self.target_locale()
+        if locale is None or (self._write_job is not None and self._write_job.active):
+            return
+        model = self.session.model(*locale.key)
+        job = self.session.write(
+            "Pull Lex analytics", locale.label, _pull, locale, self.session.user, model,
+            details={"bot_id": locale.bot_id, "locale_id": locale.locale_id},
+        )
+        job.done.connect(self._on_written)
+        job.failed.connect(self._on_write_failed)
+        self._write_job = job
+        self._on_selection()
+
+    def deploy(self) -> None:
+        """Deploy the target locale's approved items (after confirmation)."""
+        locale = self.target_locale()
+        if locale is not None:
+            self.deploy_locale(locale)
+
+    def deploy_locale(self, locale: BotLocale) -> None:
+        """Confirm, then deploy ``locale``'s approved items."""
+        approved = self.approved_for(locale)
+        if not approved:
+            self.message_bar.show_message("Nothing to deploy", f"No approved items in {locale.label}.", Severity.INFO)
+            return
+        self.history.confirm_deploy(locale, approved)
+
+
+def _edit_many(clients, items: list[ReviewItem], by: str, text: str | None, intent: str | None) -> BatchResult:
+    return items_core.edit_many(clients, items, by, text=text, intent_name=intent)
+
+
+def _pull(clients, locale: BotLocale, by: str, model) -> AnalyticsPull:
+    return bot.pull_lex_analytics(clients, locale, by, model=model)

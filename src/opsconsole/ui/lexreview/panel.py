@@ -1,0 +1,153 @@
+"""The Review queues area: an agent view and an operations view behind a role switch."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
+
+from opsconsole.core.errors import UserError
+from opsconsole.ui.context import AppContext
+from opsconsole.ui.panel import Panel
+from opsconsole.ui.lexreview.agent.view import AgentView
+from opsconsole.ui.lexreview.ops.view import OperationsView
+from opsconsole.ui.lexreview.session import ROLE_KEY, ReviewSession
+
+AGENT, OPERATIONS = "agent", "operations"
+ROLES = ((AGENT, "Agent"), (OPERATIONS, "Operations"))
+
+
+class ReviewPanel(Panel):
+    """Missed-utterance triage (agents) and review, approval and deployment (operations).
+
+    Each role sees only its own view and actions; the role is remembered in
+    QSettings (``review/role``).
+    """
+
+    key = "review"
+    title = "Review queues"
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, parent)
+        self.session = ReviewSession(ctx, self)
+        self.agent_view = AgentView(self.session)
+        self.ops_view = OperationsView(self.session)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.agent_view)
+        self.stack.addWidget(self.ops_view)
+
+        self.role_combo = QComboBox()
+        self.role_combo.setObjectName("review-role")
+        for key, label in ROLES:
+            self.role_combo.addItem(label, key)
+        self.role_combo.setToolTip("Agents triage conversations; operations review, approve and deploy")
+        self.user_label = QLabel()
+        self.user_label.setObjectName("review-user")
+        header = QHBoxLayout()
+        header.addWidget(QLabel("<b>Review queues</b>"))
+        header.addSpacing(16)
+        header.addWidget(QLabel("Role"))
+        header.addWidget(self.role_combo)
+        header.addStretch(1)
+        header.addWidget(self.user_label)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addLayout(header)
+        layout.addWidget(self.stack, 1)
+
+        self._loaded: set[str] = set()
+        self._reported = False
+        self.session.locales_loaded.connect(self._on_locales)
+        self.session.locales_failed.connect(self._on_locales_failed)
+        self.agent_view.queue_loaded.connect(lambda n: self._report(AGENT, f"{n} conversations"))
+        self.agent_view.queue_failed.connect(self._fail)
+        self.ops_view.items_loaded.connect(lambda n: self._report(OPERATIONS, f"{n} review items"))
+        self.ops_view.items_failed.connect(self._fail)
+        saved = str(QSettings().value(ROLE_KEY, AGENT) or AGENT)
+        self.role_combo.setCurrentIndex(max(self.role_combo.findData(saved), 0))
+        self.role_combo.currentIndexChanged.connect(lambda _i: self.set_role(self.role_combo.currentData()))
+        self._show_role(self.role())
+
+        self.refresh_action = QAction("Refresh", self)
+        self.refresh_action.setShortcut(QKeySequence(Qt.Key.Key_F5))
+        self.refresh_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.refresh_action.triggered.connect(self.refresh)
+        self.addAction(self.refresh_action)
+
+    # -- role ----------------------------------------------------------------
+    def role(self) -> str:
+        """"agent" or "operations"."""
+        return self.role_combo.currentData()
+
+    def set_role(self, role: str) -> None:
+        """Show ``role``'s view (and only its actions); remembered for next time."""
+        index = self.role_combo.findData(role)
+        if index < 0:
+            return
+        if self.role_combo.currentIndex() != index:
+            self.role_combo.setCurrentIndex(index)  # comes back here through the signal
+            return
+        QSettings().setValue(ROLE_KEY, role)
+        self._show_role(role)
+        if role not in self._loaded and self.ctx.clients is not None:
+            self._load_view(role)
+
+    def _show_role(self, role: str) -> None:
+        view = self.agent_view if role == AGENT else self.ops_view
+        self.stack.setCurrentWidget(view)
+        self.user_label.setText(f"Working as <b>{self.session.user}</b>")
+        if role == AGENT:
+            self.agent_view.transcript.setFocus()
+        else:
+            self.ops_view.tree.setFocus()
+
+    def current_view(self) -> QWidget:
+        """The view of the current role."""
+        return self.stack.currentWidget()
+
+    # -- loading -----------------------------------------------------------
+    def load(self) -> None:
+        """Bots and locales for the filters, and the current role's queue."""
+        self._reported = False
+        self._loaded.clear()
+        self.user_label.setText(f"Working as <b>{self.session.user}</b>")
+        if self.ctx.clients is None:
+            self._fail(self.session.not_connected())
+            return
+        self.session.load_locales()
+        self._load_view(self.role())
+
+    def _load_view(self, role: str) -> None:
+        self._loaded.add(role)
+        if role == AGENT:
+            self.agent_view.reload()
+        else:
+            self.ops_view.reload()
+
+    def _on_locales(self, locales: list) -> None:
+        self.agent_view.set_locales(locales)
+        self.ops_view.set_locales(locales)
+
+    def _on_locales_failed(self, err: UserError) -> None:
+        # The queues can still be worked without the filters' bot names; say it quietly.
+        self.user_label.setText(f"Working as <b>{self.session.user}</b> · bots not listed: {err.title.lower()}")
+
+    def _report(self, role: str, summary: str) -> None:
+        if not self._reported and role == self.role():
+            self._reported = True
+            self.loaded.emit(summary)
+
+    def _fail(self, err: UserError) -> None:
+        if not self._reported:
+            self._reported = True
+            self.load_failed.emit(err)
+
+    def _on_connection_changed(self, connection: object) -> None:
+        self.cancel_jobs()
+        self.session.reset()
+        super()._on_connection_changed(connection)
+
+    def refresh(self) -> None:
+        """F5: reload whichever view is showing."""
+        if self.ctx.clients is not None:
+            self._load_view(self.role())

@@ -1,5 +1,0 @@
-"""The Review queues area: missed-utterance triage for agents, review and deployment for operations."""
-
-from opsconsole.ui.review.panel import ReviewPanel
-
-__all__ = ["ReviewPanel"]

@@ -1,0 +1,1 @@
+"""The window around the areas: main window, status bar, panes, connection dialog, smoke run."""

@@ -1,0 +1,333 @@
+"""The main window: one place per area, status bar, log and audit panes, offline banner."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QDialog,
+    QDockWidget,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from opsconsole import __version__
+from opsconsole.core import aws, logbuffer
+from opsconsole.core.errors import ErrorKind, UserError
+from opsconsole.ui.shell.connection_dialog import ConnectionDialog
+from opsconsole.ui.context import AppContext
+from opsconsole.ui.panel import NotBuiltPanel, Panel
+from opsconsole.ui.shell.panes import AuditPane, LogPane
+from opsconsole.ui.shell.statusbar import ConnectionLabel, JobsButton
+
+log = logging.getLogger(__name__)
+
+#: Seconds between endpoint probes while offline.
+PROBE_INTERVAL_MS = 3000
+
+
+def default_panels(ctx: AppContext) -> list[Panel]:
+    """Every area of the console, in navigation order."""
+    from opsconsole.ui.executions import ExecutionsPanel
+    from opsconsole.ui.lexreview import ReviewPanel
+
+    return [
+        ExecutionsPanel(ctx),
+        ReviewPanel(ctx),
+        NotBuiltPanel(
+            ctx,
+            "alerts",
+            "Alerts",
+            "CloudWatch alarms and anomaly bands, SNS alert feeds and dead-letter queues.",
+        ),
+        NotBuiltPanel(
+            ctx,
+            "forecasts",
+            "Forecasts",
+            "p10/p50/p90 forecasts against actuals and accuracy metrics, per tenant.",
+        ),
+    ]
+
+
+class OfflineBanner(QFrame):
+    """A strip across the top while the endpoint cannot be reached; clears by itself."""
+
+    retry = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("offlineBanner")
+        self.setStyleSheet("QFrame#offlineBanner { background: #cf222e; } QFrame#offlineBanner QLabel { color: white; }")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 4, 10, 4)
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        button = QPushButton("Retry now")
+        button.clicked.connect(self.retry.emit)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(button)
+        self.hide()
+
+    def show_error(self, err: UserError) -> None:
+        self.label.setText(f"<b>{err.title}.</b> {err.message}")
+        self.show()
+
+
+class MainWindow(QMainWindow):
+    #: After each connection change: (ok, who we are or what went wrong).
+    connection_checked = Signal(bool, str)
+
+    def __init__(
+        self,
+        ctx: AppContext,
+        settings: QSettings | None = None,
+        panels: Callable[[AppContext], list[Panel]] = default_panels,
+    ) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.settings = settings or QSettings()
+        self.setWindowTitle("opsconsole")
+        self.resize(1400, 860)
+
+        self.panels = panels(ctx)
+        self.nav = QListWidget()
+        self.nav.setObjectName("areas")
+        self.nav.setFixedWidth(170)
+        self.nav.setIconSize(QSize(18, 18))
+        self.nav.setFrameShape(QFrame.Shape.NoFrame)
+        # Palette roles, not colours, so light and dark themes both read well.
+        self.nav.setStyleSheet(
+            "QListWidget#areas { background: palette(window); font-size: 11pt; padding-top: 6px; outline: 0; }"
+            "QListWidget#areas::item { padding: 9px 12px; border-radius: 4px; margin: 1px 6px; }"
+            "QListWidget#areas::item:selected { background: palette(highlight); color: palette(highlighted-text); }"
+        )
+        self.stack = QStackedWidget()
+        for panel in self.panels:
+            self.nav.addItem(QListWidgetItem(panel.title))
+            self.stack.addWidget(panel)
+        self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
+        for panel in self.panels:
+            activated = getattr(panel, "execution_activated", None)
+            if activated is not None:
+                activated.connect(self.open_execution)
+
+        self.banner = OfflineBanner()
+        self.banner.retry.connect(self._probe)
+        central = QWidget()
+        body = QHBoxLayout()
+        body.setContentsMargins(0, 0, 0, 0)
+        body.addWidget(self.nav)
+        body.addWidget(self.stack, 1)
+        outer = QVBoxLayout(central)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(0)
+        outer.addWidget(self.banner)
+        outer.addLayout(body, 1)
+        self.setCentralWidget(central)
+
+        self._build_docks()
+        self._build_status_bar()
+        self._build_menus()
+
+        runner = ctx.runner
+        runner.went_offline.connect(self._went_offline)
+        runner.came_online.connect(self._came_online)
+        runner.throttled.connect(self._throttled)
+        runner.unexpected.connect(self._unexpected)
+        ctx.connection_changed.connect(self._connection_changed)
+        self._probe_timer = QTimer(self)
+        self._probe_timer.setInterval(PROBE_INTERVAL_MS)
+        self._probe_timer.timeout.connect(self._probe)
+        self._probing = False
+        self._restore()
+
+    # -- building ------------------------------------------------------------
+    def _build_docks(self) -> None:
+        self.log_pane = LogPane(logbuffer.buffer())
+        self.log_dock = QDockWidget("Log", self)
+        self.log_dock.setObjectName("logDock")
+        self.log_dock.setWidget(self.log_pane)
+        self.audit_pane = AuditPane(self.ctx.audit)
+        self.audit_dock = QDockWidget("Audit log", self)
+        self.audit_dock.setObjectName("auditDock")
+        self.audit_dock.setWidget(self.audit_pane)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.log_dock)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.audit_dock)
+        self.tabifyDockWidget(self.log_dock, self.audit_dock)
+        self.log_dock.raise_()
+        self.log_dock.hide()
+        self.audit_dock.hide()
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.connection_label = ConnectionLabel()
+        self.jobs_button = JobsButton(self.ctx.runner)
+        bar.addPermanentWidget(self.connection_label)
+        bar.addPermanentWidget(self.jobs_button)
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        self.connect_action = QAction("&Connection…", self, shortcut=QKeySequence("Ctrl+K"))
+        self.connect_action.triggered.connect(self.choose_connection)
+        file_menu.addAction(self.connect_action)
+        file_menu.addSeparator()
+        quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+
+        view = self.menuBar().addMenu("&View")
+        for i, panel in enumerate(self.panels):
+            action = QAction(panel.title, self, shortcut=QKeySequence(f"Ctrl+{i + 1}"))
+            action.triggered.connect(lambda _c=False, row=i: self.nav.setCurrentRow(row))
+            view.addAction(action)
+        view.addSeparator()
+        log_action = self.log_dock.toggleViewAction()
+        log_action.setShortcut(QKeySequence("Ctrl+L"))
+        view.addAction(log_action)
+        audit_action = self.audit_dock.toggleViewAction()
+        audit_action.setShortcut(QKeySequence("Ctrl+Shift+A"))
+        view.addAction(audit_action)
+        jobs_action = QAction("Background &jobs", self, shortcut=QKeySequence("Ctrl+J"))
+        jobs_action.triggered.connect(self.jobs_button.show_jobs)
+        view.addAction(jobs_action)
+
+        help_menu = self.menuBar().addMenu("&Help")
+        about = QAction("&About opsconsole", self)
+        about.triggered.connect(
+            lambda: QMessageBox.about(self, "opsconsole", f"opsconsole {__version__}\nOperations console for an ML platform on AWS.")
+        )
+        help_menu.addAction(about)
+
+    def open_execution(self, execution: object) -> QWidget:
+        """Open one execution in its own window (several can be open side by side)."""
+        from opsconsole.ui.executions.detail import ExecutionWindow
+
+        window = ExecutionWindow(self.ctx, execution, self)
+        window.setWindowFlag(Qt.WindowType.Window, True)
+        window.show()
+        return window
+
+    # -- connection ------------------------------------------------------------
+    def choose_connection(self) -> None:
+        dialog = ConnectionDialog(self.ctx.connection, self.settings, self)
+        if dialog.exec() == QDialog.DialogCode.Accepted and dialog.result_connection is not None:
+            self.ctx.set_connection(dialog.result_connection)
+
+    def _connection_changed(self, connection: aws.Connection) -> None:
+        self.connection_label.set_connection(connection)
+        self.connection_label.set_state("connecting…")
+        self.banner.hide()
+        if not connection.sandbox:
+            self.settings.setValue("connection/profile", connection.profile or "")
+            self.settings.setValue("connection/keyring_name", connection.keyring_name or "")
+            self.settings.setValue("connection/region", connection.region)
+            self.settings.setValue("connection/endpoint_url", connection.endpoint_url or "")
+        log.info("connecting: %s, %s, %s", connection.label, connection.region, connection.endpoint_url or "AWS")
+        # The cheapest call that proves the credentials work, and says as whom.
+        job = self.ctx.runner.submit(aws.caller_identity, self.ctx.clients, name="GetCallerIdentity")
+        job.done.connect(self._identity_known)
+        job.failed.connect(self._identity_failed)
+
+    def _identity_known(self, identity: dict[str, str]) -> None:
+        self.set_status("connected", True)
+        self.connection_label.state.setToolTip(f"Account {identity.get('Account')}\n{identity.get('Arn')}")
+        if not self.ctx.runner.offline:
+            self.banner.hide()
+        self.connection_checked.emit(True, identity.get("Arn", ""))
+
+    def _identity_failed(self, err: UserError) -> None:
+        self.connection_checked.emit(False, str(err))
+        if err.kind is ErrorKind.UNREACHABLE:
+            return  # the offline banner and its probe take care of it
+        self.set_status(err.title.lower(), False)
+        self.banner.show_error(err)
+
+    def set_status(self, text: str, ok: bool | None = None) -> None:
+        self.connection_label.set_state(text, ok)
+
+    def _went_offline(self, err: UserError) -> None:
+        self.banner.show_error(err)
+        self.set_status("offline", False)
+        self._probe_timer.start()
+
+    def _came_online(self) -> None:
+        self.banner.hide()
+        self._probe_timer.stop()
+        self.set_status("connected", True)
+        # Whatever failed while offline is worth loading again.
+        for panel in self.panels:
+            panel.cancel_jobs()
+            panel.load()
+
+    def _probe(self) -> None:
+        if self._probing or self.ctx.connection is None:
+            return
+        self._probing = True
+        job = self.ctx.runner.submit(aws.probe_endpoint, self.ctx.connection, name="probe endpoint")
+
+        def finished(reachable: bool) -> None:
+            self._probing = False
+            if reachable:
+                self.ctx.runner.mark_online()
+
+        job.done.connect(finished)
+        job.failed.connect(lambda _e: setattr(self, "_probing", False))
+        job.cancelled.connect(lambda: setattr(self, "_probing", False))
+
+    def _throttled(self, operation: str, code: str, attempt: int) -> None:
+        self.statusBar().showMessage(f"AWS is throttling {operation} ({code}); retrying with backoff (attempt {attempt})…", 8000)
+
+    def _unexpected(self, err: UserError, _traceback: str) -> None:
+        self.statusBar().showMessage(f"{err.title}: {err.message}", 15000)
+        if self.isVisible() and not self.testAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen):
+            box = QMessageBox(QMessageBox.Icon.Warning, err.title, err.message, QMessageBox.StandardButton.Ok, self)
+            box.setDetailedText(_traceback)
+            box.setModal(False)
+            box.show()
+
+    def note_connected(self) -> None:
+        self.set_status("connected", True)
+
+    # -- persistence -----------------------------------------------------------
+    def _restore(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        state = self.settings.value("window/state")
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+        row = int(self.settings.value("window/area", 0) or 0)
+        self.nav.setCurrentRow(row if 0 <= row < len(self.panels) else 0)
+        for panel in self.panels:
+            self.settings.beginGroup(f"panels/{panel.key}")
+            panel.restore_state(self.settings)
+            self.settings.endGroup()
+
+    def save(self) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+        self.settings.setValue("window/area", self.nav.currentRow())
+        for panel in self.panels:
+            self.settings.beginGroup(f"panels/{panel.key}")
+            panel.save_state(self.settings)
+            self.settings.endGroup()
+        self.settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt name
+        self.save()
+        for panel in self.panels:
+            panel.cancel_jobs()
+        self.log_pane.detach()
+        super().closeEvent(event)

@@ -1,0 +1,170 @@
+"""Status bar pieces: where we are connected, how the connection is, background jobs."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from opsconsole.core.aws import Connection
+from opsconsole.jobs.runner import Job, JobRunner
+
+
+class ConnectionLabel(QWidget):
+    """Profile · region · endpoint, with a SANDBOX marker, and the connection state."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.sandbox_badge = QLabel("SANDBOX")
+        self.sandbox_badge.setObjectName("sandboxBadge")
+        self.sandbox_badge.setStyleSheet(
+            "QLabel#sandboxBadge { background: #b35900; color: white; font-weight: bold;"
+            " border-radius: 3px; padding: 1px 6px; }"
+        )
+        self.sandbox_badge.setToolTip("Connected to the embedded local AWS: nothing here touches a real account.")
+        self.sandbox_badge.hide()
+        self.where = QLabel("not connected")
+        self.where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.state = QLabel("")
+        layout.addWidget(self.sandbox_badge)
+        layout.addWidget(self.where)
+        layout.addWidget(self.state)
+
+    def set_connection(self, connection: Connection | None) -> None:
+        if connection is None:
+            self.where.setText("not connected")
+            self.sandbox_badge.hide()
+            return
+        endpoint = connection.endpoint_url or "AWS"
+        self.where.setText(f"profile: {connection.label}  ·  region: {connection.region}  ·  endpoint: {endpoint}")
+        self.sandbox_badge.setVisible(connection.sandbox)
+
+    def set_state(self, text: str, ok: bool | None = None) -> None:
+        colour = {True: "#1a7f37", False: "#cf222e", None: ""}[ok]
+        dot = f"<span style='color:{colour}'>●</span> " if colour else ""
+        self.state.setText(f"{dot}{text}")
+
+
+class JobsModel(QAbstractTableModel):
+    """The running and queued jobs, for the jobs popup."""
+
+    HEADERS = ("Job", "State", "Progress", "Time")
+
+    def __init__(self, runner: JobRunner) -> None:
+        super().__init__()
+        self.runner = runner
+        self._jobs: list[Job] = []
+        runner.jobs_changed.connect(self.refresh)
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.beginResetModel()
+        self._jobs = self.runner.jobs
+        self.endResetModel()
+
+    def job(self, row: int) -> Job:
+        return self._jobs[row]
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self._jobs)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802
+        return len(self.HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self.HEADERS[section]
+        return None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if role != Qt.ItemDataRole.DisplayRole or not index.isValid():
+            return None
+        job = self._jobs[index.row()]
+        col = index.column()
+        if col == 0:
+            return job.name + (" (write)" if job.write else "")
+        if col == 1:
+            return job.state.value
+        if col == 2:
+            p = job.last_progress
+            if p is not None:
+                return p.text or (f"{p.done}/{p.total}" if p.total else str(p.done))
+            return f"{job.pages} pages" if job.pages else ""
+        if col == 3:
+            return f"{time.monotonic() - job.submitted_at:.0f} s"
+        return None
+
+
+class JobsDialog(QDialog):
+    """Lists background jobs; the selected ones can be cancelled."""
+
+    def __init__(self, runner: JobRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Background jobs")
+        self.resize(560, 300)
+        self.model = JobsModel(runner)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table.verticalHeader().hide()
+        self.cancel_button = QPushButton("Cancel selected")
+        self.cancel_button.clicked.connect(self.cancel_selected)
+        self.cancel_all_button = QPushButton("Cancel all")
+        self.cancel_all_button.clicked.connect(runner.cancel_all)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        buttons.addButton(self.cancel_button, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.addButton(self.cancel_all_button, QDialogButtonBox.ButtonRole.ActionRole)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table)
+        layout.addWidget(buttons)
+        # Elapsed times move; a slow tick is enough.
+        self._tick = QTimer(self)
+        self._tick.timeout.connect(lambda: self.model.dataChanged.emit(
+            self.model.index(0, 3), self.model.index(max(0, self.model.rowCount() - 1), 3)))
+        self._tick.start(1000)
+
+    def cancel_selected(self) -> None:
+        rows = {i.row() for i in self.table.selectionModel().selectedRows()}
+        for row in sorted(rows, reverse=True):
+            self.model.job(row).cancel()
+
+
+class JobsButton(QToolButton):
+    """'3 jobs' in the status bar; click to see and cancel them."""
+
+    def __init__(self, runner: JobRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        self.setAutoRaise(True)
+        self.setToolTip("Background jobs: click to see and cancel them")
+        self.clicked.connect(self.show_jobs)
+        runner.jobs_changed.connect(self.refresh)
+        self._dialog: JobsDialog | None = None
+        self.refresh()
+
+    def refresh(self) -> None:
+        n = self.runner.running_count()
+        self.setText("idle" if n == 0 else f"{n} job{'s' if n != 1 else ''} running")
+
+    def show_jobs(self) -> None:
+        if self._dialog is None:
+            self._dialog = JobsDialog(self.runner, self.window())
+        self._dialog.show()
+        self._dialog.raise_()

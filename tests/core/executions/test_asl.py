@@ -1,0 +1,250 @@
+"""Parsing and validating state machine definitions; the questions other panels ask about states."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from opsconsole.core.executions import asl
+from opsconsole.core.executions.asl import AslError, describe_rule, find_state, parent_chain, parse_definition, state_names
+
+DATA = Path(__file__).resolve().parents[2] / "data" / "asl"
+VALID = sorted(p for p in DATA.glob("*.json"))
+INVALID = json.loads((DATA / "invalid" / "expected.json").read_text(encoding="utf-8"))
+
+
+def sandbox_definitions() -> dict[str, dict]:
+    from opsconsole.sandbox.scenario.executions.seed import build_definitions
+
+    return build_definitions("http://127.0.0.1:4599")
+
+
+def test_the_data_set_covers_every_shape():
+    names = {p.stem for p in VALID}
+    assert {"all_state_types", "jsonata_top_level", "jsonata_per_state", "choice_nested_logic", "catch_and_retry",
+            "parallel_three_branches", "map_iterator_legacy", "map_item_processor", "distributed_map",
+            "deep_nesting", "generated_300_states"} <= names
+    assert len(state_names((DATA / "generated_300_states.json").read_text())) == 300
+
+
+@pytest.mark.parametrize("path", VALID, ids=lambda p: p.stem)
+def test_real_world_definitions_are_valid(path):
+    d = parse_definition(path.read_text(encoding="utf-8"))
+    assert d.start_at in d.states
+
+
+@pytest.mark.parametrize("role", ["training", "evaluation", "comparison", "inference", "transaction"])
+def test_the_sandbox_definitions_are_valid(role):
+    d = parse_definition(sandbox_definitions()[role])
+    assert len(d.states) >= 5
+
+
+@pytest.mark.parametrize("name", sorted(INVALID), ids=lambda n: n.removesuffix(".json"))
+def test_invalid_definitions_name_the_problem(name):
+    with pytest.raises(AslError) as caught:
+        parse_definition((DATA / "invalid" / name).read_text(encoding="utf-8"))
+    assert str(caught.value) == INVALID[name]
+    assert "\n" not in str(caught.value)
+
+
+def test_every_invalid_file_has_an_expected_reason():
+    files = {p.name for p in (DATA / "invalid").glob("*.json")} - {"expected.json"}
+    assert files == set(INVALID)
+
+
+@pytest.mark.parametrize(
+    ("definition", "reason"),
+    [
+        ({"StartAt": "A", "States": {"A": {"Type": "Pass"}}}, 'States.A needs Next or "End": true'),
+        ({"StartAt": "A", "States": {"A": {"Type": "Succeed", "Next": "A"}}},
+         "States.A: a Succeed state cannot have Next"),
+        ({"StartAt": "A", "States": {"A": {"Pass": 1}}}, "States.A: Type is missing"),
+        ({"StartAt": "A", "States": {}}, "States is empty"),
+        ({"StartAt": "A"}, "States is missing"),
+        ({"StartAt": "A", "States": {"A": {"Type": "Task", "End": True}}}, "States.A: Task needs a Resource"),
+        ({"StartAt": "A", "States": {"A": {"Type": "Parallel", "End": True}}},
+         "States.A: Parallel needs a non-empty Branches list"),
+        ({"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                                           "End": True, "Catch": [{"Next": "A"}]}}},
+         "States.A.Catch[0].ErrorEquals is missing"),
+        ({"StartAt": "A", "States": {"A": {"Type": "Pass", "End": True, "Catch": []}}},
+         "States.A: a Pass state cannot have Catch"),
+        ({"StartAt": "M", "States": {"M": {"Type": "Map", "End": True, "ItemProcessor": {
+            "ProcessorConfig": {"Mode": "PARALLEL"}, "StartAt": "A", "States": {"A": {"Type": "Succeed"}}}}}},
+         'States.M.ItemProcessor.ProcessorConfig.Mode "PARALLEL" is not INLINE or DISTRIBUTED'),
+        ({"StartAt": "A", "States": {"A": {"Type": "Choice", "Choices": [
+            {"Variable": "$.x", "StringEquals": "y"}]}}}, "States.A.Choices[0].Next is missing"),
+        ({"StartAt": "A", "States": {"A": {"Type": "Choice", "Choices": [
+            {"And": [], "Next": "A"}]}}}, "States.A.Choices[0].And needs at least one rule"),
+        ({"StartAt": "A", "States": {"A": {"Type": "Choice", "Choices": [
+            {"Variable": "$.x", "StringEquals": "y", "Next": "A"}], "Default": "Z"}}},
+         'States.A.Default points to missing state "Z"'),
+        ({"StartAt": "A", "States": {"A": {"Type": "Pass", "QueryLanguage": "XPath", "End": True}}},
+         'States.A.QueryLanguage "XPath" is not JSONPath or JSONata'),
+        ({"StartAt": "M", "States": {"M": {"Type": "Map", "End": True, "Iterator": {"States": {}}}}},
+         "States.M.Iterator.StartAt is missing"),
+    ],
+)
+def test_structural_problems(definition, reason):
+    with pytest.raises(AslError, match="^" + __import__("re").escape(reason) + "$"):
+        parse_definition(definition)
+
+
+def test_parse_accepts_text_bytes_dict_and_a_parsed_definition():
+    text = (DATA / "catch_and_retry.json").read_text()
+    d = parse_definition(text)
+    assert parse_definition(d) is d
+    assert list(parse_definition(text.encode()).states) == list(parse_definition(json.loads(text)).states)
+
+
+def test_state_names_include_nested_states_containers_first():
+    names = state_names(sandbox_definitions()["training"])
+    assert names.index("Prepare training") < names.index("Start processing job")
+    assert names.index("Hyperparameter tuning") < names.index("Wait for training job")
+    assert len(names) == len(set(names)) == 16
+
+
+def test_find_state_and_parent_chain_through_deep_nesting():
+    d = parse_definition((DATA / "deep_nesting.json").read_text())
+    assert find_state(d, "Tokens ok?")["Type"] == "Choice"
+    assert find_state(d, "No such state") is None
+    assert parent_chain(d, "Tokenise") == ["Analyse catalogue", "Per item", "Analyse item", "Per field",
+                                           "Analyse field"]
+    assert parent_chain(d, "Publish analysis") == []
+    with pytest.raises(KeyError):
+        parent_chain(d, "No such state")
+
+
+def test_query_language_is_inherited_and_overridable():
+    top = parse_definition((DATA / "jsonata_top_level.json").read_text())
+    assert {i.query_language for i in top.states.values()} == {"JSONata"}
+    mixed = parse_definition((DATA / "jsonata_per_state.json").read_text())
+    assert mixed.states["Compute totals"].query_language == "JSONata"
+    assert mixed.states["Fetch order"].query_language == "JSONPath"
+
+
+@pytest.mark.parametrize(
+    ("rule", "text"),
+    [
+        ({"Variable": "$.score", "NumericGreaterThanEquals": 0.8}, "$.score >= 0.8"),
+        ({"Variable": "$.status", "StringEquals": "PASSED"}, '$.status == "PASSED"'),
+        ({"Variable": "$.ok", "BooleanEquals": True}, "$.ok == true"),
+        ({"Variable": "$.a", "NumericLessThanPath": "$.b"}, "$.a < $.b"),
+        ({"Variable": "$.at", "TimestampLessThanEquals": "2024-01-01T00:00:00Z"}, '$.at <= "2024-01-01T00:00:00Z"'),
+        ({"Variable": "$.item", "IsPresent": False}, "$.item is not present"),
+        ({"Variable": "$.name", "StringMatches": "log-*"}, '$.name matches "log-*"'),
+        ({"Not": {"Variable": "$.x", "IsNull": True}}, "not ($.x is null)"),
+        ({"And": [{"Variable": "$.a", "NumericEquals": 1},
+                  {"Or": [{"Variable": "$.b", "StringEquals": "x"}, {"Variable": "$.c", "IsNumeric": True}]}]},
+         '$.a == 1 and ($.b == "x" or $.c is numeric)'),
+        ({"Condition": "{% $states.input.score >= 0.8 %}"}, "$states.input.score >= 0.8"),
+    ],
+)
+def test_choice_rules_read_as_short_expressions(rule, text):
+    assert describe_rule(rule) == text
+
+
+@pytest.mark.parametrize(
+    ("resource", "short"),
+    [
+        ("arn:aws:states:::dynamodb:getItem", "dynamodb:getItem"),
+        ("arn:aws:states:::sqs:sendMessage.waitForTaskToken", "sqs:sendMessage.waitForTaskToken"),
+        ("arn:aws:states:::aws-sdk:sagemaker:createTransformJob", "sagemaker:createTransformJob"),
+        ("arn:aws:states:::states:startExecution.sync:2", "states:startExecution.sync:2"),
+        ("arn:aws:lambda:eu-west-1:123456789012:function:score:$LATEST", "lambda:score"),
+        ("arn:aws:states:eu-west-1:123456789012:activity:collect-labels", "activity:collect-labels"),
+        ("not-an-arn", "not-an-arn"),
+    ],
+)
+def test_short_resource_names(resource, short):
+    assert asl.short_resource(resource) == short
+
+
+def test_graph_labels_say_what_each_state_is():
+    g = asl.build_graph((DATA / "distributed_map.json").read_text())
+    m = g.node_for_state("Classify sold items")
+    assert m.is_container and "distributed" in m.label and "reads s3:getObject CSV" in m.label
+    processor = g.node("Classify sold items#processor")
+    assert processor.type == "Processor" and processor.parent == "Classify sold items"
+    assert processor.label == "DISTRIBUTED · EXPRESS"
+    task = g.node_for_state("Queue for review")
+    assert task.label == "Task · sqs:sendMessage" and task.resource.endswith("sqs:sendMessage")
+    assert g.node_for_state("Classify sold items#processor") is None  # pseudo-nodes are not states
+    legacy = asl.build_graph((DATA / "map_iterator_legacy.json").read_text())
+    assert legacy.node("Per country#processor").name == "Iterator"
+
+
+def test_edges_carry_kinds_and_readable_labels():
+    g = asl.build_graph((DATA / "catch_and_retry.json").read_text())
+    by_kind = {}
+    for e in g.edges:
+        by_kind.setdefault(e.kind, []).append(e)
+    assert [(e.source, e.target) for e in by_kind["start"]] == [("#start", "Start transform job")]
+    assert ("Done", "#end") in [(e.source, e.target) for e in by_kind["end"]]
+    choice_labels = {e.label for e in by_kind["choice"]}
+    assert '$.job.status == "Completed"' in choice_labels
+    assert [e.label for e in by_kind["default"]] == ["Default"]
+    catch_labels = {(e.source, e.target, e.label) for e in by_kind["catch"]}
+    assert ("Start transform job", "Capacity exhausted", "SageMaker.ResourceLimitExceededException") in catch_labels
+    assert all(e.label_pos is not None for e in by_kind["catch"] + by_kind["choice"])
+    assert all(len(e.label) <= asl.MAX_LABEL for e in g.edges)
+
+
+def test_jsonata_conditions_label_their_edges():
+    g = asl.build_graph((DATA / "jsonata_top_level.json").read_text())
+    labels = [e.label for e in g.edges if e.kind == "choice"]
+    assert labels[0] == "$states.input.score >= 0.95"
+    assert all(n.query_language == "JSONata" for n in g.nodes if n.is_state)
+
+
+def test_build_graph_rejects_invalid_input():
+    with pytest.raises(AslError, match="StartAt is missing"):
+        asl.build_graph({"States": {}})
+
+
+def _mutations(seed: int, count: int):
+    """Real definitions with a few fields deleted, replaced by junk, or added where they do not belong."""
+    import copy
+    import random
+
+    rng = random.Random(seed)
+    docs = [json.loads(p.read_text()) for p in VALID if "300" not in p.stem]
+    junk = [None, 1, -3.5, "", "Done", True, [], {}, [1], {"a": 1}, {"Type": "Pass"}]
+    fields = ["Next", "End", "Default", "Catch", "Choices", "Branches", "ItemProcessor", "Iterator", "Type",
+              "Resource", "Condition", "QueryLanguage", "ProcessorConfig", "ItemReader"]
+
+    def paths(obj, path=()):
+        yield path
+        items = obj.items() if isinstance(obj, dict) else enumerate(obj) if isinstance(obj, list) else ()
+        for key, value in items:
+            yield from paths(value, path + (key,))
+
+    for _ in range(count):
+        doc = copy.deepcopy(rng.choice(docs))
+        for _ in range(rng.randint(1, 3)):
+            path = rng.choice([p for p in paths(doc) if p])
+            parent = doc
+            for key in path[:-1]:
+                parent = parent[key]
+            roll = rng.random()
+            if roll < 0.4:
+                parent[path[-1]] = copy.deepcopy(rng.choice(junk))
+            elif isinstance(parent, dict) and roll < 0.7:
+                del parent[path[-1]]
+            elif isinstance(parent, dict):
+                parent[rng.choice(fields)] = copy.deepcopy(rng.choice(junk))
+        yield doc
+
+
+def test_broken_definitions_always_fail_with_a_reason_never_a_crash():
+    outcomes = {"valid": 0, "invalid": 0}
+    for doc in _mutations(seed=11, count=1500):
+        try:
+            asl.build_graph(doc)
+            outcomes["valid"] += 1
+        except AslError as exc:
+            assert str(exc) and "\n" not in str(exc)
+            outcomes["invalid"] += 1
+    assert outcomes["invalid"] > 500 and outcomes["valid"] > 50  # both kinds were exercised

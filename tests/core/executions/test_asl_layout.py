@@ -1,0 +1,247 @@
+"""Layout properties of every graph (not pixel positions): containment, no overlaps, edges attached, layering."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from opsconsole.core.executions.asl import Graph, StateNode, build_graph, parse_definition, state_names
+
+DATA = Path(__file__).resolve().parents[2] / "data" / "asl"
+EPS = 0.5
+
+
+def _definitions() -> dict[str, object]:
+    from opsconsole.sandbox.scenario.executions.seed import build_definitions
+
+    defs: dict[str, object] = {p.stem: p.read_text(encoding="utf-8") for p in sorted(DATA.glob("*.json"))}
+    defs.update({f"sandbox-{k}": v for k, v in build_definitions("http://127.0.0.1:4599").items()})
+    return defs
+
+
+DEFINITIONS = _definitions()
+
+
+def inside(inner: StateNode, outer: StateNode) -> bool:
+    return (inner.x >= outer.x - EPS and inner.y >= outer.y - EPS
+            and inner.x + inner.w <= outer.x + outer.w + EPS and inner.y + inner.h <= outer.y + outer.h + EPS)
+
+
+def overlap(a: StateNode, b: StateNode) -> bool:
+    return (a.x < b.x + b.w - EPS and b.x < a.x + a.w - EPS and a.y < b.y + b.h - EPS and b.y < a.y + a.h - EPS)
+
+
+def on_box(point: tuple[float, float], n: StateNode) -> bool:
+    x, y = point
+    return n.x - EPS <= x <= n.x + n.w + EPS and n.y - EPS <= y <= n.y + n.h + EPS
+
+
+def ancestors(graph: Graph, node_id: str) -> set[str]:
+    out, node = set(), graph.node(node_id)
+    while node is not None and node.parent is not None:
+        out.add(node.parent)
+        node = graph.node(node.parent)
+    return out
+
+
+def check_layout(graph: Graph, definition: object) -> None:
+    """Every structural promise of the layout, for one graph."""
+    ids = {n.id for n in graph.nodes}
+    assert len(ids) == len(graph.nodes), "node ids are unique"
+    assert {n.id for n in graph.nodes if n.is_state} == set(state_names(definition))
+    siblings: dict[str | None, list[StateNode]] = defaultdict(list)
+    for n in graph.nodes:
+        assert n.w > 0 and n.h > 0
+        assert n.x >= -EPS and n.y >= -EPS and n.x + n.w <= graph.width + EPS and n.y + n.h <= graph.height + EPS
+        siblings[n.parent].append(n)
+        if n.parent is not None:
+            parent = graph.node(n.parent)
+            assert parent is not None and parent.is_container, n.id
+            assert inside(n, parent), f"{n.id} lies outside {n.parent}"
+            assert n.depth == parent.depth + 1
+    for group in siblings.values():
+        for i, a in enumerate(group):
+            for b in group[i + 1:]:
+                assert not overlap(a, b), f"{a.id} overlaps {b.id}"
+    leaves = [n for n in graph.nodes if not n.is_container]
+    for e in graph.edges:
+        src, dst = graph.node(e.source), graph.node(e.target)
+        assert src is not None and dst is not None
+        assert src.parent == dst.parent, "transitions stay inside their scope"
+        assert len(e.points) >= 2
+        assert on_box(e.points[0], src), f"{e.source}->{e.target} does not start at its source"
+        assert on_box(e.points[-1], dst), f"{e.source}->{e.target} does not end at its target"
+        if e.label:
+            assert e.label_pos is not None
+        if e.source == e.target:
+            continue
+        # No segment runs through a box it has nothing to do with.
+        exempt = {e.source, e.target} | ancestors(graph, e.source)
+        for other in graph.nodes:
+            if other.id in exempt or other.parent != src.parent:
+                continue
+            for p, q in zip(e.points, e.points[1:]):
+                assert not segment_hits(p, q, other), f"{e.source}->{e.target} crosses {other.id}"
+        if e.label_pos:
+            for other in leaves:
+                if other.parent == src.parent:
+                    assert not (other.x < e.label_pos[0] < other.x + other.w
+                                and other.y < e.label_pos[1] < other.y + other.h), f"label over {other.id}"
+
+
+def segment_hits(p: tuple[float, float], q: tuple[float, float], n: StateNode, shrink: float = 1.0) -> bool:
+    """Does segment p-q pass through the interior of n's box (Liang-Barsky clipping)?"""
+    x0, y0, x1, y1 = n.x + shrink, n.y + shrink, n.x + n.w - shrink, n.y + n.h - shrink
+    t0, t1 = 0.0, 1.0
+    dx, dy = q[0] - p[0], q[1] - p[1]
+    for pk, qk in ((-dx, p[0] - x0), (dx, x1 - p[0]), (-dy, p[1] - y0), (dy, y1 - p[1])):
+        if pk == 0:
+            if qk < 0:
+                return False
+        else:
+            t = qk / pk
+            if pk < 0:
+                t0 = max(t0, t)
+            else:
+                t1 = min(t1, t)
+    return t0 < t1
+
+
+def reaches(definition: object) -> dict[str, set[str]]:
+    """For each state, the states reachable from it through transitions in its own scope."""
+    d = parse_definition(definition)
+    succ: dict[str, list[str]] = {}
+    for name, info in d.states.items():
+        body = info.body
+        targets = [body.get("Next"), body.get("Default")]
+        targets += [r.get("Next") for r in body.get("Choices", [])] + [c.get("Next") for c in body.get("Catch", [])]
+        succ[name] = [t for t in targets if t]
+    out = {}
+    for name in succ:
+        seen, stack = set(), list(succ[name])
+        while stack:
+            t = stack.pop()
+            if t not in seen:
+                seen.add(t)
+                stack.extend(succ.get(t, []))
+        out[name] = seen
+    return out
+
+
+@pytest.mark.parametrize("name", sorted(DEFINITIONS))
+def test_layout_properties(name):
+    definition = DEFINITIONS[name]
+    check_layout(build_graph(definition), definition)
+
+
+@pytest.mark.parametrize("name", sorted(DEFINITIONS))
+def test_next_targets_lie_below_their_source_outside_cycles(name):
+    definition = DEFINITIONS[name]
+    graph, reach = build_graph(definition), reaches(definition)
+    for e in graph.edges:
+        if e.kind in ("start", "end") or e.source in reach.get(e.target, set()):
+            continue  # part of a cycle: one of its edges has to point up
+        src, dst = graph.node(e.source), graph.node(e.target)
+        assert dst.y >= src.y + src.h, f"{e.source} -> {e.target} does not go down"
+    start = graph.node("#start")
+    assert all(n.y > start.y for n in graph.nodes if n.parent is None and n.id != "#start")
+
+
+def test_cycles_are_drawn_with_an_upward_edge():
+    graph = build_graph(DEFINITIONS["catch_and_retry"])
+    back = next(e for e in graph.edges if e.kind == "default")
+    assert (back.source, back.target) == ("Job finished?", "Wait before polling")
+    assert back.points[0][1] > back.points[-1][1]
+
+
+def test_layout_is_deterministic():
+    for definition in DEFINITIONS.values():
+        assert build_graph(definition) == build_graph(definition)
+    text = DEFINITIONS["deep_nesting"]
+    assert build_graph(text) == build_graph(json.loads(text))
+
+
+def test_layout_does_not_depend_on_hash_seeds():
+    script = ("import hashlib, sys; from opsconsole.core.executions.asl import build_graph; "
+              "print(hashlib.sha256(repr(build_graph(open(sys.argv[1]).read())).encode()).hexdigest())")
+    digests = set()
+    for seed in ("1", "2"):
+        out = subprocess.run([sys.executable, "-c", script, str(DATA / "generated_300_states.json")],
+                             capture_output=True, text=True, check=True,
+                             env={**os.environ, "PYTHONHASHSEED": seed})
+        digests.add(out.stdout.strip())
+    assert len(digests) == 1
+
+
+def test_containers_are_sized_from_their_children():
+    graph = build_graph(DEFINITIONS["parallel_three_branches"])
+    parallel = graph.node_for_state("Fan out checks")
+    branches = [n for n in graph.nodes if n.parent == "Fan out checks"]
+    assert [b.id for b in branches] == [f"Fan out checks#branch{i}" for i in range(3)]
+    assert all(b.type == "Branch" and b.is_container for b in branches)
+    # Branches sit side by side, in order, and equally tall.
+    assert [b.x for b in branches] == sorted(b.x for b in branches)
+    assert len({b.h for b in branches}) == 1
+    assert parallel.w >= sum(b.w for b in branches)
+
+
+def test_deep_nesting_keeps_depths():
+    graph = build_graph(DEFINITIONS["deep_nesting"])
+    assert graph.node_for_state("Tokenise").depth == 10  # 5 containers, each with a branch/processor frame
+    assert graph.node_for_state("Analyse catalogue").depth == 0
+
+
+def test_300_states_lay_out():
+    graph = build_graph(DEFINITIONS["generated_300_states"])
+    assert graph.state_count == 300
+    assert graph.height > graph.width  # a pipeline reads top to bottom
+
+
+# A random but valid definition: a chain of states in each scope, with forward
+# jumps, back jumps (loops), catches and nested Parallel/Map containers.
+@st.composite
+def random_definitions(draw, depth: int = 0, prefix: str = "S") -> dict:
+    n = draw(st.integers(1, 6 if depth else 8))
+    names = [f"{prefix}{i}" for i in range(n)]
+    states: dict = {}
+    for i, name in enumerate(names):
+        kind = draw(st.sampled_from(["Pass", "Task", "Choice", "Wait", "Fail"]
+                                    + (["Parallel", "Map"] if depth < 3 else [])))
+        nxt = names[i + 1] if i + 1 < n else None
+        target = lambda: draw(st.sampled_from(names))  # noqa: E731 - local shorthand
+        if kind == "Fail" or (kind == "Choice" and nxt is None):
+            states[name] = {"Type": "Fail"} if kind == "Fail" else {"Type": "Succeed"}
+            continue
+        if kind == "Choice":
+            rules = [{"Variable": "$.x", "NumericEquals": j, "Next": target()} for j in range(draw(st.integers(1, 3)))]
+            states[name] = {"Type": "Choice", "Choices": rules, "Default": nxt}
+            continue
+        body: dict = {"Type": kind}
+        if kind == "Task":
+            body["Resource"] = "arn:aws:states:::lambda:invoke"
+        if kind == "Parallel":
+            count = draw(st.integers(1, 3))
+            body["Branches"] = [draw(random_definitions(depth + 1, f"{name}b{j}_")) for j in range(count)]
+        if kind == "Map":
+            body["ItemProcessor"] = draw(random_definitions(depth + 1, f"{name}m_"))
+        if kind in ("Task", "Parallel", "Map") and draw(st.booleans()):
+            body["Catch"] = [{"ErrorEquals": ["States.ALL"], "Next": target()}]
+        body.update({"Next": nxt} if nxt else {"End": True})
+        states[name] = body
+    return {"StartAt": names[0], "States": states}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(random_definitions())
+def test_layout_properties_hold_for_random_definitions(definition):
+    graph = build_graph(definition)
+    check_layout(graph, definition)
+    assert graph == build_graph(definition)

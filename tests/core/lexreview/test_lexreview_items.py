@@ -1,0 +1,123 @@
+"""State changes of review items: conditional writes, plain conflict messages, batches."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from opsconsole.core.lexreview import triage as lr
+from opsconsole.core.lexreview import items as li
+from opsconsole.core.aws import Clients
+from opsconsole.core.lexreview.store import to_attrs
+
+
+@pytest.fixture(scope="module")
+def lex(sandbox):
+    return sandbox.scenario.lex
+
+
+@pytest.fixture
+def put_item(sandbox_clients, lex):
+    """Write a PENDING item of our own into the review table."""
+
+    def put(text: str = "am I overdrawn", intent: str = "CheckBalance", locale: str = "en_US") -> lr.ReviewItem:
+        item = lr.new_item(lr.Phrase(text, intent), bot_id=lex["bot_id"], bot_name=lex["bot_name"],
+                           locale_id=locale, by="amy.test", contact_id="test-items")
+        sandbox_clients.client("dynamodb").put_item(TableName=lex["tables"]["review_items"],
+                                                    Item=to_attrs(item.to_record()))
+        return item
+
+    return put
+
+
+def test_approve_then_reopen_then_reject_with_a_reason(sandbox_clients, put_item):
+    item = put_item()
+    approved = li.transition(sandbox_clients, item, "APPROVED", "dana.k")
+    assert (approved.status, approved.revision, approved.updated_by) == ("APPROVED", 2, "dana.k")
+    assert li.get_review_item(sandbox_clients, item.item_id) == approved
+    reopened = li.transition(sandbox_clients, approved, "PENDING", "dana.k")
+    rejected = li.transition(sandbox_clients, reopened, "REJECTED", "dana.k", reason="Too vague")
+    stored = li.get_review_item(sandbox_clients, item.item_id)
+    assert (stored.status, stored.reason, stored.revision) == ("REJECTED", "Too vague", 4) and stored == rejected
+    back = li.transition(sandbox_clients, rejected, "PENDING", "dana.k")
+    assert li.get_review_item(sandbox_clients, item.item_id).reason == "" == back.reason
+
+
+def test_changes_a_status_does_not_allow_are_refused_before_any_write(sandbox_clients, put_item):
+    item = put_item()
+    with pytest.raises(li.InvalidChange, match="needs a reason"):
+        li.transition(sandbox_clients, item, "REJECTED", "dana.k", reason=" ")
+    with pytest.raises(li.InvalidChange):
+        li.transition(sandbox_clients, item, "DEPLOYED", "dana.k")
+    unassigned = put_item(intent="")
+    with pytest.raises(li.InvalidChange, match="no intent yet"):
+        li.transition(sandbox_clients, unassigned, "APPROVED", "dana.k")
+    assert li.get_review_item(sandbox_clients, item.item_id).revision == 1
+
+
+def test_a_stale_copy_is_told_who_changed_the_item_and_when(sandbox_clients, put_item):
+    item = put_item()
+    li.transition(sandbox_clients, item, "REJECTED", "dana.k", reason="Not a banking request")
+    with pytest.raises(lr.Conflict) as err:
+        li.transition(sandbox_clients, item, "APPROVED", "erin.m")  # still thinks it is PENDING
+    assert err.value.message.startswith("Already rejected by dana.k at ")
+    assert err.value.message.endswith(" — your approval was not applied")
+    assert err.value.current.status == "REJECTED"
+
+
+def test_edit_and_move_keep_the_first_text_and_are_conditional(sandbox_clients, put_item):
+    item = put_item("am i over drawn")
+    edited = li.edit_item(sandbox_clients, item, "dana.k", text="  am I   overdrawn ")
+    assert (edited.text, edited.original_text, edited.revision) == ("am I overdrawn", "am i over drawn", 2)
+    moved = li.edit_item(sandbox_clients, edited, "dana.k", intent_name="DisputeCharge")
+    assert moved.intent_name == "DisputeCharge" and moved.original_text == "am i over drawn"
+    assert li.get_review_item(sandbox_clients, item.item_id) == moved
+    with pytest.raises(lr.Conflict, match=r"^Changed by dana.k at .* your edit was not applied"):
+        li.edit_item(sandbox_clients, edited, "erin.m", text="overdrawn?")
+
+
+def test_batch_changes_report_conflicts_instead_of_stopping(sandbox_clients, put_item):
+    items = [put_item(f"batch phrase {n}") for n in range(3)]
+    li.transition(sandbox_clients, items[1], "APPROVED", "dana.k")  # someone else got to one first
+    result = li.transition_many(sandbox_clients, items, "REJECTED", "erin.m", "Out of scope for this bot")
+    assert [i.item_id for i in result.updated] == [items[0].item_id, items[2].item_id]
+    assert len(result.conflicts) == 1 and "Already approved by dana.k" in result.conflicts[0].message
+    assert result.summary == "2 changed, 1 changed by someone else first"
+    moved = li.edit_many(sandbox_clients, [result.updated[0]], "erin.m", intent_name="SpeakToAgent")
+    assert moved.invalid == ["A rejected item cannot be edited"]
+
+
+def test_two_reviewers_at_once_end_in_exactly_one_state(sandbox_connection, put_item):
+    """Approve and reject the same item from two consoles at the same moment, many times."""
+    for _round in range(8):
+        item = put_item("did my paycheck come in yet")
+        start = threading.Barrier(2)
+        outcomes: dict[str, object] = {}
+
+        def act(who: str, to_status: str, reason: str | None, item=item, start=start, outcomes=outcomes) -> None:
+            clients = Clients(sandbox_connection)  # each console has its own clients
+            start.wait(10)
+            try:
+                outcomes[who] = li.transition(clients, item, to_status, who, reason)
+            except lr.Conflict as exc:
+                outcomes[who] = exc
+            except Exception as exc:  # reported by the assertion below, not lost in the thread
+                outcomes[who] = repr(exc)
+
+        threads = [threading.Thread(target=act, args=("dana.k", "APPROVED", None)),
+                   threading.Thread(target=act, args=("erin.m", "REJECTED", "Duplicate of a sample"))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        winners = [w for w, o in outcomes.items() if isinstance(o, lr.ReviewItem)]
+        losers = [o for o in outcomes.values() if isinstance(o, lr.Conflict)]
+        assert len(winners) == 1 and len(losers) == 1, outcomes
+        final = li.get_review_item(Clients(sandbox_connection), item.item_id)
+        assert final.updated_by == winners[0] and final.revision == 2
+        assert final.status == ("APPROVED" if winners[0] == "dana.k" else "REJECTED")
+        past = "approved" if winners[0] == "dana.k" else "rejected"
+        noun = "rejection" if winners[0] == "dana.k" else "approval"
+        assert losers[0].message.startswith(f"Already {past} by {winners[0]} at ")
+        assert losers[0].message.endswith(f"your {noun} was not applied")

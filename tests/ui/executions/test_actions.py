@@ -1,0 +1,223 @@
+"""ExecutionActions end to end against the sandbox: dialogs driven with pytest-qt, writes audited.
+
+Every test acts on executions of state machines it creates itself (the seeded
+ones are only read), and checks the sandbox to see what was (or was not) sent.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from PySide6.QtCore import Qt
+
+from opsconsole.core.executions import actions as core
+from opsconsole.core.executions.listing import Execution, StateMachine, describe_execution, iter_executions
+from opsconsole.ui.executions.dialogs.execution import StartExecutionDialog, StopExecutionDialog
+from opsconsole.ui.executions.dialogs.redrive import REASON_ROLE, RedriveDialog
+from support import audit, dialog_of, status_of
+
+ROLE = "arn:aws:iam::123456789012:role/mlops-stepfunctions-execution"
+TIMEOUT = 20_000
+
+
+@pytest.fixture(autouse=True)
+def _redrive_served(sandbox):
+    """Serve RedriveExecution even if a server test swapped its handler out earlier in the session."""
+    from opsconsole.sandbox.stepfunctions import redrive
+
+    redrive.register(sandbox.extensions)
+
+
+@pytest.fixture
+def machines(clients):
+    """make(definition) -> (arn, StateMachine): machines of this test, deleted afterwards with their helpers."""
+    sfn = clients.client("stepfunctions")
+    made: list[str] = []
+
+    def make(definition: dict, **kwargs) -> StateMachine:
+        name = f"ui-actions-{uuid.uuid4().hex[:8]}"
+        arn = sfn.create_state_machine(name=name, definition=json.dumps(definition), roleArn=ROLE,
+                                       **kwargs)["stateMachineArn"]
+        made.append(name)
+        return StateMachine(arn=arn, name=name, type="STANDARD")
+
+    yield make
+    for item in sfn.list_state_machines()["stateMachines"]:
+        if any(item["name"] == n or item["name"].startswith(f"{n}--from-") for n in made):
+            sfn.delete_state_machine(stateMachineArn=item["stateMachineArn"])
+
+
+HOLD = {"StartAt": "Prepare", "States": {
+    "Prepare": {"Type": "Pass", "Next": "Hold"},
+    "Hold": {"Type": "Wait", "SecondsPath": "$.seconds", "Next": "Done"},
+    "Done": {"Type": "Succeed"}}}
+
+
+# -- start -----------------------------------------------------------------------------------
+def test_start_validates_as_you_type_and_starts(qtbot, ctx, clients, machines, controller):
+    machine = machines(HOLD)
+    controller._machines = lambda: [machine]
+    controller.start(machine.arn)
+    dialog: StartExecutionDialog = dialog_of(qtbot, controller, StartExecutionDialog)
+    assert dialog.state_machine_arn() == machine.arn
+    editor = dialog.input.editor
+    editor.clear()
+    qtbot.keyClicks(editor, '{"seconds": 0,')
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    qtbot.keyClicks(editor, ' "note": }')
+    assert not dialog.start_button.isEnabled()
+    assert dialog.input.status.text().startswith("✗ Line 2, column 10: Expecting value.")
+    assert dialog.input.status.isVisible()
+    qtbot.keyClick(editor, Qt.Key.Key_Backspace)
+    qtbot.keyClicks(editor, '"ok"}')
+    assert dialog.start_button.isEnabled() and "Valid JSON" in dialog.input.status.text()
+
+    qtbot.keyClicks(dialog.name_edit, "run 1")
+    assert not dialog.start_button.isEnabled()
+    assert "white space (character 4)" in dialog.name_message.text()
+    dialog.name_edit.clear()
+    qtbot.keyClicks(dialog.name_edit, "ui-run-" + uuid.uuid4().hex[:6])
+    assert dialog.start_button.isEnabled() and not dialog.name_message.isVisible()
+    name = dialog.name_edit.text()
+
+    with qtbot.waitSignal(controller.started, timeout=TIMEOUT) as started:
+        qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+    arn = started.args[0]
+    assert arn.endswith(f":{name}")
+    out = clients.client("stepfunctions").describe_execution(executionArn=arn)
+    assert json.loads(out["input"]) == {"seconds": 0, "note": "ok"}
+    assert audit(ctx) == [("Start execution", machine.arn, "ok")]
+    assert ctx.audit.read()[0].details["name"] == name
+
+
+def test_start_cancelled_sends_nothing(qtbot, ctx, clients, machines, controller):
+    machine = machines(HOLD)
+    controller._machines = lambda: [machine]
+    controller.start(machine.arn)
+    dialog = dialog_of(qtbot, controller, StartExecutionDialog)
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: controller.dialog is None)
+    assert list(iter_executions(clients, [machine.arn])) == []
+    assert audit(ctx) == []
+
+
+def test_start_lists_machines_when_none_are_known(qtbot, clients, controller, sandbox):
+    controller.start(sandbox.scenario.state_machines["inference"])
+    dialog = dialog_of(qtbot, controller, StartExecutionDialog)
+    assert dialog.state_machine_arn() == sandbox.scenario.state_machines["inference"]
+    assert dialog.machine_combo.count() >= 5
+    dialog.reject()
+
+
+# -- stop --------------------------------------------------------------------------------------
+def test_stop_with_error_and_cause_is_audited(qtbot, ctx, clients, machines, controller):
+    machine = machines(HOLD)
+    arn = core.start_execution(clients, machine.arn, '{"seconds": 600}')
+    controller.stop([describe_execution(clients, arn)])
+    dialog: StopExecutionDialog = dialog_of(qtbot, controller, StopExecutionDialog)
+    assert dialog.buttons.button(dialog.buttons.StandardButton.Cancel).isDefault()
+    qtbot.keyClicks(dialog.error_edit, "Operator.Abort")
+    qtbot.keyClicks(dialog.cause_edit, "Wrong dataset version")
+    with qtbot.waitSignal(controller.message, timeout=TIMEOUT) as said:
+        qtbot.mouseClick(dialog.stop_button, Qt.MouseButton.LeftButton)
+    assert said.args == ["Stopped 1 execution.", True]
+    out = clients.client("stepfunctions").describe_execution(executionArn=arn)
+    assert (out["status"], out["error"], out["cause"]) == ("ABORTED", "Operator.Abort", "Wrong dataset version")
+    record = ctx.audit.read()[-1]
+    assert (record.action, record.target, record.result) == ("Stop execution", arn, "ok")
+    assert record.details == {"error": "Operator.Abort", "cause": "Wrong dataset version"}
+
+
+def test_stop_cancelled_leaves_the_execution_running(qtbot, ctx, clients, machines, controller):
+    machine = machines(HOLD)
+    arn = core.start_execution(clients, machine.arn, '{"seconds": 600}')
+    controller.stop([describe_execution(clients, arn)])
+    dialog = dialog_of(qtbot, controller, StopExecutionDialog)
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: controller.dialog is None)
+    assert status_of(clients, arn) == "RUNNING" and audit(ctx) == []
+    core.stop_execution(clients, arn)
+
+
+def test_stop_says_so_when_nothing_runs(qtbot, controller):
+    done = Execution(arn="arn:aws:states:eu-west-1:1:execution:m:e", name="e", state_machine_arn="a",
+                     state_machine_name="m", status="SUCCEEDED", start=datetime.now(timezone.utc))
+    with qtbot.waitSignal(controller.message) as said:
+        controller.stop([done])
+    assert said.args[1] is False and controller.dialog is None
+
+
+# -- redrive -----------------------------------------------------------------------------------
+@pytest.fixture
+def failed_run(clients, machines, qtbot):
+    """(execution, fix): a run FAILED at 'Load' because its table is missing; fix() creates the table."""
+    ddb = clients.client("dynamodb")
+    table = f"ui-redrive-{uuid.uuid4().hex[:8]}"
+    machine = machines({"StartAt": "Prepare", "States": {
+        "Prepare": {"Type": "Pass", "Result": 1, "ResultPath": "$.prepared", "Next": "Load"},
+        "Load": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:getItem",
+                 "Parameters": {"TableName": table, "Key": {"id": {"S": "x"}}}, "ResultPath": "$.loaded",
+                 "Next": "Done"},
+        "Done": {"Type": "Succeed"}}})
+    arn = core.start_execution(clients, machine.arn, "{}")
+    qtbot.waitUntil(lambda: status_of(clients, arn) == "FAILED", timeout=TIMEOUT)
+
+    def fix() -> None:
+        ddb.create_table(TableName=table, KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                         AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                         BillingMode="PAY_PER_REQUEST")
+
+    yield describe_execution(clients, arn), fix
+    try:
+        ddb.delete_table(TableName=table)
+    except Exception:
+        pass
+
+
+def _seeded_old_failure(sandbox, clients) -> Execution:
+    now = datetime.now(timezone.utc)
+    return next(e for page in iter_executions(clients, [sandbox.scenario.state_machines["training"]], "FAILED")
+                for e in page if now - e.stop > timedelta(days=15))
+
+
+def test_redrive_dialog_says_per_row_why_and_redrives_what_it_can(qtbot, ctx, clients, sandbox, machines,
+                                                                  controller, failed_run):
+    failed, fix = failed_run
+    ok_machine = machines(HOLD)
+    succeeded = core.start_execution(clients, ok_machine.arn, '{"seconds": 0}')
+    qtbot.waitUntil(lambda: status_of(clients, succeeded) == "SUCCEEDED", timeout=TIMEOUT)
+    old = _seeded_old_failure(sandbox, clients)
+    fix()
+    controller.redrive([failed, describe_execution(clients, succeeded), old])
+    dialog: RedriveDialog = dialog_of(qtbot, controller, RedriveDialog)
+    reasons = dialog.model.reasons()
+    assert reasons[failed.name] is None
+    assert "succeeded" in reasons[succeeded.rsplit(":", 1)[1]]
+    assert "(limit: 14 days)" in reasons[old.name]
+    assert dialog.model.index(2, 3).data().startswith("Can't: stopped")
+    assert dialog.model.index(0, 3).data(REASON_ROLE) is None
+    qtbot.waitUntil(lambda: dialog.model.index(0, 3).data() == "Can redrive", timeout=TIMEOUT)  # AWS agreed
+    assert dialog.summary.text() == "1 of 3 can be redriven."
+    assert dialog.buttons.button(dialog.buttons.StandardButton.Cancel).isDefault()
+    with qtbot.waitSignal(controller.message, timeout=TIMEOUT) as said:
+        qtbot.mouseClick(dialog.redrive_button, Qt.MouseButton.LeftButton)
+    assert said.args == ["Redrove 1 execution.", True]
+    qtbot.waitUntil(lambda: status_of(clients, failed.arn) == "SUCCEEDED", timeout=TIMEOUT)
+    after = describe_execution(clients, failed.arn)
+    assert after.redrive_count == 1
+    assert audit(ctx) == [("Redrive execution", failed.arn, "ok")]
+    assert status_of(clients, old.arn) == "FAILED"
+
+
+def test_redrive_cancelled_sends_nothing(qtbot, ctx, clients, controller, failed_run):
+    failed, _fix = failed_run
+    controller.redrive([failed])
+    dialog = dialog_of(qtbot, controller, RedriveDialog)
+    assert dialog.redrive_button.isEnabled()
+    qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Cancel), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: controller.dialog is None)
+    after = describe_execution(clients, failed.arn)
+    assert (after.status, after.redrive_count) == ("FAILED", 0) and audit(ctx) == []

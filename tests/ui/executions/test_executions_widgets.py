@@ -1,0 +1,120 @@
+"""Shared widgets used by the executions area: status badges, the search box, the message bar."""
+
+from __future__ import annotations
+
+import ast
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QTableView
+
+import opsconsole.ui.executions
+import opsconsole.ui.widgets
+from opsconsole.core.errors import ErrorKind, UserError
+from opsconsole.core.executions.listing import STATUSES, Execution
+from opsconsole.ui.executions.formatting import format_duration
+from opsconsole.ui.executions.status_style import STATUS_COLORS, STATUS_LABELS
+from opsconsole.ui.executions.table_model import Column, ExecutionsTableModel
+from opsconsole.ui.widgets.filter_line_edit import FilterLineEdit
+from opsconsole.ui.widgets.message_bar import MessageBar
+from opsconsole.ui.widgets.status_badge import StatusBadgeDelegate, contrast_ratio, readable_text_color
+
+LIGHT_BASE, DARK_BASE = QColor("#ffffff"), QColor("#1e1e1e")
+
+
+@pytest.mark.parametrize("status", STATUSES)
+def test_every_status_badge_reads_on_light_and_dark(status):
+    fill = QColor(STATUS_COLORS[status])
+    assert contrast_ratio(fill, readable_text_color(fill)) >= 4.5, "badge text: WCAG AA"
+    # The pill itself must stand out from the table whichever palette is on.
+    assert contrast_ratio(fill, LIGHT_BASE) >= 3.0
+    assert contrast_ratio(fill, DARK_BASE) >= 2.5
+    assert STATUS_LABELS[status][0].isupper() and "_" not in STATUS_LABELS[status]
+
+
+@pytest.mark.parametrize("base", ["#ffffff", "#1e1e1e"])
+def test_badges_are_painted_in_their_status_colour(qtbot, base):
+    model = ExecutionsTableModel()
+    start = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    model.append_page([
+        Execution(f"arn:aws:states:r:1:execution:m:e{i}", f"e{i}", "arn:aws:states:r:1:stateMachine:m", "m", s, start)
+        for i, s in enumerate(STATUSES)
+    ])
+    view = QTableView()
+    qtbot.addWidget(view)
+    palette = view.palette()
+    palette.setColor(QPalette.ColorRole.Base, QColor(base))
+    palette.setColor(QPalette.ColorRole.AlternateBase, QColor(base))
+    view.setPalette(palette)
+    view.setModel(model)
+    view.setItemDelegateForColumn(Column.STATUS, StatusBadgeDelegate(STATUS_COLORS, STATUS_LABELS, view))
+    view.setColumnWidth(Column.STATUS, 150)
+    view.resize(600, 400)
+    image = view.viewport().grab().toImage()
+    for row, status in enumerate(STATUSES):
+        rect = view.visualRect(model.index(row, Column.STATUS))
+        colours = {image.pixelColor(x, rect.center().y()).name() for x in range(rect.left(), rect.left() + 40)}
+        assert STATUS_COLORS[status] in colours, status
+
+
+def test_filter_box_waits_for_a_pause_in_typing_and_escape_clears(qtbot):
+    box = FilterLineEdit("Filter", delay_ms=30)
+    qtbot.addWidget(box)
+    seen = []
+    box.filter_changed.connect(seen.append)
+    with qtbot.waitSignal(box.filter_changed, timeout=2000):
+        qtbot.keyClicks(box, "de-00")
+    assert seen == ["de-00"], "one re-filter for a burst of keys"
+    with qtbot.waitSignal(box.filter_changed, timeout=2000):
+        qtbot.keyClick(box, Qt.Key.Key_Escape)
+    assert box.text() == "" and seen[-1] == ""
+    assert box.isClearButtonEnabled()
+
+
+def test_message_bar_shows_a_user_error_and_offers_retry(qtbot):
+    bar = MessageBar()
+    qtbot.addWidget(bar)
+    denied = UserError(ErrorKind.ACCESS_DENIED, "Access denied", "You are not allowed to run states:ListExecutions.")
+    bar.show_error(denied)
+    assert bar.isVisible()
+    assert bar.title_label.text() == "Access denied"
+    assert "states:ListExecutions" in bar.text_label.text()
+    with qtbot.waitSignal(bar.retry_requested, timeout=1000):
+        qtbot.mouseClick(bar.retry_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(bar.close_button, Qt.MouseButton.LeftButton)
+    assert not bar.isVisible()
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [(0.25, "250 ms"), (45, "45 s"), (192, "3 m 12 s"), (7500, "2 h 05 m"), (3 * 86400 + 4 * 3600, "3 d 04 h")],
+)
+def test_durations_read_compactly(seconds, text):
+    assert format_duration(timedelta(seconds=seconds)) == text
+
+
+def test_ui_code_never_imports_boto3():
+    """ui/ asks core and workers for AWS; it never holds a client itself."""
+    roots = [Path(opsconsole.ui.executions.__file__).parent, Path(opsconsole.ui.widgets.__file__).parent]
+    for path in (p for root in roots for p in root.rglob("*.py")):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            assert not any(n.split(".")[0] in {"boto3", "botocore"} for n in names), path
+
+
+def test_empty_model_has_headers_and_no_rows(qtbot):
+    model = ExecutionsTableModel()
+    assert model.rowCount() == 0
+    assert [model.headerData(c, Qt.Orientation.Horizontal) for c in Column] == [
+        "Status", "Name", "State machine", "Started", "Stopped", "Duration", "Redrives",
+    ]
+    assert model.data(model.index(0, 0)) is None
+    assert model.rowCount(QModelIndex()) == 0

@@ -1,0 +1,168 @@
+"""Step details: input/output as JSON tree and raw text, Copy, error and cause, retries, links."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from opsconsole.core.executions.history import MapRun, console_url, parse_events, state_runs
+from opsconsole.ui.executions.json_view import VALUE_ROLE, JsonView
+from opsconsole.ui.executions.map_runs import Column as MapColumn
+from opsconsole.ui.executions.map_runs import MapRunsView
+from opsconsole.ui.executions.step_details import StepDetails
+
+DATA = Path(__file__).resolve().parents[2] / "data" / "histories"
+LOGGING = {"level": "ERROR", "destinations": [{"cloudWatchLogsLogGroup": {
+    "logGroupArn": "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/vendedlogs/states/mlops:*"}}]}
+
+
+def recorded(name: str):
+    data = json.loads((DATA / f"{name}.json").read_text(encoding="utf-8"))
+    return data, state_runs(parse_events(data["events"]))
+
+
+@pytest.fixture
+def details(qtbot):
+    widget = StepDetails(open_links=False)
+    qtbot.addWidget(widget)
+    widget.resize(1200, 700)
+    return widget
+
+
+def top_keys(view: JsonView) -> list[str]:
+    model = view.model
+    return [model.index(row, 0).data() for row in range(model.rowCount())]
+
+
+def test_input_and_output_as_trees_with_their_keys(details):
+    data, runs = recorded("task_token_approved")
+    details.show_state("Request promotion approval", runs, data["execution"]["executionArn"], "eu-west-1", None)
+    run = details.run
+    assert top_keys(details.input_view) == list(json.loads(run.input))
+    assert top_keys(details.output_view) == list(json.loads(run.output))
+    approval = next(r for r in range(details.output_view.model.rowCount())
+                    if details.output_view.model.index(r, 0).data() == "approval")
+    parent = details.output_view.model.index(approval, 0)
+    children = {details.output_view.model.index(r, 0, parent).data():
+                details.output_view.model.index(r, 1, parent).data(VALUE_ROLE)
+                for r in range(details.output_view.model.rowCount(parent))}
+    assert children["decision"] == "approved"
+    assert details.output_view.model.index(approval, 1).data() == "{3 keys}"
+    assert not details.error_box.isVisibleTo(details)
+
+
+def test_copy_puts_the_raw_text_on_the_clipboard(details, qtbot):
+    data, runs = recorded("success")
+    details.show_state("Record classification", runs, data["execution"]["executionArn"], "eu-west-1", None)
+    view = details.input_view
+    with qtbot.waitSignal(view.copied):
+        qtbot.mouseClick(view.copy_button, Qt.MouseButton.LeftButton)
+    copied = QApplication.clipboard().text()
+    assert copied == view.raw_text() == view.raw.toPlainText()
+    assert json.loads(copied) == json.loads(details.run.input)
+    qtbot.mouseClick(view.raw_button, Qt.MouseButton.LeftButton)
+    assert view.stack.currentWidget() is view.raw
+
+
+def test_failed_state_shows_error_cause_and_attempts(details):
+    data, runs = recorded("retries_exhausted")
+    details.show_state("Load test set manifest", runs, data["execution"]["executionArn"], "eu-west-1", None)
+    assert details.error_box.isVisibleTo(details)
+    assert "DynamoDB.ResourceNotFoundException" in details.error_label.text()
+    assert details.cause_label.text().startswith("Requested resource not found")
+    assert details.badge.text() == "Failed"
+    assert details.attempts_label.text() == "3 (3 failed)"
+    assert details.retries_list.count() == 3 and details.tabs.tabText(2) == "Retries (3)"
+    assert "DynamoDB.ResourceNotFoundException" in details.retries_list.item(0).text()
+    assert details.resource_label.text() == "dynamodb:getItem"
+    assert json.loads(details.parameters_view.raw_text())["TableName"] == "mlops-testsets-2025-archive"
+
+
+def test_caught_error_says_so(details):
+    data, runs = recorded("caught")
+    details.show_state("Request promotion approval", runs, data["execution"]["executionArn"], "eu-west-1", None)
+    assert details.badge.text() == "Caught error"
+    assert "ModelPromotionRejected" in details.error_label.text() and "Catch" in details.error_label.text()
+
+
+def test_links_to_the_console_and_to_logs(details, qtbot):
+    data, runs = recorded("map_failed")
+    arn = data["execution"]["executionArn"]
+    details.show_state("Batch transform failed", runs, arn, "eu-west-1", LOGGING)
+    assert details.links["console"] == console_url(arn) == (
+        f"https://eu-west-1.console.aws.amazon.com/states/home?region=eu-west-1#/v2/executions/details/{arn}")
+    assert "/cloudwatch/home?region=eu-west-1#logsV2:log-groups/log-group/" in details.links["logs"]
+    assert "CloudWatch Logs" in details.link_label.text() and "AWS console" in details.link_label.text()
+    with qtbot.waitSignal(details.link_opened) as opened:
+        details.link_label.linkActivated.emit(details.links["console"])
+    assert opened.args == [console_url(arn)]
+    # The scenario's machines log nothing and call no Lambda: only the console link.
+    details.show_state("Batch transform failed", runs, arn, "eu-west-1", data["stateMachine"]["loggingConfiguration"])
+    assert set(details.links) == {"console"}
+
+
+def test_a_map_state_run_many_times_offers_its_runs_failed_first(details):
+    data, runs = recorded("map_failed")
+    details.show_state("Batch readable?", runs, data["execution"]["executionArn"], "eu-west-1", None)
+    assert details.run_picker.count() == sum(1 for r in runs if r.state == "Batch readable?")
+    details.run_picker.setCurrentIndex(3)
+    assert details.run is [r for r in runs if r.state == "Batch readable?"][3]
+    assert json.loads(details.input_view.raw_text()) == json.loads(details.run.input)
+    failed = next(r for r in runs if r.state == "Batch transform failed")
+    details.show_state("Batch transform failed", runs, data["execution"]["executionArn"], "eu-west-1", None)
+    assert details.run is failed and "iteration" in details.type_label.text()
+    assert details.error_label.text().count("SageMaker.TransformJobFailed") == 1
+
+
+def test_state_not_reached_and_missing_payloads(details):
+    data, runs = recorded("success")
+    details.show_state("No winner model", runs, data["execution"]["executionArn"], "eu-west-1", None)
+    assert "not reached" in details.title.text()
+    view = JsonView()
+    view.set_text('{"truncated": ')
+    assert view.raw_text() == '{"truncated": ' and "Not valid JSON" in view.note.text()
+    view.set_text(None)
+    assert not view.copy_button.isEnabled() and view.model.rowCount() == 0
+    view.set_text(json.dumps(list(range(5000))))
+    assert view.model.rowCount() == 5000 and view.model.index(4999, 1).data() == "4999"
+    view.deleteLater()
+
+
+def test_map_runs_table_shows_counts(qtbot):
+    data = json.loads((DATA / "distributed_map.json").read_text(encoding="utf-8"))
+    view = MapRunsView()
+    qtbot.addWidget(view)
+    view.set_map_runs([MapRun.from_api(a, b) for a, b in zip(data["mapRuns"], data["mapRunDescriptions"])])
+    model = view.model
+    assert model.rowCount() == 1
+    assert model.index(0, MapColumn.LABEL).data() == "fanout"
+    assert model.index(0, MapColumn.ITEMS).data() == "12 / 12"
+    assert model.index(0, MapColumn.EXECUTIONS).data() == "12 / 12"
+    assert model.index(0, MapColumn.FAILED).data() == "0"
+    assert view.empty.isHidden()
+
+
+def test_map_runs_load_from_the_sandbox(qtbot, runner, sandbox, sandbox_clients):
+    sfn = sandbox_clients.client("stepfunctions")
+    definition = {"StartAt": "Fan out", "States": {"Fan out": {
+        "Type": "Map", "ItemsPath": "$.items", "End": True,
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                          "StartAt": "Work", "States": {"Work": {"Type": "Pass", "End": True}}}}}}
+    machine = sfn.create_state_machine(name="history-ui-fanout", definition=json.dumps(definition),
+                                       roleArn="arn:aws:iam::123456789012:role/test")["stateMachineArn"]
+    try:
+        arn = sfn.start_execution(stateMachineArn=machine, name="fanout-ui",
+                                  input=json.dumps({"items": list(range(5))}))["executionArn"]
+        qtbot.waitUntil(lambda: sfn.describe_execution(executionArn=arn)["status"] != "RUNNING", timeout=20000)
+        view = MapRunsView()
+        qtbot.addWidget(view)
+        with qtbot.waitSignal(view.loaded, timeout=20000) as loaded:
+            view.load(runner, sandbox_clients, arn)
+        assert loaded.args == [1]
+        assert view.model.index(0, MapColumn.ITEMS).data() == "5 / 5"
+    finally:
+        sfn.delete_state_machine(stateMachineArn=machine)

@@ -1,0 +1,296 @@
+"""The operations view against the sandbox: review items, flags, conflicts, deploying, resuming."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QApplication, QPlainTextEdit
+
+from opsconsole.core.lexreview import deploy as ld
+from opsconsole.core.lexreview import triage as lr
+from opsconsole.core.lexreview import bot as lb
+from opsconsole.core.lexreview import items as li
+from opsconsole.core.lexreview.deploy.steps import set_utterances
+from opsconsole.core.lexreview.store import to_attrs
+from opsconsole.ui.lexreview import ReviewPanel
+from opsconsole.ui.lexreview.ops.items_model import ItemColumn
+
+TIMEOUT = 60000
+FAST = ld.DeploySettings(lock_ttl_s=3.0, lock_wait_s=120, poll_first_s=0.2, poll_max_s=0.5, build_timeout_s=60)
+
+
+@pytest.fixture(scope="module")
+def lex(sandbox):
+    return sandbox.scenario.lex
+
+
+@pytest.fixture
+def put_item(sandbox_clients, lex):
+    def put(text, intent, locale="en_US", status="PENDING"):
+        item = lr.new_item(lr.Phrase(text, intent), bot_id=lex["bot_id"], bot_name=lex["bot_name"],
+                           locale_id=locale, by="amy.ops", contact_id="test-ui-ops")
+        sandbox_clients.client("dynamodb").put_item(TableName=lex["tables"]["review_items"],
+                                                    Item=to_attrs(item.to_record()))
+        return li.transition(sandbox_clients, item, status, "dana.ops") if status != "PENDING" else item
+
+    return put
+
+
+@pytest.fixture
+def open_ops(qtbot, ctx, sandbox_connection):
+    QSettings().setValue("review/role", "operations")
+    QSettings().setValue("review/user", "dana.ops")
+    ctx.set_connection(sandbox_connection)
+    made: list[ReviewPanel] = []
+
+    def open_() -> ReviewPanel:
+        panel = ReviewPanel(ctx)
+        qtbot.addWidget(panel)
+        panel.resize(1400, 860)
+        panel.show()
+        qtbot.waitExposed(panel)
+        with qtbot.waitSignal(panel.ops_view.history.history_loaded, timeout=TIMEOUT):
+            with qtbot.waitSignal(panel.loaded, timeout=TIMEOUT):
+                panel.load()
+        panel.ops_view.history.settings = FAST
+        made.append(panel)
+        return panel
+
+    yield open_
+    for panel in made:
+        panel.cancel_jobs()
+
+
+@pytest.fixture
+def restore_es(sandbox_clients, lex):
+    """Deploy tests change es_US and the live alias: put both back and rebuild afterwards."""
+    locale = lb.BotLocale(lex["bot_id"], lex["bot_name"], "es_US")
+    lex_client = sandbox_clients.client("lexv2-models")
+    before = lb.load_locale_model(sandbox_clients, locale)
+    alias = lb.find_alias(sandbox_clients, locale.bot_id)
+    yield before
+    after = lb.load_locale_model(sandbox_clients, locale)
+    for name, intent in before.intents.items():
+        if after.intents[name].utterances != intent.utterances:
+            set_utterances(lex_client, locale, intent.intent_id, intent.utterances)
+    ld.move_alias(lex_client, alias, alias["botVersion"])
+    pause, deadline = threading.Event(), time.monotonic() + 60
+    while True:
+        status = lex_client.describe_bot_locale(botId=locale.bot_id, botVersion="DRAFT", localeId="es_US")
+        if status["botLocaleStatus"] == "Built":
+            break
+        if status["botLocaleStatus"] not in ("Building", "ReadyExpressTesting"):
+            lex_client.build_bot_locale(botId=locale.bot_id, botVersion="DRAFT", localeId="es_US")
+        assert time.monotonic() < deadline
+        pause.wait(0.2)
+
+
+def select(qtbot, view, items):
+    view.select_items([i.item_id for i in items])
+    view.tree.setFocus()
+    qtbot.waitUntil(lambda: {i.item_id for i in view.selected_items()} == {i.item_id for i in items})
+
+
+def cell(view, item, column):
+    index = view.model.index_of_key(f"item:{item.item_id}")
+    return view.model.index(index.row(), column, index.parent()).data()
+
+
+def test_approve_and_reject_many_at_once_from_the_keyboard(qtbot, sandbox_clients, put_item, open_ops):
+    items = [put_item(f"ops batch phrase {n}", "CheckBalance") for n in range(4)]
+    view = open_ops().ops_view
+    select(qtbot, view, items[:2])
+    with qtbot.waitSignal(view.action_finished, timeout=TIMEOUT):
+        qtbot.keyClick(view.tree, Qt.Key.Key_A)
+    assert view.status_label.text() == "2 changed"
+    select(qtbot, view, items[2:])
+    qtbot.keyClick(view.tree, Qt.Key.Key_R)
+    dialog = view._dialog
+    qtbot.waitUntil(lambda: QApplication.activeModalWidget() is dialog or dialog.isVisible())
+    assert not dialog.buttons.button(dialog.buttons.StandardButton.Ok).isEnabled()  # a reason is required
+    qtbot.keyClicks(dialog.reason.lineEdit(), "Too vague")
+    with qtbot.waitSignal(view.action_finished, timeout=TIMEOUT):
+        qtbot.keyClick(dialog.reason.lineEdit(), Qt.Key.Key_Return)
+    stored = [li.get_review_item(sandbox_clients, i.item_id) for i in items]
+    assert [s.status for s in stored] == ["APPROVED", "APPROVED", "REJECTED", "REJECTED"]
+    assert {s.updated_by for s in stored} == {"dana.ops"} and stored[3].reason == "Too vague"
+    assert cell(view, items[0], ItemColumn.STATUS) == "APPROVED"
+
+
+def test_someone_elses_change_is_said_plainly(qtbot, sandbox_clients, put_item, open_ops):
+    item = put_item("ops conflict phrase", "CheckBalance")
+    view = open_ops().ops_view
+    li.transition(sandbox_clients, item, "REJECTED", "erin.other", reason="Not ours")  # another console
+    select(qtbot, view, [item])
+    with qtbot.waitSignal(view.action_finished, timeout=TIMEOUT) as done:
+        qtbot.keyClick(view.tree, Qt.Key.Key_A)
+    assert len(done.args[0].conflicts) == 1
+    assert view.message_bar.isVisible()
+    assert view.message_bar.text_label.text().startswith("Already rejected by erin.other at ")
+    assert view.message_bar.text_label.text().endswith("your approval was not applied")
+    # The view knows what is true now: rejected, so no longer among the open items shown.
+    assert view.model.item(item.item_id).status == "REJECTED"
+    assert item.item_id not in {i.item_id for i in view.model.visible_items()}
+    assert li.get_review_item(sandbox_clients, item.item_id).status == "REJECTED"
+
+
+def test_flags_show_duplicates_and_conflicts_and_move_fixes_the_intent(qtbot, sandbox_clients, put_item, open_ops):
+    dup = put_item("What's my balance", "CheckBalance")  # already a CheckBalance sample
+    clash = put_item("I lost my card", "CheckBalance")  # a ReportLostCard sample
+    view = open_ops().ops_view
+    qtbot.waitUntil(lambda: "conflict" in (cell(view, clash, ItemColumn.FLAGS) or ""), timeout=TIMEOUT)
+    assert cell(view, clash, ItemColumn.FLAGS).startswith("⚠ conflict: ReportLostCard")
+    assert "already in intent" in cell(view, dup, ItemColumn.FLAGS)
+    select(qtbot, view, [clash])
+    qtbot.keyClick(view.tree, Qt.Key.Key_M)
+    dialog = view._dialog
+    assert dialog.picker.model.name(0) == "ReportLostCard"  # ranked by the phrase
+    qtbot.keyClicks(dialog.picker.search, "report")
+    with qtbot.waitSignal(view.action_finished, timeout=TIMEOUT):
+        qtbot.keyClick(dialog.picker.search, Qt.Key.Key_Return)
+    moved = li.get_review_item(sandbox_clients, clash.item_id)
+    assert moved.intent_name == "ReportLostCard"
+    qtbot.waitUntil(lambda: "already in intent" in (cell(view, moved, ItemColumn.FLAGS) or ""))
+
+
+def test_deploy_from_the_operations_view_and_see_it_in_the_history(
+    qtbot, sandbox_clients, lex, put_item, open_ops, restore_es
+):
+    item = put_item("¿cuánto saldo tengo disponible hoy?", "CheckBalance", "es_US", "APPROVED")
+    view = open_ops().ops_view
+    view.locale_combo.setCurrentIndex(view.locale_combo.findText("BankingHelpDesk · es_US"))
+    qtbot.waitUntil(lambda: view.deploy_button.isEnabled())
+    assert view.deploy_button.text().startswith("Deploy es_US (")
+    view.deploy_button.click()
+    confirm = view.history.confirm_dialog
+    assert "¿cuánto saldo tengo disponible hoy?  →  CheckBalance" in confirm.findChild(QPlainTextEdit).toPlainText()
+    with qtbot.waitSignal(view.history.deployment_finished, timeout=TIMEOUT) as finished:
+        confirm.ok.click()
+    result = finished.args[0]
+    assert result.status == "SUCCEEDED", result.notes
+    progress = view.history.progress_dialog
+    assert "Deployed." in progress.outcome.text() and "Pointing alias live" in progress.log.toPlainText()
+    assert li.get_review_item(sandbox_clients, item.item_id).status == "DEPLOYED"
+    assert lb.find_alias(sandbox_clients, lex["bot_id"])["botVersion"] == result.version
+    qtbot.waitUntil(lambda: any(d.deployment_id == result.deployment_id for d in view.history.model.deployments()))
+    row = next(r for r, d in enumerate(view.history.model.deployments()) if d.deployment_id == result.deployment_id)
+    texts = [view.history.model.index(row, c).data() for c in range(view.history.model.columnCount())]
+    assert "SUCCEEDED" in texts and "dana.ops" in texts and result.version in texts
+    audit = [r for r in view.session.ctx.audit.read() if r.action == "Deploy bot locale"]
+    assert audit and audit[-1].result == "ok"
+
+
+def test_a_failed_build_shows_lex_reasons(qtbot, sandbox_clients, lex, put_item, open_ops, restore_es):
+    clash = restore_es.intents["TransferFunds"].utterances[0]
+    put_item(clash, "CheckBalance", "es_US", "APPROVED")
+    view = open_ops().ops_view
+    locale = lb.BotLocale(lex["bot_id"], lex["bot_name"], "es_US")
+    approved = view.approved_for(locale)
+    with qtbot.waitSignal(view.history.deployment_finished, timeout=TIMEOUT) as finished:
+        view.history.start_deploy(locale, [i.item_id for i in approved])
+    assert finished.args[0].status == "FAILED"
+    outcome = view.history.progress_dialog.outcome.text()
+    assert "The build failed." in outcome and "Duplicate sample utterance" in outcome
+    audit = [r for r in view.session.ctx.audit.read() if r.action == "Deploy bot locale"]
+    assert audit[-1].result == "error" and "build failed" in audit[-1].error
+    for item in approved:  # nothing deployed, nothing left half-approved
+        assert li.get_review_item(sandbox_clients, item.item_id).status == "APPROVED"
+        li.transition(sandbox_clients, li.get_review_item(sandbox_clients, item.item_id), "REJECTED", "dana.ops",
+                      reason="test clean-up")
+
+
+def test_an_interrupted_deployment_can_be_resumed_from_the_history(
+    qtbot, sandbox_clients, lex, put_item, open_ops, restore_es
+):
+    item = put_item("quiero revisar mi saldo ahora", "CheckBalance", "es_US", "APPROVED")
+    locale = lb.BotLocale(lex["bot_id"], lex["bot_name"], "es_US")
+    generator = ld.deploy(sandbox_clients, locale, [item.item_id], "dana.gone", FAST)
+    for report in generator:
+        if report.text.startswith("Building"):
+            break
+    generator.close()  # that console died after UpdateIntent
+    expired = time.time() + FAST.lock_ttl_s + 0.5
+    qtbot.waitUntil(lambda: time.time() > expired, timeout=10000)  # its short lock runs out
+    view = open_ops().ops_view
+    history = view.history
+    row = next(r for r, d in enumerate(history.model.deployments()) if d.interrupted and d.started_by == "dana.gone")
+    assert history.model.index(row, 3).data() == "INTERRUPTED"
+    history.table.selectRow(row)
+    assert history.resume_button.isEnabled() and history.resume_button.text() == "Resume…"
+    history.resume_button.click()
+    with qtbot.waitSignal(history.deployment_finished, timeout=TIMEOUT) as finished:
+        history.confirm_dialog.ok.click()
+    assert finished.args[0].status == "SUCCEEDED" and finished.args[0].resumed_by == "dana.ops"
+    assert lb.load_locale_model(sandbox_clients, locale).intents["CheckBalance"].utterances.count(
+        "quiero revisar mi saldo ahora") == 1
+
+
+def test_each_role_sees_only_its_own_view_and_actions(qtbot, open_ops):
+    panel = open_ops()
+    assert panel.role() == "operations" and panel.current_view() is panel.ops_view
+    ops_actions = {a.text() for a in panel.ops_view.actions()}
+    agent_actions = {a.text() for a in panel.agent_view.actions()}
+    assert {"Approve (A)", "Reject… (R)"} <= ops_actions and "Submit" not in ops_actions
+    assert {"Submit", "Nothing to learn"} <= agent_actions and not any("Approve" in a for a in agent_actions)
+    assert not panel.agent_view.isVisible() and panel.ops_view.deploy_button.isVisible()
+    panel.role_combo.setCurrentIndex(panel.role_combo.findData("agent"))
+    assert panel.current_view() is panel.agent_view and not panel.ops_view.isVisible()
+    assert QSettings().value("review/role") == "agent"
+
+
+def test_edit_text_and_open_the_source_conversation(qtbot, sandbox_clients, lex, open_ops):
+    conv = next(c for page in lr.iter_conversations(sandbox_clients, locale_id="en_US") for c in page)
+    [item] = lr.submit_phrases(sandbox_clients, conv, [lr.Phrase(conv.missed_turns[0].text, "CheckBalance",
+                                                                 conv.missed_turns[0].index)], "amy.ops")
+    view = open_ops().ops_view
+    select(qtbot, view, [item])
+    qtbot.keyClick(view.tree, Qt.Key.Key_O)
+    transcript = view.detail.transcript
+    qtbot.waitUntil(lambda: transcript.conversation is not None, timeout=TIMEOUT)
+    assert transcript.conversation.contact_id == conv.contact_id
+    assert transcript.highlight_turn == item.turn_index and conv.missed_turns[0].text in transcript.toPlainText()
+
+    qtbot.keyClick(view.tree, Qt.Key.Key_F2)
+    dialog = view._dialog
+    assert dialog.edit.text() == item.text
+    dialog.edit.setText("is my paycheck in")
+    with qtbot.waitSignal(view.action_finished, timeout=TIMEOUT):
+        qtbot.keyClick(dialog.edit, Qt.Key.Key_Return)
+    stored = li.get_review_item(sandbox_clients, item.item_id)
+    assert (stored.text, stored.original_text, stored.updated_by) == ("is my paycheck in", item.text, "dana.ops")
+    assert "First submitted as" in view.detail.summary.text()
+
+
+def test_pull_lex_analytics_into_the_queue(qtbot, sandbox_clients, lex, open_ops):
+    view = open_ops().ops_view
+    qtbot.waitUntil(lambda: view.locale_combo.findText("BankingHelpDesk · en_US") >= 0, timeout=TIMEOUT)
+    view.locale_combo.setCurrentIndex(view.locale_combo.findText("BankingHelpDesk · en_US"))
+    assert view.pull_button.isEnabled()
+    with qtbot.waitSignal(view.items_loaded, timeout=TIMEOUT):  # the queue reloads after the pull
+        with qtbot.waitSignal(view.action_finished, timeout=TIMEOUT) as pulled:
+            view.pull_button.click()
+    result = pulled.args[0]
+    assert isinstance(result, lb.AnalyticsPull) and result.added
+    analytics = [i for i in view.model.visible_items() if i.source == "Lex analytics" and i.locale_id == "en_US"]
+    assert len(analytics) >= len(result.added)
+    assert all(i.intent_name == "" for i in analytics)
+    assert cell(view, analytics[0], ItemColumn.CONVERSATION).startswith("missed ")
+
+
+
+def test_only_open_items_show_until_the_filter_says_otherwise(qtbot, sandbox_clients, put_item, open_ops):
+    closed = li.transition(sandbox_clients, put_item("ops closed phrase", "CheckBalance"), "REJECTED", "dana.ops",
+                           reason="Out of scope for this bot")
+    pending = put_item("ops open phrase", "CheckBalance")
+    view = open_ops().ops_view
+    shown = {i.item_id for i in view.model.visible_items()}
+    assert pending.item_id in shown and closed.item_id not in shown
+    view.status_combo.setCurrentIndex(view.status_combo.findData("rejected"))
+    shown = {i.item_id for i in view.model.visible_items()}
+    assert closed.item_id in shown and pending.item_id not in shown
+    view.search.setText("ops closed")
+    view.search.flush()
+    assert [i.item_id for i in view.model.visible_items()] == [closed.item_id]
