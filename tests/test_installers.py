@@ -18,7 +18,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 INSTALLERS = ROOT / "installers"
-ICONS = ROOT / "resources" / "icons"
+ICONS = ROOT / "src" / "opsconsole" / "resources" / "icons"
 
 
 def _load(name: str):
@@ -42,7 +42,7 @@ make_icons = _load("make_icons")
 def test_icons_were_made_from_the_current_svg():
     recorded = (ICONS / "SOURCE.sha256").read_text().split()[0]
     assert recorded == make_icons.svg_digest(), (
-        "resources/opsconsole.svg changed since the icons were made: run python installers/make_icons.py")
+        "src/opsconsole/resources/opsconsole.svg changed since the icons were made: run python installers/make_icons.py")
 
 
 @pytest.mark.parametrize("size", make_icons.PNG_SIZES)

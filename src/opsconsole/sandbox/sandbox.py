@@ -14,17 +14,13 @@ import os
 import threading
 import time
 from types import ModuleType, TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from opsconsole.sandbox.dynamodb import atomic_writes
-from opsconsole.sandbox.stepfunctions import extensions
 from opsconsole.sandbox.lexv2 import service as lexv2
-from opsconsole.sandbox.stepfunctions import redrive
+from opsconsole.sandbox.scenario import Clients, LiveActivity, Scenario, seed
 from opsconsole.sandbox.server import ExtensionRegistry, SandboxServer, import_moto_services
-
-if TYPE_CHECKING:
-    from opsconsole.sandbox.live import LiveActivity
-    from opsconsole.sandbox.scenario import Scenario
+from opsconsole.sandbox.stepfunctions import extensions, redrive
 
 log = logging.getLogger(__name__)
 
@@ -135,8 +131,6 @@ class Sandbox:
         from moto.core.config import default_user_config
         from moto.stepfunctions.parser.models import stepfunctions_parser_backends
 
-        from opsconsole.sandbox.scenario import Clients, seed
-
         import_moto_services()
         log.debug("sandbox: moto imported")
         _reset_moto()
@@ -168,7 +162,6 @@ class Sandbox:
         self.scenario = seed(clients, seed_value=self.seed, now=now, endpoint_url=self.endpoint_url,
                              sfn_backend=backend)
         if self.live:
-            from opsconsole.sandbox.live import LiveActivity
 
             self._live = LiveActivity(clients, self.scenario.state_machines, self.seed).start()
 

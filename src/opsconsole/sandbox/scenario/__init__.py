@@ -22,26 +22,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from opsconsole.sandbox.scenario import catalog
+from opsconsole.sandbox.scenario.clients import Clients
+from opsconsole.sandbox.scenario.executions.live import LiveActivity
 from opsconsole.sandbox.scenario.alerts import seed as alerts
 from opsconsole.sandbox.scenario.lexreview import seed as lex
 from opsconsole.sandbox.scenario.executions import models
 from opsconsole.sandbox.scenario.executions import seed as stepfunctions
 from opsconsole.sandbox.scenario.executions.plan import PlannedExecution, plan_executions
 
-__all__ = ["Clients", "Scenario", "seed", "plan_for"]
+__all__ = ["Clients", "LiveActivity", "Scenario", "seed", "plan_for"]
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Clients:
-    """boto3 clients pointed at the sandbox."""
-
-    stepfunctions: Any
-    sqs: Any
-    sns: Any
-    dynamodb: Any
-    cloudwatch: Any
 
 
 @dataclass

@@ -17,7 +17,7 @@ from collections import Counter
 from typing import Any
 
 from opsconsole.sandbox.scenario import catalog as c
-from opsconsole.sandbox.scenario.executions.plan import PlannedExecution
+from opsconsole.sandbox.scenario.executions import PlannedExecution
 
 #: queue -> tenant
 QUEUES = {

@@ -22,7 +22,7 @@ from opsconsole.sandbox.lexv2 import service as lexv2
 from opsconsole.sandbox.scenario import catalog as c
 from opsconsole.sandbox.scenario.lexreview.conversations import conversations
 from opsconsole.sandbox.scenario.lexreview.phrases import INTENTS, LOCALES, SLOT_TYPES, VOICES, IntentSpec
-from opsconsole.sandbox.scenario.executions.models import to_item
+from opsconsole.sandbox.scenario.executions import to_item
 
 BOT_NAME = "BankingHelpDesk"
 LIVE_ALIAS = "live"

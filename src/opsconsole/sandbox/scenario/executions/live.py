@@ -13,7 +13,7 @@ import logging
 import random
 import threading
 
-from opsconsole.sandbox.scenario import Clients
+from opsconsole.sandbox.scenario.clients import Clients
 from opsconsole.sandbox.scenario import catalog as c
 from opsconsole.sandbox.scenario.executions.cases import OUTCOMES, build_case
 from opsconsole.sandbox.scenario.executions.models import put_rows, read_winners
