@@ -219,8 +219,9 @@ def test_a_new_graph_replaces_the_old_one(qtbot, view):
 
 def test_boxes_fit_the_text_as_the_view_draws_it(qapp):
     """Sized with the fonts' own widths: no name is cut short, however wide its letters are."""
-    from opsconsole.ui.executions.graph.fonts import fonts, text_metrics
     from PySide6.QtGui import QFontMetricsF
+
+    from opsconsole.ui.executions.graph.fonts import fonts, text_metrics
 
     wide, narrow = "WWWWWWWWWWWWWWWWWWWW", "iiiiiiiiiiiiiiiiiiii"
     definition = {"StartAt": wide, "States": {wide: {"Type": "Pass", "Next": narrow}, narrow: {"Type": "Succeed"}}}
