@@ -57,10 +57,10 @@ def main(argv: list[str]) -> int:
     except (OSError, UnicodeDecodeError) as exc:
         return _fail(f"cannot read {args.definition}: {getattr(exc, 'strerror', None) or exc}", 1)
 
-    from opsconsole.core.executions.asl import AslError, build_graph
+    from opsconsole.core.executions.asl import AslError, build_graph, parse_definition
 
     try:
-        graph = build_graph(text)
+        definition = parse_definition(text)  # checked before Qt starts: a bad file fails fast
     except AslError as exc:
         return _fail(str(exc), 2)
 
@@ -68,9 +68,11 @@ def main(argv: list[str]) -> int:
     from PySide6.QtWidgets import QApplication
 
     from opsconsole.ui.executions.graph.export import render_graph
+    from opsconsole.ui.executions.graph.fonts import text_metrics
 
-    # Kept in a local for the duration of the render: drawing needs a live application.
+    # Kept in a local for the duration of the render: drawing (and measuring text) needs a live application.
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "opsconsole"])  # noqa: F841
+    graph = build_graph(definition, text_metrics())
     try:
         render_graph(graph, out, width=args.width)
     except OSError as exc:

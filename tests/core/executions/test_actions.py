@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from botocore.exceptions import ClientError
 
+from opsconsole.core.errors import ErrorKind, describe
 from opsconsole.core.executions import actions
 from opsconsole.core.executions.listing import Execution, describe_execution
 from support import wait_until
@@ -109,6 +110,20 @@ def test_start_execution_refuses_bad_input_and_names_before_calling_aws(sandbox_
         actions.start_execution(sandbox_clients, machine, "{}", name="has space")
 
 
+def test_refused_input_reaches_the_operator_as_its_sentence(sandbox_clients, machine):
+    with pytest.raises(actions.InvalidInput) as caught:
+        actions.start_execution(sandbox_clients, machine, '{"seconds": }', name="fine")
+    err = describe(caught.value, operation="Start execution")
+    assert err.kind is ErrorKind.REFUSED and err.title == "Invalid input"
+    assert err.message == "The input is not usable: Line 1, column 13: Expecting value."
+    with pytest.raises(actions.InvalidInput) as caught:
+        actions.start_execution(sandbox_clients, machine, "{}", name="has space")
+    assert describe(caught.value).message == "A name cannot contain white space (character 4)."
+    with pytest.raises(actions.InvalidInput) as caught:
+        actions.send_task_success(sandbox_clients, "token", "NaN")
+    assert describe(caught.value).message.startswith("The task output is not usable: ")
+
+
 def test_stop_with_error_and_cause(sandbox_clients, machine):
     arn = actions.start_execution(sandbox_clients, machine, '{"seconds": 600}')
     stopped = actions.stop_execution(sandbox_clients, arn, "Operator.Abort", "Wrong dataset; restarting with v2")
@@ -207,6 +222,19 @@ def test_redrive_refused_for_a_succeeded_run(sandbox_clients, machine):
         actions.redrive_execution(sandbox_clients, arn)
     assert caught.value.response["Error"]["Code"] == "ExecutionNotRedrivable"
     assert describe_execution(sandbox_clients, arn).redrive_count == 0
+
+
+def test_redrive_verdicts_are_aws_own_one_execution_per_page(sandbox, sandbox_clients, failing_run):
+    now = sandbox.scenario.now
+    from opsconsole.core.executions.listing import iter_executions
+
+    old = next(e for page in iter_executions(sandbox_clients, [sandbox.scenario.state_machines["inference"]], "FAILED")
+               for e in page if now - e.stop > timedelta(days=15))
+    redrivable, _fix = failing_run
+    verdicts = actions.redrive_verdicts(sandbox_clients, [redrivable, old.arn])
+    assert next(verdicts) == (redrivable, None)
+    assert next(verdicts) == (old.arn, "Execution redrivable period exceeded")
+    assert next(verdicts, None) is None
 
 
 def test_redrive_refused_for_a_run_that_stopped_too_long_ago(sandbox, sandbox_clients):

@@ -8,6 +8,7 @@ import uuid
 import pytest
 from botocore.exceptions import ClientError
 
+from opsconsole.core.errors import ErrorKind, describe
 from opsconsole.core.executions import actions
 from opsconsole.core.executions.actions.rerun import TAG_FROM_STATE, TAG_RERUN_OF, RerunError, ensure_helper, helper_definition
 from opsconsole.core.executions.listing import describe_execution
@@ -115,6 +116,15 @@ def test_states_that_never_ran_or_do_not_exist_are_refused(sandbox_clients, fini
         actions.prepare_rerun(sandbox_clients, finished_run, "Special")
     with pytest.raises(RerunError, match="not a state"):
         actions.prepare_rerun(sandbox_clients, finished_run, "Nope")
+
+
+def test_a_refused_rerun_reaches_the_operator_as_its_sentence(sandbox_clients, finished_run):
+    with pytest.raises(RerunError) as caught:
+        actions.prepare_rerun(sandbox_clients, finished_run, "Special")
+    err = describe(caught.value, operation="Prepare re-run")
+    assert err.kind is ErrorKind.REFUSED and err.title == "Cannot re-run from this state"
+    assert err.message == "'Special' never ran in this execution, so there is no input to start it with; " \
+                          "pick a state that ran."
 
 
 def test_helper_definition_keeps_only_what_can_still_run():

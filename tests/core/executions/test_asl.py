@@ -248,3 +248,31 @@ def test_broken_definitions_always_fail_with_a_reason_never_a_crash():
             assert str(exc) and "\n" not in str(exc)
             outcomes["invalid"] += 1
     assert outcomes["invalid"] > 500 and outcomes["valid"] > 50  # both kinds were exercised
+
+
+def test_an_invalid_definition_reaches_the_operator_as_its_reason():
+    from opsconsole.core.errors import ErrorKind, describe
+
+    with pytest.raises(AslError) as caught:
+        parse_definition({"StartAt": "A", "States": {"A": {"Type": "Pass"}}})
+    err = describe(caught.value, operation="layout graph")
+    assert err.kind is ErrorKind.REFUSED and err.title == "Invalid state machine definition"
+    assert err.message == 'States.A needs Next or "End": true'
+
+
+def test_top_level_ancestors_of_every_state_however_deep():
+    raw = json.loads((DATA / "deep_nesting.json").read_text())
+    ancestors = asl.top_level_ancestors(raw)
+    assert set(ancestors) == set(state_names(raw))
+    assert ancestors["Tokenise"] == ("Analyse catalogue", "Parallel")
+    assert ancestors["Publish analysis"] == ("Publish analysis", None)
+    legacy = json.loads((DATA / "map_iterator_legacy.json").read_text())
+    assert asl.top_level_ancestors(legacy)["Start inference"] == ("Per country", "Map")
+
+
+def test_top_level_ancestors_read_what_they_can_of_a_definition_that_does_not_validate():
+    odd = {"States": {"A": {"Type": "Parallel", "Branches": [{"States": {"B": {}}}, "junk"]}, "C": "junk",
+                      "M": {"Type": "Map", "Iterator": {"States": None}}}}
+    assert asl.top_level_ancestors(odd) == {"A": ("A", None), "B": ("A", "Parallel"), "C": ("C", None),
+                                            "M": ("M", None)}
+    assert asl.top_level_ancestors({}) == {}

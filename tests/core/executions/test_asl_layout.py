@@ -245,3 +245,56 @@ def test_layout_properties_hold_for_random_definitions(definition):
     graph = build_graph(definition)
     check_layout(graph, definition)
     assert graph == build_graph(definition)
+
+
+# -- text measured by the caller -----------------------------------------------------------------
+class _Proportional:
+    """A font where 'W' is four times as wide as 'i': what a real font does to average-width guesses."""
+
+    name_line_height, label_line_height = 18.0, 14.0
+
+    @staticmethod
+    def _w(text: str, base: float) -> float:
+        return sum(base * (2.0 if c in "WM" else 0.5 if c in "il" else 1.0) for c in text)
+
+    def name_width(self, text: str) -> float:
+        return self._w(text, 7.0)
+
+    def label_width(self, text: str) -> float:
+        return self._w(text, 6.0)
+
+
+def _two_states(first: str, second: str) -> dict:
+    return {"StartAt": first, "States": {first: {"Type": "Pass", "Next": second}, second: {"Type": "Succeed"}}}
+
+
+def test_boxes_are_sized_with_the_callers_text_metrics():
+    metrics = _Proportional()
+    wide, narrow = "WWWWWWWWWWWW", "iiiiiiiiiiii"  # the same number of characters
+    graph = build_graph(_two_states(wide, narrow), metrics)
+    w, n = graph.node_for_state(wide), graph.node_for_state(narrow)
+    assert w.w > n.w  # average glyph widths would make them equal
+    assert w.w == metrics.name_width(wide) + 24
+    assert (graph.name_line_height, graph.label_line_height) == (18.0, 14.0)
+    assert w.h == 18.0 + 14.0 + 20  # one name line, one label line ("Pass")
+    plain = build_graph(_two_states(wide, narrow))
+    assert plain.node_for_state(wide).w == plain.node_for_state(narrow).w
+
+
+def test_names_wrap_where_the_callers_font_runs_out_of_room():
+    metrics = _Proportional()
+    name = " ".join(["WWWW"] * 8)  # three words to a 216 px line in this font
+    graph = build_graph(_two_states(name, "Done"), metrics)
+    node = graph.node_for_state(name)
+    assert node.name_lines == ("WWWW WWWW WWWW", "WWWW WWWW WWWW", "WWWW WWWW")
+    assert all(metrics.name_width(line) <= 216 for line in node.name_lines)
+    assert len(build_graph(_two_states(name, "Done")).node_for_state(name).name_lines) == 2
+
+
+def test_wrap_breaks_long_words_and_ends_cut_text_with_an_ellipsis():
+    from opsconsole.core.executions.asl import wrap
+
+    assert wrap("a" * 25, len, 10, 5) == ["a" * 10, "a" * 10, "a" * 5]
+    assert wrap("one two three four", len, 9, 1) == ["one two…"]
+    assert wrap("abcdefghij klm", len, 10, 1) == ["abcdefghi…"]
+    assert wrap("", len, 10, 2) == [""]

@@ -254,3 +254,14 @@ def test_parse_accepts_unordered_pages_and_every_timestamp_shape():
     raw[0] = {**raw[0], "timestamp": events[-1].timestamp.timestamp()}  # epoch seconds, as on the wire
     raw[1] = {**raw[1], "timestamp": events[-2].timestamp}  # datetime, as botocore gives it
     assert parse_events(raw) == events
+
+
+def test_summarise_gives_outcomes_failure_point_and_progress_at_once():
+    from opsconsole.core.executions.history import summarise
+
+    _recorded, events = load("failure")
+    summary = summarise(events, state_runs(events))
+    assert summary.failure == failure_point(events)
+    assert summary.failure[0] == "Data quality check failed"
+    assert summary.outcomes == state_outcomes(events) and summary.outcomes["Data quality gate"] == "succeeded"
+    assert summary.progress == progress(events) and summary.progress.finished

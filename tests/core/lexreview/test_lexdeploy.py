@@ -18,8 +18,10 @@ from opsconsole.core.lexreview import triage as lr
 from opsconsole.core.lexreview import bot as lb
 from opsconsole.core.lexreview import items as li
 from opsconsole.core.aws import Clients
+from opsconsole.core.errors import ErrorKind, describe
 from opsconsole.core.lexreview.deploy.record import list_deployments, load
-from opsconsole.core.lexreview.deploy.steps import intent_ids, set_utterances
+from opsconsole.core.lexreview.deploy.lock import DeployLock
+from opsconsole.core.lexreview.deploy.steps import build, intent_ids, set_utterances
 from opsconsole.core.lexreview.store import to_attrs
 from opsconsole.core.lexreview.similarity import normalise
 from support import wait_until
@@ -294,3 +296,38 @@ def test_a_deployment_that_lost_its_lock_stops_before_touching_the_bot_again(
     assert "saldo al día de hoy" not in utterances(sandbox_clients, locale, "CheckBalance")
     sandbox_clients.client("dynamodb").delete_item(TableName=lex["tables"]["locks"],
                                                    Key=to_attrs({"lock_id": f"{locale.bot_id}#{LOCALE}"}))
+
+
+def test_an_intent_deleted_since_approval_stops_the_deployment_with_what_to_do(sandbox_clients, lex, locale):
+    item = approved_item(sandbox_clients, lex, "mi tarjeta no funciona", "NoSuchIntent")
+    with pytest.raises(ld.IntentMissing) as caught:
+        run(ld.deploy(sandbox_clients, locale, [item.item_id], "dana.k", FAST))
+    err = describe(caught.value, operation="Deploy")
+    assert err.kind is ErrorKind.REFUSED and err.title == "Intent missing"
+    assert err.message == (f"Intent NoSuchIntent no longer exists in {locale.label}: move its phrases to another "
+                           "intent (or re-create it in Lex), then deploy again")
+    stored = li.get_review_item(sandbox_clients, item.item_id)
+    assert stored.status == "APPROVED"
+    # The lock is free again: the next deployment of the locale does not wait for this one.
+    assert DeployLock(sandbox_clients, locale.bot_id, LOCALE, "probe", "erin.m").current() is None
+    li.transition(sandbox_clients, stored, "REJECTED", "dana.k", reason="Test item")
+
+
+def test_a_build_that_outlasts_the_wait_is_a_refusal_saying_what_to_do(locale):
+    class StillBuilding:
+        """A Lex whose build never ends (the sandbox's always does)."""
+
+        def build_bot_locale(self, **_kwargs):
+            return {}
+
+        def describe_bot_locale(self, **_kwargs):
+            return {"botLocaleStatus": "Building"}
+
+    ticks = iter(range(0, 1000, 30))
+    settings = ld.DeploySettings(build_timeout_s=60, sleep=lambda _s: None, clock=lambda: float(next(ticks)))
+    with pytest.raises(ld.BuildTimeout) as caught:
+        run(build(StillBuilding(), locale, settings, lambda text: text))
+    err = describe(caught.value, operation="Deploy")
+    assert err.kind is ErrorKind.REFUSED and err.title == "Lex took too long"
+    assert err.message == (f"The build of {locale.label} did not finish within 60 s; "
+                           "try again once Lex shows it finished")

@@ -9,6 +9,7 @@ import pytest
 from opsconsole.core.lexreview import triage as lr
 from opsconsole.core.lexreview import items as li
 from opsconsole.core.aws import Clients
+from opsconsole.core.errors import ErrorKind, describe
 from opsconsole.core.lexreview.store import to_attrs
 
 
@@ -56,6 +57,16 @@ def test_changes_a_status_does_not_allow_are_refused_before_any_write(sandbox_cl
     assert li.get_review_item(sandbox_clients, item.item_id).revision == 1
 
 
+def test_a_refused_change_reaches_the_reviewer_as_its_sentence(sandbox_clients, put_item):
+    item = put_item()
+    with pytest.raises(li.InvalidChange) as caught:
+        li.transition(sandbox_clients, li.transition(sandbox_clients, item, "REJECTED", "dana.k", reason="No"),
+                      "APPROVED", "dana.k")
+    err = describe(caught.value, operation="Approve review items")
+    assert err.kind is ErrorKind.REFUSED and err.title == "Change not allowed"
+    assert err.message == "A rejected item cannot be approved: reopen it first"
+
+
 def test_a_stale_copy_is_told_who_changed_the_item_and_when(sandbox_clients, put_item):
     item = put_item()
     li.transition(sandbox_clients, item, "REJECTED", "dana.k", reason="Not a banking request")
@@ -85,7 +96,7 @@ def test_batch_changes_report_conflicts_instead_of_stopping(sandbox_clients, put
     assert len(result.conflicts) == 1 and "Already approved by dana.k" in result.conflicts[0].message
     assert result.summary == "2 changed, 1 changed by someone else first"
     moved = li.edit_many(sandbox_clients, [result.updated[0]], "erin.m", intent_name="SpeakToAgent")
-    assert moved.invalid == ["A rejected item cannot be edited"]
+    assert moved.invalid == ["A rejected item cannot be edited: reopen it first"]
 
 
 def test_two_reviewers_at_once_end_in_exactly_one_state(sandbox_connection, put_item):
@@ -121,3 +132,39 @@ def test_two_reviewers_at_once_end_in_exactly_one_state(sandbox_connection, put_
         noun = "rejection" if winners[0] == "dana.k" else "approval"
         assert losers[0].message.startswith(f"Already {past} by {winners[0]} at ")
         assert losers[0].message.endswith(f"your {noun} was not applied")
+
+
+# -- what a reviewer may do with a selection -------------------------------------------------
+def _item(status: str, locale: str = "en_US", text: str = "am I overdrawn") -> lr.ReviewItem:
+    from dataclasses import replace
+
+    fresh = lr.new_item(lr.Phrase(text, "CheckBalance"), bot_id="BOT", bot_name="Bank", locale_id=locale, by="amy")
+    return replace(fresh, status=status)
+
+
+@pytest.mark.parametrize(
+    ("statuses", "allowed"),
+    [
+        ((), set()),
+        (("PENDING",), {"approve", "reject", "edit", "move"}),
+        (("APPROVED",), {"reject", "reopen", "edit", "move"}),
+        (("REJECTED",), {"reopen"}),
+        (("DEPLOYED",), set()),
+        (("PENDING", "PENDING"), {"approve", "reject", "move"}),  # edit is for one item at a time
+        (("PENDING", "DEPLOYED"), {"approve", "reject", "move"}),
+        (("REJECTED", "DEPLOYED"), {"reopen"}),
+    ],
+)
+def test_allowed_actions_follow_the_status_rules(statuses, allowed):
+    assert li.allowed_actions([_item(s) for s in statuses]) == allowed
+
+
+def test_items_move_only_within_one_locale_and_each_action_takes_only_the_items_it_applies_to():
+    mixed = [_item("PENDING", "en_US"), _item("APPROVED", "es_US")]
+    assert "move" not in li.allowed_actions(mixed)
+    assert "move" in li.allowed_actions([*mixed[:1], _item("REJECTED", "es_US")])  # rejected ones are not moved
+    chosen = [_item(s) for s in ("PENDING", "APPROVED", "REJECTED", "DEPLOYED")]
+    assert [i.status for i in li.items_for("approve", chosen)] == ["PENDING"]
+    assert [i.status for i in li.items_for("reject", chosen)] == ["PENDING", "APPROVED"]
+    assert [i.status for i in li.items_for("reopen", chosen)] == ["APPROVED", "REJECTED"]
+    assert [i.status for i in li.items_for("edit", chosen)] == ["PENDING", "APPROVED"]

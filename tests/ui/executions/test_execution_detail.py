@@ -87,3 +87,22 @@ def test_enter_on_a_list_row_opens_the_execution(qtbot, sandbox, connected_ctx):
     detail_window.close()
     window.close()
     QApplication.processEvents()
+
+
+def test_a_refused_rerun_is_said_in_the_window_not_as_a_crash(qtbot, sandbox, connected_ctx, open_window):
+    execution = first_execution(connected_ctx, sandbox, "training", "FAILED")
+    w = open_window(execution)
+    d = w.detail
+    ran = {r.state for r in d.runs}
+    never_ran = next(n.id for n in d.graph.graph.nodes if n.is_state and n.parent is None and n.id not in ran)
+    crashes = []
+    connected_ctx.runner.unexpected.connect(lambda err, _tb: crashes.append(err))
+    d.select_state(never_ran)
+    with qtbot.waitSignal(d.run_actions.message, timeout=30000):
+        d.rerun_from_selected()
+    shown = d.message.title_label.text()
+    assert d.message.isVisibleTo(w)
+    assert (f"Cannot re-run from this state: '{never_ran}' never ran in this execution, so there is no input to "
+            "start it with; pick a state that ran.") in shown
+    assert "Unexpected error" not in shown and "RerunError" not in shown
+    assert crashes == []

@@ -215,3 +215,21 @@ def test_a_new_graph_replaces_the_old_one(qtbot, view):
     assert view.item_for_state("Classify batch") is not None
     assert view.selected_state() is None
     assert view.scene_rect_in_view().contains(view.scene().itemsBoundingRect())
+
+
+def test_boxes_fit_the_text_as_the_view_draws_it(qapp):
+    """Sized with the fonts' own widths: no name is cut short, however wide its letters are."""
+    from PySide6.QtGui import QFontMetricsF
+
+    from opsconsole.ui.executions.graph.fonts import fonts, text_metrics
+
+    wide, narrow = "WWWWWWWWWWWWWWWWWWWW", "iiiiiiiiiiiiiiiiiiii"
+    definition = {"StartAt": wide, "States": {wide: {"Type": "Pass", "Next": narrow}, narrow: {"Type": "Succeed"}}}
+    graph = build_graph(definition, text_metrics())
+    name_font = QFontMetricsF(fonts()[0])
+    for node in graph.nodes:
+        if node.is_state:
+            # The items draw each line in the box less 5 px a side, eliding what does not fit.
+            assert all(name_font.horizontalAdvance(line) <= node.w - 10 for line in node.name_lines)
+    assert graph.node_for_state(wide).w > graph.node_for_state(narrow).w
+    assert "".join(graph.node_for_state(wide).name_lines) == wide  # wrapped, not cut

@@ -16,6 +16,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from opsconsole.core.aws import Clients
+from opsconsole.core.errors import DomainError
 from opsconsole.core.lexreview.triage import SOURCE_ANALYTICS, Phrase, ReviewItem, new_item
 from opsconsole.core.lexreview.store import TABLES, Tables, is_condition_failure, to_attrs
 from opsconsole.core.lexreview.similarity import IntentIndex, normalise
@@ -130,13 +131,19 @@ def load_locale_model(clients: Clients, locale: BotLocale, version: str = DRAFT)
     return model
 
 
+class AliasMissing(DomainError, LookupError):
+    """The bot has no alias of the name the console publishes to (and pulls analytics from)."""
+
+    title = "Alias missing"
+
+
 def find_alias(clients: Clients, bot_id: str, name: str = LIVE_ALIAS) -> dict[str, Any]:
-    """The alias called ``name`` (DescribeBotAlias shape); raises LookupError if there is none."""
+    """The alias called ``name`` (DescribeBotAlias shape); raises :class:`AliasMissing` (a LookupError) if none."""
     lex = clients.client("lexv2-models")
     for summary in _pages(lex.list_bot_aliases, "botAliasSummaries", botId=bot_id, maxResults=50):
         if summary.get("botAliasName") == name:
             return lex.describe_bot_alias(botId=bot_id, botAliasId=summary["botAliasId"])
-    raise LookupError(f"The bot has no alias called '{name}'")
+    raise AliasMissing(f"The bot has no alias called '{name}': create it in Lex, then try again")
 
 
 @dataclass

@@ -16,6 +16,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from opsconsole.core.aws import Clients
+from opsconsole.core.errors import DomainError
 from opsconsole.core.lexreview.triage import (
     APPROVED,
     DEPLOYED,
@@ -44,16 +45,36 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     DEPLOYED: frozenset(),
 }
 
+#: Statuses whose text and intent may still change (edit_item's rule).
+EDITABLE: frozenset[str] = frozenset({PENDING, APPROVED})
+
+#: What a reviewer can do to selected items: action -> the statuses it applies to, from TRANSITIONS
+#: (approve, reject, reopen) and EDITABLE (edit, move).
+ACTION_STATUSES: dict[str, frozenset[str]] = {
+    "approve": frozenset(s for s, to in TRANSITIONS.items() if APPROVED in to),
+    "reject": frozenset(s for s, to in TRANSITIONS.items() if REJECTED in to),
+    "reopen": frozenset(s for s, to in TRANSITIONS.items() if PENDING in to),
+    "edit": EDITABLE,
+    "move": EDITABLE,
+}
+
 #: What a change is called in "your ... was not applied".
 _NOUNS = {APPROVED: "approval", REJECTED: "rejection", PENDING: "reopening", DEPLOYED: "deployment"}
 _PAST = {APPROVED: "approved", REJECTED: "rejected", PENDING: "reopened", DEPLOYED: "deployed"}
+#: What to do instead, after "A ... item cannot be ...".
+_HINTS = {REJECTED: ": reopen it first", DEPLOYED: ": it is in the bot already"}
 
 #: Pending texts at least this similar are flagged as near-duplicates of each other.
 NEAR_DUPLICATE_THRESHOLD = 0.8
 
 
-class InvalidChange(ValueError):
-    """A change the item's current status does not allow (e.g. approving a deployed item)."""
+class InvalidChange(DomainError, ValueError):
+    """A change the item's current status does not allow (e.g. approving a deployed item).
+
+    The message says what to do instead; still a ValueError for callers that catch that.
+    """
+
+    title = "Change not allowed"
 
 
 def iter_review_items(
@@ -177,9 +198,10 @@ def transition(
 ) -> ReviewItem:
     """Move ``item`` to ``to_status``; raises :class:`Conflict` if it changed meanwhile."""
     if to_status not in TRANSITIONS.get(item.status, frozenset()):
-        raise InvalidChange(f"A {item.status.lower()} item cannot be {_PAST.get(to_status, to_status.lower())}")
+        raise InvalidChange(f"A {item.status.lower()} item cannot be {_PAST.get(to_status, to_status.lower())}"
+                            + _HINTS.get(item.status, ""))
     if to_status == REJECTED and not (reason or "").strip():
-        raise InvalidChange("A rejection needs a reason")
+        raise InvalidChange("A rejection needs a reason: say why the phrase should not be learned")
     if to_status == APPROVED and not item.intent_name:
         raise InvalidChange(f"'{item.text}' has no intent yet: move it to one before approving")
     changes: dict[str, Any] = {"status": to_status}
@@ -204,13 +226,13 @@ def edit_item(
     tables: Tables = TABLES,
 ) -> ReviewItem:
     """Change the text and/or move the item to another intent (PENDING or APPROVED items only)."""
-    if item.status not in (PENDING, APPROVED):
-        raise InvalidChange(f"A {item.status.lower()} item cannot be edited")
+    if item.status not in EDITABLE:
+        raise InvalidChange(f"A {item.status.lower()} item cannot be edited" + _HINTS.get(item.status, ""))
     changes: dict[str, Any] = {}
     if text is not None and " ".join(text.split()) != item.text:
         cleaned = " ".join(text.split())
         if not cleaned:
-            raise InvalidChange("The text cannot be empty")
+            raise InvalidChange("The text cannot be empty: type the phrase")
         changes["text"] = cleaned
         if not item.original_text:
             changes["original_text"] = item.text
@@ -267,6 +289,29 @@ def edit_many(clients: Clients, items: Sequence[ReviewItem], by: str, **kwargs: 
         except InvalidChange as exc:
             result.invalid.append(str(exc))
     return result
+
+
+# -- what a reviewer may do -------------------------------------------------
+def items_for(action: str, items: Iterable[ReviewItem]) -> list[ReviewItem]:
+    """The ``items`` that ``action`` (a key of :data:`ACTION_STATUSES`) applies to; the others are left alone."""
+    statuses = ACTION_STATUSES[action]
+    return [i for i in items if i.status in statuses]
+
+
+def allowed_actions(items: Sequence[ReviewItem]) -> frozenset[str]:
+    """The actions a reviewer may start on this selection (the buttons to enable).
+
+    Approve, reject and reopen need at least one item they apply to (the rest
+    are skipped); edit needs exactly one item, and that one editable; move
+    needs editable items of one bot locale (they move to one of its intents).
+    """
+    allowed = {a for a in ("approve", "reject", "reopen") if items_for(a, items)}
+    editable = items_for("edit", items)
+    if len(items) == 1 and editable:
+        allowed.add("edit")
+    if editable and len({(i.bot_id, i.locale_id) for i in editable}) == 1:
+        allowed.add("move")
+    return frozenset(allowed)
 
 
 # -- flags ------------------------------------------------------------------

@@ -6,7 +6,8 @@ the state where it stopped, under the same ARN, as AWS does:
 
 * the checks and reasons are AWS's (not SUCCEEDED, not RUNNING, started after
   the 2023-11-15 launch, stopped at most 14 days ago, open less than a year,
-  fewer than 24,999 history events), refused with ``ExecutionNotRedrivable``;
+  fewer than 24,999 history events: the console's own limits, from
+  :mod:`opsconsole.core.executions.actions`), refused with ``ExecutionNotRedrivable``;
 * the restart point is the top-level state that was running when the
   execution stopped (the top-level ancestor of the last state entered), fed
   the input its ``*StateEntered`` event recorded; moto's interpreter runs it
@@ -46,17 +47,11 @@ from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommu
 from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 from moto.stepfunctions.parser.utils import TMP_THREADS
 
+from opsconsole.core.executions.actions import MAX_OPEN_TIME, REDRIVABLE_PERIOD, REDRIVE_LAUNCH, REDRIVE_MAX_EVENTS
+from opsconsole.core.executions.asl import top_level_ancestors
 from opsconsole.sandbox.stepfunctions.backend import handler, stepfunctions_backend
 from opsconsole.sandbox.server import ExtensionRegistry, ExtensionRequest
 
-#: RedriveExecution launched on this day; executions started earlier cannot be redriven.
-LAUNCH = dt.datetime(2023, 11, 15, tzinfo=dt.timezone.utc)
-#: How long after it stopped an execution can be redriven.
-REDRIVABLE_PERIOD = dt.timedelta(days=14)
-#: A standard execution's maximum open time.
-MAX_OPEN = dt.timedelta(days=365)
-#: Redrive needs room for ExecutionRedriven plus at least one more event (of 25,000).
-MAX_EVENTS = 24_999
 #: AWS answers the last 10 client tokens of an execution, for 15 minutes.
 _TOKENS_KEPT, _TOKEN_TTL = 10, dt.timedelta(minutes=15)
 
@@ -97,14 +92,14 @@ def not_redrivable_reason(execution: Any, now: dt.datetime) -> str | None:
     if status in ("RUNNING", "SUCCEEDED", "PENDING_REDRIVE"):
         return f"Execution is {status} and cannot be redriven"
     start = _aware(execution.start_date)
-    if start < LAUNCH:
+    if start < REDRIVE_LAUNCH:
         return "Execution was started before the launch of RedriveExecution"
-    if now - start > MAX_OPEN:
+    if now - start > MAX_OPEN_TIME:
         return "Execution has exceeded the max execution time"
     stop = _aware(execution.stop_date)
     if stop is not None and now - stop > REDRIVABLE_PERIOD:
         return "Execution redrivable period exceeded"
-    if event_count(execution) >= MAX_EVENTS:
+    if event_count(execution) >= REDRIVE_MAX_EVENTS:
         return "Execution history event limit exceeded"
     return None
 
@@ -130,23 +125,6 @@ def _aware(value: dt.datetime | None) -> dt.datetime | None:
 
 
 # -- where to restart -------------------------------------------------------------------------
-def top_level_ancestors(definition: dict[str, Any]) -> dict[str, str]:
-    """Every state name -> the top-level state it runs in (itself when top-level)."""
-    ancestors: dict[str, str] = {}
-
-    def visit(states: dict[str, Any], top: str | None) -> None:
-        for name, state in states.items():
-            ancestors.setdefault(name, top or name)
-            for branch in state.get("Branches", []):
-                visit(branch.get("States", {}), top or name)
-            processor = state.get("ItemProcessor") or state.get("Iterator")
-            if processor:
-                visit(processor.get("States", {}), top or name)
-
-    visit(definition.get("States", {}), None)
-    return ancestors
-
-
 def restart_point(definition: dict[str, Any], events: list[dict[str, Any]],
                   execution_input: Any) -> tuple[str, Any]:
     """The top-level state to restart at and the input it received.
@@ -160,7 +138,7 @@ def restart_point(definition: dict[str, Any], events: list[dict[str, Any]],
     if not entered:
         return definition["StartAt"], execution_input
     last = entered[-1]["stateEnteredEventDetails"]["name"]
-    top = ancestors.get(last, last)
+    top = ancestors.get(last, (last, None))[0]
     for event in reversed(entered):
         details = event["stateEnteredEventDetails"]
         if details["name"] == top:

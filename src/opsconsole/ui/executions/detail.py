@@ -34,6 +34,7 @@ from opsconsole.core.executions.listing import Execution, RunDetail, describe_ru
 from opsconsole.ui.context import AppContext
 from opsconsole.ui.executions.actions.controller import ExecutionActions
 from opsconsole.ui.executions.formatting import format_duration, format_timestamp
+from opsconsole.ui.executions.graph.fonts import text_metrics
 from opsconsole.ui.executions.graph.view import GraphView
 from opsconsole.ui.executions.history_view import HistoryLoader, HistoryView
 from opsconsole.ui.executions.map_runs import MapRunsView
@@ -44,15 +45,6 @@ from opsconsole.ui.widgets.message_bar import MessageBar, Severity
 from opsconsole.ui.widgets.status_badge import readable_text_color
 
 log = logging.getLogger(__name__)
-
-
-def _summarise(events: list[history.HistoryEvent], runs: list[history.StateRun]) -> dict:
-    """Outcomes, failure point and progress: off the GUI thread (25,000 events take a while)."""
-    return {
-        "outcomes": history.state_outcomes(runs),
-        "failure": history.failure_point(events),
-        "progress": history.progress(events),
-    }
 
 
 class ExecutionDetail(QWidget):
@@ -162,7 +154,8 @@ class ExecutionDetail(QWidget):
         if detail.error or detail.cause:
             parts.append(f"— Error —\n{detail.error or ''}\n{detail.cause or ''}")
         self.io_view.setPlainText("\n\n".join(parts))
-        job = self.ctx.runner.submit(asl.build_graph, detail.definition, name="layout graph", owner=self)
+        job = self.ctx.runner.submit(asl.build_graph, detail.definition, text_metrics(), name="layout graph",
+                                     owner=self)
         job.done.connect(self._graph_ready)
         job.failed.connect(lambda err: self._show_message(f"Cannot draw the graph: {err.message}", False))
 
@@ -176,21 +169,21 @@ class ExecutionDetail(QWidget):
     def _runs_ready(self, events: list[history.HistoryEvent], runs: list[history.StateRun]) -> None:
         self.events, self.runs = events, runs
         self.timeline.set_runs(runs)
-        job = self.ctx.runner.submit(_summarise, events, runs, name="summarise history", owner=self)
+        job = self.ctx.runner.submit(history.summarise, events, runs, name="summarise history", owner=self)
         job.done.connect(self._summarised)
         job.failed.connect(self._failed)
 
-    def _summarised(self, result: dict) -> None:
-        self._outcomes = result["outcomes"]
+    def _summarised(self, result: history.HistorySummary) -> None:
+        self._outcomes = result.outcomes
         self.graph.set_outcomes(self._outcomes)
         self.runs_loaded.emit(len(self.events))
-        state, error, cause = result["failure"]
+        state, error, cause = result.failure
         if state or error:
             where = f" in state <b>{state}</b>" if state else ""
             self.failure.show_message(f"Failed{where}: {error or ''}", cause or "", Severity.ERROR)
         else:
             self.failure.hide()
-        p = result["progress"]
+        p = result.progress
         self.progress_label.setText(str(p))
         if self.selected_state:
             self.select_state(self.selected_state)

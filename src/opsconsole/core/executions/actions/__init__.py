@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -25,23 +26,27 @@ from opsconsole.core.executions.actions.approval import (
 )
 from opsconsole.core.executions.actions.export import execution_history, export_history_json, iter_history
 from opsconsole.core.executions.actions.rerun import (
+    RerunError,
     RerunPlan,
     helper_name,
     prepare_rerun,
     rerun_from_state,
     start_rerun,
-    top_level_ancestors,
 )
 from opsconsole.core.aws import Clients
+from opsconsole.core.errors import DomainError
+from opsconsole.core.executions.asl import top_level_ancestors
 from opsconsole.core.executions.listing import Execution
 
 __all__ = [
-    "MAX_CAUSE_LENGTH", "MAX_ERROR_LENGTH", "MAX_INPUT_BYTES", "MAX_NAME_LENGTH", "ApprovalRequest", "InputCheck",
-    "RerunPlan", "WaitingTask", "approval_requests", "delete_approval_message", "describe_redrive_status",
-    "execution_history", "execution_name_hint", "export_history_json", "find_waiting_task", "format_size",
-    "helper_name", "iter_history", "prepare_rerun", "redrive_check", "redrive_execution", "rerun_from_state",
-    "send_task_failure", "send_task_success", "start_execution", "start_rerun", "stop_execution",
-    "top_level_ancestors", "validate_execution_name", "validate_input",
+    "MAX_CAUSE_LENGTH", "MAX_ERROR_LENGTH", "MAX_INPUT_BYTES", "MAX_NAME_LENGTH", "MAX_OPEN_TIME",
+    "REDRIVABLE_PERIOD", "REDRIVE_LAUNCH", "REDRIVE_MAX_EVENTS", "ApprovalRequest", "InputCheck", "InvalidInput",
+    "RerunError", "RerunPlan", "WaitingTask", "approval_requests", "delete_approval_message",
+    "describe_redrive_status", "execution_history", "execution_name_hint", "export_history_json",
+    "find_waiting_task", "format_size", "helper_name", "iter_history", "prepare_rerun", "redrive_check",
+    "redrive_execution", "redrive_verdicts", "rerun_from_state", "send_task_failure", "send_task_success",
+    "start_execution", "start_rerun", "stop_execution", "top_level_ancestors", "validate_execution_name",
+    "validate_input",
 ]
 
 #: StartExecution / SendTaskSuccess payloads: 256 KB, counted in UTF-8 bytes.
@@ -52,12 +57,24 @@ MAX_NAME_LENGTH = 80
 MAX_ERROR_LENGTH = 256
 MAX_CAUSE_LENGTH = 32_768
 
+# AWS's redrive limits: the console's checks and the sandbox's RedriveExecution both use these.
 #: RedriveExecution exists since this day; older executions cannot be redriven.
 REDRIVE_LAUNCH = datetime(2023, 11, 15, tzinfo=timezone.utc)
+#: How long after it stopped an execution can be redriven.
 REDRIVABLE_PERIOD = timedelta(days=14)
+#: A standard execution's maximum open time.
 MAX_OPEN_TIME = timedelta(days=365)
-#: Redrive needs room for two more events in the 25,000-event history.
+#: Redrive needs room for ExecutionRedriven plus at least one more event (of 25,000).
 REDRIVE_MAX_EVENTS = 24_999
+
+class InvalidInput(DomainError, ValueError):
+    """An execution name, input or task output AWS would refuse; the message says what to change.
+
+    Still a ValueError for callers that catch that.
+    """
+
+    title = "Invalid input"
+
 
 # From botocore's stepfunctions model (StartExecution ``name``): no brackets, wildcards or these.
 _FORBIDDEN = set('<>{}[]?*"#%\\^|~`$&,;:/')
@@ -143,7 +160,7 @@ def start_execution(clients: Clients, sm_arn: str, input_text: str, name: str | 
     problem = validate_execution_name(name)
     check = validate_input(input_text)
     if problem or not check.ok:
-        raise ValueError(problem or check.message)
+        raise InvalidInput(problem or f"The input is not usable: {check.message}")
     out = _sfn(clients).start_execution(stateMachineArn=sm_arn, name=name, input=input_text)
     return str(out["executionArn"])
 
@@ -197,11 +214,24 @@ def describe_redrive_status(clients: Clients, arn: str) -> tuple[str | None, str
     return out.get("redriveStatus"), out.get("redriveStatusReason")
 
 
+def redrive_verdicts(clients: Clients, arns: Sequence[str]) -> Iterator[tuple[str, str | None]]:
+    """AWS's verdict per execution: (arn, why it cannot be redriven, or None when it can), one call per yield.
+
+    Executions whose endpoint gives no ``redriveStatus`` are skipped: for them
+    :func:`redrive_check`, the console's own verdict, stands.
+    """
+    for arn in arns:
+        status, reason = describe_redrive_status(clients, arn)
+        if status is None:
+            continue
+        yield arn, (reason or "AWS says it cannot be redriven") if status == "NOT_REDRIVABLE" else None
+
+
 def send_task_success(clients: Clients, token: str, output_json: str) -> None:
     """SendTaskSuccess: the waiting task succeeds with ``output_json`` as its result."""
     check = validate_input(output_json)
     if not check.ok:
-        raise ValueError(check.message)
+        raise InvalidInput(f"The task output is not usable: {check.message}")
     _sfn(clients).send_task_success(taskToken=token, output=output_json)
 
 

@@ -23,6 +23,8 @@ from botocore.exceptions import ClientError
 
 from opsconsole.core.executions.actions.export import iter_history
 from opsconsole.core.aws import Clients
+from opsconsole.core.errors import DomainError
+from opsconsole.core.executions.asl import top_level_ancestors
 
 #: Tags every helper carries, so they can be found and cleaned up.
 TAG_RERUN_OF = "opsconsole:rerun-of"
@@ -32,8 +34,10 @@ _NAME_LIMIT = 80
 _UNSAFE = re.compile(r"[\s<>{}\[\]?*\"#%\\^|~`$&,;:/\x00-\x1f\x7f-\x9f]+")
 
 
-class RerunError(ValueError):
-    """The chosen state cannot be re-run from this execution (said for the operator)."""
+class RerunError(DomainError, ValueError):
+    """The chosen state cannot be re-run from this execution; the message says why and what to do instead."""
+
+    title = "Cannot re-run from this state"
 
 
 @dataclass(frozen=True)
@@ -64,25 +68,6 @@ class RerunPlan:
         return self.start_state != self.chosen_state
 
 
-def top_level_ancestors(definition: dict[str, Any]) -> dict[str, tuple[str, str | None]]:
-    """State name -> (its top-level ancestor, that ancestor's type if the state is nested in it)."""
-    found: dict[str, tuple[str, str | None]] = {}
-
-    def visit(states: dict[str, Any], top: str | None, top_type: str | None) -> None:
-        for name, state in states.items():
-            # ASL state names are unique in a whole state machine; keep the first if not.
-            found.setdefault(name, (top, top_type) if top else (name, None))
-            children = [b.get("States", {}) for b in state.get("Branches", [])]
-            processor = state.get("ItemProcessor") or state.get("Iterator")
-            if processor:
-                children.append(processor.get("States", {}))
-            for child in children:
-                visit(child, top or name, top_type or state.get("Type"))
-
-    visit(definition.get("States", {}), None, None)
-    return found
-
-
 def _targets(state: dict[str, Any]) -> list[str]:
     targets = [state.get("Next"), state.get("Default")]
     targets += [choice.get("Next") for choice in state.get("Choices", [])]
@@ -94,7 +79,8 @@ def helper_definition(definition: dict[str, Any], start_state: str, original_nam
     """The original definition starting at ``start_state``, without states it can no longer reach."""
     states = definition.get("States", {})
     if start_state not in states:
-        raise RerunError(f"'{start_state}' is not a top-level state of this state machine.")
+        raise RerunError(f"'{start_state}' is not a top-level state of this state machine; "
+                         "re-run from the state that contains it.")
     reachable, todo = set(), [start_state]
     while todo:
         name = todo.pop()
@@ -138,9 +124,11 @@ def _recorded_input(clients: Clients, execution_arn: str, state: str) -> tuple[s
         details = event.get("stateEnteredEventDetails")
         if details and details.get("name") == state:
             if (details.get("inputDetails") or {}).get("truncated"):
-                raise RerunError(f"The input '{state}' received is truncated in the history, so it cannot be re-used.")
+                raise RerunError(f"The input '{state}' received is truncated in the history, so it cannot be "
+                                 "re-used; start a new execution with that input instead.")
             return details.get("input") or "{}", event.get("timestamp")
-    raise RerunError(f"'{state}' never ran in this execution, so there is no input to start it with.")
+    raise RerunError(f"'{state}' never ran in this execution, so there is no input to start it with; "
+                     "pick a state that ran.")
 
 
 def prepare_rerun(clients: Clients, execution_arn: str, state_name: str) -> RerunPlan:
@@ -150,7 +138,7 @@ def prepare_rerun(clients: Clients, execution_arn: str, state_name: str) -> Reru
     definition = json.loads(machine["definition"])
     ancestors = top_level_ancestors(definition)
     if state_name not in ancestors:
-        raise RerunError(f"'{state_name}' is not a state of this state machine.")
+        raise RerunError(f"'{state_name}' is not a state of this state machine; pick one from its graph.")
     start_state, enclosing = ancestors[state_name]
     input_text, entered_at = _recorded_input(clients, execution_arn, start_state)
     name = machine["name"]

@@ -1,6 +1,6 @@
 """A layered (Sugiyama-style) top-to-bottom layout for nested boxes and the links between them.
 
-Knows nothing of ASL: :mod:`opsconsole.core.executions.asl` turns a definition into a tree
+Knows nothing of ASL nor of text: :mod:`opsconsole.core.executions.asl.graph` turns a definition into a tree
 of :class:`Box` es (a graph scope, a row of branches, a leaf) and reads the
 coordinates back. Steps per graph scope: break cycles, longest-path layering
 on doubled ranks (odd ranks hold edge labels and bends), barycentric crossing
@@ -11,37 +11,15 @@ Everything is deterministic: ties always fall back to declaration order.
 
 from __future__ import annotations
 
-import bisect
 import math
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Literal
 
-#: Average glyph widths (px) the view's fonts stay within: names 12 px bold, labels 10 px.
-NAME_CHAR_W, LABEL_CHAR_W = 7.4, 6.0
-NAME_LINE_H, LABEL_LINE_H = 15.0, 13.0
-NODE_GAP, THIN_GAP = 30.0, 10.0  # between boxes / next to a bend of a long edge
-RANK_GAP = 22.0  # above and below every odd (label) rank: where edges bend
+from opsconsole.core.executions.asl.placement import NODE_GAP, Vertex, order, x_positions, y_positions
+
 PORT_SPACING = 12.0
 LOOP_W = 18.0  # how far a self-loop sticks out of its box
-
-
-def wrap(text: str, max_chars: int, max_lines: int) -> list[str]:
-    """Greedy word wrap; the last line is cut with an ellipsis when the text does not fit."""
-    max_chars = max(4, max_chars)
-    lines: list[str] = []
-    for word in text.split():
-        while len(word) > max_chars:  # an ARN-like word with no spaces: hard break
-            lines.append(word[:max_chars])
-            word = word[max_chars:]
-        if lines and len(lines[-1]) + 1 + len(word) <= max_chars:
-            lines[-1] += " " + word
-        elif word:
-            lines.append(word)
-    if len(lines) > max_lines:
-        lines = lines[:max_lines]
-        lines[-1] = lines[-1][: max_chars - 1].rstrip() + "…"
-    return lines or [""]
 
 
 @dataclass(eq=False)
@@ -124,31 +102,21 @@ def _place(box: Box, ox: float, oy: float) -> None:
 
 
 # --------------------------------------------------------------------------- one graph scope
-@dataclass(eq=False)
-class _Vertex:
-    w: float
-    h: float
-    rank: int = 0
-    box: Box | None = None  # None for a bend (dummy) vertex
-    up: list[int] = field(default_factory=list)
-    down: list[int] = field(default_factory=list)
-
-
 def _layered(boxes: list[Box], links: list[Link]) -> tuple[float, float]:
     """Lay out one scope; box/link coordinates come out relative to the scope's top-left."""
     if not boxes:
         return 0.0, 0.0
     index = {b.id: i for i, b in enumerate(boxes)}
-    verts = [_Vertex(b.w, b.h, box=b) for b in boxes]
+    verts = [Vertex(b.w, b.h, box=b) for b in boxes]
     dag, loops, visit = _acyclic(len(boxes), [(index[l.source], index[l.target]) for l in links])
     for li in loops:  # a transition back to itself loops out on the right: keep room there
         v = verts[index[links[li].source]]
         v.w = max(v.w, v.box.w + LOOP_W + (links[li].label_w + 4 if links[li].label_w else 4))
     _rank(verts, dag)
     chains = _chains(verts, links, dag)
-    layers = _order(verts, chains, visit)
-    xs = _x_positions(verts, layers)
-    tops, heights = _y_positions(verts, layers)
+    layers = order(verts, chains, visit)
+    xs = x_positions(verts, layers)
+    tops, heights = y_positions(verts, layers)
     centres = list(xs)
     for i, v in enumerate(verts):
         if v.box is not None:
@@ -207,7 +175,7 @@ def _acyclic(n: int, pairs: list[tuple[int, int]]) -> tuple[list[tuple[int, int,
     return dag, loops, visit
 
 
-def _rank(verts: list[_Vertex], dag: list[tuple[int, int, bool] | None]) -> None:
+def _rank(verts: list[Vertex], dag: list[tuple[int, int, bool] | None]) -> None:
     """Longest path from the sources, on even ranks only (odd ranks are for labels and bends)."""
     n = len(verts)
     succ: list[list[int]] = [[] for _ in range(n)]
@@ -226,7 +194,7 @@ def _rank(verts: list[_Vertex], dag: list[tuple[int, int, bool] | None]) -> None
                 queue.append(t)
 
 
-def _chains(verts: list[_Vertex], links: list[Link], dag: list[tuple[int, int, bool] | None]) -> list[list[int]]:
+def _chains(verts: list[Vertex], links: list[Link], dag: list[tuple[int, int, bool] | None]) -> list[list[int]]:
     """Per link, its vertices from upper to lower end, with a bend vertex on every rank between."""
     chains: list[list[int]] = []
     for li, e in enumerate(dag):
@@ -239,7 +207,7 @@ def _chains(verts: list[_Vertex], links: list[Link], dag: list[tuple[int, int, b
             # The label sits on the bend next to where the transition starts.
             labelled = r == (verts[lower].rank - 1 if rev else verts[upper].rank + 1)
             w, h = (links[li].label_w, links[li].label_h) if labelled else (0.0, 0.0)
-            verts.append(_Vertex(w, h, rank=r))
+            verts.append(Vertex(w, h, rank=r))
             chain.append(len(verts) - 1)
         chain.append(lower)
         for a, b in zip(chain, chain[1:]):
@@ -249,133 +217,7 @@ def _chains(verts: list[_Vertex], links: list[Link], dag: list[tuple[int, int, b
     return chains
 
 
-def _order(verts: list[_Vertex], chains: list[list[int]], visit: list[int]) -> list[list[int]]:
-    """Vertices per rank, ordered to keep crossings low (barycentre sweeps, best pass kept)."""
-    layers: list[list[int]] = [[] for _ in range(max(v.rank for v in verts) + 1)]
-    placed = [False] * len(verts)
-    # Initial order: boxes as a DFS from the start meets them (Choice rules left to right, Default
-    # and Catch targets to the right), each link's bends right after its upper end.
-    starts: dict[int, list[list[int]]] = {}
-    for chain in chains:
-        if chain:
-            starts.setdefault(chain[0], []).append(chain)
-    for b in visit:
-        for v in [b] + [x for c in starts.get(b, []) for x in c[1:-1]]:
-            if not placed[v]:
-                placed[v] = True
-                layers[verts[v].rank].append(v)
-    pos = [0.0] * len(verts)
-
-    def renumber(layer: list[int]) -> None:
-        for i, v in enumerate(layer):
-            pos[v] = float(i)
-
-    for layer in layers:
-        renumber(layer)
-    best, best_cross = [list(l) for l in layers], _crossings(layers, verts, pos)
-    sweeps = 8 if len(verts) < 4000 else 4
-    for sweep in range(sweeps):
-        down = sweep % 2 == 0
-        rng = range(1, len(layers)) if down else range(len(layers) - 2, -1, -1)
-        for r in rng:
-            layer = layers[r]
-            bary = {}
-            for v in layer:
-                nbrs = verts[v].up if down else verts[v].down
-                bary[v] = sum(pos[u] for u in nbrs) / len(nbrs) if nbrs else pos[v]
-            layer.sort(key=lambda v: (bary[v], pos[v]))
-            renumber(layer)
-        cross = _crossings(layers, verts, pos)
-        if cross < best_cross:
-            best, best_cross = [list(l) for l in layers], cross
-        if best_cross == 0:
-            break
-    return best
-
-
-def _crossings(layers: list[list[int]], verts: list[_Vertex], pos: list[float]) -> int:
-    """Edge crossings between consecutive ranks: inversions of lower ends, counted by bisection."""
-    total = 0
-    for layer in layers[:-1]:
-        ends: list[float] = []
-        for _, b in sorted((pos[v], pos[t]) for v in layer for t in verts[v].down):
-            total += len(ends) - bisect.bisect_right(ends, b)  # earlier edges ending to the right cross
-            bisect.insort(ends, b)
-    return total
-
-
-def _x_positions(verts: list[_Vertex], layers: list[list[int]]) -> list[float]:
-    """Centres in x: each rank pulled towards its neighbours, order and spacing kept."""
-    xs = [0.0] * len(verts)
-    for layer in layers:  # packed, centred on 0, to start from
-        offsets = _offsets(layer, verts)
-        for v, o in zip(layer, offsets):
-            xs[v] = o - offsets[-1] / 2
-    passes = [range(1, len(layers)), range(len(layers) - 2, -1, -1)] * (4 if len(verts) < 4000 else 2)
-    passes.append(range(len(layers)))
-    for p, rng in enumerate(passes):
-        both = p == len(passes) - 1
-        for r in rng:
-            layer = layers[r]
-            desired, weight = [], []
-            for v in layer:
-                nbrs = (verts[v].up + verts[v].down) if both else (verts[v].up if p % 2 == 0 else verts[v].down)
-                wsum = xsum = 0.0
-                for u in nbrs:
-                    # Bends pull hardest on bends: long edges stay straight lanes.
-                    wt = 8.0 if verts[u].box is None and verts[v].box is None else 1.0
-                    wsum += wt
-                    xsum += wt * xs[u]
-                desired.append(xsum / wsum if wsum else xs[v])
-                weight.append(wsum or 0.05)
-            for v, x in zip(layer, _isotonic(layer, verts, desired, weight)):
-                xs[v] = x
-    left = min(xs[v] - verts[v].w / 2 for v in range(len(verts)))
-    return [x - left for x in xs]
-
-
-def _offsets(layer: list[int], verts: list[_Vertex]) -> list[float]:
-    """Centre-to-centre distances from the first vertex: boxes keep NODE_GAP, bends THIN_GAP."""
-    offsets = [0.0]
-    for a, b in zip(layer, layer[1:]):
-        gap = NODE_GAP if verts[a].box is not None or verts[b].box is not None else THIN_GAP
-        offsets.append(offsets[-1] + (verts[a].w + verts[b].w) / 2 + gap)
-    return offsets
-
-
-def _isotonic(layer: list[int], verts: list[_Vertex], desired: list[float], weight: list[float]) -> list[float]:
-    """Closest positions to ``desired`` (weighted least squares) keeping order and minimum spacing.
-
-    Subtracting the cumulative spacing turns it into isotonic regression, solved
-    by pooling adjacent violators.
-    """
-    offsets = _offsets(layer, verts)
-    blocks: list[list[float]] = []  # [weighted sum, weight, count]
-    for d, w, o in zip(desired, weight, offsets):
-        blocks.append([w * (d - o), w, 1])
-        while len(blocks) > 1 and blocks[-2][0] / blocks[-2][1] > blocks[-1][0] / blocks[-1][1]:
-            s, wt, c = blocks.pop()
-            blocks[-1][0] += s
-            blocks[-1][1] += wt
-            blocks[-1][2] += c
-    out: list[float] = []
-    for s, wt, c in blocks:
-        out.extend([s / wt] * int(c))
-    return [y + o for y, o in zip(out, offsets)]
-
-
-def _y_positions(verts: list[_Vertex], layers: list[list[int]]) -> tuple[list[float], list[float]]:
-    heights = [max((verts[v].h for v in layer), default=0.0) for layer in layers]
-    tops, y = [], 0.0
-    for r, h in enumerate(heights):
-        if r % 2:
-            y += RANK_GAP
-        tops.append(y)
-        y += h + (RANK_GAP if r % 2 else 0.0)
-    return tops, heights
-
-
-def _route(verts: list[_Vertex], links: list[Link], chains: list[list[int]],
+def _route(verts: list[Vertex], links: list[Link], chains: list[list[int]],
            dag: list[tuple[int, int, bool] | None], xs: list[float], tops: list[float],
            heights: list[float]) -> None:
     """Polylines: straight down inside every rank, bends only in the gaps between ranks."""

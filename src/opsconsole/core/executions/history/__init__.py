@@ -25,18 +25,20 @@ from opsconsole.core.executions.history.maps import MapRun, iter_map_runs, list_
 from opsconsole.core.executions.history.runs import RUN_STATUSES, StateRun, find_failed_run, state_runs
 from opsconsole.core.executions.history.summary import (
     OUTCOMES,
+    HistorySummary,
     RunProgress,
     failed_run,
     failure_point,
     progress,
     state_input,
     state_outcomes,
+    summarise,
 )
 
 __all__ = [
     "MAX_PAGE_SIZE", "OUTCOMES", "RUN_STATUSES",
-    "EventFilter", "HistoryEvent", "HistoryParser", "MapRun", "RunProgress", "StateRun",
+    "EventFilter", "HistoryEvent", "HistoryParser", "HistorySummary", "MapRun", "RunProgress", "StateRun",
     "console_url", "event_summary", "failed_run", "failure_point", "find_failed_run", "iter_history",
     "iter_map_runs", "lambda_function_name", "list_map_runs", "log_group_url", "logs_link", "parse_events",
-    "progress", "region_of", "state_input", "state_outcomes", "state_runs",
+    "progress", "region_of", "state_input", "state_outcomes", "state_runs", "summarise",
 ]

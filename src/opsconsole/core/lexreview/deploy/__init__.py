@@ -22,6 +22,7 @@ from collections.abc import Generator, Sequence
 from botocore.exceptions import BotoCoreError, ClientError
 
 from opsconsole.core.aws import Clients
+from opsconsole.core.errors import DomainError
 from opsconsole.core.lexreview.deploy.lock import DeployLock, LockLost
 from opsconsole.core.lexreview.deploy.record import (
     BLOCKED,
@@ -54,7 +55,20 @@ from opsconsole.core.progress import Progress
 from opsconsole.core.lexreview.similarity import normalise
 
 DeployRun = Generator[Progress, None, Deployment]
-__all__ = ["DeploySettings", "deploy", "merge_utterances", "resume"]
+__all__ = ["BuildTimeout", "DeploySettings", "DeploymentNotFound", "IntentMissing", "deploy", "merge_utterances",
+           "resume"]
+
+
+class IntentMissing(DomainError, LookupError):
+    """An item's intent was deleted from the bot after the item was approved."""
+
+    title = "Intent missing"
+
+
+class DeploymentNotFound(DomainError, LookupError):
+    """The deployment to resume is not in the history (any more)."""
+
+    title = "Deployment not found"
 
 
 def deploy(
@@ -118,7 +132,8 @@ def resume(
     """Finish an interrupted deployment from its record: re-merge (idempotent), build, publish, mark."""
     record = load(clients, deployment_id, tables)
     if record is None:
-        raise LookupError(f"Deployment {deployment_id} does not exist")
+        raise DeploymentNotFound(f"Deployment {deployment_id} does not exist; refresh the history and pick "
+                                 "another one")
     if record.status != IN_PROGRESS:
         return record
     locale = BotLocale(record.bot_id, record.bot_name, record.locale_id)
@@ -248,7 +263,8 @@ def _run(
         for intent in record.intents:
             yield step(f"Merging phrases into {intent}")
             if intent not in ids:
-                raise LookupError(f"Intent {intent} no longer exists in {locale.label}")
+                raise IntentMissing(f"Intent {intent} no longer exists in {locale.label}: move its phrases to "
+                                    "another intent (or re-create it in Lex), then deploy again")
             lock.renew()  # right before touching the bot: a lost lock stops us here
             if stale.get(intent):
                 remove_from_intent(lex, locale, ids[intent], stale[intent])

@@ -14,6 +14,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from opsconsole.core.errors import DomainError
 from opsconsole.core.lexreview.bot import DRAFT, LIVE_ALIAS, BotLocale
 from opsconsole.core.lexreview.deploy.lock import DEFAULT_TTL_S
 from opsconsole.core.progress import Progress
@@ -25,8 +26,16 @@ _READ_ONLY = frozenset({"creationDateTime", "lastUpdatedDateTime", "ResponseMeta
 _BUILDING = frozenset({"Building", "ReadyExpressTesting", "Processing", "Importing", "Creating"})
 
 
-class BuildTimeout(RuntimeError):
-    """The locale was still building when we stopped waiting."""
+class BuildTimeout(DomainError, RuntimeError):
+    """Lex was still building (or versioning) when we stopped waiting; the message says what to do."""
+
+    title = "Lex took too long"
+
+
+class VersionFailed(DomainError, RuntimeError):
+    """Lex could not create the bot version; the locale is built and the items are still approved."""
+
+    title = "Version not created"
 
 
 @dataclass(frozen=True)
@@ -132,7 +141,8 @@ def _poll(
             return value
         elapsed = settings.clock() - began
         if elapsed >= timeout_s:
-            raise BuildTimeout(f"{what} did not finish within {timeout_s:.0f} s")
+            raise BuildTimeout(f"{what} did not finish within {timeout_s:.0f} s; "
+                               "try again once Lex shows it finished")
         yield report(elapsed, value)
         settings.sleep(delay)
         delay = min(delay * 1.5, settings.poll_max_s)
@@ -213,7 +223,8 @@ def create_version(
             if str(summary.get("botVersion")) == version:
                 status = summary.get("botStatus", "")
                 if status == "Failed":
-                    raise RuntimeError(f"Lex could not create version {version}")
+                    raise VersionFailed(f"Lex could not create version {version}; "
+                                        "resume the deployment to try again")
                 return status == "Available", status
         return False, "Versioning"
 

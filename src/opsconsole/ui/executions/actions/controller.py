@@ -51,15 +51,6 @@ def _approval_context(clients: Clients, execution_arn: str) -> tuple[WaitingTask
     return task, match[0] if match else None
 
 
-def _redrive_verdicts(clients: Clients, arns: Sequence[str]):
-    """Yield (arn, reason or None) from DescribeExecution's redriveStatus, one execution per page."""
-    for arn in arns:
-        status, reason = core.describe_redrive_status(clients, arn)
-        if status is None:  # an endpoint that does not say: keep the console's own verdict
-            continue
-        yield arn, (reason or "AWS says it cannot be redriven") if status == "NOT_REDRIVABLE" else None
-
-
 def _export(clients: Clients, execution_arn: str, path: str) -> int:
     events = core.execution_history(clients, execution_arn)
     core.export_history_json(events, path)
@@ -191,7 +182,7 @@ class ExecutionActions(QObject):
         if candidates:
             # AWS also knows what the console cannot see from a list row (history length, deletion).
             dialog.model.set_checking(candidates)
-            job = self.ctx.runner.submit(_redrive_verdicts, self.ctx.clients, candidates,
+            job = self.ctx.runner.submit(core.redrive_verdicts, self.ctx.clients, candidates,
                                          name="DescribeExecution", owner=dialog)
             job.page.connect(lambda verdict: dialog.set_reason(*verdict))
             job.finished.connect(dialog.model.done_checking)

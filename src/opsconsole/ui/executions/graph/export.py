@@ -11,11 +11,12 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtGui import QColor, QFontMetricsF, QImage, QPainter, QPainterPath, QPen, QPolygonF
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QGraphicsRectItem, QGraphicsScene
 
-from opsconsole.core.executions.asl import Edge, Graph, StateNode, text_lines
+from opsconsole.core.executions.asl import DEFAULT_METRICS, Edge, Graph, StateNode, text_lines
+from opsconsole.ui.executions.graph.fonts import fonts
 
 #: What happened to a state in one run, in the order the legend lists them.
 OUTCOMES: tuple[str, ...] = ("not_reached", "running", "succeeded", "retried", "caught", "failed", "aborted")
@@ -56,25 +57,21 @@ def outcome_fill(outcome: str | None) -> QColor:
     return QColor(OUTCOME_COLORS.get(outcome or "", NEUTRAL_FILL))
 
 
-def fonts() -> tuple[QFont, QFont]:
-    """Name font (12 px bold) and detail font (10 px); the layout's glyph widths assume these."""
-    name = QFont()
-    name.setPixelSize(12)
-    name.setBold(True)
-    detail = QFont()
-    detail.setPixelSize(10)
-    return name, detail
-
-
 class StateItem(QGraphicsRectItem):
-    """One box: a state (leaf or container) or a pseudo-node. ``brush()`` is its outcome fill."""
+    """One box: a state (leaf or container) or a pseudo-node. ``brush()`` is its outcome fill.
 
-    def __init__(self, node: StateNode) -> None:
+    ``line_heights`` (name, label) are those the graph was laid out with.
+    """
+
+    def __init__(self, node: StateNode,
+                 line_heights: tuple[float, float] = (DEFAULT_METRICS.name_line_height,
+                                                      DEFAULT_METRICS.label_line_height)) -> None:
         super().__init__(QRectF(node.x, node.y, node.w, node.h))
         self.node = node
         self.outcome: str | None = None
         self.selected = False
         self._name_lines, self._label_lines = text_lines(node)
+        self._line_heights = line_heights
         self._fonts = fonts()
         pseudo_leaf = node.type in ("Start", "End")
         self.setBrush(QColor(PSEUDO_FILL) if pseudo_leaf else outcome_fill(None))
@@ -131,7 +128,8 @@ class StateItem(QGraphicsRectItem):
         painter.setPen(self._outline())
         painter.setBrush(body)
         painter.drawRoundedRect(rect, 8, 8)
-        header_h = (len(self._name_lines) * 15 + len(self._label_lines) * 13) + 14
+        name_h, label_h = self._line_heights
+        header_h = (len(self._name_lines) * name_h + len(self._label_lines) * label_h) + 14
         header = QPainterPath()
         header.addRoundedRect(rect, 8, 8)
         band = QPainterPath()
@@ -159,7 +157,8 @@ class StateItem(QGraphicsRectItem):
 
     def _paint_text(self, painter: QPainter, rect: QRectF, color: QColor) -> None:
         name_font, detail_font = self._fonts
-        lines = [(t, name_font, 15.0) for t in self._name_lines] + [(t, detail_font, 13.0) for t in self._label_lines]
+        name_h, label_h = self._line_heights
+        lines = [(t, name_font, name_h) for t in self._name_lines] + [(t, detail_font, label_h) for t in self._label_lines]
         y = rect.y() + (rect.height() - sum(h for _, _, h in lines)) / 2
         painter.setPen(color)
         for text, font, h in lines:
@@ -252,7 +251,7 @@ def populate(scene: QGraphicsScene, graph: Graph) -> dict[str, StateItem]:
     scene.clear()
     items: dict[str, StateItem] = {}
     for node in graph.nodes:
-        item = StateItem(node)
+        item = StateItem(node, (graph.name_line_height, graph.label_line_height))
         item.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, False)
         scene.addItem(item)
         items[node.id] = item

@@ -226,13 +226,9 @@ class OperationsView(QWidget):
     def _on_selection(self) -> None:
         chosen = self.selected_items()
         busy = self._write_job is not None and self._write_job.active
-        statuses = {i.status for i in chosen}
-        open_ = [i for i in chosen if i.status in (PENDING, APPROVED)]
-        self.buttons["approve"].setEnabled(not busy and PENDING in statuses)
-        self.buttons["reject"].setEnabled(not busy and bool(open_))
-        self.buttons["edit"].setEnabled(not busy and len(chosen) == 1 and bool(open_))
-        self.buttons["move"].setEnabled(not busy and bool(open_) and len({(i.bot_id, i.locale_id) for i in open_}) == 1)
-        self.buttons["reopen"].setEnabled(not busy and bool(statuses & {APPROVED, REJECTED}))
+        allowed = items_core.allowed_actions(chosen)
+        for action in ("approve", "reject", "edit", "move", "reopen"):
+            self.buttons[action].setEnabled(not busy and action in allowed)
         single = chosen[0] if len(chosen) == 1 else None
         self.buttons["open"].setEnabled(single is not None and bool(single.contact_id))
         self.detail.show_item(single, self.model)
