@@ -260,3 +260,22 @@ def test_only_the_app_creates_the_settings_store():
     }
     users = {p.relative_to(src).as_posix() for p in src.rglob("*.py") if "QSettings(" in p.read_text(encoding="utf-8")}
     assert users <= allowed, sorted(users - allowed)
+
+
+def test_typed_settings_survive_an_ini_file(tmp_path):
+    from PySide6.QtCore import QSettings
+
+    from opsconsole.core import settings as keys
+
+    path = str(tmp_path / "opsconsole.ini")
+    first = Settings(QSettings(path, QSettings.Format.IniFormat))
+    first.set(keys.EXECUTIONS_MACHINES, ["arn:aws:states:eu-west-1:1:stateMachine:a"])
+    first.set(keys.EXECUTIONS_SORT_COLUMN, 2)
+    first.set(keys.WINDOW_GEOMETRY, b"\x01\x02\xff")
+    first.set(keys.REVIEW_ROLE, "operations")
+    first.sync()
+    again = Settings(QSettings(path, QSettings.Format.IniFormat))
+    assert again.get(keys.EXECUTIONS_MACHINES) == ["arn:aws:states:eu-west-1:1:stateMachine:a"]
+    assert again.get(keys.EXECUTIONS_SORT_COLUMN) == 2
+    assert again.get(keys.WINDOW_GEOMETRY) == b"\x01\x02\xff"
+    assert again.get(keys.REVIEW_ROLE) == "operations"

@@ -28,6 +28,7 @@ from opsconsole.core import aws, logbuffer
 from opsconsole.core import settings as keys
 from opsconsole.core.errors import ErrorKind, UserError
 from opsconsole.ui.areas import AREAS
+from opsconsole.ui.executions import open_execution_window
 from opsconsole.ui.shell.connection_dialog import ConnectionDialog
 from opsconsole.ui.context import AppContext
 from opsconsole.ui.panel import Area, Links, Panel
@@ -200,12 +201,7 @@ class MainWindow(QMainWindow):
 
     def open_execution(self, execution: object) -> QWidget:
         """Open one execution in its own window (several can be open side by side)."""
-        from opsconsole.ui.executions.detail import ExecutionWindow
-
-        window = ExecutionWindow(self.ctx, execution, self)
-        window.setWindowFlag(Qt.WindowType.Window, True)
-        window.show()
-        return window
+        return open_execution_window(self.ctx, execution, self)
 
     # -- connection ------------------------------------------------------------
     def choose_connection(self) -> None:
