@@ -67,17 +67,17 @@ def _install_qt_logging() -> None:
 def initial_connection(args: argparse.Namespace, settings):  # noqa: ANN001 - a core.settings.Settings
     """From the command line, else what was used last time, else the default chain."""
     from opsconsole.core import profiles
-    from opsconsole.core import settings as keys
     from opsconsole.core.aws import DEFAULT_REGION, Connection
+    from opsconsole.core.settings import CONNECTION_ENDPOINT, CONNECTION_KEYRING_NAME, CONNECTION_PROFILE, CONNECTION_REGION
 
     if args.profile or args.region or args.endpoint_url:
         region = args.region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
         if not region and args.profile:
             region = next((p.region for p in profiles.list_profiles() if p.name == args.profile and p.region), None)
         return Connection(profile=args.profile, region=region or DEFAULT_REGION, endpoint_url=args.endpoint_url)
-    region = settings.get(keys.CONNECTION_REGION) or os.environ.get("AWS_REGION") or DEFAULT_REGION
-    endpoint = settings.get(keys.CONNECTION_ENDPOINT) or None
-    keyring_name = settings.get(keys.CONNECTION_KEYRING_NAME)
+    region = settings.get(CONNECTION_REGION) or os.environ.get("AWS_REGION") or DEFAULT_REGION
+    endpoint = settings.get(CONNECTION_ENDPOINT) or None
+    keyring_name = settings.get(CONNECTION_KEYRING_NAME)
     if keyring_name:
         try:
             keys = profiles.load_keys(keyring_name)
@@ -85,7 +85,7 @@ def initial_connection(args: argparse.Namespace, settings):  # noqa: ANN001 - a 
             keys = None
         if keys:
             return Connection(region=region, endpoint_url=endpoint, access_key=keys[0], secret_key=keys[1], keyring_name=keyring_name)
-    profile = settings.get(keys.CONNECTION_PROFILE) or None
+    profile = settings.get(CONNECTION_PROFILE) or None
     return Connection(profile=profile, region=region, endpoint_url=endpoint)
 
 

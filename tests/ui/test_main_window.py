@@ -279,3 +279,17 @@ def test_typed_settings_survive_an_ini_file(tmp_path):
     assert again.get(keys.EXECUTIONS_SORT_COLUMN) == 2
     assert again.get(keys.WINDOW_GEOMETRY) == b"\x01\x02\xff"
     assert again.get(keys.REVIEW_ROLE) == "operations"
+
+
+def test_remembered_keyring_keys_that_are_gone_fall_back_to_the_profile(monkeypatch):
+    from opsconsole.app import initial_connection, parse_args
+    from opsconsole.core import profiles
+    from opsconsole.core import settings as keys
+
+    monkeypatch.setattr(profiles, "load_keys", lambda name: None)
+    settings = Settings(MemoryStore())
+    settings.set(keys.CONNECTION_KEYRING_NAME, "ops-readonly")
+    settings.set(keys.CONNECTION_PROFILE, "ml-ops")
+    settings.set(keys.CONNECTION_REGION, "eu-central-1")
+    restored = initial_connection(parse_args([]), settings)
+    assert (restored.profile, restored.region, restored.keyring_name) == ("ml-ops", "eu-central-1", None)

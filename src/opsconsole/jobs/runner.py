@@ -24,8 +24,8 @@ import time
 import traceback
 import weakref
 from collections import deque
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
@@ -137,7 +137,7 @@ class Job(QObject):
         #: The formatted traceback of an unexpected failure (else None).
         self.traceback: str | None = None
         self._owner = weakref.ref(owner) if owner is not None else None
-        self._owner_id = id(owner) if owner is not None else None
+        self._watch: _OwnerWatch | None = None  # set by the runner while the job is live
         self._runner = runner
         pool = runner.write_pool if write else runner.read_pool
         self._worker = _PooledWorker(pool, _as_generator(func), *args, **kwargs)
@@ -237,6 +237,7 @@ class Job(QObject):
 class _OwnerWatch:
     """One ``destroyed`` connection per owner with live jobs, and how many it has."""
 
+    key: int
     connection: QMetaObject.Connection
     owner: weakref.ref
     jobs: int = 0
@@ -285,7 +286,7 @@ class JobRunner(QObject):
         self._jobs.append(job)
         self._workers_alive.add(job)
         if owner is not None:
-            self._watch_owner(owner)
+            self._watch_owner(job, owner)
         job._worker.start()
         self.jobs_changed.emit()
         return job
@@ -326,29 +327,30 @@ class JobRunner(QObject):
         return ok
 
     # -- bookkeeping -----------------------------------------------------
-    def _watch_owner(self, owner: QObject) -> None:
+    def _watch_owner(self, job: Job, owner: QObject) -> None:
         """Cancel the owner's jobs when it is destroyed: one connection while it has jobs, none after."""
         key = id(owner)
         watch = self._owners.get(key)
         if watch is None or watch.owner() is not owner:
-            if watch is not None:  # a dead owner's wrapper left its id behind
+            if watch is not None:  # another object under a dead wrapper's id: forget that one
                 QObject.disconnect(watch.connection)
             # Nothing here refers to ``owner``: the connection must not keep it alive.
             connection = owner.destroyed.connect(lambda *_a, key=key: self._owner_destroyed(key))
-            watch = self._owners[key] = _OwnerWatch(connection, weakref.ref(owner))
+            watch = self._owners[key] = _OwnerWatch(key, connection, weakref.ref(owner))
         watch.jobs += 1
+        job._watch = watch
 
     def _owner_destroyed(self, key: int) -> None:
         self._owners.pop(key, None)
         self.cancel_owned_by_id(key)
 
     def _unwatch(self, job: Job) -> None:
-        watch = self._owners.get(job._owner_id) if job._owner_id is not None else None
+        watch, job._watch = job._watch, None
         if watch is None:
             return
         watch.jobs -= 1
-        if watch.jobs <= 0:
-            del self._owners[job._owner_id]
+        if watch.jobs <= 0 and self._owners.get(watch.key) is watch:  # (else the owner is gone already)
+            del self._owners[watch.key]
             QObject.disconnect(watch.connection)
 
     def _job_ended(self, job: Job) -> None:
