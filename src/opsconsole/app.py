@@ -31,15 +31,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--screenshot", metavar="DIR", help="like --smoke-test, then save one PNG per panel into DIR")
     p.add_argument("--timeout", type=float, default=120.0, help="seconds allowed for --smoke-test/--screenshot")
     args = p.parse_args(argv)
-    if args.endpoint_url:
-        from opsconsole.ui.shell.connection_dialog import validate_endpoint
+    from opsconsole.core.aws import validate_endpoint, validate_region
 
+    if args.endpoint_url:
         problem = validate_endpoint(args.endpoint_url)
         if problem:
             p.error(f"--endpoint-url: {problem}")
     if args.region:
-        from opsconsole.ui.shell.connection_dialog import validate_region
-
         problem = validate_region(args.region)
         if problem:
             p.error(f"--region: {problem}")
@@ -66,19 +64,20 @@ def _install_qt_logging() -> None:
     qInstallMessageHandler(handler)
 
 
-def initial_connection(args: argparse.Namespace, settings):  # noqa: ANN001
+def initial_connection(args: argparse.Namespace, settings):  # noqa: ANN001 - a core.settings.Settings
     """From the command line, else what was used last time, else the default chain."""
     from opsconsole.core import profiles
     from opsconsole.core.aws import DEFAULT_REGION, Connection
+    from opsconsole.core.settings import CONNECTION_ENDPOINT, CONNECTION_KEYRING_NAME, CONNECTION_PROFILE, CONNECTION_REGION
 
     if args.profile or args.region or args.endpoint_url:
         region = args.region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
         if not region and args.profile:
             region = next((p.region for p in profiles.list_profiles() if p.name == args.profile and p.region), None)
         return Connection(profile=args.profile, region=region or DEFAULT_REGION, endpoint_url=args.endpoint_url)
-    region = str(settings.value("connection/region", "") or "") or os.environ.get("AWS_REGION") or DEFAULT_REGION
-    endpoint = str(settings.value("connection/endpoint_url", "") or "") or None
-    keyring_name = str(settings.value("connection/keyring_name", "") or "")
+    region = settings.get(CONNECTION_REGION) or os.environ.get("AWS_REGION") or DEFAULT_REGION
+    endpoint = settings.get(CONNECTION_ENDPOINT) or None
+    keyring_name = settings.get(CONNECTION_KEYRING_NAME)
     if keyring_name:
         try:
             keys = profiles.load_keys(keyring_name)
@@ -86,7 +85,7 @@ def initial_connection(args: argparse.Namespace, settings):  # noqa: ANN001
             keys = None
         if keys:
             return Connection(region=region, endpoint_url=endpoint, access_key=keys[0], secret_key=keys[1], keyring_name=keyring_name)
-    profile = str(settings.value("connection/profile", "") or "") or None
+    profile = settings.get(CONNECTION_PROFILE) or None
     return Connection(profile=profile, region=region, endpoint_url=endpoint)
 
 
@@ -128,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     from opsconsole.core import logbuffer, paths
     from opsconsole.core.audit import AuditLog
     from opsconsole.core.aws import Connection
+    from opsconsole.core.settings import Settings
     from opsconsole.ui.context import AppContext
     from opsconsole.ui.shell.main_window import MainWindow
     from opsconsole.ui.shell.smoke import SmokeRun
@@ -150,10 +150,11 @@ def main(argv: list[str] | None = None) -> int:
     _install_qt_logging()
     log.info("opsconsole %s starting", __version__)
 
-    settings = QSettings()
+    # The one settings store of the app; everything reads and writes it through ctx.settings.
+    settings = Settings(QSettings())
     runner = JobRunner()
-    ctx = AppContext(runner, AuditLog(paths.audit_log_path()))
-    window = MainWindow(ctx, settings)
+    ctx = AppContext(runner, AuditLog(paths.audit_log_path()), settings=settings)
+    window = MainWindow(ctx)
     exit_code = {"value": 0}
     sandbox_holder: dict[str, object] = {}
 
@@ -162,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
         log.error("unhandled exception:\n%s", text)
         from opsconsole.core.errors import describe
 
-        runner._report_unexpected(describe(exc), text)
+        ctx.notices.report_unexpected(describe(exc), text)
         if headless:
             exit_code["value"] = 1
 
@@ -211,6 +212,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def shutdown() -> None:
         window.save()
+        ctx.notices.close()
         runner.shutdown(5000)
         sb = sandbox_holder.get("sb")
         if sb is not None:

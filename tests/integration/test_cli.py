@@ -43,14 +43,21 @@ def test_bad_endpoint_is_refused_with_a_reason(tmp_path):
     assert "--endpoint-url" in out.stderr and "http://" in out.stderr
 
 
+def test_bad_region_is_refused_with_a_reason(tmp_path):
+    out = run_app("--region", "Frankfurt", tmp_path=tmp_path)
+    assert out.returncode == 2
+    assert "--region" in out.stderr and "not a region name" in out.stderr
+
+
 @pytest.mark.slow
 def test_smoke_test_on_the_sandbox_loads_every_panel(tmp_path):
     out = run_app("--sandbox", "--smoke-test", tmp_path=tmp_path)
     assert out.returncode == 0, out.stderr[-3000:]
     lines = dict(line.split(": ", 1) for line in out.stdout.splitlines() if ": " in line)
-    assert set(lines) >= {"executions", "review", "alerts", "forecasts"}
+    assert set(lines) >= {"connection", "executions", "review", "alerts", "forecasts", "docreview"}
     count = int(lines["executions"].split()[0])
     assert count >= 1000
+    assert lines["review"].endswith(" conversations")
     assert lines["alerts"] == "not built yet"
 
 
@@ -61,7 +68,7 @@ def test_screenshot_writes_a_png_per_panel(tmp_path):
     out_dir = tmp_path / "shots"
     out = run_app("--sandbox", "--screenshot", str(out_dir), tmp_path=tmp_path)
     assert out.returncode == 0, (out.stdout[-2000:], out.stderr[-3000:])
-    for key in ("executions", "review", "alerts", "forecasts"):
+    for key in ("executions", "review", "alerts", "forecasts", "docreview"):
         image = QImage(str(out_dir / f"{key}.png"))
         assert not image.isNull() and image.width() >= 800, key
 

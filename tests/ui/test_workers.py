@@ -10,7 +10,16 @@ from PySide6.QtCore import QTimer
 
 from opsconsole.core.errors import ErrorKind
 from opsconsole.core.progress import Progress
+from opsconsole.jobs.connectivity import Connectivity
+from opsconsole.jobs.notices import Notices
 from opsconsole.jobs.runner import JobState
+
+
+@pytest.fixture
+def notices(runner):
+    n = Notices(runner)
+    yield n
+    n.close()
 
 
 def test_pages_arrive_in_order_then_done(qtbot, runner):
@@ -123,12 +132,12 @@ def test_write_jobs_run_one_at_a_time_in_order(qtbot, runner):
     assert active["max"] == 1
 
 
-def test_unexpected_exception_is_logged_and_reported_once(qtbot, runner, caplog):
+def test_unexpected_exception_is_logged_and_reported_once(qtbot, runner, notices, caplog):
     def broken():
         raise KeyError("missing")
 
     reports = []
-    runner.unexpected.connect(lambda err, tb: reports.append((err, tb)))
+    notices.unexpected.connect(lambda err, tb: reports.append((err, tb)))
     with caplog.at_level(logging.ERROR):
         for _ in range(2):
             job = runner.submit(broken, name="broken")
@@ -178,16 +187,17 @@ def _client_job(runner, endpoint_connection, op="list_state_machines", **kwargs)
     return runner.submit(call, name=op)
 
 
-def test_throttling_is_retried_and_shown(qtbot, runner, scripted_endpoint):
+def test_throttling_is_retried_and_shown(qtbot, runner, notices, scripted_endpoint):
     throttle = (400, {"__type": "ThrottlingException", "message": "Rate exceeded"})
     scripted_endpoint.script = [throttle, throttle, (200, {"stateMachines": []})]
-    notices = []
-    runner.throttled.connect(lambda op, code, attempt: notices.append((op, code)))
+    heard = []
+    notices.throttled.connect(lambda op, code, attempt: heard.append((op, code)))
     job = _client_job(runner, scripted_endpoint.connection())
     with qtbot.waitSignal(job.done, timeout=20000):
         pass
     assert len(scripted_endpoint.requests) == 3
-    assert notices and notices[0] == ("ListStateMachines", "ThrottlingException")
+    qtbot.waitUntil(lambda: len(heard) == 2, timeout=5000)
+    assert heard[0] == ("ListStateMachines", "ThrottlingException")
 
 
 def test_access_denied_names_action_and_resource(qtbot, runner, scripted_endpoint):
@@ -221,19 +231,65 @@ def test_expired_token_tells_what_to_do(qtbot, runner, scripted_endpoint):
 def test_unreachable_endpoint_goes_offline_then_back(qtbot, runner, closed_port, scripted_endpoint):
     from opsconsole.core.aws import Connection
 
+    connectivity = Connectivity(runner)
     offline = []
-    runner.went_offline.connect(offline.append)
+    connectivity.went_offline.connect(offline.append)
     conn = Connection(region="eu-west-1", endpoint_url=f"http://127.0.0.1:{closed_port}", access_key="a", secret_key="b")
     job = _client_job(runner, conn)
     with qtbot.waitSignal(job.failed, timeout=30000) as failed:
         pass
     assert failed.args[0].kind is ErrorKind.UNREACHABLE
     assert "Cannot reach" in failed.args[0].message
-    assert runner.offline and len(offline) == 1
-    with qtbot.waitSignal(runner.came_online, timeout=10000):
+    assert connectivity.offline and len(offline) == 1
+    assert connectivity.probing, "offline: the endpoint is probed until it answers"
+    _client_job(runner, conn)  # failing again while offline says nothing new
+    qtbot.waitUntil(lambda: runner.running_count() == 0, timeout=30000)
+    assert len(offline) == 1
+    with qtbot.waitSignal(connectivity.came_online, timeout=10000):
         scripted_endpoint.script = [(200, {"stateMachines": []})]
         _client_job(runner, scripted_endpoint.connection())
-    assert not runner.offline
+    assert not connectivity.offline and not connectivity.probing
+
+
+def test_probe_brings_the_console_back_only_when_the_endpoint_answers(
+    qtbot, runner, closed_port, make_scripted_endpoint, monkeypatch
+):
+    from opsconsole.core import aws
+    from opsconsole.core.aws import Connection
+    from opsconsole.core.errors import UserError
+
+    probes = []
+    real_probe = aws.probe_endpoint
+    monkeypatch.setattr(aws, "probe_endpoint", lambda conn: probes.append(1) or real_probe(conn))
+    connectivity = Connectivity(runner, probe_interval_ms=50)
+    runner.connection = Connection(region="eu-west-1", endpoint_url=f"http://127.0.0.1:{closed_port}")
+    online = []
+    connectivity.came_online.connect(lambda: online.append(1))
+
+    def unreachable():
+        from botocore.exceptions import EndpointConnectionError
+
+        raise EndpointConnectionError(endpoint_url=runner.connection.endpoint_url)
+
+    with qtbot.waitSignal(connectivity.went_offline, timeout=10000) as went:
+        runner.submit(unreachable, name="ListStateMachines")
+    assert isinstance(went.args[0], UserError)
+    qtbot.waitUntil(lambda: len(probes) >= 3, timeout=10000)  # several probes, each finding it down
+    assert connectivity.offline and online == []
+    make_scripted_endpoint(closed_port)
+    qtbot.waitUntil(lambda: online == [1], timeout=10000)
+    assert not connectivity.offline and not connectivity.probing
+
+
+def test_unexpected_errors_from_outside_jobs_are_reported_once_too(qtbot, notices):
+    from opsconsole.core.errors import describe
+
+    reports = []
+    notices.unexpected.connect(lambda err, tb: reports.append(tb))
+    for _ in range(3):
+        notices.report_unexpected(describe(ValueError("bad value")), "Traceback: ...")
+    notices.report_unexpected(describe(KeyError("other")), "Traceback: other")
+    assert reports == ["Traceback: ...", "Traceback: other"]
 
 
 @pytest.mark.parametrize("threads", [1, 3])
@@ -256,3 +312,54 @@ def test_pool_is_bounded(qtbot, threads):
     gate.set()
     qtbot.waitUntil(lambda: all(j.state is JobState.DONE for j in jobs), timeout=5000)
     assert r.shutdown(5000)
+
+
+# -- owners --------------------------------------------------------------------
+def _destroyed_receivers(obj) -> int:
+    from PySide6.QtCore import SIGNAL
+
+    return obj.receivers(SIGNAL("destroyed(QObject*)"))
+
+
+def test_no_connection_outlives_its_job(qtbot, runner):
+    """A long-lived owner (a panel refreshing every 15 s) gains no connection per job."""
+    from PySide6.QtWidgets import QWidget
+
+    owner = QWidget()
+    first = runner.submit(int, owner=owner)
+    qtbot.waitUntil(lambda: first.state is JobState.DONE, timeout=5000)
+    before = _destroyed_receivers(owner)  # Qt for Python keeps one of its own after a first connection
+    gate = threading.Event()
+    held = [runner.submit(gate.wait, 10, owner=owner) for _ in range(20)]
+    assert _destroyed_receivers(owner) == before + 1, "one connection per owner, however many jobs"
+    gate.set()
+    qtbot.waitUntil(lambda: all(j.state is JobState.DONE for j in held), timeout=10000)
+    assert _destroyed_receivers(owner) == before
+    done = 0
+    for _ in range(20):
+        jobs = [runner.submit(int, owner=owner) for _ in range(500)]
+        qtbot.waitUntil(lambda jobs=jobs: all(j.state is JobState.DONE for j in jobs), timeout=30000)
+        done += len(jobs)
+    assert done == 10_000
+    assert _destroyed_receivers(owner) == before
+
+
+def test_a_closed_owner_still_cancels_its_jobs(qtbot, runner):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QWidget
+
+    gate = threading.Event()
+    owner = QWidget()
+    owner.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    owner.show()
+    first = runner.submit(gate.wait, 10, owner=owner)
+    quick = runner.submit(int, owner=owner)
+    qtbot.waitUntil(lambda: quick.state is JobState.DONE, timeout=5000)  # one ended, one still running
+    second = runner.submit(gate.wait, 10, owner=owner)
+    other = runner.submit(gate.wait, 10)
+    owner.close()  # deleted by Qt a moment later
+    qtbot.waitUntil(lambda: not first.active, timeout=5000)
+    assert first.state is JobState.CANCELLED and second.state is JobState.CANCELLED
+    assert other.active, "a job of nobody's is not cancelled with someone else's window"
+    gate.set()
+    qtbot.waitUntil(lambda: other.state is JobState.DONE, timeout=5000)

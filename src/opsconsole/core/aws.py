@@ -6,6 +6,7 @@ the endpoint override (sandbox, LocalStack, a user's own moto) are set once.
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 from collections.abc import Callable
@@ -197,6 +198,33 @@ def available_regions(service: str = "stepfunctions") -> list[str]:
     """Regions where ``service`` exists, from botocore's own endpoint data."""
     regions = botocore.session.get_session().get_available_regions(service)
     return sorted(regions) or [DEFAULT_REGION]
+
+
+def validate_endpoint(text: str) -> str | None:
+    """None when ``text`` is empty or a usable http(s) URL, else what is wrong."""
+    text = text.strip()
+    if not text:
+        return None
+    parsed = urlparse(text)
+    if parsed.scheme not in ("http", "https"):
+        return "The endpoint must start with http:// or https://"
+    if not parsed.hostname:
+        return "The endpoint needs a host, e.g. http://localhost:4566"
+    try:
+        parsed.port  # noqa: B018 - raises on a bad port
+    except ValueError:
+        return "The port must be a number from 1 to 65535"
+    return None
+
+
+def validate_region(text: str) -> str | None:
+    """None when ``text`` looks like a region name, else what is wrong."""
+    text = text.strip()
+    if not text:
+        return "Pick a region"
+    if not re.fullmatch(r"[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d", text):
+        return f"'{text}' is not a region name (e.g. eu-west-1)"
+    return None
 
 
 def caller_identity(clients: Clients) -> dict[str, str]:

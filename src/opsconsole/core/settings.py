@@ -44,11 +44,15 @@ class Setting(Generic[T]):
     def convert(self, raw: Any) -> T:
         """The stored value as the declared type, or the default when it is not one."""
         if raw is None:
-            return self.default
+            return self.fresh_default()
         try:
             return _CONVERTERS.get(self.type, self.type)(raw)
         except (TypeError, ValueError):
-            return self.default
+            return self.fresh_default()
+
+    def fresh_default(self) -> T:
+        """The default, copied when it is a list (so a caller's edit never changes it)."""
+        return list(self.default) if isinstance(self.default, list) else self.default  # type: ignore[return-value]
 
 
 def _to_bool(raw: Any) -> bool:
@@ -112,6 +116,12 @@ class Settings:
     def reset(self, setting: Setting[Any]) -> None:
         self.store.remove(setting.key)
 
+    def sync(self) -> None:
+        """Write through to disk now, when the store can (``QSettings.sync``)."""
+        sync = getattr(self.store, "sync", None)
+        if callable(sync):
+            sync()
+
 
 class MemoryStore:
     """A dict with QSettings' three methods: for tests and for headless tools."""
@@ -148,3 +158,12 @@ WINDOW_AREA = declare("window/area", str, "", "key of the area shown last")
 
 # Review queues.
 REVIEW_ROLE = declare("review/role", str, "agent", "which review view opens: 'agent' or 'operations'")
+
+# Executions area (panels/executions/): the query and the table's layout.
+EXECUTIONS_MACHINES = declare("panels/executions/state_machines", list, [], "ARNs of the state machines picked ([] = all)")
+EXECUTIONS_STATUS = declare("panels/executions/status", str, "", "status filter ('' = any)")
+EXECUTIONS_TIME_RANGE = declare("panels/executions/time_range", str, "", "time range filter, e.g. '24h' ('' = the default)")
+EXECUTIONS_HEADER = declare("panels/executions/header", bytes, b"", "executions table header: column order and widths")
+EXECUTIONS_SORT_COLUMN = declare("panels/executions/sort_column", int, -1, "column the executions are sorted by (-1 = none)")
+EXECUTIONS_SORT_ORDER = declare("panels/executions/sort_order", int, 0, "sort order (0 ascending, 1 descending)")
+EXECUTIONS_SPLITTER = declare("panels/executions/splitter", bytes, b"", "sizes of the machine list and the table")

@@ -5,6 +5,11 @@ generator plus its arguments) and gets a :class:`Job` whose signals fire on the
 GUI thread: ``page`` for each streamed page, ``progress``, then exactly one of
 ``done``/``failed``/``cancelled``, then ``finished``.
 
+The runner only runs jobs. What their outcomes mean to the rest of the console
+(offline or not, an unexpected error worth a dialog) is worked out by listeners
+of ``job_answered``/``job_failed``: see :mod:`opsconsole.jobs.connectivity` and
+:mod:`opsconsole.jobs.notices`.
+
 Built on superqt's ``GeneratorWorker`` (abort is checked between yields, so a
 cancelled listing never fetches its next page), run on our own thread pools: a
 bounded one for reads and a one-thread queue for writes that must stay ordered.
@@ -20,10 +25,11 @@ import traceback
 import weakref
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from PySide6.QtCore import QObject, QThreadPool, Signal
+from PySide6.QtCore import QMetaObject, QObject, QThreadPool, Signal
 from superqt.utils import GeneratorWorker
 
 from opsconsole.core import aws, errors
@@ -128,7 +134,10 @@ class Job(QObject):
         self.last_progress: Progress | None = None
         self.submitted_at = time.monotonic()
         self.error: UserError | None = None
+        #: The formatted traceback of an unexpected failure (else None).
+        self.traceback: str | None = None
         self._owner = weakref.ref(owner) if owner is not None else None
+        self._watch: _OwnerWatch | None = None  # set by the runner while the job is live
         self._runner = runner
         pool = runner.write_pool if write else runner.read_pool
         self._worker = _PooledWorker(pool, _as_generator(func), *args, **kwargs)
@@ -181,14 +190,14 @@ class Job(QObject):
             self.state_changed.emit()
             return
         self.pages += 1
-        self._runner._note_success()
+        self._runner.job_answered.emit(self)
         self.page.emit(value)
 
     def _on_returned(self, value: object) -> None:
         if not self.active:
             return
         self._set_state(JobState.DONE)
-        self._runner._note_success()
+        self._runner.job_answered.emit(self)
         self.done.emit(value)
         self._finish()
 
@@ -200,16 +209,15 @@ class Job(QObject):
         self.error = err
         self._set_state(JobState.FAILED)
         if err.kind is ErrorKind.UNEXPECTED:
-            tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-            log.error("job %s failed unexpectedly:\n%s", self.name, tb)
-            self._runner._report_unexpected(err, tb)
+            self.traceback = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+            log.error("job %s failed unexpectedly:\n%s", self.name, self.traceback)
         else:
             log.warning("job %s failed: %s (%s)", self.name, err, err.code)
         # The traceback's frames reference the worker; drop them so nothing
         # waits for the cyclic collector.
         traceback.clear_frames(exc.__traceback__)
         exc.__traceback__ = None
-        self._runner._note_failure(err)
+        self._runner.job_failed.emit(self, err)
         self.failed.emit(err)
         self._finish()
 
@@ -225,18 +233,24 @@ class Job(QObject):
         self._runner._job_ended(self)
 
 
+@dataclass
+class _OwnerWatch:
+    """One ``destroyed`` connection per owner with live jobs, and how many it has."""
+
+    key: int
+    connection: QMetaObject.Connection
+    owner: weakref.ref
+    jobs: int = 0
+
+
 class JobRunner(QObject):
     """Owns the thread pools and every job; the one door to background work."""
 
     jobs_changed = Signal()
-    #: A call is being retried because AWS throttled it: (operation, code, attempt).
-    throttled = Signal(str, str, int)
-    #: A job failed because the endpoint cannot be reached.
-    went_offline = Signal(object)
-    #: A job succeeded (so whatever made us offline is over).
-    came_online = Signal()
-    #: An unexpected exception, reported once per kind of failure: (UserError, traceback).
-    unexpected = Signal(object, str)
+    #: A job heard back from its work, a page or its result (so the endpoint answered): (Job).
+    job_answered = Signal(object)
+    #: A job failed, just before its own ``failed``: (Job, UserError).
+    job_failed = Signal(object, object)
 
     def __init__(self, parent: QObject | None = None, read_threads: int = READ_THREADS) -> None:
         super().__init__(parent)
@@ -248,9 +262,7 @@ class JobRunner(QObject):
         self._jobs: list[Job] = []
         self._workers_alive: set[Job] = set()
         self._retired: deque[tuple[float, _PooledWorker]] = deque()
-        self._offline = False
-        self._reported: set[tuple[str, str]] = set()
-        aws.retry_notices.add(self._on_retry)
+        self._owners: dict[int, _OwnerWatch] = {}
 
     # -- submitting ---------------------------------------------------------
     def submit(
@@ -274,7 +286,7 @@ class JobRunner(QObject):
         self._jobs.append(job)
         self._workers_alive.add(job)
         if owner is not None:
-            owner.destroyed.connect(lambda *_: self.cancel_owned_by_id(id(owner)))
+            self._watch_owner(job, owner)
         job._worker.start()
         self.jobs_changed.emit()
         return job
@@ -312,13 +324,39 @@ class JobRunner(QObject):
         ok = self.read_pool.waitForDone(wait_ms) and self.write_pool.waitForDone(wait_ms)
         if ok:
             self._retired.clear()
-        aws.retry_notices.remove(self._on_retry)
         return ok
 
     # -- bookkeeping -----------------------------------------------------
+    def _watch_owner(self, job: Job, owner: QObject) -> None:
+        """Cancel the owner's jobs when it is destroyed: one connection while it has jobs, none after."""
+        key = id(owner)
+        watch = self._owners.get(key)
+        if watch is None or watch.owner() is not owner:
+            if watch is not None:  # another object under a dead wrapper's id: forget that one
+                QObject.disconnect(watch.connection)
+            # Nothing here refers to ``owner``: the connection must not keep it alive.
+            connection = owner.destroyed.connect(lambda *_a, key=key: self._owner_destroyed(key))
+            watch = self._owners[key] = _OwnerWatch(key, connection, weakref.ref(owner))
+        watch.jobs += 1
+        job._watch = watch
+
+    def _owner_destroyed(self, key: int) -> None:
+        self._owners.pop(key, None)
+        self.cancel_owned_by_id(key)
+
+    def _unwatch(self, job: Job) -> None:
+        watch, job._watch = job._watch, None
+        if watch is None:
+            return
+        watch.jobs -= 1
+        if watch.jobs <= 0 and self._owners.get(watch.key) is watch:  # (else the owner is gone already)
+            del self._owners[watch.key]
+            QObject.disconnect(watch.connection)
+
     def _job_ended(self, job: Job) -> None:
         if job in self._jobs:
             self._jobs.remove(job)
+            self._unwatch(job)
         self.jobs_changed.emit()
 
     def _worker_done(self, job: Job) -> None:
@@ -333,34 +371,3 @@ class JobRunner(QObject):
         self._retired.append((now, job._worker))
         while self._retired and now - self._retired[0][0] > 2.0:
             self._retired.popleft()
-
-    def _note_success(self) -> None:
-        if self._offline:
-            self._offline = False
-            log.info("connection is back")
-            self.came_online.emit()
-
-    def _note_failure(self, err: UserError) -> None:
-        if err.kind is ErrorKind.UNREACHABLE and not self._offline:
-            self._offline = True
-            self.went_offline.emit(err)
-
-    @property
-    def offline(self) -> bool:
-        return self._offline
-
-    def mark_online(self) -> None:
-        """Called when a probe finds the endpoint reachable again."""
-        self._note_success()
-
-    def _report_unexpected(self, err: UserError, tb: str) -> None:
-        key = (err.code, err.message.splitlines()[0] if err.message else "")
-        if key in self._reported:
-            return
-        self._reported.add(key)
-        self.unexpected.emit(err, tb)
-
-    def _on_retry(self, operation: str, code: str, attempt: int) -> None:
-        # Called on a worker thread; a queued signal carries it to the GUI.
-        log.warning("AWS throttled %s (%s); retrying, attempt %d", operation, code, attempt)
-        self.throttled.emit(operation, code, attempt)

@@ -1,10 +1,16 @@
-"""The base of every area in the main window, and the 'not built yet' page."""
+"""The base of every area in the main window, how an area is declared, and the 'not built yet' page."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
 
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import QLabel, QStyle, QVBoxLayout, QWidget
+
+from opsconsole.core.errors import UserError
+from opsconsole.core.settings import Settings
 from opsconsole.ui.context import AppContext
 
 
@@ -36,10 +42,10 @@ class Panel(QWidget):
     def cancel_jobs(self) -> None:
         self.ctx.runner.cancel_owned(self)
 
-    def save_state(self, settings: QSettings) -> None:  # noqa: B027 - optional hook
-        """Persist view state (column widths, filters) under ``self.key``."""
+    def save_state(self, settings: Settings) -> None:  # noqa: B027 - optional hook
+        """Persist view state (column widths, filters): settings declared under ``panels/<key>/``."""
 
-    def restore_state(self, settings: QSettings) -> None:  # noqa: B027 - optional hook
+    def restore_state(self, settings: Settings) -> None:  # noqa: B027 - optional hook
         """Restore what :meth:`save_state` wrote."""
 
     def _on_connection_changed(self, _connection: object) -> None:
@@ -67,3 +73,52 @@ class NotBuiltPanel(Panel):
 
     def load(self) -> None:
         self.loaded.emit("not built yet")
+
+
+P = TypeVar("P", bound=Panel)
+
+
+class Links(QObject):
+    """The typed ways an area reaches the shell or another area; the main window carries them out.
+
+    An area's ``link`` hook connects its panel's signals to these, so nothing
+    looks for a signal by name and a new kind of link is declared here once.
+    """
+
+    #: Open one execution (an ``Execution``) in its own window.
+    open_execution = Signal(object)
+    #: Show another area, by its key (e.g. an alarm opening the executions list).
+    show_area = Signal(str)
+
+
+#: Called with a panel, then ``ok(summary)`` or ``failed(error)`` once its first data is in (or not).
+SmokeProbe = Callable[[P, Callable[[str], None], Callable[[UserError], None]], None]
+
+
+def first_load(panel: Panel, ok: Callable[[str], None], failed: Callable[[UserError], None]) -> None:
+    """The usual smoke probe: the panel's own ``loaded(summary)``/``load_failed(error)``."""
+    panel.loaded.connect(ok)
+    panel.load_failed.connect(failed)
+
+
+@dataclass(frozen=True)
+class Area(Generic[P]):
+    """One area of the console, declared once, in its ui package's ``__init__``.
+
+    ``key`` names it everywhere (settings, ``--smoke-test`` lines, screenshot
+    files), ``factory`` builds its panel, ``probe`` reports the panel's first
+    load for ``--smoke-test`` (``executions: 1084 items``), and ``link`` wires
+    the panel's requests to other areas through :class:`Links`.
+    """
+
+    key: str
+    title: str
+    icon: QStyle.StandardPixmap | None
+    factory: Callable[[AppContext], P]
+    probe: SmokeProbe = first_load
+    link: Callable[[P, Links], None] | None = None
+
+
+def not_built(key: str, title: str, icon: QStyle.StandardPixmap | None, blurb: str) -> Area[NotBuiltPanel]:
+    """An area whose work has not landed yet: the plain 'not built yet' page."""
+    return Area(key, title, icon, lambda ctx: NotBuiltPanel(ctx, key, title, blurb))

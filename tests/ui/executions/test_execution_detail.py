@@ -56,12 +56,11 @@ def test_picking_a_state_shows_its_input(qtbot, sandbox, connected_ctx, open_win
 
 
 def test_enter_on_a_list_row_opens_the_execution(qtbot, sandbox, connected_ctx):
-    from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
     from opsconsole.ui.shell.main_window import MainWindow
 
-    window = MainWindow(connected_ctx, QSettings())
+    window = MainWindow(connected_ctx)
     qtbot.addWidget(window)
     panel = window.panels[0]
     with qtbot.waitSignal(panel.loaded, timeout=60000):

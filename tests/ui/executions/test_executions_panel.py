@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication
 from opsconsole.core import aws
 from opsconsole.core.executions import listing as core
 from opsconsole.core.aws import Connection
+from opsconsole.core.settings import Settings
 from opsconsole.ui.executions import ExecutionsPanel
 from opsconsole.ui.executions.machines import MACHINE_ROLE
 from opsconsole.ui.executions.table_model import Column
@@ -325,13 +326,13 @@ def test_view_state_survives_a_restart(qtbot, ctx, sandbox_connection, reference
     first.filter_bar.set_time_range("90d")
     first.table.sortByColumn(Column.NAME, Qt.SortOrder.AscendingOrder)
     first.table.setColumnWidth(Column.NAME, 333)
-    settings = app_settings()
+    settings = Settings(app_settings())
     first.save_state(settings)
     settings.sync()
     first.close()
 
     second = make_panel(qtbot, ctx)
-    second.restore_state(app_settings())
+    second.restore_state(Settings(app_settings()))
     load(qtbot, second)
     assert second.selected_machine_arns() == [target.arn]
     assert second.filter_bar.status() == "SUCCEEDED"

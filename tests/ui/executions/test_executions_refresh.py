@@ -90,10 +90,10 @@ def test_no_refresh_while_offline(qtbot, make, ctx):
     def unreachable():
         raise EndpointConnectionError(endpoint_url="http://127.0.0.1:9")
 
-    with qtbot.waitSignal(ctx.runner.went_offline, timeout=5000):
+    with qtbot.waitSignal(ctx.connectivity.went_offline, timeout=5000):
         ctx.runner.submit(unreachable, name="probe")
     assert not panel.refresher.refresh_now()
-    ctx.runner.mark_online()
+    ctx.connectivity.mark_online()
     refresh(qtbot, panel)
 
 

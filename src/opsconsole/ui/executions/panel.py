@@ -7,16 +7,17 @@ touch are described again and updated in place.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
 
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QHideEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
+from opsconsole.core import settings as keys
 from opsconsole.core.executions import listing as core
 from opsconsole.core.errors import ErrorKind, UserError
 from opsconsole.core.executions.listing import Execution, StateMachine
+from opsconsole.core.settings import Settings
 from opsconsole.ui.context import AppContext
 from opsconsole.ui.executions.actions.controller import ExecutionActions
 from opsconsole.ui.executions.actions.menu import ExecutionActionSet
@@ -328,33 +329,25 @@ class ExecutionsPanel(Panel):
         super()._on_connection_changed(connection)
 
     # -- state -------------------------------------------------------------
-    def save_state(self, settings: QSettings) -> None:
-        settings.beginGroup(self.key)
+    def save_state(self, settings: Settings) -> None:
         arns = self.selected_machine_arns(explicit=True) if self._machines_loaded else self._pending_machines or []
-        settings.setValue("state_machines", json.dumps(arns))
-        settings.setValue("status", self.filter_bar.status() or "")
-        settings.setValue("time_range", self.filter_bar.time_range())
-        settings.setValue("header", self.table.horizontalHeader().saveState())
-        settings.setValue("sort_column", self.model.sort_column)
-        settings.setValue("sort_order", int(self.model.sort_order.value))
-        settings.setValue("splitter", self.splitter.saveState())
-        settings.endGroup()
+        settings.set(keys.EXECUTIONS_MACHINES, list(arns))
+        settings.set(keys.EXECUTIONS_STATUS, self.filter_bar.status() or "")
+        settings.set(keys.EXECUTIONS_TIME_RANGE, self.filter_bar.time_range())
+        settings.set(keys.EXECUTIONS_HEADER, self.table.horizontalHeader().saveState().data())
+        settings.set(keys.EXECUTIONS_SORT_COLUMN, self.model.sort_column)
+        settings.set(keys.EXECUTIONS_SORT_ORDER, int(self.model.sort_order.value))
+        settings.set(keys.EXECUTIONS_SPLITTER, self.splitter.saveState().data())
 
-    def restore_state(self, settings: QSettings) -> None:
-        settings.beginGroup(self.key)
-        try:
-            arns = json.loads(settings.value("state_machines", "[]") or "[]")
-        except (TypeError, ValueError):
-            arns = []
-        if not isinstance(arns, list):  # hand-edited or from another version: fall back to "All"
-            arns = []
-        status = settings.value("status", "") or None
-        time_range = settings.value("time_range", "")
-        header = settings.value("header")
-        sort_column = settings.value("sort_column")
-        sort_order = settings.value("sort_order")
-        splitter = settings.value("splitter")
-        settings.endGroup()
+    def restore_state(self, settings: Settings) -> None:
+        # A value hand-edited or from another version reads as its default ("All", no sort).
+        arns = settings.get(keys.EXECUTIONS_MACHINES)
+        status = settings.get(keys.EXECUTIONS_STATUS) or None
+        time_range = settings.get(keys.EXECUTIONS_TIME_RANGE)
+        header = settings.get(keys.EXECUTIONS_HEADER)
+        sort_column = settings.get(keys.EXECUTIONS_SORT_COLUMN)
+        sort_order = settings.get(keys.EXECUTIONS_SORT_ORDER)
+        splitter = settings.get(keys.EXECUTIONS_SPLITTER)
 
         # Signals blocked: restoring must not start a query per widget.
         for widget in (self.filter_bar.status_combo, self.filter_bar.time_combo):
@@ -365,13 +358,12 @@ class ExecutionsPanel(Panel):
         for widget in (self.filter_bar.status_combo, self.filter_bar.time_combo):
             widget.blockSignals(False)
         self.model.set_started_after(self.filter_bar.cutoff())
-        if header is not None and self.table.horizontalHeader().restoreState(header):
+        if header and self.table.horizontalHeader().restoreState(header):
             self.table.keep_restored_widths()
-        if splitter is not None:
+        if splitter:
             self.splitter.restoreState(splitter)
-        if sort_column is not None and sort_order is not None:
-            order = Qt.SortOrder(int(sort_order))
-            self.table.horizontalHeader().setSortIndicator(int(sort_column), order)
+        if sort_column >= 0 and sort_order in (0, 1):
+            self.table.horizontalHeader().setSortIndicator(sort_column, Qt.SortOrder(sort_order))
         if self._machines_loaded:
             self.picker.set_machines(self.machine_model.machines(), list(arns))
             self._start_query()

@@ -67,7 +67,7 @@ class RunningRefresher(QObject):
         self._timer = QTimer(self)
         self._timer.setInterval(interval_ms)
         self._timer.timeout.connect(self.refresh_now)
-        ctx.runner.throttled.connect(self._on_throttled)
+        ctx.notices.throttled.connect(self._on_throttled)
 
     @property
     def interval_ms(self) -> int:
@@ -98,8 +98,8 @@ class RunningRefresher(QObject):
         """Start one pass if allowed now; False when skipped."""
         if self.busy or not self._owner.isVisible():
             return False
-        if self._ctx.clients is None or self._ctx.runner.offline:
-            return False  # the runner's reconnect probe brings us back; polling a dead endpoint helps no one
+        if self._ctx.clients is None or self._ctx.connectivity.offline:
+            return False  # the reconnect probe brings us back; polling a dead endpoint helps no one
         target = self._target()
         if target is None or not target.state_machine_arns:
             return False

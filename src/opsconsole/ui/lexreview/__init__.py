@@ -1,5 +1,10 @@
 """The Review queues area: missed-utterance triage for agents, review and deployment for operations."""
 
-from opsconsole.ui.lexreview.panel import ReviewPanel
+from PySide6.QtWidgets import QStyle
 
-__all__ = ["ReviewPanel"]
+from opsconsole.ui.lexreview.panel import ReviewPanel
+from opsconsole.ui.panel import Area
+
+AREA = Area("review", "Review queues", QStyle.StandardPixmap.SP_FileDialogDetailedView, ReviewPanel)
+
+__all__ = ["AREA", "ReviewPanel"]

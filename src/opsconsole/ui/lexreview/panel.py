@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from opsconsole.core.errors import UserError
+from opsconsole.core.settings import REVIEW_ROLE
 from opsconsole.ui.context import AppContext
 from opsconsole.ui.panel import Panel
 from opsconsole.ui.lexreview.agent.view import AgentView
 from opsconsole.ui.lexreview.ops.view import OperationsView
-from opsconsole.ui.lexreview.session import ROLE_KEY, ReviewSession
+from opsconsole.ui.lexreview.session import ReviewSession
 
 AGENT, OPERATIONS = "agent", "operations"
 ROLES = ((AGENT, "Agent"), (OPERATIONS, "Operations"))
@@ -21,7 +22,7 @@ class ReviewPanel(Panel):
     """Missed-utterance triage (agents) and review, approval and deployment (operations).
 
     Each role sees only its own view and actions; the role is remembered in
-    QSettings (``review/role``).
+    settings (``review/role``).
     """
 
     key = "review"
@@ -63,7 +64,7 @@ class ReviewPanel(Panel):
         self.agent_view.queue_failed.connect(self._fail)
         self.ops_view.items_loaded.connect(lambda n: self._report(OPERATIONS, f"{n} review items"))
         self.ops_view.items_failed.connect(self._fail)
-        saved = str(QSettings().value(ROLE_KEY, AGENT) or AGENT)
+        saved = ctx.settings.get(REVIEW_ROLE)
         self.role_combo.setCurrentIndex(max(self.role_combo.findData(saved), 0))
         self.role_combo.currentIndexChanged.connect(lambda _i: self.set_role(self.role_combo.currentData()))
         self._show_role(self.role())
@@ -87,7 +88,7 @@ class ReviewPanel(Panel):
         if self.role_combo.currentIndex() != index:
             self.role_combo.setCurrentIndex(index)  # comes back here through the signal
             return
-        QSettings().setValue(ROLE_KEY, role)
+        self.ctx.settings.set(REVIEW_ROLE, role)
         self._show_role(role)
         if role not in self._loaded and self.ctx.clients is not None:
             self._load_view(role)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlparse
-
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -19,44 +17,12 @@ from PySide6.QtWidgets import (
 )
 
 from opsconsole.core import profiles
-from opsconsole.core.aws import DEFAULT_REGION, Connection, available_regions
-
-KEYRING_NAMES_KEY = "connection/keyring_names"
-
-
-def validate_endpoint(text: str) -> str | None:
-    """None when ``text`` is empty or a usable http(s) URL, else what is wrong."""
-    text = text.strip()
-    if not text:
-        return None
-    parsed = urlparse(text)
-    if parsed.scheme not in ("http", "https"):
-        return "The endpoint must start with http:// or https://"
-    if not parsed.hostname:
-        return "The endpoint needs a host, e.g. http://localhost:4566"
-    try:
-        parsed.port  # noqa: B018 - raises on a bad port
-    except ValueError:
-        return "The port must be a number from 1 to 65535"
-    return None
+from opsconsole.core.aws import DEFAULT_REGION, Connection, available_regions, validate_endpoint, validate_region
+from opsconsole.core.settings import KEYRING_NAMES, Settings
 
 
-def validate_region(text: str) -> str | None:
-    text = text.strip()
-    if not text:
-        return "Pick a region"
-    import re
-
-    if not re.fullmatch(r"[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d", text):
-        return f"'{text}' is not a region name (e.g. eu-west-1)"
-    return None
-
-
-def keyring_names(settings: QSettings) -> list[str]:
-    value = settings.value(KEYRING_NAMES_KEY, [])
-    if isinstance(value, str):
-        value = [value]
-    return [str(v) for v in (value or [])]
+def keyring_names(settings: Settings) -> list[str]:
+    return settings.get(KEYRING_NAMES)
 
 
 class AddKeysDialog(QDialog):
@@ -103,7 +69,7 @@ class AddKeysDialog(QDialog):
 class ConnectionDialog(QDialog):
     """Choose how to connect. Nothing is resolved here (no SSO prompt, no network)."""
 
-    def __init__(self, current: Connection | None, settings: QSettings, parent: QWidget | None = None) -> None:
+    def __init__(self, current: Connection | None, settings: Settings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Connection")
         self.settings = settings
@@ -192,7 +158,7 @@ class ConnectionDialog(QDialog):
             name = dialog.name.text().strip()
             if name not in names:
                 names.append(name)
-                self.settings.setValue(KEYRING_NAMES_KEY, names)
+                self.settings.set(KEYRING_NAMES, names)
             self._fill_profiles(Connection(keyring_name=name))
 
     def _validate(self) -> bool:

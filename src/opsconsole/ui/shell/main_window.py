@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Sequence
 
-from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
@@ -25,41 +25,17 @@ from PySide6.QtWidgets import (
 
 from opsconsole import __version__
 from opsconsole.core import aws, logbuffer
+from opsconsole.core import settings as keys
 from opsconsole.core.errors import ErrorKind, UserError
+from opsconsole.ui.areas import AREAS
+from opsconsole.ui.executions import open_execution_window
 from opsconsole.ui.shell.connection_dialog import ConnectionDialog
 from opsconsole.ui.context import AppContext
-from opsconsole.ui.panel import NotBuiltPanel, Panel
+from opsconsole.ui.panel import Area, Links, Panel
 from opsconsole.ui.shell.panes import AuditPane, LogPane
 from opsconsole.ui.shell.statusbar import ConnectionLabel, JobsButton
 
 log = logging.getLogger(__name__)
-
-#: Seconds between endpoint probes while offline.
-PROBE_INTERVAL_MS = 3000
-
-
-def default_panels(ctx: AppContext) -> list[Panel]:
-    """Every area of the console, in navigation order."""
-    from opsconsole.ui.executions import ExecutionsPanel
-    from opsconsole.ui.lexreview import ReviewPanel
-
-    return [
-        ExecutionsPanel(ctx),
-        ReviewPanel(ctx),
-        NotBuiltPanel(
-            ctx,
-            "alerts",
-            "Alerts",
-            "CloudWatch alarms and anomaly bands, SNS alert feeds and dead-letter queues.",
-        ),
-        NotBuiltPanel(
-            ctx,
-            "forecasts",
-            "Forecasts",
-            "p10/p50/p90 forecasts against actuals and accuracy metrics, per tenant.",
-        ),
-    ]
-
 
 class OfflineBanner(QFrame):
     """A strip across the top while the endpoint cannot be reached; clears by itself."""
@@ -89,22 +65,20 @@ class MainWindow(QMainWindow):
     #: After each connection change: (ok, who we are or what went wrong).
     connection_checked = Signal(bool, str)
 
-    def __init__(
-        self,
-        ctx: AppContext,
-        settings: QSettings | None = None,
-        panels: Callable[[AppContext], list[Panel]] = default_panels,
-    ) -> None:
+    def __init__(self, ctx: AppContext, *, areas: Sequence[Area] = AREAS) -> None:
         super().__init__()
         self.ctx = ctx
-        self.settings = settings or QSettings()
+        self.settings = ctx.settings
         self.setWindowTitle("opsconsole")
         self.resize(1400, 860)
 
-        self.panels = panels(ctx)
+        #: The areas in navigation order, and their panels (same order).
+        self.areas: list[Area] = list(areas)
+        self.panels: list[Panel] = [area.factory(ctx) for area in self.areas]
         self.nav = QListWidget()
         self.nav.setObjectName("areas")
-        self.nav.setFixedWidth(170)
+        self.nav.setFixedWidth(210)
+        self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.nav.setIconSize(QSize(18, 18))
         self.nav.setFrameShape(QFrame.Shape.NoFrame)
         # Palette roles, not colours, so light and dark themes both read well.
@@ -114,17 +88,23 @@ class MainWindow(QMainWindow):
             "QListWidget#areas::item:selected { background: palette(highlight); color: palette(highlighted-text); }"
         )
         self.stack = QStackedWidget()
-        for panel in self.panels:
-            self.nav.addItem(QListWidgetItem(panel.title))
+        for area, panel in zip(self.areas, self.panels):
+            item = QListWidgetItem(area.title)
+            if area.icon is not None:
+                item.setIcon(self.style().standardIcon(area.icon))
+            self.nav.addItem(item)
             self.stack.addWidget(panel)
         self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
-        for panel in self.panels:
-            activated = getattr(panel, "execution_activated", None)
-            if activated is not None:
-                activated.connect(self.open_execution)
+        #: What areas may ask of the shell; each area's ``link`` hook connects to it.
+        self.links = Links(self)
+        self.links.open_execution.connect(self.open_execution)
+        self.links.show_area.connect(self.show_area)
+        for area, panel in zip(self.areas, self.panels):
+            if area.link is not None:
+                area.link(panel, self.links)
 
         self.banner = OfflineBanner()
-        self.banner.retry.connect(self._probe)
+        self.banner.retry.connect(ctx.connectivity.probe)
         central = QWidget()
         body = QHBoxLayout()
         body.setContentsMargins(0, 0, 0, 0)
@@ -141,16 +121,11 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._build_menus()
 
-        runner = ctx.runner
-        runner.went_offline.connect(self._went_offline)
-        runner.came_online.connect(self._came_online)
-        runner.throttled.connect(self._throttled)
-        runner.unexpected.connect(self._unexpected)
+        ctx.connectivity.went_offline.connect(self._went_offline)
+        ctx.connectivity.came_online.connect(self._came_online)
+        ctx.notices.throttled.connect(self._throttled)
+        ctx.notices.unexpected.connect(self._unexpected)
         ctx.connection_changed.connect(self._connection_changed)
-        self._probe_timer = QTimer(self)
-        self._probe_timer.setInterval(PROBE_INTERVAL_MS)
-        self._probe_timer.timeout.connect(self._probe)
-        self._probing = False
         self._restore()
 
     # -- building ------------------------------------------------------------
@@ -188,9 +163,11 @@ class MainWindow(QMainWindow):
         file_menu.addAction(quit_action)
 
         view = self.menuBar().addMenu("&View")
-        for i, panel in enumerate(self.panels):
-            action = QAction(panel.title, self, shortcut=QKeySequence(f"Ctrl+{i + 1}"))
-            action.triggered.connect(lambda _c=False, row=i: self.nav.setCurrentRow(row))
+        for i, area in enumerate(self.areas):
+            action = QAction(area.title, self)
+            if i < 9:
+                action.setShortcut(QKeySequence(f"Ctrl+{i + 1}"))
+            action.triggered.connect(lambda _c=False, key=area.key: self.show_area(key))
             view.addAction(action)
         view.addSeparator()
         log_action = self.log_dock.toggleViewAction()
@@ -210,14 +187,21 @@ class MainWindow(QMainWindow):
         )
         help_menu.addAction(about)
 
+    def show_area(self, key: str) -> None:
+        """Bring the area ``key`` to the front (unknown keys are ignored)."""
+        row = self._row_of(key)
+        if row is not None:
+            self.nav.setCurrentRow(row)
+
+    def current_area(self) -> Area:
+        return self.areas[max(self.nav.currentRow(), 0)]
+
+    def _row_of(self, key: str) -> int | None:
+        return next((i for i, area in enumerate(self.areas) if area.key == key), None)
+
     def open_execution(self, execution: object) -> QWidget:
         """Open one execution in its own window (several can be open side by side)."""
-        from opsconsole.ui.executions.detail import ExecutionWindow
-
-        window = ExecutionWindow(self.ctx, execution, self)
-        window.setWindowFlag(Qt.WindowType.Window, True)
-        window.show()
-        return window
+        return open_execution_window(self.ctx, execution, self)
 
     # -- connection ------------------------------------------------------------
     def choose_connection(self) -> None:
@@ -230,10 +214,10 @@ class MainWindow(QMainWindow):
         self.connection_label.set_state("connecting…")
         self.banner.hide()
         if not connection.sandbox:
-            self.settings.setValue("connection/profile", connection.profile or "")
-            self.settings.setValue("connection/keyring_name", connection.keyring_name or "")
-            self.settings.setValue("connection/region", connection.region)
-            self.settings.setValue("connection/endpoint_url", connection.endpoint_url or "")
+            self.settings.set(keys.CONNECTION_PROFILE, connection.profile or "")
+            self.settings.set(keys.CONNECTION_KEYRING_NAME, connection.keyring_name or "")
+            self.settings.set(keys.CONNECTION_REGION, connection.region)
+            self.settings.set(keys.CONNECTION_ENDPOINT, connection.endpoint_url or "")
         log.info("connecting: %s, %s, %s", connection.label, connection.region, connection.endpoint_url or "AWS")
         # The cheapest call that proves the credentials work, and says as whom.
         job = self.ctx.runner.submit(aws.caller_identity, self.ctx.clients, name="GetCallerIdentity")
@@ -243,7 +227,7 @@ class MainWindow(QMainWindow):
     def _identity_known(self, identity: dict[str, str]) -> None:
         self.set_status("connected", True)
         self.connection_label.state.setToolTip(f"Account {identity.get('Account')}\n{identity.get('Arn')}")
-        if not self.ctx.runner.offline:
+        if not self.ctx.connectivity.offline:
             self.banner.hide()
         self.connection_checked.emit(True, identity.get("Arn", ""))
 
@@ -258,33 +242,17 @@ class MainWindow(QMainWindow):
         self.connection_label.set_state(text, ok)
 
     def _went_offline(self, err: UserError) -> None:
+        # The connectivity monitor probes the endpoint until it answers again.
         self.banner.show_error(err)
         self.set_status("offline", False)
-        self._probe_timer.start()
 
     def _came_online(self) -> None:
         self.banner.hide()
-        self._probe_timer.stop()
         self.set_status("connected", True)
         # Whatever failed while offline is worth loading again.
         for panel in self.panels:
             panel.cancel_jobs()
             panel.load()
-
-    def _probe(self) -> None:
-        if self._probing or self.ctx.connection is None:
-            return
-        self._probing = True
-        job = self.ctx.runner.submit(aws.probe_endpoint, self.ctx.connection, name="probe endpoint")
-
-        def finished(reachable: bool) -> None:
-            self._probing = False
-            if reachable:
-                self.ctx.runner.mark_online()
-
-        job.done.connect(finished)
-        job.failed.connect(lambda _e: setattr(self, "_probing", False))
-        job.cancelled.connect(lambda: setattr(self, "_probing", False))
 
     def _throttled(self, operation: str, code: str, attempt: int) -> None:
         self.statusBar().showMessage(f"AWS is throttling {operation} ({code}); retrying with backoff (attempt {attempt})…", 8000)
@@ -302,27 +270,22 @@ class MainWindow(QMainWindow):
 
     # -- persistence -----------------------------------------------------------
     def _restore(self) -> None:
-        geometry = self.settings.value("window/geometry")
-        if isinstance(geometry, QByteArray):
+        geometry = self.settings.get(keys.WINDOW_GEOMETRY)
+        if geometry:
             self.restoreGeometry(geometry)
-        state = self.settings.value("window/state")
-        if isinstance(state, QByteArray):
+        state = self.settings.get(keys.WINDOW_STATE)
+        if state:
             self.restoreState(state)
-        row = int(self.settings.value("window/area", 0) or 0)
-        self.nav.setCurrentRow(row if 0 <= row < len(self.panels) else 0)
+        self.nav.setCurrentRow(self._row_of(self.settings.get(keys.WINDOW_AREA)) or 0)
         for panel in self.panels:
-            self.settings.beginGroup(f"panels/{panel.key}")
             panel.restore_state(self.settings)
-            self.settings.endGroup()
 
     def save(self) -> None:
-        self.settings.setValue("window/geometry", self.saveGeometry())
-        self.settings.setValue("window/state", self.saveState())
-        self.settings.setValue("window/area", self.nav.currentRow())
+        self.settings.set(keys.WINDOW_GEOMETRY, self.saveGeometry().data())
+        self.settings.set(keys.WINDOW_STATE, self.saveState().data())
+        self.settings.set(keys.WINDOW_AREA, self.current_area().key)
         for panel in self.panels:
-            self.settings.beginGroup(f"panels/{panel.key}")
             panel.save_state(self.settings)
-            self.settings.endGroup()
         self.settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt name

@@ -1,4 +1,4 @@
-"""--smoke-test and --screenshot: load every panel once, report, optionally grab PNGs."""
+"""--smoke-test and --screenshot: load every area once, report, optionally grab PNGs."""
 
 from __future__ import annotations
 
@@ -12,10 +12,12 @@ from opsconsole.ui.shell.main_window import MainWindow
 
 
 class SmokeRun(QObject):
-    """Waits for every panel's first load (through the worker layer), prints a line each.
+    """Waits for every area's first load (through the worker layer), prints a line each.
 
-    ``finished(exit_code)``: 0 when every panel loaded, 1 when any failed or the
-    time ran out.
+    Each area's smoke probe says when its panel's first data is in and what to
+    print (``executions: 1084 items``); the areas come from the window, in
+    navigation order. ``finished(exit_code)``: 0 when every area loaded, 1 when
+    any failed or the time ran out.
     """
 
     finished = Signal(int)
@@ -26,11 +28,14 @@ class SmokeRun(QObject):
         self.screenshot_dir = screenshot_dir
         self.results: dict[str, tuple[bool, str]] = {}
         self._done = False
-        self.keys = ["connection"] + [p.key for p in window.panels]
+        self.keys = ["connection"] + [area.key for area in window.areas]
         window.connection_checked.connect(lambda ok, text: self._record("connection", ok, text))
-        for panel in window.panels:
-            panel.loaded.connect(lambda summary, p=panel: self._record(p.key, True, summary))
-            panel.load_failed.connect(lambda err, p=panel: self._record(p.key, False, str(err)))
+        for area, panel in zip(window.areas, window.panels):
+            area.probe(
+                panel,
+                lambda summary, key=area.key: self._record(key, True, summary),
+                lambda err, key=area.key: self._record(key, False, str(err)),
+            )
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._timed_out)
@@ -74,9 +79,9 @@ class SmokeRun(QObject):
         out.mkdir(parents=True, exist_ok=True)
         # The same size every time, whatever the saved layout says.
         self.window.resize(1400, 860)
-        for row, panel in enumerate(self.window.panels):
-            self.window.nav.setCurrentRow(row)
+        for area in self.window.areas:
+            self.window.show_area(area.key)
             QApplication.processEvents()
-            path = out / f"{panel.key}.png"
+            path = out / f"{area.key}.png"
             self.window.grab().save(str(path))
             print(f"screenshot: {path}", flush=True)
