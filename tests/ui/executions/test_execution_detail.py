@@ -95,7 +95,7 @@ def test_a_refused_rerun_is_said_in_the_window_not_as_a_crash(qtbot, sandbox, co
     ran = {r.state for r in d.runs}
     never_ran = next(n.id for n in d.graph.graph.nodes if n.is_state and n.parent is None and n.id not in ran)
     crashes = []
-    connected_ctx.runner.unexpected.connect(lambda err, _tb: crashes.append(err))
+    connected_ctx.notices.unexpected.connect(lambda err, _tb: crashes.append(err))
     d.select_state(never_ran)
     with qtbot.waitSignal(d.run_actions.message, timeout=30000):
         d.rerun_from_selected()
