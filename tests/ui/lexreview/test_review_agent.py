@@ -52,7 +52,7 @@ def add_conversation(sandbox_clients, lex):
 def open_panel(qtbot, ctx, sandbox_connection):
     """Open the Review queues as agent amy.kb (after the test has added its conversations)."""
     QSettings().setValue("review/role", "agent")
-    QSettings().setValue("review/user", "amy.kb")
+    QSettings().setValue("identity/display_name", "amy.kb")
     ctx.set_connection(sandbox_connection)
     made: list[ReviewPanel] = []
 

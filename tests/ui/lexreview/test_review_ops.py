@@ -42,7 +42,7 @@ def put_item(sandbox_clients, lex):
 @pytest.fixture
 def open_ops(qtbot, ctx, sandbox_connection):
     QSettings().setValue("review/role", "operations")
-    QSettings().setValue("review/user", "dana.ops")
+    QSettings().setValue("identity/display_name", "dana.ops")
     ctx.set_connection(sandbox_connection)
     made: list[ReviewPanel] = []
 
