@@ -30,7 +30,7 @@ from opsconsole.ui.shell.connection_dialog import ConnectionDialog
 from opsconsole.ui.context import AppContext
 from opsconsole.ui.panel import NotBuiltPanel, Panel
 from opsconsole.ui.shell.panes import AuditPane, LogPane
-from opsconsole.ui.shell.statusbar import ConnectionLabel, JobsButton
+from opsconsole.ui.shell.statusbar import ConnectionLabel, IdentityButton, JobsButton
 
 log = logging.getLogger(__name__)
 
@@ -174,7 +174,9 @@ class MainWindow(QMainWindow):
         bar = self.statusBar()
         self.connection_label = ConnectionLabel()
         self.jobs_button = JobsButton(self.ctx.runner)
+        self.identity_button = IdentityButton(self.ctx)
         bar.addPermanentWidget(self.connection_label)
+        bar.addPermanentWidget(self.identity_button)
         bar.addPermanentWidget(self.jobs_button)
 
     def _build_menus(self) -> None:
@@ -241,6 +243,7 @@ class MainWindow(QMainWindow):
         job.failed.connect(self._identity_failed)
 
     def _identity_known(self, identity: dict[str, str]) -> None:
+        self.ctx.learn_identity(identity)
         self.set_status("connected", True)
         self.connection_label.state.setToolTip(f"Account {identity.get('Account')}\n{identity.get('Arn')}")
         if not self.ctx.runner.offline:
