@@ -28,6 +28,31 @@ from opsconsole.core.writes import ApiCall
 #: boto3 client names the CLI spells differently.
 _CLI_SERVICE = {"s3": "s3api", "config": "configservice"}
 
+#: The CLI's own options: a member with one of these names is renamed by the CLI
+#: (awscli/customizations/argrename.py), never passed under the global name.
+GLOBAL_OPTIONS = frozenset({
+    "debug", "endpoint-url", "no-verify-ssl", "no-paginate", "output", "query", "profile", "region", "version",
+    "color", "no-sign-request", "ca-bundle", "cli-read-timeout", "cli-connect-timeout", "cli-binary-format",
+    "no-cli-pager", "cli-auto-prompt", "no-cli-auto-prompt",
+})
+#: (service, operation, member) -> the CLI's name, from the AWS CLI's ARGUMENT_RENAMES, for what the console sends.
+RENAMES = {("stepfunctions", "SendTaskSuccess", "output"): "task-output"}
+
+
+def option_name(service: str, operation: str, member: str) -> str:
+    """The CLI's option (without ``--``) for ``member`` of ``operation``.
+
+    Raises ValueError for a member that clashes with a global option and whose
+    CLI name is not known here: better no command than a wrong one.
+    """
+    renamed = RENAMES.get((service, operation, member))
+    if renamed:
+        return renamed
+    name = xform_name(member, "-")
+    if name in GLOBAL_OPTIONS:
+        raise ValueError(f"{operation}'s {member} clashes with the CLI's --{name}; its CLI name is not known")
+    return name
+
 
 @lru_cache(maxsize=16)
 def service_model(service: str) -> ServiceModel:
@@ -63,7 +88,7 @@ def arguments(call: ApiCall, connection: Connection | None = None) -> list[str]:
         member = members.get(name)
         if member is None:
             raise ValueError(f"{call.operation} has no parameter {name!r}")
-        flag = xform_name(name, "-")
+        flag = option_name(call.service, call.operation, name)
         if member.type_name == "boolean":
             args.append(f"--{flag}" if value else f"--no-{flag}")
         else:

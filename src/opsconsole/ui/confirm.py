@@ -70,6 +70,11 @@ class ConfirmDialog(QDialog):
             self.copy_cli.setAutoDefault(False)
             self.copy_cli.clicked.connect(self.copy_command)
             note = write.cli_note
+            if not note:
+                try:
+                    self.cli_command()
+                except ValueError as exc:  # a parameter the CLI names differently: no command, not a wrong one
+                    note = str(exc)
             self.copy_cli.setEnabled(not note)
             self.copy_cli.setToolTip(note or "Put the exact aws command on the clipboard")
         self.typed: QLineEdit | None = None

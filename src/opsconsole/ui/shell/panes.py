@@ -168,7 +168,10 @@ def cli_for(record: AuditRecord) -> str:
         return ""
     where = Connection(profile=record.profile or None, region=record.region,
                        endpoint_url=record.endpoint_url or None)
-    text = awscli.from_requests(record.requests, where)
+    try:
+        text = awscli.from_requests(record.requests, where)
+    except (ValueError, KeyError, TypeError):  # a request the CLI cannot say, or a damaged record
+        return ""
     notes = []
     if "***" in text:
         notes.append("# Secrets and task tokens are masked (***) in the audit log: put the real values back.")
@@ -223,7 +226,7 @@ class AuditPane(QWidget):
 
     def _update(self) -> None:
         record = self.selected()
-        ok = record is not None and bool(record.requests)
+        ok = record is not None and bool(cli_for(record))
         why = ("Select a write first" if record is None else
                "Copy the exact aws command of this request" if ok else
                "This write was not one known request (several calls, or recorded before commands were kept)")
