@@ -25,6 +25,7 @@ from typing import Any
 
 from opsconsole.core.aws import Connection
 from opsconsole.core.errors import DomainError
+from opsconsole.core.identity import Identity
 from opsconsole.core.logbuffer import redact
 from opsconsole.core.writes import ATTEMPTED, Write
 
@@ -151,14 +152,14 @@ class AuditLog:
         c = connection
         record = AuditRecord(
             time=_now(),
-            user=write.who.name,
+            user=(write.who or Identity()).name,
             connection=c.label if c else "",
             action=write.action,
             target=write.target,
             result=ATTEMPTED,
             details=dict(write.details),
             id=uuid.uuid4().hex,
-            principal=principal or write.who.arn,
+            principal=principal or (write.who.arn if write.who else ""),
             service=write.service,
             operation=write.operation,
             targets=list(write.targets),

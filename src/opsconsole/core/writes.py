@@ -62,8 +62,9 @@ class Write:
     #: Does the write; takes the connection's clients. A generator function for a long
     #: write that yields :class:`~opsconsole.core.progress.Progress` (set ``steps``).
     run: Callable[[Any], Any] = field(repr=False, compare=False)
-    #: Who does it (the same identity goes into the items it writes and the audit record).
-    who: Identity = field(default_factory=Identity)
+    #: Who does it (the same identity goes into the items it writes and the audit record);
+    #: None: whoever the console's identity is when it is sent.
+    who: Identity | None = None
     #: The exact requests, when known before sending (then the CLI line is exact).
     calls: tuple[ApiCall, ...] = ()
     #: Every resource it acts on, when several.

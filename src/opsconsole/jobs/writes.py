@@ -63,8 +63,10 @@ def perform(
     confirmed: bool = False,
 ) -> Generator[Any, None, Any]:
     """Audit, send and audit again; runs on the write queue (a generator, for writes with progress)."""
-    who = write.who if write.who.known else identity.resolve(clients)
-    attempt = audit.attempted(write, connection=connection, principal=who.arn, confirmed=confirmed)
+    if write.who is None:
+        write = replace(write, who=identity.current())
+    principal = write.who.arn or identity.resolve(clients).arn
+    attempt = audit.attempted(write, connection=connection, principal=principal, confirmed=confirmed)
     try:
         if write.steps:
             result = yield from write.run(clients)
@@ -102,10 +104,6 @@ class WritePath(QObject):
         self.identity = identity
         self._clients = clients
 
-    def who(self) -> Any:
-        """The identity a write described now is done as."""
-        return self.identity.current()
-
     def submit(self, write: Write, *, confirmed: bool = False, owner: QObject | None = None) -> Job:
         """Queue ``write``; its job's ``done`` carries the result (or a :class:`Conflicted`).
 
@@ -117,8 +115,6 @@ class WritePath(QObject):
         clients = self._clients()
         if clients is None:
             raise RuntimeError("not connected")
-        if not write.who.display_name and not write.who.arn:
-            write = replace(write, who=self.identity.current())
         return self.runner.submit(
             perform, write, clients, self.audit, self.identity, clients.connection, confirmed,
             name=write.action, owner=owner, write=True,

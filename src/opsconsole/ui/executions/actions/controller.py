@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -172,7 +171,7 @@ class ExecutionActions(QObject):
         if self._clients() is None:
             return None
         # No owner: a confirmed write is never cancelled because its panel closed.
-        job = self.ctx.writes.submit(replace(write, who=self.ctx.who), confirmed=confirmed)
+        job = self.ctx.writes.submit(write, confirmed=confirmed)
         job.done.connect(self._alive(done))
         job.failed.connect(self._alive(failed or (lambda err: self._fail(write.action, err))))
         return job
@@ -310,7 +309,7 @@ class ExecutionActions(QObject):
         elif dialog.decision == "reject":
             error, cause = dialog.error(), dialog.cause()
             caught = error in task.catch_errors
-            write = replace(reject_write(task, error, cause), who=self.ctx.who)
+            write = reject_write(task, error, cause)
             confirm = ConfirmDialog(
                 "Reject", f"{task.state_name} of {_short(task.execution_arn)}",
                 f"The task fails with <b>{error}</b>. " + (
