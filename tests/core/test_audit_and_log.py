@@ -54,6 +54,28 @@ def test_audit_never_stores_a_secret(tmp_path):
     assert "AAAAsecret" not in (tmp_path / "audit.jsonl").read_text()
 
 
+def test_a_write_is_recorded_before_it_runs_and_left_out_of_read_while_on_its_way(tmp_path):
+    from opsconsole.core.progress import Progress
+
+    audit = AuditLog(tmp_path / "audit.jsonl")
+    during: list = []
+
+    def deploy(_clients):
+        during.append(([r.result for r in audit.lines()], audit.read()))
+        yield Progress(1, 3, "Merging")
+        yield Progress(2, 3, "Building")
+        return "deployed"
+
+    write = Write("Deploy bot locale", "Bot · en_US", "lexv2-models", "BuildBotLocale", run=deploy, steps=True)
+    steps = perform(write, None, audit, IdentityStore())
+    assert next(steps).text == "Merging"
+    assert during == [(["attempted"], [])]  # on disk before the first call; not a finished write yet
+    steps.close()  # cancelled between two steps
+    [attempt, result] = audit.lines()
+    assert (attempt.result, result.result, result.id) == ("attempted", "cancelled", attempt.id)
+    assert [(r.action, r.result) for r in audit.read()] == [("Deploy bot locale", "cancelled")]
+
+
 def test_redact_masks_keys_and_tokens():
     line = 'aws_secret_access_key=abcd1234 "taskToken": "tok123" key AKIAABCDEFGHIJKLMNOP'
     out = redact(line)

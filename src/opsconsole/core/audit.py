@@ -40,8 +40,8 @@ class AuditUnavailable(DomainError):
 
     def __init__(self, path: Path, exc: OSError) -> None:
         reason = exc.strerror or type(exc).__name__
-        super().__init__(f"The audit log cannot be written ({reason}: {path}): nothing was sent to AWS. "
-                         "Free some disk space or fix the folder's permissions, then try again.")
+        super().__init__(f"The audit log cannot be written ({reason}: {path}): nothing was sent to AWS; "
+                         "free some disk space or fix the folder's permissions and try again.")
 
 
 @dataclass(frozen=True)

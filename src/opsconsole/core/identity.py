@@ -16,6 +16,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from opsconsole.core.aws import caller_identity
+
 log = logging.getLogger(__name__)
 
 
@@ -131,8 +133,6 @@ class IdentityStore:
         with self._lock:
             generation = self._generation
         try:
-            from opsconsole.core.aws import caller_identity
-
             self.learn(caller_identity(clients), generation)
         except Exception as exc:  # noqa: BLE001 - see above
             log.warning("could not learn the AWS identity: %s", exc)
