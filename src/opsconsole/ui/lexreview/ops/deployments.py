@@ -161,6 +161,7 @@ class DeploymentsPane(QWidget):
             return
         if not d.interrupted:
             return
+        write = self.review_actions.resume_write(d, self.settings)
         dialog = ConfirmDialog(
             "Resume",
             f"the deployment into {d.bot_name} · {d.locale_id} started by {d.started_by}",
@@ -168,18 +169,20 @@ class DeploymentsPane(QWidget):
             "the <b>live</b> alias at it.",
             self,
             details="\n".join(f"{p.text}  →  {p.intent_name}" for p in d.phrases),
-            write=self.review_actions.resume_write(d, self.settings),
+            write=write,
             connection=self.session.ctx.connection,
         )
-        dialog.accepted.connect(lambda: self.start_resume(d))
+        dialog.accepted.connect(lambda: self._send(write, *self._resume_title(d)))
         self.confirm_dialog = dialog
         dialog.open()
 
     def start_resume(self, d: Deployment) -> Job | None:
         """Resume ``d`` now (no confirmation dialog), followed in a dialog."""
-        write = self.review_actions.resume_write(d, self.settings)
-        return self._send(write, f"Resuming the deployment into {d.bot_name} · {d.locale_id}",
-                          (d.bot_id, d.locale_id))
+        return self._send(self.review_actions.resume_write(d, self.settings), *self._resume_title(d))
+
+    @staticmethod
+    def _resume_title(d: Deployment) -> tuple[str, tuple[str, str]]:
+        return f"Resuming the deployment into {d.bot_name} · {d.locale_id}", (d.bot_id, d.locale_id)
 
     def _send(self, write: Write, title: str, key: tuple[str, str]) -> Job | None:
         job = self.review_actions.run_deployment(write)
