@@ -36,7 +36,7 @@ def test_old_records_load_and_a_write_is_one_row_from_attempt_to_result(qtbot, t
     audit.finish(attempt, "ok")
     assert pane.model.rowCount() == 2 and pane.model.index(0, 5).data() == "ok"
     assert pane.model.index(0, 1).data() == "Ana"
-    assert pane.model.index(0, 1).data(3) == "arn:aws:sts::1:assumed-role/Ops/ana"  # tooltip: the principal
+    assert "arn:aws:sts::1:assumed-role/Ops/ana" in pane.model.index(0, 1).data(3)  # tooltip: the principal
 
     # The old record was not one known request: nothing to copy.
     pane.table.selectRow(1)

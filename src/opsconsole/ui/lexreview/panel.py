@@ -140,7 +140,7 @@ class ReviewPanel(Panel):
     def _show_user(self, note: str = "") -> None:
         # The name is the user's own text: escaped, never rich text.
         self.user_label.setText(f"Working as <b>{html.escape(self.session.user)}</b>{note}")
-        self.user_label.setToolTip(self.ctx.who.describe())
+        self.user_label.setToolTip(f"<qt>{html.escape(self.ctx.who.describe())}</qt>")
 
     def _report(self, role: str, summary: str) -> None:
         if not self._reported and role == self.role():

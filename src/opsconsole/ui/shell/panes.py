@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import logging
 from datetime import datetime
 
@@ -150,12 +151,15 @@ class AuditModel(QAbstractTableModel):
                 ", ".join(f"{k}={v}" for k, v in r.details.items()),
             )[index.column()]
         if role == Qt.ItemDataRole.ToolTipRole:
+            tip = ""
             if index.column() == 1:
-                return r.principal or "AWS principal not recorded"
-            if index.column() == 3 and r.operation:
-                return f"{r.service} {r.operation}"
-            if index.column() in (4, 5, 6):
-                return r.error or "\n".join(r.targets) or r.target
+                tip = r.principal or "AWS principal not recorded"
+            elif index.column() == 3 and r.operation:
+                tip = f"{r.service} {r.operation}"
+            elif index.column() in (4, 5, 6):
+                tip = r.error or "\n".join(r.targets) or r.target
+            # AWS's and users' text: escaped, so a '<' in an error is never read as markup.
+            return f"<qt>{html.escape(tip).replace(chr(10), '<br>')}</qt>" if tip else None
         return None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import time
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
@@ -221,7 +222,8 @@ class IdentityButton(QToolButton):
 
     def show_identity(self, identity: Identity) -> None:
         self.setText(identity.name)
-        self.setToolTip(f"{identity.describe()}\nClick to set your display name")
+        # The name is the user's own text: escaped inside a rich-text tooltip, never read as markup.
+        self.setToolTip(f"<qt>{html.escape(identity.describe())}<br>Click to set your display name</qt>")
 
     def edit_name(self) -> DisplayNameDialog:
         """Open the display-name dialog (window-modal); the name is saved when it is accepted."""
