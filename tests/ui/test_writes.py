@@ -92,6 +92,7 @@ def test_the_attempt_is_on_disk_before_the_call_and_paired_with_its_result(qtbot
     assert attempt.id == result.id and len(attempt.id) >= 16
     assert (attempt.result, result.result, result.started) == ("attempted", "ok", attempt.time)
     assert attempt.principal == result.principal == SANDBOX_ARN and attempt.confirmed
+    assert attempt.user == "moto"  # no display name set: the principal's own name, asked of AWS first
     assert (attempt.connection, attempt.region, attempt.endpoint_url) == (
         "sandbox", clients.connection.region, clients.connection.endpoint_url)
     assert status_of(clients, running.arn) == "ABORTED"

@@ -63,8 +63,9 @@ def perform(
     confirmed: bool = False,
 ) -> Generator[Any, None, Any]:
     """Audit, send and audit again; runs on the write queue (a generator, for writes with progress)."""
-    if write.who is None:
-        write = replace(write, who=identity.current())
+    if write.who is None:  # done as whoever the console is now (AWS asked first if it has not said yet)
+        write = replace(write, who=identity.resolve(clients))
+    # A write described before AWS said who we are keeps its name (it may be in what it writes).
     principal = write.who.arn or identity.resolve(clients).arn
     attempt = audit.attempted(write, connection=connection, principal=principal, confirmed=confirmed)
     try:
