@@ -37,7 +37,7 @@ KEYS_HELP = (
 class AgentView(QWidget):
     """Triage missed turns into review items, one conversation after another.
 
-    The writes are ``actions``' (:class:`ReviewActions`); this view says what
+    The writes are ``review_actions``' (:class:`ReviewActions`); this view says what
     they did and moves on.
     """
 
