@@ -129,16 +129,13 @@ def test_remembered_connection_is_used_next_start(qtbot, window, ctx):
 
 
 def test_audited_write_lands_in_the_audit_pane(qtbot, window, ctx, scripted_endpoint):
-    from opsconsole.ui.confirm import submit_write
+    from opsconsole.core.writes import ApiCall, Write
 
     ctx.set_connection(scripted_endpoint.connection())
     scripted_endpoint.script = [(200, {"stopDate": 1700000000})]
-    job = submit_write(
-        ctx,
-        "StopExecution",
-        "arn:aws:states:eu-west-1:123456789012:execution:m:e1",
-        lambda clients, arn: clients.client("stepfunctions").stop_execution(executionArn=arn),
-        "arn:aws:states:eu-west-1:123456789012:execution:m:e1",
+    arn = "arn:aws:states:eu-west-1:123456789012:execution:m:e1"
+    job = ctx.writes.submit(
+        Write.api("StopExecution", arn, ApiCall("stepfunctions", "StopExecution", {"executionArn": arn})),
     )
     qtbot.waitSignal(job.done, timeout=10000).wait()
     qtbot.waitUntil(lambda: window.audit_pane.model.rowCount() == 1, timeout=5000)

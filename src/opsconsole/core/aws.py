@@ -67,6 +67,8 @@ class Connection:
     session_token: str | None = field(default=None, repr=False)
     #: Name shown for keys held in the keyring (instead of a config profile).
     keyring_name: str | None = None
+    #: The tenant the console is scoped to ("" = all tenants).
+    tenant: str = ""
 
     def with_region(self, region: str) -> "Connection":
         return replace(self, region=region)

@@ -1,25 +1,49 @@
-"""What every panel needs: the job runner, the current AWS connection, the audit log."""
+"""What every panel needs: the job runner, the current AWS connection, the audit log, who the user is."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from PySide6.QtCore import QObject, QSettings, Signal
 
 from opsconsole.core.audit import AuditLog
 from opsconsole.core.aws import Clients, Connection
-from opsconsole.core.settings import Settings
+from opsconsole.core.identity import Identity, IdentityStore
+from opsconsole.core.settings import DISPLAY_NAME, Settings
 from opsconsole.jobs.connectivity import Connectivity
 from opsconsole.jobs.notices import Notices
 from opsconsole.jobs.runner import JobRunner
+from opsconsole.jobs.writes import WritePath
+
+
+#: Where the review queues kept a name before there was one identity (moved on first read).
+_LEGACY_NAME_KEY = "review/user"
+
+
+def display_name_setting(settings: Settings) -> str:
+    """The display name the user set, moving the review queues' old name over once."""
+    store = settings.store
+    name = settings.get(DISPLAY_NAME).strip()
+    legacy = str(store.value(_LEGACY_NAME_KEY, "") or "").strip()
+    if legacy:
+        store.remove(_LEGACY_NAME_KEY)
+        if not name:
+            settings.set(DISPLAY_NAME, legacy)
+            name = legacy
+    return name
 
 
 class AppContext(QObject):
     """Shared by the main window and its panels.
 
     ``connection_changed`` fires when the user switches profile/region/endpoint;
-    panels then cancel their jobs and reload.
+    panels then cancel their jobs and reload. ``identity_changed`` fires when
+    AWS said who we are or the user set a display name (on the GUI thread).
+    Every write goes through ``writes`` (:mod:`opsconsole.jobs.writes`).
     """
 
     connection_changed = Signal(object)
+    identity_changed = Signal(object)  # Identity
 
     def __init__(self, runner: JobRunner, audit: AuditLog, parent: QObject | None = None, *, settings: Settings | None = None) -> None:
         super().__init__(parent)
@@ -30,12 +54,34 @@ class AppContext(QObject):
         self.connectivity = Connectivity(runner, self)
         self.notices = Notices(runner, self)
         self.clients: Clients | None = None
+        # Read here, on the GUI thread; writes on worker threads ask the store, never QSettings.
+        self._display_name = display_name_setting(self.settings)
+        self.identity = IdentityStore(lambda: self._display_name)
+        # Listeners run on the thread that learnt it; the signal carries it to the GUI thread.
+        self.identity.add_listener(self.identity_changed.emit)
+        self.writes = WritePath(runner, audit, self.identity, lambda: self.clients, self)
 
     @property
     def connection(self) -> Connection | None:
         return self.clients.connection if self.clients else None
 
+    @property
+    def who(self) -> Identity:
+        """Who writes now: the identity every write, item and audit record carries."""
+        return self.identity.current()
+
     def set_connection(self, connection: Connection) -> None:
         self.clients = Clients(connection)
         self.runner.connection = connection
+        self.identity.forget()
         self.connection_changed.emit(connection)
+
+    def learn_identity(self, caller: Mapping[str, str]) -> None:
+        """What GetCallerIdentity answered for the current connection."""
+        self.identity.learn(caller)
+
+    def set_display_name(self, name: str) -> None:
+        """The name shown beside the principal from now on ("" = the principal's own name)."""
+        self._display_name = name.strip()
+        self.settings.set(DISPLAY_NAME, self._display_name)
+        self.identity.changed()

@@ -7,16 +7,19 @@ requests to a queue of the test's own, so the seeded approvals stay as they are.
 from __future__ import annotations
 
 import json
+import shlex
 import uuid
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
 
 from opsconsole.core.executions import actions as core
 from opsconsole.core.executions.listing import describe_execution
 from opsconsole.ui.confirm import ConfirmDialog
 from opsconsole.ui.executions.dialogs.execution import RerunFromStateDialog
 from opsconsole.ui.executions.dialogs.approval import ApprovalDialog
+from opsconsole.ui.shell.panes import cli_for
 from support import audit, dialog_of, status_of
 
 ROLE = "arn:aws:iam::123456789012:role/mlops-stepfunctions-execution"
@@ -81,9 +84,17 @@ def test_reject_asks_once_more_then_fails_the_execution(qtbot, ctx, clients, con
     dialog: ApprovalDialog = dialog_of(qtbot, controller, ApprovalDialog)
     assert dialog.error_edit.text() == "ModelPromotionRejected"  # what the state catches
     qtbot.keyClicks(dialog.cause_edit, "Recall on hazmat_class_9 dropped")
+    token = dialog.task.token
     qtbot.mouseClick(dialog.reject_button, Qt.MouseButton.LeftButton)
     confirm: ConfirmDialog = dialog_of(qtbot, controller, ConfirmDialog)
     assert confirm.buttons.button(confirm.buttons.StandardButton.Cancel).isDefault()
+    # Copy as AWS CLI: the exact request, with the real task token (this is the user's own screen).
+    qtbot.mouseClick(confirm.copy_cli, Qt.MouseButton.LeftButton)
+    command = shlex.split(QGuiApplication.clipboard().text())
+    assert command[:3] == ["aws", "stepfunctions", "send-task-failure"]
+    assert command[command.index("--task-token") + 1] == token and command[-2:] == ["--endpoint-url",
+                                                                                   clients.connection.endpoint_url]
+    assert confirm.isVisible()  # copying neither confirms nor cancels
     assert status_of(clients, execution.arn) == "RUNNING" and audit(ctx) == []  # nothing sent yet
     qtbot.mouseClick(confirm.ok, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: status_of(clients, execution.arn) == "FAILED", timeout=TIMEOUT)
@@ -91,6 +102,10 @@ def test_reject_asks_once_more_then_fails_the_execution(qtbot, ctx, clients, con
     assert (out["error"], out["cause"]) == ("ModelPromotionRejected", "Recall on hazmat_class_9 dropped")
     qtbot.waitUntil(lambda: len(ctx.audit.read()) == 2, timeout=TIMEOUT)
     assert audit(ctx)[0] == ("Reject manual step", execution.arn, "ok")
+    # The audit file never keeps the token; the command copied from the audit pane says it is masked.
+    assert token not in ctx.audit.path.read_text()
+    from_audit = cli_for(ctx.audit.read()[0])
+    assert "--task-token '***'" in from_audit and "masked" in from_audit.splitlines()[0]
 
 
 def test_cancelling_the_rejection_sends_nothing(qtbot, ctx, clients, controller, waiting):

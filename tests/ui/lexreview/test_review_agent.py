@@ -52,7 +52,7 @@ def add_conversation(sandbox_clients, lex):
 def open_panel(qtbot, ctx, sandbox_connection):
     """Open the Review queues as agent amy.kb (after the test has added its conversations)."""
     QSettings().setValue("review/role", "agent")
-    QSettings().setValue("review/user", "amy.kb")
+    ctx.set_display_name("amy.kb")
     ctx.set_connection(sandbox_connection)
     made: list[ReviewPanel] = []
 
@@ -169,6 +169,7 @@ def test_a_conversation_closed_elsewhere_is_said_plainly_and_dropped(
     assert view.message_bar.text_label.text().startswith("Already marked nothing to learn by james.other at ")
     assert view.model.row_of(conv.contact_id) == -1
     assert [i for i in list_review_items(sandbox_clients) if i.contact_id == conv.contact_id] == []
+    assert [(r.action, r.result) for r in panel.ctx.audit.read()] == [("Submit phrase", "conflict")]
 
 
 def test_a_span_of_a_missed_turn_is_picked_in_the_transcript(

@@ -42,7 +42,7 @@ def put_item(sandbox_clients, lex):
 @pytest.fixture
 def open_ops(qtbot, ctx, sandbox_connection):
     QSettings().setValue("review/role", "operations")
-    QSettings().setValue("review/user", "dana.ops")
+    ctx.set_display_name("dana.ops")
     ctx.set_connection(sandbox_connection)
     made: list[ReviewPanel] = []
 
@@ -135,6 +135,10 @@ def test_someone_elses_change_is_said_plainly(qtbot, sandbox_clients, put_item, 
     assert view.model.item(item.item_id).status == "REJECTED"
     assert item.item_id not in {i.item_id for i in view.model.visible_items()}
     assert li.get_review_item(sandbox_clients, item.item_id).status == "REJECTED"
+    # A normal outcome, audited as such (not as a failure).
+    record = view.session.ctx.audit.read()[-1]
+    assert (record.action, record.result) == ("Approve review items", "conflict")
+    assert "Already rejected by erin.other at " in record.error
 
 
 def test_flags_show_duplicates_and_conflicts_and_move_fixes_the_intent(qtbot, sandbox_clients, put_item, open_ops):

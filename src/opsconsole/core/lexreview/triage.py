@@ -18,6 +18,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from opsconsole.core.aws import Clients
+from opsconsole.core.writes import Conflict
 from opsconsole.core.lexreview.store import (
     TABLES,
     Tables,
@@ -43,16 +44,6 @@ TRIAGE_NEW = "NEW"
 _STILL_NEW = "attribute_exists(contact_id) AND (attribute_not_exists(triage_status) OR triage_status = :v_new)"
 TRIAGE_FORWARDED = "FORWARDED"
 TRIAGE_NOTHING = "NOTHING_TO_LEARN"
-
-
-class Conflict(Exception):
-    """Someone else changed the thing first; ``str()`` is the sentence to show."""
-
-    def __init__(self, message: str, current: Any = None) -> None:
-        super().__init__(message)
-        self.message = message
-        #: The record as it is now (a ReviewItem or Conversation), when it still exists.
-        self.current = current
 
 
 # -- conversations ------------------------------------------------------------

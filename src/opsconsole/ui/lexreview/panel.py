@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
@@ -10,6 +12,7 @@ from opsconsole.core.errors import UserError
 from opsconsole.core.settings import REVIEW_ROLE
 from opsconsole.ui.context import AppContext
 from opsconsole.ui.panel import Panel
+from opsconsole.ui.lexreview.actions import ReviewActions
 from opsconsole.ui.lexreview.agent.view import AgentView
 from opsconsole.ui.lexreview.ops.view import OperationsView
 from opsconsole.ui.lexreview.session import ReviewSession
@@ -31,8 +34,9 @@ class ReviewPanel(Panel):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
         self.session = ReviewSession(ctx, self)
-        self.agent_view = AgentView(self.session)
-        self.ops_view = OperationsView(self.session)
+        self.review_actions = ReviewActions(self.session, self)
+        self.agent_view = AgentView(self.session, self.review_actions)
+        self.ops_view = OperationsView(self.session, self.review_actions)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.agent_view)
         self.stack.addWidget(self.ops_view)
@@ -67,6 +71,7 @@ class ReviewPanel(Panel):
         saved = ctx.settings.get(REVIEW_ROLE)
         self.role_combo.setCurrentIndex(max(self.role_combo.findData(saved), 0))
         self.role_combo.currentIndexChanged.connect(lambda _i: self.set_role(self.role_combo.currentData()))
+        ctx.identity_changed.connect(lambda _who: self._show_user())
         self._show_role(self.role())
 
         self.refresh_action = QAction("Refresh", self)
@@ -96,7 +101,7 @@ class ReviewPanel(Panel):
     def _show_role(self, role: str) -> None:
         view = self.agent_view if role == AGENT else self.ops_view
         self.stack.setCurrentWidget(view)
-        self.user_label.setText(f"Working as <b>{self.session.user}</b>")
+        self._show_user()
         if role == AGENT:
             self.agent_view.transcript.setFocus()
         else:
@@ -111,7 +116,7 @@ class ReviewPanel(Panel):
         """Bots and locales for the filters, and the current role's queue."""
         self._reported = False
         self._loaded.clear()
-        self.user_label.setText(f"Working as <b>{self.session.user}</b>")
+        self._show_user()
         if self.ctx.clients is None:
             self._fail(self.session.not_connected())
             return
@@ -131,7 +136,12 @@ class ReviewPanel(Panel):
 
     def _on_locales_failed(self, err: UserError) -> None:
         # The queues can still be worked without the filters' bot names; say it quietly.
-        self.user_label.setText(f"Working as <b>{self.session.user}</b> · bots not listed: {err.title.lower()}")
+        self._show_user(f" · bots not listed: {html.escape(err.title.lower())}")
+
+    def _show_user(self, note: str = "") -> None:
+        # The name is the user's own text: escaped, never rich text.
+        self.user_label.setText(f"Working as <b>{html.escape(self.session.user)}</b>{note}")
+        self.user_label.setToolTip(f"<qt>{html.escape(self.ctx.who.describe())}</qt>")
 
     def _report(self, role: str, summary: str) -> None:
         if not self._reported and role == self.role():

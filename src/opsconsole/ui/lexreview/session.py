@@ -1,50 +1,24 @@
-"""What both review views share: who is working, the bots' locales and intents, audited writes.
+"""What both review views share: who is working, the bots' locales and intents.
 
 Locale models (intents with their sample utterances) are loaded once per bot
 locale and kept until the connection changes; both the agent's intent ranking
-and the reviewer's duplicate/conflict flags read them.
+and the reviewer's duplicate/conflict flags read them. Writes are :class:`~opsconsole.ui.lexreview.actions.ReviewActions`'.
 """
 
 from __future__ import annotations
 
-import getpass
-from dataclasses import dataclass
-from collections.abc import Callable, Generator
+from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QSettings, Signal
+from PySide6.QtCore import QObject, Signal
 
 from opsconsole.core.lexreview import bot
 from opsconsole.core.errors import ErrorKind, UserError
-from opsconsole.core.lexreview.triage import Conflict
 from opsconsole.core.lexreview.bot import BotLocale, LocaleModel
 from opsconsole.ui.context import AppContext
 from opsconsole.jobs.runner import Job
 
-USER_KEY = "review/user"
 ROLE_KEY = "review/role"
-
-
-@dataclass(frozen=True)
-class Refused:
-    """A write someone else's change got in the way of (see :meth:`ReviewSession.write`)."""
-
-    conflict: Conflict
-
-    @property
-    def message(self) -> str:
-        return self.conflict.message
-
-
-def review_user() -> str:
-    """The name written into items and deployments: ``review/user`` if set, else the OS user."""
-    name = str(QSettings().value(USER_KEY, "") or "").strip()
-    if name:
-        return name
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name (some containers): still say something
-        return "unknown"
 
 
 class ReviewSession(QObject):
@@ -65,7 +39,8 @@ class ReviewSession(QObject):
 
     @property
     def user(self) -> str:
-        return review_user()
+        """Who works here: the console's one identity (display name, else the AWS principal's name)."""
+        return self.ctx.who.name
 
     @property
     def connected(self) -> bool:
@@ -134,80 +109,3 @@ class ReviewSession(QObject):
     def _on_model_failed(self, key: tuple[str, str], err: UserError) -> None:
         self._loading.discard(key)
         self.model_failed.emit(key, err)
-
-    # -- writes ------------------------------------------------------------
-    def write(
-        self, action: str, target: str, call: Callable[..., Any], *args: Any, details: dict[str, Any] | None = None
-    ) -> Job:
-        """One audited write on the ordered write queue: ``call(clients, *args)``.
-
-        As :func:`opsconsole.ui.confirm.submit_write`, except that a
-        :class:`Conflict` (someone else changed the record first) is an
-        expected outcome: audited as an error, delivered by ``done`` as a
-        :class:`Refused` rather than as a failure, so the view can say plainly
-        what happened.
-        """
-
-        def run(clients: Any) -> Generator[Any, None, Any]:
-            try:
-                return call(clients, *args)
-            except Conflict as exc:
-                # Wrapped: the worker layer treats a returned exception as a failure.
-                return Refused(exc)
-            yield  # pragma: no cover - a generator, for write_steps
-
-        return self.write_steps(action, target, run, details=details,
-                                outcome=lambda r: r.conflict.message if isinstance(r, Refused) else "")
-
-    def write_steps(
-        self,
-        action: str,
-        target: str,
-        run: Callable[..., Generator[Any, None, Any]],
-        *args: Any,
-        details: dict[str, Any] | None = None,
-        outcome: Callable[[Any], str] = lambda _r: "",
-    ) -> Job:
-        """A write that may report progress (a core generator), audited when it ends.
-
-        ``outcome(result)`` returns an error sentence when the run ended without
-        doing its job (a conflict, a failed build), so the audit log says "error".
-        """
-        clients = self.ctx.clients
-        if clients is None:
-            raise RuntimeError("not connected")
-        audit, label = self.ctx.audit, clients.connection.label
-
-        def record(call: Callable[[], Any]) -> Any:
-            return audit.record(connection=label, action=action, target=target, details=details, call=call)
-
-        def audited() -> Generator[Any, None, Any]:
-            try:
-                result = yield from run(clients, *args)
-            except GeneratorExit:
-                # Cancelled: no result will come; say so in the audit log (a file, no network).
-                _quietly(record, RuntimeError("cancelled before the end"))
-                raise
-            except Exception as exc:
-                _quietly(record, exc)
-                raise
-            problem = outcome(result)
-            if problem:
-                _quietly(record, RuntimeError(problem))
-            else:
-                record(lambda: result)
-            return result
-
-        return self.ctx.runner.submit(audited, name=action, owner=self.owner, write=True)
-
-
-def _quietly(record: Callable[[Callable[[], Any]], Any], exc: BaseException) -> None:
-    """Write an 'error' audit line for ``exc`` without raising it again."""
-
-    def fail() -> Any:
-        raise exc
-
-    try:
-        record(fail)
-    except Exception:  # noqa: BLE001 - the raise above is the point
-        pass

@@ -33,7 +33,7 @@ from opsconsole.ui.shell.connection_dialog import ConnectionDialog
 from opsconsole.ui.context import AppContext
 from opsconsole.ui.panel import Area, Links, Panel
 from opsconsole.ui.shell.panes import AuditPane, LogPane
-from opsconsole.ui.shell.statusbar import ConnectionLabel, JobsButton
+from opsconsole.ui.shell.statusbar import ConnectionLabel, IdentityButton, JobsButton
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +149,9 @@ class MainWindow(QMainWindow):
         bar = self.statusBar()
         self.connection_label = ConnectionLabel()
         self.jobs_button = JobsButton(self.ctx.runner)
+        self.identity_button = IdentityButton(self.ctx)
         bar.addPermanentWidget(self.connection_label)
+        bar.addPermanentWidget(self.identity_button)
         bar.addPermanentWidget(self.jobs_button)
 
     def _build_menus(self) -> None:
@@ -193,8 +195,9 @@ class MainWindow(QMainWindow):
         if row is not None:
             self.nav.setCurrentRow(row)
 
-    def current_area(self) -> Area:
-        return self.areas[max(self.nav.currentRow(), 0)]
+    def current_area(self) -> Area | None:
+        row = self.nav.currentRow()
+        return self.areas[row] if 0 <= row < len(self.areas) else None
 
     def _row_of(self, key: str) -> int | None:
         return next((i for i, area in enumerate(self.areas) if area.key == key), None)
@@ -225,6 +228,7 @@ class MainWindow(QMainWindow):
         job.failed.connect(self._identity_failed)
 
     def _identity_known(self, identity: dict[str, str]) -> None:
+        self.ctx.learn_identity(identity)
         self.set_status("connected", True)
         self.connection_label.state.setToolTip(f"Account {identity.get('Account')}\n{identity.get('Arn')}")
         if not self.ctx.connectivity.offline:
@@ -283,7 +287,9 @@ class MainWindow(QMainWindow):
     def save(self) -> None:
         self.settings.set(keys.WINDOW_GEOMETRY, self.saveGeometry().data())
         self.settings.set(keys.WINDOW_STATE, self.saveState().data())
-        self.settings.set(keys.WINDOW_AREA, self.current_area().key)
+        area = self.current_area()
+        if area is not None:
+            self.settings.set(keys.WINDOW_AREA, area.key)
         for panel in self.panels:
             panel.save_state(self.settings)
         self.settings.sync()

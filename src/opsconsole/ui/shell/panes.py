@@ -1,13 +1,15 @@
-"""The log pane (the app's own log, from the ring buffer) and the audit-log pane."""
+"""The log pane (the app's own log, from the ring buffer) and the audit-log pane (with Copy as AWS CLI)."""
 
 from __future__ import annotations
 
+import html
 import logging
 from datetime import datetime
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QFontDatabase
+from PySide6.QtGui import QAction, QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
@@ -19,8 +21,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from opsconsole.core import awscli
 from opsconsole.core.audit import AuditLog, AuditRecord
+from opsconsole.core.aws import Connection
 from opsconsole.core.logbuffer import LogLine, RingBufferHandler
+from opsconsole.core.writes import ATTEMPTED
 
 _LEVELS = [("Debug", logging.DEBUG), ("Info", logging.INFO), ("Warning", logging.WARNING), ("Error", logging.ERROR)]
 
@@ -83,6 +88,8 @@ class LogPane(QWidget):
 
 
 class AuditModel(QAbstractTableModel):
+    """One row per write, newest first; a write's result replaces its "attempted" row."""
+
     HEADERS = ("Time", "User", "Connection", "Action", "Target", "Result", "Details")
 
     def __init__(self) -> None:
@@ -94,10 +101,23 @@ class AuditModel(QAbstractTableModel):
         self.records = list(reversed(records))  # newest first
         self.endResetModel()
 
+    def add(self, record: AuditRecord) -> None:
+        """A line just written: a new write, or the result of one already shown."""
+        if record.id:
+            for row, shown in enumerate(self.records):
+                if shown.id == record.id:
+                    self.records[row] = record
+                    self.dataChanged.emit(self.index(row, 0), self.index(row, self.columnCount() - 1))
+                    return
+        self.prepend(record)
+
     def prepend(self, record: AuditRecord) -> None:
         self.beginInsertRows(QModelIndex(), 0, 0)
         self.records.insert(0, record)
         self.endInsertRows()
+
+    def record(self, row: int) -> AuditRecord | None:
+        return self.records[row] if 0 <= row < len(self.records) else None
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802
         return 0 if parent.isValid() else len(self.records)
@@ -110,27 +130,62 @@ class AuditModel(QAbstractTableModel):
             return self.HEADERS[section]
         return None
 
+    @staticmethod
+    def _result(r: AuditRecord) -> str:
+        if r.result == ATTEMPTED:
+            return "attempted, no result yet"
+        return r.result if not r.error else f"{r.result}: {r.error}"
+
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None
         r = self.records[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             return (
-                r.time,
+                r.started or r.time,
                 r.user,
                 r.connection,
                 r.action,
                 r.target,
-                r.result if not r.error else f"{r.result}: {r.error}",
+                self._result(r),
                 ", ".join(f"{k}={v}" for k, v in r.details.items()),
             )[index.column()]
-        if role == Qt.ItemDataRole.ToolTipRole and index.column() in (4, 5, 6):
-            return r.error or r.target
+        if role == Qt.ItemDataRole.ToolTipRole:
+            tip = ""
+            if index.column() == 1:
+                tip = r.principal or "AWS principal not recorded"
+            elif index.column() == 3 and r.operation:
+                tip = f"{r.service} {r.operation}"
+            elif index.column() in (4, 5, 6):
+                tip = r.error or "\n".join(r.targets) or r.target
+            # AWS's and users' text: escaped, so a '<' in an error is never read as markup.
+            return f"<qt>{html.escape(tip).replace(chr(10), '<br>')}</qt>" if tip else None
         return None
 
 
+def cli_for(record: AuditRecord) -> str:
+    """The aws command(s) of a recorded write, "" when it was not one known request.
+
+    What the audit file keeps: secrets and task tokens masked, long values shortened.
+    """
+    if not record.requests:
+        return ""
+    where = Connection(profile=record.profile or None, region=record.region,
+                       endpoint_url=record.endpoint_url or None)
+    try:
+        text = awscli.from_requests(record.requests, where)
+    except (ValueError, KeyError, TypeError):  # a request the CLI cannot say, or a damaged record
+        return ""
+    notes = []
+    if "***" in text:
+        notes.append("# Secrets and task tokens are masked (***) in the audit log: put the real values back.")
+    if record.shortened:
+        notes.append("# Some values were shortened in the audit log (…[N more characters]).")
+    return "\n".join([*notes, text])
+
+
 class AuditPane(QWidget):
-    """Every write this console sent to AWS, newest first."""
+    """Every write this console sent to AWS, newest first; any request one click from the AWS CLI."""
 
     def __init__(self, audit: AuditLog, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -140,15 +195,53 @@ class AuditPane(QWidget):
         self.table.setModel(self.model)
         self.table.verticalHeader().hide()
         self.table.setWordWrap(False)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.horizontalHeader().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        self.copy_cli = QPushButton("Copy as AWS CLI")
+        self.copy_cli.setObjectName("audit-copy-cli")
+        self.copy_cli.clicked.connect(self.copy_selected)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        self.copy_action = QAction("Copy as AWS CLI", self.table)
+        self.copy_action.triggered.connect(self.copy_selected)
+        self.table.addAction(self.copy_action)
+        self.table.selectionModel().selectionChanged.connect(lambda *_a: self._update())
+        self.model.dataChanged.connect(lambda *_a: self._update())
         path = QLabel(f"Stored in {audit.path}")
+        path.setTextFormat(Qt.TextFormat.PlainText)
         path.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        top = QHBoxLayout()
+        top.addWidget(path, 1)
+        top.addWidget(self.copy_cli)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(path)
+        layout.addLayout(top)
         layout.addWidget(self.table)
         self._bridge = _Bridge(self)
-        self._bridge.arrived.connect(self.model.prepend)
+        self._bridge.arrived.connect(self.model.add)
         audit.add_listener(self._bridge.arrived.emit)
         # The file is small and local; read it once here (a few ms for thousands of lines).
         self.model.set_records(audit.read(limit=5000))
+        self._update()
+
+    def selected(self) -> AuditRecord | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.record(rows[0].row()) if rows else None
+
+    def _update(self) -> None:
+        record = self.selected()
+        ok = record is not None and bool(cli_for(record))
+        why = ("Select a write first" if record is None else
+               "Copy the exact aws command of this request" if ok else
+               "This write was not one known request (several calls, or recorded before commands were kept)")
+        for widget in (self.copy_cli, self.copy_action):
+            widget.setEnabled(ok)
+            widget.setToolTip(why)
+
+    def copy_selected(self) -> str:
+        """Put the selected write's aws command on the clipboard; returns it ("" when there is none)."""
+        record = self.selected()
+        text = cli_for(record) if record is not None else ""
+        if text:
+            QGuiApplication.clipboard().setText(text)
+        return text

@@ -1,7 +1,8 @@
-"""Status bar pieces: where we are connected, how the connection is, background jobs."""
+"""Status bar pieces: where we are connected, how the connection is, who we are, background jobs."""
 
 from __future__ import annotations
 
+import html
 import time
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
@@ -10,8 +11,10 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
+    QFormLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QPushButton,
     QTableView,
     QToolButton,
@@ -20,7 +23,9 @@ from PySide6.QtWidgets import (
 )
 
 from opsconsole.core.aws import Connection
+from opsconsole.core.identity import Identity
 from opsconsole.jobs.runner import Job, JobRunner
+from opsconsole.ui.context import AppContext
 
 
 class ConnectionLabel(QWidget):
@@ -168,3 +173,63 @@ class JobsButton(QToolButton):
             self._dialog = JobsDialog(self.runner, self.window())
         self._dialog.show()
         self._dialog.raise_()
+
+
+class DisplayNameDialog(QDialog):
+    """Set once: the name shown beside the AWS principal in the audit log, review items and deployments."""
+
+    def __init__(self, identity: Identity, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Display name")
+        self.edit = QLineEdit(identity.display_name)
+        self.edit.setObjectName("display-name")
+        self.edit.setMaxLength(80)
+        self.edit.setPlaceholderText(identity.principal or "your name")
+        principal = QLabel(identity.arn or "not known yet (not connected, or AWS has not answered)")
+        principal.setTextFormat(Qt.TextFormat.PlainText)
+        principal.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        principal.setWordWrap(True)
+        note = QLabel("Written with the AWS principal into the audit log, review items and deployments. "
+                      "Leave it empty to use the principal's own name.")
+        note.setWordWrap(True)
+        form = QFormLayout()
+        form.addRow("Display name", self.edit)
+        form.addRow("AWS principal", principal)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(note)
+        layout.addWidget(buttons)
+
+    def name(self) -> str:
+        return " ".join(self.edit.text().split())
+
+
+class IdentityButton(QToolButton):
+    """'Ana' in the status bar (the principal in its tooltip); click to set the display name."""
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setObjectName("identity")
+        self.setAutoRaise(True)
+        self.clicked.connect(self.edit_name)
+        ctx.identity_changed.connect(self.show_identity)
+        self.dialog: DisplayNameDialog | None = None
+        self.show_identity(ctx.who)
+
+    def show_identity(self, identity: Identity) -> None:
+        self.setText(identity.name)
+        # The name is the user's own text: escaped inside a rich-text tooltip, never read as markup.
+        self.setToolTip(f"<qt>{html.escape(identity.describe())}<br>Click to set your display name</qt>")
+
+    def edit_name(self) -> DisplayNameDialog:
+        """Open the display-name dialog (window-modal); the name is saved when it is accepted."""
+        dialog = DisplayNameDialog(self.ctx.who, self.window())
+        dialog.accepted.connect(lambda: self.ctx.set_display_name(dialog.name()))
+        dialog.finished.connect(dialog.deleteLater)
+        self.dialog = dialog
+        dialog.open()
+        return dialog

@@ -1,14 +1,14 @@
 """The controller behind every "fix this run" action of the executions list and detail view.
 
 :class:`ExecutionActions` opens the dialogs (window-modal, never blocking the
-event loop), runs reads on the job runner and every write to AWS through
-:func:`~opsconsole.ui.confirm.submit_write` (ordered, audited), then says how
-it went (``message``) and which execution changed (``changed``).
+event loop), runs reads on the job runner and every write to AWS through the one write
+path (:mod:`opsconsole.jobs.writes`: ordered, audited before it is sent),
+described as a :class:`~opsconsole.core.writes.Write`, then says how it went
+(``message``) and which execution changed (``changed``).
 """
 
 from __future__ import annotations
 
-import getpass
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
@@ -24,7 +24,8 @@ from opsconsole.core.executions.actions import ApprovalRequest, RerunPlan, Waiti
 from opsconsole.core.aws import Clients
 from opsconsole.core.errors import UserError
 from opsconsole.core.executions.listing import Execution, StateMachine, list_state_machines
-from opsconsole.ui.confirm import ConfirmDialog, submit_write
+from opsconsole.core.writes import ApiCall, Write
+from opsconsole.ui.confirm import ConfirmDialog
 from opsconsole.ui.context import AppContext
 from opsconsole.ui.executions.dialogs.execution import RerunFromStateDialog, StartExecutionDialog, StopExecutionDialog
 from opsconsole.ui.executions.dialogs.approval import ApprovalDialog
@@ -55,6 +56,63 @@ def _export(clients: Clients, execution_arn: str, path: str) -> int:
     events = core.execution_history(clients, execution_arn)
     core.export_history_json(events, path)
     return len(events)
+
+
+def _sfn(operation: str, **params: Any) -> ApiCall:
+    """A Step Functions request; empty optional strings are left out, as the console always did."""
+    return ApiCall("stepfunctions", operation, {k: v for k, v in params.items() if v != ""})
+
+
+# -- the writes, described (the audit record and the CLI line come from these) -------------------
+def start_write(sm_arn: str, input_text: str, name: str) -> Write:
+    return Write.api("Start execution", sm_arn, _sfn("StartExecution", stateMachineArn=sm_arn, name=name,
+                                                     input=input_text),
+                     result=lambda out: str(out["executionArn"]),
+                     details={"name": name, "input_bytes": len(input_text.encode("utf-8"))})
+
+
+def stop_write(arn: str, error: str, cause: str) -> Write:
+    return Write.api("Stop execution", arn, _sfn("StopExecution", executionArn=arn, error=error[:core.MAX_ERROR_LENGTH],
+                                                 cause=cause[:core.MAX_CAUSE_LENGTH]),
+                     result=lambda out: out["stopDate"], destructive=True,
+                     details={"error": error, "cause": cause[:_DETAIL_LIMIT]})
+
+
+def redrive_write(execution: Execution) -> Write:
+    # botocore fills in the idempotency clientToken and keeps it across its retries.
+    return Write.api("Redrive execution", execution.arn, _sfn("RedriveExecution", executionArn=execution.arn),
+                     result=lambda out: out["redriveDate"], destructive=True,
+                     details={"status": execution.status, "redrive_count_before": execution.redrive_count})
+
+
+def approve_write(task: WaitingTask, output: str) -> Write:
+    return Write.api("Approve manual step", task.execution_arn,
+                     _sfn("SendTaskSuccess", taskToken=task.token, output=output),
+                     details={"state": task.state_name, "output": output[:_DETAIL_LIMIT]})
+
+
+def reject_write(task: WaitingTask, error: str, cause: str) -> Write:
+    return Write.api("Reject manual step", task.execution_arn,
+                     _sfn("SendTaskFailure", taskToken=task.token, error=error[:core.MAX_ERROR_LENGTH],
+                          cause=cause[:core.MAX_CAUSE_LENGTH]),
+                     destructive=True, details={"state": task.state_name, "error": error,
+                                                "cause": cause[:_DETAIL_LIMIT]})
+
+
+def rerun_write(plan: RerunPlan, input_text: str) -> Write:
+    return Write("Re-run from state", plan.execution_arn, "stepfunctions", "StartExecution",
+                 run=lambda clients: core.start_rerun(clients, plan, input_text),
+                 details={"state": plan.chosen_state, "start_state": plan.start_state, "helper": plan.helper_name,
+                          "input_bytes": len(input_text.encode("utf-8"))},
+                 no_cli="A re-run creates or updates its helper state machine first, then starts it: "
+                        "several calls.")
+
+
+def delete_request_write(task: WaitingTask) -> Write:
+    return Write("Delete approval request", task.queue_url, "sqs", "DeleteMessage",
+                 run=lambda clients: core.delete_approval_message(clients, task.queue_url, task.token),
+                 details={"execution": task.execution_arn},
+                 no_cli="The message's receipt handle is found by reading the queue first.")
 
 
 class ExecutionActions(QObject):
@@ -99,14 +157,14 @@ class ExecutionActions(QObject):
         job.failed.connect(lambda err: self._fail(name, err))
         return job
 
-    def _write(self, action: str, target: str, call: Callable[..., Any], *args: Any, details: dict[str, Any],
-               done: Callable[[Any], None], failed: Callable[[UserError], None] | None = None) -> Job | None:
+    def _write(self, write: Write, done: Callable[[Any], None], failed: Callable[[UserError], None] | None = None,
+               confirmed: bool = False) -> Job | None:
         if self._clients() is None:
             return None
         # No owner: a confirmed write is never cancelled because its panel closed.
-        job = submit_write(self.ctx, action, target, call, *args, details=details)
+        job = self.ctx.writes.submit(write, confirmed=confirmed)
         job.done.connect(self._alive(done))
-        job.failed.connect(self._alive(failed or (lambda err: self._fail(action, err))))
+        job.failed.connect(self._alive(failed or (lambda err: self._fail(write.action, err))))
         return job
 
     def _fail(self, what: str, err: UserError) -> None:
@@ -151,8 +209,12 @@ class ExecutionActions(QObject):
             self.changed.emit(arn)
             self.started.emit(arn)
 
-        self._write("Start execution", sm_arn, core.start_execution, sm_arn, text, name,
-                    details={"name": name, "input_bytes": len(text.encode("utf-8"))}, done=done)
+        check = core.validate_input(text)
+        problem = core.validate_execution_name(name) or (None if check.ok else check.message)
+        if problem:
+            self.message.emit(f"Start execution failed: {problem}", False)
+            return
+        self._write(start_write(sm_arn, text, name), done=done)
 
     # -- stop --------------------------------------------------------------------------------
     def stop(self, executions: Sequence[Execution]) -> None:
@@ -166,8 +228,7 @@ class ExecutionActions(QObject):
     def _send_stops(self, executions: Sequence[Execution], error: str, cause: str) -> None:
         batch = _Batch(self, "Stopped", len(executions))
         for e in executions:
-            self._write("Stop execution", e.arn, core.stop_execution, e.arn, error, cause,
-                        details={"error": error, "cause": cause[:_DETAIL_LIMIT]},
+            self._write(stop_write(e.arn, error, cause), confirmed=True,
                         done=lambda _d, arn=e.arn: batch.ok(arn), failed=lambda err, n=e.name: batch.fail(n, err))
 
     # -- redrive -----------------------------------------------------------------------------
@@ -191,8 +252,7 @@ class ExecutionActions(QObject):
     def _send_redrives(self, executions: Sequence[Execution]) -> None:
         batch = _Batch(self, "Redrove", len(executions))
         for e in executions:
-            self._write("Redrive execution", e.arn, core.redrive_execution, e.arn,
-                        details={"status": e.status, "redrive_count_before": e.redrive_count},
+            self._write(redrive_write(e), confirmed=True,
                         done=lambda _d, arn=e.arn: batch.ok(arn), failed=lambda err, n=e.name: batch.fail(n, err))
 
     # -- re-run from a state -----------------------------------------------------------------
@@ -213,9 +273,7 @@ class ExecutionActions(QObject):
             self.changed.emit(arn)
             self.started.emit(arn)
 
-        self._write("Re-run from state", plan.execution_arn, core.start_rerun, plan, input_text,
-                    details={"state": plan.chosen_state, "start_state": plan.start_state, "helper": plan.helper_name,
-                             "input_bytes": len(input_text.encode("utf-8"))}, done=done)
+        self._write(rerun_write(plan, input_text), done=done)
 
     # -- manual steps ------------------------------------------------------------------------
     def approve(self, execution: Execution) -> None:
@@ -225,7 +283,7 @@ class ExecutionActions(QObject):
             if task is None:
                 self.message.emit(f"{execution.name} is not waiting for a manual step.", False)
                 return
-            dialog = ApprovalDialog(task, request, _user(), self.parent_widget)
+            dialog = ApprovalDialog(task, request, self.ctx.who.name, self.parent_widget)
             self._open(dialog, lambda: self._decided(dialog))
 
         self._read(_approval_context, execution.arn, name="Find waiting task", done=found)
@@ -234,30 +292,30 @@ class ExecutionActions(QObject):
         task = dialog.task
         if dialog.decision == "approve":
             output = dialog.output_text()
-            self._write("Approve manual step", task.execution_arn, core.send_task_success, task.token, output,
-                        details={"state": task.state_name, "output": output[:_DETAIL_LIMIT]},
-                        done=lambda _r: self._answered(task, "Approved"))
+            check = core.validate_input(output)
+            if not check.ok:
+                self.message.emit(f"Approve manual step failed: {check.message}", False)
+                return
+            self._write(approve_write(task, output), done=lambda _r: self._answered(task, "Approved"))
         elif dialog.decision == "reject":
             error, cause = dialog.error(), dialog.cause()
             caught = error in task.catch_errors
+            write = reject_write(task, error, cause)
             confirm = ConfirmDialog(
                 "Reject", f"{task.state_name} of {_short(task.execution_arn)}",
                 f"The task fails with <b>{error}</b>. " + (
                     "The state catches it and carries on with its rejection path." if caught else
                     "The state has no Catch for it: the execution will probably fail."),
-                self.parent_widget, details=cause)
-            self._open(confirm, lambda: self._write(
-                "Reject manual step", task.execution_arn, core.send_task_failure, task.token, error, cause,
-                details={"state": task.state_name, "error": error, "cause": cause[:_DETAIL_LIMIT]},
-                done=lambda _r: self._answered(task, "Rejected")))
+                self.parent_widget, details=cause, write=write, connection=self.ctx.connection)
+            self._open(confirm, lambda: self._write(write, confirmed=True,
+                                                    done=lambda _r: self._answered(task, "Rejected")))
 
     def _answered(self, task: WaitingTask, verb: str) -> None:
         self.message.emit(f"{verb} {task.state_name} of {_short(task.execution_arn)}.", True)
         self.changed.emit(task.execution_arn)
         if task.queue_url and task.token:
             # The request is spent: take it off the queue so nobody answers it again.
-            self._write("Delete approval request", task.queue_url, core.delete_approval_message, task.queue_url,
-                        task.token, details={"execution": task.execution_arn}, done=lambda _deleted: None)
+            self._write(delete_request_write(task), done=lambda _deleted: None)
 
     # -- export ------------------------------------------------------------------------------
     def export_history(self, execution_arn: str, path: str | Path) -> None:
@@ -294,9 +352,3 @@ class _Batch:
             self.owner.message.emit(f"{self.verb} {self.succeeded} of {self.total} {noun}; "
                                     f"{len(self.failures)} failed: " + "; ".join(self.failures[:3]), False)
 
-
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:
-        return "operator"

@@ -9,21 +9,23 @@ and text fields keep their own typing.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
 from opsconsole.core.lexreview import triage as core
 from opsconsole.core.errors import UserError
-from opsconsole.core.lexreview.triage import Conversation
+from opsconsole.core.lexreview.triage import Conflict, Conversation, Phrase
 from opsconsole.core.lexreview.bot import LocaleModel
+from opsconsole.ui.lexreview.actions import ReviewActions
 from opsconsole.ui.lexreview.agent.filters import AgentFilterBar
-from opsconsole.ui.lexreview.agent.writes import TriageWrites
 from opsconsole.ui.lexreview.agent.queue_model import ConversationQueueModel, QueueColumn, QueueTable
 from opsconsole.ui.lexreview.session import ReviewSession
 from opsconsole.ui.lexreview.agent.transcript import TranscriptView
 from opsconsole.ui.lexreview.agent.triage_pane import TriagePane
-from opsconsole.ui.widgets.message_bar import MessageBar
+from opsconsole.ui.widgets.message_bar import MessageBar, Severity
 from opsconsole.jobs.runner import Job
 
 KEYS_HELP = (
@@ -32,8 +34,12 @@ KEYS_HELP = (
 )
 
 
-class AgentView(TriageWrites, QWidget):
-    """Triage missed turns into review items, one conversation after another."""
+class AgentView(QWidget):
+    """Triage missed turns into review items, one conversation after another.
+
+    The writes are ``review_actions``' (:class:`ReviewActions`); this view says what
+    they did and moves on.
+    """
 
     #: The first query finished: number of conversations listed.
     queue_loaded = Signal(int)
@@ -42,16 +48,16 @@ class AgentView(TriageWrites, QWidget):
     submitted = Signal(list)
     triaged = Signal(object)  # Conversation
 
-    def __init__(self, session: ReviewSession, parent: QWidget | None = None) -> None:
+    def __init__(self, session: ReviewSession, actions: ReviewActions, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("agent-view")
         self.session = session
+        self.review_actions = actions
         self.current: Conversation | None = None
         self.turn_index: int | None = None
         #: contact id -> {turn index: intent} forwarded in this session.
         self.forwarded: dict[str, dict[int, str]] = {}
         self._query_job: Job | None = None
-        self._write_job: Job | None = None
 
         self.filters = AgentFilterBar()
         self.filters.changed.connect(self.reload)
@@ -102,6 +108,11 @@ class AgentView(TriageWrites, QWidget):
 
         self._add_keys()
         session.model_loaded.connect(self._on_model_loaded)
+        actions.busy_changed.connect(lambda _busy: self._update_controls())
+        actions.phrase_submitted.connect(self._on_submitted)
+        actions.conversation_closed.connect(self._closed)
+        actions.conversation_conflict.connect(self._closed_elsewhere)
+        actions.write_failed.connect(self._on_write_failed)
         self._update_controls()
 
     # -- keyboard ------------------------------------------------------------
@@ -299,7 +310,83 @@ class AgentView(TriageWrites, QWidget):
 
     # -- writes ------------------------------------------------------------
     def _busy(self) -> bool:
-        return self._write_job is not None and self._write_job.active
+        return self.review_actions.busy
+
+    def submit(self) -> None:
+        """Ctrl+Enter: forward the phrase (the selected part of it, if any) as a review item."""
+        conv = self.current
+        if conv is None or self.turn_index is None or self._busy():
+            return
+        intent = self.picker.chosen_intent
+        text = self.phrase_edit.selectedText() if self.phrase_edit.hasSelectedText() else self.phrase_edit.text()
+        if not text.strip():
+            self.message_bar.show_message("Nothing to submit", "The phrase is empty.", Severity.WARNING)
+            return
+        if not intent:
+            self.message_bar.show_message(
+                "Choose an intent first", "Press 1–9 for a suggested intent or / to search.", Severity.WARNING
+            )
+            return
+        if conv.triaged:
+            self.message_bar.show_message("Already triaged", "This conversation is closed.", Severity.INFO)
+            return
+        finish = not [i for i in self._open_missed(conv) if i != self.turn_index]
+        self.review_actions.submit_phrase(conv, Phrase(text.strip(), intent, self.turn_index), finish)
+
+    def _on_submitted(self, conv: Conversation, phrase: Phrase, finish: bool, items: list) -> None:
+        self.message_bar.hide()
+        self.forwarded.setdefault(conv.contact_id, {})[phrase.turn_index] = phrase.intent_name
+        self.submitted.emit(items)
+        if finish:
+            return  # conversation_closed follows
+        if self.current is conv:
+            self.transcript.set_forwarded(self.forwarded[conv.contact_id])
+            open_turns = self._open_missed(conv)
+            self.set_turn(open_turns[0] if open_turns else None)
+            self.transcript.setFocus()
+        self._update_controls()
+
+    def nothing_to_learn(self) -> None:
+        """Ctrl+Backspace: close the conversation, nothing (more) in it is worth teaching the bot."""
+        conv = self.current
+        if conv is None or conv.triaged or self._busy():
+            return
+        status = core.TRIAGE_FORWARDED if self.forwarded.get(conv.contact_id) else core.TRIAGE_NOTHING
+        self.review_actions.mark_triaged(conv, status)
+
+    def _closed(self, conv: Conversation, closed: Conversation) -> None:
+        """The conversation is done: drop it from the queue (or grey it) and move on."""
+        self.message_bar.hide()
+        self.triaged.emit(closed)
+        row = self.model.row_of(conv.contact_id)
+        if self.filters.include_triaged():
+            self.model.replace(closed)
+            self.select_row(min(row + 1, self.model.rowCount() - 1))
+        else:
+            self.model.remove(conv.contact_id)
+            self._count()
+            if self.model.rowCount():
+                self.select_row(min(row, self.model.rowCount() - 1))
+            else:
+                self._show(None)
+                self.transcript.show_message("Queue cleared. Nothing left to triage.")
+        self.transcript.setFocus()
+        self._update_controls()
+
+    def _closed_elsewhere(self, conv: Conversation, conflict: Conflict) -> None:
+        """Someone else closed it first: a normal outcome, said plainly; the conversation is closed here too."""
+        current = conflict.current if isinstance(conflict.current, Conversation) else None
+        if current is not None and current.triaged:
+            self._closed(conv, replace(conv, triage_status=current.triage_status, triaged_by=current.triaged_by,
+                                       triaged_at=current.triaged_at))
+        self.message_bar.show_message("Not applied", conflict.message, Severity.WARNING)
+        self._update_controls()
+
+    def _on_write_failed(self, action: str, err: UserError) -> None:
+        if action not in ReviewActions.AGENT_WRITES:
+            return
+        self.message_bar.show_error(err, retry=False)
+        self._update_controls()
 
     def _update_controls(self) -> None:
         conv = self.current

@@ -121,6 +121,10 @@ class DeployDialog(QDialog):
 
     def _on_failed(self, err: UserError) -> None:
         self.step_label.setText("Stopped by an error")
+        if err.code == "AuditUnavailable":  # refused before anything was sent: nothing to resume
+            self._finish(f"<b>{err.title}.</b> {err.message}")
+            self.deployment_finished.emit(None)
+            return
         self._finish(f"<b>{err.title}.</b> {err.message}<br><br>The deployment stopped part way; "
                      "resume it from the history once the cause is fixed.")
         self.deployment_finished.emit(None)

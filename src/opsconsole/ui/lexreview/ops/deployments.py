@@ -16,27 +16,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from opsconsole.core.lexreview import deploy as lexdeploy
 from opsconsole.core.lexreview.deploy import DeploySettings
-from opsconsole.core.lexreview.deploy.record import FAILED, SUCCEEDED, Deployment, list_deployments
+from opsconsole.core.lexreview.deploy.record import FAILED, Deployment, list_deployments
 from opsconsole.core.lexreview.triage import ReviewItem
 from opsconsole.core.lexreview.bot import BotLocale
+from opsconsole.core.writes import Write
 from opsconsole.ui.confirm import ConfirmDialog
+from opsconsole.ui.lexreview.actions import ReviewActions
 from opsconsole.ui.lexreview.ops.deploy_dialog import DeployDialog
 from opsconsole.ui.lexreview.ops.deployments_model import DeploymentsModel, HistoryColumn, describe
 from opsconsole.ui.lexreview.session import ReviewSession
 from opsconsole.ui.lexreview.style import DEPLOYMENT_STATUS_COLORS, DEPLOYMENT_STATUS_LABELS
 from opsconsole.ui.widgets.status_badge import StatusBadgeDelegate
 from opsconsole.jobs.runner import Job
-
-
-def _problem(result: Deployment) -> str:
-    """What the audit log should call an error: a run that deployed nothing it set out to."""
-    if result.status == FAILED:
-        return "build failed: " + "; ".join(result.failure_reasons)
-    if result.status != SUCCEEDED:
-        return result.last_error or "; ".join(result.notes) or result.status
-    return ""
 
 
 class DeploymentsPane(QWidget):
@@ -48,9 +40,10 @@ class DeploymentsPane(QWidget):
     #: A deploy wants the approved items of a locale (the operations view answers with ``deploy``).
     retry_requested = Signal(object)  # BotLocale
 
-    def __init__(self, session: ReviewSession, parent: QWidget | None = None) -> None:
+    def __init__(self, session: ReviewSession, actions: ReviewActions, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
+        self.review_actions = actions
         self.settings = DeploySettings()
         self.confirm_dialog: ConfirmDialog | None = None
         self.progress_dialog: DeployDialog | None = None
@@ -136,6 +129,7 @@ class DeploymentsPane(QWidget):
     def confirm_deploy(self, locale: BotLocale, items: list[ReviewItem]) -> ConfirmDialog:
         """Ask before changing the live bot; the deployment starts when the dialog is accepted."""
         intents = sorted({i.intent_name for i in items})
+        write = self.review_actions.deploy_write(locale, [i.item_id for i in items], self.settings)
         dialog = ConfirmDialog(
             "Deploy",
             f"{len(items)} approved phrase{'s' if len(items) != 1 else ''} into {locale.label}",
@@ -144,27 +138,18 @@ class DeploymentsPane(QWidget):
             "customers talk to the new version right away.",
             self,
             details="\n".join(f"{i.text}  →  {i.intent_name}" for i in items),
+            write=write,
+            connection=self.session.ctx.connection,
         )
-        dialog.accepted.connect(lambda: self.start_deploy(locale, [i.item_id for i in items]))
+        dialog.accepted.connect(lambda: self._send(write, f"Deploying into {locale.label}", locale.key))
         self.confirm_dialog = dialog
         dialog.open()
         return dialog
 
-    def start_deploy(self, locale: BotLocale, item_ids: list[str]) -> Job:
-        """Deploy now (no confirmation): an audited job on the write queue, followed in a dialog."""
-        job = self.session.write_steps(
-            "Deploy bot locale",
-            locale.label,
-            lexdeploy.deploy,
-            locale,
-            item_ids,
-            self.session.user,
-            self.settings,
-            details={"bot_id": locale.bot_id, "locale_id": locale.locale_id, "items": len(item_ids)},
-            outcome=_problem,
-        )
-        self._follow(job, f"Deploying into {locale.label}", locale.key)
-        return job
+    def start_deploy(self, locale: BotLocale, item_ids: list[str]) -> Job | None:
+        """Deploy now (no confirmation dialog): an audited job on the write queue, followed in a dialog."""
+        write = self.review_actions.deploy_write(locale, item_ids, self.settings)
+        return self._send(write, f"Deploying into {locale.label}", locale.key)
 
     def resume_or_retry(self) -> None:
         """Resume the selected interrupted deployment, or deploy a failed one's locale again."""
@@ -176,6 +161,7 @@ class DeploymentsPane(QWidget):
             return
         if not d.interrupted:
             return
+        write = self.review_actions.resume_write(d, self.settings)
         dialog = ConfirmDialog(
             "Resume",
             f"the deployment into {d.bot_name} · {d.locale_id} started by {d.started_by}",
@@ -183,24 +169,25 @@ class DeploymentsPane(QWidget):
             "the <b>live</b> alias at it.",
             self,
             details="\n".join(f"{p.text}  →  {p.intent_name}" for p in d.phrases),
+            write=write,
+            connection=self.session.ctx.connection,
         )
-        dialog.accepted.connect(lambda: self.start_resume(d))
+        dialog.accepted.connect(lambda: self._send(write, *self._resume_title(d)))
         self.confirm_dialog = dialog
         dialog.open()
 
-    def start_resume(self, d: Deployment) -> Job:
-        """Resume ``d`` now (no confirmation), followed in a dialog."""
-        job = self.session.write_steps(
-            "Resume deployment",
-            f"{d.bot_name} · {d.locale_id}",
-            lexdeploy.resume,
-            d.deployment_id,
-            self.session.user,
-            self.settings,
-            details={"deployment_id": d.deployment_id},
-            outcome=_problem,
-        )
-        self._follow(job, f"Resuming the deployment into {d.bot_name} · {d.locale_id}", (d.bot_id, d.locale_id))
+    def start_resume(self, d: Deployment) -> Job | None:
+        """Resume ``d`` now (no confirmation dialog), followed in a dialog."""
+        return self._send(self.review_actions.resume_write(d, self.settings), *self._resume_title(d))
+
+    @staticmethod
+    def _resume_title(d: Deployment) -> tuple[str, tuple[str, str]]:
+        return f"Resuming the deployment into {d.bot_name} · {d.locale_id}", (d.bot_id, d.locale_id)
+
+    def _send(self, write: Write, title: str, key: tuple[str, str]) -> Job | None:
+        job = self.review_actions.run_deployment(write)
+        if job is not None:
+            self._follow(job, title, key)
         return job
 
     def _follow(self, job: Job, title: str, key: tuple[str, str]) -> None:

@@ -11,18 +11,18 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
 
-from opsconsole.core.lexreview import bot
 from opsconsole.core.lexreview import items as items_core
 from opsconsole.core.errors import UserError
 from opsconsole.core.lexreview.triage import APPROVED, DEPLOYED, PENDING, REJECTED, ReviewItem
 from opsconsole.core.lexreview.bot import AnalyticsPull, BotLocale
 from opsconsole.core.lexreview.items import BatchResult
+from opsconsole.ui.lexreview.actions import ReviewActions
 from opsconsole.ui.lexreview.ops.dialogs import EditTextDialog, MoveIntentDialog, RejectDialog
 from opsconsole.ui.lexreview.ops.deployments import DeploymentsPane
 from opsconsole.ui.lexreview.ops.item_detail import ItemDetail
 from opsconsole.ui.lexreview.ops.items_model import ITEM_ROLE, ItemColumn, ReviewTreeModel
 from opsconsole.ui.lexreview.ops.items_view import ReviewTree
-from opsconsole.ui.lexreview.session import Refused, ReviewSession
+from opsconsole.ui.lexreview.session import ReviewSession
 from opsconsole.ui.widgets.filter_line_edit import FilterLineEdit
 from opsconsole.ui.widgets.message_bar import MessageBar, Severity
 from opsconsole.jobs.runner import Job
@@ -43,15 +43,15 @@ class OperationsView(QWidget):
 
     items_loaded = Signal(int)
     items_failed = Signal(object)  # UserError
-    #: An action on items finished: a BatchResult, an AnalyticsPull, or a Refused.
+    #: An action on items finished: a BatchResult (conflicts included) or an AnalyticsPull.
     action_finished = Signal(object)
 
-    def __init__(self, session: ReviewSession, parent: QWidget | None = None) -> None:
+    def __init__(self, session: ReviewSession, actions: ReviewActions, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("operations-view")
         self.session = session
+        self.review_actions = actions
         self._items_job: Job | None = None
-        self._write_job: Job | None = None
         self._dialog = None  # the open reject/edit/move dialog, for tests and to keep it alive
 
         self.locale_combo = QComboBox()
@@ -114,7 +114,7 @@ class OperationsView(QWidget):
         self.tree.clicked.connect(self._on_clicked)
 
         self.detail = ItemDetail(session)
-        self.history = DeploymentsPane(session)
+        self.history = DeploymentsPane(session, self.review_actions)
         self.history.retry_requested.connect(self.deploy_locale)
         self.history.deployment_finished.connect(lambda _r: self.reload_items())
         self.message_bar = MessageBar()
@@ -138,6 +138,9 @@ class OperationsView(QWidget):
         layout.addWidget(self.splitter, 1)
 
         session.model_loaded.connect(lambda _m: self._compute_flags())
+        self.review_actions.busy_changed.connect(lambda _busy: self._on_selection())
+        self.review_actions.items_changed.connect(self._on_written)
+        self.review_actions.write_failed.connect(self._on_write_failed)
         self._apply_filter()  # "Open" from the start, before any item arrives
 
     # -- loading -----------------------------------------------------------
@@ -225,7 +228,7 @@ class OperationsView(QWidget):
 
     def _on_selection(self) -> None:
         chosen = self.selected_items()
-        busy = self._write_job is not None and self._write_job.active
+        busy = self.review_actions.busy
         allowed = items_core.allowed_actions(chosen)
         for action in ("approve", "reject", "edit", "move", "reopen"):
             self.buttons[action].setEnabled(not busy and action in allowed)
@@ -263,27 +266,13 @@ class OperationsView(QWidget):
         return [i for i in self.model.all_items() if i.status == APPROVED and (i.bot_id, i.locale_id) == locale.key]
 
     # -- item actions ------------------------------------------------------
-    def _write(self, action: str, call, *args, **details) -> Job | None:
-        if self._write_job is not None and self._write_job.active:
-            return None
-        job = self.session.write(action, f"{len(args[0])} review item(s)", call, *args, details=details or None)
-        job.done.connect(self._on_written)
-        job.failed.connect(self._on_write_failed)
-        self._write_job = job
-        self._on_selection()
-        return job
-
     def approve(self) -> None:
         """A: approve the selected pending items."""
-        chosen = [i for i in self.selected_items() if i.status == PENDING]
-        if chosen:
-            self._write("Approve review items", items_core.transition_many, chosen, APPROVED, self.session.user)
+        self.review_actions.approve(self.selected_items())
 
     def reopen(self) -> None:
         """U: send approved or rejected items back to pending."""
-        chosen = [i for i in self.selected_items() if i.status in (APPROVED, REJECTED)]
-        if chosen:
-            self._write("Reopen review items", items_core.transition_many, chosen, PENDING, self.session.user)
+        self.review_actions.reopen(self.selected_items())
 
     def reject(self) -> None:
         """R: reject the selected open items, with a reason."""
@@ -291,9 +280,7 @@ class OperationsView(QWidget):
         if not chosen:
             return
         dialog = RejectDialog(len(chosen), self)
-        dialog.accepted.connect(lambda: self._write(
-            "Reject review items", items_core.transition_many, chosen, REJECTED, self.session.user, dialog.text(),
-            reason=dialog.text()))
+        dialog.accepted.connect(lambda: self.review_actions.reject(chosen, dialog.text()))
         self._open(dialog)
 
     def edit_text(self) -> None:
@@ -302,8 +289,7 @@ class OperationsView(QWidget):
         if len(chosen) != 1:
             return
         dialog = EditTextDialog(chosen[0].text, self)
-        dialog.accepted.connect(lambda: self._write(
-            "Edit review item", _edit_many, chosen, self.session.user, dialog.text(), None, text=dialog.text()))
+        dialog.accepted.connect(lambda: self.review_actions.edit_text(chosen[0], dialog.text()))
         self._open(dialog)
 
     def move_to_intent(self) -> None:
@@ -316,9 +302,7 @@ class OperationsView(QWidget):
             self.status_label.setText("Loading the intents of this locale; try again in a moment")
             return
         dialog = MoveIntentDialog(chosen[0].text, model.rank(chosen[0].text), len(chosen), self)
-        dialog.accepted.connect(lambda: self._write(
-            "Move review items", _edit_many, chosen, self.session.user, None, dialog.intent(),
-            intent=dialog.intent()))
+        dialog.accepted.connect(lambda: self.review_actions.move(chosen, dialog.intent()))
         self._open(dialog)
 
     def _open(self, dialog) -> None:
@@ -326,7 +310,6 @@ class OperationsView(QWidget):
         dialog.open()
 
     def _on_written(self, result: object) -> None:
-        self._write_job = None
         if isinstance(result, BatchResult):
             current = [c.current for c in result.conflicts if isinstance(c.current, ReviewItem)]
             self.model.update_items([*result.updated, *current])
@@ -340,13 +323,12 @@ class OperationsView(QWidget):
         elif isinstance(result, AnalyticsPull):
             self.status_label.setText(result.summary)
             self.reload_items()
-        elif isinstance(result, Refused):
-            self.message_bar.show_message("Not applied", result.message, Severity.WARNING)
         self._on_selection()
         self.action_finished.emit(result)
 
-    def _on_write_failed(self, err: UserError) -> None:
-        self._write_job = None
+    def _on_write_failed(self, action: str, err: UserError) -> None:
+        if action in ReviewActions.AGENT_WRITES:
+            return
         self.message_bar.show_error(err, retry=False)
         self._on_selection()
 
@@ -360,17 +342,8 @@ class OperationsView(QWidget):
     def pull_analytics(self) -> None:
         """Queue Lex's most-missed utterances of the target locale."""
         locale = self.target_locale()
-        if locale is None or (self._write_job is not None and self._write_job.active):
-            return
-        model = self.session.model(*locale.key)
-        job = self.session.write(
-            "Pull Lex analytics", locale.label, _pull, locale, self.session.user, model,
-            details={"bot_id": locale.bot_id, "locale_id": locale.locale_id},
-        )
-        job.done.connect(self._on_written)
-        job.failed.connect(self._on_write_failed)
-        self._write_job = job
-        self._on_selection()
+        if locale is not None:
+            self.review_actions.pull_analytics(locale, self.session.model(*locale.key))
 
     def deploy(self) -> None:
         """Deploy the target locale's approved items (after confirmation)."""
@@ -386,10 +359,3 @@ class OperationsView(QWidget):
             return
         self.history.confirm_deploy(locale, approved)
 
-
-def _edit_many(clients, items: list[ReviewItem], by: str, text: str | None, intent: str | None) -> BatchResult:
-    return items_core.edit_many(clients, items, by, text=text, intent_name=intent)
-
-
-def _pull(clients, locale: BotLocale, by: str, model) -> AnalyticsPull:
-    return bot.pull_lex_analytics(clients, locale, by, model=model)

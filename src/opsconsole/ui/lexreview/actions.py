@@ -1,0 +1,263 @@
+"""The controller behind every write of the review queues.
+
+:class:`ReviewActions` describes each write (a :class:`~opsconsole.core.writes.Write`,
+done as the one identity of :mod:`opsconsole.core.identity`), sends it through the
+one write path (:mod:`opsconsole.jobs.writes`: audited before it is sent) and
+says how it went with signals the views react to. Someone else's change getting
+in first is an outcome like any other (``conflicted``), not a failure.
+
+One item write at a time for the whole area (``busy``); deployments run on
+their own and are followed by the deployment dialog.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from opsconsole.core.errors import UserError
+from opsconsole.core.identity import Identity
+from opsconsole.core.lexreview import bot
+from opsconsole.core.lexreview import deploy as lexdeploy
+from opsconsole.core.lexreview import items as items_core
+from opsconsole.core.lexreview import triage as core
+from opsconsole.core.lexreview.bot import AnalyticsPull, BotLocale, LocaleModel
+from opsconsole.core.lexreview.deploy import DeploySettings
+from opsconsole.core.lexreview.deploy.record import FAILED, SUCCEEDED, Deployment
+from opsconsole.core.lexreview.items import BatchResult
+from opsconsole.core.lexreview.triage import APPROVED, PENDING, REJECTED, Conversation, Phrase, ReviewItem
+from opsconsole.core.writes import CONFLICT, ERROR, OK, Write
+from opsconsole.jobs.runner import Job
+from opsconsole.jobs.writes import Conflicted
+from opsconsole.ui.lexreview.session import ReviewSession
+
+_ITEMS_NO_CLI = "Each item is a conditional update of its own, checked against what is stored: several calls."
+_DEPLOY_NO_CLI = ("A deployment is many calls decided on the way (merge each intent, build, publish, "
+                  "move the alias, mark the items).")
+
+
+def _batch_outcome(result: Any) -> tuple[str, str]:
+    """A batch is "conflict" when someone else got to an item first, "error" when nothing was allowed."""
+    if not isinstance(result, BatchResult):
+        return OK, ""
+    if result.conflicts:
+        return CONFLICT, result.summary + ": " + "; ".join(c.message for c in result.conflicts)
+    if result.invalid and not result.updated:
+        return ERROR, "; ".join(result.invalid)
+    return OK, ""
+
+
+def deployment_outcome(result: Any) -> tuple[str, str]:
+    """A deployment that returned without deploying what it set out to is an error in the audit log."""
+    if not isinstance(result, Deployment):
+        return OK, ""
+    if result.status == FAILED:
+        return ERROR, "build failed: " + "; ".join(result.failure_reasons)
+    if result.status != SUCCEEDED:
+        return ERROR, result.last_error or "; ".join(result.notes) or result.status
+    return OK, ""
+
+
+class ReviewActions(QObject):
+    """Submit phrases, close conversations, review items, pull analytics, deploy and resume."""
+
+    #: The agent view's writes (the operations view has the others).
+    AGENT_WRITES = frozenset({"Submit phrase", "Mark conversation triaged"})
+
+    #: An item write started or ended: whether one is on its way now.
+    busy_changed = Signal(bool)
+    #: (conversation, phrase, finish, items created): the phrase is in the review queue.
+    phrase_submitted = Signal(object, object, bool, list)
+    #: (conversation as it was, conversation as closed now).
+    conversation_closed = Signal(object, object)
+    #: (conversation, Conflict): someone else closed it first; nothing was written.
+    conversation_conflict = Signal(object, object)
+    #: A change of review items ended (BatchResult), or an analytics pull (AnalyticsPull).
+    items_changed = Signal(object)
+    #: (action, UserError): the write failed (AWS said no, offline, the audit log could not be written).
+    write_failed = Signal(str, object)
+
+    def __init__(self, session: ReviewSession, parent: QObject | None = None) -> None:
+        super().__init__(parent or session)
+        self.session = session
+        self.ctx = session.ctx
+        self._job: Job | None = None
+
+    # -- plumbing ------------------------------------------------------------
+    @property
+    def who(self) -> Identity:
+        return self.ctx.who
+
+    @property
+    def busy(self) -> bool:
+        """An item write is on its way (one at a time)."""
+        return self._job is not None and self._job.active
+
+    def _send(self, write: Write, done: Callable[[Any], None], *, confirmed: bool = False,
+              exclusive: bool = True) -> Job | None:
+        if exclusive and self.busy:
+            return None
+        if not self.session.connected:
+            self.write_failed.emit(write.action, self.session.not_connected())
+            return None
+        job = self.ctx.writes.submit(write, confirmed=confirmed, owner=self.session.owner)
+        job.failed.connect(lambda err: self._failed(job, write.action, err))
+        job.done.connect(lambda result: self._done(job, done, result))
+        job.cancelled.connect(lambda: self._release(job))
+        if exclusive:
+            self._job = job
+            self.busy_changed.emit(True)
+        return job
+
+    def _release(self, job: Job) -> None:
+        if self._job is job:
+            self._job = None
+            self.busy_changed.emit(False)
+
+    def _done(self, job: Job, done: Callable[[Any], None], result: Any) -> None:
+        self._release(job)
+        done(result)
+
+    def _failed(self, job: Job, action: str, err: UserError) -> None:
+        self._release(job)
+        self.write_failed.emit(action, err)
+
+    # -- the agent's writes -------------------------------------------------
+    def submit_phrase(self, conv: Conversation, phrase: Phrase, finish: bool) -> Job | None:
+        """Forward ``phrase`` as a review item; with ``finish`` the conversation is closed with it."""
+        who = self.who
+        write = Write(
+            "Submit phrase", f"{conv.bot_name} {conv.locale_id} {phrase.intent_name}", "dynamodb",
+            "TransactWriteItems",
+            run=lambda clients: core.submit_phrases(clients, conv, [phrase], who.name, finish=finish),
+            who=who, targets=(conv.contact_id,),
+            details={"contact_id": conv.contact_id, "turn": phrase.turn_index, "text": phrase.text,
+                     "intent": phrase.intent_name},
+            no_cli="The review item's id is made when it is sent.",
+        )
+
+        def done(result: Any) -> None:
+            if isinstance(result, Conflicted):
+                self.conversation_conflict.emit(conv, result.conflict)
+            else:
+                self.phrase_submitted.emit(conv, phrase, finish, list(result or []))
+                if finish:
+                    self.conversation_closed.emit(conv, replace(conv, triage_status=core.TRIAGE_FORWARDED,
+                                                                triaged_by=who.name))
+
+        return self._send(write, done)
+
+    def mark_triaged(self, conv: Conversation, status: str) -> Job | None:
+        """Close ``conv`` (nothing to learn, or done after forwarding phrases)."""
+        who = self.who
+        write = Write(
+            "Mark conversation triaged", f"conversation {conv.contact_id}", "dynamodb", "UpdateItem",
+            run=lambda clients: core.mark_triaged(clients, conv, who.name, status),
+            who=who, targets=(conv.contact_id,), details={"status": status},
+            no_cli="The update is conditional on the conversation still being untriaged when it is sent.",
+        )
+
+        def done(result: Any) -> None:
+            if isinstance(result, Conflicted):
+                self.conversation_conflict.emit(conv, result.conflict)
+            else:
+                closed = result if isinstance(result, Conversation) else replace(conv, triage_status=status)
+                self.conversation_closed.emit(conv, closed)
+
+        return self._send(write, done)
+
+    # -- the reviewer's writes ----------------------------------------------
+    def _items(self, action: str, items: Sequence[ReviewItem], run: Callable[[Any, str], BatchResult],
+               **details: Any) -> Job | None:
+        if not items:
+            return None
+        who = self.who
+        write = Write(
+            action, f"{len(items)} review item(s)", "dynamodb", "UpdateItem",
+            run=lambda clients: run(clients, who.name), who=who,
+            targets=tuple(i.item_id for i in items), details={"items": len(items), **details},
+            outcome=_batch_outcome, no_cli=_ITEMS_NO_CLI,
+        )
+        return self._send(write, self._batch_done)
+
+    def _batch_done(self, result: Any) -> None:
+        if isinstance(result, Conflicted):  # a single conflict raised rather than collected
+            result = BatchResult(conflicts=[result.conflict])
+        self.items_changed.emit(result)
+
+    def approve(self, items: Sequence[ReviewItem]) -> Job | None:
+        """Approve the pending ones among ``items``."""
+        chosen = [i for i in items if i.status == PENDING]
+        return self._items("Approve review items", chosen,
+                           lambda c, by: items_core.transition_many(c, chosen, APPROVED, by))
+
+    def reopen(self, items: Sequence[ReviewItem]) -> Job | None:
+        """Send approved or rejected items back to pending."""
+        chosen = [i for i in items if i.status in (APPROVED, REJECTED)]
+        return self._items("Reopen review items", chosen,
+                           lambda c, by: items_core.transition_many(c, chosen, PENDING, by))
+
+    def reject(self, items: Sequence[ReviewItem], reason: str) -> Job | None:
+        """Reject the open ones among ``items``, with ``reason``."""
+        chosen = [i for i in items if i.status in (PENDING, APPROVED)]
+        return self._items("Reject review items", chosen,
+                           lambda c, by: items_core.transition_many(c, chosen, REJECTED, by, reason), reason=reason)
+
+    def edit_text(self, item: ReviewItem, text: str) -> Job | None:
+        """Change one item's text."""
+        return self._items("Edit review item", [item],
+                           lambda c, by: items_core.edit_many(c, [item], by, text=text), text=text)
+
+    def move(self, items: Sequence[ReviewItem], intent: str) -> Job | None:
+        """Move ``items`` to ``intent``."""
+        chosen = list(items)
+        return self._items("Move review items", chosen,
+                           lambda c, by: items_core.edit_many(c, chosen, by, intent_name=intent), intent=intent)
+
+    def pull_analytics(self, locale: BotLocale, model: LocaleModel | None) -> Job | None:
+        """Queue Lex's most-missed utterances of ``locale`` as pending items."""
+        who = self.who
+        write = Write(
+            "Pull Lex analytics", locale.label, "dynamodb", "PutItem",
+            run=lambda clients: bot.pull_lex_analytics(clients, locale, who.name, model=model), who=who,
+            details={"bot_id": locale.bot_id, "locale_id": locale.locale_id},
+            no_cli="Reads Lex's analytics first, then puts one item per new utterance: several calls.",
+        )
+
+        def done(result: Any) -> None:
+            self.items_changed.emit(result if isinstance(result, AnalyticsPull) else BatchResult())
+
+        return self._send(write, done)
+
+    # -- deployments -----------------------------------------------------------
+    def deploy_write(self, locale: BotLocale, item_ids: Sequence[str], settings: DeploySettings) -> Write:
+        """The deployment of ``item_ids`` into ``locale``, described (for its confirmation and the audit)."""
+        who, ids = self.who, list(item_ids)
+        return Write(
+            "Deploy bot locale", locale.label, "lexv2-models", "BuildBotLocale",
+            run=lambda clients: lexdeploy.deploy(clients, locale, ids, who.name, settings), who=who,
+            targets=tuple(ids), details={"bot_id": locale.bot_id, "locale_id": locale.locale_id, "items": len(ids)},
+            destructive=True, steps=True, outcome=deployment_outcome, no_cli=_DEPLOY_NO_CLI,
+        )
+
+    def resume_write(self, d: Deployment, settings: DeploySettings) -> Write:
+        """Finishing the interrupted deployment ``d``, described."""
+        who = self.who
+        return Write(
+            "Resume deployment", f"{d.bot_name} · {d.locale_id}", "lexv2-models", "BuildBotLocale",
+            run=lambda clients: lexdeploy.resume(clients, d.deployment_id, who.name, settings), who=who,
+            targets=(d.deployment_id,), details={"deployment_id": d.deployment_id},
+            destructive=True, steps=True, outcome=deployment_outcome, no_cli=_DEPLOY_NO_CLI,
+        )
+
+    def run_deployment(self, write: Write) -> Job | None:
+        """Send a confirmed deployment (or resume); follow the returned job for its progress.
+
+        Failures come as the job's ``failed`` (the deployment dialog says them).
+        """
+        if not self.session.connected:
+            return None
+        return self.ctx.writes.submit(write, confirmed=True, owner=self.session.owner)
