@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from opsconsole.ui import theme
 from opsconsole.ui.context import AppContext
 
 
@@ -59,7 +60,7 @@ class NotBuiltPanel(Panel):
         self.title = title
         super().__init__(ctx, parent)
         layout = QVBoxLayout(self)
-        label = QLabel(f"<h2>{title}</h2><p>Not built yet.</p><p style='color:gray'>{blurb}</p>")
+        label = QLabel(f"<h2>{title}</h2><p>Not built yet.</p><p style='color:{theme.current().muted}'>{blurb}</p>")
         label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         label.setWordWrap(True)
         label.setTextFormat(Qt.TextFormat.RichText)

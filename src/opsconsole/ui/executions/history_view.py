@@ -14,7 +14,7 @@ from enum import IntEnum
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QColor, QGuiApplication, QPalette
+from PySide6.QtGui import QAction, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -38,6 +38,7 @@ from opsconsole.core.executions.history.events import (
 )
 from opsconsole.core.executions.history.filter import EventFilter
 from opsconsole.core.executions.history.runs import state_runs
+from opsconsole.ui import theme
 from opsconsole.ui.executions.formatting import format_timestamp_tooltip
 from opsconsole.ui.widgets.filter_line_edit import FilterLineEdit
 from opsconsole.jobs.runner import Job, JobRunner
@@ -99,9 +100,7 @@ class HistoryTableModel(QAbstractTableModel):
         if role == EVENT_ROLE:
             return event
         if role == Qt.ItemDataRole.ForegroundRole and event.type in PROBLEM_EVENTS:
-            # Dark red reads on light bases, light red on dark ones.
-            dark = QGuiApplication.palette().color(QPalette.ColorRole.Base).lightness() < 128
-            return QColor("#ef9a9a") if dark else QColor("#b71c1c")
+            return QColor(theme.current().danger)
         if role == Qt.ItemDataRole.ToolTipRole:
             if index.column() == Column.TIME:
                 return format_timestamp_tooltip(event.timestamp)

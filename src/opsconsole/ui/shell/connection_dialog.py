@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from opsconsole.core import profiles
 from opsconsole.core.aws import DEFAULT_REGION, Connection, available_regions
+from opsconsole.ui import theme
 
 KEYRING_NAMES_KEY = "connection/keyring_names"
 
@@ -76,7 +77,7 @@ class AddKeysDialog(QDialog):
         form.addRow("Access key ID", self.key_id)
         form.addRow("Secret access key", self.secret)
         self.error = QLabel()
-        self.error.setStyleSheet("color: #cf222e")
+        self.error.setStyleSheet(f"color: {theme.current().danger}")
         self.error.setWordWrap(True)
         self.error.hide()
         note = QLabel("Stored in the operating system's keyring only, never in opsconsole's files.")
@@ -150,7 +151,7 @@ class ConnectionDialog(QDialog):
     @staticmethod
     def _error_label() -> QLabel:
         label = QLabel()
-        label.setStyleSheet("color: #cf222e")
+        label.setStyleSheet(f"color: {theme.current().danger}")
         label.hide()
         return label
 
@@ -215,10 +216,11 @@ class ConnectionDialog(QDialog):
             try:
                 keys = profiles.load_keys(name)
             except profiles.KeyringUnavailable as exc:
-                self.hint.setText(f"<span style='color:#cf222e'>{exc}</span>")
+                self.hint.setText(f"<span style='color:{theme.current().danger}'>{exc}</span>")
                 return
             if keys is None:
-                self.hint.setText(f"<span style='color:#cf222e'>No keys named '{name}' in the keyring any more.</span>")
+                self.hint.setText(f"<span style='color:{theme.current().danger}'>"
+                                  f"No keys named '{name}' in the keyring any more.</span>")
                 return
             self.result_connection = Connection(
                 region=region, endpoint_url=endpoint, access_key=keys[0], secret_key=keys[1], keyring_name=name

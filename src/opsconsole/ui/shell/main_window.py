@@ -28,6 +28,7 @@ from opsconsole.core import aws, logbuffer
 from opsconsole.core.errors import ErrorKind, UserError
 from opsconsole.ui.shell.connection_dialog import ConnectionDialog
 from opsconsole.ui.context import AppContext
+from opsconsole.ui import theme
 from opsconsole.ui.panel import NotBuiltPanel, Panel
 from opsconsole.ui.shell.panes import AuditPane, LogPane
 from opsconsole.ui.shell.statusbar import ConnectionLabel, JobsButton
@@ -69,7 +70,9 @@ class OfflineBanner(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("offlineBanner")
-        self.setStyleSheet("QFrame#offlineBanner { background: #cf222e; } QFrame#offlineBanner QLabel { color: white; }")
+        theme.follow(self, lambda t: self.setStyleSheet(
+            f"QFrame#offlineBanner {{ background: {t.offline_banner.fill}; }}"
+            f" QFrame#offlineBanner QLabel {{ color: {t.offline_banner.text}; }}"))
         layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 4, 10, 4)
         self.label = QLabel()
