@@ -54,8 +54,8 @@ def test_ui_does_not_use_item_per_cell_tables():
     assert hits == []
 
 
-def test_workers_import_no_ui():
-    assert [n for n in imported_modules(SRC / "workers.py") if n.startswith("opsconsole.ui")] == []
+def test_jobs_import_no_ui():
+    assert [n for n in imported_modules(SRC / "jobs" / "runner.py") if n.startswith("opsconsole.ui")] == []
 
 
 def test_checker_catches_a_violation(tmp_path):

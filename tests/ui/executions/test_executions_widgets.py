@@ -12,7 +12,7 @@ from PySide6.QtCore import QModelIndex, Qt
 import opsconsole.ui.executions
 import opsconsole.ui.widgets
 from opsconsole.core.errors import ErrorKind, UserError
-from opsconsole.ui.executions.formatting import format_duration
+from opsconsole.core.format import format_duration
 from opsconsole.ui.executions.table_model import Column, ExecutionsTableModel
 from opsconsole.ui.widgets.filter_line_edit import FilterLineEdit
 from opsconsole.ui.widgets.message_bar import MessageBar

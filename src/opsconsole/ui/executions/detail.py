@@ -33,7 +33,7 @@ from opsconsole.core.errors import UserError
 from opsconsole.core.executions.listing import Execution, RunDetail, describe_run
 from opsconsole.ui.context import AppContext
 from opsconsole.ui.executions.actions.controller import ExecutionActions
-from opsconsole.ui.executions.formatting import format_duration, format_timestamp
+from opsconsole.core.format import format_duration, format_timestamp
 from opsconsole.ui.executions.graph.view import GraphView
 from opsconsole.ui.executions.history_view import HistoryLoader, HistoryView
 from opsconsole.ui.executions.map_runs import MapRunsView

@@ -8,6 +8,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
 from opsconsole.core.executions.listing import STATUSES
+from opsconsole.core.format import format_clock
 from opsconsole.ui.theme import EXECUTION_LABELS
 from opsconsole.ui.widgets.filter_line_edit import FilterLineEdit
 
@@ -138,5 +139,5 @@ class ExecutionsFilterBar(QWidget):
         self.count_label.setText(text)
 
     def show_refreshed(self, when: datetime, note: str = "") -> None:
-        text = f"Last refreshed {when.astimezone().strftime('%H:%M:%S')}"
+        text = f"Last refreshed {format_clock(when)}"
         self.refreshed_label.setText(f"{text} · {note}" if note else text)

@@ -33,13 +33,12 @@ from opsconsole.core.executions.history.events import (
     PROBLEM_EVENTS,
     HistoryEvent,
     event_summary,
-    format_elapsed,
     iter_history,
 )
 from opsconsole.core.executions.history.filter import EventFilter
 from opsconsole.core.executions.history.runs import state_runs
 from opsconsole.ui import theme
-from opsconsole.ui.executions.formatting import format_timestamp_tooltip
+from opsconsole.core.format import format_elapsed, format_timestamp_ms, format_timestamp_tooltip
 from opsconsole.ui.widgets.filter_line_edit import FilterLineEdit
 from opsconsole.jobs.runner import Job, JobRunner
 
@@ -111,9 +110,8 @@ class HistoryTableModel(QAbstractTableModel):
         return None
 
     def _display(self, e: HistoryEvent) -> tuple[str, ...]:
-        local = e.timestamp.astimezone()
         elapsed = (e.timestamp - self._start).total_seconds() if self._start else 0.0
-        return (str(e.id), e.type, e.state or "", local.strftime("%Y-%m-%d %H:%M:%S.") + f"{local.microsecond // 1000:03d}",
+        return (str(e.id), e.type, e.state or "", format_timestamp_ms(e.timestamp),
                 format_elapsed(elapsed), event_summary(e))
 
     # -- loading -------------------------------------------------------------

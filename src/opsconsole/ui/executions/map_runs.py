@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView
 
 from opsconsole.core.aws import Clients
 from opsconsole.core.executions.history.maps import MapRun, list_map_runs
-from opsconsole.ui.executions.formatting import format_duration, format_timestamp, format_timestamp_tooltip
+from opsconsole.core.format import format_duration, format_timestamp, format_timestamp_tooltip
 from opsconsole.ui.theme import EXECUTION_LABELS
 from opsconsole.ui.widgets.status_badge import StatusBadgeDelegate
 from opsconsole.jobs.runner import Job, JobRunner

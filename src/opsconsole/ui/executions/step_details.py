@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from opsconsole.core.executions.history.links import console_url, logs_link
 from opsconsole.core.executions.history.runs import StateRun
-from opsconsole.ui.executions.formatting import format_duration, format_timestamp, format_timestamp_tooltip
+from opsconsole.core.format import format_duration, format_timestamp, format_timestamp_tooltip
 from opsconsole.ui.executions.json_view import JsonView
 from opsconsole.ui import theme
 from opsconsole.ui.executions.timeline_view import RUN_STATUS_LABELS

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QToolTip, QVBoxL
 from opsconsole.core.executions.history.runs import RUN_STATUSES, StateRun
 from opsconsole.core.executions.history.timeline import Lane, elapsed_label, lane_rows, run_arrays, timeline_lanes
 from opsconsole.ui import theme
-from opsconsole.ui.executions.formatting import format_duration, format_timestamp
+from opsconsole.core.format import format_duration, format_timestamp
 
 RUN_STATUS_LABELS: dict[str, str] = {
     "succeeded": "Succeeded", "retried": "Retried", "caught": "Caught error", "failed": "Failed",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QFontDatabase
@@ -20,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from opsconsole.core.audit import AuditLog, AuditRecord
+from opsconsole.core.format import format_clock
 from opsconsole.core.logbuffer import LogLine, RingBufferHandler
 
 _LEVELS = [("Debug", logging.DEBUG), ("Info", logging.INFO), ("Warning", logging.WARNING), ("Error", logging.ERROR)]
@@ -69,7 +69,7 @@ class LogPane(QWidget):
 
     @staticmethod
     def _format(line: LogLine) -> str:
-        stamp = datetime.fromtimestamp(line.created).strftime("%H:%M:%S")
+        stamp = format_clock(line.created)
         return f"{stamp} {logging.getLevelName(line.level):7} {line.logger}: {line.text}"
 
     def _reload(self) -> None:

@@ -34,6 +34,7 @@ from opsconsole.core.executions.actions.rerun import (
 )
 from opsconsole.core.aws import Clients
 from opsconsole.core.executions.listing import Execution
+from opsconsole.core.format import format_size
 
 __all__ = [
     "MAX_CAUSE_LENGTH", "MAX_ERROR_LENGTH", "MAX_INPUT_BYTES", "MAX_NAME_LENGTH", "ApprovalRequest", "InputCheck",
@@ -100,13 +101,6 @@ class InputCheck:
     line: int | None
     column: int | None
     size_bytes: int
-
-
-def format_size(size_bytes: int) -> str:
-    """'850 B', '12.4 KB', '256.0 KB' (KB = 1,024 bytes, as AWS counts its 256 KB)."""
-    if size_bytes < 1024:
-        return f"{size_bytes} B"
-    return f"{size_bytes / 1024:.1f} KB"
 
 
 def _reject_constant(name: str) -> Any:

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from opsconsole.core.executions import actions
 from opsconsole.core.executions.actions import ApprovalRequest, WaitingTask
 from opsconsole.ui.executions.dialogs.execution import ERROR, OK, JsonEditor, text_color
-from opsconsole.ui.executions.formatting import format_timestamp
+from opsconsole.core.format import format_timestamp
 
 _HIDDEN_KEYS = {"tasktoken", "token"}
 

@@ -33,7 +33,7 @@ from opsconsole.core.executions.actions import InputCheck
 from opsconsole.core.executions.actions.rerun import RerunPlan
 from opsconsole.core.executions.listing import Execution, StateMachine
 from opsconsole.ui import theme
-from opsconsole.ui.executions.formatting import format_timestamp
+from opsconsole.core.format import format_size, format_timestamp
 
 #: What a message under a field is: its colour is the theme's for it.
 ERROR, OK, HINT = "danger", "success", "warning"
@@ -114,7 +114,7 @@ class JsonEditor(QWidget):
 
     def _validate(self) -> None:
         self.check = actions.validate_input(self.text())
-        size = f"{actions.format_size(self.check.size_bytes)} of {actions.format_size(actions.MAX_INPUT_BYTES)}"
+        size = f"{format_size(self.check.size_bytes)} of {format_size(actions.MAX_INPUT_BYTES)}"
         if self.check.ok:
             set_message(self.status, f"✓ {self.check.message}", OK)
         else:

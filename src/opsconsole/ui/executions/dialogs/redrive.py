@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QAbstractItemView, QDialog, QHeaderView, QLabel, Q
 
 from opsconsole.core.executions.listing import Execution
 from opsconsole.ui.executions.dialogs.execution import ERROR, OK, dialog_buttons, text_color
-from opsconsole.ui.executions.formatting import format_timestamp
+from opsconsole.core.format import format_timestamp
 from opsconsole.ui.theme import EXECUTION_LABELS
 
 _DISPLAY = Qt.ItemDataRole.DisplayRole

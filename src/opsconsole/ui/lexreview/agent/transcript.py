@@ -23,6 +23,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QTextEdit, QWidget
 
+from opsconsole.core.format import format_minute
 from opsconsole.core.lexreview.triage import Conversation, Turn
 from opsconsole.ui import theme
 
@@ -105,7 +106,7 @@ class TranscriptView(QTextEdit):
         self.ranges = {}
         intro = (
             f"{conv.bot_name} · {conv.locale_id} · {conv.channel} · agent {conv.agent or '—'} · "
-            f"{conv.started_at.astimezone().strftime('%Y-%m-%d %H:%M')}"
+            f"{format_minute(conv.started_at)}"
         )
         cursor.insertText(intro, head)
         for turn in conv.turns:

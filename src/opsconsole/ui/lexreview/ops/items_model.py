@@ -13,7 +13,7 @@ from PySide6.QtGui import QColor, QFont
 
 from opsconsole.core.lexreview.triage import SOURCE_ANALYTICS, ReviewItem
 from opsconsole.core.lexreview.items import ItemFlags
-from opsconsole.ui.lexreview.agent.queue_model import format_started
+from opsconsole.core.format import format_day_time
 from opsconsole.ui import theme
 
 ITEM_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -235,7 +235,7 @@ class ReviewTreeModel(QAbstractItemModel):
             if col == ItemColumn.BY:
                 return item.agent
             if col == ItemColumn.WHEN:
-                return format_started(item.created_at)
+                return format_day_time(item.created_at)
             if col == ItemColumn.CONVERSATION:
                 if item.source == SOURCE_ANALYTICS:
                     return f"missed {item.missed_count or 0}×"
