@@ -32,6 +32,30 @@ def test_filter_box_waits_for_a_pause_in_typing_and_escape_clears(qtbot):
     assert box.isClearButtonEnabled()
 
 
+def test_filter_box_flush_emits_a_waiting_change_once(qtbot):
+    box = FilterLineEdit("Filter", delay_ms=200)
+    qtbot.addWidget(box)
+    seen = []
+    box.filter_changed.connect(seen.append)
+    box.flush()
+    assert seen == [], "nothing waiting, nothing emitted"
+    qtbot.keyClicks(box, "train")
+    assert seen == []
+    box.flush()
+    assert seen == ["train"]
+    with qtbot.assertNotEmitted(box.filter_changed, wait=400):
+        pass  # the pause that would have emitted passes quietly
+
+
+def test_filter_box_without_delay_emits_every_change(qtbot):
+    box = FilterLineEdit("Filter", delay_ms=0)
+    qtbot.addWidget(box)
+    seen = []
+    box.filter_changed.connect(seen.append)
+    qtbot.keyClicks(box, "ab")
+    assert seen == ["a", "ab"]
+
+
 def test_message_bar_shows_a_user_error_and_offers_retry(qtbot):
     bar = MessageBar()
     qtbot.addWidget(bar)

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from superqt.utils import signals_blocked
 
 from opsconsole.core.executions.history.links import console_url, logs_link
 from opsconsole.core.executions.history.runs import StateRun
@@ -142,11 +143,10 @@ class StepDetails(QWidget):
         mine = [r for r in runs if r.state == state_name]
         self.runs = mine
         self.title.setText(state_name)
-        self.run_picker.blockSignals(True)
-        self.run_picker.clear()
-        self.run_picker.addItems([_run_label(r) for r in mine])
-        self.run_picker.setVisible(len(mine) > 1)
-        self.run_picker.blockSignals(False)
+        with signals_blocked(self.run_picker):
+            self.run_picker.clear()
+            self.run_picker.addItems([_run_label(r) for r in mine])
+            self.run_picker.setVisible(len(mine) > 1)
         if not mine:
             self.clear()
             self.title.setText(f"{state_name}: not reached in this execution")
@@ -162,9 +162,8 @@ class StepDetails(QWidget):
         self.run = run
         index = next(i for i, r in enumerate(self.runs) if r is run)
         if self.run_picker.currentIndex() != index:
-            self.run_picker.blockSignals(True)
-            self.run_picker.setCurrentIndex(index)
-            self.run_picker.blockSignals(False)
+            with signals_blocked(self.run_picker):
+                self.run_picker.setCurrentIndex(index)
         self._fill(run)
 
     def _on_pick(self, index: int) -> None:

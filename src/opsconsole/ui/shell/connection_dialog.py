@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from superqt.utils import signals_blocked
 
 from opsconsole.core import profiles
 from opsconsole.core.aws import DEFAULT_REGION, Connection, available_regions
@@ -156,15 +157,14 @@ class ConnectionDialog(QDialog):
         return label
 
     def _fill_profiles(self, current: Connection | None) -> None:
-        self.profile.blockSignals(True)
-        self.profile.clear()
-        self.profile.addItem("default credential chain (environment, default profile)", ("chain", None))
-        for p in profiles.list_profiles():
-            region = f", {p.region}" if p.region else ""
-            self.profile.addItem(f"{p.name}  ({p.description}{region})", ("profile", p.name))
-        for name in keyring_names(self.settings):
-            self.profile.addItem(f"{name}  (access keys in keyring)", ("keyring", name))
-        self.profile.blockSignals(False)
+        with signals_blocked(self.profile):
+            self.profile.clear()
+            self.profile.addItem("default credential chain (environment, default profile)", ("chain", None))
+            for p in profiles.list_profiles():
+                region = f", {p.region}" if p.region else ""
+                self.profile.addItem(f"{p.name}  ({p.description}{region})", ("profile", p.name))
+            for name in keyring_names(self.settings):
+                self.profile.addItem(f"{name}  (access keys in keyring)", ("keyring", name))
         if current is not None:
             want = ("keyring", current.keyring_name) if current.keyring_name else ("profile", current.profile)
             idx = self.profile.findData(want)
