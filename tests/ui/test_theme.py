@@ -146,6 +146,25 @@ def test_badges_are_painted_in_the_theme_in_use(qtbot, app_palette, look):
         assert look.execution[status].fill in colours, status
 
 
+@pytest.mark.parametrize("look", THEMES, ids=lambda t: t.name)
+def test_transcript_turns_are_filled_in_the_theme_in_use(qtbot, app_palette, look):
+    from opsconsole.core.lexreview.triage import Conversation, Turn
+    from opsconsole.ui.lexreview.agent.transcript import TranscriptView
+
+    app_palette(look)
+    turns = (Turn(0, "bot", "How can I help?"), Turn(1, "customer", "lost my card", "FallbackIntent", True),
+             Turn(2, "customer", "wire money", "FallbackIntent", True))
+    view = TranscriptView()
+    qtbot.addWidget(view)
+    view.resize(500, 400)
+    view.set_conversation(Conversation("c1", "b", "Bank", "en_US", "tom", "chat",
+                                       datetime(2024, 5, 3, tzinfo=timezone.utc), turns), forwarded={2: "Transfer"})
+    image = view.viewport().grab().toImage()
+    colours = {image.pixelColor(x, y).name() for x in range(0, image.width(), 4) for y in range(0, image.height(), 4)}
+    for kind in ("bot", "missed", "forwarded"):
+        assert look.bubbles[kind].fill in colours, kind
+
+
 def test_an_unknown_badge_group_is_refused():
     with pytest.raises(KeyError):
         StatusBadgeDelegate("executions")

@@ -143,6 +143,10 @@ class TranscriptView(QTextEdit):
         fmt.setCellSpacing(0)
         fmt.setTopMargin(7)
         table = cursor.insertTable(1, 1, fmt)
+        # The table's own background is not painted behind a collapsed-border cell: fill the cell.
+        cell_format = table.cellAt(0, 0).format()
+        cell_format.setBackground(QBrush(fill))
+        table.cellAt(0, 0).setFormat(cell_format)
         cell = table.cellAt(0, 0).firstCursorPosition()
         label = QTextCharFormat(head)
         label.setForeground(QColor(colors.muted))
