@@ -18,7 +18,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 INSTALLERS = ROOT / "installers"
-ICONS = ROOT / "resources" / "icons"
+ICONS = ROOT / "src" / "opsconsole" / "resources" / "icons"
 
 
 def _load(name: str):
