@@ -50,3 +50,19 @@ def controller(qtbot, ctx, clients):
     parent = QWidget()
     qtbot.addWidget(parent)
     return ExecutionActions(ctx, parent)
+
+
+@pytest.fixture
+def app_palette(qapp):
+    """``app_palette(theme.DARK)`` switches the application palette for one test; the original comes back after."""
+    from PySide6.QtGui import QPalette
+
+    from opsconsole.ui.theme import make_palette
+
+    original = QPalette(qapp.palette())
+
+    def switch(look) -> None:
+        qapp.setPalette(make_palette(look))
+
+    yield switch
+    qapp.setPalette(original)

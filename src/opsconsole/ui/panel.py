@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QLabel, QStyle, QVBoxLayout, QWidget
 
 from opsconsole.core.errors import UserError
 from opsconsole.core.settings import Settings
+from opsconsole.ui import theme
 from opsconsole.ui.context import AppContext
 
 
@@ -65,7 +66,7 @@ class NotBuiltPanel(Panel):
         self.title = title
         super().__init__(ctx, parent)
         layout = QVBoxLayout(self)
-        label = QLabel(f"<h2>{title}</h2><p>Not built yet.</p><p style='color:gray'>{blurb}</p>")
+        label = QLabel(f"<h2>{title}</h2><p>Not built yet.</p><p style='color:{theme.current().muted}'>{blurb}</p>")
         label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         label.setWordWrap(True)
         label.setTextFormat(Qt.TextFormat.RichText)

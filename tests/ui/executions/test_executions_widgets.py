@@ -1,63 +1,21 @@
-"""Shared widgets used by the executions area: status badges, the search box, the message bar."""
+"""Shared widgets used by the executions area: the search box, the message bar (badges: tests/ui/test_theme.py)."""
 
 from __future__ import annotations
 
 import ast
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
-from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QTableView
 
 import opsconsole.ui.executions
 import opsconsole.ui.widgets
 from opsconsole.core.errors import ErrorKind, UserError
-from opsconsole.core.executions.listing import STATUSES, Execution
-from opsconsole.ui.executions.formatting import format_duration
-from opsconsole.ui.executions.status_style import STATUS_COLORS, STATUS_LABELS
+from opsconsole.core.format import format_duration
 from opsconsole.ui.executions.table_model import Column, ExecutionsTableModel
 from opsconsole.ui.widgets.filter_line_edit import FilterLineEdit
 from opsconsole.ui.widgets.message_bar import MessageBar
-from opsconsole.ui.widgets.status_badge import StatusBadgeDelegate, contrast_ratio, readable_text_color
-
-LIGHT_BASE, DARK_BASE = QColor("#ffffff"), QColor("#1e1e1e")
-
-
-@pytest.mark.parametrize("status", STATUSES)
-def test_every_status_badge_reads_on_light_and_dark(status):
-    fill = QColor(STATUS_COLORS[status])
-    assert contrast_ratio(fill, readable_text_color(fill)) >= 4.5, "badge text: WCAG AA"
-    # The pill itself must stand out from the table whichever palette is on.
-    assert contrast_ratio(fill, LIGHT_BASE) >= 3.0
-    assert contrast_ratio(fill, DARK_BASE) >= 2.5
-    assert STATUS_LABELS[status][0].isupper() and "_" not in STATUS_LABELS[status]
-
-
-@pytest.mark.parametrize("base", ["#ffffff", "#1e1e1e"])
-def test_badges_are_painted_in_their_status_colour(qtbot, base):
-    model = ExecutionsTableModel()
-    start = datetime(2024, 1, 1, tzinfo=timezone.utc)
-    model.append_page([
-        Execution(f"arn:aws:states:r:1:execution:m:e{i}", f"e{i}", "arn:aws:states:r:1:stateMachine:m", "m", s, start)
-        for i, s in enumerate(STATUSES)
-    ])
-    view = QTableView()
-    qtbot.addWidget(view)
-    palette = view.palette()
-    palette.setColor(QPalette.ColorRole.Base, QColor(base))
-    palette.setColor(QPalette.ColorRole.AlternateBase, QColor(base))
-    view.setPalette(palette)
-    view.setModel(model)
-    view.setItemDelegateForColumn(Column.STATUS, StatusBadgeDelegate(STATUS_COLORS, STATUS_LABELS, view))
-    view.setColumnWidth(Column.STATUS, 150)
-    view.resize(600, 400)
-    image = view.viewport().grab().toImage()
-    for row, status in enumerate(STATUSES):
-        rect = view.visualRect(model.index(row, Column.STATUS))
-        colours = {image.pixelColor(x, rect.center().y()).name() for x in range(rect.left(), rect.left() + 40)}
-        assert STATUS_COLORS[status] in colours, status
 
 
 def test_filter_box_waits_for_a_pause_in_typing_and_escape_clears(qtbot):
@@ -72,6 +30,30 @@ def test_filter_box_waits_for_a_pause_in_typing_and_escape_clears(qtbot):
         qtbot.keyClick(box, Qt.Key.Key_Escape)
     assert box.text() == "" and seen[-1] == ""
     assert box.isClearButtonEnabled()
+
+
+def test_filter_box_flush_emits_a_waiting_change_once(qtbot):
+    box = FilterLineEdit("Filter", delay_ms=200)
+    qtbot.addWidget(box)
+    seen = []
+    box.filter_changed.connect(seen.append)
+    box.flush()
+    assert seen == [], "nothing waiting, nothing emitted"
+    qtbot.keyClicks(box, "train")
+    assert seen == []
+    box.flush()
+    assert seen == ["train"]
+    with qtbot.assertNotEmitted(box.filter_changed, wait=400):
+        pass  # the pause that would have emitted passes quietly
+
+
+def test_filter_box_without_delay_emits_every_change(qtbot):
+    box = FilterLineEdit("Filter", delay_ms=0)
+    qtbot.addWidget(box)
+    seen = []
+    box.filter_changed.connect(seen.append)
+    qtbot.keyClicks(box, "ab")
+    assert seen == ["a", "ab"]
 
 
 def test_message_bar_shows_a_user_error_and_offers_retry(qtbot):

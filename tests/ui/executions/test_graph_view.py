@@ -11,13 +11,8 @@ from PySide6.QtGui import QColor, QImage, QWheelEvent
 from PySide6.QtWidgets import QApplication
 
 from opsconsole.core.executions.asl import build_graph
-from opsconsole.ui.executions.graph.export import (
-    NEUTRAL_FILL,
-    OUTCOME_COLORS,
-    OUTCOMES,
-    _luminance,
-    text_color_for,
-)
+from opsconsole.ui import theme
+from opsconsole.ui.executions.graph.export import OUTCOMES
 from opsconsole.ui.executions.graph.view import GraphView, render_graph
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "asl"
@@ -51,7 +46,7 @@ def click_state(qtbot, view: GraphView, name: str, where: str = "centre") -> Non
 def test_every_state_gets_an_item_in_neutral_colour(view):
     for node in view.graph.nodes:
         if node.is_state:
-            assert view.item_for_state(node.id).brush().color() == QColor(NEUTRAL_FILL)
+            assert view.item_for_state(node.id).brush().color() == QColor(theme.LIGHT.graph.neutral.fill)
     assert view.item_for_state("Prepare training#branch0") is None
     assert view.item_for_state("nope") is None
 
@@ -61,15 +56,15 @@ def test_outcomes_colour_their_states(view):
                          "Reserve training capacity", "Hyperparameter tuning"], OUTCOMES))
     view.set_outcomes({**outcomes, "Not in this machine": "failed", "Select best model": "weird"})
     for name, outcome in outcomes.items():
-        assert view.item_for_state(name).brush().color() == QColor(OUTCOME_COLORS[outcome]), name
+        assert view.item_for_state(name).brush().color() == QColor(theme.LIGHT.outcome[outcome].fill), name
         assert view.outcome_of(name) == outcome
     assert view.outcome_of("Select best model") is None  # an unknown outcome is ignored
     # A run's outcomes leave out what it never entered: that is "not reached".
     view.set_outcomes({"Load dataset manifest": "succeeded"})
     assert view.outcome_of("Data quality gate") == "not_reached"
-    assert view.item_for_state("Wait for training job").brush().color() == QColor(OUTCOME_COLORS["not_reached"])
+    assert view.item_for_state("Wait for training job").brush().color() == QColor(theme.LIGHT.outcome["not_reached"].fill)
     view.set_outcomes({})
-    assert view.item_for_state("Load dataset manifest").brush().color() == QColor(NEUTRAL_FILL)
+    assert view.item_for_state("Load dataset manifest").brush().color() == QColor(theme.LIGHT.graph.neutral.fill)
 
 
 def test_clicking_a_state_emits_its_name(qtbot, view):
@@ -190,21 +185,21 @@ def test_huge_graphs_export_within_image_limits(qtbot, tmp_path):
     assert 0 < max(image.width(), image.height()) <= 16000
 
 
-def test_state_text_contrasts_with_every_outcome_fill():
-    def contrast(a: QColor, b: QColor) -> float:
-        la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
-        return (la + 0.05) / (lb + 0.05)
-
-    for fill in [NEUTRAL_FILL, *OUTCOME_COLORS.values()]:
-        colour = QColor(fill)
-        assert contrast(colour, text_color_for(colour)) >= 4.5, fill
-    # The outcome fills differ from each other enough to tell apart, and from a state with no outcome.
-    fills = [QColor(c) for c in [NEUTRAL_FILL, *OUTCOME_COLORS.values()]]
-    for i, a in enumerate(fills):
-        for b in fills[i + 1:]:
-            distance = ((a.red() - b.red()) ** 2 + (a.green() - b.green()) ** 2 + (a.blue() - b.blue()) ** 2) ** 0.5
-            assert distance > 50, (a.name(), b.name())
-    assert set(OUTCOMES) >= {"not_reached", "running", "succeeded", "failed", "caught", "retried"}
+def test_the_graph_follows_the_palette_and_pictures_stay_light(qtbot, view, app_palette, tmp_path):
+    view.set_outcomes({"Load dataset manifest": "failed"})
+    app_palette(theme.DARK)
+    qtbot.waitUntil(lambda: view.item_for_state("Load dataset manifest").brush().color()
+                    == QColor(theme.DARK.outcome["failed"].fill), timeout=2000)
+    assert view.item_for_state("Data quality gate").brush().color() == QColor(theme.DARK.outcome["not_reached"].fill)
+    # A saved picture goes into documents: the light look, on white, whatever the desktop.
+    view.export_png(tmp_path / "dark-desktop.png")
+    image = QImage(str(tmp_path / "dark-desktop.png"))
+    assert image.pixelColor(image.width() - 2, image.height() - 2) == QColor(theme.LIGHT.graph.canvas)
+    colours = {image.pixelColor(x, y).name() for x in range(0, image.width(), 3) for y in range(0, image.height(), 3)}
+    assert theme.LIGHT.outcome["failed"].fill in colours and theme.DARK.outcome["failed"].fill not in colours
+    app_palette(theme.LIGHT)
+    qtbot.waitUntil(lambda: view.item_for_state("Load dataset manifest").brush().color()
+                    == QColor(theme.LIGHT.outcome["failed"].fill), timeout=2000)
 
 
 def test_a_new_graph_replaces_the_old_one(qtbot, view):

@@ -9,13 +9,13 @@ import pytest
 
 from opsconsole.core.executions.history import parse_events
 from opsconsole.core.executions.history.synthetic import synthetic_history
+from opsconsole.core.format import format_elapsed
 from opsconsole.ui.executions.history_view import (
     EVENT_ROLE,
     PROBLEM_EVENTS,
     Column,
     HistoryLoader,
     HistoryView,
-    format_elapsed,
 )
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "histories"

@@ -11,6 +11,8 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
+from opsconsole.core.format import format_day_time_in_sentence
+
 
 @dataclass(frozen=True)
 class Tables:
@@ -93,10 +95,5 @@ def parse_time(text: str | None) -> datetime | None:
 
 
 def when_text(when: datetime | None, now: datetime | None = None) -> str:
-    """'10:42' today, '3 May 10:42' otherwise, in local time: how people say when."""
-    if when is None:
-        return "an unknown time"
-    local, today = when.astimezone(), (now or utcnow()).astimezone()
-    if local.date() == today.date():
-        return local.strftime("%H:%M")
-    return f"{local.day} {local.strftime('%b %H:%M')}"
+    """'10:42' today, '22:58 yesterday', 'May 03 10:42' otherwise, in local time: to follow "at"."""
+    return format_day_time_in_sentence(when, now or utcnow())

@@ -13,7 +13,7 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtGui import QAction, QColor, QDesktopServices, QGuiApplication, QKeySequence
+from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -33,16 +33,16 @@ from opsconsole.core.errors import UserError
 from opsconsole.core.executions.listing import Execution, RunDetail, describe_run
 from opsconsole.ui.context import AppContext
 from opsconsole.ui.executions.actions.controller import ExecutionActions
-from opsconsole.ui.executions.formatting import format_duration, format_timestamp
+from opsconsole.core.format import format_duration, format_timestamp
 from opsconsole.ui.executions.graph.fonts import text_metrics
 from opsconsole.ui.executions.graph.view import GraphView
 from opsconsole.ui.executions.history_view import HistoryLoader, HistoryView
 from opsconsole.ui.executions.map_runs import MapRunsView
 from opsconsole.ui.executions.step_details import StepDetails
 from opsconsole.ui.executions.timeline_view import TimelineView
-from opsconsole.ui.executions.status_style import STATUS_COLORS, STATUS_LABELS
+from opsconsole.ui import theme
+from opsconsole.ui.theme import EXECUTION_LABELS
 from opsconsole.ui.widgets.message_bar import MessageBar, Severity
-from opsconsole.ui.widgets.status_badge import readable_text_color
 
 log = logging.getLogger(__name__)
 
@@ -194,10 +194,10 @@ class ExecutionDetail(QWidget):
     # -- showing --------------------------------------------------------------
     def _show_execution(self, e: Execution) -> None:
         self.execution = e
-        fill = QColor(STATUS_COLORS.get(e.status, "#5f6b7a"))
-        self.badge.setText(STATUS_LABELS.get(e.status, e.status))
+        swatch = theme.current().badge("execution", e.status)
+        self.badge.setText(EXECUTION_LABELS.get(e.status, e.status))
         self.badge.setStyleSheet(
-            f"background: {fill.name()}; color: {readable_text_color(fill).name()};"
+            f"background: {swatch.fill}; color: {swatch.text};"
             " border-radius: 9px; padding: 2px 10px; font-weight: 600;"
         )
         self.name.setText(e.name)
@@ -210,7 +210,7 @@ class ExecutionDetail(QWidget):
         self.facts.setText(
             f"<b>State machine</b> {machine} &nbsp; <b>Started</b> {format_timestamp(e.start)} &nbsp; "
             f"<b>Stopped</b> {stop} &nbsp; <b>Duration</b> {format_duration(e.duration)} &nbsp; "
-            f"<b>Redrives</b> {e.redrive_count}<br><span style='color:gray'>{e.arn}</span>"
+            f"<b>Redrives</b> {e.redrive_count}<br><span style='color:{theme.current().muted}'>{e.arn}</span>"
         )
         self.title_changed.emit(f"{e.name} · {e.status}")
 

@@ -8,7 +8,8 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
 from opsconsole.core.executions.listing import STATUSES
-from opsconsole.ui.executions.status_style import STATUS_LABELS
+from opsconsole.core.format import format_clock
+from opsconsole.ui.theme import EXECUTION_LABELS
 from opsconsole.ui.widgets.filter_line_edit import FilterLineEdit
 
 #: (settings key, label, how far back); None = no limit.
@@ -44,7 +45,7 @@ class ExecutionsFilterBar(QWidget):
         self.status_combo.setToolTip("Asks AWS for executions in this status only")
         self.status_combo.addItem("All statuses", None)
         for status in STATUSES:
-            self.status_combo.addItem(STATUS_LABELS[status], status)
+            self.status_combo.addItem(EXECUTION_LABELS[status], status)
         self.status_combo.currentIndexChanged.connect(lambda _i: self.status_changed.emit(self.status()))
 
         self.name_edit = FilterLineEdit("Filter by name…")
@@ -138,5 +139,5 @@ class ExecutionsFilterBar(QWidget):
         self.count_label.setText(text)
 
     def show_refreshed(self, when: datetime, note: str = "") -> None:
-        text = f"Last refreshed {when.astimezone().strftime('%H:%M:%S')}"
+        text = f"Last refreshed {format_clock(when)}"
         self.refreshed_label.setText(f"{text} · {note}" if note else text)

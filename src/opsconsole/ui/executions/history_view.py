@@ -14,7 +14,7 @@ from enum import IntEnum
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QColor, QGuiApplication, QPalette
+from PySide6.QtGui import QAction, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -33,12 +33,12 @@ from opsconsole.core.executions.history.events import (
     PROBLEM_EVENTS,
     HistoryEvent,
     event_summary,
-    format_elapsed,
     iter_history,
 )
 from opsconsole.core.executions.history.filter import EventFilter
 from opsconsole.core.executions.history.runs import state_runs
-from opsconsole.ui.executions.formatting import format_timestamp_tooltip
+from opsconsole.ui import theme
+from opsconsole.core.format import format_elapsed, format_timestamp_ms, format_timestamp_tooltip
 from opsconsole.ui.widgets.filter_line_edit import FilterLineEdit
 from opsconsole.jobs.runner import Job, JobRunner
 
@@ -99,9 +99,7 @@ class HistoryTableModel(QAbstractTableModel):
         if role == EVENT_ROLE:
             return event
         if role == Qt.ItemDataRole.ForegroundRole and event.type in PROBLEM_EVENTS:
-            # Dark red reads on light bases, light red on dark ones.
-            dark = QGuiApplication.palette().color(QPalette.ColorRole.Base).lightness() < 128
-            return QColor("#ef9a9a") if dark else QColor("#b71c1c")
+            return QColor(theme.current().danger)
         if role == Qt.ItemDataRole.ToolTipRole:
             if index.column() == Column.TIME:
                 return format_timestamp_tooltip(event.timestamp)
@@ -112,9 +110,8 @@ class HistoryTableModel(QAbstractTableModel):
         return None
 
     def _display(self, e: HistoryEvent) -> tuple[str, ...]:
-        local = e.timestamp.astimezone()
         elapsed = (e.timestamp - self._start).total_seconds() if self._start else 0.0
-        return (str(e.id), e.type, e.state or "", local.strftime("%Y-%m-%d %H:%M:%S.") + f"{local.microsecond // 1000:03d}",
+        return (str(e.id), e.type, e.state or "", format_timestamp_ms(e.timestamp),
                 format_elapsed(elapsed), event_summary(e))
 
     # -- loading -------------------------------------------------------------

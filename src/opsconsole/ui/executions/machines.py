@@ -23,7 +23,7 @@ from PySide6.QtGui import QColor, QFont, QPainter, QPalette
 from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from opsconsole.core.executions.listing import STATUSES, StateMachine
-from opsconsole.ui.executions.status_style import STATUS_COLORS
+from opsconsole.ui import theme
 
 ALL_LABEL = "All state machines"
 #: The row's StateMachine (None on the "All" row).
@@ -182,7 +182,7 @@ class StateMachineDelegate(QStyledItemDelegate):
                     break
                 x, y = rect.left(), y + line_h  # wrap onto the second line of counts
             painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(QColor(STATUS_COLORS[status]))
+            painter.setBrush(QColor(theme.current().execution[status].fill))
             painter.drawEllipse(x, y + (line_h - dot) // 2, dot, dot)
             painter.setPen(text_color)
             painter.drawText(QRect(x + dot + 4, y, width, line_h), Qt.AlignmentFlag.AlignVCenter, text)

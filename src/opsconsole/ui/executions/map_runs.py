@@ -11,8 +11,8 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView
 
 from opsconsole.core.aws import Clients
 from opsconsole.core.executions.history.maps import MapRun, list_map_runs
-from opsconsole.ui.executions.formatting import format_duration, format_timestamp, format_timestamp_tooltip
-from opsconsole.ui.executions.status_style import STATUS_COLORS, STATUS_LABELS
+from opsconsole.core.format import format_duration, format_timestamp, format_timestamp_tooltip
+from opsconsole.ui.theme import EXECUTION_LABELS
 from opsconsole.ui.widgets.status_badge import StatusBadgeDelegate
 from opsconsole.jobs.runner import Job, JobRunner
 
@@ -127,7 +127,7 @@ class MapRunsView(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(Column.LABEL, QHeaderView.ResizeMode.Stretch)
-        self.table.setItemDelegateForColumn(Column.STATUS, StatusBadgeDelegate(STATUS_COLORS, STATUS_LABELS,
+        self.table.setItemDelegateForColumn(Column.STATUS, StatusBadgeDelegate("execution", EXECUTION_LABELS,
                                                                                parent=self.table))
         self.empty = QLabel("This execution has no Distributed Map runs.")
         self.empty.setEnabled(False)

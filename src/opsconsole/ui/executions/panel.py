@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QHideEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
+from superqt.utils import signals_blocked
 
 from opsconsole.core import settings as keys
 from opsconsole.core.executions import listing as core
@@ -350,13 +351,10 @@ class ExecutionsPanel(Panel):
         splitter = settings.get(keys.EXECUTIONS_SPLITTER)
 
         # Signals blocked: restoring must not start a query per widget.
-        for widget in (self.filter_bar.status_combo, self.filter_bar.time_combo):
-            widget.blockSignals(True)
-        self.filter_bar.set_status(status if status in core.STATUSES else None)
-        if time_range:
-            self.filter_bar.set_time_range(str(time_range))
-        for widget in (self.filter_bar.status_combo, self.filter_bar.time_combo):
-            widget.blockSignals(False)
+        with signals_blocked(self.filter_bar.status_combo, self.filter_bar.time_combo):
+            self.filter_bar.set_status(status if status in core.STATUSES else None)
+            if time_range:
+                self.filter_bar.set_time_range(str(time_range))
         self.model.set_started_after(self.filter_bar.cutoff())
         if header and self.table.horizontalHeader().restoreState(header):
             self.table.keep_restored_widths()

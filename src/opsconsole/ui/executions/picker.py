@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt, Signal
 from PySide6.QtWidgets import QAbstractItemView, QListView, QVBoxLayout, QWidget
+from superqt.utils import signals_blocked
 
 from opsconsole.core.executions.listing import StateMachine
 from opsconsole.ui.executions.machines import (
@@ -48,12 +49,9 @@ class StateMachinePicker(QWidget):
     def set_machines(self, machines: Sequence[StateMachine], selected: Sequence[str] = ()) -> None:
         """Show ``machines`` and select those in ``selected`` ("All" when none of them exist)."""
         selection_model = self.list_view.selectionModel()
-        blocked = selection_model.blockSignals(True)  # a reload is not a user's pick
-        try:
+        with signals_blocked(selection_model):  # a reload is not a user's pick
             self.model.set_machines(machines)
             self.select(selected)
-        finally:
-            selection_model.blockSignals(blocked)
         self.list_view.viewport().update()
 
     def select(self, arns: Sequence[str]) -> None:

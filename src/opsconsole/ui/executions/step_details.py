@@ -11,7 +11,7 @@ import html
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtGui import QColor, QDesktopServices
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -23,13 +23,14 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from superqt.utils import signals_blocked
 
 from opsconsole.core.executions.history.links import console_url, logs_link
 from opsconsole.core.executions.history.runs import StateRun
-from opsconsole.ui.executions.formatting import format_duration, format_timestamp, format_timestamp_tooltip
+from opsconsole.core.format import format_duration, format_timestamp, format_timestamp_tooltip
 from opsconsole.ui.executions.json_view import JsonView
-from opsconsole.ui.executions.timeline_view import RUN_STATUS_COLORS, RUN_STATUS_LABELS
-from opsconsole.ui.widgets.status_badge import readable_text_color
+from opsconsole.ui import theme
+from opsconsole.ui.executions.timeline_view import RUN_STATUS_LABELS
 
 _PROBLEMS = ("failed", "timed_out", "caught", "aborted", "retried")
 
@@ -142,11 +143,10 @@ class StepDetails(QWidget):
         mine = [r for r in runs if r.state == state_name]
         self.runs = mine
         self.title.setText(state_name)
-        self.run_picker.blockSignals(True)
-        self.run_picker.clear()
-        self.run_picker.addItems([_run_label(r) for r in mine])
-        self.run_picker.setVisible(len(mine) > 1)
-        self.run_picker.blockSignals(False)
+        with signals_blocked(self.run_picker):
+            self.run_picker.clear()
+            self.run_picker.addItems([_run_label(r) for r in mine])
+            self.run_picker.setVisible(len(mine) > 1)
         if not mine:
             self.clear()
             self.title.setText(f"{state_name}: not reached in this execution")
@@ -162,9 +162,8 @@ class StepDetails(QWidget):
         self.run = run
         index = next(i for i, r in enumerate(self.runs) if r is run)
         if self.run_picker.currentIndex() != index:
-            self.run_picker.blockSignals(True)
-            self.run_picker.setCurrentIndex(index)
-            self.run_picker.blockSignals(False)
+            with signals_blocked(self.run_picker):
+                self.run_picker.setCurrentIndex(index)
         self._fill(run)
 
     def _on_pick(self, index: int) -> None:
@@ -172,9 +171,9 @@ class StepDetails(QWidget):
             self.show_run(self.runs[index])
 
     def _fill(self, run: StateRun) -> None:
-        color = QColor(RUN_STATUS_COLORS.get(run.status, "#5f6b7a"))
+        swatch = theme.current().badge("outcome", run.status)
         self.badge.setText(RUN_STATUS_LABELS.get(run.status, run.status))
-        self.badge.setStyleSheet(f"background:{color.name()};color:{readable_text_color(color).name()};"
+        self.badge.setStyleSheet(f"background:{swatch.fill};color:{swatch.text};"
                                  "border-radius:8px;")
         self.badge.show()
         where = []
@@ -200,7 +199,7 @@ class StepDetails(QWidget):
         self.error_label.setText(f"<b>{html.escape(run.error or 'Error')}</b>"
                                  + (" (caught by the state's Catch)" if run.status == "caught" else ""))
         self.cause_label.setText(run.cause or "")
-        self.error_box.setStyleSheet(f"#errorBox {{ border: 2px solid {RUN_STATUS_COLORS['failed']};"
+        self.error_box.setStyleSheet(f"#errorBox {{ border: 2px solid {theme.current().outcome['failed'].fill};"
                                      " border-radius: 4px; }")
 
         self.input_view.set_text(run.input, "The history has no input (fetched without execution data)")

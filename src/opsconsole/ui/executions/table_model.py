@@ -19,7 +19,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
 from opsconsole.core.executions.listing import Execution
-from opsconsole.ui.executions.formatting import format_duration, format_timestamp, format_timestamp_tooltip
+from opsconsole.core.format import format_duration, format_timestamp, format_timestamp_tooltip
 
 #: The raw value behind a cell (datetime, seconds, int, str), for sorting and tests.
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1

@@ -7,7 +7,7 @@ from PySide6.QtGui import QAction, QGuiApplication, QKeyEvent, QKeySequence, QRe
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView, QWidget
 
 from opsconsole.core.executions.listing import Execution
-from opsconsole.ui.executions.status_style import STATUS_COLORS, STATUS_LABELS
+from opsconsole.ui.theme import EXECUTION_LABELS
 from opsconsole.ui.executions.table_model import Column, ExecutionsTableModel
 from opsconsole.ui.widgets.status_badge import StatusBadgeDelegate
 
@@ -47,7 +47,7 @@ class ExecutionsTable(QTableView):
         self.setWordWrap(False)
         self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.setCornerButtonEnabled(False)
-        self.setItemDelegateForColumn(Column.STATUS, StatusBadgeDelegate(STATUS_COLORS, STATUS_LABELS, self))
+        self.setItemDelegateForColumn(Column.STATUS, StatusBadgeDelegate("execution", EXECUTION_LABELS, self))
 
         # Fixed row heights: the view never measures rows, so 100,000 rows cost
         # nothing to lay out (QTableView's equivalent of uniformRowHeights).

@@ -24,21 +24,16 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QToolTip, QVBoxL
 
 from opsconsole.core.executions.history.runs import RUN_STATUSES, StateRun
 from opsconsole.core.executions.history.timeline import Lane, elapsed_label, lane_rows, run_arrays, timeline_lanes
-from opsconsole.ui.executions.formatting import format_duration, format_timestamp
+from opsconsole.ui import theme
+from opsconsole.core.format import format_duration, format_timestamp
 
-#: Mid-tone fills that read on light and dark backgrounds (same family as the execution badges).
-RUN_STATUS_COLORS: dict[str, str] = {
-    "running": "#0b63c4", "succeeded": "#1d7d35", "retried": "#5c8a1f", "caught": "#c76a00",
-    "failed": "#c62828", "timed_out": "#a11d5a", "aborted": "#5f6b7a",
-}
 RUN_STATUS_LABELS: dict[str, str] = {
     "succeeded": "Succeeded", "retried": "Retried", "caught": "Caught error", "failed": "Failed",
     "timed_out": "Timed out", "aborted": "Aborted", "running": "Running",
 }
-FAILED_ATTEMPT_COLOR = "#ef9a9a"
-#: (status code in the painted arrays, colour), least to most alarming: where bars of concurrent
-#: iterations overlap, the worst outcome is the one left visible.
-_PAINT_ORDER = [(RUN_STATUSES.index(s), RUN_STATUS_COLORS[s])
+#: (status code in the painted arrays, status), least to most alarming: where bars of concurrent
+#: iterations overlap, the worst outcome is the one left visible. Colours: the theme's outcomes.
+_PAINT_ORDER = [(RUN_STATUSES.index(s), s)
                 for s in ("succeeded", "retried", "running", "aborted", "caught", "timed_out", "failed")]
 LANE_PX = 22
 _MIN_BAR_PX = 3.0
@@ -144,6 +139,7 @@ class _GanttItem(pg.GraphicsObject):
         p.save()
         p.resetTransform()
         p.setPen(Qt.PenStyle.NoPen)
+        colors = theme.current()
         band = QColor(self._t.palette().color(QPalette.ColorRole.Text))
         band.setAlpha(14)
         selected = self._t.selected_state
@@ -157,17 +153,18 @@ class _GanttItem(pg.GraphicsObject):
                 highlight.setAlpha(60)
                 p.fillRect(QRectF(0, top, width * 4, sy), highlight)
             y, h = (lane_index - 0.33) * sy + dy, 0.66 * sy
-            for code, color in _PAINT_ORDER:
+            for code, status in _PAINT_ORDER:
                 mask = row["status"] == code
                 if mask.any():
-                    self._bars(p, row["start"][mask], row["end"][mask], sx, dx, y, h, width, QBrush(QColor(color)))
+                    self._bars(p, row["start"][mask], row["end"][mask], sx, dx, y, h, width,
+                               QBrush(QColor(colors.outcome[status].fill)))
             if len(row["fail_start"]):
                 # The lower part of the bar only: where iterations overlap, retries mark the lane
                 # without hiding how the runs ended.
                 self._bars(p, row["fail_start"], row["fail_end"], sx, dx, y + h * 0.55, h * 0.45, width,
-                           QBrush(QColor(FAILED_ATTEMPT_COLOR)))
+                           QBrush(QColor(colors.failed_attempt.fill)))
             if len(row["wait_start"]):
-                hatch = QBrush(QColor(255, 255, 255, 150), Qt.BrushStyle.BDiagPattern)
+                hatch = QBrush(theme.qcolor(colors.wait_hatch, colors.wait_hatch_alpha), Qt.BrushStyle.BDiagPattern)
                 # A hatch narrower than a few pixels cannot be seen; skipping those keeps dense lanes clear.
                 self._bars(p, row["wait_start"], row["wait_end"], sx, dx, y, h, width, hatch, min_px=0.0,
                            skip_below_px=4.0)
@@ -270,10 +267,7 @@ class TimelineView(QWidget):
         self.fit_button.clicked.connect(self.fit)
         self.summary = QLabel()
         self.summary.setMinimumWidth(220)
-        legend = " ".join(f'<span style="background:{RUN_STATUS_COLORS[s]};color:#fff">&nbsp;{label}&nbsp;</span>'
-                          for s, label in RUN_STATUS_LABELS.items())
-        self.legend = QLabel(legend + f' <span style="background:{FAILED_ATTEMPT_COLOR};color:#111">'
-                             "&nbsp;Failed attempt&nbsp;</span> ▨ waiting")
+        self.legend = QLabel()  # its colours: _apply_palette
         bar = QHBoxLayout()
         bar.setContentsMargins(4, 2, 2, 2)
         bar.addWidget(self.summary, 1)
@@ -401,9 +395,18 @@ class TimelineView(QWidget):
         super().changeEvent(event)
 
     def _apply_palette(self) -> None:
+        self.legend.setText(_legend_html(theme.current()))
         palette = self.palette()
         self.plot.setBackground(palette.color(QPalette.ColorRole.Base))
         text = palette.color(QPalette.ColorRole.Text)
         for axis in (self.lane_axis, self.time_axis):
             axis.setPen(QPen(text))
             axis.setTextPen(QPen(text))
+
+
+def _legend_html(colors: theme.Theme) -> str:
+    """The outcome swatches and the failed-attempt one, as the theme draws them."""
+    swatches = [(colors.outcome[s], label) for s, label in RUN_STATUS_LABELS.items()]
+    swatches.append((colors.failed_attempt, "Failed attempt"))
+    return " ".join(f'<span style="{swatch.style()}">&nbsp;{label}&nbsp;</span>'
+                    for swatch, label in swatches) + " ▨ waiting"

@@ -15,10 +15,12 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from superqt.utils import signals_blocked
 
 from opsconsole.core import profiles
 from opsconsole.core.aws import DEFAULT_REGION, Connection, available_regions, validate_endpoint, validate_region
 from opsconsole.core.settings import KEYRING_NAMES, Settings
+from opsconsole.ui import theme
 
 
 def keyring_names(settings: Settings) -> list[str]:
@@ -42,7 +44,7 @@ class AddKeysDialog(QDialog):
         form.addRow("Access key ID", self.key_id)
         form.addRow("Secret access key", self.secret)
         self.error = QLabel()
-        self.error.setStyleSheet("color: #cf222e")
+        self.error.setStyleSheet(f"color: {theme.current().danger}")
         self.error.setWordWrap(True)
         self.error.hide()
         note = QLabel("Stored in the operating system's keyring only, never in opsconsole's files.")
@@ -116,20 +118,19 @@ class ConnectionDialog(QDialog):
     @staticmethod
     def _error_label() -> QLabel:
         label = QLabel()
-        label.setStyleSheet("color: #cf222e")
+        label.setStyleSheet(f"color: {theme.current().danger}")
         label.hide()
         return label
 
     def _fill_profiles(self, current: Connection | None) -> None:
-        self.profile.blockSignals(True)
-        self.profile.clear()
-        self.profile.addItem("default credential chain (environment, default profile)", ("chain", None))
-        for p in profiles.list_profiles():
-            region = f", {p.region}" if p.region else ""
-            self.profile.addItem(f"{p.name}  ({p.description}{region})", ("profile", p.name))
-        for name in keyring_names(self.settings):
-            self.profile.addItem(f"{name}  (access keys in keyring)", ("keyring", name))
-        self.profile.blockSignals(False)
+        with signals_blocked(self.profile):
+            self.profile.clear()
+            self.profile.addItem("default credential chain (environment, default profile)", ("chain", None))
+            for p in profiles.list_profiles():
+                region = f", {p.region}" if p.region else ""
+                self.profile.addItem(f"{p.name}  ({p.description}{region})", ("profile", p.name))
+            for name in keyring_names(self.settings):
+                self.profile.addItem(f"{name}  (access keys in keyring)", ("keyring", name))
         if current is not None:
             want = ("keyring", current.keyring_name) if current.keyring_name else ("profile", current.profile)
             idx = self.profile.findData(want)
@@ -181,10 +182,11 @@ class ConnectionDialog(QDialog):
             try:
                 keys = profiles.load_keys(name)
             except profiles.KeyringUnavailable as exc:
-                self.hint.setText(f"<span style='color:#cf222e'>{exc}</span>")
+                self.hint.setText(f"<span style='color:{theme.current().danger}'>{exc}</span>")
                 return
             if keys is None:
-                self.hint.setText(f"<span style='color:#cf222e'>No keys named '{name}' in the keyring any more.</span>")
+                self.hint.setText(f"<span style='color:{theme.current().danger}'>"
+                                  f"No keys named '{name}' in the keyring any more.</span>")
                 return
             self.result_connection = Connection(
                 region=region, endpoint_url=endpoint, access_key=keys[0], secret_key=keys[1], keyring_name=name

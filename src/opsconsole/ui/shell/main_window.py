@@ -31,6 +31,7 @@ from opsconsole.ui.areas import AREAS
 from opsconsole.ui.executions import open_execution_window
 from opsconsole.ui.shell.connection_dialog import ConnectionDialog
 from opsconsole.ui.context import AppContext
+from opsconsole.ui import theme
 from opsconsole.ui.panel import Area, Links, Panel
 from opsconsole.ui.shell.panes import AuditPane, LogPane
 from opsconsole.ui.shell.statusbar import ConnectionLabel, IdentityButton, JobsButton
@@ -45,7 +46,9 @@ class OfflineBanner(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("offlineBanner")
-        self.setStyleSheet("QFrame#offlineBanner { background: #cf222e; } QFrame#offlineBanner QLabel { color: white; }")
+        theme.follow(self, lambda t: self.setStyleSheet(
+            f"QFrame#offlineBanner {{ background: {t.offline_banner.fill}; }}"
+            f" QFrame#offlineBanner QLabel {{ color: {t.offline_banner.text}; }}"))
         layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 4, 10, 4)
         self.label = QLabel()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import logging
-from datetime import datetime
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QAction, QFontDatabase, QGuiApplication
@@ -24,6 +23,7 @@ from PySide6.QtWidgets import (
 from opsconsole.core import awscli
 from opsconsole.core.audit import AuditLog, AuditRecord
 from opsconsole.core.aws import Connection
+from opsconsole.core.format import format_clock
 from opsconsole.core.logbuffer import LogLine, RingBufferHandler
 from opsconsole.core.writes import ATTEMPTED
 
@@ -74,7 +74,7 @@ class LogPane(QWidget):
 
     @staticmethod
     def _format(line: LogLine) -> str:
-        stamp = datetime.fromtimestamp(line.created).strftime("%H:%M:%S")
+        stamp = format_clock(line.created)
         return f"{stamp} {logging.getLevelName(line.level):7} {line.logger}: {line.text}"
 
     def _reload(self) -> None:

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from opsconsole.core.aws import Connection
 from opsconsole.core.identity import Identity
 from opsconsole.jobs.runner import Job, JobRunner
+from opsconsole.ui import theme
 from opsconsole.ui.context import AppContext
 
 
@@ -37,10 +38,10 @@ class ConnectionLabel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         self.sandbox_badge = QLabel("SANDBOX")
         self.sandbox_badge.setObjectName("sandboxBadge")
-        self.sandbox_badge.setStyleSheet(
-            "QLabel#sandboxBadge { background: #b35900; color: white; font-weight: bold;"
+        theme.follow(self.sandbox_badge, lambda t: self.sandbox_badge.setStyleSheet(
+            f"QLabel#sandboxBadge {{ {t.sandbox_badge.style()} font-weight: bold;"
             " border-radius: 3px; padding: 1px 6px; }"
-        )
+        ))
         self.sandbox_badge.setToolTip("Connected to the embedded local AWS: nothing here touches a real account.")
         self.sandbox_badge.hide()
         self.where = QLabel("not connected")
@@ -60,7 +61,8 @@ class ConnectionLabel(QWidget):
         self.sandbox_badge.setVisible(connection.sandbox)
 
     def set_state(self, text: str, ok: bool | None = None) -> None:
-        colour = {True: "#1a7f37", False: "#cf222e", None: ""}[ok]
+        colors = theme.current()
+        colour = {True: colors.success, False: colors.danger, None: ""}[ok]
         dot = f"<span style='color:{colour}'>●</span> " if colour else ""
         self.state.setText(f"{dot}{text}")
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QLineEdit, QWidget
+from superqt.utils import qdebounced
 
 
 class FilterLineEdit(QLineEdit):
@@ -20,30 +21,28 @@ class FilterLineEdit(QLineEdit):
         super().__init__(parent)
         self.setPlaceholderText(placeholder)
         self.setClearButtonEnabled(True)
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(delay_ms)
-        self._timer.timeout.connect(self._emit)
+        self._debounced = qdebounced(self._emit, timeout=delay_ms, parent=self) if delay_ms > 0 else None
         self.textChanged.connect(self._on_text_changed)
 
     def _on_text_changed(self, _text: str) -> None:
-        if self._timer.interval() <= 0:
+        if self._debounced is None:
             self._emit()
         else:
-            self._timer.start()
+            self._debounced()
 
     def _emit(self) -> None:
-        self._timer.stop()
         self.filter_changed.emit(self.text())
 
     def flush(self) -> None:
         """Emit now if a change is waiting (e.g. before saving state)."""
-        if self._timer.isActive():
-            self._emit()
+        if self._debounced is not None:
+            self._debounced.flush(restart_timer=False)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt name
         if event.key() == Qt.Key.Key_Escape and self.text():
             self.clear()
+            if self._debounced is not None:
+                self._debounced.cancel()
             self._emit()
             return
         super().keyPressEvent(event)

@@ -9,10 +9,10 @@ from __future__ import annotations
 from enum import Enum
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QVBoxLayout, QWidget
 
 from opsconsole.core.errors import UserError
+from opsconsole.ui import theme
 
 
 class Severity(str, Enum):
@@ -20,18 +20,6 @@ class Severity(str, Enum):
     WARNING = "warning"
     INFO = "info"
 
-
-# Accent colours; the strip's fill is the accent blended into the window colour,
-# so it is a tint on light palettes and a dark wash on dark ones.
-_ACCENTS = {Severity.ERROR: "#d13212", Severity.WARNING: "#c77700", Severity.INFO: "#0b63c4"}
-
-
-def _blend(base: QColor, accent: QColor, amount: float) -> QColor:
-    return QColor(
-        round(base.red() + (accent.red() - base.red()) * amount),
-        round(base.green() + (accent.green() - base.green()) * amount),
-        round(base.blue() + (accent.blue() - base.blue()) * amount),
-    )
 
 
 class MessageBar(QFrame):
@@ -71,6 +59,7 @@ class MessageBar(QFrame):
         row.addWidget(self.retry_button, 0, Qt.AlignmentFlag.AlignVCenter)
         row.addWidget(self.close_button, 0, Qt.AlignmentFlag.AlignTop)
         self.severity = Severity.INFO
+        theme.follow(self, lambda _t: self._apply_colors())
         self.hide()
 
     def show_error(self, error: UserError, retry: bool = True) -> None:
@@ -86,12 +75,11 @@ class MessageBar(QFrame):
         self.show()
 
     def _apply_colors(self) -> None:
-        parent = self.parentWidget()
-        window = (parent or self).palette().color(QPalette.ColorRole.Window)
-        accent = QColor(_ACCENTS[self.severity])
-        # Light themes get a pale tint, dark ones a deeper wash; text keeps the theme's colour.
-        fill = _blend(window, accent, 0.16)
+        # The theme's strip for the severity: a pale tint on light palettes, a deeper wash on dark ones,
+        # with the text colour chosen for it.
+        strip = theme.current().severity[self.severity.value]
         self.setStyleSheet(
-            f"#message-bar {{ background: {fill.name()}; border: 1px solid {_blend(window, accent, 0.45).name()};"
-            f" border-left: 4px solid {accent.name()}; border-radius: 3px; }}"
+            f"#message-bar {{ background: {strip.fill}; border: 1px solid {strip.border};"
+            f" border-left: 4px solid {strip.accent}; border-radius: 3px; }}"
+            f" #message-bar-title, #message-bar-text {{ color: {strip.text}; }}"
         )

@@ -1,7 +1,7 @@
 """A status shown as a coloured pill, readable on light and dark palettes alike.
 
-Text colour is picked per badge by WCAG contrast against the fill, so a palette
-switch never leaves white text on yellow or black text on navy.
+Fill and text come from :mod:`opsconsole.ui.theme` at paint time, so a switch
+between a light and a dark palette restyles the badges on the next repaint.
 """
 
 from __future__ import annotations
@@ -12,35 +12,17 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
-_BLACK = QColor("#111111")
-_WHITE = QColor("#ffffff")
-
-
-def relative_luminance(color: QColor) -> float:
-    """WCAG 2 relative luminance of an sRGB colour."""
-
-    def channel(c: float) -> float:
-        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
-
-    return 0.2126 * channel(color.redF()) + 0.7152 * channel(color.greenF()) + 0.0722 * channel(color.blueF())
-
-
-def contrast_ratio(a: QColor, b: QColor) -> float:
-    """WCAG contrast ratio, 1 (none) to 21 (black on white)."""
-    la, lb = sorted((relative_luminance(a), relative_luminance(b)), reverse=True)
-    return (la + 0.05) / (lb + 0.05)
-
-
-def readable_text_color(fill: QColor) -> QColor:
-    """Near-black or white, whichever reads better on ``fill``."""
-    return _BLACK if contrast_ratio(fill, _BLACK) >= contrast_ratio(fill, _WHITE) else _WHITE
+from opsconsole.ui import theme
+from opsconsole.ui.theme import Swatch
 
 
 class StatusBadgeDelegate(QStyledItemDelegate):
-    """Paints the cell's display text as a pill coloured by ``colors[text]``.
+    """Paints the cell's display text as a pill in the theme's swatch for it.
 
-    Unknown values are drawn as plain text. ``labels`` turns API values into
-    words (``TIMED_OUT`` -> ``Timed out``) without changing what the model holds.
+    ``group`` names the theme's set of status swatches ("execution",
+    "review_item", "deployment", "alarm", "outcome"). Unknown values are drawn
+    as plain text. ``labels`` turns API values into words (``TIMED_OUT`` ->
+    ``Timed out``) without changing what the model holds.
     """
 
     H_PADDING = 8
@@ -48,14 +30,18 @@ class StatusBadgeDelegate(QStyledItemDelegate):
 
     def __init__(
         self,
-        colors: Mapping[str, QColor | str],
+        group: str,
         labels: Mapping[str, str] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self._colors = {k: QColor(v) for k, v in colors.items()}
-        self._text_colors = {k: readable_text_color(c) for k, c in self._colors.items()}
+        theme.LIGHT.badges(group)  # an unknown group fails here, not at the first paint
+        self._group = group
         self._labels = dict(labels or {})
+
+    def swatch(self, value: object) -> Swatch | None:
+        """The swatch ``value`` is drawn in now, or None when it is drawn as plain text."""
+        return theme.current().badges(self._group).get(value) if isinstance(value, str) else None
 
     def label(self, value: str) -> str:
         return self._labels.get(value, value)
@@ -64,8 +50,8 @@ class StatusBadgeDelegate(QStyledItemDelegate):
         self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
     ) -> None:
         value = index.data(Qt.ItemDataRole.DisplayRole)
-        fill = self._colors.get(value) if isinstance(value, str) else None
-        if fill is None:
+        swatch = self.swatch(value)
+        if swatch is None:
             super().paint(painter, option, index)
             return
         opt = QStyleOptionViewItem(option)
@@ -85,9 +71,9 @@ class StatusBadgeDelegate(QStyledItemDelegate):
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(fill)
+        painter.setBrush(QColor(swatch.fill))
         painter.drawRoundedRect(pill, height / 2, height / 2)
-        painter.setPen(self._text_colors[value])
+        painter.setPen(QColor(swatch.text))
         text = fm.elidedText(label, Qt.TextElideMode.ElideRight, pill.width() - 2 * (self.H_PADDING // 2))
         painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, text)
         painter.restore()
@@ -95,7 +81,7 @@ class StatusBadgeDelegate(QStyledItemDelegate):
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:  # noqa: N802
         size = super().sizeHint(option, index)
         value = index.data(Qt.ItemDataRole.DisplayRole)
-        if isinstance(value, str) and value in self._colors:
+        if self.swatch(value) is not None:
             width = option.fontMetrics.horizontalAdvance(self.label(value)) + 2 * (self.H_PADDING + self.MARGIN)
             size.setWidth(max(size.width(), width))
         return size

@@ -37,6 +37,7 @@ from opsconsole.core.aws import Clients
 from opsconsole.core.errors import DomainError
 from opsconsole.core.executions.asl import top_level_ancestors
 from opsconsole.core.executions.listing import Execution
+from opsconsole.core.format import format_size
 
 __all__ = [
     "MAX_CAUSE_LENGTH", "MAX_ERROR_LENGTH", "MAX_INPUT_BYTES", "MAX_NAME_LENGTH", "MAX_OPEN_TIME",
@@ -117,13 +118,6 @@ class InputCheck:
     line: int | None
     column: int | None
     size_bytes: int
-
-
-def format_size(size_bytes: int) -> str:
-    """'850 B', '12.4 KB', '256.0 KB' (KB = 1,024 bytes, as AWS counts its 256 KB)."""
-    if size_bytes < 1024:
-        return f"{size_bytes} B"
-    return f"{size_bytes / 1024:.1f} KB"
 
 
 def _reject_constant(name: str) -> Any:

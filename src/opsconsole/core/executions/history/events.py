@@ -265,17 +265,3 @@ def event_summary(event: HistoryEvent) -> str:
         return d["mapRunArn"].rsplit("/", 1)[-1]
     return one_line(json.dumps(d, separators=(",", ":"))) if d else ""
 
-
-def format_elapsed(seconds: float) -> str:
-    """Since the execution started, to the millisecond: '0.412 s', '3 m 07.250 s', '2 h 05 m 12 s'."""
-    seconds = max(seconds, 0.0)
-    if seconds < 60:
-        return f"{seconds:.3f} s"
-    minutes, sec = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{int(minutes)} m {sec:06.3f} s"
-    hours, minutes = divmod(int(minutes), 60)
-    if hours < 24:
-        return f"{hours} h {minutes:02d} m {int(sec):02d} s"
-    days, hours = divmod(hours, 24)
-    return f"{days} d {hours:02d} h {minutes:02d} m"

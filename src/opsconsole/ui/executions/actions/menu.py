@@ -10,9 +10,10 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QObject, QPoint, Qt, QTimer
+from PySide6.QtCore import QObject, QPoint, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu, QToolBar, QToolButton, QWidget
+from superqt.utils import qdebounced
 
 from opsconsole.core.executions.listing import Execution
 from opsconsole.ui.executions.actions.controller import ExecutionActions
@@ -80,14 +81,11 @@ class ExecutionActionSet(QObject):
         table.customContextMenuRequested.disconnect()
         table.customContextMenuRequested.connect(self._show_menu)
 
-        self._pending = QTimer(self)
-        self._pending.setSingleShot(True)
-        self._pending.setInterval(0)  # a burst of selection changes costs one update
-        self._pending.timeout.connect(self.update_state)
-        table.selectionModel().selectionChanged.connect(lambda *_: self._pending.start())
+        self._pending = qdebounced(self.update_state, timeout=0)  # a burst of selection changes costs one update
+        table.selectionModel().selectionChanged.connect(lambda *_: self._pending())
         model = table.executions_model()
         for signal in (model.dataChanged, model.modelReset, model.layoutChanged, model.rowsInserted):
-            signal.connect(lambda *_: self._pending.start())
+            signal.connect(lambda *_: self._pending())
         self.update_state()
 
     def selected(self) -> list[Execution]:

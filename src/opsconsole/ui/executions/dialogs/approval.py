@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
 
 from opsconsole.core.executions import actions
 from opsconsole.core.executions.actions import ApprovalRequest, WaitingTask
-from opsconsole.ui.executions.dialogs.execution import ERROR_COLOR, OK_COLOR, JsonEditor
-from opsconsole.ui.executions.formatting import format_timestamp
+from opsconsole.ui.executions.dialogs.execution import ERROR, OK, JsonEditor, text_color
+from opsconsole.core.format import format_timestamp
 
 _HIDDEN_KEYS = {"tasktoken", "token"}
 
@@ -83,7 +83,7 @@ class ApprovalDialog(QDialog):
         self.missing_note = self._label(
             "The request message is not in view in its queue (answered, or beyond what a peek shows); the task "
             "can still be answered with its token from the history.")
-        self.missing_note.setStyleSheet(f"color: {ERROR_COLOR};")
+        self.missing_note.setStyleSheet(f"color: {text_color(ERROR)};")
         self.missing_note.setVisible(request is None and task.queue_url is not None)
         raw = QPlainTextEdit(json.dumps(_masked(body or task.parameters), indent=2, ensure_ascii=False))
         raw.setReadOnly(True)
@@ -109,7 +109,7 @@ class ApprovalDialog(QDialog):
             "The state catches no specific error: the execution fails unless a Catch takes States.ALL.")
         self.catch_note.setWordWrap(True)
         if not task.catch_errors:
-            self.catch_note.setStyleSheet(f"color: {ERROR_COLOR};")
+            self.catch_note.setStyleSheet(f"color: {text_color(ERROR)};")
         reject_form = QFormLayout(reject_box)
         reject_form.addRow("Error", self.error_edit)
         reject_form.addRow("Cause", self.cause_edit)
@@ -155,7 +155,7 @@ class ApprovalDialog(QDialog):
             return None
         label = self._label(f"{delta:+.3f} macro F1 ({'better' if delta > 0 else 'not better'} than current)")
         label.setObjectName("metric-delta")
-        label.setStyleSheet(f"color: {OK_COLOR if delta > 0 else ERROR_COLOR};")
+        label.setStyleSheet(f"color: {text_color(OK if delta > 0 else ERROR)};")
         return label
 
     def _update(self) -> None:

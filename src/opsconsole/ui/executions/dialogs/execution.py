@@ -32,17 +32,22 @@ from opsconsole.core.executions import actions
 from opsconsole.core.executions.actions import InputCheck
 from opsconsole.core.executions.actions.rerun import RerunPlan
 from opsconsole.core.executions.listing import Execution, StateMachine
-from opsconsole.ui.executions.formatting import format_timestamp
+from opsconsole.ui import theme
+from opsconsole.core.format import format_size, format_timestamp
 
-ERROR_COLOR = "#c62828"
-OK_COLOR = "#1d7d35"
-HINT_COLOR = "#a65400"
+#: What a message under a field is: its colour is the theme's for it.
+ERROR, OK, HINT = "danger", "success", "warning"
 
 
-def set_message(label: QLabel, text: str, color: str | None) -> None:
-    """Show ``text`` under a field in ``color`` (None: the palette's own)."""
+def text_color(kind: str) -> str:
+    """The theme's colour for text of this kind (``ERROR``, ``OK``, ``HINT``) on the window."""
+    return getattr(theme.current(), kind)
+
+
+def set_message(label: QLabel, text: str, kind: str | None) -> None:
+    """Show ``text`` under a field in the colour for ``kind`` (None: the palette's own)."""
     label.setText(text)
-    label.setStyleSheet(f"color: {color};" if color else "")
+    label.setStyleSheet(f"color: {text_color(kind)};" if kind else "")
     label.setVisible(bool(text))
 
 
@@ -109,13 +114,13 @@ class JsonEditor(QWidget):
 
     def _validate(self) -> None:
         self.check = actions.validate_input(self.text())
-        size = f"{actions.format_size(self.check.size_bytes)} of {actions.format_size(actions.MAX_INPUT_BYTES)}"
+        size = f"{format_size(self.check.size_bytes)} of {format_size(actions.MAX_INPUT_BYTES)}"
         if self.check.ok:
-            set_message(self.status, f"✓ {self.check.message}", OK_COLOR)
+            set_message(self.status, f"✓ {self.check.message}", OK)
         else:
             over = self.check.size_bytes > actions.MAX_INPUT_BYTES  # that message already gives the size
             message = self.check.message if over else f"{self.check.message} ({size})"
-            set_message(self.status, f"✗ {message}", ERROR_COLOR)
+            set_message(self.status, f"✗ {message}", ERROR)
         self.format_button.setEnabled(self.check.ok)
         self._mark_error()
         if self._valid is not self.check.ok:
@@ -128,14 +133,15 @@ class JsonEditor(QWidget):
             block = self.editor.document().findBlockByLineNumber(self.check.line - 1)
             if block.isValid():
                 line = QTextEdit.ExtraSelection()
-                line.format.setBackground(QColor(198, 40, 40, 40))
+                colors = theme.current()
+                line.format.setBackground(theme.qcolor(colors.danger, colors.error_line_alpha))
                 line.format.setProperty(QTextFormat.Property.FullWidthSelection, True)
                 line.cursor = QTextCursor(block)
                 marks.append(line)
                 char = QTextEdit.ExtraSelection()
                 char.format.setUnderlineStyle(QTextCharFormat.UnderlineStyle.WaveUnderline)
-                char.format.setUnderlineColor(QColor(ERROR_COLOR))
-                char.format.setBackground(QColor(198, 40, 40, 90))
+                char.format.setUnderlineColor(QColor(colors.danger))
+                char.format.setBackground(theme.qcolor(colors.danger, colors.error_char_alpha))
                 cursor = QTextCursor(block)
                 column = min(max(0, (self.check.column or 1) - 1), max(0, block.length() - 1))
                 cursor.movePosition(QTextCursor.MoveOperation.Right, QTextCursor.MoveMode.MoveAnchor, column)
@@ -213,7 +219,7 @@ class StartExecutionDialog(QDialog):
         name = self.name_edit.text()
         problem = actions.validate_execution_name(name) if name else None
         hint = actions.execution_name_hint(name)
-        set_message(self.name_message, problem or hint or "", ERROR_COLOR if problem else HINT_COLOR)
+        set_message(self.name_message, problem or hint or "", ERROR if problem else HINT)
         self.start_button.setEnabled(problem is None and self.input.is_valid() and self.state_machine_arn() is not None)
 
 
@@ -291,7 +297,7 @@ class RerunFromStateDialog(QDialog):
             "again." if plan.nested else "")
         self.nested_note.setObjectName("nested-note")
         self.nested_note.setWordWrap(True)
-        self.nested_note.setStyleSheet(f"color: {HINT_COLOR};")
+        self.nested_note.setStyleSheet(f"color: {text_color(HINT)};")
         self.nested_note.setVisible(plan.nested)
         self.input = JsonEditor(pretty_json(plan.input_text))
         limits = QLabel(

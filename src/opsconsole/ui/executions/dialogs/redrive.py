@@ -10,9 +10,9 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QDialog, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
 
 from opsconsole.core.executions.listing import Execution
-from opsconsole.ui.executions.dialogs.execution import ERROR_COLOR, OK_COLOR, dialog_buttons
-from opsconsole.ui.executions.formatting import format_timestamp
-from opsconsole.ui.executions.status_style import STATUS_LABELS
+from opsconsole.ui.executions.dialogs.execution import ERROR, OK, dialog_buttons, text_color
+from opsconsole.core.format import format_timestamp
+from opsconsole.ui.theme import EXECUTION_LABELS
 
 _DISPLAY = Qt.ItemDataRole.DisplayRole
 HEADERS = ("Execution", "Status", "Stopped", "Redrive?")
@@ -49,14 +49,14 @@ class RedriveRowsModel(QAbstractTableModel):
             if column == 0:
                 return execution.name
             if column == 1:
-                return STATUS_LABELS.get(execution.status, execution.status)
+                return EXECUTION_LABELS.get(execution.status, execution.status)
             if column == 2:
                 return format_timestamp(execution.stop)
             if reason:
                 return f"Can't: {reason}"
             return "Can redrive (checking with AWS…)" if execution.arn in self._checking else "Can redrive"
         if role == Qt.ItemDataRole.ForegroundRole and column == 3:
-            return QColor(ERROR_COLOR if reason else OK_COLOR)
+            return QColor(text_color(ERROR if reason else OK))
         if role == Qt.ItemDataRole.ToolTipRole:
             return reason or execution.arn
         if role == REASON_ROLE:

@@ -2,6 +2,8 @@
 
 Shared by the interactive :class:`~opsconsole.ui.executions.graph.view.GraphView`
 and the headless ``opsconsole graph`` command, so both draw the same picture.
+Colours come from a :class:`~opsconsole.ui.theme.Theme`: the view passes the
+one in use, pictures written to files are always drawn in the light one.
 """
 
 from __future__ import annotations
@@ -16,45 +18,27 @@ from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QGraphicsRectItem, QGraphicsScene
 
 from opsconsole.core.executions.asl import DEFAULT_METRICS, Edge, Graph, StateNode, text_lines
+from opsconsole.ui import theme
 from opsconsole.ui.executions.graph.fonts import fonts
+from opsconsole.ui.theme import Swatch, Theme
 
 #: What happened to a state in one run, in the order the legend lists them.
 OUTCOMES: tuple[str, ...] = ("not_reached", "running", "succeeded", "retried", "caught", "failed", "aborted")
 OUTCOME_LABELS = {"not_reached": "Not reached", "running": "Running", "succeeded": "Succeeded",
                   "retried": "Retried", "caught": "Caught error", "failed": "Failed", "aborted": "Aborted"}
-#: Mid-tone fills that stand out on light and dark windows alike (the timeline
-#: uses the same ones); the text on them is black or white, whichever contrasts more.
-OUTCOME_COLORS = {"not_reached": "#c3c9d1", "running": "#0b63c4", "succeeded": "#1d7d35",
-                  "retried": "#5c8a1f", "caught": "#c76a00", "failed": "#c62828", "aborted": "#5f6b7a"}
-NEUTRAL_FILL = "#f4f6f9"  # a state drawn from the definition alone
-PSEUDO_FILL = "#3d4651"  # Start / End
-TAG_FILL = "#e3e7ed"  # title tag of a branch or item processor
-LINE_COLOR = QColor("#7b8794")
-CATCH_COLOR = QColor("#c8553d")
-SELECT_COLOR = QColor("#7c4dff")  # violet: a hue no outcome uses
-DARK_TEXT, LIGHT_TEXT = QColor("#050608"), QColor("#ffffff")
-EXPORT_BACKGROUND = QColor("#ffffff")
+#: Pictures written to files (PNG, SVG, ``opsconsole graph``) keep the light look whatever the desktop's.
+EXPORT_LOOK = theme.LIGHT
 #: Biggest PNG we write: Qt images must stay below 32k px a side, and memory sane.
 MAX_PNG_SIDE, MAX_PNG_PIXELS = 16000, 60_000_000
 
 
-def _luminance(c: QColor) -> float:
-    def chan(v: float) -> float:
-        return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
-
-    return 0.2126 * chan(c.redF()) + 0.7152 * chan(c.greenF()) + 0.0722 * chan(c.blueF())
+def outcome_swatch(outcome: str | None, look: Theme = EXPORT_LOOK) -> Swatch:
+    """Fill and text of a state with this outcome (None or unknown: drawn from the definition alone)."""
+    return look.outcome.get(outcome or "") or look.graph.neutral
 
 
-def text_color_for(fill: QColor) -> QColor:
-    """Black or white, whichever has the higher WCAG contrast against ``fill``."""
-    lum = _luminance(fill)
-    on_white = 1.05 / (lum + 0.05)
-    on_black = (lum + 0.05) / (_luminance(DARK_TEXT) + 0.05)
-    return LIGHT_TEXT if on_white > on_black else DARK_TEXT
-
-
-def outcome_fill(outcome: str | None) -> QColor:
-    return QColor(OUTCOME_COLORS.get(outcome or "", NEUTRAL_FILL))
+def outcome_fill(outcome: str | None, look: Theme = EXPORT_LOOK) -> QColor:
+    return QColor(outcome_swatch(outcome, look).fill)
 
 
 class StateItem(QGraphicsRectItem):
@@ -65,7 +49,8 @@ class StateItem(QGraphicsRectItem):
 
     def __init__(self, node: StateNode,
                  line_heights: tuple[float, float] = (DEFAULT_METRICS.name_line_height,
-                                                      DEFAULT_METRICS.label_line_height)) -> None:
+                                                      DEFAULT_METRICS.label_line_height),
+                 look: Theme = EXPORT_LOOK) -> None:
         super().__init__(QRectF(node.x, node.y, node.w, node.h))
         self.node = node
         self.outcome: str | None = None
@@ -73,9 +58,7 @@ class StateItem(QGraphicsRectItem):
         self._name_lines, self._label_lines = text_lines(node)
         self._line_heights = line_heights
         self._fonts = fonts()
-        pseudo_leaf = node.type in ("Start", "End")
-        self.setBrush(QColor(PSEUDO_FILL) if pseudo_leaf else outcome_fill(None))
-        self.setPen(QPen(LINE_COLOR, 1.2))
+        self.set_look(look)
         # Containers under edges, edges under leaf boxes, deeper containers on top of shallower.
         self.setZValue(node.depth if node.is_container else 1000)
         if node.is_state:
@@ -84,11 +67,23 @@ class StateItem(QGraphicsRectItem):
                 tip.append(node.resource)
             self.setToolTip("\n".join(tip))
 
+    def set_look(self, look: Theme) -> None:
+        """Draw in ``look``'s colours (a light/dark switch)."""
+        self._look = look
+        self.setBrush(QColor(self._swatch().fill))
+        self.setPen(QPen(QColor(look.graph.line), 1.2))
+        self.update()
+
+    def _swatch(self) -> Swatch:
+        if self.node.type in ("Start", "End"):
+            return self._look.graph.pseudo
+        return outcome_swatch(self.outcome, self._look)
+
     def set_outcome(self, outcome: str | None) -> None:
         if not self.node.is_state:
             return
-        self.outcome = outcome if outcome in OUTCOME_COLORS else None
-        self.setBrush(outcome_fill(self.outcome))
+        self.outcome = outcome if outcome in OUTCOMES else None
+        self.setBrush(outcome_fill(self.outcome, self._look))
         self.update()
 
     def set_selected_state(self, selected: bool) -> None:
@@ -102,7 +97,7 @@ class StateItem(QGraphicsRectItem):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         rect, node = self.rect(), self.node
         if self.selected:
-            painter.setPen(QPen(SELECT_COLOR, 3.0))
+            painter.setPen(QPen(QColor(self._look.graph.select), 3.0))
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRoundedRect(rect.adjusted(-4, -4, 4, 4), 9, 9)
         if node.type in ("Branch", "Processor"):
@@ -114,12 +109,12 @@ class StateItem(QGraphicsRectItem):
             painter.setPen(self._outline())
             painter.setBrush(self.brush())
             painter.drawRoundedRect(rect, radius, radius)
-            self._paint_text(painter, rect, text_color_for(self.brush().color()))
+            self._paint_text(painter, rect, QColor(self._swatch().text))
 
     def _outline(self) -> QPen:
         if self.outcome in ("failed", "caught"):
             return QPen(self.brush().color().darker(140), 2.0)
-        return QPen(self.brush().color().darker(170) if self.outcome else LINE_COLOR, 1.2)
+        return QPen(self.brush().color().darker(170) if self.outcome else QColor(self._look.graph.line), 1.2)
 
     def _paint_container(self, painter: QPainter, rect: QRectF) -> None:
         fill = self.brush().color()
@@ -137,12 +132,13 @@ class StateItem(QGraphicsRectItem):
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(fill)
         painter.drawPath(header.intersected(band))
-        self._paint_text(painter, QRectF(rect.x(), rect.y(), rect.width(), header_h), text_color_for(fill))
+        self._paint_text(painter, QRectF(rect.x(), rect.y(), rect.width(), header_h), QColor(self._swatch().text))
 
     def _paint_scope(self, painter: QPainter, rect: QRectF) -> None:
-        pen = QPen(LINE_COLOR, 1.0, Qt.PenStyle.DashLine)
+        colors = self._look.graph
+        pen = QPen(QColor(colors.line), 1.0, Qt.PenStyle.DashLine)
         painter.setPen(pen)
-        painter.setBrush(QColor(128, 128, 128, 18))
+        painter.setBrush(theme.qcolor(colors.scope_fill, colors.scope_alpha))
         painter.drawRoundedRect(rect, 6, 6)
         text = " · ".join([self.node.name] + ([self.node.label] if self.node.label else []))
         font = self._fonts[1]
@@ -150,9 +146,9 @@ class StateItem(QGraphicsRectItem):
         width = QFontMetricsF(font).horizontalAdvance(text) + 12
         tag = QRectF(rect.x() + 6, rect.y() + 4, min(width, rect.width() - 12), 17)
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor(TAG_FILL))
+        painter.setBrush(QColor(colors.tag.fill))
         painter.drawRoundedRect(tag, 4, 4)
-        painter.setPen(DARK_TEXT)
+        painter.setPen(QColor(colors.tag.text))
         painter.drawText(tag, Qt.AlignmentFlag.AlignCenter, text)
 
     def _paint_text(self, painter: QPainter, rect: QRectF, color: QColor) -> None:
@@ -172,16 +168,12 @@ class StateItem(QGraphicsRectItem):
 class EdgeItem(QGraphicsPathItem):
     """A transition: polyline with rounded bends, an arrowhead and an optional label pill."""
 
-    def __init__(self, edge: Edge) -> None:
+    def __init__(self, edge: Edge, look: Theme = EXPORT_LOOK) -> None:
         super().__init__()
         self.edge = edge
         pts = [QPointF(x, y) for x, y in edge.points]
         self.setPath(_rounded_path(pts))
-        color = CATCH_COLOR if edge.kind == "catch" else LINE_COLOR
-        pen = QPen(color, 1.4)
-        if edge.kind == "catch":
-            pen.setStyle(Qt.PenStyle.DashLine)
-        self.setPen(pen)
+        self.set_look(look)
         self.setZValue(500)
         self._arrow = _arrowhead(pts[-2], pts[-1]) if len(pts) >= 2 else QPolygonF()
         self._label_rect = QRectF()
@@ -192,6 +184,15 @@ class EdgeItem(QGraphicsPathItem):
             self._label_rect = QRectF(edge.label_pos[0] - w / 2, edge.label_pos[1] - 8.5, w, 17)
         if edge.label:
             self.setToolTip(edge.label)
+
+    def set_look(self, look: Theme) -> None:
+        """Draw in ``look``'s colours (a light/dark switch)."""
+        self._look = look
+        pen = QPen(QColor(look.graph.catch if self.edge.kind == "catch" else look.graph.line), 1.4)
+        if self.edge.kind == "catch":
+            pen.setStyle(Qt.PenStyle.DashLine)
+        self.setPen(pen)
+        self.update()
 
     def boundingRect(self) -> QRectF:  # noqa: N802 - Qt's name
         return super().boundingRect().united(self._arrow.boundingRect()).united(self._label_rect).adjusted(-2, -2, 2, 2)
@@ -211,10 +212,10 @@ class EdgeItem(QGraphicsPathItem):
         painter.drawPolygon(self._arrow)
         if not self._label_rect.isNull():
             painter.setPen(QPen(self.pen().color(), 1.0))
-            painter.setBrush(QColor("#fbfcfd"))
+            painter.setBrush(QColor(self._look.graph.label.fill))
             painter.drawRoundedRect(self._label_rect, 8.5, 8.5)
             painter.setFont(self._font)
-            painter.setPen(DARK_TEXT)
+            painter.setPen(QColor(self._look.graph.label.text))
             painter.drawText(self._label_rect, Qt.AlignmentFlag.AlignCenter, self.edge.label)
 
 
@@ -246,17 +247,17 @@ def _arrowhead(tail: QPointF, tip: QPointF, size: float = 8.0) -> QPolygonF:
     return QPolygonF([tip, left, right])
 
 
-def populate(scene: QGraphicsScene, graph: Graph) -> dict[str, StateItem]:
-    """Fill ``scene`` with the graph; returns node id -> item."""
+def populate(scene: QGraphicsScene, graph: Graph, look: Theme = EXPORT_LOOK) -> dict[str, StateItem]:
+    """Fill ``scene`` with the graph drawn in ``look``; returns node id -> item."""
     scene.clear()
     items: dict[str, StateItem] = {}
     for node in graph.nodes:
-        item = StateItem(node, (graph.name_line_height, graph.label_line_height))
+        item = StateItem(node, (graph.name_line_height, graph.label_line_height), look)
         item.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, False)
         scene.addItem(item)
         items[node.id] = item
     for edge in graph.edges:
-        scene.addItem(EdgeItem(edge))
+        scene.addItem(EdgeItem(edge, look))
     scene.setSceneRect(QRectF(0, 0, graph.width, graph.height))
     return items
 
@@ -281,22 +282,24 @@ def legend_size() -> QSize:
     return QSize(math.ceil(width), int(LEGEND_ROW_H + 8))
 
 
-def paint_legend(painter: QPainter, origin: QPointF) -> None:
-    """One row of swatches, on its own light background so it reads on any window."""
+def paint_legend(painter: QPainter, origin: QPointF, look: Theme = EXPORT_LOOK) -> None:
+    """One row of swatches, on its own background so it reads over the graph's lines."""
     size = legend_size()
+    colors = look.graph
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    painter.setPen(QPen(LINE_COLOR, 1.0))
-    painter.setBrush(QColor(255, 255, 255, 235))
+    painter.setPen(QPen(QColor(colors.line), 1.0))
+    painter.setBrush(theme.qcolor(colors.legend.fill, colors.legend_alpha))
     painter.drawRoundedRect(QRectF(origin, size.toSizeF()), 5, 5)
     font = fonts()[1]
     painter.setFont(font)
     fm = QFontMetricsF(font)
     x = origin.x() + 8
     for outcome in OUTCOMES:
-        painter.setPen(QPen(QColor(OUTCOME_COLORS[outcome]).darker(150), 1.0))
-        painter.setBrush(QColor(OUTCOME_COLORS[outcome]))
+        fill = outcome_fill(outcome, look)
+        painter.setPen(QPen(fill.darker(150), 1.0))
+        painter.setBrush(fill)
         painter.drawRoundedRect(QRectF(x, origin.y() + 8, 12, 12), 3, 3)
-        painter.setPen(DARK_TEXT)
+        painter.setPen(QColor(colors.legend.text))
         text_w = fm.horizontalAdvance(OUTCOME_LABELS[outcome])
         painter.drawText(QRectF(x + 16, origin.y() + 4, text_w + 2, LEGEND_ROW_H + 2),
                          Qt.AlignmentFlag.AlignVCenter, OUTCOME_LABELS[outcome])
@@ -324,7 +327,7 @@ def png_bytes(scene: QGraphicsScene, width: int | None = None, legend: bool = Fa
     scale = (width / w) if width else 2.0
     scale = min(scale, MAX_PNG_SIDE / max(w, h), math.sqrt(MAX_PNG_PIXELS / max(1.0, w * h)))
     image = QImage(max(1, round(w * scale)), max(1, round(h * scale)), QImage.Format.Format_ARGB32_Premultiplied)
-    image.fill(EXPORT_BACKGROUND)
+    image.fill(QColor(EXPORT_LOOK.graph.canvas))
     painter = QPainter(image)
     painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
     _render(scene, painter, scale, legend)
@@ -350,7 +353,7 @@ def svg_bytes(scene: QGraphicsScene, title: str = "State machine", legend: bool 
     gen.setSize(size)
     gen.setViewBox(QRectF(0, 0, size.width(), size.height()))
     painter = QPainter(gen)
-    painter.fillRect(QRectF(0, 0, size.width(), size.height()), EXPORT_BACKGROUND)
+    painter.fillRect(QRectF(0, 0, size.width(), size.height()), QColor(EXPORT_LOOK.graph.canvas))
     _render(scene, painter, 1.0, legend)
     painter.end()
     buf.close()

@@ -9,12 +9,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QResizeEvent, QWheelEvent
 from PySide6.QtWidgets import QApplication, QGraphicsScene, QGraphicsView, QWidget
 
 from opsconsole.core.executions.asl import Graph
+from opsconsole.ui import theme
 from opsconsole.ui.executions.graph.export import (
+    EdgeItem,
     StateItem,
     apply_outcomes,
     legend_size,
@@ -43,7 +45,7 @@ class _Legend(QWidget):
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
         painter = QPainter(self)
-        paint_legend(painter, QPointF(0, 0))
+        paint_legend(painter, QPointF(0, 0), theme.current())
         painter.end()
 
 
@@ -84,7 +86,7 @@ class GraphView(QGraphicsView):
         self._graph = graph
         self._outcomes = {}
         self._selected = None
-        self._items = populate(self.scene(), graph)
+        self._items = populate(self.scene(), graph, theme.current())
         self.setSceneRect(self.scene().sceneRect().adjusted(-FIT_MARGIN, -FIT_MARGIN, FIT_MARGIN, FIT_MARGIN))
         self._auto_fit = True
         self.fit()
@@ -144,10 +146,17 @@ class GraphView(QGraphicsView):
 
     def export_png(self, path: str | Path, width: int | None = None) -> None:
         """The whole graph (not just what is on screen) as a PNG, with the legend when coloured."""
-        write_image(self.scene(), self._checked(path, ".png"), width, legend=bool(self._outcomes))
+        self._export(self._checked(path, ".png"), width)
 
     def export_svg(self, path: str | Path) -> None:
-        write_image(self.scene(), self._checked(path, ".svg"), legend=bool(self._outcomes))
+        self._export(self._checked(path, ".svg"))
+
+    def _export(self, path: Path, width: int | None = None) -> None:
+        # Pictures keep the light look (they go into documents), so they are drawn afresh, not from this scene.
+        if self._graph is None:
+            write_image(self.scene(), path, width, legend=bool(self._outcomes))
+        else:
+            render_graph(self._graph, path, self._outcomes, width)
 
     # -- events ---------------------------------------------------------------------------
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
@@ -201,6 +210,15 @@ class GraphView(QGraphicsView):
             if isinstance(item, StateItem) and item.node.is_state:
                 return item.node.id
         return None
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.PaletteChange:
+            look = theme.current()
+            for item in self.scene().items():
+                if isinstance(item, (StateItem, EdgeItem)):
+                    item.set_look(look)
+            self._legend.update()
+        super().changeEvent(event)
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)

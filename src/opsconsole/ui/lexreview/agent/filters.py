@@ -6,6 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from superqt.utils import signals_blocked
 
 from opsconsole.core.lexreview.bot import BotLocale
 
@@ -76,16 +77,15 @@ class AgentFilterBar(QWidget):
         """Offer the bots and locales that exist, keeping the current choice when it still does."""
         self._locales = list(locales)
         current = self.bot_id()
-        self.bot_combo.blockSignals(True)
-        self.bot_combo.clear()
-        self.bot_combo.addItem("All bots", None)
-        seen: dict[str, str] = {}
-        for loc in locales:
-            seen.setdefault(loc.bot_id, loc.bot_name)
-        for bot_id, name in seen.items():
-            self.bot_combo.addItem(name, bot_id)
-        self.bot_combo.setCurrentIndex(max(self.bot_combo.findData(current), 0))
-        self.bot_combo.blockSignals(False)
+        with signals_blocked(self.bot_combo):
+            self.bot_combo.clear()
+            self.bot_combo.addItem("All bots", None)
+            seen: dict[str, str] = {}
+            for loc in locales:
+                seen.setdefault(loc.bot_id, loc.bot_name)
+            for bot_id, name in seen.items():
+                self.bot_combo.addItem(name, bot_id)
+            self.bot_combo.setCurrentIndex(max(self.bot_combo.findData(current), 0))
         self._fill_locales()
 
     def _on_bot(self, _index: int) -> None:
@@ -96,13 +96,12 @@ class AgentFilterBar(QWidget):
         current = self.locale_id()
         bot = self.bot_id()
         ids = sorted({loc.locale_id for loc in self._locales if bot is None or loc.bot_id == bot})
-        self.locale_combo.blockSignals(True)
-        self.locale_combo.clear()
-        self.locale_combo.addItem("All locales", None)
-        for locale_id in ids:
-            self.locale_combo.addItem(locale_id, locale_id)
-        self.locale_combo.setCurrentIndex(max(self.locale_combo.findData(current), 0))
-        self.locale_combo.blockSignals(False)
+        with signals_blocked(self.locale_combo):
+            self.locale_combo.clear()
+            self.locale_combo.addItem("All locales", None)
+            for locale_id in ids:
+                self.locale_combo.addItem(locale_id, locale_id)
+            self.locale_combo.setCurrentIndex(max(self.locale_combo.findData(current), 0))
 
     def bot_id(self) -> str | None:
         return self.bot_combo.currentData()

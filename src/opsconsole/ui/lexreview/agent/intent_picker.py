@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QEvent, QModelIndex, QObject, QPersistentModelIndex, QRect, Qt, Signal
-from PySide6.QtGui import QPainter, QPalette
+from PySide6.QtGui import QColor, QPainter, QPalette
 from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from opsconsole.ui.lexreview.style import CURRENT, blend
+from opsconsole.ui import theme
 
 NAME_ROLE = Qt.ItemDataRole.UserRole + 1
 SCORE_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -107,9 +107,10 @@ class ScoreDelegate(QStyledItemDelegate):
         if score > 0:
             bar = QRect(rect.right() - pct_w - 46, rect.center().y() - 2, 40, 5)
             base = opt.palette.color(QPalette.ColorRole.Base)
-            painter.fillRect(bar, blend(base, CURRENT, 0.2))
+            accent = QColor(theme.current().link)
+            painter.fillRect(bar, theme.blend(base, accent, 0.2))
             painter.fillRect(QRect(bar.left(), bar.top(), max(1, round(bar.width() * min(score, 1.0))), bar.height()),
-                             CURRENT)
+                             accent)
         painter.restore()
 
 
@@ -206,7 +207,8 @@ class IntentPicker(QWidget):
         if self._chosen:
             self.choice_label.setText(f"{self._title}: <b>{self._chosen}</b>")
         else:
-            self.choice_label.setText(f"{self._title}: <span style='color:gray'>none chosen — 1–9 or /</span>")
+            self.choice_label.setText(f"{self._title}: <span style='color:{theme.current().muted}'>"
+                                      "none chosen — 1–9 or /</span>")
 
     def _on_search(self, text: str) -> None:
         self.model.set_filter(text)

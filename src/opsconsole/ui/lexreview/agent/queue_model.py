@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timezone
 from enum import IntEnum
 from typing import Any
 
@@ -11,6 +10,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersisten
 from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QHeaderView, QTableView
 
+from opsconsole.core.format import format_day_time, format_timestamp
 from opsconsole.core.lexreview.triage import TRIAGE_FORWARDED, TRIAGE_NOTHING, Conversation
 
 CONVERSATION_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -37,17 +37,6 @@ HEADERS = {
     QueueColumn.PHRASE: "First missed phrase",
     QueueColumn.STATUS: "Triage",
 }
-
-
-def format_started(when: datetime, now: datetime | None = None) -> str:
-    """Short, the way an agent scans a queue: 'Today 07:24', 'Yesterday 22:58', 'Nov 23 19:50'."""
-    local = when.astimezone()
-    today = (now or datetime.now(timezone.utc)).astimezone().date()
-    if local.date() == today:
-        return local.strftime("Today %H:%M")
-    if (today - local.date()).days == 1:
-        return local.strftime("Yesterday %H:%M")
-    return local.strftime("%b %d %H:%M")
 
 
 class ConversationQueueModel(QAbstractTableModel):
@@ -77,7 +66,7 @@ class ConversationQueueModel(QAbstractTableModel):
         col = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             if col == QueueColumn.STARTED:
-                return format_started(c.started_at)
+                return format_day_time(c.started_at)
             if col == QueueColumn.BOT:
                 return c.bot_name
             if col == QueueColumn.LOCALE:
@@ -95,7 +84,7 @@ class ConversationQueueModel(QAbstractTableModel):
             if col == QueueColumn.STATUS and c.triaged:
                 return f"{_TRIAGE_LABELS.get(c.triage_status, c.triage_status)} by {c.triaged_by}"
             if col == QueueColumn.STARTED:
-                return f"{c.started_at.astimezone().strftime('%Y-%m-%d %H:%M:%S')}\ncontact {c.contact_id}"
+                return f"{format_timestamp(c.started_at)}\ncontact {c.contact_id}"
             if col == QueueColumn.PHRASE:
                 return "\n".join(t.text for t in c.missed_turns)
         if role == Qt.ItemDataRole.ForegroundRole and c.triaged:

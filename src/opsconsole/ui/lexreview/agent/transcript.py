@@ -11,6 +11,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import (
     QBrush,
+    QColor,
     QFont,
     QPalette,
     QTextCharFormat,
@@ -22,8 +23,9 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QTextEdit, QWidget
 
+from opsconsole.core.format import format_minute
 from opsconsole.core.lexreview.triage import Conversation, Turn
-from opsconsole.ui.lexreview.style import CURRENT, FORWARDED, MISSED, bubble_colors, is_dark
+from opsconsole.ui import theme
 
 #: Width of a turn's bubble, in percent of the transcript.
 BUBBLE_WIDTH = 74
@@ -104,7 +106,7 @@ class TranscriptView(QTextEdit):
         self.ranges = {}
         intro = (
             f"{conv.bot_name} · {conv.locale_id} · {conv.channel} · agent {conv.agent or '—'} · "
-            f"{conv.started_at.astimezone().strftime('%Y-%m-%d %H:%M')}"
+            f"{format_minute(conv.started_at)}"
         )
         cursor.insertText(intro, head)
         for turn in conv.turns:
@@ -125,7 +127,9 @@ class TranscriptView(QTextEdit):
     def _insert_turn(self, cursor: QTextCursor, turn: Turn, head: QTextCharFormat) -> None:
         current = turn.index == self.current_turn or turn.index == self.highlight_turn
         forwarded = turn.index in self.forwarded
-        fill, border = bubble_colors(self, turn.speaker, turn.missed, current, forwarded)
+        colors = theme.current()
+        bubble = colors.bubble(turn.speaker, turn.missed, forwarded)
+        fill, border = QColor(bubble.fill), QColor(colors.current_border if current else bubble.border)
         fmt = QTextTableFormat()
         customer = turn.speaker != "bot"
         fmt.setAlignment(Qt.AlignmentFlag.AlignLeft if customer else Qt.AlignmentFlag.AlignRight)
@@ -139,27 +143,33 @@ class TranscriptView(QTextEdit):
         fmt.setCellSpacing(0)
         fmt.setTopMargin(7)
         table = cursor.insertTable(1, 1, fmt)
+        # The table's own background is not painted behind a collapsed-border cell: fill the cell.
+        cell_format = table.cellAt(0, 0).format()
+        cell_format.setBackground(QBrush(fill))
+        table.cellAt(0, 0).setFormat(cell_format)
         cell = table.cellAt(0, 0).firstCursorPosition()
         label = QTextCharFormat(head)
+        label.setForeground(QColor(colors.muted))
         words = ["Customer" if customer else "Bot"]
         if turn.missed:
-            label.setForeground(_readable(self, MISSED))
+            label.setForeground(QColor(colors.missed_label))
             label.setFontWeight(QFont.Weight.Bold)
             words.append(f"missed ({turn.intent or 'FallbackIntent'})")
         elif turn.intent and customer:
             conf = f" {turn.confidence:.2f}" if turn.confidence is not None else ""
             words.append(f"{turn.intent}{conf}")
         if forwarded:
-            label.setForeground(_readable(self, FORWARDED))
+            label.setForeground(QColor(colors.forwarded_label))
             label.setFontWeight(QFont.Weight.Bold)
             words.append(f"✓ forwarded as {self.forwarded[turn.index]}")
         if current:
-            label.setForeground(_readable(self, CURRENT))
+            label.setForeground(QColor(colors.current_label))
             label.setFontWeight(QFont.Weight.Bold)
             words[0] = "▶ " + words[0]
         cell.insertText(" · ".join(words), label)
         cell.insertBlock()
         body = QTextCharFormat()
+        body.setForeground(QColor(colors.text))
         if turn.missed:
             body.setFontWeight(QFont.Weight.DemiBold)
         start = cell.position()
@@ -195,8 +205,3 @@ class TranscriptView(QTextEdit):
             self.missed_step_requested.emit(forward)
             return True
         return super().focusNextPrevChild(forward)
-
-
-def _readable(widget: QWidget, accent):
-    """The accent, lightened on dark palettes so small text stays legible."""
-    return accent.lighter(150) if is_dark(widget) else accent

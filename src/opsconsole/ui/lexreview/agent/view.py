@@ -14,6 +14,7 @@ from dataclasses import replace
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
+from superqt.utils import signals_blocked
 
 from opsconsole.core.lexreview import triage as core
 from opsconsole.core.errors import UserError
@@ -205,9 +206,8 @@ class AgentView(QWidget):
 
     def set_locales(self, locales: list) -> None:
         """Offer these bots and locales in the filters (without re-querying)."""
-        self.filters.blockSignals(True)
-        self.filters.set_locales(locales)
-        self.filters.blockSignals(False)
+        with signals_blocked(self.filters):
+            self.filters.set_locales(locales)
 
     # -- navigation --------------------------------------------------------
     def select_row(self, row: int) -> None:

@@ -18,6 +18,7 @@ from opsconsole.core.errors import UserError
 from opsconsole.core.lexreview.deploy.record import BLOCKED, FAILED, NOTHING_TO_DEPLOY, SUCCEEDED, Deployment
 from opsconsole.core.progress import Progress
 from opsconsole.jobs.runner import Job
+from opsconsole.ui import theme
 
 
 class DeployDialog(QDialog):
@@ -105,7 +106,7 @@ class DeployDialog(QDialog):
             self.step_label.setText("Done")
         elif result.status == FAILED:
             reasons = "<br>".join(f"• {r}" for r in result.failure_reasons)
-            text = (f"<b style='color:#c62828'>The build failed.</b> Lex said:<br>{reasons}<br><br>"
+            text = (f"<b style='color:{theme.current().danger}'>The build failed.</b> Lex said:<br>{reasons}<br><br>"
                     "Nothing was deployed: the phrases were taken back out of the intents and the items are "
                     "still approved. Fix the cause (reject or move the offending item) and deploy again.")
             self.step_label.setText("Build failed")

@@ -26,7 +26,7 @@ from opsconsole.ui.lexreview.actions import ReviewActions
 from opsconsole.ui.lexreview.ops.deploy_dialog import DeployDialog
 from opsconsole.ui.lexreview.ops.deployments_model import DeploymentsModel, HistoryColumn, describe
 from opsconsole.ui.lexreview.session import ReviewSession
-from opsconsole.ui.lexreview.style import DEPLOYMENT_STATUS_COLORS, DEPLOYMENT_STATUS_LABELS
+from opsconsole.ui.theme import DEPLOYMENT_LABELS
 from opsconsole.ui.widgets.status_badge import StatusBadgeDelegate
 from opsconsole.jobs.runner import Job
 
@@ -62,7 +62,7 @@ class DeploymentsPane(QWidget):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(HistoryColumn.STEP, QHeaderView.ResizeMode.Stretch)
         self.table.setItemDelegateForColumn(
-            HistoryColumn.STATUS, StatusBadgeDelegate(DEPLOYMENT_STATUS_COLORS, DEPLOYMENT_STATUS_LABELS, self.table)
+            HistoryColumn.STATUS, StatusBadgeDelegate("deployment", DEPLOYMENT_LABELS, self.table)
         )
         self.table.selectionModel().currentRowChanged.connect(lambda *_a: self._update())
         self.title = QLabel("<b>Deployments</b>")

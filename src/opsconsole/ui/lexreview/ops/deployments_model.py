@@ -7,6 +7,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
+from opsconsole.core.format import format_minute, format_timestamp
 from opsconsole.core.lexreview.deploy.record import Deployment
 
 DEPLOYMENT_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -41,7 +42,7 @@ def display_status(d: Deployment) -> str:
 def describe(d: Deployment, phrases: bool = True) -> str:
     """Everything about one deployment, for a tooltip or (without the phrases) the details line."""
     lines = [f"{d.bot_name} · {d.locale_id}: {display_status(d).replace('_', ' ').lower()}, started by "
-             f"{d.started_by} at {d.started_at.astimezone().strftime('%Y-%m-%d %H:%M:%S')}"]
+             f"{d.started_by} at {format_timestamp(d.started_at)}"]
     if d.resumed_by:
         lines.append(f"resumed by {d.resumed_by}")
     if d.version:
@@ -97,7 +98,7 @@ class DeploymentsModel(QAbstractTableModel):
         col = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             if col == HistoryColumn.STARTED:
-                return d.started_at.astimezone().strftime("%Y-%m-%d %H:%M")
+                return format_minute(d.started_at)
             if col == HistoryColumn.LOCALE:
                 return f"{d.bot_name} · {d.locale_id}"
             if col == HistoryColumn.BY:

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from opsconsole.core.lexreview import triage as core
 from opsconsole.core.errors import UserError
 from opsconsole.core.lexreview.triage import SOURCE_ANALYTICS, Conversation, ReviewItem
+from opsconsole.ui import theme
 from opsconsole.ui.lexreview.ops.items_model import ReviewTreeModel, flag_texts
 from opsconsole.ui.lexreview.session import ReviewSession
 from opsconsole.ui.lexreview.agent.transcript import TranscriptView
@@ -47,7 +48,8 @@ class ItemDetail(QWidget):
     def refresh(self) -> None:
         item = self.item
         if item is None:
-            self.summary.setText("<span style='color:gray'>Select one item to see its details.</span>")
+            self.summary.setText(f"<span style='color:{theme.current().muted}'>"
+                                 "Select one item to see its details.</span>")
             return
         e = html.escape
         rows = [
@@ -71,7 +73,7 @@ class ItemDetail(QWidget):
         names = {i.item_id: i.text for i in self._model.all_items()} if self._model is not None else {}
         long = flag_texts(flags, names)[1]
         if long:
-            rows.append("<span style='color:#c77700'>" + e(long).replace("\n", "<br>") + "</span>")
+            rows.append(f"<span style='color:{theme.current().warning}'>" + e(long).replace("\n", "<br>") + "</span>")
         self.summary.setText("<br>".join(rows))
 
     def open_conversation(self, item: ReviewItem) -> None:

@@ -13,8 +13,8 @@ from PySide6.QtGui import QColor, QFont
 
 from opsconsole.core.lexreview.triage import SOURCE_ANALYTICS, ReviewItem
 from opsconsole.core.lexreview.items import ItemFlags
-from opsconsole.ui.lexreview.agent.queue_model import format_started
-from opsconsole.ui.lexreview.style import CONFLICT, MISSED
+from opsconsole.core.format import format_day_time
+from opsconsole.ui import theme
 
 ITEM_ROLE = Qt.ItemDataRole.UserRole + 1
 #: For group rows: the items under them (all levels).
@@ -216,7 +216,7 @@ class ReviewTreeModel(QAbstractItemModel):
             font.setBold(True)
             return font
         if role == Qt.ItemDataRole.ForegroundRole and node.kind == "intent" and node.label == NO_INTENT:
-            return QColor(MISSED)
+            return QColor(theme.current().warning)
         return None
 
     def _item_data(self, item: ReviewItem, col: int, role: int) -> Any:
@@ -235,7 +235,7 @@ class ReviewTreeModel(QAbstractItemModel):
             if col == ItemColumn.BY:
                 return item.agent
             if col == ItemColumn.WHEN:
-                return format_started(item.created_at)
+                return format_day_time(item.created_at)
             if col == ItemColumn.CONVERSATION:
                 if item.source == SOURCE_ANALYTICS:
                     return f"missed {item.missed_count or 0}×"
@@ -246,11 +246,11 @@ class ReviewTreeModel(QAbstractItemModel):
             return self._tooltip(item, col, flags)
         if role == Qt.ItemDataRole.ForegroundRole:
             if col == ItemColumn.FLAGS and flags is not None and flags.conflicts:
-                return QColor(CONFLICT)
+                return QColor(theme.current().danger)
             if col == ItemColumn.FLAGS and flags is not None and flags.duplicate:
-                return QColor(MISSED)
+                return QColor(theme.current().warning)
             if col == ItemColumn.CONVERSATION and item.contact_id:
-                return QColor("#0b63c4")
+                return QColor(theme.current().link)
         if role == Qt.ItemDataRole.FontRole and col == ItemColumn.CONVERSATION and item.contact_id:
             font = QFont()
             font.setUnderline(True)

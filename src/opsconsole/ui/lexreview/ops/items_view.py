@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTreeView,
 
 from opsconsole.core.lexreview.triage import ReviewItem
 from opsconsole.ui.lexreview.ops.items_model import GROUP_ITEMS_ROLE, KEY_ROLE, KIND_ROLE, ItemColumn, ReviewTreeModel
-from opsconsole.ui.lexreview.style import ITEM_STATUS_COLORS, ITEM_STATUS_LABELS
+from opsconsole.ui.theme import REVIEW_ITEM_LABELS
 from opsconsole.ui.widgets.status_badge import StatusBadgeDelegate
 
 EMPTY_TEXT = (
@@ -41,7 +41,7 @@ class ReviewTree(QTreeView):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
             header.resizeSection(col, width)
         self.setItemDelegateForColumn(
-            ItemColumn.STATUS, StatusBadgeDelegate(ITEM_STATUS_COLORS, ITEM_STATUS_LABELS, self)
+            ItemColumn.STATUS, StatusBadgeDelegate("review_item", REVIEW_ITEM_LABELS, self)
         )
         self.empty_hint = QLabel(EMPTY_TEXT, self.viewport())
         self.empty_hint.setObjectName("items-empty")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
+from superqt.utils import signals_blocked
 
 from opsconsole.core.lexreview import items as items_core
 from opsconsole.core.errors import UserError
@@ -182,13 +183,12 @@ class OperationsView(QWidget):
     def set_locales(self, locales: list[BotLocale]) -> None:
         """Offer these bot locales in the locale filter."""
         current = self.locale_combo.currentData()
-        self.locale_combo.blockSignals(True)
-        self.locale_combo.clear()
-        self.locale_combo.addItem("All bots and locales", None)
-        for loc in locales:
-            self.locale_combo.addItem(loc.label, loc.key)
-        self.locale_combo.setCurrentIndex(max(self.locale_combo.findData(current), 0))
-        self.locale_combo.blockSignals(False)
+        with signals_blocked(self.locale_combo):
+            self.locale_combo.clear()
+            self.locale_combo.addItem("All bots and locales", None)
+            for loc in locales:
+                self.locale_combo.addItem(loc.label, loc.key)
+            self.locale_combo.setCurrentIndex(max(self.locale_combo.findData(current), 0))
         self._on_selection()
 
     def _compute_flags(self) -> None:
