@@ -16,7 +16,7 @@ import time
 from types import ModuleType, TracebackType
 from typing import TYPE_CHECKING, Any
 
-from opsconsole.sandbox.dynamodb import atomic_writes, indexes
+from opsconsole.sandbox.dynamodb import atomic_writes, indexes, item_pages
 from opsconsole.sandbox.stepfunctions import extensions
 from opsconsole.sandbox.lexv2 import service as lexv2
 from opsconsole.sandbox.stepfunctions import redrive
@@ -152,6 +152,7 @@ class Sandbox:
             module.register(self.extensions)
         atomic_writes.install()
         indexes.install()  # after: its write hooks wrap the locked writes
+        item_pages.install()
 
         self._server = SandboxServer(self.extensions, port=self.port)
         self._server.start()
@@ -178,6 +179,7 @@ class Sandbox:
 
         if not self._saved:
             return
+        item_pages.uninstall()
         indexes.uninstall()
         atomic_writes.uninstall()
         default_user_config.setdefault("stepfunctions", {})["execute_state_machine"] = self._saved["execute"]

@@ -83,3 +83,35 @@ def test_a_query_sees_every_write_before_it(ddb, table):
     assert (newest("a"), newest("b")) == (["x"], ["y"])
     ddb.delete_item(TableName=table, Key={"id": {"S": "x"}})
     assert newest("a") == []
+
+
+def test_item_pages_leave_the_sandbox_exactly_as_moto_serializes_them(ddb, table):
+    from opsconsole.sandbox.dynamodb import item_pages
+
+    odd = {"id": {"S": "odd"}, "kind": {"S": "a"}, "at": {"S": "2026-01-01"}, "empty": {"L": []}, "map": {"M": {}},
+           "none": {"NULL": True}, "flag": {"BOOL": False}, "ss": {"SS": ["x", "y"]}, "ns": {"NS": ["1", "2.5"]},
+           "nested": {"L": [{"M": {"text": {"S": "¿qué tal? 👋"}, "n": {"N": "-3"}}}]}}
+    ddb.put_item(TableName=table, Item=odd)
+    ddb.put_item(TableName=table, Item={"id": {"S": "bin"}, "kind": {"S": "b"}, "at": {"S": "2026-01-02"},
+                                        "data": {"B": b"\x00\x01binary"}})
+
+    def reads() -> list[dict[str, Any]]:
+        answers = [
+            ddb.query(TableName=table, IndexName="kind-at", KeyConditionExpression="kind = :k",
+                      ExpressionAttributeValues={":k": {"S": "a"}}, ReturnConsumedCapacity="TOTAL", Limit=1),
+            ddb.scan(TableName=table),
+            ddb.get_item(TableName=table, Key={"id": {"S": "odd"}}),
+            ddb.get_item(TableName=table, Key={"id": {"S": "bin"}}),
+            ddb.get_item(TableName=table, Key={"id": {"S": "missing"}}),
+        ]
+        for answer in answers:
+            answer.pop("ResponseMetadata")
+        return answers
+
+    fast = reads()
+    item_pages.uninstall()
+    try:
+        assert reads() == fast
+    finally:
+        item_pages.install()
+    assert fast[2]["Item"] == odd and fast[3]["Item"]["data"] == {"B": b"\x00\x01binary"}
