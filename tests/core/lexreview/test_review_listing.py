@@ -329,3 +329,15 @@ def test_merging_streams_asks_one_page_per_yield_and_stays_newest_first():
         assert len(asked) <= count  # at most one page asked of the streams per yield
         if count == 6:
             break
+
+
+def test_the_first_page_is_small_and_the_rest_follow_on_from_it(clients, tables, seeded_items, monkeypatch):
+    from opsconsole.core.lexreview import store
+
+    monkeypatch.setattr(store, "FIRST_PAGE", 4)
+    want = newest_first(i for i in seeded_items if i.status == "REJECTED")
+    with DynamoCalls(clients) as calls:
+        pages = list(li.iter_review_items(clients, statuses=["REJECTED"], page_size=9, tables=tables))
+    assert [len(p) for p in pages[:3]] == [4, 9, 9]
+    assert [i.item_id for i in seeded(i for p in pages for i in p)] == [i.item_id for i in want]
+    assert [p["Limit"] for _n, p in calls.calls][:3] == [4, 9, 9]

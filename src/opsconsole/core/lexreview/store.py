@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -66,17 +67,30 @@ def values(**kwargs: Any) -> dict[str, Any]:
     return {f":{k}": _ser.serialize(_ddb(v)) for k, v in kwargs.items()}
 
 
+#: Rows in the first page of a listing: enough to fill a view, small enough to arrive at once.
+FIRST_PAGE = 100
+
+
 def query_pages(
     ddb: Any, page_size: int, convert: Callable[[dict[str, Any]], Any], sort_key: str, **request: Any
 ) -> Iterator[list[tuple[str, Any]]]:
     """One Query page per yield, through botocore's paginator: ``(stored sort key, convert(item))`` pairs.
 
-    The paginator calls Query only when the next page is asked for, so a
-    caller that stops iterating (a cancelled job) costs no further call.
-    Pages may be empty (a FilterExpression dropped every item of one).
+    The first page holds at most :data:`FIRST_PAGE` items (what a view shows
+    first arrives quickly), the rest ``page_size``. The paginator calls Query
+    only when the next page is asked for, so a caller that stops iterating (a
+    cancelled job) costs no further call. Pages may be empty (a
+    FilterExpression dropped every item of one).
     """
-    pages = ddb.get_paginator("query").paginate(**request, PaginationConfig={"PageSize": page_size})
-    for page in pages:
+    paginator = ddb.get_paginator("query")
+
+    def pages(size: int, **extra: Any) -> Iterator[dict[str, Any]]:
+        return iter(paginator.paginate(**request, **extra, PaginationConfig={"PageSize": size}))
+
+    head = next(pages(min(page_size, FIRST_PAGE)))
+    after = head.get("LastEvaluatedKey")
+    # The rest from where the first page ended (no call is made before the next page is asked for).
+    for page in itertools.chain([head], pages(page_size, ExclusiveStartKey=after) if after else []):
         yield [(str(raw.get(sort_key, {}).get("S", "")), convert(from_attrs(raw))) for raw in page.get("Items", [])]
 
 
