@@ -145,6 +145,8 @@ def test_items_by_status_newest_first_over_several_pages(clients, tables, seeded
     assert "Scan" not in names and names.count("Query") > len(statuses or lr.STATUSES)  # several pages each
     assert {p["IndexName"] for _n, p in calls.calls} == {"status-updated_at"}
     assert all(p["ScanIndexForward"] is False and p["Limit"] == 10 for _n, p in calls.calls)
+    if statuses is None:  # an empty list is no filter either, as it always was
+        assert seeded(li.list_review_items(clients, statuses=[], tables=tables)) == want
 
 
 def test_items_of_one_bot_locale_use_the_locale_index(clients, tables, seeded_items):

@@ -77,7 +77,7 @@ def iter_review_items(
     filter on the status index). Nothing scans the table.
     """
     ddb = clients.client("dynamodb")
-    wanted = list(dict.fromkeys(statuses)) if statuses is not None else list(STATUSES)
+    wanted = list(dict.fromkeys(statuses or ())) or list(STATUSES)  # none given (or empty): every status
     streams = []
     for status in wanted:
         request: dict[str, Any]
