@@ -16,7 +16,7 @@ import time
 from types import ModuleType, TracebackType
 from typing import Any
 
-from opsconsole.sandbox.dynamodb import atomic_writes
+from opsconsole.sandbox.dynamodb import atomic_writes, indexes, item_pages
 from opsconsole.sandbox.lexv2 import service as lexv2
 from opsconsole.sandbox.scenario import Clients, LiveActivity, Scenario, seed
 from opsconsole.sandbox.server import ExtensionRegistry, SandboxServer, import_moto_services
@@ -145,6 +145,8 @@ class Sandbox:
         for module in EXTENSION_MODULES:
             module.register(self.extensions)
         atomic_writes.install()
+        indexes.install()  # after: its write hooks wrap the locked writes
+        item_pages.install()
 
         self._server = SandboxServer(self.extensions, port=self.port)
         self._server.start()
@@ -170,6 +172,8 @@ class Sandbox:
 
         if not self._saved:
             return
+        item_pages.uninstall()
+        indexes.uninstall()
         atomic_writes.uninstall()
         default_user_config.setdefault("stepfunctions", {})["execute_state_machine"] = self._saved["execute"]
         if self._saved["port"] is None:

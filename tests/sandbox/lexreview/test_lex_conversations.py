@@ -52,9 +52,13 @@ def test_the_tables_exist(ddb, sandbox):
                       "locks": "lex-deploy-locks", "deployments": "lex-deployments"}
     keys = {"lex-conversations": "contact_id", "lex-review-items": "item_id", "lex-deploy-locks": "lock_id",
             "lex-deployments": "deployment_id"}
+    indexes = {"lex-conversations": {"triage_status-started_at"},
+               "lex-review-items": {"status-updated_at", "bot_locale-status_updated"},
+               "lex-deploy-locks": set(), "lex-deployments": {"history-started_at", "bot_locale-started_at"}}
     for table, key in keys.items():
-        schema = ddb.describe_table(TableName=table)["Table"]["KeySchema"]
-        assert schema == [{"AttributeName": key, "KeyType": "HASH"}]
+        described = ddb.describe_table(TableName=table)["Table"]
+        assert described["KeySchema"] == [{"AttributeName": key, "KeyType": "HASH"}]
+        assert {i["IndexName"] for i in described.get("GlobalSecondaryIndexes") or []} == indexes[table]
 
 
 def test_at_least_300_conversations_with_the_variety_of_real_ones(stored, sandbox):

@@ -151,22 +151,16 @@ def iter_executions(
     if status is not None and status not in STATUSES:
         raise ValueError(f"unknown execution status {status!r}")
     page_size = max(1, min(int(page_size), MAX_PAGE_SIZE))
-    sfn = _sfn(clients)
+    paginator = _sfn(clients).get_paginator("list_executions")
     for sm_arn in state_machine_arns:
-        # Explicit nextToken rather than a paginator: the paginator may prefetch
-        # nothing today, but this keeps "one call per page" obvious and testable.
-        kwargs: dict[str, Any] = {"stateMachineArn": sm_arn, "maxResults": page_size}
+        # botocore's paginator calls ListExecutions only when the next page is asked for.
+        kwargs: dict[str, Any] = {"stateMachineArn": sm_arn, "PaginationConfig": {"PageSize": page_size}}
         if status:
             kwargs["statusFilter"] = status
-        while True:
-            out = sfn.list_executions(**kwargs)
+        for out in paginator.paginate(**kwargs):
             page = [Execution.from_api(item, sm_arn) for item in out.get("executions", [])]
             if page:
                 yield page
-            token = out.get("nextToken")
-            if not token:
-                break
-            kwargs["nextToken"] = token
 
 
 def count_executions(clients: Clients, state_machine_arns: Sequence[str], status: str | None = None) -> int:

@@ -88,6 +88,7 @@ class LocaleModel:
 
 def _pages(call: Any, key: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
     """Every summary of a Lex V2 list call, following ``nextToken``."""
+    # A loop, not a paginator: botocore ships no paginators for lexv2-models (can_paginate is False for all).
     while True:
         out = call(**kwargs)
         yield from out.get(key, [])

@@ -22,6 +22,7 @@ from opsconsole.core.lexreview.triage import (
     DEPLOYED,
     PENDING,
     REJECTED,
+    STATUSES,
     Conflict,
     ReviewItem,
 )
@@ -30,11 +31,14 @@ from opsconsole.core.lexreview.store import (
     Tables,
     from_attrs,
     is_condition_failure,
+    merge_newest,
+    query_pages,
     to_attrs,
     utcnow,
     values,
     when_text,
 )
+from opsconsole.core.lexreview.tables import ITEMS_BY_LOCALE, ITEMS_BY_STATUS, bot_locale, status_updated
 from opsconsole.core.lexreview.similarity import near_duplicate_groups, normalise
 
 #: Which status may follow which. DEPLOYED is reached only by a deployment.
@@ -86,40 +90,45 @@ def iter_review_items(
     page_size: int = 500,
     tables: Tables = TABLES,
 ) -> Iterator[list[ReviewItem]]:
-    """Review items, one Scan page per yield (pages may be empty)."""
+    """Review items, most recently changed first, one Query page per yield (pages may be empty).
+
+    One Query stream per status (every status when none is given), merged
+    newest first: on the status index, or on the locale index when both
+    ``bot_id`` and ``locale_id`` are given (a bot or a locale alone is a
+    filter on the status index). Nothing scans the table.
+    """
     ddb = clients.client("dynamodb")
-    conds: list[str] = []
-    vals: dict[str, Any] = {}
-    names: dict[str, str] = {}
-    wanted = list(statuses or [])
-    if wanted:
-        keys = [f":v_s{i}" for i in range(len(wanted))]
-        conds.append(f"#s IN ({', '.join(keys)})")
-        names["#s"] = "status"
-        vals.update({k[1:]: s for k, s in zip(keys, wanted, strict=True)})
-    if bot_id:
-        conds.append("bot_id = :v_bot")
-        vals["v_bot"] = bot_id
-    if locale_id:
-        conds.append("locale_id = :v_locale")
-        vals["v_locale"] = locale_id
-    kwargs: dict[str, Any] = {"TableName": tables.items, "Limit": page_size}
-    if conds:
-        kwargs["FilterExpression"] = " AND ".join(conds)
-        kwargs["ExpressionAttributeValues"] = values(**vals)
-    if names:
-        kwargs["ExpressionAttributeNames"] = names
-    while True:
-        out = ddb.scan(**kwargs)
-        yield [ReviewItem.from_record(from_attrs(i)) for i in out.get("Items", [])]
-        key = out.get("LastEvaluatedKey")
-        if not key:
-            return
-        kwargs["ExclusiveStartKey"] = key
+    wanted = list(dict.fromkeys(statuses or ())) or list(STATUSES)  # none given (or empty): every status
+    streams = []
+    for status in wanted:
+        request: dict[str, Any]
+        if bot_id and locale_id:
+            request = {"IndexName": ITEMS_BY_LOCALE,
+                       "KeyConditionExpression": "#pk = :v_pk AND begins_with(#sk, :v_sk)",
+                       "ExpressionAttributeNames": {"#pk": "bot_locale", "#sk": "status_updated"},
+                       "ExpressionAttributeValues": values(v_pk=bot_locale(bot_id, locale_id),
+                                                           v_sk=status_updated(status, ""))}
+        else:
+            vals: dict[str, Any] = {"v_pk": status}
+            request = {"IndexName": ITEMS_BY_STATUS, "KeyConditionExpression": "#pk = :v_pk",
+                       "ExpressionAttributeNames": {"#pk": "status"}}
+            conds = []
+            if bot_id:
+                conds.append("bot_id = :v_bot")
+                vals["v_bot"] = bot_id
+            if locale_id:
+                conds.append("locale_id = :v_locale")
+                vals["v_locale"] = locale_id
+            if conds:
+                request["FilterExpression"] = " AND ".join(conds)
+            request["ExpressionAttributeValues"] = values(**vals)
+        streams.append(query_pages(ddb, page_size, ReviewItem.from_record, "updated_at",
+                                   TableName=tables.items, ScanIndexForward=False, **request))
+    yield from merge_newest(streams)
 
 
 def list_review_items(clients: Clients, **kwargs: Any) -> list[ReviewItem]:
-    """Every matching item (the whole Scan), for callers that need them all at once."""
+    """Every matching item (every page of :func:`iter_review_items`), for callers that need them all at once."""
     return [item for page in iter_review_items(clients, **kwargs) for item in page]
 
 
@@ -157,7 +166,8 @@ def _conditional_update(
     when = now or utcnow()
     new = replace(item, **changes, revision=item.revision + 1, updated_by=by, updated_at=when)
     record = new.to_record()
-    keys = (*changes, "revision", "updated_by", "updated_at")
+    # The index attributes (status and change time, bot locale) move with every change.
+    keys = (*changes, "revision", "updated_by", "updated_at", "status_updated", "bot_locale")
     # Emptied fields are removed, as a fresh item never stores empty strings.
     sets = {k: record[k] for k in keys if record[k] not in (None, "")}
     remove = [k for k in keys if record[k] in (None, "")]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import itertools
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -65,6 +67,89 @@ def from_attrs(item: Mapping[str, Any]) -> dict[str, Any]:
 def values(**kwargs: Any) -> dict[str, Any]:
     """``ExpressionAttributeValues`` from keyword arguments (``v_x=1`` -> ``:v_x``)."""
     return {f":{k}": _ser.serialize(_ddb(v)) for k, v in kwargs.items()}
+
+
+#: Rows in the first page of a listing: enough to fill a view, small enough to arrive at once.
+FIRST_PAGE = 100
+
+
+def query_pages(
+    ddb: Any, page_size: int, convert: Callable[[dict[str, Any]], Any], sort_key: str, **request: Any
+) -> Iterator[list[tuple[str, Any]]]:
+    """One Query page per yield, through botocore's paginator: ``(stored sort key, convert(item))`` pairs.
+
+    The first page holds at most :data:`FIRST_PAGE` items (what a view shows
+    first arrives quickly), the rest ``page_size``. The paginator calls Query
+    only when the next page is asked for, so a caller that stops iterating (a
+    cancelled job) costs no further call. Pages may be empty (a
+    FilterExpression dropped every item of one).
+    """
+    paginator = ddb.get_paginator("query")
+
+    def pages(size: int, **extra: Any) -> Iterator[dict[str, Any]]:
+        return iter(paginator.paginate(**request, **extra, PaginationConfig={"PageSize": size}))
+
+    head = next(pages(min(page_size, FIRST_PAGE)))
+    after = head.get("LastEvaluatedKey")
+    # The rest from where the first page ended (no call is made before the next page is asked for).
+    for page in itertools.chain([head], pages(page_size, ExclusiveStartKey=after) if after else []):
+        yield [(str(raw.get(sort_key, {}).get("S", "")), convert(from_attrs(raw))) for raw in page.get("Items", [])]
+
+
+def merge_newest(streams: Sequence[Iterator[list[tuple[str, Any]]]]) -> Iterator[list[Any]]:
+    """Merge page streams, each newest first by its sort key, into one stream newest first.
+
+    Each yield follows exactly one page asked of one stream (one Query), so a
+    consumer can stop between any two calls; a yielded page may be empty
+    while the streams are being started. An item is given out once no stream
+    can still deliver a newer one: every stream not finished has delivered an
+    item at least as old.
+    """
+    if len(streams) == 1:
+        for page in streams[0]:
+            yield [value for _key, value in page]
+        return
+    buffers: list[deque[tuple[str, Any]]] = [deque() for _ in streams]
+    #: the sort key of the last item each stream delivered (None: none yet)
+    floors: list[str | None] = [None] * len(streams)
+    live = [True] * len(streams)
+
+    def blocking() -> int | None:
+        """The live stream to ask next: one that has delivered nothing, else the one with the newest floor."""
+        candidates = [i for i in range(len(streams)) if live[i]]
+        if not candidates:
+            return None
+        fresh = [i for i in candidates if floors[i] is None]
+        return fresh[0] if fresh else max(candidates, key=lambda i: floors[i] or "")
+
+    def ready() -> list[Any]:
+        out: list[Any] = []
+        while True:
+            heads = [i for i, b in enumerate(buffers) if b]
+            if not heads:
+                return out
+            best = max(heads, key=lambda i: buffers[i][0][0])
+            key = buffers[best][0][0]
+            if any(live[i] and (floors[i] is None or floors[i] > key) for i in range(len(streams))):
+                return out
+            out.append(buffers[best].popleft()[1])
+
+    while True:
+        target = blocking()
+        if target is None:
+            break
+        try:
+            page = next(streams[target])
+        except StopIteration:
+            live[target] = False
+            page = []
+        if page:
+            buffers[target].extend(page)
+            floors[target] = page[-1][0]
+        yield ready()
+    rest = ready()
+    if rest:
+        yield rest
 
 
 def is_condition_failure(exc: ClientError) -> bool:

@@ -25,12 +25,15 @@ from opsconsole.core.lexreview.store import (
     from_attrs,
     is_condition_failure,
     iso,
+    merge_newest,
     parse_time,
+    query_pages,
     to_attrs,
     utcnow,
     values,
     when_text,
 )
+from opsconsole.core.lexreview.tables import CONVERSATIONS_BY_TRIAGE, bot_locale, status_updated
 
 # Review item statuses.
 PENDING, APPROVED, REJECTED, DEPLOYED = "PENDING", "APPROVED", "REJECTED", "DEPLOYED"
@@ -128,43 +131,50 @@ def iter_conversations(
     page_size: int = 500,
     tables: Tables = TABLES,
 ) -> Iterator[list[Conversation]]:
-    """Conversations with at least one missed turn, one Scan page per yield.
+    """Conversations with at least one missed turn, newest first, one Query page per yield.
 
-    Triage status, bot and locale are filtered by DynamoDB; the time range
-    here, on parsed times, because stored timestamps need not share one ISO
-    spelling ("Z" or "+00:00"). Pages may be empty; order is the table's.
+    A Query on the triage-status index (``NEW``; with ``include_triaged`` the
+    closed statuses too, merged newest first), the time range in the key
+    condition. Missed turns, bot and locale are filtered by DynamoDB; the
+    exact time range again here, on parsed times, because stored timestamps
+    need not share one ISO spelling ("Z" or "+00:00"). Pages may be empty.
     """
     ddb = clients.client("dynamodb")
+    statuses = [TRIAGE_NEW, TRIAGE_FORWARDED, TRIAGE_NOTHING] if include_triaged else [TRIAGE_NEW]
+    key = "#pk = :v_status"
+    bounds: dict[str, Any] = {}
+    # Second-precision bounds without a zone suffix: every spelling of a time in range sorts inside them.
+    if since is not None:
+        bounds["v_lo"] = since.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+    if until is not None:
+        bounds["v_hi"] = until.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S") + "~"
+    if since is not None and until is not None:
+        key += " AND #sk BETWEEN :v_lo AND :v_hi"
+    elif bounds:
+        key += " AND #sk >= :v_lo" if since is not None else " AND #sk <= :v_hi"
     conds = ["missed_count > :v_zero"]
-    vals: dict[str, Any] = {"v_zero": 0}
-    if not include_triaged:
-        conds.append("(attribute_not_exists(triage_status) OR triage_status = :v_new)")
-        vals["v_new"] = TRIAGE_NEW
+    vals: dict[str, Any] = {"v_zero": 0, **bounds}
     if bot_id:
         conds.append("bot_id = :v_bot")
         vals["v_bot"] = bot_id
     if locale_id:
         conds.append("locale_id = :v_locale")
         vals["v_locale"] = locale_id
-    kwargs: dict[str, Any] = {
-        "TableName": tables.conversations,
-        "FilterExpression": " AND ".join(conds),
-        "ExpressionAttributeValues": values(**vals),
-        "Limit": page_size,
-    }
-    while True:
-        out = ddb.scan(**kwargs)
-        page = [Conversation.from_record(from_attrs(i)) for i in out.get("Items", [])]
-        page = [
-            c
-            for c in page
-            if (since is None or c.started_at >= since) and (until is None or c.started_at < until)
-        ]
-        yield page
-        key = out.get("LastEvaluatedKey")
-        if not key:
-            return
-        kwargs["ExclusiveStartKey"] = key
+    names = {"#pk": "triage_status", **({"#sk": "started_at"} if bounds else {})}
+
+    def in_range(c: Conversation) -> bool:
+        return (since is None or c.started_at >= since) and (until is None or c.started_at < until)
+
+    def pages(status: str) -> Iterator[list[tuple[str, Conversation]]]:
+        for page in query_pages(
+            ddb, page_size, Conversation.from_record, "started_at", TableName=tables.conversations,
+            IndexName=CONVERSATIONS_BY_TRIAGE, ScanIndexForward=False, KeyConditionExpression=key,
+            FilterExpression=" AND ".join(conds), ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values(v_status=status, **vals),
+        ):
+            yield [(k, c) for k, c in page if in_range(c)]
+
+    yield from merge_newest([pages(status) for status in statuses])
 
 
 def get_conversation(clients: Clients, contact_id: str, tables: Tables = TABLES) -> Conversation | None:
@@ -203,11 +213,14 @@ class ReviewItem:
     original_text: str = ""
 
     def to_record(self) -> dict[str, Any]:
-        """Plain values for the ``lex-review-items`` table (times as ISO-8601 UTC)."""
+        """Plain values for the ``lex-review-items`` table (times as ISO-8601 UTC), index attributes included."""
         rec: dict[str, Any] = {}
         for f in fields(self):
             value = getattr(self, f.name)
             rec[f.name] = iso(value) if isinstance(value, datetime) else value
+        # The keys of the review table's indexes (see opsconsole.core.lexreview.tables).
+        rec["bot_locale"] = bot_locale(self.bot_id, self.locale_id)
+        rec["status_updated"] = status_updated(self.status, rec["updated_at"] or rec["created_at"])
         return rec
 
     @classmethod

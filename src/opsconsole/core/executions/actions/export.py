@@ -24,16 +24,11 @@ def iter_history(clients: Clients, execution_arn: str, *, reverse: bool = False,
     iterates: a caller that stops early (found what it looked for) costs no
     further call.
     """
-    sfn = clients.client("stepfunctions")
-    kwargs: dict[str, Any] = {"executionArn": execution_arn, "maxResults": HISTORY_PAGE,
-                              "reverseOrder": reverse, "includeExecutionData": include_data}
-    while True:
-        out = sfn.get_execution_history(**kwargs)
+    pages = clients.client("stepfunctions").get_paginator("get_execution_history").paginate(
+        executionArn=execution_arn, reverseOrder=reverse, includeExecutionData=include_data,
+        PaginationConfig={"PageSize": HISTORY_PAGE})
+    for out in pages:
         yield from out.get("events", [])
-        token = out.get("nextToken")
-        if not token:
-            return
-        kwargs["nextToken"] = token
 
 
 def execution_history(clients: Clients, execution_arn: str) -> list[dict[str, Any]]:

@@ -221,19 +221,15 @@ def iter_history(
     it, because the events it points at arrive later.
     """
     page_size = max(1, min(int(page_size), MAX_PAGE_SIZE))
-    sfn = clients.client("stepfunctions")
     parser = HistoryParser()
-    kwargs: dict[str, Any] = {"executionArn": execution_arn, "maxResults": page_size, "reverseOrder": reverse,
-                              "includeExecutionData": include_execution_data}
-    while True:
-        out = sfn.get_execution_history(**kwargs)
+    # botocore's paginator calls GetExecutionHistory only when the next page is asked for.
+    pages = clients.client("stepfunctions").get_paginator("get_execution_history").paginate(
+        executionArn=execution_arn, reverseOrder=reverse, includeExecutionData=include_execution_data,
+        PaginationConfig={"PageSize": page_size})
+    for out in pages:
         page = parser.feed(out.get("events", []))
         if page:
             yield page
-        token = out.get("nextToken")
-        if not token:
-            break
-        kwargs["nextToken"] = token
 
 
 def one_line(text: str | None, limit: int = 160) -> str:

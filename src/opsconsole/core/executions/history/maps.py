@@ -64,17 +64,13 @@ class MapRun:
 def iter_map_runs(clients: Clients, execution_arn: str) -> Iterator[list[MapRun]]:
     """Yield map runs one ListMapRuns page at a time, each described (one call per map run)."""
     sfn = clients.client("stepfunctions")
-    kwargs: dict[str, Any] = {"executionArn": execution_arn, "maxResults": 1000}
-    while True:
-        out = sfn.list_map_runs(**kwargs)
+    pages = sfn.get_paginator("list_map_runs").paginate(executionArn=execution_arn,
+                                                         PaginationConfig={"PageSize": 1000})
+    for out in pages:
         page = [MapRun.from_api(item, sfn.describe_map_run(mapRunArn=item["mapRunArn"]))
                 for item in out.get("mapRuns", [])]
         if page:
             yield page
-        token = out.get("nextToken")
-        if not token:
-            break
-        kwargs["nextToken"] = token
 
 
 def list_map_runs(clients: Clients, execution_arn: str) -> list[MapRun]:

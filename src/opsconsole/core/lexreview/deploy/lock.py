@@ -10,7 +10,7 @@ deletes it at the end, both conditional on still owning it.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -156,15 +156,31 @@ def holder_of(record: dict[str, Any]) -> LockHolder:
 
 
 def list_locks(clients: Clients, tables: Tables = TABLES) -> dict[str, LockHolder]:
-    """Every lock item by lock id (a handful: one per locale being deployed)."""
-    ddb = clients.client("dynamodb")
-    kwargs: dict[str, Any] = {"TableName": tables.locks}
+    """Every lock item by lock id (a handful: one per locale being deployed; released locks are deleted)."""
     found: dict[str, LockHolder] = {}
-    while True:
-        out = ddb.scan(**kwargs)
-        for item in out.get("Items", []):
+    for page in clients.client("dynamodb").get_paginator("scan").paginate(TableName=tables.locks):
+        for item in page.get("Items", []):
             rec = from_attrs(item)
             found[str(rec["lock_id"])] = holder_of(rec)
-        if not out.get("LastEvaluatedKey"):
-            return found
-        kwargs["ExclusiveStartKey"] = out["LastEvaluatedKey"]
+    return found
+
+
+def get_locks(clients: Clients, lock_ids: Iterable[str], tables: Tables = TABLES) -> dict[str, LockHolder]:
+    """The lock items of these locales that exist, by lock id (strongly consistent BatchGetItem)."""
+    ddb = clients.client("dynamodb")
+    wanted = sorted(set(lock_ids))
+    found: dict[str, LockHolder] = {}
+    for start in range(0, len(wanted), 100):  # BatchGetItem takes 100 keys
+        request = {tables.locks: {"Keys": [to_attrs({"lock_id": i}) for i in wanted[start:start + 100]],
+                                  "ConsistentRead": True}}
+        # A loop, not a paginator: botocore has none for BatchGetItem (it returns UnprocessedKeys, not a token).
+        for attempt in range(8):
+            out = ddb.batch_get_item(RequestItems=request)
+            for item in out.get("Responses", {}).get(tables.locks, []):
+                rec = from_attrs(item)
+                found[str(rec["lock_id"])] = holder_of(rec)
+            request = out.get("UnprocessedKeys") or {}
+            if not request:
+                break
+            time.sleep(0.05 * 2**attempt)  # throttled: back off as DynamoDB asks
+    return found

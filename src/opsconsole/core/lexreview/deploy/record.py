@@ -7,14 +7,15 @@ history and can be resumed from where the record says it was.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
 from opsconsole.core.aws import Clients
-from opsconsole.core.lexreview.deploy.lock import LockHolder, list_locks, lock_id
-from opsconsole.core.lexreview.store import TABLES, Tables, from_attrs, iso, parse_time, to_attrs
+from opsconsole.core.lexreview.deploy.lock import LockHolder, get_locks, lock_id
+from opsconsole.core.lexreview.store import TABLES, Tables, from_attrs, iso, parse_time, query_pages, to_attrs, values
+from opsconsole.core.lexreview.tables import DEPLOYMENTS_BY_LOCALE, DEPLOYMENTS_BY_TIME, HISTORY, bot_locale
 
 IN_PROGRESS, SUCCEEDED, FAILED = "IN_PROGRESS", "SUCCEEDED", "FAILED"
 #: A resumed deployment found its items already deployed by a later one.
@@ -90,6 +91,9 @@ class Deployment:
         """Plain values for the ``lex-deployments`` table."""
         rec = asdict(self)
         rec.pop("interrupted")
+        # The keys of the history's indexes (see opsconsole.core.lexreview.tables).
+        rec["history"] = HISTORY
+        rec["bot_locale"] = bot_locale(self.bot_id, self.locale_id)
         for key in ("started_at", "updated_at", "finished_at", "resumed_at"):
             value = getattr(self, key)
             rec[key] = iso(value) if value else None
@@ -131,19 +135,38 @@ def is_interrupted(deployment: Deployment, locks: Mapping[str, LockHolder], now:
     return holder is None or holder.owner != deployment.deployment_id or holder.expires_at < now
 
 
-def list_deployments(clients: Clients, now: float, tables: Tables = TABLES) -> list[Deployment]:
-    """The deployment history, newest first, with interrupted ones marked."""
+def iter_deployments(
+    clients: Clients,
+    now: float,
+    *,
+    bot_id: str | None = None,
+    locale_id: str | None = None,
+    page_size: int = 100,
+    tables: Tables = TABLES,
+) -> Iterator[list[Deployment]]:
+    """The deployment history newest first, one Query page per yield, interrupted ones marked.
+
+    Every deployment, or one bot locale's (both ``bot_id`` and ``locale_id``).
+    A page with deployments IN_PROGRESS costs one BatchGetItem more, for the
+    locks of their locales.
+    """
     ddb = clients.client("dynamodb")
-    kwargs: dict[str, Any] = {"TableName": tables.deployments}
-    found: list[Deployment] = []
-    while True:
-        out = ddb.scan(**kwargs)
-        found += [Deployment.from_record(from_attrs(i)) for i in out.get("Items", [])]
-        if not out.get("LastEvaluatedKey"):
-            break
-        kwargs["ExclusiveStartKey"] = out["LastEvaluatedKey"]
-    locks = list_locks(clients, tables) if any(d.status == IN_PROGRESS for d in found) else {}
-    for d in found:
-        d.interrupted = is_interrupted(d, locks, now)
-    found.sort(key=lambda d: d.started_at, reverse=True)
-    return found
+    if bot_id and locale_id:
+        index, names, partition = DEPLOYMENTS_BY_LOCALE, {"#pk": "bot_locale"}, bot_locale(bot_id, locale_id)
+    else:
+        index, names, partition = DEPLOYMENTS_BY_TIME, {"#pk": "history"}, HISTORY
+    pages = query_pages(ddb, page_size, Deployment.from_record, "started_at", TableName=tables.deployments,
+                        IndexName=index, ScanIndexForward=False, KeyConditionExpression="#pk = :v_pk",
+                        ExpressionAttributeNames=names, ExpressionAttributeValues=values(v_pk=partition))
+    for page in pages:
+        found = [d for _key, d in page]
+        running = {lock_id(d.bot_id, d.locale_id) for d in found if d.status == IN_PROGRESS}
+        locks = get_locks(clients, running, tables) if running else {}
+        for d in found:
+            d.interrupted = is_interrupted(d, locks, now)
+        yield found
+
+
+def list_deployments(clients: Clients, now: float, tables: Tables = TABLES) -> list[Deployment]:
+    """The whole deployment history, newest first, with interrupted ones marked."""
+    return [d for page in iter_deployments(clients, now, tables=tables) for d in page]

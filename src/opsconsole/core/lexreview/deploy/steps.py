@@ -77,6 +77,7 @@ def intent_ids(lex: Any, locale: BotLocale) -> dict[str, str]:
     kwargs: dict[str, Any] = {"botId": locale.bot_id, "botVersion": DRAFT, "localeId": locale.locale_id,
                               "maxResults": 100}
     found: dict[str, str] = {}
+    # A loop, not a paginator: botocore ships no paginators for lexv2-models.
     while True:
         out = lex.list_intents(**kwargs)
         for summary in out.get("intentSummaries", []):

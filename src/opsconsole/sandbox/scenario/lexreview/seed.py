@@ -7,7 +7,8 @@ timestamps in the past, as a bot in service for a month would be. The
 conversations Lex had go into DynamoDB (``lex-conversations``), where the
 console reads them and where ListAggregatedUtterances counts them; the
 console's own tables (review items, deploy locks, deployments) start empty.
-The tables are created over HTTP; the conversations are put into moto's
+The tables are created over HTTP, with their indexes, by the console's own
+``create_missing_tables`` (what an operator runs in a real account); the conversations are put into moto's
 DynamoDB backend directly (a sixth of the CPU time of BatchWriteItem, and the
 sandbox starts while template executions run on the same interpreter).
 """
@@ -18,6 +19,8 @@ import datetime as dt
 import random
 from typing import Any
 
+from opsconsole.core.lexreview.store import Tables
+from opsconsole.core.lexreview.tables import create_missing_tables
 from opsconsole.sandbox.lexv2 import service as lexv2
 from opsconsole.sandbox.scenario import catalog as c
 from opsconsole.sandbox.scenario.lexreview.conversations import conversations
@@ -36,6 +39,8 @@ TABLES: dict[str, tuple[str, str]] = {
     "locks": ("lex-deploy-locks", "lock_id"),
     "deployments": ("lex-deployments", "deployment_id"),
 }
+#: the console's role names (opsconsole.core.lexreview.store.Tables) -> ours
+_ROLES = {"conversations": "conversations", "items": "review_items", "locks": "locks", "deployments": "deployments"}
 
 
 def _message(text: str) -> dict[str, Any]:
@@ -101,11 +106,9 @@ def create_bot(backend: lexv2.LexBackend, now: dt.datetime) -> tuple[str, str]:
 
 
 def create_tables(ddb: Any) -> None:
-    for table, key in TABLES.values():
-        ddb.create_table(TableName=table, BillingMode="PAY_PER_REQUEST",
-                         KeySchema=[{"AttributeName": key, "KeyType": "HASH"}],
-                         AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}],
-                         Tags=[{"Key": "tenant", "Value": c.TENANT_CONTACT}])
+    """The review workflow's tables with the indexes its listings Query, as an operator creates them."""
+    create_missing_tables(ddb, Tables(**{role: TABLES[key][0] for role, key in _ROLES.items()}),
+                          tags={"tenant": c.TENANT_CONTACT})
 
 
 def put_items(table: str, rows: list[dict[str, Any]], region: str = c.REGION) -> None:
