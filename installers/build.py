@@ -254,6 +254,20 @@ def package_macos() -> Path:
     return dmg
 
 
+def check_budget(unpacked: Path, download: Path | None) -> None:
+    """The size budget (buildinfo.MAX_UNPACKED_MB, MAX_DOWNLOAD_MB), on every OS."""
+    size = folder_size(unpacked)
+    over = []
+    if size > buildinfo.MAX_UNPACKED_MB * 1e6:
+        over.append(f"the app is {mb(size)}, over the {buildinfo.MAX_UNPACKED_MB} MB budget")
+    if download is not None and download.stat().st_size > buildinfo.MAX_DOWNLOAD_MB * 1e6:
+        over.append(f"{download.name} is {mb(download.stat().st_size)}, over the {buildinfo.MAX_DOWNLOAD_MB} MB budget")
+    if over:
+        raise BuildError("; ".join(over) + " (docs/bundle.md lists what each dependency costs)")
+    log(f"size budget: app {mb(size)} of {buildinfo.MAX_UNPACKED_MB} MB"
+        + (f", download {mb(download.stat().st_size)} of {buildinfo.MAX_DOWNLOAD_MB} MB" if download else ""))
+
+
 # -- checks of the frozen app -------------------------------------------------
 def frozen_executable() -> Path:
     """What the checks run: on Windows the console build (the GUI one prints nowhere)."""
@@ -326,6 +340,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             artefact = package_linux()
         log(f"artefact: {artefact.relative_to(ROOT)} ({mb(artefact.stat().st_size)})")
+    check_budget(MAC_APP if sys.platform == "darwin" else APP_DIR, artefact)
     if args.check:
         check_frozen()
     log(f"done: build {seconds:.0f} s, bundle {mb(folder_size(APP_DIR))}")

@@ -33,6 +33,12 @@ MACOS_FLOOR = "13.0"
 #: oldest Windows: Qt 6's minimum, Windows 10 1809 (build 17763); the .iss has it as MinVersion
 WINDOWS_MINIMUM = "10.0.17763"
 
+#: size budget of the app with all five areas, on every OS: the installed (unpacked)
+#: app and the download (tarball, setup, disk image), in MB (10**6 bytes). Enforced by
+#: build.py and .ci/run; docs/bundle.md lists what each dependency costs.
+MAX_UNPACKED_MB = 250
+MAX_DOWNLOAD_MB = 100
+
 _VERSION_LINE = re.compile(r'^__version__\s*=\s*["\']([^"\']+)["\']', re.MULTILINE)
 
 

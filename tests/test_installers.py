@@ -36,6 +36,7 @@ def _load(name: str):
 
 buildinfo = _load("buildinfo")
 make_icons = _load("make_icons")
+needs_bash = pytest.mark.skipif(shutil.which("bash") is None or sys.platform == "win32", reason="needs bash")
 
 
 # -- icons ---------------------------------------------------------------------
@@ -351,15 +352,21 @@ def test_spec_keeps_the_qt_modules_the_app_needs():
 
 
 # -- scripts agree with each other ------------------------------------------------
-def test_workflow_uses_the_build_entry_point():
+def _workflow() -> tuple[str, dict, list[dict]]:
     yaml = pytest.importorskip("yaml")
     text = (ROOT / ".github" / "workflows" / "release.yml").read_text()
     workflow = yaml.safe_load(text)
+    steps = workflow["jobs"]["build"]["steps"]
+    return text, workflow, steps
+
+
+def test_workflow_uses_the_build_entry_point():
+    text, workflow, _build_steps = _workflow()
     steps = [step for job in workflow["jobs"].values() for step in job.get("steps", [])]
     runs = "\n".join(step.get("run", "") for step in steps)
     assert "python installers/build.py --check" in runs
     assert '".[build]"' in runs
-    for path in re.findall(r"installers/[\w./-]+\.(?:py|sh|iss)", text):
+    for path in re.findall(r"installers/[\w./-]+\.(?:py|sh|iss|ps1)", text):
         assert (ROOT / path).is_file(), path
     # the uploaded files are the ones build.py writes (buildinfo.artefact_stem)
     assert buildinfo.artefact_stem().startswith(f"opsconsole-{buildinfo.version()}-")
@@ -369,19 +376,140 @@ def test_workflow_uses_the_build_entry_point():
         assert any(p.startswith("dist/opsconsole-") and p.endswith(suffix) for p in patterns), suffix
 
 
+def test_workflow_installs_and_runs_each_installer_before_uploading_it():
+    _text, _workflow_, steps = _workflow()
+    names = [step.get("name", step.get("uses", "")) for step in steps]
+    build = next(i for i, s in enumerate(steps) if "installers/build.py --check" in s.get("run", ""))
+    upload = next(i for i, s in enumerate(steps) if s.get("uses", "").startswith("actions/upload-artifact"))
+    expected = {"Windows": ("installers/windows/install_test.ps1", '-setup.exe"', "pwsh"),
+                "macOS": ("installers/macos/install_test.sh", '.dmg"', "bash"),
+                "Linux": ("installers/linux_install_test.sh", '.tar.gz"', "bash")}
+    for os_name, (script, artefact, shell) in expected.items():
+        index, step = next((i, s) for i, s in enumerate(steps) if script in s.get("run", ""))
+        assert build < index < upload, f"{names[index]} must run after the build and before the upload"
+        assert step["if"] == f"runner.os == '{os_name}'"
+        assert step["shell"] == shell
+        assert "steps.names.outputs.stem" in step["run"] and artefact in step["run"]
+        assert "steps.names.outputs.version" in step["run"]
+        assert not step.get("continue-on-error"), "a failed install test must fail the job"
+    names_step = next(s for s in steps if s.get("id") == "names")
+    for function in re.findall(r"buildinfo\.(\w+)\(\)", names_step["run"]):
+        assert callable(getattr(buildinfo, function)), function
+    # the .ps1 checks what the .iss installs, under the .iss's AppId
+    ps1 = (INSTALLERS / "windows" / "install_test.ps1").read_text()
+    iss = (INSTALLERS / "windows" / "opsconsole.iss").read_text()
+    app_id = re.search(r"^AppId=\{(\{[0-9A-F-]{36}\})$", iss, re.MULTILINE).group(1)
+    assert f"$appId = '{app_id}'" in ps1
+    for exe in ("opsconsole.exe", "opsconsole-cli.exe", "unins000.exe"):
+        assert exe in ps1
+    assert "QT_QPA_PLATFORM = 'windows'" in ps1 and "'--sandbox', '--smoke-test'" in ps1
+    mac = (INSTALLERS / "macos" / "install_test.sh").read_text()
+    assert "QT_QPA_PLATFORM=cocoa" in mac and "spctl -a -vv" in mac and "stapler validate" in mac
+
+
+def test_workflow_covers_notarisation_and_signing():
+    text, workflow, steps = _workflow()
+    job = workflow["jobs"]["build"]
+    build_step = next(s for s in steps if "installers/build.py --check" in s.get("run", ""))
+    # the job outlasts the longest notarisation wait (NOTARY_TIMEOUT) with room for the rest
+    wait = build_step["env"]["NOTARY_TIMEOUT"]
+    assert re.fullmatch(r"\d+m", wait)
+    assert job["timeout-minutes"] >= int(wait[:-1]) + 30
+    assert 'timeout=${NOTARY_TIMEOUT:-30m}' in (INSTALLERS / "macos" / "notarize.sh").read_text()
+    # every variable the signing code reads reaches the build step
+    build = _load("build")
+    import inspect
+
+    read = set(re.findall(r'os\.environ\.get\("(WINDOWS_\w+)"', inspect.getsource(build.windows_sign_command)))
+    assert read == {"WINDOWS_SIGN_COMMAND", "WINDOWS_CERTIFICATE_PFX", "WINDOWS_CERTIFICATE_PASSWORD"}
+    assert "WINDOWS_CERTIFICATE_PFX=" in text  # written to GITHUB_ENV by the certificate step
+    assert {"WINDOWS_SIGN_COMMAND", "WINDOWS_CERTIFICATE_PASSWORD", "MACOS_SIGNING_IDENTITY"} <= set(build_step["env"])
+    # a decoded key file is removed even when a step before failed
+    cleanup = next(s for s in steps if "signing.pfx" in s.get("run", "") and "Remove-Item" in s["run"])
+    assert cleanup["if"].startswith("always()")
+
+
 def test_ci_builds_and_runs_the_frozen_app():
     ci = (ROOT / ".ci" / "run").read_text()
     assert "installers/build.py" in ci
-    assert "--sandbox --smoke-test" in ci and "--version" in ci
     assert "QT_QPA_PLATFORM=offscreen" in ci
+    assert 'bash installers/linux_install_test.sh "$tarball" "$version"' in ci
+    assert "buildinfo.MAX_UNPACKED_MB" in ci and "buildinfo.MAX_DOWNLOAD_MB" in ci
+    script = (INSTALLERS / "linux_install_test.sh").read_text()
+    assert 'run_frozen "opsconsole $version" --version' in script
+    assert 'run_frozen "executions: " --sandbox --smoke-test' in script
+
+
+def test_size_budget():
+    assert (buildinfo.MAX_UNPACKED_MB, buildinfo.MAX_DOWNLOAD_MB) == (250, 100)
+    doc = (ROOT / "docs" / "bundle.md").read_text(encoding="utf-8")
+    assert "250 MB" in doc and "100 MB" in doc
+
+
+def test_build_enforces_the_size_budget(tmp_path, monkeypatch):
+    build = _load("build")
+    app = tmp_path / "opsconsole"
+    app.mkdir()
+    (app / "lib.so").write_bytes(b"\0" * 3000)
+    download = tmp_path / "opsconsole.tar.gz"
+    download.write_bytes(b"\0" * 1500)
+    monkeypatch.setattr(buildinfo, "MAX_UNPACKED_MB", 0.004)
+    monkeypatch.setattr(buildinfo, "MAX_DOWNLOAD_MB", 0.002)
+    build.check_budget(app, download)
+    monkeypatch.setattr(buildinfo, "MAX_UNPACKED_MB", 0.002)
+    with pytest.raises(SystemExit, match="over the 0.002 MB budget"):
+        build.check_budget(app, download)
+    monkeypatch.setattr(buildinfo, "MAX_UNPACKED_MB", 0.004)
+    monkeypatch.setattr(buildinfo, "MAX_DOWNLOAD_MB", 0.001)
+    with pytest.raises(SystemExit, match="opsconsole.tar.gz is"):
+        build.check_budget(app, download)
+
+
+def _fake_tarball(tmp_path: Path, app_script: str, extra: str | None = None) -> Path:
+    import tarfile
+
+    folder = tmp_path / "src" / "opsconsole"
+    folder.mkdir(parents=True)
+    (folder / "_internal").mkdir()
+    exe = folder / "opsconsole"
+    exe.write_text("#!/usr/bin/env bash\n" + app_script)
+    exe.chmod(0o755)
+    tarball = tmp_path / "opsconsole-0.1.0-linux-x86_64.tar.gz"
+    with tarfile.open(tarball, "w:gz") as tar:
+        tar.add(folder, arcname="opsconsole")
+        if extra:
+            tar.add(exe, arcname=extra)
+    return tarball
+
+
+_FAKE_APP = """echo "resources: ok $(dirname "$0")/_internal/opsconsole/resources"
+case "$1" in --version) echo "opsconsole 0.1.0";; --sandbox) echo "executions: 14";; esac
+"""
+
+
+@needs_bash
+@pytest.mark.parametrize("case", ["ok", "writes-into-its-folder", "fails", "stray-file"])
+def test_linux_install_test(tmp_path, case):
+    script = {"ok": _FAKE_APP, "fails": _FAKE_APP + "exit 3\n",
+              "writes-into-its-folder": _FAKE_APP + 'touch "$(dirname "$0")/_internal/cache.db"\n',
+              "stray-file": _FAKE_APP}[case]
+    tarball = _fake_tarball(tmp_path, script, extra="README" if case == "stray-file" else None)
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    out = subprocess.run(["bash", str(INSTALLERS / "linux_install_test.sh"), str(tarball), "0.1.0"],
+                         check=False, capture_output=True, text=True, timeout=60, env=env)
+    if case == "ok":
+        assert out.returncode == 0, out.stdout + out.stderr
+        assert "frozen --sandbox --smoke-test: exit 0" in out.stdout
+        assert not [p for p in tmp_path.iterdir() if p.name.startswith("tmp.")]  # the unpacked app is removed
+    else:
+        assert out.returncode != 0
+        assert {"writes-into-its-folder": "changed its own folder", "fails": "failed (exit 3)",
+                "stray-file": "one folder, opsconsole/"}[case] in out.stderr
 
 
 def test_entitlements_are_a_valid_plist():
     entitlements = plistlib.loads((INSTALLERS / "macos" / "entitlements.plist").read_bytes())
     assert entitlements["com.apple.security.cs.allow-unsigned-executable-memory"] is True
-
-
-needs_bash = pytest.mark.skipif(shutil.which("bash") is None or sys.platform == "win32", reason="needs bash")
 
 
 @needs_bash
