@@ -555,6 +555,8 @@ def _fake_app(tmp_path: Path) -> Path:
         contents / "Frameworks" / "libcrypto.3.dylib": "MACHO lib",
         contents / "Frameworks" / "PySide6" / "Qt" / "plugins" / "platforms" / "libqcocoa.dylib": "MACHO plugin",
         qt / "Versions" / "A" / "QtCore": "MACHO framework",
+        # collected without its Info.plist: not a bundle codesign can sign, so a plain file
+        contents / "Frameworks" / "Python.framework" / "Versions" / "3.11" / "Python": "MACHO python",
         qt / "Versions" / "A" / "Resources" / "Info.plist": "<plist/>",
         contents / "Frameworks" / "opsconsole" / "resources" / "opsconsole.svg": "<svg/>",
         contents / "Info.plist": "<plist/>",
@@ -584,10 +586,11 @@ def test_codesign_signs_inside_out_with_entitlements_on_the_app_only(tmp_path, i
     framework = f"{contents}/Frameworks/PySide6/Qt/lib/QtCore.framework/Versions/A"
     loose = {f"{contents}/Frameworks/numpy/_core/_multiarray_umath.cpython-311-darwin.so",
              f"{contents}/Frameworks/libcrypto.3.dylib",
-             f"{contents}/Frameworks/PySide6/Qt/plugins/platforms/libqcocoa.dylib"}
+             f"{contents}/Frameworks/PySide6/Qt/plugins/platforms/libqcocoa.dylib",
+             f"{contents}/Frameworks/Python.framework/Versions/3.11/Python"}
     # every loose Mach-O file once, then the framework at its version folder, then the app
-    assert set(signed[:3]) == loose and len(signed) == 5
-    assert signed[3:] == [framework, str(app)]
+    assert set(signed[:4]) == loose and len(signed) == 6
+    assert signed[4:] == [framework, str(app)]
     # entitlements: on the app (its main executable) only
     assert [line for line in lines if "--entitlements" in line] == [next(line for line in lines if line.endswith(str(app)) and "--sign" in line)]
     assert "--verify --deep --strict" in lines[-1] and lines[-1].endswith(str(app))

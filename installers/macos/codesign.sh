@@ -89,13 +89,21 @@ case "$target" in
   *.app)
     contents="$target/Contents"
     main_exe="$contents/MacOS/$(plutil -extract CFBundleExecutable raw -o - "$contents/Info.plist")"
-    # the frameworks' version folders (Versions/A, or Versions/5 and so on), real folders only
+    # the frameworks' version folders (Versions/A, Versions/3.11, ...), real folders only, that
+    # are whole bundles (Resources/Info.plist); a framework collected without its Info.plist
+    # cannot be signed as a bundle, so its main binary is signed as a plain file instead
     frameworks=()
-    while IFS= read -r -d '' version; do frameworks+=("$version"); done < <(
+    while IFS= read -r -d '' version; do
+      if [ -f "$version/Resources/Info.plist" ]; then
+        frameworks+=("$version")
+      else
+        echo "codesign.sh: ${version#"$contents"/} has no Resources/Info.plist: its binary is signed as a file"
+      fi
+    done < <(
       find "$contents" -type d -path "*.framework/Versions/*" -not -path "*.framework/Versions/*/*" \
            -not -name Current -print0)
-    # 1. loose Mach-O files (their order does not matter: only bundles seal other code);
-    #    a framework's main binary is signed with its bundle in step 2
+    # 1. loose Mach-O files, whatever their name or mode (their order does not matter: only
+    #    bundles seal other code); a framework's main binary is signed with its bundle in step 2
     count=0
     while IFS= read -r -d '' file; do
       [ "$file" = "$main_exe" ] && continue
@@ -107,7 +115,7 @@ case "$target" in
       $main_binary && continue
       sign "$file"
       count=$((count + 1))
-    done < <(find "$contents" -type f \( -perm -u+x -o -name "*.so" -o -name "*.dylib" \) -print0)
+    done < <(find "$contents" -type f -not -name "*.py" -not -name "*.pyc" -not -name "*.json" -print0)
     echo "codesign.sh: signed $count libraries, extensions and plugins"
     # 2. framework bundles, a nested one before the one holding it (longest path first)
     while IFS= read -r version; do
