@@ -29,7 +29,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 #: folder or module names that belong to another distribution's row
-ALIASES = {"shiboken6": "PySide6", "python3.11": "python", "_sysconfigdata__linux_x86_64-linux-gnu": "python", "_cffi_backend": "cffi", "_yaml": "yaml", "base_library": "python",
+ALIASES = {"shiboken6": "PySide6", "python3.11": "python", "_sysconfigdata__linux_x86_64-linux-gnu": "python", "_cffi_backend": "cffi", "_yaml": "pyyaml", "base_library": "python",
            "lib-dynload": "python", "libpython": "python", "pyi_splash": "python", "_distutils_hack": "setuptools",
            "yaml": "pyyaml", "dateutil": "python-dateutil", "_pyinstaller_hooks_contrib": "pyinstaller"}
 

@@ -465,6 +465,18 @@ def test_build_enforces_the_size_budget(tmp_path, monkeypatch):
         build.check_budget(app, download)
 
 
+def test_bundle_sizes_counts_each_file_for_its_package():
+    sizes = _load("bundle_sizes")
+    assert {name: sizes._group_of(name) for name in (
+        "numpy", "numpy.libs", "PySide6", "shiboken6", "botocore-1.44.8.dist-info", "libpython3.11.so.1.0",
+        "python3.11", "base_library.zip", "_cffi_backend.cpython-311-x86_64-linux-gnu.so", "_yaml",
+        "markupsafe-3.0.4.dist-info")} == {
+        "numpy": "numpy", "numpy.libs": "numpy", "PySide6": "PySide6", "shiboken6": "PySide6",
+        "botocore-1.44.8.dist-info": "botocore", "libpython3.11.so.1.0": "python", "python3.11": "python",
+        "base_library.zip": "python", "_cffi_backend.cpython-311-x86_64-linux-gnu.so": "cffi", "_yaml": "pyyaml",
+        "markupsafe-3.0.4.dist-info": "markupsafe"}
+
+
 def _fake_tarball(tmp_path: Path, app_script: str, extra: str | None = None) -> Path:
     import tarfile
 

@@ -12,6 +12,7 @@ param(
 )
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest
+$Setup = (Resolve-Path $Setup).Path
 
 # The AppId of installers/windows/opsconsole.iss: Inno Setup's uninstall key is "<AppId>_is1".
 $appId = '{6F0C3B52-7E1A-4C1B-9E4D-2B8A5C7D9E10}'
@@ -24,6 +25,7 @@ New-Item -ItemType Directory -Path $root | Out-Null
 
 function Invoke-Waited([string]$File, [string[]]$Arguments, [string]$What) {
   $process = Start-Process -FilePath $File -ArgumentList $Arguments -PassThru
+  $null = $process.Handle  # without a cached handle, ExitCode stays empty after exit
   if (-not $process.WaitForExit($TimeoutSeconds * 1000)) {
     $process.Kill($true)
     throw "$What did not finish in $TimeoutSeconds s"
