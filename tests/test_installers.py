@@ -318,6 +318,14 @@ def test_expect_version_guards_a_release_tag():
     assert f"the source says {__version__}" in out.stderr
 
 
+def test_checks_run_the_console_build_on_windows(monkeypatch):
+    build = _load("build")
+    monkeypatch.setattr(sys, "platform", "win32")
+    assert build.frozen_executable().name == "opsconsole-cli.exe"
+    monkeypatch.setattr(sys, "platform", "linux")
+    assert build.frozen_executable().name == "opsconsole"
+
+
 def test_build_fails_clearly_without_pyinstaller(monkeypatch):
     build = _load("build")
     real = importlib.util.find_spec
