@@ -10,7 +10,9 @@ Needs the project and PyInstaller installed in the running Python
 * every platform: ``dist/opsconsole/`` (the one-folder app);
 * Linux: ``opsconsole-<version>-linux-<arch>.tar.gz``;
 * Windows: ``opsconsole-<version>-windows-<arch>-setup.exe`` (Inno Setup 6's ``iscc``
-  on PATH or in its default folder; ``--no-installer`` skips it);
+  on PATH or in its default folder; ``--no-installer`` skips it); the app, its console
+  build, the setup and the uninstaller signed through one command when signing is
+  configured (see windows_sign_command), with a message saying so when it is not;
 * macOS: ``dist/opsconsole.app`` and ``opsconsole-<version>-macos-<arch>.dmg``; signed
   and notarised when the signing secrets are in the environment (see
   installers/macos/*.sh), with a message saying so when they are not.
@@ -125,43 +127,94 @@ def _iscc() -> str:
     raise BuildError("Inno Setup 6 (iscc) not found: install it (choco install innosetup) or pass --no-installer")
 
 
+#: the name under which build.py registers its signing command with Inno Setup (iscc /S)
+INNO_SIGN_TOOL = "opsconsole"
+
+
 def iscc_defines() -> dict[str, str]:
-    """The /D values the Inno Setup script requires (it has no version of its own)."""
+    """The /D values the Inno Setup script requires (it has no version of its own); with
+    signing configured also SignToolName, so that Inno Setup signs the setup and the
+    uninstaller it embeds (SignTool, SignedUninstaller) through ``build.py --sign``."""
     ver = buildinfo.version()
-    return {
+    defines = {
         "AppVersion": ver,
         "AppVersionNumeric": ".".join(str(n) for n in buildinfo.numeric_version(ver)),
         "SourceDir": str(APP_DIR),
         "OutputDir": str(DIST),
         "OutputBaseName": f"{buildinfo.artefact_stem(ver)}-setup",
         "IconFile": str(buildinfo.ICONS / "opsconsole.ico"),
+        "MinWindows": buildinfo.WINDOWS_MINIMUM,
     }
+    if windows_sign_command() is not None:
+        defines["SignToolName"] = INNO_SIGN_TOOL
+    return defines
+
+
+def iscc_sign_tool() -> str:
+    """iscc's /S value: Inno Setup runs ``build.py --sign <file>`` for the setup and its
+    uninstaller, so one signing command (windows_sign_command) signs everything and its
+    secrets stay in the environment. ($q is a quote, $f the quoted file, for Inno Setup.)"""
+    return f"{INNO_SIGN_TOOL}=$q{sys.executable}$q $q{Path(__file__).resolve()}$q --sign $f"
 
 
 def package_windows() -> Path:
-    sign_windows([APP_DIR / f"{buildinfo.APP_NAME}.exe"])
+    sign_windows([APP_DIR / f"{buildinfo.APP_NAME}.exe", APP_DIR / f"{buildinfo.CONSOLE_NAME}.exe"])
     defines = iscc_defines()
-    cmd = [_iscc(), "/Q", *[f"/D{key}={value}" for key, value in defines.items()],
-           str(ROOT / "installers" / "windows" / "opsconsole.iss")]
+    cmd = [_iscc(), "/Q", *[f"/D{key}={value}" for key, value in defines.items()]]
+    if "SignToolName" in defines:
+        cmd.append(f"/S{iscc_sign_tool()}")
+    cmd.append(str(ROOT / "installers" / "windows" / "opsconsole.iss"))
     log("+ " + " ".join(cmd))
     subprocess.run(cmd, check=True)
     out = DIST / f"{defines['OutputBaseName']}.exe"
-    sign_windows([out])
+    if "SignToolName" not in defines:
+        sign_windows([out])  # says that it stays unsigned
     return out
 
 
+def windows_sign_command() -> str | None:
+    """The command that Authenticode-signs one file, ``{file}`` standing for it; None
+    when no signing is configured. Either WINDOWS_SIGN_COMMAND, any command line (signtool
+    with a certificate on a token or in a cloud key store, AzureSignTool, smctl, ...),
+    which may refer to secrets as environment variables (%VAR% on Windows); or, for a
+    .pfx file, WINDOWS_CERTIFICATE_PFX and WINDOWS_CERTIFICATE_PASSWORD (signtool)."""
+    command = os.environ.get("WINDOWS_SIGN_COMMAND", "").strip()
+    if command:
+        if "{file}" not in command:
+            raise BuildError("WINDOWS_SIGN_COMMAND must contain {file} where the file to sign goes")
+        return command
+    if os.environ.get("WINDOWS_CERTIFICATE_PFX") and os.environ.get("WINDOWS_CERTIFICATE_PASSWORD"):
+        # the password stays in the environment: cmd expands it when the command runs
+        return (f'"{_signtool()}" sign /f "%WINDOWS_CERTIFICATE_PFX%" /p "%WINDOWS_CERTIFICATE_PASSWORD%" '
+                f"/fd sha256 /tr {TIMESTAMP_URL} /td sha256 {{file}}")
+    return None
+
+
+#: RFC 3161 timestamp server for signtool with a .pfx
+TIMESTAMP_URL = "http://timestamp.digicert.com"
+#: attempts per file: timestamp servers fail now and then
+SIGN_ATTEMPTS = 3
+
+
 def sign_windows(files: list[Path]) -> None:
-    """Authenticode-sign with signtool when WINDOWS_CERTIFICATE_PFX (a .pfx file) and
-    WINDOWS_CERTIFICATE_PASSWORD are set; otherwise say that the files stay unsigned."""
-    pfx, password = os.environ.get("WINDOWS_CERTIFICATE_PFX"), os.environ.get("WINDOWS_CERTIFICATE_PASSWORD")
-    if not pfx or not password:
-        log("Windows signing skipped: WINDOWS_CERTIFICATE_PFX / WINDOWS_CERTIFICATE_PASSWORD not set "
+    """Sign each file with windows_sign_command(), or say that the files stay unsigned.
+    The command is never logged (it may hold secrets); a file that still fails after
+    SIGN_ATTEMPTS tries fails the build."""
+    command = windows_sign_command()
+    if command is None:
+        log("Windows signing skipped: neither WINDOWS_SIGN_COMMAND nor WINDOWS_CERTIFICATE_PFX/"
+            "WINDOWS_CERTIFICATE_PASSWORD is set: " + ", ".join(f.name for f in files) + " stay unsigned "
             "(SmartScreen will warn about an unsigned installer)")
         return
-    signtool = _signtool()
     for file in files:
-        subprocess.run([signtool, "sign", "/f", pfx, "/p", password, "/fd", "sha256",
-                        "/tr", "http://timestamp.digicert.com", "/td", "sha256", str(file)], check=True)
+        for attempt in range(1, SIGN_ATTEMPTS + 1):
+            done = subprocess.run(command.replace("{file}", f'"{file}"'), shell=True, check=False)  # noqa: S602
+            if done.returncode == 0:
+                break
+            if attempt == SIGN_ATTEMPTS:
+                raise BuildError(f"signing {file.name} failed {SIGN_ATTEMPTS} times (exit {done.returncode})")
+            log(f"signing {file.name} failed (exit {done.returncode}), trying again in {5 * attempt} s")
+            time.sleep(5 * attempt)
         log(f"signed {file.name}")
 
 
@@ -177,9 +230,22 @@ def _signtool() -> str:
     return str(candidates[-1])
 
 
+def check_macos_minimum(app: Path = MAC_APP) -> str:
+    """The app's LSMinimumSystemVersion must be the highest minimum macOS of its Mach-O files."""
+    import plistlib
+
+    declared = plistlib.loads((app / "Contents" / "Info.plist").read_bytes()).get("LSMinimumSystemVersion")
+    needed = buildinfo.macos_minimum(app)
+    if declared != needed:
+        raise BuildError(f"Info.plist says macOS {declared} but the bundle's files need {needed}")
+    log(f"minimum macOS: {needed}")
+    return needed
+
+
 def package_macos() -> Path:
     scripts = ROOT / "installers" / "macos"
     dmg = DIST / f"{buildinfo.artefact_stem()}.dmg"
+    check_macos_minimum()
     subprocess.run(["bash", str(scripts / "codesign.sh"), str(MAC_APP)], check=True)
     subprocess.run(["bash", str(scripts / "make_dmg.sh"), str(MAC_APP), str(dmg),
                     f"{buildinfo.DISPLAY_NAME} {buildinfo.version()}"], check=True)
@@ -188,11 +254,28 @@ def package_macos() -> Path:
     return dmg
 
 
+def check_budget(unpacked: Path, download: Path | None) -> None:
+    """The size budget (buildinfo.MAX_UNPACKED_MB, MAX_DOWNLOAD_MB), on every OS."""
+    size = folder_size(unpacked)
+    over = []
+    if size > buildinfo.MAX_UNPACKED_MB * 1e6:
+        over.append(f"the app is {mb(size)}, over the {buildinfo.MAX_UNPACKED_MB} MB budget")
+    if download is not None and download.stat().st_size > buildinfo.MAX_DOWNLOAD_MB * 1e6:
+        over.append(f"{download.name} is {mb(download.stat().st_size)}, over the {buildinfo.MAX_DOWNLOAD_MB} MB budget")
+    if over:
+        raise BuildError("; ".join(over) + " (docs/bundle.md lists what each dependency costs)")
+    log(f"size budget: app {mb(size)} of {buildinfo.MAX_UNPACKED_MB} MB"
+        + (f", download {mb(download.stat().st_size)} of {buildinfo.MAX_DOWNLOAD_MB} MB" if download else ""))
+
+
 # -- checks of the frozen app -------------------------------------------------
 def frozen_executable() -> Path:
+    """What the checks run: on Windows the console build (the GUI one prints nowhere)."""
     if sys.platform == "darwin":
         return MAC_APP / "Contents" / "MacOS" / buildinfo.APP_NAME
-    return APP_DIR / (f"{buildinfo.APP_NAME}.exe" if sys.platform == "win32" else buildinfo.APP_NAME)
+    if sys.platform == "win32":
+        return APP_DIR / f"{buildinfo.CONSOLE_NAME}.exe"
+    return APP_DIR / buildinfo.APP_NAME
 
 
 def check_frozen() -> None:
@@ -229,7 +312,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clean", action="store_true", help="empty PyInstaller's cache and work folder first")
     parser.add_argument("--expect-version", metavar="V",
                         help="fail unless the version is V (a leading 'v' is ignored), e.g. the release tag")
+    parser.add_argument("--sign", nargs="+", metavar="FILE", type=Path,
+                        help="only Authenticode-sign FILE (Windows; Inno Setup calls this for the setup and "
+                             "its uninstaller)")
     args = parser.parse_args(argv)
+    if args.sign:
+        sign_windows(args.sign)
+        return 0
 
     ver = buildinfo.version()
     if args.expect_version and args.expect_version.removeprefix("v") != ver:
@@ -251,6 +340,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             artefact = package_linux()
         log(f"artefact: {artefact.relative_to(ROOT)} ({mb(artefact.stat().st_size)})")
+    check_budget(MAC_APP if sys.platform == "darwin" else APP_DIR, artefact)
     if args.check:
         check_frozen()
     log(f"done: build {seconds:.0f} s, bundle {mb(folder_size(APP_DIR))}")

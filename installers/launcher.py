@@ -3,7 +3,10 @@
 
 * Windows GUI executables start without stdout/stderr: ``--version`` and
   ``--smoke-test`` print, so attach to the console of the shell that started us,
-  or write into the void rather than fail.
+  or write into the void rather than fail. (cmd and PowerShell do not wait for a
+  GUI executable, so its output lands after their next prompt: for the command
+  line the build ships ``opsconsole-cli.exe``, this same script built as a console
+  program, which has its streams from the start.)
 * ``multiprocessing.freeze_support()``, so a child process started from the frozen
   app runs the child's work instead of a second copy of the app.
 * ``OPSCONSOLE_SELF_CHECK=1`` first checks that the bundled resources are found

@@ -2,9 +2,16 @@
 ;
 ; Built by installers/build.py, which passes every value below that comes from the
 ; build (the version is read from the source at build time; this file has none):
-;   iscc /DAppVersion=0.1.0 /DAppVersionNumeric=0.1.0.0 /DSourceDir=dist\opsconsole
+;   iscc /DAppVersion=0.1.0 /DAppVersionNumeric=0.1.0.40000 /DSourceDir=dist\opsconsole
 ;        /DOutputDir=dist /DOutputBaseName=opsconsole-0.1.0-windows-x86_64-setup
-;        /DIconFile=resources\icons\opsconsole.ico installers\windows\opsconsole.iss
+;        /DIconFile=resources\icons\opsconsole.ico /DMinWindows=10.0.17763
+;        [/DSignToolName=opsconsole "/Sopsconsole=$qpython$q $qinstallers\build.py$q --sign $f"]
+;        installers\windows\opsconsole.iss
+;
+; AppVersionNumeric tells a pre-release from its final release (1.2.3rc1 -> 1.2.3.30001,
+; 1.2.3 -> 1.2.3.40000; see buildinfo.numeric_version). With SignToolName, Inno Setup
+; signs the setup and the uninstaller it embeds through build.py's one signing command;
+; build.py has signed opsconsole.exe and opsconsole-cli.exe before.
 ;
 ; A per-user install: no administrator rights, installed under
 ; %LOCALAPPDATA%\Programs\opsconsole, a Start-menu shortcut, an optional desktop
@@ -28,12 +35,21 @@
 #ifndef OutputBaseName
   #define OutputBaseName "opsconsole-" + AppVersion + "-windows-setup"
 #endif
+#ifndef MinWindows
+  ; Qt 6's minimum: Windows 10 1809
+  #define MinWindows "10.0.17763"
+#endif
 #ifndef IconFile
   #define IconFile "..\..\resources\icons\opsconsole.ico"
 #endif
 
 #define AppName "opsconsole"
 #define AppExe "opsconsole.exe"
+; the console build, for the command line (--version, --smoke-test); no shortcut
+#define ConsoleExe "opsconsole-cli.exe"
+#if !FileExists(AddBackslash(SourceDir) + AppExe) || !FileExists(AddBackslash(SourceDir) + ConsoleExe)
+  #error SourceDir lacks opsconsole.exe or opsconsole-cli.exe: build with python installers/build.py
+#endif
 #define AppPublisher "opsconsole"
 
 [Setup]
@@ -60,7 +76,8 @@ UsePreviousAppDir=yes
 UsePreviousTasks=yes
 ArchitecturesAllowed=x64compatible
 ArchitecturesInstallIn64BitMode=x64compatible
-MinVersion=10.0
+; Qt 6 needs Windows 10 1809 (build 17763) or newer; older builds get Setup's own message
+MinVersion={#MinWindows}
 SetupIconFile={#IconFile}
 UninstallDisplayIcon={app}\{#AppExe}
 UninstallDisplayName={#AppName}
@@ -69,6 +86,11 @@ OutputBaseFilename={#OutputBaseName}
 Compression=lzma2/max
 SolidCompression=yes
 WizardStyle=modern
+#ifdef SignToolName
+; sign the setup and the uninstaller (SignedUninstaller: Setup embeds a signed copy)
+SignTool={#SignToolName}
+SignedUninstaller=yes
+#endif
 ; close a running opsconsole before replacing its files
 CloseApplications=yes
 RestartApplications=no
