@@ -14,6 +14,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from opsconsole.core.aws import Clients
+from opsconsole.core import paging
 
 #: Every status ListExecutions can filter on, in the order operators scan them.
 STATUSES: tuple[str, ...] = ("RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE")
@@ -122,7 +123,6 @@ def _sfn(clients: Clients):
 
 def list_state_machines(clients: Clients) -> list[StateMachine]:
     """Every state machine in the connection's account and region, sorted by name."""
-    paginator = _sfn(clients).get_paginator("list_state_machines")
     machines = [
         StateMachine(
             arn=item["stateMachineArn"],
@@ -130,8 +130,7 @@ def list_state_machines(clients: Clients) -> list[StateMachine]:
             type=item.get("type", "STANDARD"),
             creation_date=_aware(item.get("creationDate")),
         )
-        for page in paginator.paginate()
-        for item in page.get("stateMachines", [])
+        for item in paging.items(_sfn(clients), "list_state_machines", "stateMachines")
     ]
     return sorted(machines, key=lambda m: m.name.lower())
 
@@ -151,16 +150,11 @@ def iter_executions(
     if status is not None and status not in STATUSES:
         raise ValueError(f"unknown execution status {status!r}")
     page_size = max(1, min(int(page_size), MAX_PAGE_SIZE))
-    paginator = _sfn(clients).get_paginator("list_executions")
     for sm_arn in state_machine_arns:
-        # botocore's paginator calls ListExecutions only when the next page is asked for.
-        kwargs: dict[str, Any] = {"stateMachineArn": sm_arn, "PaginationConfig": {"PageSize": page_size}}
-        if status:
-            kwargs["statusFilter"] = status
-        for out in paginator.paginate(**kwargs):
-            page = [Execution.from_api(item, sm_arn) for item in out.get("executions", [])]
-            if page:
-                yield page
+        filters = {"statusFilter": status} if status else {}
+        for items in paging.pages(_sfn(clients), "list_executions", "executions", page_size=page_size,
+                                  stateMachineArn=sm_arn, **filters):
+            yield [Execution.from_api(item, sm_arn) for item in items]
 
 
 def count_executions(clients: Clients, state_machine_arns: Sequence[str], status: str | None = None) -> int:

@@ -13,6 +13,7 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
+from opsconsole.core import paging
 from opsconsole.core.format import format_day_time_in_sentence
 
 
@@ -84,15 +85,11 @@ def query_pages(
     cancelled job) costs no further call. Pages may be empty (a
     FilterExpression dropped every item of one).
     """
-    paginator = ddb.get_paginator("query")
-
-    def pages(size: int, **extra: Any) -> Iterator[dict[str, Any]]:
-        return iter(paginator.paginate(**request, **extra, PaginationConfig={"PageSize": size}))
-
-    head = next(pages(min(page_size, FIRST_PAGE)))
+    head = next(paging.responses(ddb, "query", page_size=min(page_size, FIRST_PAGE), **request))
     after = head.get("LastEvaluatedKey")
     # The rest from where the first page ended (no call is made before the next page is asked for).
-    for page in itertools.chain([head], pages(page_size, ExclusiveStartKey=after) if after else []):
+    rest = paging.responses(ddb, "query", page_size=page_size, ExclusiveStartKey=after, **request) if after else []
+    for page in itertools.chain([head], rest):
         yield [(str(raw.get(sort_key, {}).get("S", "")), convert(from_attrs(raw))) for raw in page.get("Items", [])]
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from opsconsole.core import paging
 from opsconsole.core.aws import Clients
 from opsconsole.core.lexreview.store import TABLES, Tables, from_attrs, iso, parse_time, to_attrs
 
@@ -140,9 +141,8 @@ def backfill_index_attributes(clients: Clients, tables: Tables = TABLES) -> int:
             return  # deleted meanwhile
         fixed += 1
 
-    paginator = ddb.get_paginator("scan")
-    for page in paginator.paginate(TableName=tables.items):
-        for raw in page.get("Items", []):
+    for page in paging.pages(ddb, "scan", "Items", TableName=tables.items):  # once, to backfill: a Scan is right
+        for raw in page:
             rec = from_attrs(raw)
             when = parse_time(rec.get("updated_at")) or parse_time(rec.get("created_at"))
             if when is None:
@@ -155,17 +155,16 @@ def backfill_index_attributes(clients: Clients, tables: Tables = TABLES) -> int:
                 sets["status"] = "PENDING"
             if sets:
                 update(tables.items, {"item_id": rec["item_id"]}, sets)
-    for page in paginator.paginate(TableName=tables.deployments):
-        for raw in page.get("Items", []):
+    for page in paging.pages(ddb, "scan", "Items", TableName=tables.deployments):
+        for raw in page:
             rec = from_attrs(raw)
             want = {"history": HISTORY,
                     "bot_locale": bot_locale(str(rec.get("bot_id", "")), str(rec.get("locale_id", "")))}
             sets = {k: v for k, v in want.items() if rec.get(k) != v}
             if sets:
                 update(tables.deployments, {"deployment_id": rec["deployment_id"]}, sets)
-    untriaged = paginator.paginate(TableName=tables.conversations, ProjectionExpression="contact_id",
-                                   FilterExpression="attribute_not_exists(triage_status)")
-    for page in untriaged:
-        for raw in page.get("Items", []):
-            update(tables.conversations, {"contact_id": from_attrs(raw)["contact_id"]}, {"triage_status": "NEW"})
+    untriaged = paging.items(ddb, "scan", "Items", TableName=tables.conversations, ProjectionExpression="contact_id",
+                             FilterExpression="attribute_not_exists(triage_status)")
+    for raw in untriaged:
+        update(tables.conversations, {"contact_id": from_attrs(raw)["contact_id"]}, {"triage_status": "NEW"})
     return fixed

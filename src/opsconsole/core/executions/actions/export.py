@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from opsconsole.core.aws import Clients
+from opsconsole.core.executions.history.events import raw_history
 
 #: GetExecutionHistory's largest page.
 HISTORY_PAGE = 1000
@@ -24,11 +25,8 @@ def iter_history(clients: Clients, execution_arn: str, *, reverse: bool = False,
     iterates: a caller that stops early (found what it looked for) costs no
     further call.
     """
-    pages = clients.client("stepfunctions").get_paginator("get_execution_history").paginate(
-        executionArn=execution_arn, reverseOrder=reverse, includeExecutionData=include_data,
-        PaginationConfig={"PageSize": HISTORY_PAGE})
-    for out in pages:
-        yield from out.get("events", [])
+    for page in raw_history(clients, execution_arn, HISTORY_PAGE, reverse=reverse, include_execution_data=include_data):
+        yield from page
 
 
 def execution_history(clients: Clients, execution_arn: str) -> list[dict[str, Any]]:

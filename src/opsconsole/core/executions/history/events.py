@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from opsconsole.core.aws import Clients
+from opsconsole.core import paging
 
 #: The GetExecutionHistory maximum page size.
 MAX_PAGE_SIZE = 1000
@@ -222,14 +223,24 @@ def iter_history(
     """
     page_size = max(1, min(int(page_size), MAX_PAGE_SIZE))
     parser = HistoryParser()
-    # botocore's paginator calls GetExecutionHistory only when the next page is asked for.
-    pages = clients.client("stepfunctions").get_paginator("get_execution_history").paginate(
-        executionArn=execution_arn, reverseOrder=reverse, includeExecutionData=include_execution_data,
-        PaginationConfig={"PageSize": page_size})
-    for out in pages:
-        page = parser.feed(out.get("events", []))
+    for raw in raw_history(clients, execution_arn, page_size=page_size, reverse=reverse,
+                           include_execution_data=include_execution_data):
+        page = parser.feed(raw)
         if page:
             yield page
+
+
+def raw_history(
+    clients: Clients,
+    execution_arn: str,
+    page_size: int = MAX_PAGE_SIZE,
+    reverse: bool = False,
+    include_execution_data: bool = True,
+) -> Iterator[list[dict]]:
+    """GetExecutionHistory's events as AWS gives them, one page per call."""
+    return paging.pages(clients.client("stepfunctions"), "get_execution_history", "events",
+                        page_size=max(1, min(int(page_size), MAX_PAGE_SIZE)), executionArn=execution_arn,
+                        reverseOrder=reverse, includeExecutionData=include_execution_data)
 
 
 def one_line(text: str | None, limit: int = 160) -> str:

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from opsconsole.core.aws import Clients
+from opsconsole.core import paging
 from opsconsole.core.executions.history.events import to_datetime
 
 #: Count keys DescribeMapRun reports for items and for child executions.
@@ -64,13 +65,8 @@ class MapRun:
 def iter_map_runs(clients: Clients, execution_arn: str) -> Iterator[list[MapRun]]:
     """Yield map runs one ListMapRuns page at a time, each described (one call per map run)."""
     sfn = clients.client("stepfunctions")
-    pages = sfn.get_paginator("list_map_runs").paginate(executionArn=execution_arn,
-                                                         PaginationConfig={"PageSize": 1000})
-    for out in pages:
-        page = [MapRun.from_api(item, sfn.describe_map_run(mapRunArn=item["mapRunArn"]))
-                for item in out.get("mapRuns", [])]
-        if page:
-            yield page
+    for items in paging.pages(sfn, "list_map_runs", "mapRuns", page_size=1000, executionArn=execution_arn):
+        yield [MapRun.from_api(item, sfn.describe_map_run(mapRunArn=item["mapRunArn"])) for item in items]
 
 
 def list_map_runs(clients: Clients, execution_arn: str) -> list[MapRun]:

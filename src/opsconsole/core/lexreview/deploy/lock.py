@@ -17,6 +17,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from opsconsole.core.aws import Clients
+from opsconsole.core import paging
 from opsconsole.core.lexreview.store import TABLES, Tables, from_attrs, is_condition_failure, to_attrs, values
 
 #: Seconds a lock lives without renewal; the holder renews it at every step and poll.
@@ -158,10 +159,9 @@ def holder_of(record: dict[str, Any]) -> LockHolder:
 def list_locks(clients: Clients, tables: Tables = TABLES) -> dict[str, LockHolder]:
     """Every lock item by lock id (a handful: one per locale being deployed; released locks are deleted)."""
     found: dict[str, LockHolder] = {}
-    for page in clients.client("dynamodb").get_paginator("scan").paginate(TableName=tables.locks):
-        for item in page.get("Items", []):
-            rec = from_attrs(item)
-            found[str(rec["lock_id"])] = holder_of(rec)
+    for item in paging.items(clients.client("dynamodb"), "scan", "Items", TableName=tables.locks):
+        rec = from_attrs(item)
+        found[str(rec["lock_id"])] = holder_of(rec)
     return found
 
 
