@@ -20,13 +20,15 @@ from opsconsole.sandbox.dynamodb import atomic_writes
 from opsconsole.sandbox.lexv2 import service as lexv2
 from opsconsole.sandbox.scenario import Clients, LiveActivity, Scenario, seed
 from opsconsole.sandbox.server import ExtensionRegistry, SandboxServer, import_moto_services
+from opsconsole.sandbox.cloudwatch import service as cloudwatch
+from opsconsole.sandbox.sqs import service as sqs
 from opsconsole.sandbox.stepfunctions import extensions, redrive
 
 log = logging.getLogger(__name__)
 
 #: Modules whose ``register(registry)`` adds AWS operations (or fixes) to every sandbox.
 #: Later work (RedriveExecution, Lex V2 model building, ...) adds its module here.
-EXTENSION_MODULES: tuple[ModuleType, ...] = (extensions, redrive, lexv2)
+EXTENSION_MODULES: tuple[ModuleType, ...] = (extensions, redrive, lexv2, cloudwatch, sqs)
 
 _active_lock = threading.Lock()
 _active: Sandbox | None = None
