@@ -19,6 +19,7 @@ from typing import Any
 from opsconsole.sandbox.dynamodb import atomic_writes
 from opsconsole.sandbox.lexv2 import service as lexv2
 from opsconsole.sandbox.scenario import Clients, LiveActivity, Scenario, seed
+from opsconsole.sandbox.scenario.alerts.live import LiveAlerts
 from opsconsole.sandbox.server import ExtensionRegistry, SandboxServer, import_moto_services
 from opsconsole.sandbox.cloudwatch import service as cloudwatch
 from opsconsole.sandbox.sqs import service as sqs
@@ -56,6 +57,7 @@ class Sandbox:
         self.startup_seconds: float | None = None
         self._server: SandboxServer | None = None
         self._live: LiveActivity | None = None
+        self._live_alerts: LiveAlerts | None = None
         self._saved: dict[str, Any] = {}
         self._started = False
 
@@ -108,6 +110,10 @@ class Sandbox:
         if self._live is not None:
             self._live.stop()
             self._live = None
+        if self._live_alerts is not None:
+            self._live_alerts.stop()
+            self._live_alerts = None
+        sqs.tasks.stop()
         if self._started:
             _stop_running_executions()
         if self._server is not None:
@@ -166,6 +172,7 @@ class Sandbox:
         if self.live:
 
             self._live = LiveActivity(clients, self.scenario.state_machines, self.seed).start()
+            self._live_alerts = LiveAlerts(clients.cloudwatch, self.seed).start()
 
     def _restore(self) -> None:
         from moto.core.config import default_user_config

@@ -46,14 +46,19 @@ def operation(name: str) -> Callable[[Operation], Operation]:
 # -- alarms -----------------------------------------------------------------------------------
 @operation("PutMetricAlarm")
 def put_metric_alarm(alarm_book: AlarmBook, params: dict[str, Any]) -> dict[str, Any]:
+    put_metric_alarm_at(alarm_book, params, None)
+    return {}
+
+
+def put_metric_alarm_at(alarm_book: AlarmBook, params: dict[str, Any], at: Any) -> None:
+    """PutMetricAlarm as of ``at`` (None: now); the scenario back-dates what it seeds."""
     if params.get("Metrics"):
         queries.check_queries(params["Metrics"])
-    alarm_book.put_metric_alarm(params)
+    alarm_book.put_metric_alarm(params, at)
     if params["ComparisonOperator"] in alarms.BAND_OPERATORS:
         for metric in params["Metrics"]:
             if metric.get("MetricStat") and metric.get("ReturnData", True):
                 ensure_detector(alarm_book, metric["MetricStat"])
-    return {}
 
 
 @operation("PutCompositeAlarm")

@@ -122,5 +122,6 @@ def _seed_alerts(clients: Clients, urls: dict[str, str], plan: list[PlannedExecu
     datapoints = alerts.put_metrics(clients.cloudwatch, "AWS/States", alerts.state_metrics(plan, arns, now, rng))
     datapoints += alerts.put_metrics(clients.cloudwatch, "AWS/SQS", alerts.queue_metrics(now, rng, dlq))
     datapoints += alerts.put_metrics(clients.cloudwatch, "Retail/Orders", alerts.kpi_metrics(now, rng))
+    alarm_states = alerts.seed_catalog(clients.cloudwatch, now, rng)
     return alarm_states, {"dlq_messages": dlq, "notifications": notifications, "datapoints": datapoints,
                           "alarms": len(alarm_states)}
