@@ -53,6 +53,8 @@ class AlarmBook:
         self.account_id, self.region, self.clock = account_id, region, clock
         self.definitions: dict[str, dict[str, Any]] = {}
         self.composites: dict[str, rules.Node] = {}
+        self._children: dict[str, list[str]] = {}  # composite -> names its rule refers to
+        self._depth = 0  # nested composite evaluations (under the lock)
         self.history: list[dict[str, Any]] = []
         self.detectors: list[dict[str, Any]] = []
         self.lock = threading.RLock()
@@ -112,6 +114,7 @@ class AlarmBook:
                 actions_enabled=params.get("ActionsEnabled", True), rule=params["AlarmRule"],
                 tags=params.get("Tags"))
             self.composites[name] = tree
+            self._children[name] = [self.name_of(ref) for ref in referenced]
             self._after_put(name, params, existing, alarm, "CompositeAlarm", at)
             self.evaluate_composite(name, at)
 
@@ -159,12 +162,16 @@ class AlarmBook:
                               "deletedAlarm": _shown(self.definitions.get(name, {"AlarmName": name}), kind)}, when)
                 self.definitions.pop(name, None)
                 self.composites.pop(name, None)
+                self._children.pop(name, None)
                 self.backend.tagger.delete_all_tags_for_resource(self.arn(name))
             self.backend.delete_alarms(names)
 
     def set_state(self, name: str, state: str, reason: str, reason_data: str | None = None,
-                  at: dt.datetime | None = None) -> bool:
-        """Move an alarm to ``state`` (history, actions, parents); False when it already was there."""
+                  at: dt.datetime | None = None, actions: bool = True) -> bool:
+        """Move an alarm to ``state`` (history, actions, parents); False when it already was there.
+
+        ``actions=False`` records the change without running actions (the scenario's seeding:
+        those notifications would have gone out long ago)."""
         if reason_data is not None:
             try:
                 json.loads(reason_data)
@@ -189,17 +196,17 @@ class AlarmBook:
             self._record(name, kind, "StateUpdate", f"Alarm updated from {old_state} to {state}",
                          {"version": "1.0", "oldState": {"stateValue": old_state, "stateReason": old_reason},
                           "newState": new}, when)
-            if alarm.actions_enabled:
+            if alarm.actions_enabled and actions:
                 for action in self.definitions.get(name, {}).get(_ACTIONS[state], []):
                     self._run_action(alarm, kind, action, old_state, when)
             for parent in self.parents_of(name):
-                self.evaluate_composite(parent, when)
+                self.evaluate_composite(parent, when, actions=actions)
             return True
 
-    def evaluate_composite(self, name: str, at: dt.datetime | None = None, depth: int = 0) -> None:
+    def evaluate_composite(self, name: str, at: dt.datetime | None = None, actions: bool = True) -> None:
         """Re-evaluate a composite alarm's rule from its children's states."""
-        if depth > 20 or name not in self.composites:
-            return  # a cycle of composites settles once every alarm in it has been visited
+        if name not in self.composites or self._depth > 20:
+            return  # a rule that flips itself through a cycle of composites stops here
         with self.lock:
             tree = self.composites[name]
 
@@ -220,7 +227,12 @@ class AlarmBook:
                           f"{child.state_updated_timestamp:%A %d %B, %Y %H:%M:%S} UTC")
                 data = {"triggeringAlarms": [{"arn": self.arn(last), "state": {
                     "value": child.state_value, "timestamp": _iso(child.state_updated_timestamp)}}]}
-            self.set_state(name, "ALARM" if holds else "OK", reason, json.dumps(data), when)
+            # a cycle of composites ends: a state that does not change re-evaluates no parent
+            self._depth += 1
+            try:
+                self.set_state(name, "ALARM" if holds else "OK", reason, json.dumps(data), when, actions)
+            finally:
+                self._depth -= 1
 
     def _run_action(self, alarm: Any, kind: str, action: str, old_state: str, when: dt.datetime) -> None:
         if not action.startswith("arn:aws:sns:"):
@@ -272,12 +284,10 @@ class AlarmBook:
 
     # -- reads ---------------------------------------------------------------------------
     def parents_of(self, name: str) -> list[str]:
-        return [parent for parent, tree in self.composites.items()
-                if name in (self.name_of(ref) for ref in rules.references(tree))]
+        return [parent for parent, children in self._children.items() if name in children]
 
     def children_of(self, name: str) -> list[str]:
-        tree = self.composites.get(name)
-        return [self.name_of(ref) for ref in rules.references(tree)] if tree is not None else []
+        return list(self._children.get(name, []))
 
     def describe(self, alarm: Any) -> tuple[str, dict[str, Any]]:
         """("MetricAlarm" | "CompositeAlarm", the alarm as DescribeAlarms shows it)."""

@@ -29,8 +29,10 @@ _OPERATORS = {
 }
 
 
-def evaluate_alarms(book: AlarmBook, at: dt.datetime, names: list[str] | None = None) -> dict[str, str]:
-    """Evaluate metric alarms (all, or ``names``) at ``at``; returns name -> new state for those that changed."""
+def evaluate_alarms(book: AlarmBook, at: dt.datetime, names: list[str] | None = None,
+                    actions: bool = True) -> dict[str, str]:
+    """Evaluate metric alarms (all, or ``names``) at ``at``; returns name -> new state for those that
+    changed (``actions=False``: record the changes without running the alarms' actions)."""
     index = metrics.index_for(book.backend)
     changed = {}
     with book.lock:
@@ -45,7 +47,7 @@ def evaluate_alarms(book: AlarmBook, at: dt.datetime, names: list[str] | None = 
             if decided is None:
                 continue
             state, reason, data = decided
-            if book.set_state(name, state, reason, json.dumps(data), at):
+            if book.set_state(name, state, reason, json.dumps(data), at, actions):
                 changed[name] = state
     return changed
 

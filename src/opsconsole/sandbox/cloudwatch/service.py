@@ -281,11 +281,11 @@ def handle(request: ExtensionRequest) -> ExtensionResponse | None:
     return model.answer(name, result)
 
 
-def evaluate(region: str, at: Any, names: list[str] | None = None) -> dict[str, str]:
+def evaluate(region: str, at: Any, names: list[str] | None = None, actions: bool = True) -> dict[str, str]:
     """Evaluate the region's metric alarms at ``at`` (see :mod:`.evaluator`)."""
     from opsconsole.sandbox.cloudwatch.evaluator import evaluate_alarms
 
-    return evaluate_alarms(book(region), at, names)
+    return evaluate_alarms(book(region), at, names, actions)
 
 
 def reset() -> None:

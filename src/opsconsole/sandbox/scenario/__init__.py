@@ -25,12 +25,13 @@ from opsconsole.sandbox.scenario import catalog
 from opsconsole.sandbox.scenario.clients import Clients
 from opsconsole.sandbox.scenario.executions.live import LiveActivity
 from opsconsole.sandbox.scenario.alerts import seed as alerts
+from opsconsole.sandbox.scenario.alerts.live import LiveAlerts
 from opsconsole.sandbox.scenario.lexreview import seed as lex
 from opsconsole.sandbox.scenario.executions import models
 from opsconsole.sandbox.scenario.executions import seed as stepfunctions
 from opsconsole.sandbox.scenario.executions.plan import PlannedExecution, plan_executions
 
-__all__ = ["Clients", "LiveActivity", "Scenario", "seed", "plan_for"]
+__all__ = ["Clients", "LiveActivity", "LiveAlerts", "Scenario", "seed", "plan_for"]
 
 log = logging.getLogger(__name__)
 

@@ -22,8 +22,7 @@ from collections import Counter
 from typing import Any
 
 from opsconsole.sandbox.scenario import catalog as c
-from opsconsole.sandbox.scenario.alerts import catalog
-from opsconsole.sandbox.scenario.alerts import seed
+from opsconsole.sandbox.scenario.alerts import catalog, seed
 
 log = logging.getLogger(__name__)
 _STATUS_METRICS = {"FAILED": "ExecutionsFailed", "SUCCEEDED": "ExecutionsSucceeded", "TIMED_OUT": "ExecutionsTimedOut",
