@@ -6,7 +6,8 @@ minutes of every 12, so its band alarm goes OK -> ALARM -> OK), AWS/States
 counts of the executions that really ended in that minute (live runs fail
 now and then: the ``-failures-1m`` alarms follow) and AWS/SQS depth and age
 of every queue read from the queues themselves (a redrive empties the DLQ and
-its alarms clear). At each new hour it adds the hourly KPIs. Then every alarm
+its alarms clear). At each new hour it adds the hourly KPIs (the seeded DE
+mobile_app collapse is over by then). Then every alarm
 is evaluated at the current time (history, SNS notifications to the
 subscribed inbox queue, composite roll-ups). Stopped by :meth:`LiveAlerts.stop`.
 """
@@ -89,7 +90,8 @@ class LiveAlerts:
 
     def _put_hour(self, hour: dt.datetime) -> None:
         rng = random.Random(f"{hour:%Y%m%d%H}")
-        kpis = [d for d in seed.kpi_metrics(hour + dt.timedelta(hours=1), rng, days=1) if d["Timestamp"] == hour]
+        # generated as of 5 hours later: past the seeded 4-hour collapse, so the hourly anomaly ends too
+        kpis = [d for d in seed.kpi_metrics(hour + dt.timedelta(hours=5), rng, days=1) if d["Timestamp"] == hour]
         classified = [d for d in seed.classification_metrics(hour + dt.timedelta(hours=1), rng, days=1)
                       if d["Timestamp"] == hour]
         seed.put_metrics(self.cloudwatch, "Retail/Orders", kpis)
