@@ -14,8 +14,12 @@ def made_alarms(cloudwatch):
     names: list[str] = []
     yield names
     composites = cloudwatch.describe_alarms(AlarmNames=names[:100], AlarmTypes=["CompositeAlarm"])["CompositeAlarms"]
-    if composites:  # together: a composite another one names can only go with it
-        cloudwatch.delete_alarms(AlarmNames=[a["AlarmName"] for a in composites])
+    left = [a["AlarmName"] for a in composites]
+    while left:  # one composite per call, parents before the composites their rules name
+        for name in list(left):
+            if not cloudwatch.describe_alarms(ParentsOfAlarmName=name)["CompositeAlarms"]:
+                cloudwatch.delete_alarms(AlarmNames=[name])
+                left.remove(name)
     rest = [n for n in names if n not in {a["AlarmName"] for a in composites}]
     existing = cloudwatch.describe_alarms(AlarmNames=rest[:100])["MetricAlarms"] if rest else []
     if existing:

@@ -1,4 +1,4 @@
-"""DescribeAlarmHistory, SetAlarmState and PutMetricAlarm as AWS answers them.
+"""DescribeAlarmHistory, SetAlarmState, PutMetricAlarm and DeleteAlarms as AWS answers them.
 
 CloudWatch API reference: DescribeAlarmHistory, SetAlarmState, PutMetricAlarm, DeleteAlarms.
 """
@@ -131,11 +131,12 @@ def test_put_metric_alarm_refusals_and_update_history(cloudwatch, made_alarms):
     assert "AlarmDescription" in json.loads(update["HistoryData"])["originalUpdatedFields"]
 
 
-def test_delete_alarms_is_all_or_nothing(cloudwatch, made_alarms):
-    """DeleteAlarms: when a name does not exist, ResourceNotFound (404) and nothing is deleted."""
-    made_alarms.append("test-delete-kept")
-    _alarm(cloudwatch, "test-delete-kept")
-    with pytest.raises(ClientError) as caught:
-        cloudwatch.delete_alarms(AlarmNames=["test-delete-kept", "no-such-alarm"])
-    assert _code(caught) == ("ResourceNotFound", 404)
-    assert cloudwatch.describe_alarms(AlarmNames=["test-delete-kept"])["MetricAlarms"]
+def test_delete_alarms_skips_unknown_names(cloudwatch, made_alarms):
+    """DeleteAlarms: "If you specify any incorrect alarm names, the alarms you specify with correct
+    names are still deleted"; the deletion is a ConfigurationUpdate item, and the history stays."""
+    made_alarms.append("test-delete-me")
+    _alarm(cloudwatch, "test-delete-me")
+    cloudwatch.delete_alarms(AlarmNames=["test-delete-me", "no-such-alarm"])
+    assert cloudwatch.describe_alarms(AlarmNames=["test-delete-me"])["MetricAlarms"] == []
+    items = cloudwatch.describe_alarm_history(AlarmName="test-delete-me")["AlarmHistoryItems"]
+    assert [i["HistorySummary"] for i in items] == ['Alarm "test-delete-me" deleted', 'Alarm "test-delete-me" created']

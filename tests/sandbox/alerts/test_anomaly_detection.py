@@ -49,6 +49,20 @@ def test_get_metric_data_pages_at_max_datapoints(cloudwatch, sandbox):
     assert first["MetricDataResults"][0]["Values"] + rest["MetricDataResults"][0]["Values"] == whole["Values"]
 
 
+def test_finer_periods_only_within_their_retention(cloudwatch):
+    """GetMetricData: datapoints of periods under 60 s are kept for 3 hours; a 10-day-old datapoint
+    comes back at Period 60 but not at Period 30."""
+    at = dt.datetime.now(dt.timezone.utc).replace(second=0, microsecond=0) - dt.timedelta(days=10)
+    cloudwatch.put_metric_data(Namespace="Test/Retention", MetricData=[
+        {"MetricName": "Old", "Timestamp": at, "Value": 7.0, "StorageResolution": 1}])
+
+    def values(period: int) -> list[float]:
+        return cloudwatch.get_metric_data(MetricDataQueries=[{"Id": "m1", "MetricStat": {
+            "Metric": {"Namespace": "Test/Retention", "MetricName": "Old"}, "Period": period, "Stat": "Sum"}}],
+            StartTime=at - dt.timedelta(minutes=5), EndTime=at + dt.timedelta(minutes=5))["MetricDataResults"][0]["Values"]
+    assert values(60) == [7.0] and values(30) == []
+
+
 @pytest.mark.parametrize("queries, code", [
     ([{"Id": "M1", "MetricStat": {"Metric": ORDERS_DE, "Period": 3600, "Stat": "Sum"}}], "ValidationError"),
     ([{"Id": "m1", "MetricStat": {"Metric": ORDERS_DE, "Period": 3600, "Stat": "Sum"}},

@@ -31,7 +31,8 @@ def _state(cloudwatch, name: str) -> str:
 
 def test_rule_follows_its_children(cloudwatch, made_alarms, children):
     """The composite is ALARM while its rule holds and OK otherwise; NOT, AND, OR, parentheses,
-    quoted names with spaces and TRUE/FALSE all count; each change is a StateUpdate item."""
+    quoted names with spaces and TRUE/FALSE all count; each change is a StateUpdate item, listed by
+    DescribeAlarmHistory when AlarmTypes asks for composite alarms (metric alarms only by default)."""
     made_alarms.append("test-composite")
     rule = '(ALARM("test-child-a") AND NOT OK(test-child-b)) OR (ALARM("test child c") AND TRUE) OR FALSE'
     cloudwatch.put_composite_alarm(AlarmName="test-composite", AlarmRule=rule)
@@ -47,6 +48,7 @@ def test_rule_follows_its_children(cloudwatch, made_alarms, children):
     assert composite["AlarmRule"] == rule
     reason = json.loads(composite["StateReasonData"])
     assert reason["triggeringAlarms"][0]["arn"].endswith(":alarm:test child c")
+    assert cloudwatch.describe_alarm_history(AlarmName="test-composite")["AlarmHistoryItems"] == []  # metric only
     items = cloudwatch.describe_alarm_history(AlarmName="test-composite", HistoryItemType="StateUpdate",
                                               AlarmTypes=["CompositeAlarm"])["AlarmHistoryItems"]
     assert [i["HistorySummary"] for i in items][:3] == ["Alarm updated from OK to ALARM",
@@ -68,8 +70,11 @@ def test_alarm_types_children_and_parents(cloudwatch, made_alarms, children):
     assert {a["AlarmName"] for a in both["CompositeAlarms"]} == {"test-parent", "test-grandparent"}
     kids = cloudwatch.describe_alarms(ChildrenOfAlarmName="test-parent")
     assert {a["AlarmName"] for a in kids["MetricAlarms"]} == {"test-child-a", "test-child-b"}
+    # only name, ARN, state and its time for children; name and ARN for parents
+    assert set(kids["MetricAlarms"][0]) == {"AlarmName", "AlarmArn", "StateValue", "StateUpdatedTimestamp"}
     parents = cloudwatch.describe_alarms(ParentsOfAlarmName="test-parent")
-    assert [a["AlarmName"] for a in parents["CompositeAlarms"]] == ["test-grandparent"]
+    assert parents["CompositeAlarms"] == [{"AlarmName": "test-grandparent",
+                                           "AlarmArn": parents["CompositeAlarms"][0]["AlarmArn"]}]
     with pytest.raises(ClientError) as caught:
         cloudwatch.describe_alarms(ChildrenOfAlarmName="test-parent", StateValue="OK")
     assert caught.value.response["Error"]["Code"] == "ValidationError"
@@ -77,7 +82,7 @@ def test_alarm_types_children_and_parents(cloudwatch, made_alarms, children):
 
 def test_deleting_a_composite_another_rule_needs_is_refused(cloudwatch, made_alarms, children):
     """DeleteAlarms: a composite alarm that another composite's rule depends on cannot be deleted
-    (409 ResourceConflict); deleting the parent first works."""
+    (409 ResourceConflict); one call deletes at most one composite alarm; parent first works."""
     made_alarms.extend(["test-inner", "test-outer"])
     cloudwatch.put_composite_alarm(AlarmName="test-inner", AlarmRule='ALARM("test-child-a")')
     cloudwatch.put_composite_alarm(AlarmName="test-outer", AlarmRule='ALARM("test-inner")')
@@ -85,6 +90,9 @@ def test_deleting_a_composite_another_rule_needs_is_refused(cloudwatch, made_ala
         cloudwatch.delete_alarms(AlarmNames=["test-inner"])
     assert (caught.value.response["Error"]["Code"],
             caught.value.response["ResponseMetadata"]["HTTPStatusCode"]) == ("ResourceConflict", 409)
+    with pytest.raises(ClientError) as caught:  # at most one composite alarm per call
+        cloudwatch.delete_alarms(AlarmNames=["test-outer", "test-inner"])
+    assert caught.value.response["Error"]["Code"] == "ValidationError"
     cloudwatch.delete_alarms(AlarmNames=["test-outer"])
     cloudwatch.delete_alarms(AlarmNames=["test-inner"])
 

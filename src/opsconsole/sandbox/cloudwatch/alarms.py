@@ -97,6 +97,14 @@ class AlarmBook:
             if len(referenced) > rules.MAX_REFERENCES:
                 raise CloudWatchError("LimitExceededFault", "An alarm rule can reference at most "
                                       f"{rules.MAX_REFERENCES} alarms; this one references {len(referenced)}.")
+            if rules.elements(tree) > rules.MAX_ELEMENTS:
+                raise CloudWatchError("LimitExceededFault", "An alarm rule can have at most "
+                                      f"{rules.MAX_ELEMENTS} elements.")
+            for ref in referenced:
+                parents = [p for p in self.parents_of(self.name_of(ref)) if p != name]
+                if len(parents) >= rules.MAX_PARENTS:
+                    raise CloudWatchError("LimitExceededFault", f"The alarm {ref} is already in the rules of "
+                                          f"{rules.MAX_PARENTS} composite alarms.")
             missing = [ref for ref in referenced if self.name_of(ref) not in self.backend.alarms]
             if missing:
                 raise validation(f"Could not save the composite alarm as alarms "
@@ -143,17 +151,18 @@ class AlarmBook:
                           "originalUpdatedFields": changed}, when)
 
     def delete_alarms(self, names: list[str], at: dt.datetime | None = None) -> None:
-        """DeleteAlarms: all or nothing; a composite alarm another composite's rule names stays."""
+        """DeleteAlarms (API reference): names that do not exist are skipped, the others deleted; at
+        most one composite alarm per call; a composite alarm another composite's rule names stays."""
         with self.lock:
-            missing = [name for name in names if name not in self.backend.alarms]
-            if missing:
-                raise CloudWatchError("ResourceNotFound", f"The following alarms were not found: {missing}")
-            for name in names:
-                if name in self.composites:
-                    parents = [p for p in self.parents_of(name) if p not in names]
-                    if parents:
-                        raise CloudWatchError("ResourceConflict", f"Composite alarm {name} cannot be deleted: "
-                                              f"the alarm rule of {parents[0]} depends on it.")
+            names = [name for name in dict.fromkeys(names) if name in self.backend.alarms]
+            composites = [name for name in names if name in self.composites]
+            if len(composites) > 1:
+                raise validation("You can delete at most one composite alarm in one DeleteAlarms call.")
+            for name in composites:
+                parents = [p for p in self.parents_of(name) if p != name]
+                if parents:
+                    raise CloudWatchError("ResourceConflict", f"Composite alarm {name} cannot be deleted: "
+                                          f"the alarm rule of {parents[0]} depends on it.")
             when = at or self.clock()
             for name in names:
                 kind = "CompositeAlarm" if name in self.composites else "MetricAlarm"

@@ -102,10 +102,25 @@ def get_metric_data(index: metrics.MetricIndex, params: dict[str, Any],
 
 def stat_series(index: metrics.MetricIndex, stat: dict[str, Any], start: dt.datetime,
                 end: dt.datetime) -> list[tuple[float, float]]:
+    """The statistic per period, only as far back as CloudWatch keeps that resolution."""
     metric = stat["Metric"]
     key = metrics.metric_key(metric["Namespace"], metric["MetricName"], metric.get("Dimensions"))
-    series = index.series(key, start, end, stat["Period"], stat["Stat"], stat.get("Unit"))
-    return series
+    oldest = dt.datetime.now(dt.timezone.utc).timestamp() - retention(stat["Period"])
+    series = index.series(key, max(start, dt.datetime.fromtimestamp(oldest, dt.timezone.utc)), end,
+                          stat["Period"], stat["Stat"], stat.get("Unit"))
+    return [(at, value) for at, value in series if at >= oldest]
+
+
+def retention(period: int) -> float:
+    """Seconds a period's datapoints stay retrievable (GetMetricData): under 60 s for 3 hours,
+    whole minutes for 15 days, multiples of 5 minutes for 63 days, of an hour for 455 days."""
+    if period < 60:
+        return 3 * 3600
+    if period % 300:
+        return 15 * metrics.DAY
+    if period % 3600:
+        return 63 * metrics.DAY
+    return 455 * metrics.DAY
 
 
 def band_series(index: metrics.MetricIndex, stat: dict[str, Any], start: dt.datetime, end: dt.datetime,

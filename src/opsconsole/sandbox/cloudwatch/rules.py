@@ -15,8 +15,12 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Union
 
-#: AlarmRule may reference at most this many alarms (PutCompositeAlarm, "AlarmRule").
+#: AlarmRule may reference at most this many alarms and have this many elements (child alarms,
+#: TRUE/FALSE, parentheses); one alarm may be in the rules of at most MAX_PARENTS composite alarms
+#: (PutCompositeAlarm, "AlarmRule" and the operation's description).
 MAX_REFERENCES = 100
+MAX_ELEMENTS = 500
+MAX_PARENTS = 150
 
 _TOKEN = re.compile(r'\s*(?:(?P<lp>\()|(?P<rp>\))|(?P<quoted>"(?:[^"\\]|\\.)*")|(?P<word>[^\s()"]+))')
 _STATES = {"ALARM": "ALARM", "OK": "OK", "INSUFFICIENT_DATA": "INSUFFICIENT_DATA"}
@@ -76,6 +80,16 @@ def references(node: Node) -> list[str]:
                 walk(operand)
     walk(node)
     return found
+
+
+def elements(node: Node) -> int:
+    """Child alarms and TRUE/FALSE in the rule (parentheses are not kept by the parser, so this
+    counts a little low: AWS counts them too)."""
+    if isinstance(node, (State, Const)):
+        return 1
+    if isinstance(node, Not):
+        return elements(node.operand)
+    return sum(elements(operand) for operand in node.operands)
 
 
 def evaluate(node: Node, state_of: Callable[[str], str | None]) -> bool:

@@ -103,6 +103,11 @@ def describe_alarms(alarm_book: AlarmBook, params: dict[str, Any]) -> dict[str, 
             types = params.get("AlarmTypes") or ["MetricAlarm"]  # AWS: only metric alarms unless asked
             chosen = [a for a in every if _matches(alarm_book, a, params, types)]
         shown = [alarm_book.describe(a) for a in chosen]
+    if params.get("ChildrenOfAlarmName"):  # AWS answers only these members for the family filters
+        shown = [(kind, {k: a.get(k) for k in ("AlarmName", "AlarmArn", "StateValue", "StateUpdatedTimestamp")})
+                 for kind, a in shown]
+    elif params.get("ParentsOfAlarmName"):
+        shown = [(kind, {k: a.get(k) for k in ("AlarmName", "AlarmArn")}) for kind, a in shown]
     chunk, token = page(shown, params.get("MaxRecords") or 50, params.get("NextToken"), scope_of(params))
     return {"MetricAlarms": [a for kind, a in chunk if kind == "MetricAlarm"],
             "CompositeAlarms": [a for kind, a in chunk if kind == "CompositeAlarm"], "NextToken": token}
@@ -130,7 +135,7 @@ def describe_alarm_history(alarm_book: AlarmBook, params: dict[str, Any]) -> dic
     start, end = params.get("StartDate"), params.get("EndDate")
     if start and end and start > end:
         raise invalid_value("The parameter StartDate must be less than or equal to the parameter EndDate.")
-    types = params.get("AlarmTypes") or ["MetricAlarm", "CompositeAlarm"]
+    types = params.get("AlarmTypes") or ["MetricAlarm"]  # AWS: only metric alarms unless asked
     with alarm_book.lock:
         items = [item for item in alarm_book.history
                  if (not params.get("AlarmName") or item["AlarmName"] == params["AlarmName"])
