@@ -74,8 +74,9 @@ def test_rate_cancel_and_one_task_per_queue(sqs, dlq_pair, wait_for):
 def test_refusals(sqs, dlq_pair):
     """A source that is no queue's DLQ is refused (UnsupportedOperation); a missing queue is
     ResourceNotFoundException; the rate must be 1-500 (InvalidParameterValue); a standard DLQ does
-    not move to a FIFO queue; an unknown task handle is ResourceNotFoundException."""
-    source, dlq, dlq_arn = dlq_pair()
+    not move to a FIFO queue; an unknown task handle is ResourceNotFoundException; ListMessageMoveTasks
+    lists at most 10."""
+    source, _, dlq_arn = dlq_pair()
     source_arn = sqs.get_queue_attributes(QueueUrl=source, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     fifo_source, _, _ = dlq_pair(fifo=True)
     fifo_arn = sqs.get_queue_attributes(QueueUrl=fifo_source, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
@@ -91,6 +92,9 @@ def test_refusals(sqs, dlq_pair):
     with pytest.raises(ClientError) as caught:
         sqs.cancel_message_move_task(TaskHandle="bm8tc3VjaC10YXNr")
     assert _code(caught) == ("ResourceNotFoundException", 400)
+    with pytest.raises(ClientError) as caught:  # ListMessageMoveTasks: "The upper limit is 10."
+        sqs.list_message_move_tasks(SourceArn=dlq_arn, MaxResults=11)
+    assert _code(caught) == ("InvalidParameterValue", 400)
 
 
 def test_fifo_dlq_redrives_to_its_fifo_source(sqs, dlq_pair, wait_for):

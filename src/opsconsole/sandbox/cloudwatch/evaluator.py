@@ -18,7 +18,8 @@ import math
 from typing import Any
 
 from opsconsole.sandbox.cloudwatch import metrics
-from opsconsole.sandbox.cloudwatch.alarms import BAND_OPERATORS, AlarmBook
+from opsconsole.sandbox.cloudwatch.alarms import AlarmBook
+from opsconsole.sandbox.cloudwatch.definitions import BAND_OPERATORS
 from opsconsole.sandbox.cloudwatch.queries import band_series, stat_series
 
 _OPERATORS = {

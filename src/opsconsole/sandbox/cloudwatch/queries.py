@@ -19,7 +19,11 @@ import re
 from typing import Any
 
 from opsconsole.sandbox.cloudwatch import metrics
-from opsconsole.sandbox.cloudwatch.wire import CloudWatchError, invalid_value, validation
+from opsconsole.sandbox.cloudwatch.wire import (
+    CloudWatchError,
+    invalid_value,
+    validation,
+)
 
 #: GetMetricData's limits (CloudWatch API reference, GetMetricData)
 MAX_QUERIES = 500

@@ -12,8 +12,9 @@ one; parenthesise to be sure, as AWS's own examples do).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Union
+from typing import Union
 
 #: AlarmRule may reference at most this many alarms and have this many elements (child alarms,
 #: TRUE/FALSE, parentheses); one alarm may be in the rules of at most MAX_PARENTS composite alarms
@@ -43,13 +44,13 @@ class Const:
 
 @dataclass(frozen=True)
 class Not:
-    operand: "Node"
+    operand: Node
 
 
 @dataclass(frozen=True)
 class Op:
     operator: str  # AND | OR
-    operands: tuple["Node", ...]
+    operands: tuple[Node, ...]
 
 
 Node = Union[State, Const, Not, Op]

@@ -24,11 +24,24 @@ from typing import Any
 
 from opsconsole.sandbox.cloudwatch import alarms, metrics, queries
 from opsconsole.sandbox.cloudwatch.alarms import AlarmBook, book
-from opsconsole.sandbox.cloudwatch.wire import (TARGET_PREFIX, CloudWatchError, combination, invalid_value, page,
-                                                scope_of, service_model, validation)
-from opsconsole.sandbox.server import ExtensionRegistry, ExtensionRequest, ExtensionResponse
+from opsconsole.sandbox.cloudwatch.definitions import BAND_OPERATORS
+from opsconsole.sandbox.cloudwatch.wire import (
+    TARGET_PREFIX,
+    CloudWatchError,
+    combination,
+    invalid_value,
+    page,
+    scope_of,
+    service_model,
+    validation,
+)
+from opsconsole.sandbox.server import (
+    ExtensionRegistry,
+    ExtensionRequest,
+    ExtensionResponse,
+)
 
-__all__ = ["register", "reset", "book", "AlarmBook", "evaluate"]
+__all__ = ["AlarmBook", "book", "evaluate", "register", "reset"]
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +68,7 @@ def put_metric_alarm_at(alarm_book: AlarmBook, params: dict[str, Any], at: Any) 
     if params.get("Metrics"):
         queries.check_queries(params["Metrics"])
     alarm_book.put_metric_alarm(params, at)
-    if params["ComparisonOperator"] in alarms.BAND_OPERATORS:
+    if params["ComparisonOperator"] in BAND_OPERATORS:
         for metric in params["Metrics"]:
             if metric.get("MetricStat") and metric.get("ReturnData", True):
                 ensure_detector(alarm_book, metric["MetricStat"])

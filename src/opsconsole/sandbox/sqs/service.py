@@ -17,7 +17,12 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from opsconsole.sandbox.server import ExtensionRegistry, ExtensionRequest, ExtensionResponse, json_response
+from opsconsole.sandbox.server import (
+    ExtensionRegistry,
+    ExtensionRequest,
+    ExtensionResponse,
+    json_response,
+)
 from opsconsole.sandbox.sqs.movetasks import MoveTasks, SqsError
 
 __all__ = ["register", "reset", "tasks"]

@@ -81,9 +81,14 @@ def _any(names: list[str]) -> str:
 
 def metric_alarms(taken: set[str]) -> list[dict[str, Any]]:
     """Metric and anomaly-band alarms, skipping names in ``taken`` (the hand-written ones)."""
-    r, cc, fin = c.TENANT_RETAIL, c.TENANT_CONTACT, c.TENANT_FINANCE
-    out: list[dict[str, Any]] = []
-    for role, machine in c.STATE_MACHINES.items():
+    out = [*_pipelines(), *_kpis(), *_queues(), *_functions(), *_contact_center(), *_finance()]
+    return [a for a in out if a["AlarmName"] not in taken]
+
+
+def _pipelines() -> list[dict[str, Any]]:
+    """Step Functions, SageMaker endpoints and DynamoDB tables of the ML platform."""
+    r, out = c.TENANT_RETAIL, []
+    for machine in c.STATE_MACHINES.values():
         arn = _dims(StateMachineArn=c.state_machine_arn(machine))
         for metric, word in (("ExecutionsFailed", "failed"), ("ExecutionsTimedOut", "timed-out"),
                              ("ExecutionsAborted", "aborted"), ("ExecutionThrottled", "throttled")):
@@ -97,6 +102,18 @@ def metric_alarms(taken: set[str]) -> list[dict[str, Any]]:
                            endpoint, "Sum", 300, 50))
         out.append(_metric(f"sagemaker-{country}-classifier-latency-p90", r, "AWS/SageMaker", "ModelLatency",
                            endpoint, "p90", 300, 800_000, "GreaterThanThreshold", 3, "missing"))
+    for table in (c.WINNER_TABLE, c.MANIFEST_TABLE, c.CAPACITY_TABLE, c.REGISTRY_TABLE, c.EVALUATION_TABLE,
+                  c.CLASSIFICATION_TABLE):
+        t = _dims(TableName=table)
+        out.append(_metric(f"dynamodb-{table}-throttled", r, "AWS/DynamoDB", "ThrottledRequests", t, "Sum", 300, 1))
+        out.append(_metric(f"dynamodb-{table}-system-errors", r, "AWS/DynamoDB", "SystemErrors", t, "Sum", 300, 1))
+    return out
+
+
+def _kpis() -> list[dict[str, Any]]:
+    """Anomaly-band alarms on the business KPIs (hourly, and per minute for live checkout orders)."""
+    r, out = c.TENANT_RETAIL, []
+    for country in c.COUNTRIES:
         out.append(_band(f"classified-items-anomaly-{country}", r, CLASSIFICATION_NAMESPACE, "ItemsClassified",
                          _dims(Country=country), 3))
     for market in c.MARKETPLACES:
@@ -106,26 +123,37 @@ def metric_alarms(taken: set[str]) -> list[dict[str, Any]]:
         out.append(_band(f"revenue-anomaly-{market}", r, "Retail/Orders", "Revenue", _dims(Marketplace=market), 3))
         out.append(_band(f"checkout-orders-anomaly-{market}", r, LIVE_NAMESPACE, "Orders", _dims(Marketplace=market),
                          3, period=60, periods=3, to_alarm=2))
+    return out
+
+
+def _queues() -> list[dict[str, Any]]:
+    r, out = c.TENANT_RETAIL, []
     for queue, tenant in ((c.APPROVAL_QUEUE, r), (c.REVIEW_QUEUE, r), (c.TRAINING_QUEUE, r), (c.DLQ, r),
-                          (c.NOTIFICATION_INBOX, r), ("lex-missed-utterances", cc), ("reconciliation-requests", fin)):
+                          (c.NOTIFICATION_INBOX, r), ("lex-missed-utterances", c.TENANT_CONTACT),
+                          ("reconciliation-requests", c.TENANT_FINANCE)):
         q = _dims(QueueName=queue)
         out.append(_metric(f"{queue}-oldest-message-age", tenant, "AWS/SQS", "ApproximateAgeOfOldestMessage", q,
                            "Maximum", 300, 3600 if queue != c.DLQ else 86400, missing="missing"))
         out.append(_metric(f"{queue}-backlog", tenant, "AWS/SQS", "ApproximateNumberOfMessagesVisible", q,
                            "Maximum", 60, 1 if queue == c.DLQ else 100, missing="missing"))
+    return out
+
+
+def _functions() -> list[dict[str, Any]]:
+    out = []
     for tenant, functions in _LAMBDAS.items():
         for function in functions:
             f = _dims(FunctionName=function)
             out.append(_metric(f"lambda-{function}-errors", tenant, "AWS/Lambda", "Errors", f, "Sum", 300, 1))
             out.append(_metric(f"lambda-{function}-throttles", tenant, "AWS/Lambda", "Throttles", f, "Sum", 300, 1))
-            if tenant == r:
+            if tenant == c.TENANT_RETAIL:
                 out.append(_metric(f"lambda-{function}-duration-p99", tenant, "AWS/Lambda", "Duration", f, "p99",
                                    300, 10_000, "GreaterThanThreshold", 3, "missing"))
-    for table in (c.WINNER_TABLE, c.MANIFEST_TABLE, c.CAPACITY_TABLE, c.REGISTRY_TABLE, c.EVALUATION_TABLE,
-                  c.CLASSIFICATION_TABLE):
-        t = _dims(TableName=table)
-        out.append(_metric(f"dynamodb-{table}-throttled", r, "AWS/DynamoDB", "ThrottledRequests", t, "Sum", 300, 1))
-        out.append(_metric(f"dynamodb-{table}-system-errors", r, "AWS/DynamoDB", "SystemErrors", t, "Sum", 300, 1))
+    return out
+
+
+def _contact_center() -> list[dict[str, Any]]:
+    cc, out = c.TENANT_CONTACT, []
     for locale in LOCALES:
         bot = _dims(BotName="RetailSupportBot", Locale=locale)
         out.append(_metric(f"lex-{locale}-missed-utterances", cc, "ContactCenter/Lex", "MissedUtteranceRate", bot,
@@ -143,9 +171,13 @@ def metric_alarms(taken: set[str]) -> list[dict[str, Any]]:
     for table in ("contact-center-conversations", "contact-center-utterance-review"):
         out.append(_metric(f"dynamodb-{table}-throttled", cc, "AWS/DynamoDB", "ThrottledRequests",
                            _dims(TableName=table), "Sum", 300, 1))
+    return out
+
+
+def _finance() -> list[dict[str, Any]]:
+    fin, ns, out = c.TENANT_FINANCE, "FinanceOps/Reconciliation", []
     for ledger in LEDGERS:
         g = _dims(Ledger=ledger)
-        ns = "FinanceOps/Reconciliation"
         out.append(_metric(f"reconciliation-{ledger}-duration", fin, ns, "DurationSeconds", g, "Maximum", 86400,
                            14400, "GreaterThanThreshold", missing="missing"))
         out.append(_metric(f"reconciliation-{ledger}-failed-runs", fin, ns, "FailedRuns", g, "Sum", 3600, 1))
@@ -159,7 +191,7 @@ def metric_alarms(taken: set[str]) -> list[dict[str, Any]]:
                            "Sum", 300, 1))
         out.append(_metric(f"glue-{job}-elapsed", fin, "Glue", "glue.driver.aggregate.elapsedTime", j, "Maximum",
                            300, 3_600_000, "GreaterThanThreshold", missing="missing"))
-    return [a for a in out if a["AlarmName"] not in taken]
+    return out
 
 
 def composite_alarms() -> list[dict[str, Any]]:
