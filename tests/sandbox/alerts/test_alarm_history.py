@@ -105,7 +105,7 @@ def test_set_alarm_state_refusals(cloudwatch, made_alarms):
 def test_put_metric_alarm_refusals_and_update_history(cloudwatch, made_alarms):
     """PutMetricAlarm: Metrics with MetricName is InvalidParameterCombination (400); a band operator
     without ThresholdMetricId is a ValidationError; an update is a ConfigurationUpdate item naming
-    the changed fields, and keeps the state."""
+    the changed fields, keeps the state and ignores Tags."""
     with pytest.raises(ClientError) as caught:
         cloudwatch.put_metric_alarm(
             AlarmName="test-bad", MetricName="Errors", Namespace="Test/Alerts", EvaluationPeriods=1, Threshold=1,
@@ -125,8 +125,10 @@ def test_put_metric_alarm_refusals_and_update_history(cloudwatch, made_alarms):
     _alarm(cloudwatch, "test-update", AlarmDescription="now described")
     alarm = cloudwatch.describe_alarms(AlarmNames=["test-update"])["MetricAlarms"][0]
     assert alarm["StateValue"] == "ALARM" and alarm["AlarmDescription"] == "now described"
+    _alarm(cloudwatch, "test-update", AlarmDescription="now described", Tags=[{"Key": "tenant", "Value": "other"}])
+    assert cloudwatch.list_tags_for_resource(ResourceARN=alarm["AlarmArn"])["Tags"] == []  # ignored on update
     update = cloudwatch.describe_alarm_history(AlarmName="test-update",
-                                               HistoryItemType="ConfigurationUpdate")["AlarmHistoryItems"][0]
+                                               HistoryItemType="ConfigurationUpdate")["AlarmHistoryItems"][1]
     assert update["HistorySummary"] == 'Alarm "test-update" updated'
     assert "AlarmDescription" in json.loads(update["HistoryData"])["originalUpdatedFields"]
 

@@ -125,8 +125,9 @@ def test_put_anomaly_detector_refusals(cloudwatch, arguments, code):
 
 
 def test_alarm_evaluated_from_metrics_goes_to_alarm_and_back(cloudwatch, sandbox, made_alarms, topic_inbox, client):
-    """An alarm evaluated from its metric: breaching datapoints move it OK -> ALARM, quiet ones back to
-    OK (TreatMissingData notBreaching); each move is a StateUpdate and a notification."""
+    """An alarm evaluated from its metric: a new alarm starts in INSUFFICIENT_DATA and is evaluated at
+    once (PutMetricAlarm: no data, notBreaching: OK); breaching datapoints move it OK -> ALARM, quiet
+    ones back to OK; each move is a StateUpdate and a notification."""
     from opsconsole.sandbox.cloudwatch import service
 
     topic, inbox = topic_inbox
@@ -141,7 +142,7 @@ def test_alarm_evaluated_from_metrics_goes_to_alarm_and_back(cloudwatch, sandbox
         for m, v in enumerate([0, 1, 4, 5, 0, 0])])
     states = [service.evaluate(sandbox.region, base + dt.timedelta(minutes=m, seconds=5),
                                ["test-evaluated"]).get("test-evaluated") for m in range(1, 7)]
-    assert states == ["OK", None, None, "ALARM", "OK", None]  # 2 of 2 breaching, then 1 of 2
+    assert states == [None, None, None, "ALARM", "OK", None]  # 2 of 2 breaching, then 1 of 2
     items = cloudwatch.describe_alarm_history(AlarmName="test-evaluated", HistoryItemType="StateUpdate",
                                               ScanBy="TimestampAscending")["AlarmHistoryItems"]
     assert [i["HistorySummary"] for i in items] == ["Alarm updated from INSUFFICIENT_DATA to OK",

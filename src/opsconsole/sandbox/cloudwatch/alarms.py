@@ -85,7 +85,10 @@ class AlarmBook:
             if name in self.composites:
                 raise invalid_value(f"The alarm {name} is a composite alarm; PutMetricAlarm cannot change it.")
             previous = self.backend.alarms.get(name)
-            alarm = self.backend.put_metric_alarm(**moto_arguments(params))
+            arguments = moto_arguments(params)
+            if previous is not None:  # "any tags you specify in this parameter are ignored" on update
+                arguments["tags"] = None
+            alarm = self.backend.put_metric_alarm(**arguments)
             self._after_put(name, params, previous, alarm, "MetricAlarm", at)
 
     def put_composite_alarm(self, params: dict[str, Any], at: dt.datetime | None = None) -> None:
@@ -123,7 +126,7 @@ class AlarmBook:
                 dimensions=[], alarm_actions=params.get("AlarmActions", []), ok_actions=params.get("OKActions", []),
                 insufficient_data_actions=params.get("InsufficientDataActions", []),
                 actions_enabled=params.get("ActionsEnabled", True), rule=params["AlarmRule"],
-                tags=params.get("Tags"))
+                tags=params.get("Tags") if existing is None else None)  # ignored on update, like AWS
             self.composites[name] = tree
             self._children[name] = [self.name_of(ref) for ref in referenced]
             self._after_put(name, params, existing, alarm, "CompositeAlarm", at)

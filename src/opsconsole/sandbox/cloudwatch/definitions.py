@@ -80,6 +80,10 @@ def _check_metrics(params: dict[str, Any], metrics: list[dict[str, Any]]) -> Non
 
 def _check_threshold(params: dict[str, Any], metrics: list[dict[str, Any]] | None) -> None:
     if params["ComparisonOperator"] in BAND_OPERATORS:
+        actions = [*params.get("AlarmActions", []), *params.get("OKActions", []),
+                   *params.get("InsufficientDataActions", [])]
+        if any(action.startswith("arn:aws:autoscaling:") for action in actions):
+            raise validation("Alarms based on anomaly detection models cannot have Auto Scaling actions.")
         if params.get("Threshold") is not None:
             raise combination("Threshold cannot be used with an anomaly detection comparison operator; "
                               "use ThresholdMetricId.")

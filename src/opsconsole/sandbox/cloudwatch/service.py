@@ -59,7 +59,13 @@ def operation(name: str) -> Callable[[Operation], Operation]:
 # -- alarms -----------------------------------------------------------------------------------
 @operation("PutMetricAlarm")
 def put_metric_alarm(alarm_book: AlarmBook, params: dict[str, Any]) -> dict[str, Any]:
+    """Create or update; a new alarm starts in INSUFFICIENT_DATA "and is then evaluated" (API reference)."""
+    from opsconsole.sandbox.cloudwatch.evaluator import evaluate_alarms
+
+    created = params["AlarmName"] not in alarm_book.backend.alarms
     put_metric_alarm_at(alarm_book, params, None)
+    if created:  # an update leaves the state as it is
+        evaluate_alarms(alarm_book, alarm_book.clock(), [params["AlarmName"]])
     return {}
 
 
@@ -115,15 +121,16 @@ def describe_alarms(alarm_book: AlarmBook, params: dict[str, Any]) -> dict[str, 
         else:
             types = params.get("AlarmTypes") or ["MetricAlarm"]  # AWS: only metric alarms unless asked
             chosen = [a for a in every if _matches(alarm_book, a, params, types)]
-        shown = [alarm_book.describe(a) for a in chosen]
+        # describe only the page asked for: thousands of alarms are listed 100 at a time
+        chunk, token = page(chosen, params.get("MaxRecords") or 50, params.get("NextToken"), scope_of(params))
+        shown = [alarm_book.describe(a) for a in chunk]
     if params.get("ChildrenOfAlarmName"):  # AWS answers only these members for the family filters
         shown = [(kind, {k: a.get(k) for k in ("AlarmName", "AlarmArn", "StateValue", "StateUpdatedTimestamp")})
                  for kind, a in shown]
     elif params.get("ParentsOfAlarmName"):
         shown = [(kind, {k: a.get(k) for k in ("AlarmName", "AlarmArn")}) for kind, a in shown]
-    chunk, token = page(shown, params.get("MaxRecords") or 50, params.get("NextToken"), scope_of(params))
-    return {"MetricAlarms": [a for kind, a in chunk if kind == "MetricAlarm"],
-            "CompositeAlarms": [a for kind, a in chunk if kind == "CompositeAlarm"], "NextToken": token}
+    return {"MetricAlarms": [a for kind, a in shown if kind == "MetricAlarm"],
+            "CompositeAlarms": [a for kind, a in shown if kind == "CompositeAlarm"], "NextToken": token}
 
 
 def _matches(alarm_book: AlarmBook, alarm: Any, params: dict[str, Any], types: list[str]) -> bool:
