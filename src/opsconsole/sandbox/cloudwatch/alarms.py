@@ -91,8 +91,10 @@ class AlarmBook:
             alarm = self.backend.put_metric_alarm(**arguments)
             self._after_put(name, params, previous, alarm, "MetricAlarm", at)
 
-    def put_composite_alarm(self, params: dict[str, Any], at: dt.datetime | None = None) -> None:
-        """PutCompositeAlarm: parses the rule (AWS's checks), stores it, evaluates it at once."""
+    def put_composite_alarm(self, params: dict[str, Any], at: dt.datetime | None = None,
+                            actions: bool = True) -> None:
+        """PutCompositeAlarm: parses the rule (AWS's checks), stores it, evaluates it at once (running
+        the new state's actions unless ``actions`` is False)."""
         name = params["AlarmName"]
         try:
             tree = rules.parse(params["AlarmRule"])
@@ -130,7 +132,7 @@ class AlarmBook:
             self.composites[name] = tree
             self._children[name] = [self.name_of(ref) for ref in referenced]
             self._after_put(name, params, existing, alarm, "CompositeAlarm", at)
-            self.evaluate_composite(name, at)
+            self.evaluate_composite(name, at, actions)
 
     def _after_put(self, name: str, params: dict[str, Any], previous: Any, alarm: Any, kind: str,
                    at: dt.datetime | None) -> None:
@@ -198,12 +200,11 @@ class AlarmBook:
                 raise CloudWatchError("ResourceNotFound", f"Alarm {name} not found")
             when = at or self.clock()
             old_state, old_reason = alarm.state_value, alarm.state_reason
-            alarm.state_reason, alarm.state_reason_data = reason, reason_data
-            alarm.state_updated_timestamp = when
-            if old_state == state:
+            if old_state == state:  # StateUpdatedTimestamp marks changes of the state, not evaluations
                 return False
+            alarm.state_reason, alarm.state_reason_data = reason, reason_data
             alarm.state_value = state
-            alarm.state_transitioned_timestamp = when
+            alarm.state_updated_timestamp = alarm.state_transitioned_timestamp = when
             kind = "CompositeAlarm" if name in self.composites else "MetricAlarm"
             new = {"stateValue": state, "stateReason": reason}
             if reason_data:

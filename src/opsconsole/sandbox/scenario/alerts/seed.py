@@ -302,7 +302,7 @@ def seed_catalog(cw: Any, now: dt.datetime, rng: random.Random) -> dict[str, str
     for alarm in generated:
         cloudwatch.put_metric_alarm_at(book, alarm, created)
     for alarm in catalog.composite_alarms():
-        book.put_composite_alarm(alarm, created)
+        book.put_composite_alarm(alarm, created, actions=False)
     # created long ago: the notifications of these first evaluations went out long ago too
     cloudwatch.evaluate(c.REGION, now, [alarm["AlarmName"] for alarm in generated], actions=False)
     with book.lock:
