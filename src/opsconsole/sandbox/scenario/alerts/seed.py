@@ -70,19 +70,14 @@ def fill_dlq(sqs: Any, urls: dict[str, str], plan: list[PlannedExecution], rng: 
 
 
 def publish_notifications(sns: Any, urls: dict[str, str], plan: list[PlannedExecution]) -> int:
-    """Recent workflow notifications and alarm notifications, delivered to the inbox queue."""
+    """Recent workflow notifications, delivered to the inbox queue."""
     recent = [p for p in plan if p.role in ("training", "inference") and not p.running][-10:]
     for planned in recent:
         subject = f"{planned.role.capitalize()} {planned.status.lower().replace('_', ' ')}"
         sns.publish(TopicArn=urls[c.NOTIFICATION_TOPIC], Subject=subject[:100],
                     Message=f"{planned.state_machine} execution {planned.name} for {planned.country} "
                             f"ended {planned.status} at {planned.stop:%Y-%m-%d %H:%M} UTC")
-    for alarm in ALARMS:
-        if alarm["state"] == "ALARM":
-            sns.publish(TopicArn=urls[c.ALERT_TOPIC], Subject=f'ALARM: "{alarm["name"]}" in EU (Ireland)',
-                        Message=json.dumps({"AlarmName": alarm["name"], "NewStateValue": "ALARM",
-                                            "NewStateReason": alarm["reason"], "Region": "EU (Ireland)",
-                                            "AWSAccountId": c.ACCOUNT_ID}))
+    # the alarms' own notifications come from their actions (SetAlarmState in create_alarms)
     return len(recent)
 
 
