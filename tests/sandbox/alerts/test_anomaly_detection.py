@@ -153,3 +153,21 @@ def test_alarm_evaluated_from_metrics_goes_to_alarm_and_back(cloudwatch, sandbox
     bodies = [m["Body"] for _ in range(3) for m in sqs.receive_message(
         QueueUrl=inbox, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])]
     assert sum('\\"NewStateValue\\": \\"ALARM\\"' in b for b in bodies) == 1
+
+
+def test_describe_anomaly_detectors_and_get_metric_data_refusals(cloudwatch, sandbox):
+    """DescribeAnomalyDetectors: a NextToken it did not hand out is InvalidNextToken, an unknown
+    AnomalyDetectorTypes value a ValidationError; GetMetricData: StartTime not before EndTime is a
+    ValidationError; all 400."""
+    cases = [
+        (lambda: cloudwatch.describe_anomaly_detectors(NextToken="bm90LWEtdG9rZW4="), "InvalidNextToken"),
+        (lambda: cloudwatch.describe_anomaly_detectors(AnomalyDetectorTypes=["SEASONAL"]), "ValidationError"),
+        (lambda: cloudwatch.get_metric_data(
+            MetricDataQueries=[{"Id": "m1", "MetricStat": {"Metric": ORDERS_DE, "Period": 3600, "Stat": "Sum"}}],
+            StartTime=sandbox.scenario.now, EndTime=sandbox.scenario.now - dt.timedelta(hours=1)), "ValidationError"),
+    ]
+    for call, code in cases:
+        with pytest.raises(ClientError) as caught:
+            call()
+        assert (caught.value.response["Error"]["Code"],
+                caught.value.response["ResponseMetadata"]["HTTPStatusCode"]) == (code, 400)
