@@ -48,9 +48,11 @@ def test_notifications_reach_the_inbox(sandbox, sqs):
 
 
 def test_alarms_in_every_state_including_an_anomaly_band(sandbox, cloudwatch):
-    alarms = cloudwatch.describe_alarms(MaxRecords=100)["MetricAlarms"]
+    pages = cloudwatch.get_paginator("describe_alarms").paginate(AlarmTypes=["MetricAlarm", "CompositeAlarm"])
+    listed = [a for page in pages for a in page["MetricAlarms"] + page["CompositeAlarms"]]
+    alarms = [a for a in listed if "MetricName" in a or "Metrics" in a]
     assert {a["StateValue"] for a in alarms} == {"OK", "ALARM", "INSUFFICIENT_DATA"}
-    assert {a["AlarmName"]: a["StateValue"] for a in alarms} == sandbox.scenario.alarms
+    assert {a["AlarmName"]: a["StateValue"] for a in listed} == sandbox.scenario.alarms
     band = [a for a in alarms if a.get("ThresholdMetricId")]
     assert band and any("ANOMALY_DETECTION_BAND(m1, 2)" in m.get("Expression", "")
                         for a in band for m in a["Metrics"])

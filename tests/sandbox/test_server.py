@@ -57,7 +57,7 @@ def test_rest_json_handler_is_reached_with_boto3(sandbox, client):
 
 def test_operations_moto_lacks_fail_fast_with_501(sandbox, cloudwatch):
     with pytest.raises(ClientError) as caught:
-        cloudwatch.describe_anomaly_detectors()
+        cloudwatch.list_metric_streams()
     assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 501
 
 

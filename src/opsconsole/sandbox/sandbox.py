@@ -16,23 +16,25 @@ import time
 from types import ModuleType, TracebackType
 from typing import Any
 
+from opsconsole.sandbox.cloudwatch import service as cloudwatch
 from opsconsole.sandbox.dynamodb import atomic_writes, indexes, item_pages
 from opsconsole.sandbox.lexv2 import service as lexv2
-from opsconsole.sandbox.scenario import Clients, LiveActivity, Scenario, seed
+from opsconsole.sandbox.scenario import Clients, LiveActivity, LiveAlerts, Scenario, seed
 from opsconsole.sandbox.server import ExtensionRegistry, SandboxServer, import_moto_services
+from opsconsole.sandbox.sqs import service as sqs
 from opsconsole.sandbox.stepfunctions import extensions, redrive
 
 log = logging.getLogger(__name__)
 
 #: Modules whose ``register(registry)`` adds AWS operations (or fixes) to every sandbox.
 #: Later work (RedriveExecution, Lex V2 model building, ...) adds its module here.
-EXTENSION_MODULES: tuple[ModuleType, ...] = (extensions, redrive, lexv2)
+EXTENSION_MODULES: tuple[ModuleType, ...] = (extensions, redrive, lexv2, cloudwatch, sqs)
 
 _active_lock = threading.Lock()
 _active: Sandbox | None = None
-#: moto loggers that report every Fail state and failed task (business as usual here) as errors
 #: unique id of the botocore hook that sends the interpreter's calls to the bound address
 _BOUND_ADDRESS_HOOK = "opsconsole-sandbox-bound-address"
+#: moto loggers that report every Fail state and failed task (business as usual here) as errors
 _NOISY_LOGGERS = ("moto.stepfunctions.parser.asl.component.eval_component",
                   "moto.stepfunctions.parser.asl.component.state.exec.execute_state")
 
@@ -56,6 +58,7 @@ class Sandbox:
         self.startup_seconds: float | None = None
         self._server: SandboxServer | None = None
         self._live: LiveActivity | None = None
+        self._live_alerts: LiveAlerts | None = None
         self._saved: dict[str, Any] = {}
         self._started = False
 
@@ -108,6 +111,10 @@ class Sandbox:
         if self._live is not None:
             self._live.stop()
             self._live = None
+        if self._live_alerts is not None:
+            self._live_alerts.stop()
+            self._live_alerts = None
+        sqs.tasks.stop()
         if self._started:
             _stop_running_executions()
         if self._server is not None:
@@ -170,6 +177,7 @@ class Sandbox:
         if self.live:
 
             self._live = LiveActivity(clients, self.scenario.state_machines, self.seed).start()
+            self._live_alerts = LiveAlerts(clients.cloudwatch, self.seed).start()
 
     def _to_bound_address(self, request: Any, **_: Any) -> None:
         """botocore's before-send hook: a call to http://localhost:<our port> (moto's

@@ -21,8 +21,10 @@ from moto's own operations:
   e.g. ``registry.rest("PUT", r"/bots/(?P<botId>[^/]+)/...", service="lex")``.
 
 A handler takes an :class:`ExtensionRequest` and returns an
-:class:`ExtensionResponse` (see :func:`json_response` and :func:`aws_error`).
-Requests that match no handler go to moto unchanged.
+:class:`ExtensionResponse` (see :func:`json_response` and :func:`aws_error`),
+or None to let moto serve the request after all (a handler that only checks
+or records what moto then does). Requests that match no handler go to moto
+unchanged.
 """
 
 from __future__ import annotations
@@ -78,7 +80,7 @@ class ExtensionResponse:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-Handler = Callable[[ExtensionRequest], ExtensionResponse]
+Handler = Callable[[ExtensionRequest], "ExtensionResponse | None"]
 
 _REASONS = {200: "OK", 201: "Created", 202: "Accepted", 204: "No Content", 400: "Bad Request",
             402: "Payment Required", 403: "Forbidden", 404: "Not Found", 409: "Conflict",
@@ -202,6 +204,8 @@ class ExtensionMiddleware:
         except Exception:  # a broken handler must answer like AWS does, not kill the thread
             log.exception("sandbox extension handler failed for %s %s", method, path)
             response = aws_error("InternalFailure", "sandbox extension handler failed", 500)
+        if response is None:  # the handler checked or recorded the request; moto serves it
+            return self.app(environ, start_response)
         return self._answer(start_response, response)
 
     @staticmethod

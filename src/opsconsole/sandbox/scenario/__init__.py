@@ -25,12 +25,13 @@ from opsconsole.sandbox.scenario import catalog
 from opsconsole.sandbox.scenario.clients import Clients
 from opsconsole.sandbox.scenario.executions.live import LiveActivity
 from opsconsole.sandbox.scenario.alerts import seed as alerts
+from opsconsole.sandbox.scenario.alerts.live import LiveAlerts
 from opsconsole.sandbox.scenario.lexreview import seed as lex
 from opsconsole.sandbox.scenario.executions import models
 from opsconsole.sandbox.scenario.executions import seed as stepfunctions
 from opsconsole.sandbox.scenario.executions.plan import PlannedExecution, plan_executions
 
-__all__ = ["Clients", "LiveActivity", "Scenario", "seed", "plan_for"]
+__all__ = ["Clients", "LiveActivity", "LiveAlerts", "Scenario", "seed", "plan_for"]
 
 log = logging.getLogger(__name__)
 
@@ -122,5 +123,6 @@ def _seed_alerts(clients: Clients, urls: dict[str, str], plan: list[PlannedExecu
     datapoints = alerts.put_metrics(clients.cloudwatch, "AWS/States", alerts.state_metrics(plan, arns, now, rng))
     datapoints += alerts.put_metrics(clients.cloudwatch, "AWS/SQS", alerts.queue_metrics(now, rng, dlq))
     datapoints += alerts.put_metrics(clients.cloudwatch, "Retail/Orders", alerts.kpi_metrics(now, rng))
+    alarm_states = alerts.seed_catalog(clients.cloudwatch, now, rng)
     return alarm_states, {"dlq_messages": dlq, "notifications": notifications, "datapoints": datapoints,
                           "alarms": len(alarm_states)}

@@ -70,19 +70,14 @@ def fill_dlq(sqs: Any, urls: dict[str, str], plan: list[PlannedExecution], rng: 
 
 
 def publish_notifications(sns: Any, urls: dict[str, str], plan: list[PlannedExecution]) -> int:
-    """Recent workflow notifications and alarm notifications, delivered to the inbox queue."""
+    """Recent workflow notifications, delivered to the inbox queue."""
     recent = [p for p in plan if p.role in ("training", "inference") and not p.running][-10:]
     for planned in recent:
         subject = f"{planned.role.capitalize()} {planned.status.lower().replace('_', ' ')}"
         sns.publish(TopicArn=urls[c.NOTIFICATION_TOPIC], Subject=subject[:100],
                     Message=f"{planned.state_machine} execution {planned.name} for {planned.country} "
                             f"ended {planned.status} at {planned.stop:%Y-%m-%d %H:%M} UTC")
-    for alarm in ALARMS:
-        if alarm["state"] == "ALARM":
-            sns.publish(TopicArn=urls[c.ALERT_TOPIC], Subject=f'ALARM: "{alarm["name"]}" in EU (Ireland)',
-                        Message=json.dumps({"AlarmName": alarm["name"], "NewStateValue": "ALARM",
-                                            "NewStateReason": alarm["reason"], "Region": "EU (Ireland)",
-                                            "AWSAccountId": c.ACCOUNT_ID}))
+    # the alarms' own notifications come from their actions (SetAlarmState in create_alarms)
     return len(recent)
 
 
@@ -241,3 +236,69 @@ def create_alarms(cw: Any) -> dict[str, str]:
                                 ComparisonOperator=alarm["operator"])
         cw.set_alarm_state(AlarmName=alarm["name"], StateValue=alarm["state"], StateReason=alarm["reason"])
     return {alarm["name"]: alarm["state"] for alarm in ALARMS}
+
+
+def classification_metrics(now: dt.datetime, rng: random.Random, days: int = 7) -> list[dict[str, Any]]:
+    """Items classified per country and hour (the classification KPI the band alarms watch)."""
+    volume = {country: 300 + 90 * index for index, country in enumerate(c.COUNTRIES)}
+    data = []
+    for hour in _hours(now, days):
+        rhythm = 0.6 + 0.4 * math.sin((hour.hour - 5) / 24 * 2 * math.pi) ** 2
+        for country, size in volume.items():
+            data.append({"MetricName": "ItemsClassified", "Timestamp": hour, "Unit": "Count",
+                         "Value": round(size * rhythm * rng.uniform(0.93, 1.07)),
+                         "Dimensions": [{"Name": "Country", "Value": country}]})
+    return data
+
+
+def checkout_orders(market: str, at: dt.datetime, rng: random.Random, anomalies: bool = True) -> float:
+    """Orders per minute of one marketplace at ``at`` (the live checkout metric), anomaly included."""
+    size = {"US": 5200, "UK": 2100, "DE": 2600, "FR": 1500, "ES": 900, "IT": 1000, "JP": 1900}[market]
+    orders = size / 24 / 60 * 6 * rng.uniform(0.92, 1.08)
+    if anomalies and market == LIVE_ANOMALY_MARKET and anomaly_active(at):
+        orders *= 0.2
+    return round(orders, 1)
+
+
+#: The live KPI story: checkout orders in this market collapse for 4 minutes of every 12.
+LIVE_ANOMALY_MARKET = "DE"
+ANOMALY_CYCLE_MINUTES = 12
+ANOMALY_MINUTES = range(5, 9)
+
+
+def anomaly_active(at: dt.datetime) -> bool:
+    return (int(at.timestamp() // 60) % ANOMALY_CYCLE_MINUTES) in ANOMALY_MINUTES
+
+
+def checkout_history(now: dt.datetime, rng: random.Random, minutes: int = 90) -> list[dict[str, Any]]:
+    """The last ``minutes`` of per-minute checkout orders (no anomaly: the model's training window)."""
+    top = now.replace(second=0, microsecond=0)
+    data = []
+    for step in range(minutes, 0, -1):
+        at = top - dt.timedelta(minutes=step)
+        for market in c.MARKETPLACES:
+            data.append({"MetricName": "Orders", "Timestamp": at, "Unit": "Count",
+                         "Value": checkout_orders(market, at, rng, anomalies=False),
+                         "Dimensions": [{"Name": "Marketplace", "Value": market}]})
+    return data
+
+
+def seed_catalog(cw: Any, now: dt.datetime, rng: random.Random) -> dict[str, str]:
+    """The 300+ generated alarms (put in-process: one HTTP call each would cost seconds), their
+    metrics, one evaluation at ``now``; returns name -> state of every alarm in the account."""
+    from opsconsole.sandbox.cloudwatch import service as cloudwatch
+    from opsconsole.sandbox.scenario.alerts import catalog
+
+    put_metrics(cw, catalog.CLASSIFICATION_NAMESPACE, classification_metrics(now, rng))
+    put_metrics(cw, catalog.LIVE_NAMESPACE, checkout_history(now, rng))
+    book = cloudwatch.book(c.REGION)
+    created = now - dt.timedelta(days=30)
+    generated = catalog.metric_alarms({alarm["name"] for alarm in ALARMS})
+    for alarm in generated:
+        cloudwatch.put_metric_alarm_at(book, alarm, created)
+    for alarm in catalog.composite_alarms():
+        book.put_composite_alarm(alarm, created, actions=False)
+    # created long ago: the notifications of these first evaluations went out long ago too
+    cloudwatch.evaluate(c.REGION, now, [alarm["AlarmName"] for alarm in generated], actions=False)
+    with book.lock:
+        return {name: alarm.state_value for name, alarm in sorted(book.backend.alarms.items())}

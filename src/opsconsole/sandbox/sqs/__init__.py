@@ -1,0 +1,1 @@
+"""SQS in the sandbox: message move tasks (DLQ redrive) and a paged ListDeadLetterSourceQueues."""
