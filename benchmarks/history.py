@@ -37,7 +37,7 @@ from opsconsole.core.executions.history import parse_events, state_runs  # noqa:
 from opsconsole.core.executions.history.synthetic import ARN, synthetic_history  # noqa: E402
 from opsconsole.ui.executions.history.loader import HistoryLoader  # noqa: E402
 from opsconsole.ui.executions.history.view import HistoryView  # noqa: E402
-from opsconsole.ui.executions.timeline_view import TimelineView  # noqa: E402
+from opsconsole.ui.executions.timeline.view import TimelineView  # noqa: E402
 from opsconsole.jobs.runner import JobRunner  # noqa: E402
 
 

@@ -40,7 +40,7 @@ from opsconsole.ui.executions.history.loader import HistoryLoader
 from opsconsole.ui.executions.history.view import HistoryView
 from opsconsole.ui.executions.map_runs import MapRunsView
 from opsconsole.ui.executions.step_details import StepDetails
-from opsconsole.ui.executions.timeline_view import TimelineView
+from opsconsole.ui.executions.timeline.view import TimelineView
 from opsconsole.ui import theme
 from opsconsole.ui.theme import EXECUTION_LABELS
 from opsconsole.ui.widgets.message_bar import MessageBar, Severity
