@@ -22,8 +22,21 @@ The colours themselves are in :mod:`.palettes`, the contrast arithmetic in
 callers use this package (``from opsconsole.ui import theme``).
 """
 
-from opsconsole.ui.theme.contrast import blend, contrast_ratio, qcolor, readable_text_color, relative_luminance, rgba
-from opsconsole.ui.theme.desktop import current, follow, for_palette, is_dark_palette, make_palette
+from opsconsole.ui.theme.contrast import (
+    blend,
+    contrast_ratio,
+    qcolor,
+    readable_text_color,
+    relative_luminance,
+    rgba,
+)
+from opsconsole.ui.theme.desktop import (
+    current,
+    follow,
+    for_palette,
+    is_dark_palette,
+    make_palette,
+)
 from opsconsole.ui.theme.palettes import (
     ALARM_LABELS,
     BADGE_GROUPS,

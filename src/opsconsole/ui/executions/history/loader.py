@@ -11,8 +11,8 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from opsconsole.core.aws import Clients
 from opsconsole.core.executions.history.events import HistoryEvent, iter_history
 from opsconsole.core.executions.history.runs import state_runs
-from opsconsole.ui.executions.history.view import HistoryView
 from opsconsole.jobs.runner import Job, JobRunner
+from opsconsole.ui.executions.history.view import HistoryView
 
 
 class HistoryLoader(QObject):

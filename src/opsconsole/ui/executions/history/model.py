@@ -13,13 +13,27 @@ from datetime import datetime
 from enum import IntEnum
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+)
 from PySide6.QtGui import QColor
 
-from opsconsole.core.executions.history.events import PROBLEM_EVENTS, HistoryEvent, event_summary
+from opsconsole.core.executions.history.events import (
+    PROBLEM_EVENTS,
+    HistoryEvent,
+    event_summary,
+)
 from opsconsole.core.executions.history.filter import EventFilter
+from opsconsole.core.format import (
+    format_elapsed,
+    format_timestamp_ms,
+    format_timestamp_tooltip,
+)
 from opsconsole.ui import theme
-from opsconsole.core.format import format_elapsed, format_timestamp_ms, format_timestamp_tooltip
 
 #: The row's :class:`HistoryEvent`.
 EVENT_ROLE = Qt.ItemDataRole.UserRole + 1

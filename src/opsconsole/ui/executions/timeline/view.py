@@ -17,10 +17,20 @@ from PySide6.QtGui import QFontMetrics, QPalette, QPen
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from opsconsole.core.executions.history.runs import StateRun
-from opsconsole.core.executions.history.timeline import Lane, lane_rows, run_arrays, timeline_lanes
-from opsconsole.ui import theme
+from opsconsole.core.executions.history.timeline import (
+    Lane,
+    lane_rows,
+    run_arrays,
+    timeline_lanes,
+)
 from opsconsole.core.format import format_duration, format_timestamp
-from opsconsole.ui.executions.timeline.gantt import ElapsedAxis, GanttItem, GanttViewBox, LaneAxis
+from opsconsole.ui import theme
+from opsconsole.ui.executions.timeline.gantt import (
+    ElapsedAxis,
+    GanttItem,
+    GanttViewBox,
+    LaneAxis,
+)
 
 RUN_STATUS_LABELS: dict[str, str] = {
     "succeeded": "Succeeded", "retried": "Retried", "caught": "Caught error", "failed": "Failed",
