@@ -35,8 +35,9 @@ from PySide6.QtWidgets import QApplication, QSplitter  # noqa: E402
 
 from opsconsole.core.executions.history import parse_events, state_runs  # noqa: E402
 from opsconsole.core.executions.history.synthetic import ARN, synthetic_history  # noqa: E402
-from opsconsole.ui.executions.history_view import HistoryLoader, HistoryView  # noqa: E402
-from opsconsole.ui.executions.timeline_view import TimelineView  # noqa: E402
+from opsconsole.ui.executions.history.loader import HistoryLoader  # noqa: E402
+from opsconsole.ui.executions.history.view import HistoryView  # noqa: E402
+from opsconsole.ui.executions.timeline.view import TimelineView  # noqa: E402
 from opsconsole.jobs.runner import JobRunner  # noqa: E402
 
 

@@ -9,14 +9,11 @@ import pytest
 
 from opsconsole.core.executions.history import parse_events
 from opsconsole.core.executions.history.synthetic import synthetic_history
+from opsconsole.core.executions.history.events import PROBLEM_EVENTS
 from opsconsole.core.format import format_elapsed
-from opsconsole.ui.executions.history_view import (
-    EVENT_ROLE,
-    PROBLEM_EVENTS,
-    Column,
-    HistoryLoader,
-    HistoryView,
-)
+from opsconsole.ui.executions.history.loader import HistoryLoader
+from opsconsole.ui.executions.history.model import EVENT_ROLE, Column
+from opsconsole.ui.executions.history.view import HistoryView
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "histories"
 

@@ -10,7 +10,7 @@ from PySide6.QtCore import QPointF, Qt
 
 from opsconsole.core.executions.history import parse_events, state_runs
 from opsconsole.core.executions.history.synthetic import synthetic_history
-from opsconsole.ui.executions.timeline_view import TimelineView
+from opsconsole.ui.executions.timeline.view import TimelineView
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "histories"
 ALL = sorted(p.stem for p in DATA.glob("*.json"))

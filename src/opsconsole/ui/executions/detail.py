@@ -36,10 +36,11 @@ from opsconsole.ui.executions.actions.controller import ExecutionActions
 from opsconsole.core.format import format_duration, format_timestamp
 from opsconsole.ui.executions.graph.fonts import text_metrics
 from opsconsole.ui.executions.graph.view import GraphView
-from opsconsole.ui.executions.history_view import HistoryLoader, HistoryView
+from opsconsole.ui.executions.history.loader import HistoryLoader
+from opsconsole.ui.executions.history.view import HistoryView
 from opsconsole.ui.executions.map_runs import MapRunsView
 from opsconsole.ui.executions.step_details import StepDetails
-from opsconsole.ui.executions.timeline_view import TimelineView
+from opsconsole.ui.executions.timeline.view import TimelineView
 from opsconsole.ui import theme
 from opsconsole.ui.theme import EXECUTION_LABELS
 from opsconsole.ui.widgets.message_bar import MessageBar, Severity

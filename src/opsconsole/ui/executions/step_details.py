@@ -30,7 +30,7 @@ from opsconsole.core.executions.history.runs import StateRun
 from opsconsole.core.format import format_duration, format_timestamp, format_timestamp_tooltip
 from opsconsole.ui.executions.json_view import JsonView
 from opsconsole.ui import theme
-from opsconsole.ui.executions.timeline_view import RUN_STATUS_LABELS
+from opsconsole.ui.executions.timeline.view import RUN_STATUS_LABELS
 
 _PROBLEMS = ("failed", "timed_out", "caught", "aborted", "retried")
 

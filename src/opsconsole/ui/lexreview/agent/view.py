@@ -1,10 +1,8 @@
 """The agent's view: the queue of conversations with missed turns, the transcript, and triage.
 
-Built for the keyboard: J/K (or Ctrl+Down/Up) next/previous conversation,
-N or Tab next missed turn, 1–9 pick a ranked intent, / search intents,
-E edit the phrase, Ctrl+Enter submit, Ctrl+Backspace nothing to learn. The
-focus lives on the transcript between steps, so the single-letter keys work
-and text fields keep their own typing.
+Built for the keyboard (the keys: :mod:`.keys`). The focus lives on the
+transcript between steps, so the single-letter keys work and text fields keep
+their own typing.
 """
 
 from __future__ import annotations
@@ -12,7 +10,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 from superqt.utils import signals_blocked
 
@@ -22,17 +19,13 @@ from opsconsole.core.lexreview.triage import Conflict, Conversation, Phrase
 from opsconsole.core.lexreview.bot import LocaleModel
 from opsconsole.ui.lexreview.actions import ReviewActions
 from opsconsole.ui.lexreview.agent.filters import AgentFilterBar
+from opsconsole.ui.lexreview.agent.keys import KEYS_HELP, add_triage_keys
 from opsconsole.ui.lexreview.agent.queue_model import ConversationQueueModel, QueueColumn, QueueTable
 from opsconsole.ui.lexreview.session import ReviewSession
 from opsconsole.ui.lexreview.agent.transcript import TranscriptView
 from opsconsole.ui.lexreview.agent.triage_pane import TriagePane
 from opsconsole.ui.widgets.message_bar import MessageBar, Severity
 from opsconsole.jobs.runner import Job
-
-KEYS_HELP = (
-    "J/K conversation · N/Tab missed turn · 1–9 intent · / search · E edit phrase · "
-    "Ctrl+Enter submit · Ctrl+Backspace nothing to learn"
-)
 
 
 class AgentView(QWidget):
@@ -107,7 +100,7 @@ class AgentView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.splitter)
 
-        self._add_keys()
+        self.submit_action = add_triage_keys(self, self)
         session.model_loaded.connect(self._on_model_loaded)
         actions.busy_changed.connect(lambda _busy: self._update_controls())
         actions.phrase_submitted.connect(self._on_submitted)
@@ -116,34 +109,18 @@ class AgentView(QWidget):
         actions.write_failed.connect(self._on_write_failed)
         self._update_controls()
 
-    # -- keyboard ------------------------------------------------------------
-    def _action(self, text: str, keys: list[str], slot) -> QAction:
-        action = QAction(text, self)
-        action.setShortcuts([QKeySequence(k) for k in keys])
-        # Only while this view (not the operations one) has the focus somewhere inside.
-        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        action.triggered.connect(slot)
-        self.addAction(action)
-        return action
+    # -- keyboard (the keys themselves are in .keys) ------------------------
+    def search_intents(self) -> None:
+        """/: type to search every intent of the bot."""
+        self.picker.focus_search()
 
-    def _add_keys(self) -> None:
-        self._action("Next conversation", ["J", "Ctrl+Down"], lambda: self.step_conversation(1))
-        self._action("Previous conversation", ["K", "Ctrl+Up"], lambda: self.step_conversation(-1))
-        self._action("Next missed turn", ["N"], lambda: self.step_missed(True))
-        self._action("Previous missed turn", ["Shift+N"], lambda: self.step_missed(False))
-        for n in range(1, 10):
-            self._action(f"Pick intent {n}", [str(n)], lambda _c=False, n=n: self.pick_rank(n))
-        self._action("Search intents", ["/"], self.picker.focus_search)
-        self._action("Edit phrase", ["E", "F2"], self._edit_phrase)
-        self.submit_action = self._action("Submit", ["Ctrl+Return", "Ctrl+Enter"], self.submit)
-        self._action("Nothing to learn", ["Ctrl+Backspace"], self.nothing_to_learn)
-        self._action("Back to the transcript", ["Escape"], self._back_to_transcript)
-
-    def _back_to_transcript(self) -> None:
+    def back_to_transcript(self) -> None:
+        """Escape: leave the search (emptied) or the phrase for the transcript."""
         self.picker.search.clear()
         self.transcript.setFocus()
 
-    def _edit_phrase(self) -> None:
+    def edit_phrase(self) -> None:
+        """E or F2: edit the phrase, all of it selected."""
         self.phrase_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.phrase_edit.selectAll()
 

@@ -1,80 +1,18 @@
-"""Every colour of the app, for a light and a dark palette: statuses, outcomes, banners, highlights.
+"""The two palettes, light and dark, as data: the swatches of every status, outcome, banner and bubble.
 
-One place decides how things look, so a status has the same colour in the
-table, the badge, the graph and the timeline, and a dark desktop gets colours
-made for it rather than light ones that happen to be visible. Which set is in
-use follows the application palette: a window colour darker than mid-grey
-means :data:`DARK`, anything else :data:`LIGHT`.
-
-Colours that carry text come as a :class:`Swatch` (fill and text); the tests
-hold every one of them to WCAG AA (4.5:1). Colours drawn as text straight on
-the window or the view's base (``danger``, ``success``...) are held to the
-same ratio against the reference ``window`` and ``base`` of their set.
-
-The headless graph export (``opsconsole graph``) and saved pictures always
-use :data:`LIGHT`: they end up in documents and tickets, not on a screen.
-
-UI modules take colours from here only; ``tests/ui/test_theme.py`` scans them
-for colour literals.
+What each colour is for is in :class:`Theme`'s fields; the values are chosen
+for their set's reference window and base (``tests/ui/test_theme.py`` holds
+them to WCAG AA). The words shown beside status colours live here too, keyed
+like the swatches.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from PySide6.QtCore import QObject
-from PySide6.QtGui import QColor, QGuiApplication, QPalette
-from PySide6.QtWidgets import QWidget
-
-_NEAR_BLACK = "#111111"
-_WHITE = "#ffffff"
-
-
-# -- contrast ------------------------------------------------------------------------------------
-def relative_luminance(color: QColor | str) -> float:
-    """WCAG 2 relative luminance of an sRGB colour."""
-    color = QColor(color)
-
-    def channel(c: float) -> float:
-        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
-
-    return 0.2126 * channel(color.redF()) + 0.7152 * channel(color.greenF()) + 0.0722 * channel(color.blueF())
-
-
-def contrast_ratio(a: QColor | str, b: QColor | str) -> float:
-    """WCAG contrast ratio, 1 (none) to 21 (black on white)."""
-    la, lb = sorted((relative_luminance(a), relative_luminance(b)), reverse=True)
-    return (la + 0.05) / (lb + 0.05)
-
-
-def readable_text_color(fill: QColor | str, dark: str = _NEAR_BLACK, light: str = _WHITE) -> QColor:
-    """``dark`` or ``light`` (near-black or white by default), whichever reads better on ``fill``."""
-    return QColor(dark if contrast_ratio(fill, dark) >= contrast_ratio(fill, light) else light)
-
-
-def blend(base: QColor | str, accent: QColor | str, amount: float) -> QColor:
-    """``accent`` mixed into ``base``: a tint on light palettes, a wash on dark ones."""
-    base, accent = QColor(base), QColor(accent)
-    return QColor(
-        round(base.red() + (accent.red() - base.red()) * amount),
-        round(base.green() + (accent.green() - base.green()) * amount),
-        round(base.blue() + (accent.blue() - base.blue()) * amount),
-    )
-
-
-def qcolor(hex_color: str, alpha: int = 255) -> QColor:
-    """A QColor from ``#rrggbb`` with an alpha (0-255)."""
-    color = QColor(hex_color)
-    color.setAlpha(alpha)
-    return color
-
-
-def rgba(hex_color: str, alpha: int) -> str:
-    """``rgba(...)`` for style sheets and rich text, which do not take ``#aarrggbb`` the same way."""
-    c = QColor(hex_color)
-    return f"rgba({c.red()}, {c.green()}, {c.blue()}, {alpha})"
+from opsconsole.ui.theme.contrast import NEAR_BLACK, WHITE, blend, readable_text_color
 
 
 # -- the parts of a theme ------------------------------------------------------------------------
@@ -86,7 +24,7 @@ class Swatch:
     text: str
 
     @classmethod
-    def on(cls, fill: str, dark: str = _NEAR_BLACK, light: str = _WHITE) -> Swatch:
+    def on(cls, fill: str, dark: str = NEAR_BLACK, light: str = WHITE) -> Swatch:
         """``fill`` with black or white text, whichever reads better."""
         return cls(fill, readable_text_color(fill, dark, light).name())
 
@@ -243,7 +181,7 @@ LIGHT = Theme(
         timed_out=Swatch.on("#a11d5a"), aborted=Swatch.on(_L_GREY),
     ),
     failed_attempt=Swatch.on("#ef9a9a"),
-    wait_hatch=_WHITE,
+    wait_hatch=WHITE,
     wait_hatch_alpha=150,
     review_item=_mapping(
         PENDING=Swatch.on(_L_GREY), APPROVED=Swatch.on(_L_BLUE), REJECTED=Swatch.on(_L_RED),
@@ -273,16 +211,16 @@ LIGHT = Theme(
         pseudo=Swatch.on("#3d4651", dark="#050608"),
         tag=Swatch.on("#e3e7ed", dark="#050608"),
         label=Swatch.on("#fbfcfd", dark="#050608"),
-        legend=Swatch.on(_WHITE, dark="#050608"),
+        legend=Swatch.on(WHITE, dark="#050608"),
         legend_alpha=235,
         scope_fill="#808080",
         scope_alpha=18,
         line="#7b8794",
         catch="#c8553d",
         select="#7c4dff",
-        canvas=_WHITE,
+        canvas=WHITE,
         text_dark="#050608",
-        text_light=_WHITE,
+        text_light=WHITE,
     ),
 )
 
@@ -314,7 +252,7 @@ DARK = Theme(
         failed=Swatch.on(_D_RED), timed_out=Swatch.on("#e26d9f"), aborted=Swatch.on(_D_GREY),
     ),
     failed_attempt=Swatch.on("#f2a7a7"),
-    wait_hatch=_WHITE,
+    wait_hatch=WHITE,
     wait_hatch_alpha=150,
     review_item=_mapping(
         PENDING=Swatch.on(_D_GREY), APPROVED=Swatch.on(_D_BLUE), REJECTED=Swatch.on(_D_RED),
@@ -360,47 +298,6 @@ DARK = Theme(
 THEMES = (LIGHT, DARK)
 
 
-# -- which one is in use ---------------------------------------------------------------------------
-def is_dark_palette(palette: QPalette) -> bool:
-    """A window colour darker than mid-grey: a dark desktop."""
-    return palette.color(QPalette.ColorRole.Window).lightness() < 128
-
-
-def for_palette(palette: QPalette) -> Theme:
-    return DARK if is_dark_palette(palette) else LIGHT
-
-
-def current() -> Theme:
-    """The theme for the application palette now (:data:`LIGHT` before there is an application)."""
-    if QGuiApplication.instance() is None:
-        return LIGHT
-    return for_palette(QGuiApplication.palette())
-
-
-class _Follower(QObject):
-    """Calls ``apply(theme)`` now and whenever a palette switch changes the theme; dies with its widget."""
-
-    def __init__(self, widget: QObject, apply: Callable[[Theme], None]) -> None:
-        super().__init__(widget)
-        self._apply = apply
-        self._theme: Theme | None = None
-        app = QGuiApplication.instance()
-        if app is not None:
-            app.paletteChanged.connect(self._refresh)
-        self._refresh()
-
-    def _refresh(self, *_args: object) -> None:
-        theme = current()
-        if theme is not self._theme:
-            self._theme = theme
-            self._apply(theme)
-
-
-def follow(widget: QWidget, apply: Callable[[Theme], None]) -> None:
-    """Style ``widget`` with ``apply(current())`` now and again after every light/dark switch."""
-    _Follower(widget, apply)
-
-
 # -- the words shown for statuses (beside their colours) -------------------------------------------
 EXECUTION_LABELS: Mapping[str, str] = MappingProxyType(
     {s: s.replace("_", " ").capitalize() for s in LIGHT.execution})
@@ -415,42 +312,3 @@ DEPLOYMENT_LABELS: Mapping[str, str] = MappingProxyType({
 ALARM_LABELS: Mapping[str, str] = MappingProxyType(
     {"OK": "OK", "ALARM": "In alarm", "INSUFFICIENT_DATA": "Insufficient data"})
 
-
-def make_palette(look: Theme) -> QPalette:
-    """A whole application palette in ``look``'s reference colours.
-
-    For a dark look where the platform offers none (and for screenshots and
-    tests); everything not in the theme is derived from its window, base and text.
-    """
-    window, base, text = QColor(look.window), QColor(look.base), QColor(look.text)
-    button = blend(window, text, 0.08)
-    highlight = blend(base, look.link, 0.55 if look.dark else 0.85)
-    p = QPalette(button, window)
-    roles = {
-        QPalette.ColorRole.Window: window,
-        QPalette.ColorRole.WindowText: text,
-        QPalette.ColorRole.Base: base,
-        QPalette.ColorRole.AlternateBase: blend(base, text, 0.04),
-        QPalette.ColorRole.Text: text,
-        QPalette.ColorRole.Button: button,
-        QPalette.ColorRole.ButtonText: text,
-        QPalette.ColorRole.BrightText: QColor(look.danger),
-        QPalette.ColorRole.ToolTipBase: base,
-        QPalette.ColorRole.ToolTipText: text,
-        QPalette.ColorRole.PlaceholderText: QColor(look.muted),
-        QPalette.ColorRole.Highlight: highlight,
-        QPalette.ColorRole.HighlightedText: readable_text_color(highlight),
-        QPalette.ColorRole.Link: QColor(look.link),
-        QPalette.ColorRole.LinkVisited: QColor(look.link),
-        QPalette.ColorRole.Light: blend(button, _WHITE, 0.3),
-        QPalette.ColorRole.Midlight: blend(button, _WHITE, 0.15),
-        QPalette.ColorRole.Mid: blend(button, text, 0.3),
-        QPalette.ColorRole.Dark: blend(button, _NEAR_BLACK, 0.4),
-        QPalette.ColorRole.Shadow: QColor(_NEAR_BLACK),
-    }
-    for role, color in roles.items():
-        p.setColor(role, color)
-    muted = blend(window, text, 0.45)
-    for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText):
-        p.setColor(QPalette.ColorGroup.Disabled, role, muted)
-    return p

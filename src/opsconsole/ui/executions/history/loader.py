@@ -1,0 +1,88 @@
+"""Loading an execution's history: pages fetched on the worker pool, shown one per event-loop pass,
+then the state runs built from them.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from opsconsole.core.aws import Clients
+from opsconsole.core.executions.history.events import HistoryEvent, iter_history
+from opsconsole.core.executions.history.runs import state_runs
+from opsconsole.jobs.runner import Job, JobRunner
+from opsconsole.ui.executions.history.view import HistoryView
+
+
+class HistoryLoader(QObject):
+    """Streams an execution's history into a :class:`HistoryView`, then builds its state runs.
+
+    Pages are fetched and parsed on the worker pool. They reach the table one
+    per event-loop pass: a worker that outpaces the GUI would otherwise have its
+    queued pages applied back to back, freezing the window for the whole burst.
+    The state runs are computed on the pool too; ``runs_ready(events, runs)``
+    fires once everything is in.
+    """
+
+    runs_ready = Signal(list, list)  # events, state runs
+    failed = Signal(object)  # UserError
+
+    def __init__(self, runner: JobRunner, view: HistoryView, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.runner, self.view = runner, view
+        self.events: list[HistoryEvent] = []
+        self._jobs: list[Job] = []
+        self._pending: deque[list[HistoryEvent]] = deque()
+        self._fetched = False
+        self._drain_timer = QTimer(self)
+        self._drain_timer.setSingleShot(True)
+        self._drain_timer.setInterval(0)
+        self._drain_timer.timeout.connect(self._drain)
+
+    def load(self, clients: Clients, execution_arn: str, page_size: int = 1000) -> Job:
+        """Start loading (cancelling a load in progress)."""
+        self.cancel()
+        self.events, self._fetched = [], False
+        self.view.clear()
+        job = self.runner.submit(iter_history, clients, execution_arn, page_size, name="GetExecutionHistory",
+                                 owner=self)
+        job.page.connect(self._on_page)
+        job.done.connect(self._on_fetched)
+        job.failed.connect(self.failed)
+        self._jobs = [job]
+        return job
+
+    def cancel(self) -> None:
+        """Stop loading: no further page is fetched or shown."""
+        for job in self._jobs:
+            job.cancel()
+        self._jobs = []
+        self._pending.clear()
+        self._drain_timer.stop()
+
+    def _on_page(self, page: list[HistoryEvent]) -> None:
+        self._pending.append(page)
+        self._drain_timer.start()
+
+    def _on_fetched(self, _result: object) -> None:
+        self._fetched = True
+        if not self._pending:
+            self._build_runs()
+
+    def _drain(self) -> None:
+        if self._pending:
+            page = self._pending.popleft()
+            self.events.extend(page)
+            self.view.append_events(page)
+        if self._pending:
+            self._drain_timer.start()
+        elif self._fetched:
+            self._build_runs()
+
+    def _build_runs(self) -> None:
+        events = list(self.events)
+        job = self.runner.submit(state_runs, events, name="state runs", owner=self)
+        job.done.connect(lambda runs: self.runs_ready.emit(events, runs))
+        job.failed.connect(self.failed)
+        self._jobs.append(job)
