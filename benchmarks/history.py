@@ -60,6 +60,24 @@ class _SyntheticStepFunctions:
             out["nextToken"] = str(start + maxResults)
         return out
 
+    def get_paginator(self, operation: str) -> Any:
+        """botocore's paginator contract for GetExecutionHistory: one call per page asked for."""
+        assert operation == "get_execution_history", operation
+        sfn = self
+
+        class _Pages:
+            def paginate(self, PaginationConfig: dict[str, Any] | None = None, **params: Any):  # noqa: N803
+                size = (PaginationConfig or {}).get("PageSize") or 100
+                token = None
+                while True:
+                    out = sfn.get_execution_history(maxResults=size, nextToken=token, **params)
+                    yield out
+                    token = out.get("nextToken")
+                    if not token:
+                        return
+
+        return _Pages()
+
 
 class _SyntheticClients:
     def __init__(self, raw: list[dict[str, Any]]) -> None:
