@@ -7,7 +7,7 @@ group row for everything under it).
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
 from superqt.utils import signals_blocked
@@ -38,6 +38,9 @@ STATUS_FILTERS: tuple[tuple[str, str, frozenset[str] | None], ...] = (
     ("all", "All", None),
 )
 
+#: Rows arriving after the first page are shown together at most this often (ms).
+FLUSH_MS = 150
+
 
 class OperationsView(QWidget):
     """Review what agents and Lex analytics forwarded, then deploy it into the bot."""
@@ -53,6 +56,15 @@ class OperationsView(QWidget):
         self.session = session
         self.review_actions = actions
         self._items_job: Job | None = None
+        #: The statuses the shown rows were listed for (None: every status).
+        self._listed: frozenset[str] | None = frozenset()
+        self._fresh = False  # the next page replaces the rows shown (a reload keeps them until then)
+        self._received = 0  # rows the running listing delivered
+        self._pending: list[ReviewItem] = []  # rows arrived, not yet shown
+        self._flush_timer = QTimer(self)
+        self._flush_timer.setSingleShot(True)
+        self._flush_timer.setInterval(FLUSH_MS)
+        self._flush_timer.timeout.connect(self._flush)
         self._dialog = None  # the open reject/edit/move dialog, for tests and to keep it alive
 
         self.locale_combo = QComboBox()
@@ -69,8 +81,8 @@ class OperationsView(QWidget):
         self.pull_button.setObjectName("pull-analytics")
         self.deploy_button = QPushButton("Deploy…")
         self.deploy_button.setObjectName("deploy")
-        for combo in (self.locale_combo, self.status_combo):
-            combo.currentIndexChanged.connect(lambda _i: self._apply_filter())
+        self.locale_combo.currentIndexChanged.connect(lambda _i: self._apply_filter())
+        self.status_combo.currentIndexChanged.connect(lambda _i: self._on_status_filter())
         self.search.filter_changed.connect(lambda _t: self._apply_filter())
         self.refresh_button.clicked.connect(self.reload)
         self.pull_button.clicked.connect(self.pull_analytics)
@@ -150,29 +162,93 @@ class OperationsView(QWidget):
         self.reload_items()
         self.history.reload()
 
+    def statuses(self) -> frozenset[str] | None:
+        """The statuses the status filter shows (None: every status): what is listed."""
+        key = self.status_combo.currentData()
+        return next((s for k, _l, s in STATUS_FILTERS if k == key), None)
+
+    @property
+    def loading(self) -> bool:
+        """The review items are being listed (rows show as their pages arrive)."""
+        return self._items_job is not None and self._items_job.active
+
     def reload_items(self) -> None:
-        """Read every review item again (one Scan); flags follow as locale models load."""
+        """List the review items of the status filter again, newest change first, page by page.
+
+        One Query per status on the status index (:func:`items.iter_review_items`);
+        each page's rows show as it arrives, so the first rows can be acted on
+        while the rest follow. A listing still running is cancelled first.
+        """
         if self._items_job is not None:
             self._items_job.cancel()
+            self._items_job = None
+        self._flush_timer.stop()
+        self._pending.clear()
         self.message_bar.hide()
         if not self.session.connected:
             self._fail(self.session.not_connected())
             return
+        statuses = self.statuses()
+        if statuses != self._listed:
+            self.model.set_items([])  # other statuses: what is shown is not what will be listed
+        self._listed = statuses
+        self._fresh = True  # the first page replaces what is shown
+        self._received = 0
         self.status_label.setText("Loading…")
-        job = self.session.read(items_core.list_review_items, name="Scan lex-review-items")
-        job.done.connect(self._on_items)
-        job.failed.connect(self._fail)
+        wanted = sorted(statuses) if statuses is not None else None
+        label = next((lbl for k, lbl, _s in STATUS_FILTERS if k == self.status_combo.currentData()), "All")
+        job = self.session.read(items_core.iter_review_items, statuses=wanted,
+                                name=f"List review items: {label}")
+        job.page.connect(lambda page: self._on_page(job, page))
+        job.done.connect(lambda _r: self._on_done(job))
+        job.failed.connect(lambda err: self._on_failed(job, err))
         self._items_job = job
 
-    def _on_items(self, items: list[ReviewItem]) -> None:
-        self._items_job = None
-        self.model.set_items(items)
-        for key in {(i.bot_id, i.locale_id) for i in items if i.status in (PENDING, APPROVED)}:
+    def _on_page(self, job: Job, page: list[ReviewItem]) -> None:
+        if job is not self._items_job or not page:
+            return
+        self._received += len(page)
+        self._pending.extend(page)
+        if self._fresh:
+            self._flush()  # the first rows at once
+        elif not self._flush_timer.isActive():
+            self._flush_timer.start()  # later pages in batches: a rebuild per page would slow long lists
+        self.status_label.setText(f"Loading… {self._received:,} so far")
+
+    def _flush(self) -> None:
+        """Show the rows that arrived since the last time."""
+        self._flush_timer.stop()
+        page, self._pending = self._pending, []
+        if self._fresh:
+            self._fresh = False
+            self.model.set_items(page)
+        elif page:
+            self.model.add_items(page)
+        else:
+            return
+        for key in {(i.bot_id, i.locale_id) for i in page if i.status in (PENDING, APPROVED)}:
             self.session.model(*key)  # loads in the background; flags follow
         self._compute_flags()
-        self.status_label.setText(f"{len(self.model.visible_items())} shown of {len(items)}")
         self._on_selection()
-        self.items_loaded.emit(len(items))
+
+    def _on_done(self, job: Job) -> None:
+        if job is not self._items_job:
+            return
+        self._items_job = None
+        self._flush()
+        if self._fresh:  # nothing arrived: nothing to show
+            self._fresh = False
+            self.model.set_items([])
+            self._compute_flags()
+        total = len(self.model.all_items())
+        self.status_label.setText(f"{len(self.model.visible_items())} shown of {total}")
+        self._on_selection()
+        self.items_loaded.emit(total)
+
+    def _on_failed(self, job: Job, err: UserError) -> None:
+        if job is self._items_job:
+            self._flush()
+            self._fail(err)
 
     def _fail(self, err: UserError) -> None:
         self._items_job = None
@@ -196,9 +272,14 @@ class OperationsView(QWidget):
         self.model.set_flags(items_core.compute_flags(self.model.all_items(), utterances))
         self.detail.refresh()
 
+    def _on_status_filter(self) -> None:
+        """Other statuses: list them (cancelling a listing still running), then filter what is shown."""
+        self._apply_filter()
+        if self.session.connected and self.statuses() != self._listed:
+            self.reload_items()
+
     def _apply_filter(self) -> None:
-        key = self.status_combo.currentData()
-        statuses = next((s for k, _l, s in STATUS_FILTERS if k == key), None)
+        statuses = self.statuses()
         locale = self.locale_combo.currentData()
         text = self.search.text().strip().casefold()
 
@@ -210,7 +291,8 @@ class OperationsView(QWidget):
             return not text or text in item.text.casefold() or text in item.intent_name.casefold()
 
         self.model.set_filter(accept)
-        self.status_label.setText(f"{len(self.model.visible_items())} shown of {len(self.model.all_items())}")
+        if not self.loading:
+            self.status_label.setText(f"{len(self.model.visible_items())} shown of {len(self.model.all_items())}")
         self._on_selection()  # the deploy target may have changed with the locale filter
 
     # -- selection ---------------------------------------------------------
