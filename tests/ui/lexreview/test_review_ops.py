@@ -137,8 +137,52 @@ def test_someone_elses_change_is_said_plainly(qtbot, sandbox_clients, put_item, 
     assert li.get_review_item(sandbox_clients, item.item_id).status == "REJECTED"
     # A normal outcome, audited as such (not as a failure).
     record = view.session.ctx.audit.read()[-1]
-    assert (record.action, record.result) == ("Approve review items", "conflict")
+    assert (record.action, record.targets, record.result) == ("Approve review item", [item.item_id], "conflict")
     assert "Already rejected by erin.other at " in record.error
+
+
+def test_a_batch_is_audited_item_by_item_with_the_very_request_sent(qtbot, sandbox_clients, put_item, open_ops):
+    import json
+    import shlex
+
+    from opsconsole.core import awscli
+
+    items = [put_item(f"ops batch phrase {n}", "CheckBalance") for n in range(3)]
+    panel = open_ops()
+    view = panel.ops_view
+    li.transition(sandbox_clients, items[1], "REJECTED", "erin.other", reason="Not ours")  # another console
+    sent: list[dict] = []
+
+    def capture(params, **_kwargs):
+        sent.append(json.loads(json.dumps(params)))
+
+    events = view.session.ctx.clients.client("dynamodb").meta.events
+    events.register("provide-client-params.dynamodb.UpdateItem", capture, unique_id="test-batch-capture")
+    try:
+        select(qtbot, view, items)
+        with qtbot.waitSignal(view.action_finished, timeout=TIMEOUT) as done:
+            qtbot.keyClick(view.tree, Qt.Key.Key_A)
+    finally:
+        events.unregister("provide-client-params.dynamodb.UpdateItem", unique_id="test-batch-capture")
+    assert done.args[0].summary == "2 changed, 1 changed by someone else first"
+    records = [r for r in view.session.ctx.audit.read() if r.action == "Approve review item"][-3:]
+    # One record per item, its own id and its own result (in the order they were sent).
+    assert {r.targets[0]: r.result for r in records} == {
+        items[0].item_id: "ok", items[1].item_id: "conflict", items[2].item_id: "ok"}
+    assert "Already rejected by erin.other" in next(r.error for r in records if r.result == "conflict")
+    # The audit record holds the very request AWS got, and its CLI line says the same.
+    assert [r.requests[0]["params"] for r in records] == sent[-3:]
+    for record in records:
+        params = record.requests[0]["params"]
+        args = shlex.split(awscli.from_requests(record.requests, view.session.ctx.connection))
+        assert args[:3] == ["aws", "dynamodb", "update-item"]
+        opts = dict(zip(args[3::2], args[4::2], strict=False))
+        assert opts["--table-name"] == params["TableName"]
+        assert json.loads(opts["--key"]) == params["Key"] == {"item_id": {"S": record.targets[0]}}
+        assert opts["--condition-expression"] == "#revision = :c_revision AND #status = :c_status"
+        assert opts["--update-expression"] == params["UpdateExpression"]
+        assert json.loads(opts["--expression-attribute-values"])[":n_status"] == {"S": "APPROVED"}
+        assert json.loads(opts["--expression-attribute-names"]) == params["ExpressionAttributeNames"]
 
 
 def test_flags_show_duplicates_and_conflicts_and_move_fixes_the_intent(qtbot, sandbox_clients, put_item, open_ops):
