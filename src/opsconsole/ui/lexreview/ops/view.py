@@ -49,6 +49,8 @@ class OperationsView(QWidget):
     items_failed = Signal(object)  # UserError
     #: An action on items finished: a BatchResult (conflicts included) or an AnalyticsPull.
     action_finished = Signal(object)
+    #: The flags of the items shown were worked out again.
+    flags_updated = Signal()
 
     def __init__(self, session: ReviewSession, actions: ReviewActions, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -56,6 +58,8 @@ class OperationsView(QWidget):
         self.session = session
         self.review_actions = actions
         self._items_job: Job | None = None
+        self._flags_job: Job | None = None  # the flags being worked out
+        self._flags_again = False  # items or models changed meanwhile: work them out once more
         #: The statuses the shown rows were listed for (None: every status).
         self._listed: frozenset[str] | None = frozenset()
         self._fresh = False  # the next page replaces the rows shown (a reload keeps them until then)
@@ -268,9 +272,33 @@ class OperationsView(QWidget):
         self._on_selection()
 
     def _compute_flags(self) -> None:
+        """Work the flags out again, in the background: near-duplicates among thousands of open items take seconds.
+
+        One computation at a time; asked again meanwhile, it runs once more
+        when the current one ends, on the items as they are then.
+        """
+        if self._flags_job is not None and self._flags_job.active:
+            self._flags_again = True
+            return
+        self._flags_again = False
         utterances = {key: m.utterances() for key, m in self.session.models().items()}
-        self.model.set_flags(items_core.compute_flags(self.model.all_items(), utterances))
-        self.detail.refresh()
+        job = self.session.ctx.runner.submit(items_core.compute_flags, self.model.all_items(), utterances,
+                                             name="Flag review items", owner=self)
+        job.done.connect(lambda flags: self._on_flags(job, flags))
+        job.finished.connect(lambda: self._flags_ended(job))
+        self._flags_job = job
+
+    def _on_flags(self, job: Job, flags: dict) -> None:
+        if job is self._flags_job and not self._flags_again:
+            self.model.set_flags(flags)
+            self.detail.refresh()
+            self.flags_updated.emit()
+
+    def _flags_ended(self, job: Job) -> None:
+        if job is self._flags_job:
+            self._flags_job = None
+            if self._flags_again:
+                self._compute_flags()
 
     def _on_status_filter(self) -> None:
         """Other statuses: list them (cancelling a listing still running), then filter what is shown."""
