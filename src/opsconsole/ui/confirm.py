@@ -65,7 +65,7 @@ class CopyCliButton(QPushButton):
         action.installEventFilter(self)
         self.refresh()
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt name
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self._action and event.type() == QEvent.Type.EnabledChange:
             self.refresh()
         return False
