@@ -454,3 +454,21 @@ def test_changing_the_status_filter_cancels_the_running_listing(qtbot, many_pend
     finally:
         gate.set()
         panel.cancel_jobs()
+
+
+def test_deploy_reads_the_approved_items_when_the_filter_does_not_list_them(qtbot, sandbox_clients, put_item,
+                                                                           open_ops):
+    approved = put_item("ops approved under another filter", "CheckBalance", status="APPROVED")
+    view = open_ops().ops_view
+    with qtbot.waitSignal(view.items_loaded, timeout=TIMEOUT):
+        view.status_combo.setCurrentIndex(view.status_combo.findData("rejected"))
+    assert approved.item_id not in {i.item_id for i in view.model.all_items()}  # not listed here
+    view.locale_combo.setCurrentIndex(view.locale_combo.findText("BankingHelpDesk · en_US"))
+    assert view.deploy_button.isEnabled() and view.deploy_button.text() == "Deploy en_US…"
+    view.deploy_button.click()
+    qtbot.waitUntil(lambda: view.history.confirm_dialog is not None, timeout=TIMEOUT)
+    dialog = view.history.confirm_dialog
+    details = dialog.findChild(QPlainTextEdit).toPlainText()
+    assert "ops approved under another filter  →  CheckBalance" in details
+    dialog.reject()  # nothing deployed
+    li.transition(sandbox_clients, approved, "REJECTED", "dana.ops", reason="Only here for this test")

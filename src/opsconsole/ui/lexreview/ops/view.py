@@ -352,6 +352,12 @@ class OperationsView(QWidget):
             f"Queue Lex's most-missed utterances of {locale.label} (ListAggregatedUtterances)"
             if locale else "Pick a locale (the filter, or select an item) first"
         )
+        if locale is not None and not self.lists_approved():
+            # Approved items are not listed under this filter: they are read when Deploy is pressed.
+            self.deploy_button.setEnabled(not busy)
+            self.deploy_button.setText(f"Deploy {locale.locale_id}…")
+            self.deploy_button.setToolTip(f"Put the approved phrases of {locale.label} into it and make it live")
+            return
         self.deploy_button.setEnabled(bool(approved) and not busy)
         self.deploy_button.setText(f"Deploy {locale.locale_id} ({len(approved)})…" if locale else "Deploy…")
         self.deploy_button.setToolTip(
@@ -461,9 +467,24 @@ class OperationsView(QWidget):
         if locale is not None:
             self.deploy_locale(locale)
 
+    def lists_approved(self) -> bool:
+        """The items shown were listed with the approved ones (so :meth:`approved_for` knows them all)."""
+        return self._listed is None or APPROVED in self._listed
+
     def deploy_locale(self, locale: BotLocale) -> None:
-        """Confirm, then deploy ``locale``'s approved items."""
-        approved = self.approved_for(locale)
+        """Confirm, then deploy ``locale``'s approved items (read first when the filter does not list them)."""
+        if not self.lists_approved():
+            if not self.session.connected:
+                self._fail(self.session.not_connected())
+                return
+            job = self.session.read(items_core.list_review_items, statuses=[APPROVED], bot_id=locale.bot_id,
+                                    locale_id=locale.locale_id, name=f"List approved review items: {locale.label}")
+            job.done.connect(lambda approved: self._confirm_deploy(locale, approved))
+            job.failed.connect(lambda err: self.message_bar.show_error(err, retry=False))
+            return
+        self._confirm_deploy(locale, self.approved_for(locale))
+
+    def _confirm_deploy(self, locale: BotLocale, approved: list[ReviewItem]) -> None:
         if not approved:
             self.message_bar.show_message("Nothing to deploy", f"No approved items in {locale.label}.", Severity.INFO)
             return
