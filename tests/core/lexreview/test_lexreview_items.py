@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 
 import pytest
@@ -168,3 +169,54 @@ def test_items_move_only_within_one_locale_and_each_action_takes_only_the_items_
     assert [i.status for i in li.items_for("reject", chosen)] == ["PENDING", "APPROVED"]
     assert [i.status for i in li.items_for("reopen", chosen)] == ["APPROVED", "REJECTED"]
     assert [i.status for i in li.items_for("edit", chosen)] == ["PENDING", "APPROVED"]
+
+
+def test_a_change_is_described_before_it_is_sent_and_sent_exactly_as_described(sandbox_clients, put_item):
+    item = put_item("described before sent")
+    change = li.transition_request(item, "REJECTED", "dana.k", "  Not a banking phrase ")
+    request = change.request
+    assert change.call.operation == "UpdateItem" and change.call.params == request
+    assert request["Key"] == {"item_id": {"S": item.item_id}}
+    # Conditional on what we saw: revision and status, by name.
+    assert request["ConditionExpression"] == "#revision = :c_revision AND #status = :c_status"
+    values = request["ExpressionAttributeValues"]
+    assert (values[":c_revision"], values[":c_status"]) == ({"N": "1"}, {"S": "PENDING"})
+    assert (values[":n_status"], values[":n_reason"]) == ({"S": "REJECTED"}, {"S": "Not a banking phrase"})
+    assert values[":n_status_updated"]["S"].startswith("REJECTED#")
+    assert set(request["ExpressionAttributeNames"].values()) >= {"status", "reason", "revision", "status_updated"}
+    # Describing sends nothing; sending makes exactly the described item.
+    assert li.get_review_item(sandbox_clients, item.item_id).status == "PENDING"
+    assert li.send_change(sandbox_clients, change) == change.new
+    assert li.get_review_item(sandbox_clients, item.item_id) == change.new
+    # The same request again finds revision 2: refused, and said as who got there first.
+    with pytest.raises(lr.Conflict, match="^Already rejected by dana.k at "):
+        li.send_change(sandbox_clients, change)
+    with pytest.raises(li.InvalidChange):
+        li.transition_request(change.new, "APPROVED", "dana.k")  # refused before anything is built
+    assert li.edit_request(dataclasses.replace(change.new, status="PENDING"), "dana.k",
+                           text="described before sent") is None  # nothing changes: nothing to send
+
+
+def test_a_triage_change_is_described_before_it_is_sent(sandbox_clients, lex):
+    conversation = lr.Conversation(contact_id="test-described-triage", bot_id=lex["bot_id"], bot_name="",
+                                   locale_id="en_US", agent="amy", channel="voice",
+                                   started_at=lr.parse_time("2026-06-15T09:30:00Z"), turns=())
+    ddb, table = sandbox_clients.client("dynamodb"), lex["tables"]["conversations"]
+    ddb.put_item(TableName=table, Item=to_attrs({"contact_id": conversation.contact_id, "triage_status": "NEW",
+                                                 "started_at": "2026-06-15T09:30:00Z", "missed_count": 0}))
+    try:
+        submission = lr.submit_request(conversation, [lr.Phrase("described phrase", "CheckBalance")], "amy")
+        [put, check] = submission.request["TransactItems"]
+        assert put["Put"]["Item"]["item_id"] == {"S": submission.items[0].item_id}  # the id is made here
+        assert check["ConditionCheck"]["Key"] == {"contact_id": {"S": conversation.contact_id}}
+        assert lr.send_submission(sandbox_clients, submission) == list(submission.items)
+        change = lr.triage_request(conversation, "amy")
+        assert change.call.operation == "UpdateItem" and change.request["ConditionExpression"].startswith(
+            "attribute_exists(contact_id)")
+        assert lr.send_triage(sandbox_clients, change) == change.closed
+        with pytest.raises(lr.Conflict, match="^Already marked nothing to learn by amy at "):
+            lr.send_triage(sandbox_clients, change)
+    finally:
+        ddb.delete_item(TableName=table, Key=to_attrs({"contact_id": conversation.contact_id}))
+        for item in submission.items:
+            ddb.delete_item(TableName=lex["tables"]["review_items"], Key=to_attrs({"item_id": item.item_id}))

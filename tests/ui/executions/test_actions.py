@@ -10,8 +10,14 @@ import json
 import uuid
 from datetime import datetime, timedelta, timezone
 
+import shlex
+
 import pytest
+from botocore import xform_name
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+
+from opsconsole.core import awscli
 
 from opsconsole.core.executions import actions as core
 from opsconsole.core.executions.listing import Execution, StateMachine, describe_execution, iter_executions
@@ -48,6 +54,48 @@ def machines(clients):
     for item in sfn.list_state_machines()["stateMachines"]:
         if any(item["name"] == n or item["name"].startswith(f"{n}--from-") for n in made):
             sfn.delete_state_machine(stateMachineArn=item["stateMachineArn"])
+
+
+@pytest.fixture
+def sent(ctx):
+    """Every Step Functions request the console's clients make: (operation, params), as botocore gets them."""
+    calls: list[tuple[str, dict]] = []
+
+    def capture(params, model, **_kwargs):
+        calls.append((model.name, dict(params)))
+
+    events = ctx.clients.client("stepfunctions").meta.events
+    events.register("provide-client-params.stepfunctions.*", capture, unique_id="test-actions-sent")
+    yield calls
+    events.unregister("provide-client-params.stepfunctions.*", unique_id="test-actions-sent")
+
+
+def copied_requests(qtbot, dialog) -> list[tuple[str, dict[str, str]]]:
+    """Click the dialog's "Copy as AWS CLI" and read the clipboard back: (operation, {option: value}) per line."""
+    assert dialog.copy_cli is not None and dialog.copy_cli.isEnabled() and not dialog.copy_cli.isDefault()
+    qtbot.mouseClick(dialog.copy_cli, Qt.MouseButton.LeftButton)
+    assert dialog.isVisible()  # copying neither sends nor closes
+    out = []
+    words = shlex.split(QGuiApplication.clipboard().text())  # a quoted value may hold line breaks (JSON input)
+    starts = [n for n, word in enumerate(words) if word == "aws"]
+    for begin, end in zip(starts, [*starts[1:], len(words)], strict=True):
+        args = words[begin:end]
+        assert args[:2] == ["aws", "stepfunctions"]
+        options = dict(zip(args[3::2], args[4::2], strict=True))
+        assert options.pop("--endpoint-url") == dialog_connection(dialog).endpoint_url
+        options.pop("--region")
+        out.append((args[2], options))
+    return out
+
+
+def dialog_connection(dialog):
+    return dialog.copy_cli.connection
+
+
+def as_cli(operation: str, params: dict) -> tuple[str, dict[str, str]]:
+    """A request as the CLI spells it: what the copied line must say."""
+    return (xform_name(operation, "-"),
+            {f"--{awscli.option_name('stepfunctions', operation, k)}": str(v) for k, v in params.items()})
 
 
 HOLD = {"StartAt": "Prepare", "States": {
@@ -93,6 +141,24 @@ def test_start_validates_as_you_type_and_starts(qtbot, ctx, clients, machines, c
     assert ctx.audit.read()[0].details["name"] == name
 
 
+def test_start_copies_the_command_it_then_sends(qtbot, ctx, clients, machines, controller, sent):
+    machine = machines(HOLD)
+    controller._machines = lambda: [machine]
+    controller.start(machine.arn, '{"seconds": 0}')
+    dialog: StartExecutionDialog = dialog_of(qtbot, controller, StartExecutionDialog)
+    qtbot.keyClicks(dialog.name_edit, "bad name")
+    assert not dialog.start_button.isEnabled() and not dialog.copy_cli.isEnabled()  # nothing would be sent
+    dialog.name_edit.clear()  # no name: one is made, and the copied command already has it
+    [(operation, options)] = copied_requests(qtbot, dialog)
+    assert operation == "start-execution" and options["--state-machine-arn"] == machine.arn
+    assert json.loads(options["--input"]) == {"seconds": 0}
+    with qtbot.waitSignal(controller.started, timeout=TIMEOUT) as started:
+        qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+    assert started.args[0].endswith(":" + options["--name"])
+    assert [as_cli(op, params) for op, params in sent if op == "StartExecution"] == [(operation, options)]
+    assert as_cli("StartExecution", ctx.audit.read()[-1].requests[0]["params"]) == (operation, options)
+
+
 def test_start_cancelled_sends_nothing(qtbot, ctx, clients, machines, controller):
     machine = machines(HOLD)
     controller._machines = lambda: [machine]
@@ -113,7 +179,7 @@ def test_start_lists_machines_when_none_are_known(qtbot, clients, controller, sa
 
 
 # -- stop --------------------------------------------------------------------------------------
-def test_stop_with_error_and_cause_is_audited(qtbot, ctx, clients, machines, controller):
+def test_stop_with_error_and_cause_is_audited(qtbot, ctx, clients, machines, controller, sent):
     machine = machines(HOLD)
     arn = core.start_execution(clients, machine.arn, '{"seconds": 600}')
     controller.stop([describe_execution(clients, arn)])
@@ -121,9 +187,13 @@ def test_stop_with_error_and_cause_is_audited(qtbot, ctx, clients, machines, con
     assert dialog.buttons.button(dialog.buttons.StandardButton.Cancel).isDefault()
     qtbot.keyClicks(dialog.error_edit, "Operator.Abort")
     qtbot.keyClicks(dialog.cause_edit, "Wrong dataset version")
+    copied = copied_requests(qtbot, dialog)  # with what was typed
+    assert copied == [("stop-execution", {"--execution-arn": arn, "--error": "Operator.Abort",
+                                          "--cause": "Wrong dataset version"})]
     with qtbot.waitSignal(controller.message, timeout=TIMEOUT) as said:
         qtbot.mouseClick(dialog.stop_button, Qt.MouseButton.LeftButton)
     assert said.args == ["Stopped 1 execution.", True]
+    assert [as_cli(op, params) for op, params in sent if op == "StopExecution"] == copied
     out = clients.client("stepfunctions").describe_execution(executionArn=arn)
     assert (out["status"], out["error"], out["cause"]) == ("ABORTED", "Operator.Abort", "Wrong dataset version")
     record = ctx.audit.read()[-1]
@@ -184,7 +254,7 @@ def _seeded_old_failure(sandbox, clients) -> Execution:
 
 
 def test_redrive_dialog_says_per_row_why_and_redrives_what_it_can(qtbot, ctx, clients, sandbox, machines,
-                                                                  controller, failed_run):
+                                                                  controller, failed_run, sent):
     failed, fix = failed_run
     ok_machine = machines(HOLD)
     succeeded = core.start_execution(clients, ok_machine.arn, '{"seconds": 0}')
@@ -202,9 +272,14 @@ def test_redrive_dialog_says_per_row_why_and_redrives_what_it_can(qtbot, ctx, cl
     qtbot.waitUntil(lambda: dialog.model.index(0, 3).data() == "Can redrive", timeout=TIMEOUT)  # AWS agreed
     assert dialog.summary.text() == "1 of 3 can be redriven."
     assert dialog.buttons.button(dialog.buttons.StandardButton.Cancel).isDefault()
+    copied = copied_requests(qtbot, dialog)  # only the one that can be redriven
+    assert copied == [("redrive-execution", {"--execution-arn": failed.arn})]
     with qtbot.waitSignal(controller.message, timeout=TIMEOUT) as said:
         qtbot.mouseClick(dialog.redrive_button, Qt.MouseButton.LeftButton)
     assert said.args == ["Redrove 1 execution.", True]
+    redriven = [(op, {k: v for k, v in params.items() if k != "clientToken"})  # botocore adds the token
+                for op, params in sent if op == "RedriveExecution"]
+    assert [as_cli(op, params) for op, params in redriven] == copied
     qtbot.waitUntil(lambda: status_of(clients, failed.arn) == "SUCCEEDED", timeout=TIMEOUT)
     after = describe_execution(clients, failed.arn)
     assert after.redrive_count == 1

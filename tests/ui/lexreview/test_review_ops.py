@@ -6,7 +6,7 @@ import threading
 import time
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QModelIndex, QSettings, Qt
 from PySide6.QtWidgets import QApplication, QPlainTextEdit
 
 from opsconsole.core.lexreview import deploy as ld
@@ -16,7 +16,7 @@ from opsconsole.core.lexreview import items as li
 from opsconsole.core.lexreview.deploy.steps import set_utterances
 from opsconsole.core.lexreview.store import to_attrs
 from opsconsole.ui.lexreview import ReviewPanel
-from opsconsole.ui.lexreview.ops.items_model import ItemColumn
+from opsconsole.ui.lexreview.ops.items_model import ITEM_ROLE, ItemColumn
 
 TIMEOUT = 60000
 FAST = ld.DeploySettings(lock_ttl_s=3.0, lock_wait_s=120, poll_first_s=0.2, poll_max_s=0.5, build_timeout_s=60)
@@ -137,8 +137,52 @@ def test_someone_elses_change_is_said_plainly(qtbot, sandbox_clients, put_item, 
     assert li.get_review_item(sandbox_clients, item.item_id).status == "REJECTED"
     # A normal outcome, audited as such (not as a failure).
     record = view.session.ctx.audit.read()[-1]
-    assert (record.action, record.result) == ("Approve review items", "conflict")
+    assert (record.action, record.targets, record.result) == ("Approve review item", [item.item_id], "conflict")
     assert "Already rejected by erin.other at " in record.error
+
+
+def test_a_batch_is_audited_item_by_item_with_the_very_request_sent(qtbot, sandbox_clients, put_item, open_ops):
+    import json
+    import shlex
+
+    from opsconsole.core import awscli
+
+    items = [put_item(f"ops batch phrase {n}", "CheckBalance") for n in range(3)]
+    panel = open_ops()
+    view = panel.ops_view
+    li.transition(sandbox_clients, items[1], "REJECTED", "erin.other", reason="Not ours")  # another console
+    sent: list[dict] = []
+
+    def capture(params, **_kwargs):
+        sent.append(json.loads(json.dumps(params)))
+
+    events = view.session.ctx.clients.client("dynamodb").meta.events
+    events.register("provide-client-params.dynamodb.UpdateItem", capture, unique_id="test-batch-capture")
+    try:
+        select(qtbot, view, items)
+        with qtbot.waitSignal(view.action_finished, timeout=TIMEOUT) as done:
+            qtbot.keyClick(view.tree, Qt.Key.Key_A)
+    finally:
+        events.unregister("provide-client-params.dynamodb.UpdateItem", unique_id="test-batch-capture")
+    assert done.args[0].summary == "2 changed, 1 changed by someone else first"
+    records = [r for r in view.session.ctx.audit.read() if r.action == "Approve review item"][-3:]
+    # One record per item, its own id and its own result (in the order they were sent).
+    assert {r.targets[0]: r.result for r in records} == {
+        items[0].item_id: "ok", items[1].item_id: "conflict", items[2].item_id: "ok"}
+    assert "Already rejected by erin.other" in next(r.error for r in records if r.result == "conflict")
+    # The audit record holds the very request AWS got, and its CLI line says the same.
+    assert [r.requests[0]["params"] for r in records] == sent[-3:]
+    for record in records:
+        params = record.requests[0]["params"]
+        args = shlex.split(awscli.from_requests(record.requests, view.session.ctx.connection))
+        assert args[:3] == ["aws", "dynamodb", "update-item"]
+        opts = dict(zip(args[3::2], args[4::2], strict=False))
+        assert opts["--table-name"] == params["TableName"]
+        assert json.loads(opts["--key"]) == params["Key"] == {"item_id": {"S": record.targets[0]}}
+        assert opts["--condition-expression"] == "#revision = :c_revision AND #status = :c_status"
+        assert opts["--update-expression"] == params["UpdateExpression"]
+        assert json.loads(opts["--expression-attribute-values"])[":n_status"] == {"S": "APPROVED"}
+        assert json.loads(opts["--expression-attribute-names"]) == params["ExpressionAttributeNames"]
 
 
 def test_flags_show_duplicates_and_conflicts_and_move_fixes_the_intent(qtbot, sandbox_clients, put_item, open_ops):
@@ -292,9 +336,139 @@ def test_only_open_items_show_until_the_filter_says_otherwise(qtbot, sandbox_cli
     view = open_ops().ops_view
     shown = {i.item_id for i in view.model.visible_items()}
     assert pending.item_id in shown and closed.item_id not in shown
-    view.status_combo.setCurrentIndex(view.status_combo.findData("rejected"))
+    with qtbot.waitSignal(view.items_loaded, timeout=TIMEOUT):  # another status: listed from its index
+        view.status_combo.setCurrentIndex(view.status_combo.findData("rejected"))
     shown = {i.item_id for i in view.model.visible_items()}
     assert closed.item_id in shown and pending.item_id not in shown
     view.search.setText("ops closed")
     view.search.flush()
     assert [i.item_id for i in view.model.visible_items()] == [closed.item_id]
+
+
+# -- listing page by page -------------------------------------------------------
+@pytest.fixture
+def many_pending(sandbox_clients, lex):
+    """More pending items than the first Query page holds (removed afterwards)."""
+    from opsconsole.core.lexreview.store import FIRST_PAGE
+
+    ddb, table = sandbox_clients.client("dynamodb"), lex["tables"]["review_items"]
+    items = [lr.new_item(lr.Phrase(f"streamed phrase {n}", "CheckBalance"), bot_id=lex["bot_id"],
+                         bot_name=lex["bot_name"], locale_id="en_US", by="amy.ops", item_id=f"streamed-{n:04d}")
+             for n in range(FIRST_PAGE * 2 + 50)]
+    for start in range(0, len(items), 25):
+        ddb.batch_write_item(RequestItems={table: [{"PutRequest": {"Item": to_attrs(i.to_record())}}
+                                                   for i in items[start:start + 25]]})
+    yield items
+    for start in range(0, len(items), 25):
+        ddb.batch_write_item(RequestItems={table: [{"DeleteRequest": {"Key": to_attrs({"item_id": i.item_id})}}
+                                                   for i in items[start:start + 25]]})
+
+
+@pytest.fixture
+def slow_pages(monkeypatch):
+    """The review listing's pages after the first rows wait for ``gate`` (a slow table): what shows meanwhile."""
+    gate = threading.Event()
+    real = li.iter_review_items
+    listings: list[list[str]] = []  # the statuses each listing asked for
+
+    def gated(clients, **kwargs):
+        listings.append(sorted(kwargs.get("statuses") or []))
+        shown_one = False
+        for page in real(clients, **kwargs):
+            if shown_one and not gate.wait(30):
+                raise TimeoutError("the test never let the next page through")
+            shown_one = shown_one or bool(page)
+            yield page
+
+    monkeypatch.setattr(li, "iter_review_items", gated)
+    yield gate, listings
+    gate.set()
+
+
+def shown_item_ids(view) -> list[str]:
+    """Every item row in the tree (with repeats, if an item were shown twice)."""
+    ids, model = [], view.model
+
+    def walk(parent):
+        for row in range(model.rowCount(parent)):
+            index = model.index(row, 0, parent)
+            item = index.data(ITEM_ROLE)
+            if item is not None:
+                ids.append(item.item_id)
+            walk(index)
+
+    walk(QModelIndex())
+    return ids
+
+
+def test_the_first_rows_show_and_can_be_acted_on_before_the_last_page_arrives(qtbot, many_pending, slow_pages,
+                                                                              open_ops, ctx):
+    gate, listings = slow_pages
+    panel = ReviewPanel(ctx)
+    qtbot.addWidget(panel)
+    panel.show()
+    view = panel.ops_view
+    try:
+        view.reload_items()
+        qtbot.waitUntil(lambda: bool(listings), timeout=TIMEOUT)
+        assert listings[-1] == ["APPROVED", "PENDING"]  # the status filter's statuses, from their index
+        qtbot.waitUntil(lambda: any(i.startswith("streamed-") for i in shown_item_ids(view)), timeout=TIMEOUT)
+        assert view.loading and view._items_job.active  # the listing is still on its way
+        assert view.status_label.text().startswith("Loading…")
+        shown = [i for i in shown_item_ids(view) if i.startswith("streamed-")]
+        assert 0 < len(shown) < len(many_pending)
+        view.select_items(shown[:1])
+        assert view.buttons["approve"].isEnabled()  # what is shown can be acted on already
+        with qtbot.waitSignal(view.items_loaded, timeout=TIMEOUT) as loaded:
+            gate.set()
+        ids = shown_item_ids(view)
+        assert len(ids) == len(set(ids)) == loaded.args[0]  # nothing listed twice
+        assert {i.item_id for i in many_pending} <= set(ids)
+        assert view.selected_items()[0].item_id == shown[0]  # the selection survived the later pages
+        assert not view.loading and "shown of" in view.status_label.text()
+    finally:
+        gate.set()
+        panel.cancel_jobs()
+
+
+def test_changing_the_status_filter_cancels_the_running_listing(qtbot, many_pending, slow_pages, open_ops, ctx):
+    gate, listings = slow_pages
+    panel = ReviewPanel(ctx)
+    qtbot.addWidget(panel)
+    panel.show()
+    view = panel.ops_view
+    try:
+        view.reload_items()
+        qtbot.waitUntil(lambda: any(i.startswith("streamed-") for i in shown_item_ids(view)), timeout=TIMEOUT)
+        first = view._items_job
+        with qtbot.waitSignal(view.items_loaded, timeout=TIMEOUT):
+            view.status_combo.setCurrentIndex(view.status_combo.findData("rejected"))
+        assert not first.active and first.state.name == "CANCELLED"
+        assert listings[-1] == ["REJECTED"]
+        gate.set()  # the old listing's next page may now arrive: it must not show
+        qtbot.waitUntil(lambda: first not in ctx.runner._workers_alive, timeout=TIMEOUT)  # its thread ended
+        qtbot.wait(50)  # anything it queued for the GUI thread is delivered (a page would arrive now)
+        statuses = {view.model.item(i).status for i in shown_item_ids(view)}
+        assert statuses <= {"REJECTED"}
+        assert not any(i.startswith("streamed-") for i in shown_item_ids(view))
+    finally:
+        gate.set()
+        panel.cancel_jobs()
+
+
+def test_deploy_reads_the_approved_items_when_the_filter_does_not_list_them(qtbot, sandbox_clients, put_item,
+                                                                           open_ops):
+    approved = put_item("ops approved under another filter", "CheckBalance", status="APPROVED")
+    view = open_ops().ops_view
+    with qtbot.waitSignal(view.items_loaded, timeout=TIMEOUT):
+        view.status_combo.setCurrentIndex(view.status_combo.findData("rejected"))
+    assert approved.item_id not in {i.item_id for i in view.model.all_items()}  # not listed here
+    view.locale_combo.setCurrentIndex(view.locale_combo.findText("BankingHelpDesk · en_US"))
+    assert view.deploy_button.isEnabled() and view.deploy_button.text() == "Deploy en_US…"
+    view.deploy_button.click()
+    qtbot.waitUntil(lambda: view.history.confirm_dialog is not None, timeout=TIMEOUT)
+    dialog = view.history.confirm_dialog
+    details = dialog.findChild(QPlainTextEdit).toPlainText()
+    assert "ops approved under another filter  →  CheckBalance" in details
+    dialog.reject()  # nothing deployed
+    li.transition(sandbox_clients, approved, "REJECTED", "dana.ops", reason="Only here for this test")

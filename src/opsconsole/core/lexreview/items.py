@@ -17,6 +17,7 @@ from botocore.exceptions import ClientError
 
 from opsconsole.core.aws import Clients
 from opsconsole.core.errors import DomainError
+from opsconsole.core.writes import ApiCall
 from opsconsole.core.lexreview.triage import (
     APPROVED,
     DEPLOYED,
@@ -153,16 +154,39 @@ def _conflict(clients: Clients, item: ReviewItem, attempted: str, tables: Tables
     return Conflict(f"Changed by {who} at {when} — {not_applied}; look at it again", current)
 
 
-def _conditional_update(
-    clients: Clients,
+@dataclass(frozen=True)
+class ItemChange:
+    """One review item's change, described before it is sent: the exact UpdateItem and what it makes.
+
+    ``request`` is the whole request (TableName, Key, UpdateExpression, the
+    condition on the revision and status we saw, names and values): what the
+    audit log records, what "Copy as AWS CLI" shows and what :func:`send_change`
+    sends, unchanged.
+    """
+
+    #: The item as we saw it (the condition holds only while it is still this revision and status).
+    item: ReviewItem
+    #: The item as it will be once the change lands.
+    new: ReviewItem
+    #: The UpdateItem parameters.
+    request: Mapping[str, Any]
+    #: What the change is called in "your ... was not applied" (approval, edit, move, ...).
+    attempted: str
+
+    @property
+    def call(self) -> ApiCall:
+        return ApiCall("dynamodb", "UpdateItem", self.request)
+
+
+def update_request(
     item: ReviewItem,
     changes: Mapping[str, Any],
     by: str,
     attempted: str,
-    now: datetime | None,
-    tables: Tables,
-) -> ReviewItem:
-    """Apply ``changes`` if the stored item is still the revision and status we saw."""
+    now: datetime | None = None,
+    tables: Tables = TABLES,
+) -> ItemChange:
+    """The conditional UpdateItem applying ``changes`` if the stored item is still the revision and status we saw."""
     when = now or utcnow()
     new = replace(item, **changes, revision=item.revision + 1, updated_by=by, updated_at=when)
     record = new.to_record()
@@ -175,23 +199,58 @@ def _conditional_update(
     update = "SET " + ", ".join(f"#{k} = :n_{k}" for k in sets)
     if remove:
         update += " REMOVE " + ", ".join(f"#{k}" for k in remove)
+    request = {
+        "TableName": tables.items,
+        "Key": to_attrs({"item_id": item.item_id}),
+        "UpdateExpression": update,
+        "ConditionExpression": "#revision = :c_revision AND #status = :c_status",
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": {
+            **values(**{f"n_{k}": v for k, v in sets.items()}),
+            **values(c_revision=item.revision, c_status=item.status),
+        },
+    }
+    return ItemChange(item, new, request, attempted)
+
+
+def send_change(clients: Clients, change: ItemChange, tables: Tables = TABLES) -> ReviewItem:
+    """Send exactly ``change.request``; the changed item, or :class:`Conflict` saying who got there first."""
     try:
-        clients.client("dynamodb").update_item(
-            TableName=tables.items,
-            Key=to_attrs({"item_id": item.item_id}),
-            UpdateExpression=update,
-            ConditionExpression="#revision = :c_revision AND #status = :c_status",
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues={
-                **values(**{f"n_{k}": v for k, v in sets.items()}),
-                **values(c_revision=item.revision, c_status=item.status),
-            },
-        )
+        change.call.send(clients)
     except ClientError as exc:
         if not is_condition_failure(exc):
             raise
-        raise _conflict(clients, item, attempted, tables) from None
-    return new
+        raise _conflict(clients, change.item, change.attempted, tables) from None
+    return change.new
+
+
+def transition_request(
+    item: ReviewItem,
+    to_status: str,
+    by: str,
+    reason: str | None = None,
+    *,
+    deployed_version: str = "",
+    deployment_id: str = "",
+    now: datetime | None = None,
+    tables: Tables = TABLES,
+) -> ItemChange:
+    """The request moving ``item`` to ``to_status``; raises :class:`InvalidChange` when that is not allowed."""
+    if to_status not in TRANSITIONS.get(item.status, frozenset()):
+        raise InvalidChange(f"A {item.status.lower()} item cannot be {_PAST.get(to_status, to_status.lower())}"
+                            + _HINTS.get(item.status, ""))
+    if to_status == REJECTED and not (reason or "").strip():
+        raise InvalidChange("A rejection needs a reason: say why the phrase should not be learned")
+    if to_status == APPROVED and not item.intent_name:
+        raise InvalidChange(f"'{item.text}' has no intent yet: move it to one before approving")
+    changes: dict[str, Any] = {"status": to_status}
+    if to_status == REJECTED:
+        changes["reason"] = reason.strip() if reason else ""
+    elif item.reason:
+        changes["reason"] = ""  # a reopened or approved item has no rejection reason
+    if to_status == DEPLOYED:
+        changes.update(deployed_version=deployed_version, deployment_id=deployment_id)
+    return update_request(item, changes, by, _NOUNS.get(to_status, "change"), now, tables)
 
 
 def transition(
@@ -207,26 +266,12 @@ def transition(
     tables: Tables = TABLES,
 ) -> ReviewItem:
     """Move ``item`` to ``to_status``; raises :class:`Conflict` if it changed meanwhile."""
-    if to_status not in TRANSITIONS.get(item.status, frozenset()):
-        raise InvalidChange(f"A {item.status.lower()} item cannot be {_PAST.get(to_status, to_status.lower())}"
-                            + _HINTS.get(item.status, ""))
-    if to_status == REJECTED and not (reason or "").strip():
-        raise InvalidChange("A rejection needs a reason: say why the phrase should not be learned")
-    if to_status == APPROVED and not item.intent_name:
-        raise InvalidChange(f"'{item.text}' has no intent yet: move it to one before approving")
-    changes: dict[str, Any] = {"status": to_status}
-    if to_status == REJECTED:
-        changes["reason"] = reason.strip() if reason else ""
-    elif item.reason:
-        changes["reason"] = ""  # a reopened or approved item has no rejection reason
-    if to_status == DEPLOYED:
-        changes.update(deployed_version=deployed_version, deployment_id=deployment_id)
-    noun = _NOUNS.get(to_status, "change")
-    return _conditional_update(clients, item, changes, by, noun, now, tables)
+    change = transition_request(item, to_status, by, reason, deployed_version=deployed_version,
+                                deployment_id=deployment_id, now=now, tables=tables)
+    return send_change(clients, change, tables)
 
 
-def edit_item(
-    clients: Clients,
+def edit_request(
     item: ReviewItem,
     by: str,
     *,
@@ -234,8 +279,8 @@ def edit_item(
     intent_name: str | None = None,
     now: datetime | None = None,
     tables: Tables = TABLES,
-) -> ReviewItem:
-    """Change the text and/or move the item to another intent (PENDING or APPROVED items only)."""
+) -> ItemChange | None:
+    """The request changing the text and/or intent (PENDING or APPROVED items only); None: nothing changes."""
     if item.status not in EDITABLE:
         raise InvalidChange(f"A {item.status.lower()} item cannot be edited" + _HINTS.get(item.status, ""))
     changes: dict[str, Any] = {}
@@ -249,9 +294,23 @@ def edit_item(
     if intent_name is not None and intent_name != item.intent_name:
         changes["intent_name"] = intent_name
     if not changes:
-        return item
-    attempted = "edit" if "text" in changes else "move"
-    return _conditional_update(clients, item, changes, by, attempted, now, tables)
+        return None
+    return update_request(item, changes, by, "edit" if "text" in changes else "move", now, tables)
+
+
+def edit_item(
+    clients: Clients,
+    item: ReviewItem,
+    by: str,
+    *,
+    text: str | None = None,
+    intent_name: str | None = None,
+    now: datetime | None = None,
+    tables: Tables = TABLES,
+) -> ReviewItem:
+    """Change the text and/or move the item to another intent (PENDING or APPROVED items only)."""
+    change = edit_request(item, by, text=text, intent_name=intent_name, now=now, tables=tables)
+    return item if change is None else send_change(clients, change, tables)
 
 
 @dataclass

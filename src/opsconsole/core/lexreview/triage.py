@@ -18,7 +18,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from opsconsole.core.aws import Clients
-from opsconsole.core.writes import Conflict
+from opsconsole.core.writes import ApiCall, Conflict
 from opsconsole.core.lexreview.store import (
     TABLES,
     Tables,
@@ -294,8 +294,26 @@ def _triage_conflict(clients: Clients, contact_id: str, tables: Tables, not_appl
     )
 
 
-def submit_phrases(
-    clients: Clients,
+@dataclass(frozen=True)
+class PhraseSubmission:
+    """Phrases forwarded from a conversation, described before sending: one TransactWriteItems.
+
+    The items (their ids made here) are put only while the conversation is
+    still untriaged; ``request`` is exactly what :func:`send_submission` sends.
+    """
+
+    conversation: Conversation
+    items: tuple[ReviewItem, ...]
+    request: Mapping[str, Any]
+    #: The conflict's ending: "your phrase was not submitted".
+    not_applied: str
+
+    @property
+    def call(self) -> ApiCall:
+        return ApiCall("dynamodb", "TransactWriteItems", self.request)
+
+
+def submit_request(
     conversation: Conversation,
     phrases: Sequence[Phrase],
     by: str,
@@ -303,13 +321,8 @@ def submit_phrases(
     finish: bool = False,
     now: datetime | None = None,
     tables: Tables = TABLES,
-) -> list[ReviewItem]:
-    """Create PENDING review items for ``phrases``; with ``finish``, close the conversation too.
-
-    One transaction: the items are written only while the conversation is
-    still untriaged, so a phrase is never forwarded from a conversation that
-    someone else already closed (that raises :class:`Conflict`).
-    """
+) -> PhraseSubmission:
+    """The transaction that creates PENDING review items for ``phrases`` (and, with ``finish``, closes the conversation)."""
     when = now or utcnow()
     items = [
         new_item(
@@ -348,14 +361,39 @@ def submit_phrases(
                 }
             }
         )
+    noun = "phrase was" if len(items) == 1 else "phrases were"
+    return PhraseSubmission(conversation, tuple(items), {"TransactItems": actions}, f"your {noun} not submitted")
+
+
+def send_submission(clients: Clients, submission: PhraseSubmission, tables: Tables = TABLES) -> list[ReviewItem]:
+    """Send exactly ``submission.request``; the items created, or :class:`Conflict` if someone closed it first."""
     try:
-        clients.client("dynamodb").transact_write_items(TransactItems=actions)
+        submission.call.send(clients)
     except ClientError as exc:
         if not is_condition_failure(exc):
             raise
-        noun = "phrase was" if len(items) == 1 else "phrases were"
-        raise _triage_conflict(clients, conversation.contact_id, tables, f"your {noun} not submitted") from None
-    return items
+        raise _triage_conflict(clients, submission.conversation.contact_id, tables, submission.not_applied) from None
+    return list(submission.items)
+
+
+def submit_phrases(
+    clients: Clients,
+    conversation: Conversation,
+    phrases: Sequence[Phrase],
+    by: str,
+    *,
+    finish: bool = False,
+    now: datetime | None = None,
+    tables: Tables = TABLES,
+) -> list[ReviewItem]:
+    """Create PENDING review items for ``phrases``; with ``finish``, close the conversation too.
+
+    One transaction: the items are written only while the conversation is
+    still untriaged, so a phrase is never forwarded from a conversation that
+    someone else already closed (that raises :class:`Conflict`).
+    """
+    submission = submit_request(conversation, phrases, by, finish=finish, now=now, tables=tables)
+    return send_submission(clients, submission, tables)
 
 
 def _triage_update(key: dict[str, Any], status: str, by: str, when: datetime, tables: Tables) -> dict[str, Any]:
@@ -368,6 +406,48 @@ def _triage_update(key: dict[str, Any], status: str, by: str, when: datetime, ta
     }
 
 
+@dataclass(frozen=True)
+class TriageChange:
+    """Closing a conversation, described before sending: one conditional UpdateItem."""
+
+    conversation: Conversation
+    #: The conversation as it is once closed.
+    closed: Conversation
+    request: Mapping[str, Any]
+    not_applied: str
+
+    @property
+    def call(self) -> ApiCall:
+        return ApiCall("dynamodb", "UpdateItem", self.request)
+
+
+def triage_request(
+    conversation: Conversation,
+    by: str,
+    status: str = TRIAGE_NOTHING,
+    *,
+    now: datetime | None = None,
+    tables: Tables = TABLES,
+) -> TriageChange:
+    """The UpdateItem closing ``conversation`` (``NOTHING_TO_LEARN`` or ``FORWARDED``) if nobody did first."""
+    when = now or utcnow()
+    update = _triage_update(to_attrs({"contact_id": conversation.contact_id}), status, by, when, tables)
+    verb = "your 'nothing to learn' was not applied" if status == TRIAGE_NOTHING else "it was not closed again"
+    closed = replace(conversation, triage_status=status, triaged_by=by, triaged_at=when)
+    return TriageChange(conversation, closed, update, verb)
+
+
+def send_triage(clients: Clients, change: TriageChange, tables: Tables = TABLES) -> Conversation:
+    """Send exactly ``change.request``; the closed conversation, or :class:`Conflict` if someone was first."""
+    try:
+        change.call.send(clients)
+    except ClientError as exc:
+        if not is_condition_failure(exc):
+            raise
+        raise _triage_conflict(clients, change.conversation.contact_id, tables, change.not_applied) from None
+    return change.closed
+
+
 def mark_triaged(
     clients: Clients,
     conversation: Conversation,
@@ -378,16 +458,7 @@ def mark_triaged(
     tables: Tables = TABLES,
 ) -> Conversation:
     """Close a conversation (``NOTHING_TO_LEARN`` or ``FORWARDED``) if nobody did first."""
-    when = now or utcnow()
-    update = _triage_update(to_attrs({"contact_id": conversation.contact_id}), status, by, when, tables)
-    try:
-        clients.client("dynamodb").update_item(**update)
-    except ClientError as exc:
-        if not is_condition_failure(exc):
-            raise
-        verb = "your 'nothing to learn' was not applied" if status == TRIAGE_NOTHING else "it was not closed again"
-        raise _triage_conflict(clients, conversation.contact_id, tables, verb) from None
-    return replace(conversation, triage_status=status, triaged_by=by, triaged_at=when)
+    return send_triage(clients, triage_request(conversation, by, status, now=now, tables=tables), tables)
 
 
 def mark_nothing_to_learn(clients: Clients, conversation: Conversation, by: str, **kwargs: Any) -> Conversation:

@@ -27,27 +27,15 @@ from opsconsole.core.lexreview import triage as core
 from opsconsole.core.lexreview.bot import AnalyticsPull, BotLocale, LocaleModel
 from opsconsole.core.lexreview.deploy import DeploySettings
 from opsconsole.core.lexreview.deploy.record import FAILED, SUCCEEDED, Deployment
-from opsconsole.core.lexreview.items import BatchResult
+from opsconsole.core.lexreview.items import BatchResult, ItemChange
 from opsconsole.core.lexreview.triage import APPROVED, PENDING, REJECTED, Conversation, Phrase, ReviewItem
-from opsconsole.core.writes import CONFLICT, ERROR, OK, Write
+from opsconsole.core.writes import ERROR, OK, Write
 from opsconsole.jobs.runner import Job
 from opsconsole.jobs.writes import Conflicted
 from opsconsole.ui.lexreview.session import ReviewSession
 
-_ITEMS_NO_CLI = "Each item is a conditional update of its own, checked against what is stored: several calls."
 _DEPLOY_NO_CLI = ("A deployment is many calls decided on the way (merge each intent, build, publish, "
                   "move the alias, mark the items).")
-
-
-def _batch_outcome(result: Any) -> tuple[str, str]:
-    """A batch is "conflict" when someone else got to an item first, "error" when nothing was allowed."""
-    if not isinstance(result, BatchResult):
-        return OK, ""
-    if result.conflicts:
-        return CONFLICT, result.summary + ": " + "; ".join(c.message for c in result.conflicts)
-    if result.invalid and not result.updated:
-        return ERROR, "; ".join(result.invalid)
-    return OK, ""
 
 
 def deployment_outcome(result: Any) -> tuple[str, str]:
@@ -85,6 +73,7 @@ class ReviewActions(QObject):
         self.session = session
         self.ctx = session.ctx
         self._job: Job | None = None
+        self._batch: list[Job] = []  # the item writes of a batch still on their way
 
     # -- plumbing ------------------------------------------------------------
     @property
@@ -93,8 +82,8 @@ class ReviewActions(QObject):
 
     @property
     def busy(self) -> bool:
-        """An item write is on its way (one at a time)."""
-        return self._job is not None and self._job.active
+        """An item write (or a batch of them) is on its way (one at a time)."""
+        return (self._job is not None and self._job.active) or bool(self._batch)
 
     def _send(self, write: Write, done: Callable[[Any], None], *, confirmed: bool = False,
               exclusive: bool = True) -> Job | None:
@@ -129,14 +118,14 @@ class ReviewActions(QObject):
     def submit_phrase(self, conv: Conversation, phrase: Phrase, finish: bool) -> Job | None:
         """Forward ``phrase`` as a review item; with ``finish`` the conversation is closed with it."""
         who = self.who
+        submission = core.submit_request(conv, [phrase], who.name, finish=finish)
         write = Write(
             "Submit phrase", f"{conv.bot_name} {conv.locale_id} {phrase.intent_name}", "dynamodb",
             "TransactWriteItems",
-            run=lambda clients: core.submit_phrases(clients, conv, [phrase], who.name, finish=finish),
-            who=who, targets=(conv.contact_id,),
+            run=lambda clients: core.send_submission(clients, submission),
+            who=who, calls=(submission.call,), targets=(conv.contact_id, *(i.item_id for i in submission.items)),
             details={"contact_id": conv.contact_id, "turn": phrase.turn_index, "text": phrase.text,
                      "intent": phrase.intent_name},
-            no_cli="The review item's id is made when it is sent.",
         )
 
         def done(result: Any) -> None:
@@ -153,11 +142,11 @@ class ReviewActions(QObject):
     def mark_triaged(self, conv: Conversation, status: str) -> Job | None:
         """Close ``conv`` (nothing to learn, or done after forwarding phrases)."""
         who = self.who
+        change = core.triage_request(conv, who.name, status)
         write = Write(
             "Mark conversation triaged", f"conversation {conv.contact_id}", "dynamodb", "UpdateItem",
-            run=lambda clients: core.mark_triaged(clients, conv, who.name, status),
-            who=who, targets=(conv.contact_id,), details={"status": status},
-            no_cli="The update is conditional on the conversation still being untriaged when it is sent.",
+            run=lambda clients: core.send_triage(clients, change),
+            who=who, calls=(change.call,), targets=(conv.contact_id,), details={"status": status},
         )
 
         def done(result: Any) -> None:
@@ -170,52 +159,101 @@ class ReviewActions(QObject):
         return self._send(write, done)
 
     # -- the reviewer's writes ----------------------------------------------
-    def _items(self, action: str, items: Sequence[ReviewItem], run: Callable[[Any, str], BatchResult],
-               **details: Any) -> Job | None:
-        if not items:
+    def item_writes(self, action: str, items: Sequence[ReviewItem],
+                    describe: Callable[[ReviewItem, str], ItemChange | None],
+                    **details: Any) -> tuple[list[Write], BatchResult]:
+        """One write per item (its exact conditional UpdateItem), and what needs no write.
+
+        ``describe(item, by)`` builds the item's change; an item the change does
+        not apply to is in the result's ``invalid``, one it leaves as it is in
+        ``updated``.
+        """
+        who, writes, skipped = self.who, [], BatchResult()
+        for item in items:
+            try:
+                change = describe(item, who.name)
+            except items_core.InvalidChange as exc:
+                skipped.invalid.append(str(exc))
+                continue
+            if change is None:
+                skipped.updated.append(item)
+                continue
+            writes.append(Write(
+                action, f"review item {item.item_id}", "dynamodb", "UpdateItem",
+                # Sends exactly change.request; a refused condition becomes the Conflict saying who was first.
+                run=lambda clients, c=change: items_core.send_change(clients, c),
+                who=who, calls=(change.call,), targets=(item.item_id,),
+                details={"item_id": item.item_id, "text": item.text, **details},
+            ))
+        return writes, skipped
+
+    def _items(self, action: str, items: Sequence[ReviewItem],
+               describe: Callable[[ReviewItem, str], ItemChange | None], **details: Any) -> list[Job] | None:
+        """Send one audited write per item, in order; ``items_changed`` once with every item's result."""
+        if not items or self.busy:
             return None
-        who = self.who
-        write = Write(
-            action, f"{len(items)} review item(s)", "dynamodb", "UpdateItem",
-            run=lambda clients: run(clients, who.name), who=who,
-            targets=tuple(i.item_id for i in items), details={"items": len(items), **details},
-            outcome=_batch_outcome, no_cli=_ITEMS_NO_CLI,
-        )
-        return self._send(write, self._batch_done)
+        if not self.session.connected:
+            self.write_failed.emit(action, self.session.not_connected())
+            return None
+        writes, result = self.item_writes(action, items, describe, **details)
+        if not writes:
+            self.items_changed.emit(result)
+            return []
+        errors: list[UserError] = []
+        jobs = [self.ctx.writes.submit(w, owner=self.session.owner) for w in writes]
+        pending = set(jobs)
 
-    def _batch_done(self, result: Any) -> None:
-        if isinstance(result, Conflicted):  # a single conflict raised rather than collected
-            result = BatchResult(conflicts=[result.conflict])
-        self.items_changed.emit(result)
+        def ended(job: Job) -> None:
+            pending.discard(job)
+            if pending:
+                return
+            self._batch = []
+            self.busy_changed.emit(False)
+            self.items_changed.emit(result)
+            if errors:
+                self.write_failed.emit(action, errors[0])
 
-    def approve(self, items: Sequence[ReviewItem]) -> Job | None:
-        """Approve the pending ones among ``items``."""
+        def done(job: Job, out: Any) -> None:
+            if isinstance(out, Conflicted):
+                result.conflicts.append(out.conflict)
+            else:
+                result.updated.append(out)
+
+        for job in jobs:
+            job.done.connect(lambda out, job=job: done(job, out))
+            job.failed.connect(lambda err: errors.append(err))
+            job.finished.connect(lambda job=job: ended(job))
+        self._batch = jobs
+        self.busy_changed.emit(True)
+        return jobs
+
+    def approve(self, items: Sequence[ReviewItem]) -> list[Job] | None:
+        """Approve the pending ones among ``items`` (one audited write each)."""
         chosen = [i for i in items if i.status == PENDING]
-        return self._items("Approve review items", chosen,
-                           lambda c, by: items_core.transition_many(c, chosen, APPROVED, by))
+        return self._items("Approve review item", chosen,
+                           lambda i, by: items_core.transition_request(i, APPROVED, by))
 
-    def reopen(self, items: Sequence[ReviewItem]) -> Job | None:
+    def reopen(self, items: Sequence[ReviewItem]) -> list[Job] | None:
         """Send approved or rejected items back to pending."""
         chosen = [i for i in items if i.status in (APPROVED, REJECTED)]
-        return self._items("Reopen review items", chosen,
-                           lambda c, by: items_core.transition_many(c, chosen, PENDING, by))
+        return self._items("Reopen review item", chosen,
+                           lambda i, by: items_core.transition_request(i, PENDING, by))
 
-    def reject(self, items: Sequence[ReviewItem], reason: str) -> Job | None:
+    def reject(self, items: Sequence[ReviewItem], reason: str) -> list[Job] | None:
         """Reject the open ones among ``items``, with ``reason``."""
         chosen = [i for i in items if i.status in (PENDING, APPROVED)]
-        return self._items("Reject review items", chosen,
-                           lambda c, by: items_core.transition_many(c, chosen, REJECTED, by, reason), reason=reason)
+        return self._items("Reject review item", chosen,
+                           lambda i, by: items_core.transition_request(i, REJECTED, by, reason), reason=reason)
 
-    def edit_text(self, item: ReviewItem, text: str) -> Job | None:
+    def edit_text(self, item: ReviewItem, text: str) -> list[Job] | None:
         """Change one item's text."""
         return self._items("Edit review item", [item],
-                           lambda c, by: items_core.edit_many(c, [item], by, text=text), text=text)
+                           lambda i, by: items_core.edit_request(i, by, text=text), new_text=text)
 
-    def move(self, items: Sequence[ReviewItem], intent: str) -> Job | None:
+    def move(self, items: Sequence[ReviewItem], intent: str) -> list[Job] | None:
         """Move ``items`` to ``intent``."""
-        chosen = list(items)
-        return self._items("Move review items", chosen,
-                           lambda c, by: items_core.edit_many(c, chosen, by, intent_name=intent), intent=intent)
+        return self._items("Move review item", list(items),
+                           lambda i, by: items_core.edit_request(i, by, intent_name=intent), intent=intent)
 
     def pull_analytics(self, locale: BotLocale, model: LocaleModel | None) -> Job | None:
         """Queue Lex's most-missed utterances of ``locale`` as pending items."""

@@ -25,7 +25,7 @@ from opsconsole.core.aws import Clients
 from opsconsole.core.errors import UserError
 from opsconsole.core.executions.listing import Execution, StateMachine, list_state_machines
 from opsconsole.core.writes import ApiCall, Write
-from opsconsole.ui.confirm import ConfirmDialog
+from opsconsole.ui.confirm import ConfirmDialog, CopyCliButton
 from opsconsole.ui.context import AppContext
 from opsconsole.ui.executions.dialogs.execution import RerunFromStateDialog, StartExecutionDialog, StopExecutionDialog
 from opsconsole.ui.executions.dialogs.approval import ApprovalDialog
@@ -198,11 +198,21 @@ class ExecutionActions(QObject):
             self.message.emit("There is no state machine to start.", False)
             return
         dialog = StartExecutionDialog(machines, sm_arn, input_text, self.parent_widget)
-        self._open(dialog, lambda: self._send_start(dialog))
+        # Made once: the name the copied command shows is the one sent when the field stays empty.
+        default_name = str(uuid.uuid4())
+        dialog.copy_cli = CopyCliButton.add_to(dialog.buttons, lambda: [self._start_write(dialog, default_name)],
+                                               self.ctx.connection, follow=dialog.start_button)
+        self._open(dialog, lambda: self._send_start(dialog, default_name))
 
-    def _send_start(self, dialog: StartExecutionDialog) -> None:
-        sm_arn, text = dialog.state_machine_arn(), dialog.input_text()
-        name = dialog.execution_name() or str(uuid.uuid4())
+    @staticmethod
+    def _start_write(dialog: StartExecutionDialog, default_name: str) -> Write:
+        """The Start as the dialog stands (what its Copy as AWS CLI shows and what is sent)."""
+        return start_write(dialog.state_machine_arn() or "", dialog.input_text(),
+                           dialog.execution_name() or default_name)
+
+    def _send_start(self, dialog: StartExecutionDialog, default_name: str) -> None:
+        write = self._start_write(dialog, default_name)
+        sm_arn, text, name = write.target, dialog.input_text(), write.details["name"]
 
         def done(arn: str) -> None:
             self.message.emit(f"Started {name} on {_short(sm_arn.replace(':stateMachine:', ':'))}.", True)
@@ -214,7 +224,7 @@ class ExecutionActions(QObject):
         if problem:
             self.message.emit(f"Start execution failed: {problem}", False)
             return
-        self._write(start_write(sm_arn, text, name), done=done)
+        self._write(write, done=done)
 
     # -- stop --------------------------------------------------------------------------------
     def stop(self, executions: Sequence[Execution]) -> None:
@@ -223,12 +233,18 @@ class ExecutionActions(QObject):
             self.message.emit("Nothing to stop: none of the selected executions is running.", False)
             return
         dialog = StopExecutionDialog(executions, self.parent_widget)
-        self._open(dialog, lambda: self._send_stops(dialog.executions, dialog.error(), dialog.cause()))
 
-    def _send_stops(self, executions: Sequence[Execution], error: str, cause: str) -> None:
-        batch = _Batch(self, "Stopped", len(executions))
-        for e in executions:
-            self._write(stop_write(e.arn, error, cause), confirmed=True,
+        def writes() -> list[tuple[Execution, Write]]:  # as typed now: what Copy as AWS CLI shows and what is sent
+            return [(e, stop_write(e.arn, dialog.error(), dialog.cause())) for e in dialog.executions]
+
+        dialog.copy_cli = CopyCliButton.add_to(dialog.buttons, lambda: [w for _e, w in writes()],
+                                               self.ctx.connection, follow=dialog.stop_button)
+        self._open(dialog, lambda: self._send_batch("Stopped", writes()))
+
+    def _send_batch(self, verb: str, writes: Sequence[tuple[Execution, Write]]) -> None:
+        batch = _Batch(self, verb, len(writes))
+        for e, write in writes:
+            self._write(write, confirmed=True,
                         done=lambda _d, arn=e.arn: batch.ok(arn), failed=lambda err, n=e.name: batch.fail(n, err))
 
     # -- redrive -----------------------------------------------------------------------------
@@ -247,13 +263,13 @@ class ExecutionActions(QObject):
                                          name="DescribeExecution", owner=dialog)
             job.page.connect(lambda verdict: dialog.set_reason(*verdict))
             job.finished.connect(dialog.model.done_checking)
-        self._open(dialog, lambda: self._send_redrives(dialog.redrivable()))
 
-    def _send_redrives(self, executions: Sequence[Execution]) -> None:
-        batch = _Batch(self, "Redrove", len(executions))
-        for e in executions:
-            self._write(redrive_write(e), confirmed=True,
-                        done=lambda _d, arn=e.arn: batch.ok(arn), failed=lambda err, n=e.name: batch.fail(n, err))
+        def writes() -> list[tuple[Execution, Write]]:  # those AWS has not ruled out by now
+            return [(e, redrive_write(e)) for e in dialog.redrivable()]
+
+        dialog.copy_cli = CopyCliButton.add_to(dialog.buttons, lambda: [w for _e, w in writes()],
+                                               self.ctx.connection, follow=dialog.redrive_button)
+        self._open(dialog, lambda: self._send_batch("Redrove", writes()))
 
     # -- re-run from a state -----------------------------------------------------------------
     def rerun_from_state(self, execution: Execution, state_name: str) -> None:

@@ -187,6 +187,8 @@ class StartExecutionDialog(QDialog):
         self.buttons, self.start_button = dialog_buttons("Start", destructive=False)
         self.buttons.rejected.connect(self.reject)
         self.start_button.clicked.connect(self.accept)
+        #: "Copy as AWS CLI", added by whoever sends the Start (it knows the request).
+        self.copy_cli: QPushButton | None = None
 
         form = QFormLayout()
         form.addRow("State machine", self.machine_combo)
@@ -259,6 +261,8 @@ class StopExecutionDialog(QDialog):
         self.stop_button.clicked.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         self.stop_button.setEnabled(count > 0)
+        #: "Copy as AWS CLI", added by whoever sends the stops (it knows the requests).
+        self.copy_cli: QPushButton | None = None
         form = QFormLayout()
         form.addRow("Error", self.error_edit)
         form.addRow("Cause", self.cause_edit)

@@ -7,7 +7,16 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QAbstractItemView, QDialog, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from opsconsole.core.executions.listing import Execution
 from opsconsole.ui.executions.dialogs.execution import ERROR, OK, dialog_buttons, text_color
@@ -130,6 +139,8 @@ class RedriveDialog(QDialog):
         self.buttons, self.redrive_button = dialog_buttons("Redrive", destructive=True)
         self.redrive_button.clicked.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
+        #: "Copy as AWS CLI", added by whoever sends the redrives (it knows the requests).
+        self.copy_cli: QPushButton | None = None
         self.model.dataChanged.connect(lambda *_: self._update())
         layout = QVBoxLayout(self)
         layout.addWidget(intro)

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from opsconsole.core.lexreview.deploy import DeploySettings
-from opsconsole.core.lexreview.deploy.record import FAILED, Deployment, list_deployments
+from opsconsole.core.lexreview.deploy.record import FAILED, Deployment, iter_deployments
 from opsconsole.core.lexreview.triage import ReviewItem
 from opsconsole.core.lexreview.bot import BotLocale
 from opsconsole.core.writes import Write
@@ -48,6 +48,8 @@ class DeploymentsPane(QWidget):
         self.confirm_dialog: ConfirmDialog | None = None
         self.progress_dialog: DeployDialog | None = None
         self._job: Job | None = None
+        self._history_job: Job | None = None  # the listing on its way
+        self._fresh = False
         self.model = DeploymentsModel(self)
         self.table = QTableView()
         self.table.setObjectName("deployment-history")
@@ -86,22 +88,48 @@ class DeploymentsPane(QWidget):
 
     # -- history -----------------------------------------------------------
     def reload(self) -> None:
-        """Read the deployment history again."""
+        """List the deployment history again, newest first, page by page (a listing still running stops)."""
+        if self._history_job is not None:
+            self._history_job.cancel()
+            self._history_job = None
         if not self.session.connected:
             return
-        job = self.session.read(list_deployments, time.time(), name="Scan lex-deployments")
-        job.done.connect(self._on_history)
-        job.failed.connect(lambda err: self.details.setText(f"Could not read the history: {err.message}"))
+        self._fresh = True  # the first page replaces the rows shown
+        job = self.session.read(iter_deployments, time.time(), name="List deployments")
+        job.page.connect(lambda page: self._on_page(job, page))
+        job.done.connect(lambda _r: self._on_done(job))
+        job.failed.connect(lambda err: self._on_failed(job, err))
+        self._history_job = job
 
-    def _on_history(self, deployments: list[Deployment]) -> None:
+    def _on_page(self, job: Job, deployments: list[Deployment]) -> None:
+        if job is not self._history_job or not deployments:
+            return
         selected = self.selected()
-        self.model.set_deployments(deployments)
-        if selected is not None:
-            for row, d in enumerate(deployments):
-                if d.deployment_id == selected.deployment_id:
-                    self.table.selectRow(row)
+        if self._fresh:
+            self._fresh = False
+            self.model.set_deployments(deployments)
+        else:
+            self.model.add_deployments(deployments)
+        if selected is not None and not self.table.currentIndex().isValid():
+            row = self.model.row_of(selected.deployment_id)
+            if row >= 0:
+                self.table.selectRow(row)
         self._update()
-        self.history_loaded.emit(len(deployments))
+
+    def _on_done(self, job: Job) -> None:
+        if job is not self._history_job:
+            return
+        self._history_job = None
+        if self._fresh:  # no deployment at all
+            self._fresh = False
+            self.model.set_deployments([])
+            self._update()
+        self.history_loaded.emit(self.model.rowCount())
+
+    def _on_failed(self, job: Job, err) -> None:
+        if job is self._history_job:
+            self._history_job = None
+            self.details.setText(f"Could not read the history: {err.message}")
 
     def selected(self) -> Deployment | None:
         """The deployment selected in the history."""

@@ -62,7 +62,7 @@ def describe(d: Deployment, phrases: bool = True) -> str:
 
 
 class DeploymentsModel(QAbstractTableModel):
-    """Deployments, newest first, as :func:`list_deployments` returns them."""
+    """Deployments, newest first, as :func:`iter_deployments` lists them (page by page)."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -72,6 +72,18 @@ class DeploymentsModel(QAbstractTableModel):
         self.beginResetModel()
         self._rows = list(deployments)
         self.endResetModel()
+
+    def add_deployments(self, deployments: list[Deployment]) -> None:
+        """Append the next page of the history (a deployment already shown is not added again)."""
+        known = {d.deployment_id for d in self._rows}
+        fresh = [d for d in deployments if d.deployment_id not in known]
+        if fresh:
+            self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows) + len(fresh) - 1)
+            self._rows.extend(fresh)
+            self.endInsertRows()
+
+    def row_of(self, deployment_id: str) -> int:
+        return next((r for r, d in enumerate(self._rows) if d.deployment_id == deployment_id), -1)
 
     def deployment(self, row: int) -> Deployment | None:
         return self._rows[row] if 0 <= row < len(self._rows) else None

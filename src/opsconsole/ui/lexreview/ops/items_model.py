@@ -102,6 +102,14 @@ class ReviewTreeModel(QAbstractItemModel):
         self._items = {i.item_id: i for i in items}
         self._rebuild()
 
+    def add_items(self, items: Iterable[ReviewItem]) -> None:
+        """Add a page of a listing; an item already here is shown once, in its latest revision."""
+        for item in items:
+            known = self._items.get(item.item_id)
+            if known is None or known.revision <= item.revision:
+                self._items[item.item_id] = item
+        self._rebuild()
+
     def update_items(self, items: Iterable[ReviewItem]) -> None:
         """Put newer versions of items in (by id)."""
         for item in items:

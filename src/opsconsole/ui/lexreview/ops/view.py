@@ -7,7 +7,7 @@ group row for everything under it).
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
 from superqt.utils import signals_blocked
@@ -38,6 +38,9 @@ STATUS_FILTERS: tuple[tuple[str, str, frozenset[str] | None], ...] = (
     ("all", "All", None),
 )
 
+#: Rows arriving after the first page are shown together at most this often (ms).
+FLUSH_MS = 150
+
 
 class OperationsView(QWidget):
     """Review what agents and Lex analytics forwarded, then deploy it into the bot."""
@@ -46,6 +49,8 @@ class OperationsView(QWidget):
     items_failed = Signal(object)  # UserError
     #: An action on items finished: a BatchResult (conflicts included) or an AnalyticsPull.
     action_finished = Signal(object)
+    #: The flags of the items shown were worked out again.
+    flags_updated = Signal()
 
     def __init__(self, session: ReviewSession, actions: ReviewActions, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -53,6 +58,17 @@ class OperationsView(QWidget):
         self.session = session
         self.review_actions = actions
         self._items_job: Job | None = None
+        self._flags_job: Job | None = None  # the flags being worked out
+        self._flags_again = False  # items or models changed meanwhile: work them out once more
+        #: The statuses the shown rows were listed for (None: every status).
+        self._listed: frozenset[str] | None = frozenset()
+        self._fresh = False  # the next page replaces the rows shown (a reload keeps them until then)
+        self._received = 0  # rows the running listing delivered
+        self._pending: list[ReviewItem] = []  # rows arrived, not yet shown
+        self._flush_timer = QTimer(self)
+        self._flush_timer.setSingleShot(True)
+        self._flush_timer.setInterval(FLUSH_MS)
+        self._flush_timer.timeout.connect(self._flush)
         self._dialog = None  # the open reject/edit/move dialog, for tests and to keep it alive
 
         self.locale_combo = QComboBox()
@@ -69,8 +85,8 @@ class OperationsView(QWidget):
         self.pull_button.setObjectName("pull-analytics")
         self.deploy_button = QPushButton("Deploy…")
         self.deploy_button.setObjectName("deploy")
-        for combo in (self.locale_combo, self.status_combo):
-            combo.currentIndexChanged.connect(lambda _i: self._apply_filter())
+        self.locale_combo.currentIndexChanged.connect(lambda _i: self._apply_filter())
+        self.status_combo.currentIndexChanged.connect(lambda _i: self._on_status_filter())
         self.search.filter_changed.connect(lambda _t: self._apply_filter())
         self.refresh_button.clicked.connect(self.reload)
         self.pull_button.clicked.connect(self.pull_analytics)
@@ -150,29 +166,93 @@ class OperationsView(QWidget):
         self.reload_items()
         self.history.reload()
 
+    def statuses(self) -> frozenset[str] | None:
+        """The statuses the status filter shows (None: every status): what is listed."""
+        key = self.status_combo.currentData()
+        return next((s for k, _l, s in STATUS_FILTERS if k == key), None)
+
+    @property
+    def loading(self) -> bool:
+        """The review items are being listed (rows show as their pages arrive)."""
+        return self._items_job is not None and self._items_job.active
+
     def reload_items(self) -> None:
-        """Read every review item again (one Scan); flags follow as locale models load."""
+        """List the review items of the status filter again, newest change first, page by page.
+
+        One Query per status on the status index (:func:`items.iter_review_items`);
+        each page's rows show as it arrives, so the first rows can be acted on
+        while the rest follow. A listing still running is cancelled first.
+        """
         if self._items_job is not None:
             self._items_job.cancel()
+            self._items_job = None
+        self._flush_timer.stop()
+        self._pending.clear()
         self.message_bar.hide()
         if not self.session.connected:
             self._fail(self.session.not_connected())
             return
+        statuses = self.statuses()
+        if statuses != self._listed:
+            self.model.set_items([])  # other statuses: what is shown is not what will be listed
+        self._listed = statuses
+        self._fresh = True  # the first page replaces what is shown
+        self._received = 0
         self.status_label.setText("Loading…")
-        job = self.session.read(items_core.list_review_items, name="Scan lex-review-items")
-        job.done.connect(self._on_items)
-        job.failed.connect(self._fail)
+        wanted = sorted(statuses) if statuses is not None else None
+        label = next((lbl for k, lbl, _s in STATUS_FILTERS if k == self.status_combo.currentData()), "All")
+        job = self.session.read(items_core.iter_review_items, statuses=wanted,
+                                name=f"List review items: {label}")
+        job.page.connect(lambda page: self._on_page(job, page))
+        job.done.connect(lambda _r: self._on_done(job))
+        job.failed.connect(lambda err: self._on_failed(job, err))
         self._items_job = job
 
-    def _on_items(self, items: list[ReviewItem]) -> None:
-        self._items_job = None
-        self.model.set_items(items)
-        for key in {(i.bot_id, i.locale_id) for i in items if i.status in (PENDING, APPROVED)}:
+    def _on_page(self, job: Job, page: list[ReviewItem]) -> None:
+        if job is not self._items_job or not page:
+            return
+        self._received += len(page)
+        self._pending.extend(page)
+        if self._fresh:
+            self._flush()  # the first rows at once
+        elif not self._flush_timer.isActive():
+            self._flush_timer.start()  # later pages in batches: a rebuild per page would slow long lists
+        self.status_label.setText(f"Loading… {self._received:,} so far")
+
+    def _flush(self) -> None:
+        """Show the rows that arrived since the last time."""
+        self._flush_timer.stop()
+        page, self._pending = self._pending, []
+        if self._fresh:
+            self._fresh = False
+            self.model.set_items(page)
+        elif page:
+            self.model.add_items(page)
+        else:
+            return
+        for key in {(i.bot_id, i.locale_id) for i in page if i.status in (PENDING, APPROVED)}:
             self.session.model(*key)  # loads in the background; flags follow
         self._compute_flags()
-        self.status_label.setText(f"{len(self.model.visible_items())} shown of {len(items)}")
         self._on_selection()
-        self.items_loaded.emit(len(items))
+
+    def _on_done(self, job: Job) -> None:
+        if job is not self._items_job:
+            return
+        self._items_job = None
+        self._flush()
+        if self._fresh:  # nothing arrived: nothing to show
+            self._fresh = False
+            self.model.set_items([])
+            self._compute_flags()
+        total = len(self.model.all_items())
+        self.status_label.setText(f"{len(self.model.visible_items())} shown of {total}")
+        self._on_selection()
+        self.items_loaded.emit(total)
+
+    def _on_failed(self, job: Job, err: UserError) -> None:
+        if job is self._items_job:
+            self._flush()
+            self._fail(err)
 
     def _fail(self, err: UserError) -> None:
         self._items_job = None
@@ -192,13 +272,42 @@ class OperationsView(QWidget):
         self._on_selection()
 
     def _compute_flags(self) -> None:
+        """Work the flags out again, in the background: near-duplicates among thousands of open items take seconds.
+
+        One computation at a time; asked again meanwhile, it runs once more
+        when the current one ends, on the items as they are then.
+        """
+        if self._flags_job is not None and self._flags_job.active:
+            self._flags_again = True
+            return
+        self._flags_again = False
         utterances = {key: m.utterances() for key, m in self.session.models().items()}
-        self.model.set_flags(items_core.compute_flags(self.model.all_items(), utterances))
-        self.detail.refresh()
+        job = self.session.ctx.runner.submit(items_core.compute_flags, self.model.all_items(), utterances,
+                                             name="Flag review items", owner=self)
+        job.done.connect(lambda flags: self._on_flags(job, flags))
+        job.finished.connect(lambda: self._flags_ended(job))
+        self._flags_job = job
+
+    def _on_flags(self, job: Job, flags: dict) -> None:
+        if job is self._flags_job and not self._flags_again:
+            self.model.set_flags(flags)
+            self.detail.refresh()
+            self.flags_updated.emit()
+
+    def _flags_ended(self, job: Job) -> None:
+        if job is self._flags_job:
+            self._flags_job = None
+            if self._flags_again:
+                self._compute_flags()
+
+    def _on_status_filter(self) -> None:
+        """Other statuses: list them (cancelling a listing still running), then filter what is shown."""
+        self._apply_filter()
+        if self.session.connected and self.statuses() != self._listed:
+            self.reload_items()
 
     def _apply_filter(self) -> None:
-        key = self.status_combo.currentData()
-        statuses = next((s for k, _l, s in STATUS_FILTERS if k == key), None)
+        statuses = self.statuses()
         locale = self.locale_combo.currentData()
         text = self.search.text().strip().casefold()
 
@@ -210,7 +319,8 @@ class OperationsView(QWidget):
             return not text or text in item.text.casefold() or text in item.intent_name.casefold()
 
         self.model.set_filter(accept)
-        self.status_label.setText(f"{len(self.model.visible_items())} shown of {len(self.model.all_items())}")
+        if not self.loading:
+            self.status_label.setText(f"{len(self.model.visible_items())} shown of {len(self.model.all_items())}")
         self._on_selection()  # the deploy target may have changed with the locale filter
 
     # -- selection ---------------------------------------------------------
@@ -242,6 +352,12 @@ class OperationsView(QWidget):
             f"Queue Lex's most-missed utterances of {locale.label} (ListAggregatedUtterances)"
             if locale else "Pick a locale (the filter, or select an item) first"
         )
+        if locale is not None and not self.lists_approved():
+            # Approved items are not listed under this filter: they are read when Deploy is pressed.
+            self.deploy_button.setEnabled(not busy)
+            self.deploy_button.setText(f"Deploy {locale.locale_id}…")
+            self.deploy_button.setToolTip(f"Put the approved phrases of {locale.label} into it and make it live")
+            return
         self.deploy_button.setEnabled(bool(approved) and not busy)
         self.deploy_button.setText(f"Deploy {locale.locale_id} ({len(approved)})…" if locale else "Deploy…")
         self.deploy_button.setToolTip(
@@ -351,9 +467,24 @@ class OperationsView(QWidget):
         if locale is not None:
             self.deploy_locale(locale)
 
+    def lists_approved(self) -> bool:
+        """The items shown were listed with the approved ones (so :meth:`approved_for` knows them all)."""
+        return self._listed is None or APPROVED in self._listed
+
     def deploy_locale(self, locale: BotLocale) -> None:
-        """Confirm, then deploy ``locale``'s approved items."""
-        approved = self.approved_for(locale)
+        """Confirm, then deploy ``locale``'s approved items (read first when the filter does not list them)."""
+        if not self.lists_approved():
+            if not self.session.connected:
+                self._fail(self.session.not_connected())
+                return
+            job = self.session.read(items_core.list_review_items, statuses=[APPROVED], bot_id=locale.bot_id,
+                                    locale_id=locale.locale_id, name=f"List approved review items: {locale.label}")
+            job.done.connect(lambda approved: self._confirm_deploy(locale, approved))
+            job.failed.connect(lambda err: self.message_bar.show_error(err, retry=False))
+            return
+        self._confirm_deploy(locale, self.approved_for(locale))
+
+    def _confirm_deploy(self, locale: BotLocale, approved: list[ReviewItem]) -> None:
         if not approved:
             self.message_bar.show_message("Nothing to deploy", f"No approved items in {locale.label}.", Severity.INFO)
             return
