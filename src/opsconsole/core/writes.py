@@ -6,8 +6,10 @@ whether it needs a confirmation, who does it, and the function that does it.
 When the exact requests are known before sending (most single calls), they
 are in ``calls`` and the write sends exactly those: the audit record, the
 "Copy as AWS CLI" line and what AWS receives cannot drift apart. Writes
-that are several calls decided on the way (a deployment, a batch of
-conditional updates) keep ``calls`` empty and say so in :attr:`Write.cli_note`.
+that are several calls decided on the way (a deployment, a re-run through a
+helper state machine) keep ``calls`` empty and say so in
+:attr:`Write.cli_note`; a batch (approve five review items) is five writes,
+each with its own request and its own audit record.
 
 Sending a write (confirmation, audit "attempted" on disk, the call, the
 result) is the job layer's: :mod:`opsconsole.jobs.writes`.
@@ -68,7 +70,7 @@ class Write:
 
     #: As people say it: "Stop execution", "Approve review items".
     action: str
-    #: What it acts on, for the audit log ("arn:...", "3 review item(s)").
+    #: What it acts on, for the audit log ("arn:...", "review item 7f3c...").
     target: str
     #: The AWS service and the operation (the main one, when there are several).
     service: str

@@ -16,14 +16,14 @@ the shape name in ``__type``.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
+import functools
 import hashlib
 import json
 import re
-import threading
 from typing import Any
 
+from opsconsole.sandbox import wire as shared_wire
 from opsconsole.sandbox.server import ExtensionResponse, json_response
 
 TARGET_PREFIX = "GraniteServiceVersion20100801"
@@ -173,19 +173,10 @@ def _timestamp(value: Any, fail: str, problems: list[str]) -> Any:
     return value
 
 
-_model: ServiceModel | None = None
-_model_lock = threading.Lock()
-
-
+@functools.lru_cache(maxsize=None)
 def service_model() -> ServiceModel:
     """botocore's CloudWatch model, loaded once per process."""
-    global _model
-    with _model_lock:
-        if _model is None:
-            import botocore.loaders
-
-            _model = ServiceModel(botocore.loaders.Loader().load_service_model("cloudwatch", "service-2"))
-        return _model
+    return ServiceModel(shared_wire.model_document("cloudwatch"))
 
 
 # -- paging -----------------------------------------------------------------------------------
@@ -193,17 +184,12 @@ def page(items: list[Any], size: int, token: str | None, scope: str) -> tuple[li
     """One page of ``items``; a NextToken is only valid for the request (``scope``) that made it."""
     start = 0
     if token:
-        try:
-            token_scope, start = json.loads(base64.urlsafe_b64decode(token.encode()))
-        except (ValueError, TypeError):
-            raise CloudWatchError("InvalidNextToken", "The service returned an invalid next token.") from None
-        if token_scope != scope or not isinstance(start, int) or start < 0:
+        found = shared_wire.token_start(token, scope)
+        if found is None:
             raise CloudWatchError("InvalidNextToken", "The service returned an invalid next token.")
-    chunk = items[start:start + size]
-    following = None
-    if start + size < len(items):
-        following = base64.urlsafe_b64encode(json.dumps([scope, start + size]).encode()).decode()
-    return chunk, following
+        start = found
+    following = shared_wire.page_token(scope, start + size) if start + size < len(items) else None
+    return items[start:start + size], following
 
 
 def scope_of(params: dict[str, Any], *ignored: str) -> str:

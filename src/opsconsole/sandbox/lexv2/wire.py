@@ -10,13 +10,14 @@ each operation's success status code and each error's HTTP status.
 
 from __future__ import annotations
 
-import base64
+import functools
 import json
 import re
-import threading
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
+
+from opsconsole.sandbox import wire as shared_wire
 
 #: Top-level path segments of the model-building API (Lex V2 runtime paths start with /bot/).
 PATH_ROOTS = ("bots", "builtins", "createuploadurl", "exports", "imports", "policy", "tags",
@@ -226,19 +227,10 @@ def _scalar(kind: str, raw: str) -> Any:
     return raw
 
 
-_model: ServiceModel | None = None
-_model_lock = threading.Lock()
-
-
+@functools.lru_cache(maxsize=None)
 def service_model() -> ServiceModel:
     """botocore's lexv2-models model, loaded once per process (about 50 ms)."""
-    global _model
-    with _model_lock:
-        if _model is None:
-            import botocore.loaders
-
-            _model = ServiceModel(botocore.loaders.Loader().load_service_model("lexv2-models", "service-2"))
-        return _model
+    return ServiceModel(shared_wire.model_document("lexv2-models"))
 
 
 # -- pagination -------------------------------------------------------------------------------
@@ -248,17 +240,12 @@ def page(items: list[Any], params: dict[str, Any], scope: str, default_size: int
     start = 0
     token = params.get("nextToken")
     if token:
-        try:
-            token_scope, start = json.loads(base64.urlsafe_b64decode(token.encode()))
-        except (ValueError, TypeError):
-            raise invalid("The nextToken is not valid.") from None
-        if token_scope != scope:
+        found = shared_wire.token_start(token, scope)
+        if found is None:
             raise invalid("The nextToken is not valid for this request.")
-    chunk = items[start:start + size]
-    following = None
-    if start + size < len(items):
-        following = base64.urlsafe_b64encode(json.dumps([scope, start + size]).encode()).decode()
-    return chunk, following
+        start = found
+    following = shared_wire.page_token(scope, start + size) if start + size < len(items) else None
+    return items[start:start + size], following
 
 
 def filtered(items: list[dict[str, Any]], filters: list[dict[str, Any]] | None, fields: dict[str, str]) -> list[dict[str, Any]]:

@@ -24,11 +24,11 @@ on the same registry.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import json
 from typing import Any
 
+from opsconsole.sandbox import wire
 from opsconsole.sandbox.server import ExtensionRegistry, ExtensionRequest
 from opsconsole.sandbox.stepfunctions.backend import Invalid, abort, handler, stepfunctions_backend, until
 from opsconsole.sandbox.stepfunctions.redrive import redrive_fields
@@ -92,19 +92,16 @@ def describe_execution(request: ExtensionRequest, body: dict[str, Any]) -> dict[
 
 
 def _token(offset: int, arn: str) -> str:
-    return base64.urlsafe_b64encode(json.dumps([arn, offset]).encode()).decode()
+    return wire.page_token(arn, offset)
 
 
 def _offset(token: str | None, arn: str) -> int:
     if not token:
         return 0
-    try:
-        token_arn, offset = json.loads(base64.urlsafe_b64decode(token.encode()))
-    except (ValueError, TypeError):
-        raise Invalid(f"Invalid Token: '{token}'", "InvalidToken") from None
-    if token_arn != arn:
-        raise Invalid("Invalid Token: the token belongs to another execution", "InvalidToken")
-    return int(offset)
+    offset = wire.token_start(token, arn)
+    if offset is None:
+        raise Invalid(f"Invalid Token: '{token}'", "InvalidToken")
+    return offset
 
 
 def get_execution_history(request: ExtensionRequest, body: dict[str, Any]) -> dict[str, Any]:

@@ -143,7 +143,7 @@ class AgentView(QWidget):
             bot_id=self.filters.bot_id(),
             locale_id=self.filters.locale_id(),
             since=self.filters.since(),
-            name="Scan lex-conversations",
+            name="List conversations to triage",
         )
         job.page.connect(lambda page: self._on_page(page, keep))
         job.done.connect(self._on_done)
