@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from enum import IntEnum
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
 
 from opsconsole.core.aws import Clients
@@ -15,6 +15,7 @@ from opsconsole.core.format import format_duration, format_timestamp, format_tim
 from opsconsole.ui.theme import EXECUTION_LABELS
 from opsconsole.ui.widgets.status_badge import StatusBadgeDelegate
 from opsconsole.jobs.runner import Job, JobRunner
+from opsconsole.ui.widgets.rows_model import RowsModel
 
 _DISPLAY = Qt.ItemDataRole.DisplayRole
 #: The row's :class:`MapRun`.
@@ -44,38 +45,23 @@ def _counts_text(counts: dict[str, int], done: int) -> str:
     return f"{done:,} / {total:,}" if total else "0"
 
 
-class MapRunsModel(QAbstractTableModel):
+class MapRunsModel(RowsModel[MapRun]):
     """One row per Distributed Map run."""
 
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._runs: list[MapRun] = []
+    headers = HEADERS
 
     def set_map_runs(self, runs: Sequence[MapRun]) -> None:
         """Show these map runs."""
-        self.beginResetModel()
-        self._runs = list(runs)
-        self.endResetModel()
+        self.set_rows(runs)
 
     def map_runs(self) -> list[MapRun]:
         """The map runs shown."""
-        return list(self._runs)
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._runs)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(Column)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:  # noqa: N802
-        if orientation == Qt.Orientation.Horizontal and role == _DISPLAY and 0 <= section < len(HEADERS):
-            return HEADERS[section]
-        return None
+        return self.all_rows()
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = _DISPLAY) -> Any:
-        if not 0 <= index.row() < len(self._runs):
+        if not 0 <= index.row() < len(self._rows):
             return None
-        run, col = self._runs[index.row()], index.column()
+        run, col = self._rows[index.row()], index.column()
         if role == MAP_RUN_ROLE:
             return run
         if role == Qt.ItemDataRole.ToolTipRole:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import logging
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QAction, QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -26,6 +26,7 @@ from opsconsole.core.aws import Connection
 from opsconsole.core.format import format_clock
 from opsconsole.core.logbuffer import LogLine, RingBufferHandler
 from opsconsole.core.writes import ATTEMPTED
+from opsconsole.ui.widgets.rows_model import RowsModel
 
 _LEVELS = [("Debug", logging.DEBUG), ("Info", logging.INFO), ("Warning", logging.WARNING), ("Error", logging.ERROR)]
 
@@ -87,48 +88,36 @@ class LogPane(QWidget):
             self.text.appendPlainText(self._format(line))
 
 
-class AuditModel(QAbstractTableModel):
+class AuditModel(RowsModel[AuditRecord]):
     """One row per write, newest first; a write's result replaces its "attempted" row."""
 
-    HEADERS = ("Time", "User", "Connection", "Action", "Target", "Result", "Details")
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.records: list[AuditRecord] = []
+    headers = ("Time", "User", "Connection", "Action", "Target", "Result", "Details")
 
     def set_records(self, records: list[AuditRecord]) -> None:
-        self.beginResetModel()
-        self.records = list(reversed(records))  # newest first
-        self.endResetModel()
+        self.set_rows(reversed(records))  # newest first
 
     def add(self, record: AuditRecord) -> None:
         """A line just written: a new write, or the result of one already shown."""
         if record.id:
-            for row, shown in enumerate(self.records):
+            for row, shown in enumerate(self._rows):
                 if shown.id == record.id:
-                    self.records[row] = record
+                    self._rows[row] = record
                     self.dataChanged.emit(self.index(row, 0), self.index(row, self.columnCount() - 1))
                     return
         self.prepend(record)
 
     def prepend(self, record: AuditRecord) -> None:
         self.beginInsertRows(QModelIndex(), 0, 0)
-        self.records.insert(0, record)
+        self._rows.insert(0, record)
         self.endInsertRows()
 
     def record(self, row: int) -> AuditRecord | None:
-        return self.records[row] if 0 <= row < len(self.records) else None
+        return self.row_at(row)
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(self.records)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802
-        return len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: N802
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.HEADERS[section]
-        return None
+    @property
+    def records(self) -> list[AuditRecord]:
+        """The records shown, newest first."""
+        return self.all_rows()
 
     @staticmethod
     def _result(r: AuditRecord) -> str:
@@ -139,7 +128,7 @@ class AuditModel(QAbstractTableModel):
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None
-        r = self.records[index.row()]
+        r = self._rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             return (
                 r.started or r.time,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import time
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -27,6 +27,7 @@ from opsconsole.core.identity import Identity
 from opsconsole.jobs.runner import Job, JobRunner
 from opsconsole.ui import theme
 from opsconsole.ui.context import AppContext
+from opsconsole.ui.widgets.rows_model import RowsModel
 
 
 class ConnectionLabel(QWidget):
@@ -67,41 +68,27 @@ class ConnectionLabel(QWidget):
         self.state.setText(f"{dot}{text}")
 
 
-class JobsModel(QAbstractTableModel):
+class JobsModel(RowsModel[Job]):
     """The running and queued jobs, for the jobs popup."""
 
-    HEADERS = ("Job", "State", "Progress", "Time")
+    headers = ("Job", "State", "Progress", "Time")
 
     def __init__(self, runner: JobRunner) -> None:
         super().__init__()
         self.runner = runner
-        self._jobs: list[Job] = []
         runner.jobs_changed.connect(self.refresh)
         self.refresh()
 
     def refresh(self) -> None:
-        self.beginResetModel()
-        self._jobs = self.runner.jobs
-        self.endResetModel()
+        self.set_rows(self.runner.jobs)
 
     def job(self, row: int) -> Job:
-        return self._jobs[row]
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(self._jobs)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802
-        return len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: N802
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.HEADERS[section]
-        return None
+        return self._rows[row]
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
         if role != Qt.ItemDataRole.DisplayRole or not index.isValid():
             return None
-        job = self._jobs[index.row()]
+        job = self._rows[index.row()]
         col = index.column()
         if col == 0:
             return job.name + (" (write)" if job.write else "")

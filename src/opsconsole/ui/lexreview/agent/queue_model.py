@@ -6,12 +6,13 @@ from collections.abc import Iterable
 from enum import IntEnum
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QHeaderView, QTableView
 
 from opsconsole.core.format import format_day_time, format_timestamp
 from opsconsole.core.lexreview.triage import TRIAGE_FORWARDED, TRIAGE_NOTHING, Conversation
+from opsconsole.ui.widgets.rows_model import RowsModel
 
 CONVERSATION_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -39,25 +40,16 @@ HEADERS = {
 }
 
 
-class ConversationQueueModel(QAbstractTableModel):
+class ConversationQueueModel(RowsModel[Conversation]):
     """Conversations sorted newest first; triaged ones shown greyed when they are listed at all."""
+
+    headers = tuple(HEADERS[c] for c in QueueColumn)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._rows: list[Conversation] = []
         self._by_id: dict[str, int] = {}
 
     # -- Qt interface ----------------------------------------------------
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(QueueColumn)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return HEADERS.get(QueueColumn(section)) if 0 <= section < len(QueueColumn) else None
-        return None
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not 0 <= index.row() < len(self._rows):

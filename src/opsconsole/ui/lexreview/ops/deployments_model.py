@@ -5,10 +5,11 @@ from __future__ import annotations
 from enum import IntEnum
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 
 from opsconsole.core.format import format_minute, format_timestamp
 from opsconsole.core.lexreview.deploy.record import Deployment
+from opsconsole.ui.widgets.rows_model import RowsModel
 
 DEPLOYMENT_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -61,47 +62,27 @@ def describe(d: Deployment, phrases: bool = True) -> str:
     return "\n".join(lines)
 
 
-class DeploymentsModel(QAbstractTableModel):
+class DeploymentsModel(RowsModel[Deployment]):
     """Deployments, newest first, as :func:`iter_deployments` lists them (page by page)."""
 
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[Deployment] = []
+    headers = tuple(HEADERS[c] for c in HistoryColumn)
 
     def set_deployments(self, deployments: list[Deployment]) -> None:
-        self.beginResetModel()
-        self._rows = list(deployments)
-        self.endResetModel()
+        self.set_rows(deployments)
 
     def add_deployments(self, deployments: list[Deployment]) -> None:
         """Append the next page of the history (a deployment already shown is not added again)."""
         known = {d.deployment_id for d in self._rows}
-        fresh = [d for d in deployments if d.deployment_id not in known]
-        if fresh:
-            self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows) + len(fresh) - 1)
-            self._rows.extend(fresh)
-            self.endInsertRows()
+        self.append_rows([d for d in deployments if d.deployment_id not in known])
 
     def row_of(self, deployment_id: str) -> int:
         return next((r for r, d in enumerate(self._rows) if d.deployment_id == deployment_id), -1)
 
     def deployment(self, row: int) -> Deployment | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
+        return self.row_at(row)
 
     def deployments(self) -> list[Deployment]:
-        return list(self._rows)
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(HistoryColumn)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
-        horizontal = orientation == Qt.Orientation.Horizontal
-        if horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(HistoryColumn):
-            return HEADERS[HistoryColumn(section)]
-        return None
+        return self.all_rows()
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         d = self.deployment(index.row())
