@@ -4,7 +4,7 @@ Prints one JSON object per measurement (see docs/benchmarks.md for the figures):
 
 * ``review_first_page``: for each view's listing, the time from asking to the
   first non-empty page, through the console's core functions (what a Job
-  runs): the agent's queue (``triage.iter_conversations``, untriaged with
+  runs): the agent's queue (``conversations.iter_conversations``, untriaged with
   missed turns, newest first), the operations view's open items
   (``items.iter_review_items`` with PENDING and APPROVED, newest change
   first) and the deployment history (``deploy.record.iter_deployments``).
@@ -177,7 +177,7 @@ def listings(clients: Any) -> dict[str, tuple[Callable[[], Iterator[list[Any]]],
     from opsconsole.core.lexreview.deploy.record import iter_deployments
     from opsconsole.core.lexreview.items import iter_review_items
     from opsconsole.core.lexreview.store import TABLES
-    from opsconsole.core.lexreview.triage import iter_conversations
+    from opsconsole.core.lexreview.conversations import iter_conversations
 
     return {
         "agent_queue": (

@@ -148,7 +148,7 @@ def test_badges_are_painted_in_the_theme_in_use(qtbot, app_palette, look):
 
 @pytest.mark.parametrize("look", THEMES, ids=lambda t: t.name)
 def test_transcript_turns_are_filled_in_the_theme_in_use(qtbot, app_palette, look):
-    from opsconsole.core.lexreview.triage import Conversation, Turn
+    from opsconsole.core.lexreview.conversations import Conversation, Turn
     from opsconsole.ui.lexreview.agent.transcript import TranscriptView
 
     app_palette(look)

@@ -15,6 +15,7 @@ from opsconsole.core.audit import AuditLog
 from opsconsole.core.executions import actions as core
 from opsconsole.core.executions.listing import describe_execution
 from opsconsole.core.lexreview import items as li
+from opsconsole.core.lexreview import conversations as lc
 from opsconsole.core.lexreview import triage as lr
 from opsconsole.core.lexreview.store import to_attrs
 from opsconsole.core.writes import ApiCall, Write
@@ -131,7 +132,7 @@ def test_a_conflict_is_an_outcome_audited_as_such(qtbot, ctx, clients, sandbox):
     ddb = clients.client("dynamodb")
     ddb.put_item(TableName=lex["tables"]["conversations"], Item=to_attrs(row))
     try:
-        conv = lr.get_conversation(clients, row["contact_id"])
+        conv = lc.get_conversation(clients, row["contact_id"])
         lr.mark_nothing_to_learn(clients, conv, "ana.other")  # another console got there first
         owner = QWidget()
         qtbot.addWidget(owner)
@@ -139,7 +140,7 @@ def test_a_conflict_is_an_outcome_audited_as_such(qtbot, ctx, clients, sandbox):
         failures: list = []
         actions.write_failed.connect(lambda *args: failures.append(args))
         with qtbot.waitSignal(actions.conversation_conflict, timeout=TIMEOUT) as conflicted:
-            job = actions.mark_triaged(conv, lr.TRIAGE_NOTHING)
+            job = actions.mark_triaged(conv, lc.TRIAGE_NOTHING)
         assert not actions.busy and failures == [] and job.error is None
         message = conflicted.args[1].message
         assert message.startswith("Already marked nothing to learn by ana.other at ")

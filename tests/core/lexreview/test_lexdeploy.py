@@ -14,6 +14,7 @@ import uuid
 import pytest
 
 from opsconsole.core.lexreview import deploy as ld
+from opsconsole.core.lexreview import conversations as lc
 from opsconsole.core.lexreview import triage as lr
 from opsconsole.core.lexreview import bot as lb
 from opsconsole.core.lexreview import items as li
@@ -96,7 +97,7 @@ def test_the_whole_loop_from_transcript_to_the_live_alias(sandbox_clients, lex, 
         "contact_id": contact, "bot_id": lex["bot_id"], "bot_name": lex["bot_name"], "locale_id": LOCALE,
         "agent": "carlos.test", "channel": "chat", "started_at": "2026-01-05T10:00:00Z", "turns": turns,
         "triage_status": "NEW", "missed_count": 1}))
-    conv = lr.get_conversation(sandbox_clients, contact)
+    conv = lc.get_conversation(sandbox_clients, contact)
     model = lb.load_locale_model(sandbox_clients, locale)
     phrase = conv.missed_turns[0].text
     assert "CheckBalance" in [name for name, _ in model.rank(phrase)[:3]]

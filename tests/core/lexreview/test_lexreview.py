@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from opsconsole.core.lexreview import conversations as lc
 from opsconsole.core.lexreview import triage as lr
 from opsconsole.core.lexreview import bot as lb
 from opsconsole.core.lexreview.items import get_review_item, list_review_items
@@ -23,7 +24,7 @@ def add_conversation(sandbox_clients, lex):
     """Add conversations of our own (the seeded ones stay as seeded); deleted after the test."""
     made: list[str] = []
 
-    def add(locale="en_US", missed=("do you do student loans",)) -> lr.Conversation:
+    def add(locale="en_US", missed=("do you do student loans",)) -> lc.Conversation:
         turns = [{"index": 0, "speaker": "bot", "text": "Hi, how can I help?"}]
         for text in missed:
             turns.append({"index": len(turns), "speaker": "customer", "text": text, "intent": "FallbackIntent",
@@ -35,7 +36,7 @@ def add_conversation(sandbox_clients, lex):
                "triage_status": "NEW", "missed_count": len(missed)}
         sandbox_clients.client("dynamodb").put_item(TableName=lex["tables"]["conversations"], Item=to_attrs(row))
         made.append(row["contact_id"])
-        return lr.get_conversation(sandbox_clients, row["contact_id"])
+        return lc.get_conversation(sandbox_clients, row["contact_id"])
 
     yield add
     for contact_id in made:
@@ -44,7 +45,7 @@ def add_conversation(sandbox_clients, lex):
 
 
 def test_queue_lists_untriaged_conversations_with_missed_turns(sandbox_clients, lex):
-    convs = [c for page in lr.iter_conversations(sandbox_clients, page_size=50) for c in page]
+    convs = [c for page in lc.iter_conversations(sandbox_clients, page_size=50) for c in page]
     assert len(convs) >= 50  # several pages of the seeded ones
     assert all(c.missed_count > 0 and c.missed_turns and not c.triaged for c in convs)
     assert {c.locale_id for c in convs} >= set(lex["locales"])
@@ -53,9 +54,9 @@ def test_queue_lists_untriaged_conversations_with_missed_turns(sandbox_clients, 
 
 def test_queue_filters_by_locale_and_date(sandbox_clients, lex):
     since = datetime.now(timezone.utc) - timedelta(days=2)
-    convs = [c for page in lr.iter_conversations(sandbox_clients, locale_id="es_US", since=since) for c in page]
+    convs = [c for page in lc.iter_conversations(sandbox_clients, locale_id="es_US", since=since) for c in page]
     assert convs and all(c.locale_id == "es_US" and c.started_at >= since for c in convs)
-    none = [c for page in lr.iter_conversations(sandbox_clients, bot_id="NOSUCHBOT") for c in page]
+    none = [c for page in lc.iter_conversations(sandbox_clients, bot_id="NOSUCHBOT") for c in page]
     assert none == []
 
 
@@ -70,14 +71,14 @@ def test_submitting_creates_pending_items_and_closing_hides_the_conversation(
     assert (stored.status, stored.text, stored.intent_name, stored.agent, stored.contact_id, stored.turn_index,
             stored.bot_id, stored.locale_id, stored.source, stored.revision) == (
         "PENDING", "student loans", "LoanInquiry", "amy.test", conv.contact_id, 1, lex["bot_id"], "en_US", "agent", 1)
-    assert not lr.get_conversation(sandbox_clients, conv.contact_id).triaged  # one missed turn still open
+    assert not lc.get_conversation(sandbox_clients, conv.contact_id).triaged  # one missed turn still open
 
     lr.submit_phrases(sandbox_clients, conv, [lr.Phrase("operator", "SpeakToAgent", 3)], "amy.test", finish=True)
-    closed = lr.get_conversation(sandbox_clients, conv.contact_id)
+    closed = lc.get_conversation(sandbox_clients, conv.contact_id)
     assert (closed.triage_status, closed.triaged_by) == ("FORWARDED", "amy.test")
-    queued = {c.contact_id for page in lr.iter_conversations(sandbox_clients) for c in page}
+    queued = {c.contact_id for page in lc.iter_conversations(sandbox_clients) for c in page}
     assert conv.contact_id not in queued
-    shown = {c.contact_id for page in lr.iter_conversations(sandbox_clients, include_triaged=True) for c in page}
+    shown = {c.contact_id for page in lc.iter_conversations(sandbox_clients, include_triaged=True) for c in page}
     assert conv.contact_id in shown
 
 
@@ -117,4 +118,4 @@ def test_a_conversation_deleted_meanwhile_is_not_brought_back(sandbox_clients, l
                           finish=True)
     with pytest.raises(lr.Conflict, match="no longer exists"):
         lr.mark_nothing_to_learn(sandbox_clients, conv, "amy.test")
-    assert lr.get_conversation(sandbox_clients, conv.contact_id) is None  # no stub written by the update
+    assert lc.get_conversation(sandbox_clients, conv.contact_id) is None  # no stub written by the update

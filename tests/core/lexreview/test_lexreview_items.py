@@ -7,6 +7,7 @@ import threading
 
 import pytest
 
+from opsconsole.core.lexreview import conversations as lc
 from opsconsole.core.lexreview import triage as lr
 from opsconsole.core.lexreview import items as li
 from opsconsole.core.aws import Clients
@@ -198,7 +199,7 @@ def test_a_change_is_described_before_it_is_sent_and_sent_exactly_as_described(s
 
 
 def test_a_triage_change_is_described_before_it_is_sent(sandbox_clients, lex):
-    conversation = lr.Conversation(contact_id="test-described-triage", bot_id=lex["bot_id"], bot_name="",
+    conversation = lc.Conversation(contact_id="test-described-triage", bot_id=lex["bot_id"], bot_name="",
                                    locale_id="en_US", agent="amy", channel="voice",
                                    started_at=lr.parse_time("2026-06-15T09:30:00Z"), turns=())
     ddb, table = sandbox_clients.client("dynamodb"), lex["tables"]["conversations"]

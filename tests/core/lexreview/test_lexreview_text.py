@@ -8,8 +8,9 @@ import pytest
 
 from opsconsole.core.lexreview.deploy.record import DeployedPhrase, Deployment
 from opsconsole.core.lexreview.deploy.steps import merge_utterances
-from opsconsole.core.lexreview.triage import Conversation, Phrase, ReviewItem, new_item
-from opsconsole.core.lexreview.items import compute_flags
+from opsconsole.core.lexreview.conversations import Conversation
+from opsconsole.core.lexreview.triage import Phrase, ReviewItem, new_item
+from opsconsole.core.lexreview.flags import compute_flags
 from opsconsole.core.lexreview.store import from_attrs, to_attrs
 from opsconsole.core.lexreview.similarity import IntentIndex, near_duplicate_groups, normalise, rank_intents
 

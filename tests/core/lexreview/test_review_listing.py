@@ -14,6 +14,7 @@ import pytest
 
 from opsconsole.core.aws import Clients
 from opsconsole.core.lexreview import items as li
+from opsconsole.core.lexreview import conversations as lc
 from opsconsole.core.lexreview import triage as lr
 from opsconsole.core.lexreview.deploy import record as dr
 from opsconsole.core.lexreview.deploy.lock import DeployLock
@@ -232,14 +233,14 @@ def seeded_conversations(sandbox_clients, tables):
         rows.append(conversation_row(n, when, triage, rng.choice([0, 1, 1, 2, 3]), rng.choice(["en_US", "es_US"]),
                                      n % 3))
     batch_put(sandbox_clients, tables.conversations, rows)
-    return [lr.Conversation.from_record(r) for r in rows]
+    return [lc.Conversation.from_record(r) for r in rows]
 
 
 def test_the_queue_is_untriaged_conversations_with_missed_turns_newest_first(clients, tables, seeded_conversations):
     want = sorted((c for c in seeded_conversations if c.missed_count and not c.triaged),
                   key=lambda c: c.started_at, reverse=True)
     with DynamoCalls(clients) as calls:
-        pages = list(lr.iter_conversations(clients, page_size=15, tables=tables))
+        pages = list(lc.iter_conversations(clients, page_size=15, tables=tables))
     assert [c.contact_id for p in pages for c in p] == [c.contact_id for c in want]
     assert len(pages) > 3 and "Scan" not in calls.names()
     assert {(p["IndexName"], p["ScanIndexForward"]) for _n, p in calls.calls} == {("triage_status-started_at", False)}
@@ -248,23 +249,23 @@ def test_the_queue_is_untriaged_conversations_with_missed_turns_newest_first(cli
 def test_the_queue_filters_by_locale_and_time_and_shows_triaged_ones_on_request(clients, tables,
                                                                                seeded_conversations):
     since, until = NOW - timedelta(days=6), NOW - timedelta(days=2)
-    got = [c for p in lr.iter_conversations(clients, locale_id="es_US", since=since, until=until, page_size=7,
+    got = [c for p in lc.iter_conversations(clients, locale_id="es_US", since=since, until=until, page_size=7,
                                             include_triaged=True, tables=tables) for c in p]
     want = sorted((c for c in seeded_conversations if c.missed_count and c.locale_id == "es_US"
                    and since <= c.started_at < until), key=lambda c: c.started_at, reverse=True)
     assert {c.triage_status for c in want} == {"NEW", "FORWARDED", "NOTHING_TO_LEARN"}
     assert [c.contact_id for c in got] == [c.contact_id for c in want]
-    recent = [c for p in lr.iter_conversations(clients, since=NOW - timedelta(days=1), tables=tables) for c in p]
+    recent = [c for p in lc.iter_conversations(clients, since=NOW - timedelta(days=1), tables=tables) for c in p]
     assert recent and all(c.started_at >= NOW - timedelta(days=1) for c in recent)
-    assert [c for p in lr.iter_conversations(clients, bot_id="NOSUCHBOT", tables=tables) for c in p] == []
+    assert [c for p in lc.iter_conversations(clients, bot_id="NOSUCHBOT", tables=tables) for c in p] == []
 
 
 def test_a_triaged_conversation_leaves_the_queue(clients, tables, seeded_conversations):
-    head = next(c for p in lr.iter_conversations(clients, tables=tables) for c in p)
+    head = next(c for p in lc.iter_conversations(clients, tables=tables) for c in p)
     lr.mark_nothing_to_learn(clients, head, "amy.test", tables=tables)
-    queue = [c.contact_id for p in lr.iter_conversations(clients, tables=tables) for c in p]
+    queue = [c.contact_id for p in lc.iter_conversations(clients, tables=tables) for c in p]
     assert head.contact_id not in queue
-    shown = [c for p in lr.iter_conversations(clients, include_triaged=True, tables=tables) for c in p]
+    shown = [c for p in lc.iter_conversations(clients, include_triaged=True, tables=tables) for c in p]
     assert next(c for c in shown if c.contact_id == head.contact_id).triage_status == "NOTHING_TO_LEARN"
 
 

@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication
 
+from opsconsole.core.lexreview import conversations as lc
 from opsconsole.core.lexreview import triage as lr
 from opsconsole.core.lexreview.items import list_review_items
 from opsconsole.core.lexreview.store import to_attrs
@@ -28,7 +29,7 @@ def add_conversation(sandbox_clients, lex):
     """Add a conversation newer than every seeded one (so it heads the queue); deleted after the test."""
     made: list[str] = []
 
-    def add(missed, minutes_ahead, locale="en_US") -> lr.Conversation:
+    def add(missed, minutes_ahead, locale="en_US") -> lc.Conversation:
         turns = [{"index": 0, "speaker": "bot", "text": "Hi, thanks for calling. How can I help you today?"}]
         for text in missed:
             turns.append({"index": len(turns), "speaker": "customer", "text": text, "intent": "FallbackIntent",
@@ -40,7 +41,7 @@ def add_conversation(sandbox_clients, lex):
                "turns": turns, "triage_status": "NEW", "missed_count": len(missed)}
         sandbox_clients.client("dynamodb").put_item(TableName=lex["tables"]["conversations"], Item=to_attrs(row))
         made.append(row["contact_id"])
-        return lr.get_conversation(sandbox_clients, row["contact_id"])
+        return lc.get_conversation(sandbox_clients, row["contact_id"])
 
     yield add
     for contact_id in made:
@@ -135,8 +136,8 @@ def test_a_conversation_is_cleared_from_the_keyboard_alone(
         ("someone stole my debit card", "ReportLostCard", 1, "amy.kb", "PENDING"),
         ("verification code", "ResetPassword", 3, "amy.kb", "PENDING"),
     ]
-    assert lr.get_conversation(sandbox_clients, first.contact_id).triage_status == "FORWARDED"
-    closed = lr.get_conversation(sandbox_clients, second.contact_id)
+    assert lc.get_conversation(sandbox_clients, first.contact_id).triage_status == "FORWARDED"
+    closed = lc.get_conversation(sandbox_clients, second.contact_id)
     assert (closed.triage_status, closed.triaged_by) == ("NOTHING_TO_LEARN", "amy.kb")
     assert [r.action for r in panel.ctx.audit.read()] == [
         "Submit phrase", "Submit phrase", "Mark conversation triaged"]

@@ -10,6 +10,7 @@ from PySide6.QtCore import QModelIndex, QSettings, Qt
 from PySide6.QtWidgets import QApplication, QPlainTextEdit
 
 from opsconsole.core.lexreview import deploy as ld
+from opsconsole.core.lexreview import conversations as lc
 from opsconsole.core.lexreview import triage as lr
 from opsconsole.core.lexreview import bot as lb
 from opsconsole.core.lexreview import items as li
@@ -290,7 +291,7 @@ def test_each_role_sees_only_its_own_view_and_actions(qtbot, open_ops):
 
 
 def test_edit_text_and_open_the_source_conversation(qtbot, sandbox_clients, lex, open_ops):
-    conv = next(c for page in lr.iter_conversations(sandbox_clients, locale_id="en_US") for c in page)
+    conv = next(c for page in lc.iter_conversations(sandbox_clients, locale_id="en_US") for c in page)
     [item] = lr.submit_phrases(sandbox_clients, conv, [lr.Phrase(conv.missed_turns[0].text, "CheckBalance",
                                                                  conv.missed_turns[0].index)], "amy.ops")
     view = open_ops().ops_view
@@ -413,7 +414,7 @@ def test_the_first_rows_show_and_can_be_acted_on_before_the_last_page_arrives(qt
         qtbot.waitUntil(lambda: bool(listings), timeout=TIMEOUT)
         assert listings[-1] == ["APPROVED", "PENDING"]  # the status filter's statuses, from their index
         qtbot.waitUntil(lambda: any(i.startswith("streamed-") for i in shown_item_ids(view)), timeout=TIMEOUT)
-        assert view.loading and view._items_job.active  # the listing is still on its way
+        assert view.loading and view.listing.job.active  # the listing is still on its way
         assert view.status_label.text().startswith("Loading…")
         shown = [i for i in shown_item_ids(view) if i.startswith("streamed-")]
         assert 0 < len(shown) < len(many_pending)
@@ -440,14 +441,14 @@ def test_changing_the_status_filter_cancels_the_running_listing(qtbot, many_pend
     try:
         view.reload_items()
         qtbot.waitUntil(lambda: any(i.startswith("streamed-") for i in shown_item_ids(view)), timeout=TIMEOUT)
-        first = view._items_job
+        first = view.listing.job
         with qtbot.waitSignal(view.items_loaded, timeout=TIMEOUT):
             view.status_combo.setCurrentIndex(view.status_combo.findData("rejected"))
         assert not first.active and first.state.name == "CANCELLED"
         assert listings[-1] == ["REJECTED"]
         gate.set()  # the old listing's next page may now arrive: it must not show
         qtbot.waitUntil(lambda: first not in ctx.runner._workers_alive, timeout=TIMEOUT)  # its thread ended
-        qtbot.wait(50)  # anything it queued for the GUI thread is delivered (a page would arrive now)
+        QApplication.processEvents()  # anything its thread queued for the GUI thread is delivered now
         statuses = {view.model.item(i).status for i in shown_item_ids(view)}
         assert statuses <= {"REJECTED"}
         assert not any(i.startswith("streamed-") for i in shown_item_ids(view))

@@ -28,7 +28,8 @@ from opsconsole.core.lexreview.bot import AnalyticsPull, BotLocale, LocaleModel
 from opsconsole.core.lexreview.deploy import DeploySettings
 from opsconsole.core.lexreview.deploy.record import FAILED, SUCCEEDED, Deployment
 from opsconsole.core.lexreview.items import BatchResult, ItemChange
-from opsconsole.core.lexreview.triage import APPROVED, PENDING, REJECTED, Conversation, Phrase, ReviewItem
+from opsconsole.core.lexreview.conversations import Conversation
+from opsconsole.core.lexreview.triage import APPROVED, PENDING, REJECTED, Phrase, ReviewItem
 from opsconsole.core.writes import ERROR, OK, Write
 from opsconsole.jobs.runner import Job
 from opsconsole.jobs.writes import Conflicted

@@ -11,7 +11,7 @@ from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QHeaderView, QTableView
 
 from opsconsole.core.format import format_day_time, format_timestamp
-from opsconsole.core.lexreview.triage import TRIAGE_FORWARDED, TRIAGE_NOTHING, Conversation
+from opsconsole.core.lexreview.conversations import TRIAGE_FORWARDED, TRIAGE_NOTHING, Conversation
 from opsconsole.ui.widgets.rows_model import RowsModel
 
 CONVERSATION_ROLE = Qt.ItemDataRole.UserRole + 1

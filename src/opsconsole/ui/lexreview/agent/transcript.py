@@ -24,7 +24,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QTextEdit, QWidget
 
 from opsconsole.core.format import format_minute
-from opsconsole.core.lexreview.triage import Conversation, Turn
+from opsconsole.core.lexreview.conversations import Conversation, Turn
 from opsconsole.ui import theme
 
 #: Width of a turn's bubble, in percent of the transcript.

@@ -15,7 +15,8 @@ from superqt.utils import signals_blocked
 
 from opsconsole.core.lexreview import triage as core
 from opsconsole.core.errors import UserError
-from opsconsole.core.lexreview.triage import Conflict, Conversation, Phrase
+from opsconsole.core.lexreview.conversations import Conversation, iter_conversations
+from opsconsole.core.lexreview.triage import Conflict, Phrase
 from opsconsole.core.lexreview.bot import LocaleModel
 from opsconsole.ui.lexreview.actions import ReviewActions
 from opsconsole.ui.lexreview.agent.filters import AgentFilterBar
@@ -138,7 +139,7 @@ class AgentView(QWidget):
         self.queue.setColumnHidden(QueueColumn.STATUS, not self.filters.include_triaged())
         self.filters.count_label.setText("Loading…")
         job = self.session.read(
-            core.iter_conversations,
+            iter_conversations,
             include_triaged=self.filters.include_triaged(),
             bot_id=self.filters.bot_id(),
             locale_id=self.filters.locale_id(),

@@ -7,9 +7,10 @@ import html
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from opsconsole.core.lexreview import triage as core
+from opsconsole.core.lexreview import conversations
 from opsconsole.core.errors import UserError
-from opsconsole.core.lexreview.triage import SOURCE_ANALYTICS, Conversation, ReviewItem
+from opsconsole.core.lexreview.conversations import Conversation
+from opsconsole.core.lexreview.triage import SOURCE_ANALYTICS, ReviewItem
 from opsconsole.ui import theme
 from opsconsole.ui.lexreview.ops.items_model import ReviewTreeModel, flag_texts
 from opsconsole.ui.lexreview.session import ReviewSession
@@ -82,7 +83,7 @@ class ItemDetail(QWidget):
             self._show_conversation(self._conversations[item.contact_id], item)
             return
         self.transcript.show_message("Loading the conversation…")
-        job = self.session.read(core.get_conversation, item.contact_id, name="GetItem lex-conversations")
+        job = self.session.read(conversations.get_conversation, item.contact_id, name="GetItem lex-conversations")
         job.done.connect(lambda conv: self._on_conversation(conv, item))
         job.failed.connect(lambda err: self._on_failed(err))
 

@@ -12,7 +12,7 @@ from PySide6.QtCore import QAbstractItemModel, QModelIndex, QObject, QPersistent
 from PySide6.QtGui import QColor, QFont
 
 from opsconsole.core.lexreview.triage import SOURCE_ANALYTICS, ReviewItem
-from opsconsole.core.lexreview.items import ItemFlags
+from opsconsole.core.lexreview.flags import ItemFlags
 from opsconsole.core.format import format_day_time
 from opsconsole.ui import theme
 

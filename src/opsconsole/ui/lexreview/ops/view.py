@@ -7,40 +7,25 @@ group row for everything under it).
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
-from superqt.utils import signals_blocked
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from opsconsole.core.lexreview import items as items_core
 from opsconsole.core.errors import UserError
-from opsconsole.core.lexreview.triage import APPROVED, DEPLOYED, PENDING, REJECTED, ReviewItem
+from opsconsole.core.lexreview.triage import APPROVED, PENDING, ReviewItem
 from opsconsole.core.lexreview.bot import AnalyticsPull, BotLocale
 from opsconsole.core.lexreview.items import BatchResult
 from opsconsole.ui.lexreview.actions import ReviewActions
 from opsconsole.ui.lexreview.ops.dialogs import EditTextDialog, MoveIntentDialog, RejectDialog
 from opsconsole.ui.lexreview.ops.deployments import DeploymentsPane
+from opsconsole.ui.lexreview.ops.filter_bar import OpsFilterBar
 from opsconsole.ui.lexreview.ops.item_detail import ItemDetail
 from opsconsole.ui.lexreview.ops.items_model import ITEM_ROLE, ItemColumn, ReviewTreeModel
 from opsconsole.ui.lexreview.ops.items_view import ReviewTree
+from opsconsole.ui.lexreview.ops.loading import FlagWork, ItemsListing
 from opsconsole.ui.lexreview.session import ReviewSession
-from opsconsole.ui.widgets.filter_line_edit import FilterLineEdit
 from opsconsole.ui.widgets.message_bar import MessageBar, Severity
-from opsconsole.jobs.runner import Job
-
-#: (key, label, statuses shown); None = every status.
-STATUS_FILTERS: tuple[tuple[str, str, frozenset[str] | None], ...] = (
-    ("open", "Open (pending and approved)", frozenset({PENDING, APPROVED})),
-    ("pending", "Pending", frozenset({PENDING})),
-    ("approved", "Approved", frozenset({APPROVED})),
-    ("rejected", "Rejected", frozenset({REJECTED})),
-    ("deployed", "Deployed", frozenset({DEPLOYED})),
-    ("all", "All", None),
-)
-
-#: Rows arriving after the first page are shown together at most this often (ms).
-FLUSH_MS = 150
-
 
 class OperationsView(QWidget):
     """Review what agents and Lex analytics forwarded, then deploy it into the bot."""
@@ -57,48 +42,26 @@ class OperationsView(QWidget):
         self.setObjectName("operations-view")
         self.session = session
         self.review_actions = actions
-        self._items_job: Job | None = None
-        self._flags_job: Job | None = None  # the flags being worked out
-        self._flags_again = False  # items or models changed meanwhile: work them out once more
         #: The statuses the shown rows were listed for (None: every status).
         self._listed: frozenset[str] | None = frozenset()
-        self._fresh = False  # the next page replaces the rows shown (a reload keeps them until then)
-        self._received = 0  # rows the running listing delivered
-        self._pending: list[ReviewItem] = []  # rows arrived, not yet shown
-        self._flush_timer = QTimer(self)
-        self._flush_timer.setSingleShot(True)
-        self._flush_timer.setInterval(FLUSH_MS)
-        self._flush_timer.timeout.connect(self._flush)
+        self.listing = ItemsListing(session, self)
+        self.listing.replaced.connect(self._on_rows_replaced)
+        self.listing.added.connect(self._on_rows_added)
+        self.listing.progress.connect(lambda n: self.status_label.setText(f"Loading… {n:,} so far"))
+        self.listing.done.connect(self._on_listed)
+        self.listing.failed.connect(self._fail)
         self._dialog = None  # the open reject/edit/move dialog, for tests and to keep it alive
 
-        self.locale_combo = QComboBox()
-        self.locale_combo.setObjectName("ops-locale-filter")
-        self.locale_combo.addItem("All bots and locales", None)
-        self.locale_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        self.status_combo = QComboBox()
-        self.status_combo.setObjectName("ops-status-filter")
-        for key, label, _s in STATUS_FILTERS:
-            self.status_combo.addItem(label, key)
-        self.search = FilterLineEdit("Filter phrases or intents…")
-        self.refresh_button = QPushButton("Refresh")
-        self.pull_button = QPushButton("Pull Lex analytics")
-        self.pull_button.setObjectName("pull-analytics")
-        self.deploy_button = QPushButton("Deploy…")
-        self.deploy_button.setObjectName("deploy")
+        self.filters = OpsFilterBar()
+        self.locale_combo, self.status_combo, self.search = (self.filters.locale_combo, self.filters.status_combo,
+                                                             self.filters.search)
+        self.pull_button, self.deploy_button = self.filters.pull_button, self.filters.deploy_button
         self.locale_combo.currentIndexChanged.connect(lambda _i: self._apply_filter())
         self.status_combo.currentIndexChanged.connect(lambda _i: self._on_status_filter())
         self.search.filter_changed.connect(lambda _t: self._apply_filter())
-        self.refresh_button.clicked.connect(self.reload)
+        self.filters.refresh_button.clicked.connect(self.reload)
         self.pull_button.clicked.connect(self.pull_analytics)
         self.deploy_button.clicked.connect(self.deploy)
-        bar = QHBoxLayout()
-        bar.addWidget(self.locale_combo)
-        bar.addWidget(self.status_combo)
-        bar.addWidget(self.search, 1)
-        bar.addWidget(self.refresh_button)
-        bar.addSpacing(12)
-        bar.addWidget(self.pull_button)
-        bar.addWidget(self.deploy_button)
 
         self.buttons: dict[str, QPushButton] = {}
         actions = QHBoxLayout()
@@ -149,12 +112,14 @@ class OperationsView(QWidget):
         self.splitter.setSizes([560, 200])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(bar)
+        layout.addWidget(self.filters)
         layout.addWidget(self.message_bar)
         layout.addLayout(actions)
         layout.addWidget(self.splitter, 1)
 
-        session.model_loaded.connect(lambda _m: self._compute_flags())
+        self.flag_work = FlagWork(session, self.model.all_items, self)
+        self.flag_work.updated.connect(self._on_flags)
+        session.model_loaded.connect(lambda _m: self.flag_work.recompute())
         self.review_actions.busy_changed.connect(lambda _busy: self._on_selection())
         self.review_actions.items_changed.connect(self._on_written)
         self.review_actions.write_failed.connect(self._on_write_failed)
@@ -168,13 +133,12 @@ class OperationsView(QWidget):
 
     def statuses(self) -> frozenset[str] | None:
         """The statuses the status filter shows (None: every status): what is listed."""
-        key = self.status_combo.currentData()
-        return next((s for k, _l, s in STATUS_FILTERS if k == key), None)
+        return self.filters.statuses()
 
     @property
     def loading(self) -> bool:
         """The review items are being listed (rows show as their pages arrive)."""
-        return self._items_job is not None and self._items_job.active
+        return self.listing.active
 
     def reload_items(self) -> None:
         """List the review items of the status filter again, newest change first, page by page.
@@ -183,11 +147,7 @@ class OperationsView(QWidget):
         each page's rows show as it arrives, so the first rows can be acted on
         while the rest follow. A listing still running is cancelled first.
         """
-        if self._items_job is not None:
-            self._items_job.cancel()
-            self._items_job = None
-        self._flush_timer.stop()
-        self._pending.clear()
+        self.listing.cancel()
         self.message_bar.hide()
         if not self.session.connected:
             self._fail(self.session.not_connected())
@@ -196,109 +156,44 @@ class OperationsView(QWidget):
         if statuses != self._listed:
             self.model.set_items([])  # other statuses: what is shown is not what will be listed
         self._listed = statuses
-        self._fresh = True  # the first page replaces what is shown
-        self._received = 0
         self.status_label.setText("Loading…")
-        wanted = sorted(statuses) if statuses is not None else None
-        label = next((lbl for k, lbl, _s in STATUS_FILTERS if k == self.status_combo.currentData()), "All")
-        job = self.session.read(items_core.iter_review_items, statuses=wanted,
-                                name=f"List review items: {label}")
-        job.page.connect(lambda page: self._on_page(job, page))
-        job.done.connect(lambda _r: self._on_done(job))
-        job.failed.connect(lambda err: self._on_failed(job, err))
-        self._items_job = job
+        self.listing.start(sorted(statuses) if statuses is not None else None, self.filters.status_label())
 
-    def _on_page(self, job: Job, page: list[ReviewItem]) -> None:
-        if job is not self._items_job or not page:
-            return
-        self._received += len(page)
-        self._pending.extend(page)
-        if self._fresh:
-            self._flush()  # the first rows at once
-        elif not self._flush_timer.isActive():
-            self._flush_timer.start()  # later pages in batches: a rebuild per page would slow long lists
-        self.status_label.setText(f"Loading… {self._received:,} so far")
+    def _on_rows_replaced(self, rows: list[ReviewItem]) -> None:
+        self.model.set_items(rows)
+        self._after_rows(rows)
 
-    def _flush(self) -> None:
-        """Show the rows that arrived since the last time."""
-        self._flush_timer.stop()
-        page, self._pending = self._pending, []
-        if self._fresh:
-            self._fresh = False
-            self.model.set_items(page)
-        elif page:
-            self.model.add_items(page)
-        else:
-            return
-        for key in {(i.bot_id, i.locale_id) for i in page if i.status in (PENDING, APPROVED)}:
+    def _on_rows_added(self, rows: list[ReviewItem]) -> None:
+        self.model.add_items(rows)
+        self._after_rows(rows)
+
+    def _after_rows(self, rows: list[ReviewItem]) -> None:
+        for key in {(i.bot_id, i.locale_id) for i in rows if i.status in (PENDING, APPROVED)}:
             self.session.model(*key)  # loads in the background; flags follow
-        self._compute_flags()
+        self.flag_work.recompute()
         self._on_selection()
 
-    def _on_done(self, job: Job) -> None:
-        if job is not self._items_job:
-            return
-        self._items_job = None
-        self._flush()
-        if self._fresh:  # nothing arrived: nothing to show
-            self._fresh = False
-            self.model.set_items([])
-            self._compute_flags()
+    def _on_listed(self) -> None:
         total = len(self.model.all_items())
         self.status_label.setText(f"{len(self.model.visible_items())} shown of {total}")
         self._on_selection()
         self.items_loaded.emit(total)
 
-    def _on_failed(self, job: Job, err: UserError) -> None:
-        if job is self._items_job:
-            self._flush()
-            self._fail(err)
-
     def _fail(self, err: UserError) -> None:
-        self._items_job = None
+        self.listing.cancel()
         self.status_label.setText("")
         self.message_bar.show_error(err)
         self.items_failed.emit(err)
 
     def set_locales(self, locales: list[BotLocale]) -> None:
         """Offer these bot locales in the locale filter."""
-        current = self.locale_combo.currentData()
-        with signals_blocked(self.locale_combo):
-            self.locale_combo.clear()
-            self.locale_combo.addItem("All bots and locales", None)
-            for loc in locales:
-                self.locale_combo.addItem(loc.label, loc.key)
-            self.locale_combo.setCurrentIndex(max(self.locale_combo.findData(current), 0))
+        self.filters.set_locales(locales)
         self._on_selection()
 
-    def _compute_flags(self) -> None:
-        """Work the flags out again, in the background: near-duplicates among thousands of open items take seconds.
-
-        One computation at a time; asked again meanwhile, it runs once more
-        when the current one ends, on the items as they are then.
-        """
-        if self._flags_job is not None and self._flags_job.active:
-            self._flags_again = True
-            return
-        self._flags_again = False
-        utterances = {key: m.utterances() for key, m in self.session.models().items()}
-        job = self.session.ctx.runner.submit(items_core.compute_flags, self.model.all_items(), utterances,
-                                             name="Flag review items", owner=self)
-        job.done.connect(lambda flags: self._on_flags(job, flags))
-        job.finished.connect(lambda: self._flags_ended(job))
-        self._flags_job = job
-
-    def _on_flags(self, job: Job, flags: dict) -> None:
-        if job is self._flags_job and not self._flags_again:
-            self.model.set_flags(flags)
-            self.detail.refresh()
-            self.flags_updated.emit()
-
-    def _flags_ended(self, job: Job) -> None:
-        if job is self._flags_job:
-            self._flags_job = None
-            if self._flags_again:
-                self._compute_flags()
+    def _on_flags(self, flags: dict) -> None:
+        self.model.set_flags(flags)
+        self.detail.refresh()
+        self.flags_updated.emit()
 
     def _on_status_filter(self) -> None:
         """Other statuses: list them (cancelling a listing still running), then filter what is shown."""
@@ -429,7 +324,7 @@ class OperationsView(QWidget):
         if isinstance(result, BatchResult):
             current = [c.current for c in result.conflicts if isinstance(c.current, ReviewItem)]
             self.model.update_items([*result.updated, *current])
-            self._compute_flags()
+            self.flag_work.recompute()
             if result.conflicts or result.invalid:
                 lines = [c.message for c in result.conflicts] + result.invalid
                 self.message_bar.show_message(result.summary, "\n".join(lines), Severity.WARNING)
