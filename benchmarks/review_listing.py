@@ -254,7 +254,7 @@ def ops_view_first_rows(connection: Any, runs: int) -> dict[str, Any]:
         for run in range(runs + 1):  # the first run warms the clients and the sandbox's index
             view.model.set_items([])
             # Each run from a quiet view: the flags of the last run (seconds of CPU at 3,900 open items) done.
-            wait("flags worked out", lambda: view._flags_job is None)
+            wait("flags worked out", lambda: view.flag_work.job is None)
             marks.clear()
             began = time.perf_counter()
             view.reload_items()
@@ -264,7 +264,7 @@ def ops_view_first_rows(connection: Any, runs: int) -> dict[str, Any]:
                 paint.append(marks["paint"] - began)
                 whole.append(marks["done"] - began)
                 rows = int(marks["rows"])
-        wait("flags worked out", lambda: view._flags_job is None)
+        wait("flags worked out", lambda: view.flag_work.job is None)
     finally:
         owner.close()
         runner.shutdown(wait_ms=300_000)
