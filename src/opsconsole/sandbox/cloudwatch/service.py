@@ -40,6 +40,7 @@ from opsconsole.sandbox.server import (
     ExtensionRequest,
     ExtensionResponse,
 )
+from opsconsole.sandbox.cloudwatch.evaluator import evaluate_alarms
 
 __all__ = ["AlarmBook", "book", "evaluate", "register", "reset"]
 
@@ -60,7 +61,6 @@ def operation(name: str) -> Callable[[Operation], Operation]:
 @operation("PutMetricAlarm")
 def put_metric_alarm(alarm_book: AlarmBook, params: dict[str, Any]) -> dict[str, Any]:
     """Create or update; a new alarm starts in INSUFFICIENT_DATA "and is then evaluated" (API reference)."""
-    from opsconsole.sandbox.cloudwatch.evaluator import evaluate_alarms
 
     created = params["AlarmName"] not in alarm_book.backend.alarms
     put_metric_alarm_at(alarm_book, params, None)
@@ -308,7 +308,6 @@ def handle(request: ExtensionRequest) -> ExtensionResponse | None:
 
 def evaluate(region: str, at: Any, names: list[str] | None = None, actions: bool = True) -> dict[str, str]:
     """Evaluate the region's metric alarms at ``at`` (see :mod:`.evaluator`)."""
-    from opsconsole.sandbox.cloudwatch.evaluator import evaluate_alarms
 
     return evaluate_alarms(book(region), at, names, actions)
 

@@ -24,6 +24,7 @@ from typing import Any
 
 from opsconsole.sandbox.scenario import catalog as c
 from opsconsole.sandbox.scenario.alerts import catalog, seed
+from opsconsole.sandbox.cloudwatch import service as cloudwatch
 
 log = logging.getLogger(__name__)
 _STATUS_METRICS = {"FAILED": "ExecutionsFailed", "SUCCEEDED": "ExecutionsSucceeded", "TIMED_OUT": "ExecutionsTimedOut",
@@ -62,8 +63,7 @@ class LiveAlerts:
 
     def tick(self, now: dt.datetime) -> dict[str, str]:
         """Put the metrics of the minutes (and hours) completed since the last tick; evaluate every alarm."""
-        from opsconsole.sandbox.cloudwatch import service as cloudwatch
-
+    
         began = time.perf_counter()
         minute = now.replace(second=0, microsecond=0)
         while self._last_minute < minute:

@@ -18,6 +18,8 @@ from typing import Any
 
 from opsconsole.sandbox.scenario import catalog as c
 from opsconsole.sandbox.scenario.executions import PlannedExecution
+from opsconsole.sandbox.cloudwatch import service as cloudwatch
+from opsconsole.sandbox.scenario.alerts import catalog
 
 #: queue -> tenant
 QUEUES = {
@@ -286,8 +288,6 @@ def checkout_history(now: dt.datetime, rng: random.Random, minutes: int = 90) ->
 def seed_catalog(cw: Any, now: dt.datetime, rng: random.Random) -> dict[str, str]:
     """The 300+ generated alarms (put in-process: one HTTP call each would cost seconds), their
     metrics, one evaluation at ``now``; returns name -> state of every alarm in the account."""
-    from opsconsole.sandbox.cloudwatch import service as cloudwatch
-    from opsconsole.sandbox.scenario.alerts import catalog
 
     put_metrics(cw, catalog.CLASSIFICATION_NAMESPACE, classification_metrics(now, rng))
     put_metrics(cw, catalog.LIVE_NAMESPACE, checkout_history(now, rng))
