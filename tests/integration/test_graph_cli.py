@@ -102,3 +102,34 @@ def test_usage_errors_exit_2(qapp, capsys):
     assert "usage: opsconsole graph" in capsys.readouterr().err
     assert graphcli.main(["--help"]) == 0
     assert "--out" in capsys.readouterr().out
+
+
+def installed_script() -> Path:
+    """The ``opsconsole`` program the installer put next to this interpreter (the console one on Windows)."""
+    import sysconfig
+    from importlib.metadata import entry_points
+
+    name = "opsconsole-cli" if sys.platform == "win32" else "opsconsole"
+    group = "console_scripts" if sys.platform == "win32" else "gui_scripts"
+    [declared] = [ep for ep in entry_points(group=group) if ep.name == name]
+    assert declared.value == "opsconsole.app:main"
+    script = Path(sysconfig.get_path("scripts")) / (f"{name}.exe" if sys.platform == "win32" else name)
+    assert script.is_file(), f"{script} is not installed: pip install -e '.[test]'"
+    return script
+
+
+def test_the_installed_opsconsole_graph_command_renders_and_refuses_as_a_user_sees_it(tmp_path):
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    script = installed_script()
+    out = tmp_path / "retry.svg"
+    done = subprocess.run([str(script), "graph", str(DATA / "catch_and_retry.json"), "--out", str(out)],
+                          capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"wrote {out} (8 states)"
+    assert ET.parse(out).getroot().tag.endswith("svg")
+    refused = subprocess.run([str(script), "graph", str(DATA / "invalid" / "next_and_end.json"), "--out",
+                              str(tmp_path / "bad.svg")], capture_output=True, text=True, timeout=120, env=env,
+                             cwd=tmp_path)
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert refused.stderr.strip() == f"opsconsole graph: {INVALID['next_and_end.json']}"
+    assert not (tmp_path / "bad.svg").exists()

@@ -174,7 +174,7 @@ def client_config() -> Config:
     return Config(
         connect_timeout=CONNECT_TIMEOUT_S,
         read_timeout=READ_TIMEOUT_S,
-        retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS},
+        retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS},  # botocore's max_attempts counts retries only
         user_agent_extra=f"opsconsole/{__version__}",
         max_pool_connections=20,
     )

@@ -91,6 +91,48 @@ def test_a_nested_state_reruns_from_its_enclosing_top_level_state(sandbox_client
     assert [d["name"] for d in _entered(sandbox_clients, new_arn)][:1] == ["Fan out"]
 
 
+MAP_DEFINITION = {
+    "StartAt": "Prepare",
+    "States": {
+        "Prepare": {"Type": "Pass", "Result": ["a", "b", "c"], "ResultPath": "$.items", "Next": "Per item"},
+        "Per item": {"Type": "Map", "ItemsPath": "$.items", "ResultPath": "$.scored", "Next": "Done",
+                     "ItemProcessor": {"StartAt": "Score", "States": {
+                         "Score": {"Type": "Pass", "Parameters": {"item.$": "$", "score": 1}, "End": True}}}},
+        "Done": {"Type": "Succeed"},
+    },
+}
+
+
+@pytest.fixture
+def finished_map_run(sandbox_clients):
+    """A SUCCEEDED execution of a machine with an inline Map; its helpers are deleted afterwards."""
+    sfn = sandbox_clients.client("stepfunctions")
+    name = f"rerun-map-{uuid.uuid4().hex[:8]}"
+    machine = sfn.create_state_machine(name=name, definition=json.dumps(MAP_DEFINITION), roleArn=ROLE)["stateMachineArn"]
+    arn = actions.start_execution(sandbox_clients, machine, json.dumps({"batch": 3}))
+    assert _finished(sandbox_clients, arn) == "SUCCEEDED"
+    yield arn
+    for item in sfn.list_state_machines()["stateMachines"]:
+        if item["name"] == name or item["name"].startswith(f"{name}--from-"):
+            sfn.delete_state_machine(stateMachineArn=item["stateMachineArn"])
+
+
+def test_a_state_inside_a_map_reruns_the_whole_map_with_its_recorded_input(sandbox_clients, finished_map_run):
+    plan = actions.prepare_rerun(sandbox_clients, finished_map_run, "Score")
+    assert plan.nested and (plan.start_state, plan.enclosing_type) == ("Per item", "Map")
+    assert plan.helper_name.endswith("--from-Per-item")
+    assert set(plan.helper_definition["States"]) == {"Per item", "Done"}
+    original = {d["name"]: d for d in _entered(sandbox_clients, finished_map_run)}
+    assert json.loads(plan.input_text) == json.loads(original["Per item"]["input"])
+    new_arn = actions.start_rerun(sandbox_clients, plan)
+    assert _finished(sandbox_clients, new_arn) == "SUCCEEDED"
+    entered = [d["name"] for d in _entered(sandbox_clients, new_arn)]
+    assert entered[0] == "Per item" and entered.count("Score") == 3 and "Prepare" not in entered
+    sfn = sandbox_clients.client("stepfunctions")
+    out = json.loads(sfn.describe_execution(executionArn=new_arn)["output"])
+    assert out["scored"] == [{"item": item, "score": 1} for item in ("a", "b", "c")]
+
+
 def test_the_helper_is_reused_and_follows_the_original(sandbox_clients, finished_run):
     first = actions.rerun_from_state(sandbox_clients, finished_run, "Transform")
     second = actions.rerun_from_state(sandbox_clients, finished_run, "Transform")

@@ -238,16 +238,74 @@ def _mutations(seed: int, count: int):
         yield doc
 
 
+def _oracle_problem(doc) -> str | None:
+    """An independent check of a few ASL rules, at every depth: the first broken one, or None.
+
+    Written from the ASL specification, not from the validator, and deliberately
+    partial: when it finds a problem the validator must reject the document too.
+    """
+    kinds = {"Task", "Pass", "Choice", "Wait", "Succeed", "Fail", "Parallel", "Map"}
+    flowing = {"Task", "Pass", "Wait", "Parallel", "Map"}
+
+    def scope(machine, where: str) -> str | None:
+        if not isinstance(machine, dict) or not isinstance(machine.get("States"), dict) or not machine["States"]:
+            return f"{where}: no States"
+        states = machine["States"]
+        if not _named(machine.get("StartAt"), states):
+            return f"{where}: StartAt not a state of its scope"
+        for name, body in states.items():
+            if not isinstance(body, dict) or not _named(body.get("Type"), kinds):
+                return f"{where}.{name}: no valid Type"
+            kind, has_next, has_end = body["Type"], "Next" in body, body.get("End") is True
+            if kind in flowing and has_next == has_end:
+                return f"{where}.{name}: needs exactly one of Next and End"
+            if kind not in flowing and (has_next or "End" in body):
+                return f"{where}.{name}: a {kind} has no Next/End"
+            if has_next and not _named(body["Next"], states):
+                return f"{where}.{name}: Next leaves its scope"
+            inner = body.get("Branches") if kind == "Parallel" else []
+            if not isinstance(inner, list) or (kind == "Parallel" and not inner):
+                return f"{where}.{name}: Branches must be a non-empty list"
+            if kind == "Map":
+                inner.append(body.get("ItemProcessor") or body.get("Iterator"))
+            for i, machine_inside in enumerate(inner):
+                problem = scope(machine_inside, f"{where}.{name}[{i}]")
+                if problem:
+                    return problem
+        return None
+
+    return scope(doc, "States")
+
+
+def _named(value, names) -> bool:
+    return isinstance(value, str) and value in names
+
+
+def test_the_fuzz_oracle_agrees_with_the_known_invalid_and_valid_documents():
+    for path in VALID:
+        assert _oracle_problem(json.loads(path.read_text())) is None, path.name
+    for name in ("map_state_without_next_or_end.json", "branch_state_without_next_or_end.json", "next_and_end.json",
+                 "jump_out_of_branch.json", "unknown_type.json"):
+        assert _oracle_problem(json.loads((DATA / "invalid" / name).read_text())), name
+
+
 def test_broken_definitions_always_fail_with_a_reason_never_a_crash():
-    outcomes = {"valid": 0, "invalid": 0}
+    outcomes = {"valid": 0, "invalid": 0, "oracle_invalid": 0, "nested_oracle_invalid": 0}
     for doc in _mutations(seed=11, count=1500):
+        problem = _oracle_problem(doc)
         try:
             asl.build_graph(doc)
             outcomes["valid"] += 1
         except AslError as exc:
             assert str(exc) and "\n" not in str(exc)
             outcomes["invalid"] += 1
+        else:
+            assert problem is None, f"accepted a definition that breaks a rule ({problem}): {json.dumps(doc)[:300]}"
+        if problem:
+            outcomes["oracle_invalid"] += 1
+            outcomes["nested_oracle_invalid"] += problem.count(".") > 1
     assert outcomes["invalid"] > 500 and outcomes["valid"] > 50  # both kinds were exercised
+    assert outcomes["nested_oracle_invalid"] > 50  # and rules broken inside branches and processors were checked
 
 
 def test_an_invalid_definition_reaches_the_operator_as_its_reason():

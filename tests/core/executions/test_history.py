@@ -33,7 +33,7 @@ def runs_of(runs, state):
 
 def test_every_shape_is_recorded():
     assert {"success", "failure", "caught", "retries", "map", "parallel", "task_token_waiting",
-            "task_token_approved", "timed_out", "aborted"} <= set(ALL)
+            "task_token_approved", "timed_out", "aborted", "redriven_running"} <= set(ALL)
     assert sum((DATA / f"{n}.json").stat().st_size for n in ALL) < 2_000_000
 
 
@@ -228,6 +228,21 @@ def test_running_execution_progress():
     p = progress(events)
     assert not p.finished and p.runs_done < p.runs_total
     assert p.maps and all(done < total for done, total in p.maps.values())
+
+
+def test_a_redriven_execution_runs_on_after_its_earlier_failure():
+    # Failed at 'Load config', redriven: the task ran again and the execution now waits in 'Settle'.
+    recorded, events = load("redriven_running")
+    assert recorded["execution"]["status"] == "RUNNING" and recorded["execution"]["redriveCount"] == 1
+    assert "ExecutionRedriven" in [e.type for e in events]
+    runs = state_runs(events)
+    assert [(r.state, r.status) for r in runs] == [
+        ("Prepare", "succeeded"), ("Load config", "failed"), ("Load config", "succeeded"), ("Settle", "running")]
+    settle = runs_of(runs, "Settle")[0]
+    assert settle.exited is None and settle.waiting_since == settle.entered
+    assert runs_of(runs, "Load config")[0].error == "DynamoDB.ResourceNotFoundException"
+    assert failure_point(events) == (None, None, None)
+    assert not progress(events).finished
 
 
 def test_state_input_is_the_first_entry():

@@ -137,3 +137,14 @@ def test_conversation_from_record_orders_turns_and_counts_missed():
     assert conv.missed_count == 1 and [t.text for t in conv.missed_turns] == ["operator"]
     assert conv.started_at == datetime(2026, 5, 1, 10, tzinfo=timezone.utc)
     assert not conv.triaged
+
+
+@pytest.mark.parametrize("sample", ["I lost my card", "Where is the nearest branch", "Transfer money"])
+def test_a_phrase_that_is_one_of_the_samples_scores_as_a_near_certain_match(sample):
+    # The best-matching sample carries the score; the centroid only nudges it. A phrase equal to a
+    # sample must read as a near-certain match (>= 0.85), not as a middling one.
+    ranked = rank_intents(sample, INTENTS)
+    intent = next(name for name, samples in INTENTS.items() if sample in samples)
+    assert ranked[0][0] == intent
+    assert ranked[0][1] >= 0.85
+    assert ranked[1][1] < 0.4

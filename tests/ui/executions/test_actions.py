@@ -107,7 +107,6 @@ HOLD = {"StartAt": "Prepare", "States": {
 # -- start -----------------------------------------------------------------------------------
 def test_start_validates_as_you_type_and_starts(qtbot, ctx, clients, machines, controller):
     machine = machines(HOLD)
-    controller._machines = lambda: [machine]
     controller.start(machine.arn)
     dialog: StartExecutionDialog = dialog_of(qtbot, controller, StartExecutionDialog)
     assert dialog.state_machine_arn() == machine.arn
@@ -143,7 +142,6 @@ def test_start_validates_as_you_type_and_starts(qtbot, ctx, clients, machines, c
 
 def test_start_copies_the_command_it_then_sends(qtbot, ctx, clients, machines, controller, sent):
     machine = machines(HOLD)
-    controller._machines = lambda: [machine]
     controller.start(machine.arn, '{"seconds": 0}')
     dialog: StartExecutionDialog = dialog_of(qtbot, controller, StartExecutionDialog)
     qtbot.keyClicks(dialog.name_edit, "bad name")
@@ -161,7 +159,6 @@ def test_start_copies_the_command_it_then_sends(qtbot, ctx, clients, machines, c
 
 def test_start_cancelled_sends_nothing(qtbot, ctx, clients, machines, controller):
     machine = machines(HOLD)
-    controller._machines = lambda: [machine]
     controller.start(machine.arn)
     dialog = dialog_of(qtbot, controller, StartExecutionDialog)
     qtbot.keyClick(dialog, Qt.Key.Key_Escape)

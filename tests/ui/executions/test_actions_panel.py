@@ -151,3 +151,64 @@ def test_ctrl_n_starts_on_the_picked_machine_and_the_new_row_appears(qtbot, ctx,
     from opsconsole.core.executions.actions import stop_execution
 
     stop_execution(ctx.clients, arn)
+
+
+@pytest.fixture
+def failed_runs(sandbox_clients, qtbot):
+    """(machine ARN, [3 executions FAILED at 'Load' for want of a table], fix): fix() creates the table."""
+    sfn, ddb = sandbox_clients.client("stepfunctions"), sandbox_clients.client("dynamodb")
+    tag = uuid.uuid4().hex[:8]
+    table = f"ui-panel-redrive-{tag}"
+    definition = {"StartAt": "Load", "States": {
+        "Load": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:getItem",
+                 "Parameters": {"TableName": table, "Key": {"id": {"S": "x"}}}, "ResultPath": "$.loaded",
+                 "End": True}}}
+    machine = sfn.create_state_machine(name=f"ui-panel-redrive-{tag}", definition=json.dumps(definition),
+                                       roleArn=ROLE)["stateMachineArn"]
+    arns = [sfn.start_execution(stateMachineArn=machine, name=f"batch-{n}-{tag}")["executionArn"] for n in range(3)]
+    qtbot.waitUntil(lambda: all(describe_execution(sandbox_clients, a).status == "FAILED" for a in arns),
+                    timeout=TIMEOUT)
+
+    def fix() -> None:
+        ddb.create_table(TableName=table, KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                         AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                         BillingMode="PAY_PER_REQUEST")
+
+    yield machine, arns, fix
+    try:
+        ddb.delete_table(TableName=table)
+    except Exception:
+        pass
+    sfn.delete_state_machine(stateMachineArn=machine)
+
+
+def test_redrive_of_several_selected_runs_sends_each_and_says_which_failed(qtbot, ctx, sandbox_clients, failed_runs,
+                                                                          panel):  # the machine is made first
+    machine, arns, fix = failed_runs
+    with qtbot.waitSignal(panel.query_finished, timeout=TIMEOUT):
+        panel.picker.select([machine])
+    assert panel.model.rowCount() == 3
+    chosen = select(qtbot, panel, *[(lambda e, a=a: e.arn == a) for a in arns])
+    fix()
+    panel.table.setFocus()
+    qtbot.waitUntil(lambda: panel.action_set.redrive_action.isEnabled())
+    qtbot.keyClick(panel.table, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: isinstance(panel.run_actions.dialog, RedriveDialog), timeout=TIMEOUT)
+    dialog = panel.run_actions.dialog
+    qtbot.waitUntil(lambda: [dialog.model.index(r, 3).data() for r in range(3)] == ["Can redrive"] * 3,
+                    timeout=TIMEOUT)  # AWS agreed for all three
+    assert dialog.summary.text() == "3 of 3 can be redriven."
+    # Meanwhile someone else redrives the second one: AWS refuses it when the batch goes out.
+    sandbox_clients.client("stepfunctions").redrive_execution(executionArn=chosen[1].arn)
+    qtbot.mouseClick(dialog.redrive_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.message_bar.isVisible() and "Redrove" in panel.message_bar.text_label.text(),
+                    timeout=TIMEOUT)
+    said = panel.message_bar.text_label.text()
+    assert said.startswith("Redrove 2 of 3 executions; 1 failed: " + chosen[1].name + ": "), said
+    assert chosen[0].name not in said and chosen[2].name not in said
+    for execution in chosen:  # each was redriven exactly once (the second by the other person)
+        qtbot.waitUntil(lambda e=execution: describe_execution(sandbox_clients, e.arn).status == "SUCCEEDED",
+                        timeout=TIMEOUT)
+        assert describe_execution(sandbox_clients, execution.arn).redrive_count == 1
+    results = sorted((r.target, r.result) for r in ctx.audit.read() if r.action == "Redrive execution")
+    assert results == sorted([(chosen[0].arn, "ok"), (chosen[1].arn, "error"), (chosen[2].arn, "ok")])

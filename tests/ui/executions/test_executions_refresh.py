@@ -162,3 +162,28 @@ def test_a_new_query_drops_a_refresh_in_flight(qtbot, make, monkeypatch):
     gate.set()
     qtbot.waitUntil(lambda: not job.active, timeout=LOAD_TIMEOUT)
     assert {e.status for e in panel.model.executions()} == {"SUCCEEDED"}
+
+
+def test_throttled_by_the_endpoint_botocore_retries_then_the_refresh_backs_off_once(qtbot, make, ctx,
+                                                                                   scripted_endpoint):
+    from opsconsole.core.aws import MAX_ATTEMPTS, Clients
+    from opsconsole.core.errors import ErrorKind
+
+    panel = make()
+    listed_from = ctx.clients
+    # The same account, now over its request rate: every call answered with AWS's throttling error.
+    scripted_endpoint.script = [(400, {"__type": "ThrottlingException", "message": "Rate exceeded"})]
+    ctx.clients = Clients(scripted_endpoint.connection())
+    with qtbot.waitSignal(panel.refresher.failed, timeout=LOAD_TIMEOUT) as failed:
+        assert panel.refresher.refresh_now()
+    assert scripted_endpoint.requests == ["AWSStepFunctions.ListExecutions"] * MAX_ATTEMPTS  # botocore retried
+    assert failed.args[0].kind is ErrorKind.THROTTLED
+    qtbot.waitUntil(lambda: "throttled" in panel.filter_bar.refreshed_label.text())
+    assert panel.refresher.interval_ms == 30_000, "one pass backs off once, however often botocore retried"
+    assert not panel.message_bar.isVisible(), "a background refresh failing keeps the data on screen"
+    assert panel.model.rowCount() > 0
+
+    ctx.clients = listed_from  # the rate limit passed
+    refresh(qtbot, panel)
+    assert panel.refresher.interval_ms == 15_000
+    assert "throttled" not in panel.filter_bar.refreshed_label.text()

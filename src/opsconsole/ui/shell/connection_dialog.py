@@ -133,7 +133,8 @@ class ConnectionDialog(QDialog):
                 self.profile.addItem(f"{name}  (access keys in keyring)", ("keyring", name))
         if current is not None:
             want = ("keyring", current.keyring_name) if current.keyring_name else ("profile", current.profile)
-            idx = self.profile.findData(want)
+            # Not findData: it compares Python tuples by identity, so it never finds an equal one.
+            idx = next((i for i in range(self.profile.count()) if self.profile.itemData(i) == want), -1)
             if idx >= 0:
                 self.profile.setCurrentIndex(idx)
         self._profile_changed()
