@@ -5,8 +5,8 @@ from __future__ import annotations
 import shlex
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QDialogButtonBox
+from PySide6.QtGui import QGuiApplication, QTextDocument
+from PySide6.QtWidgets import QDialogButtonBox, QLabel
 
 from opsconsole.core.aws import Connection
 from opsconsole.core.writes import ApiCall, Write
@@ -61,3 +61,16 @@ def test_a_write_of_several_calls_says_why_there_is_no_command(qtbot):
     qtbot.addWidget(d)
     assert not d.copy_cli.isEnabled() and d.copy_cli.toolTip() == "A deployment is many calls decided on the way."
     assert d.cli_command() == ""
+
+
+def test_a_resource_name_with_markup_is_shown_as_text(qtbot):
+    """Names come from AWS and other people's records: a name that looks like markup must read as itself."""
+    name = '<img src="x"><b>Security review passed</b>'
+    dialog = ConfirmDialog("Stop", f"execution {name}", "The run ends.", type_to_confirm=name)
+    qtbot.addWidget(dialog)
+    labels = [label for label in dialog.findChildren(QLabel) if "Security review" in label.text()]
+    assert len(labels) == 2
+    for label in labels:
+        doc = QTextDocument()
+        doc.setHtml(label.text())
+        assert name in doc.toPlainText(), "the name is shown as typed, tags and all"

@@ -6,10 +6,11 @@ confirmed=True)`` once the dialog is accepted).
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QDialog,
@@ -132,7 +133,10 @@ class ConfirmDialog(QDialog):
         self.write = write
         self.connection = connection
         layout = QVBoxLayout(self)
-        text = QLabel(f"<b>{action}</b> {target}<br><br>{consequence}")
+        # ``target`` names resources (AWS names, other people's records): always plain text. ``consequence``
+        # is the caller's own sentence and may use <b>; callers escape any data they put in it.
+        text = QLabel(f"<b>{html.escape(action)}</b> {html.escape(target)}<br><br>{consequence}")
+        text.setTextFormat(Qt.TextFormat.RichText)
         text.setWordWrap(True)
         layout.addWidget(text)
         if details:
@@ -150,7 +154,7 @@ class ConfirmDialog(QDialog):
             self.copy_cli = CopyCliButton.add_to(self.buttons, lambda: [write], connection)
         self.typed: QLineEdit | None = None
         if type_to_confirm:
-            layout.addWidget(QLabel(f"Type <b>{type_to_confirm}</b> to confirm:"))
+            layout.addWidget(QLabel(f"Type <b>{html.escape(type_to_confirm)}</b> to confirm:"))
             self.typed = QLineEdit()
             self.typed.setPlaceholderText(type_to_confirm)
             self.ok.setEnabled(False)

@@ -6,14 +6,13 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from opsconsole.core.lexreview import conversations as lc
 from opsconsole.core.lexreview import triage as lr
 from opsconsole.core.lexreview.items import list_review_items
 from opsconsole.core.lexreview.store import to_attrs
-from opsconsole.ui.lexreview import ReviewPanel
 
 TIMEOUT = 30000
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -50,27 +49,10 @@ def add_conversation(sandbox_clients, lex):
 
 
 @pytest.fixture
-def open_panel(qtbot, ctx, sandbox_connection):
+def open_panel(review_opener):
     """Open the Review queues as agent amy.kb (after the test has added its conversations)."""
-    QSettings().setValue("review/role", "agent")
-    ctx.set_display_name("amy.kb")
-    ctx.set_connection(sandbox_connection)
-    made: list[ReviewPanel] = []
-
-    def open_() -> ReviewPanel:
-        panel = ReviewPanel(ctx)
-        qtbot.addWidget(panel)
-        panel.resize(1400, 860)
-        panel.show()
-        qtbot.waitExposed(panel)
-        with qtbot.waitSignal(panel.loaded, timeout=TIMEOUT):
-            panel.load()
-        made.append(panel)
-        return panel
-
-    yield open_
-    for panel in made:
-        panel.cancel_jobs()
+    review_opener.prepare("agent", "amy.kb")
+    return lambda: review_opener("agent", "amy.kb")
 
 
 def press(qtbot, key, modifier=Qt.KeyboardModifier.NoModifier):

@@ -41,28 +41,16 @@ def put_item(sandbox_clients, lex):
 
 
 @pytest.fixture
-def open_ops(qtbot, ctx, sandbox_connection):
-    QSettings().setValue("review/role", "operations")
-    ctx.set_display_name("dana.ops")
-    ctx.set_connection(sandbox_connection)
-    made: list[ReviewPanel] = []
+def open_ops(review_opener):
+    """Open the Review queues as reviewer dana.ops, with the deployment history loaded."""
+    review_opener.prepare("operations", "dana.ops")
 
-    def open_() -> ReviewPanel:
-        panel = ReviewPanel(ctx)
-        qtbot.addWidget(panel)
-        panel.resize(1400, 860)
-        panel.show()
-        qtbot.waitExposed(panel)
-        with qtbot.waitSignal(panel.ops_view.history.history_loaded, timeout=TIMEOUT):
-            with qtbot.waitSignal(panel.loaded, timeout=TIMEOUT):
-                panel.load()
+    def open_():
+        panel = review_opener("operations", "dana.ops", lambda p: p.ops_view.history.history_loaded)
         panel.ops_view.history.settings = FAST
-        made.append(panel)
         return panel
 
-    yield open_
-    for panel in made:
-        panel.cancel_jobs()
+    return open_
 
 
 @pytest.fixture

@@ -9,6 +9,8 @@ described as a :class:`~opsconsole.core.writes.Write`, then says how it went
 
 from __future__ import annotations
 
+import html
+
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
@@ -319,7 +321,7 @@ class ExecutionActions(QObject):
             write = reject_write(task, error, cause)
             confirm = ConfirmDialog(
                 "Reject", f"{task.state_name} of {_short(task.execution_arn)}",
-                f"The task fails with <b>{error}</b>. " + (
+                f"The task fails with <b>{html.escape(error)}</b>. " + (
                     "The state catches it and carries on with its rejection path." if caught else
                     "The state has no Catch for it: the execution will probably fail."),
                 self.parent_widget, details=cause, write=write, connection=self.ctx.connection)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import time
 
 from PySide6.QtCore import Qt, Signal
@@ -161,7 +163,7 @@ class DeploymentsPane(QWidget):
         dialog = ConfirmDialog(
             "Deploy",
             f"{len(items)} approved phrase{'s' if len(items) != 1 else ''} into {locale.label}",
-            f"Adds them to {len(intents)} intent{'s' if len(intents) != 1 else ''} ({', '.join(intents)}), "
+            f"Adds them to {len(intents)} intent{'s' if len(intents) != 1 else ''} ({html.escape(', '.join(intents))}), "
             "rebuilds the locale, publishes a new bot version and points the <b>live</b> alias at it: "
             "customers talk to the new version right away.",
             self,
