@@ -167,3 +167,10 @@ EXECUTIONS_HEADER = declare("panels/executions/header", bytes, b"", "executions 
 EXECUTIONS_SORT_COLUMN = declare("panels/executions/sort_column", int, -1, "column the executions are sorted by (-1 = none)")
 EXECUTIONS_SORT_ORDER = declare("panels/executions/sort_order", int, 0, "sort order (0 ascending, 1 descending)")
 EXECUTIONS_SPLITTER = declare("panels/executions/splitter", bytes, b"", "sizes of the machine list and the table")
+
+# -- alerts ---------------------------------------------------------------------------
+ALERTS_DESKTOP_NOTIFICATIONS = declare(
+    "panels/alerts/desktop_notifications", bool, False,
+    "show a desktop notification when an alarm newly goes to ALARM (opt-in)")
+ALERTS_STATE_FILTER = declare("panels/alerts/state", str, "", "alarm state filter ('' = any)")
+ALERTS_SPLITTER = declare("panels/alerts/splitter", bytes, b"", "alarms list / detail splitter sizes")

@@ -29,6 +29,8 @@ class Panel(QWidget):
 
     loaded = Signal(str)
     load_failed = Signal(object)
+    #: How many new things wait for the user's eye (0: none); the navigation entry shows the count.
+    badge_changed = Signal(int)
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -90,6 +92,8 @@ class Links(QObject):
     open_execution = Signal(object)
     #: Show another area, by its key (e.g. an alarm opening the executions list).
     show_area = Signal(str)
+    #: Show the executions list filtered (an ``ExecutionsFilter``: machine, status, start window).
+    show_executions = Signal(object)
 
 
 #: Called with a panel, then ``ok(summary)`` or ``failed(error)`` once its first data is in (or not).

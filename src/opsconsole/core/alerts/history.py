@@ -86,6 +86,11 @@ def state_spans(items: Sequence[HistoryItem], now: datetime, current: str | None
     """The alarm's states over time, oldest first, from its StateUpdate items (in any order)."""
     updates = sorted((i for i in items if i.kind == "StateUpdate" and i.new_state), key=lambda i: i.when)
     spans: list[StateSpan] = []
+    if updates and updates[0].old_state:
+        # Before the first change on record: the state it changed from, since the oldest item we have.
+        first = min(i.when for i in items)
+        if first < updates[0].when:
+            spans.append(StateSpan(updates[0].old_state, first, updates[0].when))
     for item, nxt in zip(updates, [*updates[1:], None]):
         spans.append(StateSpan(item.new_state, item.when, nxt.when if nxt else now))
     if not spans and current and since:

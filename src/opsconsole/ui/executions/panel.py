@@ -15,9 +15,11 @@ from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 from superqt.utils import signals_blocked
 
 from opsconsole.core import settings as keys
+from opsconsole.core.executions import ExecutionsFilter
 from opsconsole.core.executions import listing as core
 from opsconsole.core.errors import ErrorKind, UserError
 from opsconsole.core.executions.listing import Execution, StateMachine
+from opsconsole.core.format import format_timestamp
 from opsconsole.core.settings import Settings
 from opsconsole.ui.context import AppContext
 from opsconsole.ui.executions.actions.controller import ExecutionActions
@@ -28,6 +30,7 @@ from opsconsole.ui.executions.refresher import DEFAULT_INTERVAL_MS, RefreshTarge
 from opsconsole.ui.executions.table_model import ExecutionsTableModel
 from opsconsole.ui.executions.table_view import ExecutionsTable
 from opsconsole.ui.panel import Panel
+from opsconsole.ui.theme import EXECUTION_LABELS
 from opsconsole.ui.widgets.message_bar import MessageBar, Severity
 from opsconsole.jobs.runner import Job
 
@@ -63,6 +66,8 @@ class ExecutionsPanel(Panel):
         self._load_reported = False
         self._pending_machines: list[str] | None = None
         self._last_refreshed: datetime | None = None
+        #: Set by :meth:`apply_filter` (another area's request): the start-time window, until the user picks a range.
+        self._window: ExecutionsFilter | None = None
 
         # Left: state machines. The aliases are what tests and the main window reach for.
         self.picker = StateMachinePicker()
@@ -205,7 +210,7 @@ class ExecutionsPanel(Panel):
     def _on_query_done(self, _result: object) -> None:
         self._query_job = None
         # "Last 24 hours" means from now, not from when the range was picked.
-        self.model.set_started_after(self.filter_bar.cutoff())
+        self.model.set_started_after(self._cutoff())
         loaded = self.model.loaded_count()
         self._last_refreshed = datetime.now(timezone.utc)
         self._show_counts()
@@ -235,8 +240,38 @@ class ExecutionsPanel(Panel):
         self._show_counts()
 
     def _on_time_range(self, cutoff: datetime | None) -> None:
+        self._window = None  # the user's own range replaces the one another area asked for
         self.model.set_started_after(cutoff)
         self._show_counts()
+
+    def _cutoff(self) -> datetime | None:
+        return self._window.since if self._window is not None else self.filter_bar.cutoff()
+
+    def apply_filter(self, wanted: ExecutionsFilter) -> None:
+        """Show what another area asked for (an alarm's failed runs): one machine, a status, a start window."""
+        self._window = wanted
+        with signals_blocked(self.filter_bar.status_combo):
+            self.filter_bar.set_status(wanted.status if wanted.status in core.STATUSES else None)
+        self.model.set_started_after(wanted.since)
+        since = f" started since {format_timestamp(wanted.since)}" if wanted.since else ""
+        status = EXECUTION_LABELS.get(wanted.status or "", "all").lower()
+        why = f" for {wanted.reason}" if wanted.reason else ""
+        self.message_bar.show_message(
+            "Filtered", f"{core.state_machine_name_from_arn(wanted.state_machine_arn)}: {status} executions{since}{why}."
+            " Pick a time range to see others.", Severity.INFO)
+        if self._machines_loaded:
+            with signals_blocked(self.picker):
+                self.picker.set_machines(self.machine_model.machines(), [wanted.state_machine_arn])
+            self._start_query()
+            self.message_bar.show()  # _start_query hides it
+        else:
+            self._pending_machines = [wanted.state_machine_arn]
+            if not self.loading:
+                self._reload()
+
+    def filter_window(self) -> ExecutionsFilter | None:
+        """The filter another area asked for, while it applies."""
+        return self._window
 
     def _show_counts(self) -> None:
         if self._query_job is not None and self._query_job.active:
@@ -355,7 +390,7 @@ class ExecutionsPanel(Panel):
             self.filter_bar.set_status(status if status in core.STATUSES else None)
             if time_range:
                 self.filter_bar.set_time_range(str(time_range))
-        self.model.set_started_after(self.filter_bar.cutoff())
+        self.model.set_started_after(self._cutoff())
         if header and self.table.horizontalHeader().restoreState(header):
             self.table.keep_restored_widths()
         if splitter:

@@ -28,7 +28,7 @@ from opsconsole.core import aws, logbuffer
 from opsconsole.core import settings as keys
 from opsconsole.core.errors import ErrorKind, UserError
 from opsconsole.ui.areas import AREAS
-from opsconsole.ui.executions import open_execution_window
+from opsconsole.ui.executions import ExecutionsPanel, open_execution_window
 from opsconsole.ui.shell.connection_dialog import ConnectionDialog
 from opsconsole.ui.context import AppContext
 from opsconsole.ui import theme
@@ -98,10 +98,13 @@ class MainWindow(QMainWindow):
             self.nav.addItem(item)
             self.stack.addWidget(panel)
         self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
+        for row, panel in enumerate(self.panels):
+            panel.badge_changed.connect(lambda count, row=row: self._show_badge(row, count))
         #: What areas may ask of the shell; each area's ``link`` hook connects to it.
         self.links = Links(self)
         self.links.open_execution.connect(self.open_execution)
         self.links.show_area.connect(self.show_area)
+        self.links.show_executions.connect(self.show_executions)
         for area, panel in zip(self.areas, self.panels):
             if area.link is not None:
                 area.link(panel, self.links)
@@ -197,6 +200,22 @@ class MainWindow(QMainWindow):
         row = self._row_of(key)
         if row is not None:
             self.nav.setCurrentRow(row)
+
+    def show_executions(self, wanted: object) -> None:
+        """Bring the executions list to the front, filtered as ``wanted`` (an ``ExecutionsFilter``) says."""
+        row = self._row_of("executions")
+        if row is None:
+            return
+        self.nav.setCurrentRow(row)
+        panel = self.panels[row]
+        if isinstance(panel, ExecutionsPanel):
+            panel.apply_filter(wanted)
+
+    def _show_badge(self, row: int, count: int) -> None:
+        item = self.nav.item(row)
+        title = self.areas[row].title
+        item.setText(f"{title}  ({count})" if count > 0 else title)
+        item.setToolTip(f"{count} new since you last looked" if count > 0 else "")
 
     def current_area(self) -> Area | None:
         row = self.nav.currentRow()

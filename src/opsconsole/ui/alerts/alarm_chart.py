@@ -1,0 +1,145 @@
+"""One alarm's metric drawn with pyqtgraph: the threshold line or the shaded band, breaching points,
+and the alarm's states over the same time axis underneath.
+
+Drawing stays cheap for long series: the curve is clipped to the visible range
+and downsampled to the screen's width (peak mode keeps spikes), so panning a
+100,000-point series redraws a few thousand points per frame.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from opsconsole.core.alerts.charts import ChartData
+from opsconsole.core.alerts.history import StateSpan
+from opsconsole.ui import theme
+
+
+class AlarmChart(QWidget):
+    """The metric chart and, linked to its time axis, the state timeline."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem("bottom")})
+        self.plot.setObjectName("alarm-chart")
+        self.plot.setMinimumHeight(180)
+        self.plot.showGrid(x=True, y=True, alpha=0.15)
+        self.plot.setMouseEnabled(x=True, y=False)
+        item = self.plot.getPlotItem()
+        item.setClipToView(True)
+        item.setDownsampling(auto=True, mode="peak")
+        item.hideButtons()
+        self.timeline = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem("bottom")})
+        self.timeline.setObjectName("alarm-timeline")
+        self.timeline.setFixedHeight(64)
+        self.timeline.setMouseEnabled(x=True, y=False)
+        self.timeline.getPlotItem().hideAxis("left")
+        self.timeline.getPlotItem().hideButtons()
+        self.timeline.setYRange(0, 1, padding=0)
+        self.timeline.setXLink(self.plot)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.plot, 1)
+        layout.addWidget(self.timeline)
+
+        self.curve = pg.PlotDataItem(name="metric")
+        self.upper_curve = pg.PlotDataItem()
+        self.lower_curve = pg.PlotDataItem()
+        self.band = pg.FillBetweenItem(self.upper_curve, self.lower_curve)
+        self.threshold_line = pg.InfiniteLine(angle=0, movable=False)
+        self.breaches = pg.ScatterPlotItem(size=8, symbol="o")
+        self.state_bars: pg.BarGraphItem | None = None
+        for it in (self.band, self.upper_curve, self.lower_curve, self.curve, self.threshold_line, self.breaches):
+            self.plot.addItem(it)
+        self.threshold_line.hide()
+        self.data: ChartData | None = None
+        self.spans: list[StateSpan] = []
+        self.message = pg.TextItem(anchor=(0.5, 0.5))
+        self.plot.addItem(self.message, ignoreBounds=True)
+        theme.follow(self, lambda _t: self._restyle())
+
+    # -- data --------------------------------------------------------------------
+    def set_data(self, data: ChartData) -> None:
+        self.data = data
+        self.message.setText("")
+        self.curve.setData(data.times, data.values)
+        if data.has_band:
+            self.upper_curve.setData(data.band_times, data.upper)
+            self.lower_curve.setData(data.band_times, data.lower)
+            self.band.show()
+        else:
+            self.upper_curve.setData([], [])
+            self.lower_curve.setData([], [])
+            self.band.hide()
+        if data.threshold is not None and not data.has_band:
+            self.threshold_line.setValue(float(data.threshold))
+            self.threshold_line.show()
+        else:
+            self.threshold_line.hide()
+        hit = data.breaching if data.breaching.size == data.values.size else np.zeros(data.values.size, bool)
+        self.breaches.setData(data.times[hit], data.values[hit])
+        self._restyle()
+        if data.times.size:
+            self.plot.enableAutoRange(axis="y")
+            self.plot.setXRange(float(data.times[0]), float(data.times[-1]), padding=0.01)
+        else:
+            self.show_message("No datapoints in this range")
+
+    def set_range(self, start: float, end: float) -> None:
+        self.plot.setXRange(start, end, padding=0)
+
+    def set_spans(self, spans: Sequence[StateSpan]) -> None:
+        self.spans = list(spans)
+        if self.state_bars is not None:
+            self.timeline.removeItem(self.state_bars)
+            self.state_bars = None
+        if spans:
+            t = theme.current()
+            x0 = np.array([s.start.timestamp() for s in spans])
+            x1 = np.array([s.end.timestamp() for s in spans])
+            brushes = [pg.mkBrush(theme.qcolor(t.alarm.get(s.state, t.alarm["INSUFFICIENT_DATA"]).fill))
+                       for s in spans]
+            self.state_bars = pg.BarGraphItem(x0=x0, x1=x1, y0=0.15, height=0.7, brushes=brushes,
+                                              pens=[pg.mkPen(None)] * len(spans))
+            self.timeline.addItem(self.state_bars)
+
+    def show_message(self, text: str) -> None:
+        self.message.setText(text)
+        (x0, x1), (y0, y1) = self.plot.viewRange()
+        self.message.setPos((x0 + x1) / 2, (y0 + y1) / 2)
+
+    def clear(self) -> None:
+        self.data = None
+        for c in (self.curve, self.upper_curve, self.lower_curve):
+            c.setData([], [])
+        self.breaches.setData([], [])
+        self.threshold_line.hide()
+        self.band.hide()
+        self.set_spans([])
+
+    # -- looks ---------------------------------------------------------------------
+    def _restyle(self) -> None:
+        t = theme.current()
+        for w in (self.plot, self.timeline):
+            w.setBackground(theme.qcolor(t.base))
+            for axis in ("bottom", "left"):
+                ax = w.getPlotItem().getAxis(axis)
+                ax.setPen(pg.mkPen(theme.qcolor(t.muted)))
+                ax.setTextPen(pg.mkPen(theme.qcolor(t.text)))
+        self.curve.setPen(pg.mkPen(theme.qcolor(t.link), width=1.5))
+        band_pen = pg.mkPen(theme.qcolor(t.muted, 160), width=1, style=Qt.PenStyle.DashLine)
+        self.upper_curve.setPen(band_pen)
+        self.lower_curve.setPen(band_pen)
+        self.band.setBrush(pg.mkBrush(theme.qcolor(t.muted, 60)))
+        self.threshold_line.setPen(pg.mkPen(theme.qcolor(t.danger), width=1.5, style=Qt.PenStyle.DashLine))
+        self.breaches.setBrush(pg.mkBrush(theme.qcolor(t.danger)))
+        self.breaches.setPen(pg.mkPen(theme.qcolor(t.base)))
+        self.message.setColor(theme.qcolor(t.muted))
+        if self.spans:
+            self.set_spans(self.spans)

@@ -1,0 +1,242 @@
+"""The alarms list as a table: ALARM first, snoozed at the bottom, composites unfolding into their children.
+
+The model holds every alarm (by name) and every handling record (by ARN) and
+shows a filtered, ordered list of rows. Rebuilding that list is one sort over
+the alarms (a few milliseconds for 5,000) done once per batch of changes, never
+per alarm: pages, tags and handling records are merged first and the rows
+rebuilt once (:meth:`AlarmsModel.rebuild`, which the view calls on a short
+timer). Cells are worked out only when Qt paints them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtGui import QFont
+
+from opsconsole.core.alerts import handling as core_handling
+from opsconsole.core.alerts.alarms import COMPOSITE, STATE_ORDER, STATES, Alarm
+from opsconsole.core.alerts.handling import Handling
+from opsconsole.core.format import format_duration, format_timestamp_tooltip
+from opsconsole.ui import theme
+from opsconsole.ui.widgets.rows_model import RowsModel
+
+STATE, NAME, SINCE, TENANT, NAMESPACE, HANDLING, REASON = range(7)
+TYPE_LABELS = {"metric": "metric", "anomaly-band": "anomaly band", "composite": "composite"}
+_DISPLAY = Qt.ItemDataRole.DisplayRole
+
+
+@dataclass(frozen=True, slots=True)
+class AlarmRow:
+    """One line of the list: an alarm, how deep in a composite's tree, and what applies to it now."""
+
+    alarm: Alarm
+    handling: Handling
+    depth: int = 0
+    snoozed: bool = False
+    #: A composite whose children are shown under it.
+    expanded: bool = False
+
+
+def relative(since: datetime | None, now: datetime) -> str:
+    if since is None:
+        return ""
+    seconds = max(0.0, (now - since).total_seconds())
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min ago"
+    return f"{format_duration(seconds)} ago"
+
+
+def handling_text(h: Handling, now: datetime) -> str:
+    parts = []
+    if h.acked_by:
+        parts.append(f"acked by {h.acked_by}")
+    if h.assignee:
+        parts.append(f"assigned to {h.assignee}")
+    if h.snoozed(now):
+        parts.append(f"snoozed until {format_timestamp_tooltip(h.snoozed_until).split(' (')[0]}")
+    return " · ".join(parts)
+
+
+@dataclass
+class Filters:
+    """What the filter bar asks for; empty means any."""
+
+    states: frozenset[str] = frozenset()
+    tenant: str = ""
+    namespace: str = ""
+    #: "key=value" or just "key" (has the tag).
+    tag: str = ""
+    name: str = ""
+
+    def accepts(self, alarm: Alarm) -> bool:
+        if self.states and alarm.state not in self.states:
+            return False
+        if self.tenant and alarm.tenant != self.tenant:
+            return False
+        if self.namespace and alarm.namespace != self.namespace:
+            return False
+        if self.name and self.name.lower() not in alarm.name.lower():
+            return False
+        if self.tag:
+            key, _, value = self.tag.partition("=")
+            tags = alarm.tags or {}
+            if key.strip() not in tags or (value and tags[key.strip()] != value.strip()):
+                return False
+        return True
+
+
+class AlarmsModel(RowsModel[AlarmRow]):
+    headers = ("State", "Alarm", "Since", "Tenant", "Namespace", "Who is on it", "Reason")
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._alarms: dict[str, Alarm] = {}
+        self._handling: dict[str, Handling] = {}
+        self.filters = Filters()
+        self.expanded: set[str] = set()
+        self.now = datetime.now(timezone.utc)
+        self._italic = QFont()
+        self._italic.setItalic(True)
+
+    # -- what it holds -----------------------------------------------------------
+    def alarms(self) -> list[Alarm]:
+        return list(self._alarms.values())
+
+    def alarm(self, name: str) -> Alarm | None:
+        return self._alarms.get(name)
+
+    def loaded_count(self) -> int:
+        return len(self._alarms)
+
+    def add_alarms(self, alarms: Iterable[Alarm]) -> None:
+        """Merge a page (tags already known for an alarm are kept). Call :meth:`rebuild` after a batch."""
+        for alarm in alarms:
+            old = self._alarms.get(alarm.name)
+            if old is not None and alarm.tags is None and old.tags is not None and old.arn == alarm.arn:
+                alarm = alarm.with_tags(old.tags)
+            self._alarms[alarm.name] = alarm
+
+    def replace_alarms(self, alarms: Iterable[Alarm]) -> None:
+        """A full listing: alarms not in it are gone."""
+        keep = {a.name: a for a in alarms}
+        self._alarms = {n: a for n, a in self._alarms.items() if n in keep}
+        self.add_alarms(keep.values())
+
+    def set_tags(self, tags_by_arn: Mapping[str, Mapping[str, str]]) -> None:
+        for name, alarm in list(self._alarms.items()):
+            tags = tags_by_arn.get(alarm.arn)
+            if tags is not None:
+                self._alarms[name] = alarm.with_tags(tags)
+
+    def set_handling(self, records: Mapping[str, Handling]) -> None:
+        self._handling.update(records)
+
+    def handling_of(self, alarm: Alarm) -> Handling:
+        return core_handling.current(alarm, self._handling.get(alarm.arn))
+
+    def tenants(self) -> list[str]:
+        return sorted({a.tenant for a in self._alarms.values() if a.tenant})
+
+    def namespaces(self) -> list[str]:
+        return sorted({a.namespace for a in self._alarms.values() if a.namespace})
+
+    def state_counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(STATES, 0)
+        for a in self._alarms.values():
+            counts[a.state] = counts.get(a.state, 0) + 1
+        return counts
+
+    # -- the rows ----------------------------------------------------------------
+    def rebuild(self, now: datetime | None = None) -> None:
+        """Filter, order and unfold: the one O(n log n) pass per batch of changes."""
+        self.now = now or datetime.now(timezone.utc)
+        rows: list[tuple[tuple, AlarmRow]] = []
+        for alarm in self._alarms.values():
+            if not self.filters.accepts(alarm):
+                continue
+            h = self.handling_of(alarm)
+            snoozed = h.snoozed(self.now)
+            since = alarm.since.timestamp() if alarm.since else 0.0
+            key = (snoozed, STATE_ORDER.get(alarm.state, 9), -since, alarm.name)
+            rows.append((key, AlarmRow(alarm, h, 0, snoozed, alarm.name in self.expanded)))
+        rows.sort(key=lambda r: r[0])
+        out: list[AlarmRow] = []
+        for _key, row in rows:
+            out.append(row)
+            if row.expanded and row.alarm.type == COMPOSITE:
+                self._unfold(row.alarm, 1, out, {row.alarm.name})
+        self.set_rows(out)
+
+    def _unfold(self, composite: Alarm, depth: int, out: list[AlarmRow], seen: set[str]) -> None:
+        for name in composite.children:
+            child = self._alarms.get(name)
+            if child is None or name in seen:
+                continue
+            h = self.handling_of(child)
+            expanded = name in self.expanded and child.type == COMPOSITE
+            out.append(AlarmRow(child, h, depth, h.snoozed(self.now), expanded))
+            if expanded:
+                self._unfold(child, depth + 1, out, seen | {name})
+
+    def toggle(self, name: str) -> None:
+        alarm = self._alarms.get(name)
+        if alarm is None or alarm.type != COMPOSITE:
+            return
+        self.expanded.symmetric_difference_update({name})
+        self.rebuild(self.now)
+
+    def row_of(self, name: str, depth: int | None = 0) -> int | None:
+        for i, row in enumerate(self._rows):
+            if row.alarm.name == name and (depth is None or row.depth == depth):
+                return i
+        return None
+
+    # -- Qt's side -----------------------------------------------------------------
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = _DISPLAY) -> Any:
+        row = self.row_at(index.row()) if index.isValid() else None
+        if row is None:
+            return None
+        alarm, col = row.alarm, index.column()
+        if role == _DISPLAY:
+            if col == STATE:
+                return alarm.state
+            if col == NAME:
+                marker = ("▾ " if row.expanded else "▸ ") if alarm.type == COMPOSITE else ""
+                indent = "    " * row.depth + ("└ " if row.depth else "")
+                return f"{indent}{marker}{alarm.name}"
+            if col == SINCE:
+                return relative(alarm.since, self.now)
+            if col == TENANT:
+                return alarm.tenant if alarm.tags is not None else "…"
+            if col == NAMESPACE:
+                return alarm.namespace or TYPE_LABELS.get(alarm.type, "")
+            if col == HANDLING:
+                return handling_text(row.handling, self.now)
+            if col == REASON:
+                return alarm.reason
+            return None
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if col == SINCE and alarm.since:
+                return f"In {alarm.state} since {format_timestamp_tooltip(alarm.since)}"
+            if col == NAME:
+                return f"{alarm.name}\n{TYPE_LABELS.get(alarm.type, alarm.type)} alarm" + (
+                    "\nsnoozed: shown at the bottom until the snooze ends or the state changes" if row.snoozed else "")
+            if col == REASON:
+                return alarm.reason
+            if col == TENANT and alarm.tags is None:
+                return "Tags are being fetched"
+            return None
+        if role == Qt.ItemDataRole.ForegroundRole and (row.snoozed or row.depth):
+            return theme.qcolor(theme.current().muted)
+        if role == Qt.ItemDataRole.FontRole and row.snoozed:
+            return self._italic
+        if role == Qt.ItemDataRole.UserRole:
+            return alarm
+        return None
