@@ -92,9 +92,9 @@ class AlarmsFilterBar(QWidget):
         self.tag.setPlaceholderText("tag key=value")
         self.tag.setClearButtonEnabled(True)
         self.tag.setMaximumWidth(120)
-        self.name.setMinimumWidth(160)
         self.name = FilterLineEdit("Filter by name… (Ctrl+F)")
         self.name.setObjectName("name-filter")
+        self.name.setMinimumWidth(160)
         self.refresh_button = QPushButton("Refresh")
         self.refresh_button.setToolTip("List the alarms again (F5); the list also refreshes itself every minute")
         for combo in (self.state, self.tenant, self.namespace):
@@ -178,6 +178,7 @@ class AlarmsView(QWidget):
             self.table.setColumnWidth(col, width)
         self.table.setItemDelegateForColumn(STATE, StatusBadgeDelegate("alarm", ALARM_LABELS, self.table))
         self.table.doubleClicked.connect(self._activated)
+        self.table.clicked.connect(lambda _i: self.seen())  # the user is looking at the list
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
 
         self.empty = QLabel()
@@ -457,7 +458,6 @@ class AlarmsView(QWidget):
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         row = self.model.row_at(current.row())
         self.detail.show_alarm(row.alarm if row else None, row.handling if row else None)
-        self.seen()
 
     def _refresh_detail(self) -> None:
         alarm = self.detail.alarm
