@@ -94,6 +94,9 @@ def test_a_step_functions_alarm_leads_to_its_failed_executions(sandbox_clients):
     found = executions_filter(alarm)
     assert found is not None and found.state_machine_arn.endswith(":stateMachine:mlops-training")
     assert found.status == "FAILED" and found.since is not None and found.since < alarm.since
+    hit = alarm.since.timestamp() - 86400
+    assert executions_filter(alarm, breaching_times=[hit]).since.timestamp() == hit  # the datapoint that fired it
+    assert executions_filter(alarm, breaching_times=[alarm.since.timestamp() + 60]).since == found.since  # later
     band = core.describe_alarm(sandbox_clients, "orders-anomaly-DE-mobile_app")
     assert executions_filter(band) is None
 

@@ -362,7 +362,9 @@ class AlarmDetail(QWidget):
             self.controller.enable_actions(self.alarm)
 
     def open_executions(self) -> None:
-        wanted = executions_filter(self.alarm) if self.alarm is not None else None
+        data = self.chart.data
+        hits = data.times[data.breaching].tolist() if data is not None and data.breaching.size else []
+        wanted = executions_filter(self.alarm, breaching_times=hits) if self.alarm is not None else None
         if wanted is not None:
             self.show_executions.emit(wanted)
 
