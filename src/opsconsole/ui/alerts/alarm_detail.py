@@ -158,7 +158,6 @@ class AlarmDetail(QWidget):
         self.chart_status = _plain()
         self.chart_status.setObjectName("chart-status")
         range_row.addStretch(1)
-        range_row.addWidget(self.chart_status)
 
         self.chart = AlarmChart()
         self.definition = QPlainTextEdit()
@@ -184,6 +183,7 @@ class AlarmDetail(QWidget):
         layout.addLayout(links_row)
         layout.addLayout(range_row)
         layout.addWidget(self.chart, 3)
+        layout.addWidget(self.chart_status)
         layout.addWidget(self.tabs, 2)
 
         self.ack_button.clicked.connect(self.acknowledge)

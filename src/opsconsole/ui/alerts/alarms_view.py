@@ -91,7 +91,6 @@ class AlarmsFilterBar(QWidget):
         self.tag.setObjectName("tag-filter")
         self.tag.setPlaceholderText("tag key=value")
         self.tag.setClearButtonEnabled(True)
-        self.tag.setMaximumWidth(120)
         self.name = FilterLineEdit("Filter by name… (Ctrl+F)")
         self.name.setObjectName("name-filter")
         self.name.setMinimumWidth(160)
@@ -102,12 +101,18 @@ class AlarmsFilterBar(QWidget):
         self.tag.textChanged.connect(lambda _t: self.changed.emit())
         self.name.filter_changed.connect(lambda _t: self.changed.emit())
         self.refresh_button.clicked.connect(self.refresh_requested)
-        row = QHBoxLayout(self)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.name, 1)
-        for w in (self.state, self.tenant, self.namespace, self.tag):
-            row.addWidget(w)
-        row.addWidget(self.refresh_button)
+        rows = QVBoxLayout(self)
+        rows.setContentsMargins(0, 0, 0, 0)
+        rows.setSpacing(4)
+        top = QHBoxLayout()
+        top.addWidget(self.name, 1)
+        top.addWidget(self.refresh_button)
+        second = QHBoxLayout()
+        for w in (self.state, self.tenant, self.namespace):
+            second.addWidget(w, 1)
+        second.addWidget(self.tag, 1)
+        rows.addLayout(top)
+        rows.addLayout(second)
 
     def set_choices(self, combo: QComboBox, values: list[str]) -> None:
         """Offer ``values`` (keeping the current pick) without announcing a change."""

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
+from opsconsole.core import settings as keys
+from opsconsole.core.settings import Settings
 from opsconsole.ui.alerts.alarms_view import AlarmsView
 from opsconsole.ui.context import AppContext
 from opsconsole.ui.panel import Panel
-from PySide6.QtCore import Signal
 
 #: The pages of the Alerts area, in tab order: (title, factory(ctx) -> QWidget with load()).
 PAGES: tuple[tuple[str, Callable[[AppContext], QWidget]], ...] = (
@@ -71,6 +73,20 @@ class AlertsPanel(Panel):
         title = PAGES[index][0]
         self.tabs.setTabText(index, f"{title} ({count})" if count else title)
         self.badge_changed.emit(sum(self._badges.values()))
+
+    def save_state(self, settings: Settings) -> None:
+        view = self.alarms
+        settings.set(keys.ALERTS_STATE_FILTER, view.filter_bar.state.currentData() or "")
+        settings.set(keys.ALERTS_SPLITTER, view.splitter.saveState().data())
+
+    def restore_state(self, settings: Settings) -> None:
+        view = self.alarms
+        state = settings.get(keys.ALERTS_STATE_FILTER)
+        index = view.filter_bar.state.findData(state) if state else 0
+        view.filter_bar.state.setCurrentIndex(max(index, 0))
+        splitter = settings.get(keys.ALERTS_SPLITTER)
+        if splitter:
+            view.splitter.restoreState(splitter)
 
     def cancel_jobs(self) -> None:
         super().cancel_jobs()
