@@ -155,6 +155,7 @@ def main() -> None:
             view.resize(1400, 860)
             view.show()
             view.detail.setEnabled(False)  # this measures the list; the chart has its own figure below
+            app.processEvents()  # the window's first paint is not the list's
             meter = StallMeter()
             meter.start()
             start = time.perf_counter()

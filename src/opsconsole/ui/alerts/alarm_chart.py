@@ -12,12 +12,78 @@ from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QBrush, QPainter, QPen
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from opsconsole.core.alerts.charts import ChartData
 from opsconsole.core.alerts.history import StateSpan
 from opsconsole.ui import theme
+
+
+class BandItem(pg.GraphicsObject):
+    """The expected band, shaded between its upper and lower bound.
+
+    Painted from the visible slice only, reduced to about two points per
+    pixel column (highest upper, lowest lower per column), so a band of
+    100,000 points costs what one of a few thousand does. (pyqtgraph's
+    FillBetweenItem rebuilds and fills the whole path on every pan.)
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.times = np.empty(0)
+        self.upper = np.empty(0)
+        self.lower = np.empty(0)
+        self.brush = pg.mkBrush(0, 0, 0, 40)
+        self.pen = pg.mkPen(0, 0, 0, 120)
+        self._bounds = QRectF()
+
+    def set_band(self, times: np.ndarray, upper: np.ndarray, lower: np.ndarray) -> None:
+        self.prepareGeometryChange()
+        self.times, self.upper, self.lower = times, upper, lower
+        if times.size:
+            top, bottom = float(np.nanmax(upper)), float(np.nanmin(lower))
+            self._bounds = QRectF(float(times[0]), bottom, float(times[-1] - times[0]) or 1.0, (top - bottom) or 1.0)
+        else:
+            self._bounds = QRectF()
+        self.update()
+
+    def set_style(self, brush: QBrush, pen: QPen) -> None:
+        self.brush, self.pen = brush, pen
+        self.update()
+
+    def boundingRect(self) -> QRectF:  # noqa: N802 - Qt name
+        return self._bounds
+
+    def visible_points(self, width_px: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(times, upper, lower) of the visible part, at most about 2 x ``width_px`` points."""
+        view = self.getViewBox()
+        t = self.times
+        if view is None or t.size == 0:
+            return t, self.upper, self.lower
+        (x0, x1), _ = view.viewRange()
+        i0 = max(int(np.searchsorted(t, x0)) - 1, 0)
+        i1 = min(int(np.searchsorted(t, x1)) + 1, t.size)
+        t, up, lo = t[i0:i1], self.upper[i0:i1], self.lower[i0:i1]
+        step = max(1, t.size // max(2 * width_px, 1))
+        if step > 1 and t.size:
+            starts = np.arange(0, t.size, step)
+            t, up, lo = t[starts], np.maximum.reduceat(up, starts), np.minimum.reduceat(lo, starts)
+        return t, up, lo
+
+    def paint(self, painter: QPainter, *_args: object) -> None:
+        view = self.getViewBox()
+        width = int(view.width()) if view is not None else 1000
+        t, up, lo = self.visible_points(width)
+        if t.size < 2:
+            return
+        outline = pg.arrayToQPath(np.concatenate([t, t[::-1]]), np.concatenate([up, lo[::-1]]))
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.fillPath(outline, self.brush)
+        painter.setPen(self.pen)
+        painter.drawPath(pg.arrayToQPath(t, up))
+        painter.drawPath(pg.arrayToQPath(t, lo))
 
 
 class AlarmChart(QWidget):
@@ -28,7 +94,7 @@ class AlarmChart(QWidget):
         self.plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem("bottom")})
         self.plot.setObjectName("alarm-chart")
         self.plot.setMinimumHeight(180)
-        self.plot.showGrid(x=True, y=True, alpha=0.15)
+        self.plot.showGrid(x=False, y=True, alpha=0.15)  # horizontal lines only: a vertical grid costs a frame
         self.plot.setMouseEnabled(x=True, y=False)
         item = self.plot.getPlotItem()
         item.setClipToView(True)
@@ -49,13 +115,11 @@ class AlarmChart(QWidget):
         layout.addWidget(self.timeline)
 
         self.curve = pg.PlotDataItem(name="metric")
-        self.upper_curve = pg.PlotDataItem()
-        self.lower_curve = pg.PlotDataItem()
-        self.band = pg.FillBetweenItem(self.upper_curve, self.lower_curve)
+        self.band = BandItem()
         self.threshold_line = pg.InfiniteLine(angle=0, movable=False)
         self.breaches = pg.ScatterPlotItem(size=8, symbol="o")
         self.state_bars: pg.BarGraphItem | None = None
-        for it in (self.band, self.upper_curve, self.lower_curve, self.curve, self.threshold_line, self.breaches):
+        for it in (self.band, self.curve, self.threshold_line, self.breaches):
             self.plot.addItem(it)
         self.threshold_line.hide()
         self.data: ChartData | None = None
@@ -70,12 +134,10 @@ class AlarmChart(QWidget):
         self.message.setText("")
         self.curve.setData(data.times, data.values)
         if data.has_band:
-            self.upper_curve.setData(data.band_times, data.upper)
-            self.lower_curve.setData(data.band_times, data.lower)
+            self.band.set_band(data.band_times, data.upper, data.lower)
             self.band.show()
         else:
-            self.upper_curve.setData([], [])
-            self.lower_curve.setData([], [])
+            self.band.set_band(np.empty(0), np.empty(0), np.empty(0))
             self.band.hide()
         if data.threshold is not None and not data.has_band:
             self.threshold_line.setValue(float(data.threshold))
@@ -116,8 +178,8 @@ class AlarmChart(QWidget):
 
     def clear(self) -> None:
         self.data = None
-        for c in (self.curve, self.upper_curve, self.lower_curve):
-            c.setData([], [])
+        self.curve.setData([], [])
+        self.band.set_band(np.empty(0), np.empty(0), np.empty(0))
         self.breaches.setData([], [])
         self.threshold_line.hide()
         self.band.hide()
@@ -133,10 +195,8 @@ class AlarmChart(QWidget):
                 ax.setPen(pg.mkPen(theme.qcolor(t.muted)))
                 ax.setTextPen(pg.mkPen(theme.qcolor(t.text)))
         self.curve.setPen(pg.mkPen(theme.qcolor(t.link), width=1.5))
-        band_pen = pg.mkPen(theme.qcolor(t.muted, 160), width=1, style=Qt.PenStyle.DashLine)
-        self.upper_curve.setPen(band_pen)
-        self.lower_curve.setPen(band_pen)
-        self.band.setBrush(pg.mkBrush(theme.qcolor(t.muted, 60)))
+        # Solid: dashes over thousands of segments are slow to draw.
+        self.band.set_style(pg.mkBrush(theme.qcolor(t.muted, 60)), pg.mkPen(theme.qcolor(t.muted, 160), width=1))
         self.threshold_line.setPen(pg.mkPen(theme.qcolor(t.danger), width=1.5, style=Qt.PenStyle.DashLine))
         self.breaches.setBrush(pg.mkBrush(theme.qcolor(t.danger)))
         self.breaches.setPen(pg.mkPen(theme.qcolor(t.base)))

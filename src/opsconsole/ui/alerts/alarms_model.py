@@ -35,7 +35,8 @@ class AlarmRow:
     """One line of the list: an alarm, how deep in a composite's tree, and what applies to it now."""
 
     alarm: Alarm
-    handling: Handling
+    #: What applies to its current state, or None when nobody has handled it.
+    handling: Handling | None
     depth: int = 0
     snoozed: bool = False
     #: A composite whose children are shown under it.
@@ -98,6 +99,8 @@ class AlarmsModel(RowsModel[AlarmRow]):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._alarms: dict[str, Alarm] = {}
+        self._names_by_arn: dict[str, str] = {}
+        self.top_count = 0
         self._handling: dict[str, Handling] = {}
         self.filters = Filters()
         self.expanded: set[str] = set()
@@ -122,17 +125,20 @@ class AlarmsModel(RowsModel[AlarmRow]):
             if old is not None and alarm.tags is None and old.tags is not None and old.arn == alarm.arn:
                 alarm = alarm.with_tags(old.tags)
             self._alarms[alarm.name] = alarm
+            self._names_by_arn[alarm.arn] = alarm.name
 
     def replace_alarms(self, alarms: Iterable[Alarm]) -> None:
         """A full listing: alarms not in it are gone."""
         keep = {a.name: a for a in alarms}
         self._alarms = {n: a for n, a in self._alarms.items() if n in keep}
+        self._names_by_arn = {a.arn: n for n, a in self._alarms.items()}
         self.add_alarms(keep.values())
 
     def set_tags(self, tags_by_arn: Mapping[str, Mapping[str, str]]) -> None:
-        for name, alarm in list(self._alarms.items()):
-            tags = tags_by_arn.get(alarm.arn)
-            if tags is not None:
+        for arn, tags in tags_by_arn.items():  # O(batch), not O(alarms)
+            name = self._names_by_arn.get(arn)
+            alarm = self._alarms.get(name) if name is not None else None
+            if alarm is not None and alarm.arn == arn:
                 self._alarms[name] = alarm.with_tags(tags)
 
     def set_handling(self, records: Mapping[str, Handling]) -> None:
@@ -140,6 +146,13 @@ class AlarmsModel(RowsModel[AlarmRow]):
 
     def handling_of(self, alarm: Alarm) -> Handling:
         return core_handling.current(alarm, self._handling.get(alarm.arn))
+
+    def _applying(self, alarm: Alarm) -> Handling | None:
+        """The record that applies to the alarm's current state, or None (most alarms: no work)."""
+        stored = self._handling.get(alarm.arn)
+        if stored is None or not stored.applies_to(alarm):
+            return None
+        return stored
 
     def tenants(self) -> list[str]:
         return sorted({a.tenant for a in self._alarms.values() if a.tenant})
@@ -161,12 +174,13 @@ class AlarmsModel(RowsModel[AlarmRow]):
         for alarm in self._alarms.values():
             if not self.filters.accepts(alarm):
                 continue
-            h = self.handling_of(alarm)
-            snoozed = h.snoozed(self.now)
+            h = self._applying(alarm)
+            snoozed = h is not None and h.snoozed(self.now)
             since = alarm.since.timestamp() if alarm.since else 0.0
             key = (snoozed, STATE_ORDER.get(alarm.state, 9), -since, alarm.name)
             rows.append((key, AlarmRow(alarm, h, 0, snoozed, alarm.name in self.expanded)))
         rows.sort(key=lambda r: r[0])
+        self.top_count = len(rows)
         out: list[AlarmRow] = []
         for _key, row in rows:
             out.append(row)
@@ -179,9 +193,9 @@ class AlarmsModel(RowsModel[AlarmRow]):
             child = self._alarms.get(name)
             if child is None or name in seen:
                 continue
-            h = self.handling_of(child)
+            h = self._applying(child)
             expanded = name in self.expanded and child.type == COMPOSITE
-            out.append(AlarmRow(child, h, depth, h.snoozed(self.now), expanded))
+            out.append(AlarmRow(child, h, depth, h is not None and h.snoozed(self.now), expanded))
             if expanded:
                 self._unfold(child, depth + 1, out, seen | {name})
 
@@ -218,7 +232,7 @@ class AlarmsModel(RowsModel[AlarmRow]):
             if col == NAMESPACE:
                 return alarm.namespace or TYPE_LABELS.get(alarm.type, "")
             if col == HANDLING:
-                return handling_text(row.handling, self.now)
+                return handling_text(row.handling, self.now) if row.handling is not None else ""
             if col == REASON:
                 return alarm.reason
             return None

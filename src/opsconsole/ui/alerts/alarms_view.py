@@ -420,7 +420,7 @@ class AlarmsView(QWidget):
     def _show_counts(self) -> None:
         counts = self.model.state_counts()
         loaded = self.model.loaded_count()
-        shown = sum(1 for r in self.model.all_rows() if r.depth == 0)
+        shown = self.model.top_count
         if self._list_job is not None and self._list_job.active and not self._listed_once:
             text = f"Listing alarms… {loaded:,}"
         else:
@@ -462,7 +462,7 @@ class AlarmsView(QWidget):
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         row = self.model.row_at(current.row())
-        self.detail.show_alarm(row.alarm if row else None, row.handling if row else None)
+        self.detail.show_alarm(row.alarm if row else None, self.model.handling_of(row.alarm) if row else None)
 
     def _refresh_detail(self) -> None:
         alarm = self.detail.alarm
