@@ -19,7 +19,7 @@ from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QFont
 
 from opsconsole.core.alerts import handling as core_handling
-from opsconsole.core.alerts.alarms import COMPOSITE, STATE_ORDER, STATES, Alarm
+from opsconsole.core.alerts.alarms import COMPOSITE, STATE_ORDER, STATES, TENANT_TAG, Alarm
 from opsconsole.core.alerts.handling import Handling
 from opsconsole.core.format import format_duration, format_timestamp_tooltip
 from opsconsole.ui import theme
@@ -39,8 +39,6 @@ class AlarmRow:
     handling: Handling | None
     depth: int = 0
     snoozed: bool = False
-    #: A composite whose children are shown under it.
-    expanded: bool = False
 
 
 def relative(since: datetime | None, now: datetime) -> str:
@@ -76,10 +74,10 @@ class Filters:
     tag: str = ""
     name: str = ""
 
-    def accepts(self, alarm: Alarm) -> bool:
+    def accepts(self, alarm: Alarm, tags: Mapping[str, str] | None = None) -> bool:
         if self.states and alarm.state not in self.states:
             return False
-        if self.tenant and alarm.tenant != self.tenant:
+        if self.tenant and (tags or {}).get(TENANT_TAG, "") != self.tenant:
             return False
         if self.namespace and alarm.namespace != self.namespace:
             return False
@@ -87,7 +85,7 @@ class Filters:
             return False
         if self.tag:
             key, _, value = self.tag.partition("=")
-            tags = alarm.tags or {}
+            tags = tags or {}
             if key.strip() not in tags or (value and tags[key.strip()] != value.strip()):
                 return False
         return True
@@ -100,11 +98,16 @@ class AlarmsModel(RowsModel[AlarmRow]):
         super().__init__(parent)
         self._alarms: dict[str, Alarm] = {}
         self._names_by_arn: dict[str, str] = {}
+        self._tags: dict[str, dict[str, str]] = {}
         self.top_count = 0
         self._handling: dict[str, Handling] = {}
         self.filters = Filters()
         self.expanded: set[str] = set()
         self.now = datetime.now(timezone.utc)
+        #: Every alarm's top-level row in display order, kept until an alarm or a record changes.
+        self._ordered: list[AlarmRow] | None = None
+        self._choices: tuple[list[str], list[str]] | None = None
+        self._counts: dict[str, int] | None = None
         self._italic = QFont()
         self._italic.setItalic(True)
 
@@ -121,11 +124,11 @@ class AlarmsModel(RowsModel[AlarmRow]):
     def add_alarms(self, alarms: Iterable[Alarm]) -> None:
         """Merge a page (tags already known for an alarm are kept). Call :meth:`rebuild` after a batch."""
         for alarm in alarms:
-            old = self._alarms.get(alarm.name)
-            if old is not None and alarm.tags is None and old.tags is not None and old.arn == alarm.arn:
-                alarm = alarm.with_tags(old.tags)
+            if alarm.tags is not None:
+                self._tags[alarm.arn] = dict(alarm.tags)
             self._alarms[alarm.name] = alarm
             self._names_by_arn[alarm.arn] = alarm.name
+        self.changed()
 
     def replace_alarms(self, alarms: Iterable[Alarm]) -> None:
         """A full listing: alarms not in it are gone."""
@@ -135,14 +138,36 @@ class AlarmsModel(RowsModel[AlarmRow]):
         self.add_alarms(keep.values())
 
     def set_tags(self, tags_by_arn: Mapping[str, Mapping[str, str]]) -> None:
+        """Tags arrived: they change no order, only the tenant column (and what tag filters let through)."""
         for arn, tags in tags_by_arn.items():  # O(batch), not O(alarms)
-            name = self._names_by_arn.get(arn)
-            alarm = self._alarms.get(name) if name is not None else None
-            if alarm is not None and alarm.arn == arn:
-                self._alarms[name] = alarm.with_tags(tags)
+            self._tags[arn] = dict(tags)
+        self._choices = None
+        if self.rowCount():
+            self.dataChanged.emit(self.index(0, TENANT), self.index(self.rowCount() - 1, TENANT))
+
+    def tags_of(self, alarm: Alarm) -> Mapping[str, str] | None:
+        """The alarm's tags, or None while they are being fetched."""
+        return self._tags.get(alarm.arn)
+
+    def tenant_of(self, alarm: Alarm) -> str:
+        return (self._tags.get(alarm.arn) or {}).get(TENANT_TAG, "")
 
     def set_handling(self, records: Mapping[str, Handling]) -> None:
         self._handling.update(records)
+        self.changed()
+
+    def clear(self) -> None:
+        """Forget everything (another connection)."""
+        self._alarms, self._names_by_arn, self._tags, self._handling = {}, {}, {}, {}
+        self.expanded.clear()
+        self.changed()
+        self.set_rows([])
+
+    def changed(self) -> None:
+        """Alarms or records changed: the order is worked out again at the next rebuild."""
+        self._ordered = None
+        self._choices = None
+        self._counts = None
 
     def handling_of(self, alarm: Alarm) -> Handling:
         return core_handling.current(alarm, self._handling.get(alarm.arn))
@@ -154,39 +179,63 @@ class AlarmsModel(RowsModel[AlarmRow]):
             return None
         return stored
 
+    def _choice_lists(self) -> tuple[list[str], list[str]]:
+        if self._choices is None:
+            alarms = self._alarms.values()
+            tenants = {(self._tags.get(a.arn) or {}).get(TENANT_TAG, "") for a in alarms}
+            self._choices = (sorted(t for t in tenants if t),
+                             sorted({a.namespace for a in alarms if a.namespace}))
+        return self._choices
+
     def tenants(self) -> list[str]:
-        return sorted({a.tenant for a in self._alarms.values() if a.tenant})
+        return self._choice_lists()[0]
 
     def namespaces(self) -> list[str]:
-        return sorted({a.namespace for a in self._alarms.values() if a.namespace})
+        return self._choice_lists()[1]
 
     def state_counts(self) -> dict[str, int]:
-        counts = dict.fromkeys(STATES, 0)
-        for a in self._alarms.values():
-            counts[a.state] = counts.get(a.state, 0) + 1
-        return counts
+        if self._counts is None:
+            counts = dict.fromkeys(STATES, 0)
+            for a in self._alarms.values():
+                counts[a.state] = counts.get(a.state, 0) + 1
+            self._counts = counts
+        return self._counts
 
     # -- the rows ----------------------------------------------------------------
     def rebuild(self, now: datetime | None = None) -> None:
-        """Filter, order and unfold: the one O(n log n) pass per batch of changes."""
-        self.now = now or datetime.now(timezone.utc)
-        rows: list[tuple[tuple, AlarmRow]] = []
+        """Order (only after a change), filter and unfold; one pass per batch of changes, never per alarm."""
+        now = now or datetime.now(timezone.utc)
+        if self._ordered is None or self._snooze_ends_between(self.now, now):
+            self.now = now
+            self._ordered = self._order()
+        self.now = now
+        f = self.filters
+        active = f.states or f.tenant or f.namespace or f.tag or f.name
+        tags = self._tags
+        top = [r for r in self._ordered if f.accepts(r.alarm, tags.get(r.alarm.arn))] if active else self._ordered
+        self.top_count = len(top)
+        if not self.expanded:
+            self.set_rows(top)
+            return
+        out: list[AlarmRow] = []
+        for row in top:
+            out.append(row)
+            if row.alarm.name in self.expanded and row.alarm.type == COMPOSITE:
+                self._unfold(row.alarm, 1, out, {row.alarm.name})
+        self.set_rows(out)
+
+    def _order(self) -> list[AlarmRow]:
+        keyed = []
         for alarm in self._alarms.values():
-            if not self.filters.accepts(alarm):
-                continue
             h = self._applying(alarm)
             snoozed = h is not None and h.snoozed(self.now)
             since = alarm.since.timestamp() if alarm.since else 0.0
-            key = (snoozed, STATE_ORDER.get(alarm.state, 9), -since, alarm.name)
-            rows.append((key, AlarmRow(alarm, h, 0, snoozed, alarm.name in self.expanded)))
-        rows.sort(key=lambda r: r[0])
-        self.top_count = len(rows)
-        out: list[AlarmRow] = []
-        for _key, row in rows:
-            out.append(row)
-            if row.expanded and row.alarm.type == COMPOSITE:
-                self._unfold(row.alarm, 1, out, {row.alarm.name})
-        self.set_rows(out)
+            keyed.append(((snoozed, STATE_ORDER.get(alarm.state, 9), -since, alarm.name), AlarmRow(alarm, h, 0, snoozed)))
+        keyed.sort(key=lambda r: r[0])
+        return [row for _key, row in keyed]
+
+    def _snooze_ends_between(self, before: datetime, now: datetime) -> bool:
+        return any(h.snoozed_until is not None and before < h.snoozed_until <= now for h in self._handling.values())
 
     def _unfold(self, composite: Alarm, depth: int, out: list[AlarmRow], seen: set[str]) -> None:
         for name in composite.children:
@@ -194,9 +243,8 @@ class AlarmsModel(RowsModel[AlarmRow]):
             if child is None or name in seen:
                 continue
             h = self._applying(child)
-            expanded = name in self.expanded and child.type == COMPOSITE
-            out.append(AlarmRow(child, h, depth, h is not None and h.snoozed(self.now), expanded))
-            if expanded:
+            out.append(AlarmRow(child, h, depth, h is not None and h.snoozed(self.now)))
+            if name in self.expanded and child.type == COMPOSITE:
                 self._unfold(child, depth + 1, out, seen | {name})
 
     def toggle(self, name: str) -> None:
@@ -204,7 +252,7 @@ class AlarmsModel(RowsModel[AlarmRow]):
         if alarm is None or alarm.type != COMPOSITE:
             return
         self.expanded.symmetric_difference_update({name})
-        self.rebuild(self.now)
+        self.rebuild()
 
     def row_of(self, name: str, depth: int | None = 0) -> int | None:
         for i, row in enumerate(self._rows):
@@ -222,13 +270,14 @@ class AlarmsModel(RowsModel[AlarmRow]):
             if col == STATE:
                 return alarm.state
             if col == NAME:
-                marker = ("▾ " if row.expanded else "▸ ") if alarm.type == COMPOSITE else ""
+                marker = ("▾ " if alarm.name in self.expanded else "▸ ") if alarm.type == COMPOSITE else ""
                 indent = "    " * row.depth + ("└ " if row.depth else "")
                 return f"{indent}{marker}{alarm.name}"
             if col == SINCE:
                 return relative(alarm.since, self.now)
             if col == TENANT:
-                return alarm.tenant if alarm.tags is not None else "…"
+                tags = self._tags.get(alarm.arn)
+                return tags.get(TENANT_TAG, "") if tags is not None else "…"
             if col == NAMESPACE:
                 return alarm.namespace or TYPE_LABELS.get(alarm.type, "")
             if col == HANDLING:
@@ -244,7 +293,7 @@ class AlarmsModel(RowsModel[AlarmRow]):
                     "\nsnoozed: shown at the bottom until the snooze ends or the state changes" if row.snoozed else "")
             if col == REASON:
                 return alarm.reason
-            if col == TENANT and alarm.tags is None:
+            if col == TENANT and alarm.arn not in self._tags:
                 return "Tags are being fetched"
             return None
         if role == Qt.ItemDataRole.ForegroundRole and (row.snoozed or row.depth):

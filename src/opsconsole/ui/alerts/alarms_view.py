@@ -469,7 +469,7 @@ class AlarmsView(QWidget):
         if alarm is None:
             return
         now = self.model.alarm(alarm.name)
-        if now is not None:
+        if now is not None and (now is not alarm or self.model.handling_of(now) != self.detail.handling):
             self.detail.show_alarm(now, self.model.handling_of(now))
 
     def _activated(self, index: QModelIndex) -> None:
@@ -495,8 +495,7 @@ class AlarmsView(QWidget):
 
     def _described(self, alarm: Alarm | None) -> None:
         if alarm is not None:
-            old = self.model.alarm(alarm.name)
-            self.model.add_alarms([alarm if old is None or old.tags is None else alarm.with_tags(old.tags)])
+            self.model.add_alarms([alarm])
             self.rebuild()
 
     def _action_message(self, text: str, ok: bool) -> None:
@@ -523,8 +522,7 @@ class AlarmsView(QWidget):
         """Another connection: nothing listed here belongs to it."""
         self.cancel_jobs()
         self.tags = TagCache()
-        self.model.replace_alarms([])
-        self.model.set_rows([])
+        self.model.clear()
         self._listed_once = False
         self._states = {}
         self.detail.show_alarm(None, None)
