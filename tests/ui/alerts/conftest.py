@@ -33,5 +33,6 @@ def top_rows(view):
 
 
 def select(qtbot, view, name):
+    qtbot.waitUntil(lambda: view.model.row_of(name, None) is not None, timeout=TIMEOUT)  # rows rebuilt
     assert view.select(name)
     qtbot.waitUntil(lambda: view.detail.alarm is not None and view.detail.alarm.name == name)

@@ -3,7 +3,8 @@
 The chart's range presets go from 3 hours to 15 months; each range is fetched
 as the calls core plans (GetMetricData's retention and size rules), in the
 background. Buttons carry their keyboard shortcuts in their tooltips:
-K acknowledge, A assign, S snooze, U unsnooze, Ctrl+E failed executions.
+K acknowledge, A assign, S snooze, U unsnooze, Ctrl+E failed executions, [ and ] a shorter or
+longer range (the mouse wheel zooms within it).
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from opsconsole.ui import theme
 from opsconsole.ui.alerts.alarm_actions import AlarmActions
 from opsconsole.ui.alerts.alarm_chart import AlarmChart
 from opsconsole.ui.context import AppContext
-from opsconsole.ui.theme import ALARM_LABELS
+from opsconsole.ui.theme import ALARM_LABELS, EXECUTION_LABELS
 
 #: Snooze choices: (label, how long).
 SNOOZES: tuple[tuple[str, timedelta], ...] = (
@@ -151,6 +152,7 @@ class AlarmDetail(QWidget):
             b.setCheckable(True)
             b.setFlat(True)
             b.setObjectName(f"range-{i}")
+            b.setToolTip("[ shorter, ] longer")
             self.range_group.addButton(b, i)
             range_row.addWidget(b)
         self.range_group.button(self.range_index).setChecked(True)
@@ -201,6 +203,8 @@ class AlarmDetail(QWidget):
         self._shortcut("S", self.snooze)
         self._shortcut("U", self.unsnooze)
         self._shortcut("Ctrl+E", self.open_executions)
+        self._shortcut("]", lambda: self.set_range(min(self.range_index + 1, len(charts.RANGES) - 1)))
+        self._shortcut("[", lambda: self.set_range(max(self.range_index - 1, 0)))
         theme.follow(self, lambda _t: self._show_state())
 
     def _shortcut(self, key: str, slot) -> QAction:
@@ -228,7 +232,11 @@ class AlarmDetail(QWidget):
         self._show_handling()
         record = {k: v for k, v in alarm.raw.items() if k != "ResponseMetadata"}
         self.definition.setPlainText(json.dumps(record, indent=2, default=str))
-        self.executions_button.setVisible(executions_filter(alarm) is not None)
+        cause = executions_filter(alarm)
+        self.executions_button.setVisible(cause is not None)
+        if cause is not None:
+            label = EXECUTION_LABELS.get(cause.status or "", "All").capitalize() if cause.status else "All"
+            self.executions_button.setText(f"{label} executions")
         self.actions_button.setText("Disable actions" if alarm.actions_enabled else "Enable actions")
         if not same:
             self._load_chart()
