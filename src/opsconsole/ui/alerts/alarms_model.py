@@ -145,6 +145,11 @@ class AlarmsModel(RowsModel[AlarmRow]):
         if self.rowCount():
             self.dataChanged.emit(self.index(0, TENANT), self.index(self.rowCount() - 1, TENANT))
 
+    def tagged_count(self) -> int:
+        """How many of the alarms' tags are known."""
+        return sum(1 for a in self._alarms.values() if a.arn in self._tags) if len(self._tags) < len(
+            self._alarms) else len(self._alarms)
+
     def tags_of(self, alarm: Alarm) -> Mapping[str, str] | None:
         """The alarm's tags, or None while they are being fetched."""
         return self._tags.get(alarm.arn)

@@ -84,6 +84,7 @@ class AlarmsFilterBar(QWidget):
         self.tenant = QComboBox()
         self.tenant.setObjectName("tenant-filter")
         self.tenant.addItem("Any tenant", "")
+        self.tenant.setToolTip("From the alarms' tenant tag; tags arrive in the background (5 alarms a second)")
         self.namespace = QComboBox()
         self.namespace.setObjectName("namespace-filter")
         self.namespace.addItem("Any namespace", "")
@@ -91,6 +92,7 @@ class AlarmsFilterBar(QWidget):
         self.tag.setObjectName("tag-filter")
         self.tag.setPlaceholderText("tag key=value")
         self.tag.setClearButtonEnabled(True)
+        self.tag.setToolTip("key or key=value; only alarms whose tags have arrived can match")
         self.name = FilterLineEdit("Filter by name… (Ctrl+F)")
         self.name.setObjectName("name-filter")
         self.name.setMinimumWidth(160)
@@ -428,6 +430,9 @@ class AlarmsView(QWidget):
                     f"{counts.get('INSUFFICIENT_DATA', 0)} insufficient data · {counts.get('OK', 0)} OK")
             if shown != loaded:
                 text += f" · {shown:,} shown"
+            tagged = self.model.tagged_count()
+            if tagged < loaded:  # tenant and tag filters see only alarms whose tags have arrived
+                text += f" · tenants known for {tagged:,}"
         self.count_label.setText(text)
         no_rows = self.model.rowCount() == 0 and self._listed_once
         self.empty.setVisible(no_rows)
