@@ -234,10 +234,6 @@ def console_url(alarm: Alarm) -> str:
             f"#alarmsV2:alarm/{quote(alarm.name, safe='')}")
 
 
-def breaching_states() -> tuple[str, ...]:
-    return ("ALARM",)
-
-
 def sort_key(alarm: Alarm) -> tuple[int, float, str]:
     """ALARM first, then INSUFFICIENT_DATA, then OK; within a state the most recent change first."""
     since = alarm.since.timestamp() if alarm.since else 0.0

@@ -11,7 +11,7 @@ as a tree; it never evaluates the rule (CloudWatch does).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 #: ``ALARM("name")``, ``OK(name)``, ``INSUFFICIENT_DATA('name')``: the state functions of a rule.
@@ -87,7 +87,3 @@ def descendants(name: str, rules: Mapping[str, str], limit: int = 10_000) -> lis
         out.append(child)
         stack.extend(reversed(child_names(rules.get(child, ""))))
     return out
-
-
-def names_in(rules: Iterable[str]) -> Sequence[str]:
-    return sorted({n for rule in rules for n in child_names(rule)})

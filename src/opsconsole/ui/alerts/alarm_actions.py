@@ -10,7 +10,7 @@ so nothing blocks, and ``dialog`` is kept for tests and late callbacks.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
@@ -114,7 +114,3 @@ class AlarmActions(QObject):
         job.done.connect(lambda _r: (self.message.emit(f"{write.action}: {alarm.name}", True),
                                      self.alarm_changed.emit(alarm.name)))
         job.failed.connect(self._failed)
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)

@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta, timezone
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -28,8 +28,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from PySide6.QtGui import QDesktopServices
-from PySide6.QtCore import QUrl
 
 from opsconsole.core.alerts import actions as core_actions
 from opsconsole.core.alerts import charts, history

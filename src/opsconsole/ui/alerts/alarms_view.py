@@ -13,13 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timezone
-from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QHideEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QApplication,
     QCheckBox,
     QComboBox,
     QHBoxLayout,
@@ -531,10 +529,3 @@ class AlarmsView(QWidget):
         self._listed_once = False
         self._states = {}
         self.detail.show_alarm(None, None)
-
-    def state(self) -> dict[str, Any]:
-        return {"splitter": self.splitter.saveState().data()}
-
-
-def application() -> QApplication | None:
-    return QApplication.instance()  # type: ignore[return-value]
