@@ -19,13 +19,10 @@ from PySide6.QtGui import QAction, QHideEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
-    QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLineEdit,
     QProgressBar,
-    QPushButton,
     QSplitter,
     QStyle,
     QSystemTrayIcon,
@@ -45,10 +42,10 @@ from opsconsole.core.format import format_clock
 from opsconsole.jobs.runner import Job
 from opsconsole.ui.alerts.alarm_actions import AlarmActions
 from opsconsole.ui.alerts.alarm_detail import AlarmDetail
+from opsconsole.ui.alerts.alarm_filters import AlarmsFilterBar
 from opsconsole.ui.alerts.alarms_model import NAME, REASON, STATE, AlarmsModel
 from opsconsole.ui.context import AppContext
 from opsconsole.ui.theme import ALARM_LABELS
-from opsconsole.ui.widgets.filter_line_edit import FilterLineEdit
 from opsconsole.ui.widgets.message_bar import MessageBar, Severity
 from opsconsole.ui.widgets.status_badge import StatusBadgeDelegate
 
@@ -64,70 +61,6 @@ def read_handling(clients: Clients, table: str) -> tuple[bool, dict[str, Handlin
     for page in core_handling.load(clients, table):
         records.update(page)
     return True, records
-
-
-class AlarmsFilterBar(QWidget):
-    """State, tenant, namespace, tag and name; counts and Refresh."""
-
-    changed = Signal()
-    refresh_requested = Signal()
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.state = QComboBox()
-        self.state.setObjectName("state-filter")
-        self.state.addItem("Any state", "")
-        for s in core.STATES:
-            self.state.addItem(ALARM_LABELS.get(s, s), s)
-        self.tenant = QComboBox()
-        self.tenant.setObjectName("tenant-filter")
-        self.tenant.addItem("Any tenant", "")
-        self.tenant.setToolTip("From the alarms' tenant tag; tags arrive in the background (5 alarms a second)")
-        self.namespace = QComboBox()
-        self.namespace.setObjectName("namespace-filter")
-        self.namespace.addItem("Any namespace", "")
-        self.tag = QLineEdit()
-        self.tag.setObjectName("tag-filter")
-        self.tag.setPlaceholderText("tag key=value")
-        self.tag.setClearButtonEnabled(True)
-        self.tag.setToolTip("key or key=value; only alarms whose tags have arrived can match")
-        self.name = FilterLineEdit("Filter by name… (Ctrl+F)")
-        self.name.setObjectName("name-filter")
-        self.name.setMinimumWidth(160)
-        self.refresh_button = QPushButton("Refresh")
-        self.refresh_button.setToolTip("List the alarms again (F5); the list also refreshes itself every minute")
-        for combo in (self.state, self.tenant, self.namespace):
-            combo.currentIndexChanged.connect(lambda _i: self.changed.emit())
-        self.tag.textChanged.connect(lambda _t: self.changed.emit())
-        self.name.filter_changed.connect(lambda _t: self.changed.emit())
-        self.refresh_button.clicked.connect(self.refresh_requested)
-        rows = QVBoxLayout(self)
-        rows.setContentsMargins(0, 0, 0, 0)
-        rows.setSpacing(4)
-        top = QHBoxLayout()
-        top.addWidget(self.name, 1)
-        top.addWidget(self.refresh_button)
-        second = QHBoxLayout()
-        for w in (self.state, self.tenant, self.namespace):
-            second.addWidget(w, 1)
-        second.addWidget(self.tag, 1)
-        rows.addLayout(top)
-        rows.addLayout(second)
-
-    def set_choices(self, combo: QComboBox, values: list[str]) -> None:
-        """Offer ``values`` (keeping the current pick) without announcing a change."""
-        have = [combo.itemData(i) for i in range(1, combo.count())]
-        if have == values:
-            return
-        current = combo.currentData()
-        combo.blockSignals(True)
-        while combo.count() > 1:
-            combo.removeItem(1)
-        for v in values:
-            combo.addItem(v, v)
-        index = combo.findData(current)
-        combo.setCurrentIndex(max(index, 0))
-        combo.blockSignals(False)
 
 
 class AlarmsView(QWidget):
