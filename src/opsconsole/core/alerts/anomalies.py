@@ -13,6 +13,9 @@ one of two ways:
   preceding points; the spread is the MAD of the relative residuals. Medians
   keep a few hours of collapse from moving the expectation.
 
+A point is anomalous when it is outside the range *and* at least 10 % off the
+expected value (improbable and material).
+
 Both give a z-like score (how many standard deviations from the expected
 value), so rows from either source rank together. A series' anomaly is its
 latest run of points outside the range; severity is the run's peak score.
@@ -46,6 +49,9 @@ DEFAULT_THRESHOLD = 3.5
 BAND_WIDTH = DEFAULT_THRESHOLD
 #: The relative spread below which noise is not believed (a flat synthetic series has none).
 MIN_RELATIVE_SPREAD = 0.02
+#: A point is anomalous only when it is also this far from the expected value (a fraction of it):
+#: a 3 % wobble outside a tight band is improbable but not worth anyone's attention.
+MIN_CHANGE = 0.10
 #: Two flagged points separated by at most this many normal ones are one run.
 RUN_GAP = 1
 #: GetMetricData limits: queries and datapoints per call.
@@ -243,7 +249,11 @@ def judge(actual: pd.Series, period: int, threshold: float = DEFAULT_THRESHOLD) 
     score = ((actual - expected) / spread).fillna(0.0)
     return pd.DataFrame({"actual": actual, "expected": expected,
                          "lower": expected - threshold * spread, "upper": expected + threshold * spread,
-                         "score": score, "flagged": score.abs() > threshold})
+                         "score": score, "flagged": (score.abs() > threshold) & _material(actual, expected)})
+
+
+def _material(actual: pd.Series, expected: pd.Series) -> pd.Series:
+    return (actual - expected).abs() >= MIN_CHANGE * expected.abs()
 
 
 def judge_band(actual: pd.Series, lower: pd.Series, upper: pd.Series, width: float = BAND_WIDTH) -> pd.DataFrame:
@@ -255,7 +265,8 @@ def judge_band(actual: pd.Series, lower: pd.Series, upper: pd.Series, width: flo
     frame["expected"] = (frame["lower"] + frame["upper"]) / 2
     sigma = ((frame["upper"] - frame["lower"]) / (2 * width)).where(lambda s: s > 0, np.nan)
     frame["score"] = ((frame["actual"] - frame["expected"]) / sigma).fillna(0.0)
-    frame["flagged"] = (frame["actual"] > frame["upper"]) | (frame["actual"] < frame["lower"])
+    outside = (frame["actual"] > frame["upper"]) | (frame["actual"] < frame["lower"])
+    frame["flagged"] = outside & _material(frame["actual"], frame["expected"])
     return frame[["actual", "expected", "lower", "upper", "score", "flagged"]]
 
 
