@@ -244,6 +244,24 @@ def queue_counts(clients: Any, urls: Sequence[str]) -> dict[str, int]:
     return out
 
 
+def counts_by_arn(clients: Any, arns: Sequence[str]) -> dict[str, int]:
+    """Messages in each queue named by ARN (its URL asked of SQS by name and account)."""
+    sqs = clients.client("sqs")
+    urls = {}
+    for arn in arns:
+        parts = arn.split(":")
+        urls[arn] = sqs.get_queue_url(QueueName=parts[-1], QueueOwnerAWSAccountId=parts[4])["QueueUrl"]
+    counts = queue_counts(clients, list(urls.values()))
+    return {arn: counts[url] for arn, url in urls.items()}
+
+
+def all_queue_arns(clients: Any) -> list[str]:
+    """Every queue's ARN (the destinations a redrive may choose)."""
+    sqs = clients.client("sqs")
+    urls = [url for page in paging.pages(sqs, "list_queues", "QueueUrls", page_size=1000) for url in page]
+    return sorted(attrs.get("QueueArn", url) for url, attrs in _queue_attributes(sqs, urls).items())
+
+
 # -- messages ----------------------------------------------------------------------------------------------
 def _stamp(millis: str | None) -> datetime | None:
     try:
