@@ -177,6 +177,8 @@ class Subscription:
     queue_arn: str | None = None
     #: the own queue's subscriptions: (topic ARN, subscription ARN)
     subscriptions: tuple[tuple[str, str], ...] = ()
+    #: the own queue's name (whether it exists or not)
+    queue_name: str = ""
 
     @property
     def subscribed(self) -> bool:
@@ -189,8 +191,15 @@ def queue_name_for(who: str) -> str:
     return (QUEUE_PREFIX + slug)[:80]
 
 
-def subscription(clients: Any, queue_name: str) -> Subscription:
-    """The topics, which queues read them, and whether ``queue_name`` exists and is subscribed."""
+def own_queue_name(clients: Any) -> str:
+    """The console's own queue for the caller (GetCallerIdentity): one per principal, stable."""
+    return queue_name_for(clients.client("sts").get_caller_identity()["Arn"])
+
+
+def subscription(clients: Any, queue_name: str | None = None) -> Subscription:
+    """The topics, which queues read them, and whether the own queue (``queue_name``, else the caller's)
+    exists and is subscribed."""
+    queue_name = queue_name or own_queue_name(clients)
     sns, sqs = clients.client("sns"), clients.client("sqs")
     topics = tuple(sorted(t["TopicArn"] for page in paging.pages(sns, "list_topics", "Topics") for t in page))
     readers: dict[str, list[str]] = {t: [] for t in topics}
@@ -206,7 +215,7 @@ def subscription(clients: Any, queue_name: str) -> Subscription:
     if url:
         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     own = tuple((t, sub) for t, endpoint, sub in subs if arn and endpoint == arn)
-    return Subscription(topics, {t: tuple(sorted(r)) for t, r in readers.items()}, url, arn, own)
+    return Subscription(topics, {t: tuple(sorted(r)) for t, r in readers.items()}, url, arn, own, queue_name)
 
 
 def queue_policy(queue_arn: str, topics: Sequence[str]) -> str:

@@ -176,9 +176,8 @@ class FeedView(QWidget):
     # -- reading -----------------------------------------------------------
     @property
     def queue_name(self) -> str:
-        """The own queue is per principal (stable, unlike the display name one may change)."""
-        who = self.ctx.who
-        return core.queue_name_for(who.principal or who.name)
+        """The own queue's name: one per AWS principal (known once the subscriptions were read)."""
+        return self.subscription.queue_name if self.subscription is not None else ""
 
     def load(self) -> None:
         """Start over: how the feed is subscribed, the last 24 hours of state changes."""
@@ -213,7 +212,7 @@ class FeedView(QWidget):
         return job
 
     def _read_subscription(self) -> None:
-        job = self._submit("subscription", core.subscription, self.queue_name, name="Read the feed's subscriptions")
+        job = self._submit("subscription", core.subscription, name="Read the feed's subscriptions")
         job.done.connect(self._on_subscription)
 
     def _read_history(self, since: datetime) -> None:
