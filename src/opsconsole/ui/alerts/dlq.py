@@ -420,9 +420,10 @@ class DeadLetterView(QWidget):
         job.failed.connect(self._show_error)
 
     def poll_moves(self) -> None:
-        """Ask ListMessageMoveTasks about the selected queue (in the background)."""
+        """Ask ListMessageMoveTasks about the selected queue (in the background; a question still on its
+        way is dropped for this newer one)."""
         queue = self.selected_queue()
-        if queue is None or "moves" in self._jobs:
+        if queue is None:
             return
         job = self._read("moves", core.move_tasks, queue.arn, name="ListMessageMoveTasks")
         if job is not None:
