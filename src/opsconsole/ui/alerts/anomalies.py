@@ -8,8 +8,8 @@ from typing import Any
 
 import pandas as pd
 import pyqtgraph as pg
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QHideEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -32,6 +32,10 @@ from opsconsole.ui import theme
 from opsconsole.ui.context import AppContext
 from opsconsole.ui.widgets.message_bar import MessageBar
 from opsconsole.ui.widgets.rows_model import RowsModel
+
+
+#: How often the page scans again while shown.
+REFRESH_MS = 5 * 60_000
 
 
 class Column(IntEnum):
@@ -127,7 +131,9 @@ class SeriesChart(pg.PlotWidget):
             self.getAxis(axis).setPen(theme.qcolor(look.muted))
         if view is None or view.frame.empty:
             self.setTitle("")
+            self.hide()  # no empty axes before there is a series to draw
             return
+        self.show()
         frame = view.frame
         x = ((frame.index - pd.Timestamp(0, tz="UTC")) / pd.Timedelta(seconds=1)).to_numpy(dtype=float)
         self.setTitle(view.key.label, color=look.text, size="9pt")
@@ -176,6 +182,7 @@ class AnomaliesView(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
         self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # keep the dimensions' ends readable
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(Column.SERIES, QHeaderView.ResizeMode.Stretch)
@@ -186,6 +193,7 @@ class AnomaliesView(QWidget):
         self.empty.setTextFormat(Qt.TextFormat.PlainText)
         self.empty.hide()
         self.chart = SeriesChart()
+        self.chart.hide()
 
         top = QHBoxLayout()
         top.addWidget(self.status, 1)
@@ -205,6 +213,10 @@ class AnomaliesView(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.message_bar)
         layout.addWidget(split, 1)
+        #: Scans again every few minutes while the page is shown (KPIs move on).
+        self.timer = QTimer(self)
+        self.timer.setInterval(REFRESH_MS)
+        self.timer.timeout.connect(lambda: None if self.loading else self.load())
         ctx.connection_changed.connect(self._on_connection_changed)
 
     # -- loading -----------------------------------------------------------
@@ -285,7 +297,16 @@ class AnomaliesView(QWidget):
         self.chart.show_series(None)
         self.load()
 
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        self.timer.start()
+
+    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 - Qt's name
+        self.timer.stop()
+        super().hideEvent(event)
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        self.timer.stop()
         self.cancel()
         super().closeEvent(event)
 
