@@ -183,3 +183,23 @@ def test_closing_the_page_cancels_its_jobs(qtbot, view):
     assert jobs
     view.close()
     assert not any(j.active for j in jobs)
+
+
+def test_the_redrive_dialog_offers_the_source_or_another_queue_and_a_rate(qtbot, view, clients, pair):
+    src, dlq_url = pair
+    fill(clients, dlq_url, ["a", "b"])
+    queue = select_queue(qtbot, view, dlq_url)
+    qtbot.waitUntil(lambda: "destinations" not in view._jobs, timeout=TIMEOUT)
+    view.ask_redrive()
+    dialog = view.redrive_dialog
+    assert dialog.isVisible() and dialog.choice() == (None, None)  # back to the source, SQS's rate
+    names = [dialog.destination.itemText(i) for i in range(dialog.destination.count())]
+    assert names[0].startswith("Back to the source queue") and src.rsplit("/", 1)[-1] in names
+    assert dlq_url.rsplit("/", 1)[-1] not in names[1:]  # not into itself
+    dialog.destination.setCurrentIndex(names.index(src.rsplit("/", 1)[-1]))
+    dialog.rate.setValue(20)
+    dialog.accept()
+    cli = view.confirm_dialog.cli_command()
+    assert f"--destination-arn {queue.sources[0]}" in cli and "--max-number-of-messages-per-second 20" in cli
+    view.confirm_dialog.reject()
+    assert count(clients, dlq_url) == 2

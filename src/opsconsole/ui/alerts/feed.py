@@ -292,7 +292,7 @@ class FeedView(QWidget):
             "so each message keeps SNS's envelope). Nobody else's messages are taken. Costs a few SQS requests "
             "a minute while the feed is shown. You can remove it again.",
             self, details=topics, write=write, connection=self.ctx.connection)
-        self.confirm_dialog.accepted.connect(lambda: self._send(write))
+        self.confirm_dialog.accepted.connect(lambda: self._send(write))  # consent given: audited as confirmed
         self.confirm_dialog.open()
 
     def ask_unsubscribe(self) -> None:
@@ -305,11 +305,12 @@ class FeedView(QWidget):
             "Unsubscribes the console's queue from its topics and deletes the queue with any notifications "
             "not shown yet. Alarm state changes stay in the feed (they come from the alarm history).",
             self, write=write, connection=self.ctx.connection)
-        self.confirm_dialog.accepted.connect(lambda: self._send(write, confirmed=True))
+        self.confirm_dialog.accepted.connect(lambda: self._send(write))
         self.confirm_dialog.open()
 
-    def _send(self, write, confirmed: bool = False) -> None:
-        job = self.ctx.writes.submit(write, confirmed=confirmed or write.destructive, owner=self)
+    def _send(self, write) -> None:
+        """Send a write the user has just confirmed in its dialog."""
+        job = self.ctx.writes.submit(write, confirmed=True, owner=self)
         self.status.setText(f"{write.action}…")
         job.done.connect(self._on_written)
         job.failed.connect(lambda err: self.message_bar.show_error(err, retry=False))
