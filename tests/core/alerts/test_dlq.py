@@ -176,7 +176,7 @@ def test_a_redrive_to_a_chosen_queue_at_a_rate(sandbox_clients, pair):
 
 
 def test_cancel_stops_a_running_move_keeps_what_moved_and_is_refused_after(sandbox_clients, pair):
-    source_url, dlq_url = pair
+    _, dlq_url = pair
     fill(sandbox_clients, dlq_url, 6)
     queue = find(sandbox_clients, dlq_url)
     dlq.redrive_write(queue, rate=1).run(sandbox_clients)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from PySide6.QtWidgets import QDialog
 
 from opsconsole.core.alerts import feed as core
 from opsconsole.ui.alerts.feed import Column, FeedView

@@ -20,7 +20,7 @@ import json
 import os
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -227,8 +227,6 @@ def dead_letter_queues(clients: Any, now: datetime | None = None) -> Iterator[li
 
 
 def _with_age(queue: DeadLetterQueue, age: timedelta | None) -> DeadLetterQueue:
-    from dataclasses import replace
-
     return replace(queue, oldest_age=age if queue.depth else None)
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -126,8 +126,6 @@ def _with_alarm(entry: FeedEntry, text: str) -> FeedEntry:
         return entry
     if not isinstance(alarm, dict) or not isinstance(alarm.get("AlarmName"), str):
         return entry
-    from dataclasses import replace
-
     old, new = str(alarm.get("OldStateValue") or ""), str(alarm.get("NewStateValue") or "")
     reason = str(alarm.get("NewStateReason") or "")
     summary = f"{alarm['AlarmName']}: {old or '?'} → {new or '?'}" + (f". {reason}" if reason else "")

@@ -33,7 +33,6 @@ from opsconsole.ui.context import AppContext
 from opsconsole.ui.widgets.message_bar import MessageBar
 from opsconsole.ui.widgets.rows_model import RowsModel
 
-
 #: How often the page scans again while shown.
 REFRESH_MS = 5 * 60_000
 
