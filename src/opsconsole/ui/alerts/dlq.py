@@ -119,7 +119,8 @@ class RedriveDialog(QDialog):
         self.destination = QComboBox()
         self.destination.addItem(f"Back to the source queue ({', '.join(queue.source_names) or '?'})", None)
         for arn in destinations:
-            if arn != queue.arn:
+            # SQS moves a FIFO queue's messages only to FIFO queues, a standard one's only to standard ones
+            if arn != queue.arn and arn.endswith(".fifo") == queue.fifo:
                 self.destination.addItem(core.queue_name(arn), arn)
         self.rate = QSpinBox()
         self.rate.setRange(0, core.MAX_RATE)
@@ -355,7 +356,9 @@ class DeadLetterView(QWidget):
     def _on_peeked(self, queue: DeadLetterQueue, found: list[DeadLetter]) -> None:
         self.messages_of = queue
         self.messages.set_rows(found)
-        self.status.setText(f"{len(found)} message(s) of {queue.name} read and returned to the queue.")
+        more = (f" Only the first {core.PEEK_LIMIT} are shown; the queue has {queue.visible}."
+                if len(found) >= core.PEEK_LIMIT and queue.visible > len(found) else "")
+        self.status.setText(f"{len(found)} message(s) of {queue.name} read and returned to the queue.{more}")
         if found:
             self.message_table.selectRow(0)
         self._update()

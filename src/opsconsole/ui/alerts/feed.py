@@ -112,6 +112,7 @@ class FeedView(QWidget):
         self.subscription: Subscription | None = None
         self.confirm_dialog: ConfirmDialog | None = None
         self._jobs: dict[str, Job] = {}
+        self._again: set[str] = set()
         self._newest: datetime | None = None
         self.how = QLabel("Reading how the feed is subscribed…")
         self.how.setObjectName("feed-how")
@@ -198,18 +199,32 @@ class FeedView(QWidget):
         """Ask for what is new: state changes since the newest seen, the own queue's notifications."""
         if self.ctx.clients is None:
             return
-        if "history" not in self._jobs:
+        if "history" in self._jobs:
+            self._again.add("history")  # asked while a read is on its way: read once more after it
+        else:
             since = (self._newest - timedelta(minutes=1)) if self._newest else core.default_since()
             self._read_history(since)
-        if self.subscription is not None and self.subscription.subscribed and "queue" not in self._jobs:
-            self._read_queue()
+        if self.subscription is not None and self.subscription.subscribed:
+            if "queue" in self._jobs:
+                self._again.add("queue")
+            else:
+                self._read_queue()
 
     def _submit(self, key: str, func, *args, name: str) -> Job:
         job = self.ctx.runner.submit(func, self.ctx.clients, *args, owner=self, name=name)
         self._jobs[key] = job
-        job.finished.connect(lambda: self._jobs.pop(key, None) if self._jobs.get(key) is job else None)
+        job.done.connect(lambda _r: self._finished(key, job))
         job.failed.connect(self._on_failed)
+        job.finished.connect(lambda: self._jobs.pop(key, None) if self._jobs.get(key) is job else None)
         return job
+
+    def _finished(self, key: str, job: Job) -> None:
+        """A read ended well; when it was asked for again meanwhile, ask once more."""
+        if self._jobs.get(key) is job:
+            del self._jobs[key]
+        if key in self._again:
+            self._again.discard(key)
+            self.poll()
 
     def _read_subscription(self) -> None:
         job = self._submit("subscription", core.subscription, name="Read the feed's subscriptions")
@@ -242,8 +257,9 @@ class FeedView(QWidget):
 
     def _loaded(self) -> None:
         now = datetime.now(timezone.utc)
-        self.status.setText(f"{len(self.entries)} entries; checked at {format_timestamp(now)}; "
-                            f"every {POLL_MS // 1000} s while shown.")
+        what = (f"{len(self.entries)} entries" if self.entries else
+                "No alarm changed state in the last 24 hours and no notification arrived")
+        self.status.setText(f"{what}; checked at {format_timestamp(now)}; every {POLL_MS // 1000} s while shown.")
 
     def _on_failed(self, err: UserError) -> None:
         self.status.setText("Could not read the feed.")
@@ -333,6 +349,7 @@ class FeedView(QWidget):
         for job in list(self._jobs.values()):
             job.cancel()
         self._jobs.clear()
+        self._again.clear()
 
     def _on_connection_changed(self, _connection: object) -> None:
         self.subscription = None
