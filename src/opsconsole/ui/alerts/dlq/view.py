@@ -3,25 +3,17 @@ delete chosen messages, export as JSON, and the execution a message names."""
 
 from __future__ import annotations
 
-from enum import IntEnum
-from typing import Any
-
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QComboBox,
-    QDialog,
-    QDialogButtonBox,
     QFileDialog,
-    QFormLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
-    QSpinBox,
     QSplitter,
     QTableView,
     QVBoxLayout,
@@ -32,9 +24,11 @@ from opsconsole.core import executions
 from opsconsole.core.alerts import dlq as core
 from opsconsole.core.alerts.dlq import DeadLetter, DeadLetterQueue, Deleted, MoveTask
 from opsconsole.core.errors import DomainError, UserError
-from opsconsole.core.format import format_duration, format_timestamp
+from opsconsole.core.format import format_timestamp
 from opsconsole.core.writes import Write
 from opsconsole.jobs.runner import Job
+from opsconsole.ui.alerts.dlq.models import MessageColumn, MessagesModel, QueueColumn, QueuesModel
+from opsconsole.ui.alerts.dlq.redrive import RedriveDialog
 from opsconsole.ui.confirm import ConfirmDialog
 from opsconsole.ui.context import AppContext
 from opsconsole.ui.widgets.message_bar import MessageBar, Severity
@@ -44,100 +38,6 @@ from opsconsole.ui.widgets.rows_model import RowsModel
 MOVE_POLL_MS = 1000
 PEEK_NOTE = ("A peek receives the messages: each one's receive count goes up by one and it is hidden for a few "
              "seconds, then made visible again at once (visibility timeout set back to 0). The peek is audited.")
-
-
-class QueueColumn(IntEnum):
-    NAME = 0
-    MESSAGES = 1
-    IN_FLIGHT = 2
-    OLDEST = 3
-    SOURCES = 4
-    RECEIVES = 5
-
-
-class QueuesModel(RowsModel[DeadLetterQueue]):
-    headers = ("Dead-letter queue", "Messages", "In flight", "Oldest message", "Source queues", "Max receives")
-
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        q = self.row_at(index.row())
-        if q is None:
-            return None
-        col = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return {QueueColumn.NAME: q.name, QueueColumn.MESSAGES: str(q.visible),
-                    QueueColumn.IN_FLIGHT: str(q.in_flight),
-                    QueueColumn.OLDEST: format_duration(q.oldest_age) if q.oldest_age is not None else "—",
-                    QueueColumn.SOURCES: ", ".join(q.source_names),
-                    QueueColumn.RECEIVES: str(q.max_receive_count or "—")}.get(col, "")
-        if role == Qt.ItemDataRole.ToolTipRole:
-            if col == QueueColumn.OLDEST:
-                return "CloudWatch's ApproximateAgeOfOldestMessage (AWS/SQS), latest datapoint of the last hour"
-            if col == QueueColumn.NAME:
-                return q.arn
-        if role == Qt.ItemDataRole.TextAlignmentRole and col in (QueueColumn.MESSAGES, QueueColumn.IN_FLIGHT):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
-
-
-class MessageColumn(IntEnum):
-    ID = 0
-    SENT = 1
-    RECEIVES = 2
-    EXECUTION = 3
-    BODY = 4
-
-
-class MessagesModel(RowsModel[DeadLetter]):
-    headers = ("Message ID", "Sent", "Receives", "Execution", "Body")
-
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        m = self.row_at(index.row())
-        if m is None or role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return None
-        col = index.column()
-        if col == MessageColumn.ID:
-            return m.message_id
-        if col == MessageColumn.SENT:
-            return format_timestamp(m.sent) if m.sent else ""
-        if col == MessageColumn.RECEIVES:
-            return str(m.receive_count)
-        if col == MessageColumn.EXECUTION:
-            arns = m.execution_arns
-            return arns[0].rsplit(":", 1)[-1] if arns else ""
-        if col == MessageColumn.BODY:
-            body = m.body.replace("\n", " ")
-            return body[:200] if role == Qt.ItemDataRole.DisplayRole else body[:2000]
-        return None
-
-
-class RedriveDialog(QDialog):
-    """Where the messages go (back to their source, or a chosen queue) and how fast."""
-
-    def __init__(self, queue: DeadLetterQueue, destinations: list[str], parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(f"Redrive {queue.name}")
-        self.destination = QComboBox()
-        self.destination.addItem(f"Back to the source queue ({', '.join(queue.source_names) or '?'})", None)
-        for arn in destinations:
-            # SQS moves a FIFO queue's messages only to FIFO queues, a standard one's only to standard ones
-            if arn != queue.arn and arn.endswith(".fifo") == queue.fifo:
-                self.destination.addItem(core.queue_name(arn), arn)
-        self.rate = QSpinBox()
-        self.rate.setRange(0, core.MAX_RATE)
-        self.rate.setSpecialValueText("as fast as SQS chooses")
-        self.rate.setSuffix(" messages/s")
-        form = QFormLayout(self)
-        form.addRow(QLabel(f"Move the {queue.visible} message(s) of {queue.name}:"))
-        form.addRow("To", self.destination)
-        form.addRow("Rate", self.rate)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Next…")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
-
-    def choice(self) -> tuple[str | None, int | None]:
-        return self.destination.currentData(), (self.rate.value() or None)
 
 
 class DeadLetterView(QWidget):
@@ -587,5 +487,3 @@ class DeadLetterView(QWidget):
         self.cancel()
         super().closeEvent(event)
 
-
-__all__ = ["DeadLetterView", "MessagesModel", "QueuesModel", "RedriveDialog"]
