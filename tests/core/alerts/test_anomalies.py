@@ -108,7 +108,7 @@ def test_the_two_band_series_are_told_apart_by_value_not_by_order():
     low = {"Id": "b0", "Label": "x Low", "Timestamps": stamps, "Values": [1.0, 2.0, 3.0]}
     high = {"Id": "b0", "Label": "x High", "Timestamps": stamps, "Values": [5.0, 6.0, 7.0]}
     for order in ([low, high], [high, low]):
-        lower, upper = an._band_pair(order)
+        lower, upper = an.band_pair(order)
         assert lower.tolist() == [1.0, 2.0, 3.0] and upper.tolist() == [5.0, 6.0, 7.0]
 
 
