@@ -19,3 +19,9 @@ class ExecutionsFilter:
     until: _datetime | None = None
     #: Why the list is filtered, shown above it ("alarm mlops-training-executions-failed").
     reason: str = ""
+
+
+# The public face other areas use where the product links them (a dead letter naming an execution opens it).
+from opsconsole.core.executions.listing import Execution, describe_execution  # noqa: E402
+
+__all__ = ["Execution", "ExecutionsFilter", "describe_execution"]

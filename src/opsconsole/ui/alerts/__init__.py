@@ -1,4 +1,4 @@
-"""The Alerts area: alarms first (more pages plug into ``panel.PAGES``)."""
+"""The Alerts area: alarms, KPI anomalies, the alert feed and dead-letter queues (pages in ``panel.PAGES``)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from opsconsole.ui.panel import Area, Links
 
 def _link(panel: AlertsPanel, links: Links) -> None:
     panel.show_executions.connect(links.show_executions)
+    panel.open_execution.connect(links.open_execution)
 
 
 def _probe(panel: AlertsPanel, ok: Callable[[str], None], failed: Callable[[UserError], None]) -> None:

@@ -5,7 +5,8 @@ returns a QWidget with a ``load()`` method. A page may also have the signals
 ``loaded(str)``/``load_failed(object)`` (the first page's first load is the
 area's, for ``--smoke-test``), ``badge_changed(int)`` (its count of new things:
 the navigation shows the sum) and ``show_executions(object)`` (an
-``ExecutionsFilter``: open the executions list filtered).
+``ExecutionsFilter``: open the executions list filtered) and ``open_execution(object)``
+(an ``Execution``: open that run).
 """
 
 from __future__ import annotations
@@ -18,12 +19,18 @@ from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 from opsconsole.core import settings as keys
 from opsconsole.core.settings import Settings
 from opsconsole.ui.alerts.alarms_view import AlarmsView
+from opsconsole.ui.alerts.anomalies import AnomaliesView
+from opsconsole.ui.alerts.dlq import DeadLetterView
+from opsconsole.ui.alerts.feed import FeedView
 from opsconsole.ui.context import AppContext
 from opsconsole.ui.panel import Panel
 
 #: The pages of the Alerts area, in tab order: (title, factory(ctx) -> QWidget with load()).
 PAGES: tuple[tuple[str, Callable[[AppContext], QWidget]], ...] = (
     ("Alarms", AlarmsView),
+    ("Anomalies", AnomaliesView),
+    ("Feed", FeedView),
+    ("Dead-letter queues", DeadLetterView),
 )
 
 
@@ -35,6 +42,8 @@ class AlertsPanel(Panel):
 
     #: Open the executions list filtered (an ExecutionsFilter); the area's link sends it on.
     show_executions = Signal(object)
+    #: Open one execution (an Execution: a dead letter naming its run); the area's link sends it on.
+    open_execution = Signal(object)
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
@@ -50,9 +59,10 @@ class AlertsPanel(Panel):
             badge = getattr(page, "badge_changed", None)
             if badge is not None:
                 badge.connect(lambda count, i=i: self._page_badge(i, count))
-            link = getattr(page, "show_executions", None)
-            if link is not None:
-                link.connect(self.show_executions)
+            for name in ("show_executions", "open_execution"):
+                link = getattr(page, name, None)
+                if link is not None:
+                    link.connect(getattr(self, name))
         first = self.pages[0]
         first.loaded.connect(self.loaded)
         first.load_failed.connect(self.load_failed)

@@ -61,7 +61,9 @@ def fill_dlq(sqs: Any, urls: dict[str, str], plan: list[PlannedExecution], rng: 
                 "datasetId": planned.case.input["datasetId"],
                 "s3Uri": f"s3://{c.DATA_BUCKET}/{c.TENANT_RETAIL}/{planned.country}/labeled/",
                 "submittedAt": planned.start.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "requestedBy": rng.choice(["s3-event", "scheduler", "maria.schmidt"])}
+                "requestedBy": rng.choice(["s3-event", "scheduler", "maria.schmidt"]),
+                # the run that failed on this request (the starter Lambda records it before giving up)
+                "executionArn": c.execution_arn(planned.state_machine, planned.name)}
         entries.append({"Id": str(index), "MessageBody": json.dumps(body),
                         "MessageAttributes": {"country": {"DataType": "String", "StringValue": planned.country}}})
     sqs.send_message_batch(QueueUrl=urls[c.TRAINING_QUEUE], Entries=entries)
