@@ -116,6 +116,11 @@ def main(argv: list[str] | None = None) -> int:
         from opsconsole.graphcli import main as graph_main
 
         return graph_main(argv[1:])
+    if argv[:1] == ["audit"]:
+        # `opsconsole audit verify [FILE]`: check the audit log's hash chain.
+        from opsconsole.auditcli import main as audit_main
+
+        return audit_main(argv[1:])
     args = parse_args(argv)
     headless = args.smoke_test or args.screenshot
     if headless and not os.environ.get("QT_QPA_PLATFORM") and sys.platform.startswith("linux") and not os.environ.get("DISPLAY"):
@@ -213,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     def shutdown() -> None:
         window.save()
         ctx.notices.close()
-        runner.shutdown(5000)
+        ctx.shutdown(5000)
         sb = sandbox_holder.get("sb")
         if sb is not None:
             sb.stop()

@@ -26,7 +26,10 @@ def log_dir() -> Path:
     return path
 
 
-def audit_log_path() -> Path:
+def audit_log_path(create: bool = True) -> Path:
+    if not create:
+        override = os.environ.get("OPSCONSOLE_DATA_DIR")
+        return (Path(override) if override else Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))) / "audit.jsonl"
     return data_dir() / "audit.jsonl"
 
 

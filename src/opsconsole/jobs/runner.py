@@ -319,11 +319,22 @@ class JobRunner(QObject):
         return self.read_pool.activeThreadCount() + self.write_pool.activeThreadCount()
 
     def shutdown(self, wait_ms: int = 10000) -> bool:
-        """Cancel everything and wait for the threads; True when all have stopped."""
+        """Cancel everything and wait at most ``wait_ms`` in all; True when every thread has stopped.
+
+        A job still running then (a call that does not return) is abandoned:
+        each is named in the log.
+        """
         self.cancel_all()
-        ok = self.read_pool.waitForDone(wait_ms) and self.write_pool.waitForDone(wait_ms)
+        deadline = time.monotonic() + wait_ms / 1000
+        ok = self.read_pool.waitForDone(wait_ms)
+        ok = self.write_pool.waitForDone(max(0, int((deadline - time.monotonic()) * 1000))) and ok
         if ok:
             self._retired.clear()
+        else:
+            left = [j for j in list(self._workers_alive) if j.state in (JobState.RUNNING, JobState.QUEUED)] or \
+                   [j for j in self._jobs]
+            log.warning("quitting after %d ms with %d job(s) still running, abandoned: %s", wait_ms, len(left),
+                        ", ".join(f"{j.name}{' (write)' if j.write else ''}" for j in left) or "unknown")
         return ok
 
     # -- bookkeeping -----------------------------------------------------
