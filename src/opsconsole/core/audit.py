@@ -36,6 +36,7 @@ from opsconsole.core.aws import Connection
 from opsconsole.core.errors import DomainError
 from opsconsole.core.identity import Identity
 from opsconsole.core.logbuffer import redact
+from opsconsole.core.paths import make_private_dir, make_private_file
 from opsconsole.core.writes import ATTEMPTED, Write
 
 #: The result recorded for a write still on its way when the console quit.
@@ -407,23 +408,6 @@ def verify_file(path: Path | str) -> ChainReport:
         chained += 1
         last_seq = seq
     return ChainReport(path, chained, unchained)
-
-
-def make_private_dir(path: Path) -> None:
-    """Create ``path`` (and parents) owner-only (0700); tighten it if it is looser."""
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    if os.name == "posix":
-        mode = path.stat().st_mode & 0o777
-        if mode & 0o077:
-            os.chmod(path, mode & 0o700)
-
-
-def make_private_file(fd: int) -> None:
-    """Make an open file owner-only (0600) if it is looser (it may predate this rule)."""
-    if os.name == "posix":
-        mode = os.fstat(fd).st_mode & 0o777
-        if mode & 0o077:
-            os.fchmod(fd, mode & 0o600)
 
 
 def _load(raw: str) -> AuditRecord | None:

@@ -55,6 +55,13 @@ class UserError:
     #: The original error code or exception class, for the log.
     code: str = ""
 
+    def __post_init__(self) -> None:
+        # An endpoint may echo a request's headers into its error message: never show a token.
+        from opsconsole.core.logbuffer import redact
+
+        object.__setattr__(self, "message", redact(self.message))
+        object.__setattr__(self, "title", redact(self.title))
+
     def __str__(self) -> str:
         return f"{self.title}: {self.message}"
 

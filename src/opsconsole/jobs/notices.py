@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, Signal
 
 from opsconsole.core import aws
 from opsconsole.core.errors import ErrorKind, UserError
+from opsconsole.core.logbuffer import redact
 from opsconsole.jobs.runner import Job, JobRunner
 
 log = logging.getLogger(__name__)
@@ -67,7 +68,7 @@ class Notices(QObject):
         if key in self._reported:
             return
         self._reported.add(key)
-        self.unexpected.emit(err, traceback)
+        self.unexpected.emit(err, redact(traceback))
 
     def _job_failed(self, job: Job, err: UserError) -> None:
         if err.kind is ErrorKind.UNEXPECTED:
