@@ -140,6 +140,49 @@ def closed_port():
     return port
 
 
+class BlackHole:
+    """A local endpoint that accepts connections and never answers (nor closes them)."""
+
+    def __init__(self) -> None:
+        import socket
+        import threading
+
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.accepted: list = []
+        self._stop = False
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self) -> None:
+        while not self._stop:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.accepted.append(conn)
+
+    def connection(self):
+        from opsconsole.core.aws import Connection
+
+        return Connection(region="eu-west-1", endpoint_url=self.url, access_key="AKIDTEST", secret_key="test-secret")
+
+    def close(self) -> None:
+        self._stop = True
+        self.sock.close()
+        for conn in self.accepted:
+            conn.close()
+
+
+@pytest.fixture
+def black_hole():
+    hole = BlackHole()
+    yield hole
+    hole.close()
+
+
 @pytest.fixture
 def make_scripted_endpoint():
     """Start scripted endpoints on chosen ports during a test; all closed afterwards."""

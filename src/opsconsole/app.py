@@ -215,10 +215,13 @@ def main(argv: list[str] | None = None) -> int:
 
     window.show()
 
+    stopped = {"all": True}
+
     def shutdown() -> None:
         window.save()
         ctx.notices.close()
-        ctx.shutdown(5000)
+        # Bounded: a call stuck on an endpoint that never answers is abandoned (and logged), not waited for.
+        stopped["all"] = ctx.shutdown(5000)
         sb = sandbox_holder.get("sb")
         if sb is not None:
             sb.stop()
@@ -230,7 +233,13 @@ def main(argv: list[str] | None = None) -> int:
     # collector's way so its full passes stop stalling the GUI for 100+ ms.
     QTimer.singleShot(0, _freeze_heap)
     code = app.exec()
-    return max(code, exit_code["value"])
+    code = max(code, exit_code["value"])
+    if not stopped["all"]:
+        # Threads still blocked in a socket read would hold the exit until their timeout:
+        # what they were doing is logged (and audited, for writes); leave now.
+        logging.shutdown()
+        os._exit(code)
+    return code
 
 
 if __name__ == "__main__":  # pragma: no cover

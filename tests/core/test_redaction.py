@@ -131,3 +131,9 @@ def test_the_crash_dialog_gets_a_redacted_traceback(qtbot):
     finally:
         notices.close()
         runner.shutdown(1000)
+
+
+def test_paths_and_names_in_messages_stay_readable():
+    text = ("The audit log cannot be written (Not a directory: /tmp/pytest-of-user/pytest-12/"
+            "test_nothing_reaches_aws_when_the_audit_log_cannot_be_written_folder_un0/audit.jsonl)")
+    assert redact(text) == text

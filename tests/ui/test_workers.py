@@ -363,3 +363,46 @@ def test_a_closed_owner_still_cancels_its_jobs(qtbot, runner):
     assert other.active, "a job of nobody's is not cancelled with someone else's window"
     gate.set()
     qtbot.waitUntil(lambda: other.state is JobState.DONE, timeout=5000)
+
+
+def test_an_endpoint_that_never_answers_is_reported_within_seconds_and_given_up_on(
+    qtbot, runner, black_hole, monkeypatch, caplog
+):
+    """Accepts the connection, never answers: the user hears about it, reads end, exit does not wait for it."""
+    import time
+
+    from opsconsole.core import aws
+
+    monkeypatch.setattr(aws, "READ_TIMEOUT_S", 1)
+    monkeypatch.setattr(aws, "CALL_DEADLINE_S", 2)
+    monkeypatch.setattr(aws, "SLOW_AFTER_S", 0.5)
+    notices = Notices(runner, watch_interval_ms=100)
+    heard = []
+    notices.slow.connect(heard.append)
+    try:
+        started = time.monotonic()
+        job = _client_job(runner, black_hole.connection())
+        qtbot.waitUntil(lambda: bool(heard), timeout=3000)
+        assert time.monotonic() - started < 2.5
+        host = black_hole.url.removeprefix("http://")
+        assert host in heard[0] and "ListStateMachines" in heard[0] and "not answering" in heard[0]
+        assert "retried" in heard[0] and "given up" in heard[0]
+        with qtbot.waitSignal(job.failed, timeout=8000) as failed:
+            pass
+        took = time.monotonic() - started
+        assert took < 2 + 1 + 2.5, f"the call took {took:.1f} s"  # deadline + one read timeout + backoff
+        err = failed.args[0]
+        assert err.kind is ErrorKind.UNREACHABLE and host in err.message and "did not answer" in err.message
+        assert 2 <= len(black_hole.accepted) <= 4
+
+        # Quitting with a call stuck on it: bounded, and the log says what was left behind.
+        monkeypatch.setattr(aws, "READ_TIMEOUT_S", 3)
+        _client_job(runner, black_hole.connection(), "list_activities")
+        qtbot.waitUntil(lambda: len(black_hole.accepted) >= 3 and runner.threads_busy() == 1, timeout=5000)
+        began = time.monotonic()
+        with caplog.at_level("WARNING"):
+            assert runner.shutdown(300) is False
+        assert time.monotonic() - began < 1.0
+        assert "abandoned: list_activities" in caplog.text
+    finally:
+        notices.close()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import socket
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlparse
@@ -20,12 +21,17 @@ from botocore.config import Config
 
 from opsconsole import __version__
 
-#: Seconds to open a connection / wait for a response, per call.
+#: Seconds to open a connection / wait for a response, per attempt.
 CONNECT_TIMEOUT_S = 5
-READ_TIMEOUT_S = 30
+READ_TIMEOUT_S = 15
 #: botocore "standard" retry mode: exponential backoff with jitter on
 #: throttling and transient errors, up to this many attempts in all.
 MAX_ATTEMPTS = 4
+#: No new attempt of a call starts after this many seconds: with READ_TIMEOUT_S, a
+#: call that gets no answer ends within CALL_DEADLINE_S + READ_TIMEOUT_S.
+CALL_DEADLINE_S = 30
+#: An attempt without an answer for this long is worth telling the user about.
+SLOW_AFTER_S = 4
 
 DEFAULT_REGION = "eu-west-1"
 
@@ -124,6 +130,108 @@ def _on_needs_retry(response=None, attempts: int = 0, operation=None, **_: objec
     return None
 
 
+class DeadlinePassed(Exception):
+    """A call got no answer within :data:`CALL_DEADLINE_S`: no further attempt was sent."""
+
+    def __init__(self, operation: str, endpoint: str, waited: float, attempts: int) -> None:
+        super().__init__(f"{endpoint} did not answer {operation} within {waited:.0f} s ({attempts} attempt(s))")
+        self.operation = operation
+        self.endpoint = endpoint
+        self.waited = waited
+        self.attempts = attempts
+
+
+@dataclass
+class Call:
+    """One API call on one worker thread, while it runs."""
+
+    operation: str
+    endpoint: str
+    started: float
+    #: Attempts sent so far (1 for the first).
+    attempts: int = 0
+    #: When the attempt now on its way was sent; None while none is (between attempts, after the answer).
+    attempt_started: float | None = None
+    #: Unique per call, so a notice is given once per call and attempt.
+    key: int = 0
+
+
+class InFlight:
+    """The API calls running now, one per worker thread: what a "slow endpoint" notice is made of.
+
+    Filled by botocore hooks on every client (see :meth:`Clients.client`);
+    read from the GUI thread by a timer.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._calls: dict[int, Call] = {}
+        self._keys = 0
+
+    def start(self, operation: str, endpoint: str) -> None:
+        with self._lock:
+            self._keys += 1
+            self._calls[threading.get_ident()] = Call(operation, endpoint, time.monotonic(), key=self._keys)
+
+    def attempt(self) -> None:
+        """An attempt is about to be sent; raises :class:`DeadlinePassed` past the call's deadline."""
+        now = time.monotonic()
+        with self._lock:
+            call = self._calls.get(threading.get_ident())
+            if call is None:
+                return
+            if call.attempts and now - call.started > CALL_DEADLINE_S:
+                call.attempt_started = None
+                raise DeadlinePassed(call.operation, call.endpoint, now - call.started, call.attempts)
+            call.attempts += 1
+            call.attempt_started = now
+
+    def answered(self) -> None:
+        """The attempt ended (an answer or an error); a retry may follow."""
+        with self._lock:
+            call = self._calls.get(threading.get_ident())
+            if call is not None:
+                call.attempt_started = None
+
+    def end(self) -> None:
+        with self._lock:
+            self._calls.pop(threading.get_ident(), None)
+
+    def slow(self, after_s: float | None = None) -> list[Call]:
+        """Calls whose current attempt has waited longer than ``after_s`` (default :data:`SLOW_AFTER_S`)."""
+        limit = SLOW_AFTER_S if after_s is None else after_s
+        now = time.monotonic()
+        with self._lock:
+            return [replace(c) for c in self._calls.values()
+                    if c.attempt_started is not None and now - c.attempt_started >= limit]
+
+
+in_flight = InFlight()
+
+
+def _register_in_flight(client: BaseClient) -> None:
+    endpoint = urlparse(client.meta.endpoint_url).netloc or client.meta.endpoint_url
+    events = client.meta.events
+
+    def before_call(model=None, **_: object) -> None:
+        in_flight.start(getattr(model, "name", "call"), endpoint)
+
+    def before_send(**_: object) -> None:
+        in_flight.attempt()
+
+    def answered(**_: object) -> None:
+        in_flight.answered()
+
+    def ended(**_: object) -> None:
+        in_flight.end()
+
+    events.register("before-call.*", before_call)
+    events.register("before-send.*", before_send)
+    events.register("needs-retry.*", answered)
+    events.register("after-call.*", ended)
+    events.register("after-call-error.*", ended)
+
+
 class Clients:
     """Thread-safe cache of boto3 clients for one :class:`Connection`.
 
@@ -166,6 +274,7 @@ class Clients:
                     config=client_config(),
                 )
                 client.meta.events.register("needs-retry.*", _on_needs_retry)
+                _register_in_flight(client)
                 self._clients[service] = client
             return client
 

@@ -8,7 +8,7 @@ from enum import Enum
 
 from botocore import exceptions as bx
 
-from opsconsole.core.aws import THROTTLING_CODES
+from opsconsole.core.aws import MAX_ATTEMPTS, READ_TIMEOUT_S, THROTTLING_CODES, DeadlinePassed
 
 
 class ErrorKind(str, Enum):
@@ -147,11 +147,22 @@ def describe(exc: BaseException, profile: str | None = None, operation: str = ""
             "the console reconnects by itself when the endpoint is back.",
             type(exc).__name__,
         )
+    if isinstance(exc, DeadlinePassed):
+        return UserError(
+            ErrorKind.UNREACHABLE,
+            "Endpoint not answering",
+            f"{exc.endpoint} accepted the connection but did not answer {exc.operation} "
+            f"({exc.attempts} attempt(s) over {exc.waited:.0f} s); the console gave up on it. The endpoint "
+            "is overloaded or stuck: retry later, or check the endpoint URL and the network (a proxy or VPN).",
+            "DeadlinePassed",
+        )
     if isinstance(exc, bx.ReadTimeoutError):
+        endpoint = getattr(exc, "kwargs", {}).get("endpoint_url", "") or "AWS"
         return UserError(
             ErrorKind.UNREACHABLE,
             "Timed out",
-            f"AWS did not answer in time{what}. The network may be slow or down; retry in a moment.",
+            f"{endpoint} did not answer in time{what} ({MAX_ATTEMPTS} attempts of {READ_TIMEOUT_S} s). "
+            "The network or the endpoint may be slow or down; retry in a moment.",
             "ReadTimeoutError",
         )
     if isinstance(exc, bx.ClientError):

@@ -48,6 +48,14 @@ _SECRET_KEY_RE = re.compile(r"(?<![A-Za-z0-9+/=_-])(?=[A-Za-z0-9+/]*[A-Z])(?=[A-
 _LONG_TOKEN_RE = re.compile(r"(?<![A-Za-z0-9+/=_-])(?=[A-Za-z0-9+/=_-]*[A-Za-z])[A-Za-z0-9+/_-]{80,}={0,2}")
 
 
+def _long_token(m: re.Match[str]) -> str:
+    """Mask an opaque token (many capitals and digits), keep a path or a long name."""
+    token = m.group(0)
+    upper = sum(c.isupper() for c in token)
+    digits = sum(c.isdigit() for c in token)
+    return token[:4] + "…" + _MASK if upper >= 8 and digits >= 2 else token
+
+
 def redact(text: str) -> str:
     """Mask credentials and tokens in a line of text (log lines, messages, tracebacks)."""
     if not text:
@@ -61,7 +69,7 @@ def redact(text: str) -> str:
     text = _BEARER_RE.sub(lambda m: f"{m.group(1)} {_MASK}", text)
     text = _JWT_RE.sub("eyJ" + _MASK, text)
     text = _ACCESS_KEY_RE.sub(lambda m: m.group(0)[:4] + "…", text)
-    text = _LONG_TOKEN_RE.sub(lambda m: m.group(0)[:4] + "…" + _MASK, text)
+    text = _LONG_TOKEN_RE.sub(_long_token, text)
     return _SECRET_KEY_RE.sub(_MASK, text)
 
 

@@ -331,8 +331,7 @@ class JobRunner(QObject):
         if ok:
             self._retired.clear()
         else:
-            left = [j for j in list(self._workers_alive) if j.state in (JobState.RUNNING, JobState.QUEUED)] or \
-                   [j for j in self._jobs]
+            left = sorted(self._workers_alive, key=lambda j: j.id)  # their threads have not returned
             log.warning("quitting after %d ms with %d job(s) still running, abandoned: %s", wait_ms, len(left),
                         ", ".join(f"{j.name}{' (write)' if j.write else ''}" for j in left) or "unknown")
         return ok

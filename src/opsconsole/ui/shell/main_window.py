@@ -127,6 +127,7 @@ class MainWindow(QMainWindow):
         ctx.connectivity.went_offline.connect(self._went_offline)
         ctx.connectivity.came_online.connect(self._came_online)
         ctx.notices.throttled.connect(self._throttled)
+        ctx.notices.slow.connect(lambda message: self.statusBar().showMessage(message, 12000))
         ctx.notices.unexpected.connect(self._unexpected)
         ctx.connection_changed.connect(self._connection_changed)
         self._restore()
