@@ -406,3 +406,46 @@ def test_an_endpoint_that_never_answers_is_reported_within_seconds_and_given_up_
         assert "abandoned: list_activities" in caplog.text
     finally:
         notices.close()
+
+
+def test_recovery_needs_an_answer_not_just_an_open_port(qtbot, runner, black_hole, scripted_endpoint, closed_port):
+    """A port that accepts but does not answer (a server still starting, a stuck proxy) is not 'back'."""
+    from opsconsole.core import aws
+    from opsconsole.core.aws import Connection
+
+    assert aws.probe_endpoint(black_hole.connection(), timeout=0.5) is False
+    assert aws.probe_endpoint(Connection(endpoint_url=f"http://127.0.0.1:{closed_port}"), timeout=0.5) is False
+    assert aws.probe_endpoint(scripted_endpoint.connection(), timeout=2) is True
+
+    connectivity = Connectivity(runner, probe_interval_ms=50)
+    runner.connection = black_hole.connection()
+    online = []
+    connectivity.came_online.connect(lambda: online.append(1))
+
+    def unreachable():
+        from botocore.exceptions import EndpointConnectionError
+
+        raise EndpointConnectionError(endpoint_url=black_hole.url)
+
+    with qtbot.waitSignal(connectivity.went_offline, timeout=10000):
+        runner.submit(unreachable, name="ListStateMachines")
+    qtbot.waitUntil(lambda: len(black_hole.accepted) >= 2, timeout=15000)  # probed, twice, no answer
+    assert connectivity.offline and online == []
+    runner.connection = scripted_endpoint.connection()
+    qtbot.waitUntil(lambda: online == [1], timeout=10000)
+
+
+def test_a_listing_that_fails_after_some_pages_says_what_is_shown_is_incomplete(qtbot, runner):
+    from botocore.exceptions import EndpointConnectionError
+
+    def listing():
+        yield [1, 2, 3]
+        yield [4, 5]
+        raise EndpointConnectionError(endpoint_url="http://127.0.0.1:1")
+
+    job = runner.submit(listing, name="ListExecutions")
+    with qtbot.waitSignal(job.failed, timeout=5000) as failed:
+        pass
+    err = failed.args[0]
+    assert err.kind is ErrorKind.UNREACHABLE
+    assert "incomplete" in err.message and "2 page" in err.message

@@ -289,20 +289,28 @@ def client_config() -> Config:
     )
 
 
-def probe_endpoint(connection: Connection, timeout: float = 2.0) -> bool:
-    """True when a TCP connection to the connection's endpoint can be opened.
+def probe_endpoint(connection: Connection, timeout: float = 3.0) -> bool:
+    """True when the connection's endpoint answers an HTTP request (any status).
 
     Used to clear the offline banner by itself: it needs no credentials and
-    costs no API call.
+    costs no API call. An open port is not enough: a server still starting, or
+    a proxy that accepts and never answers, must not count as "back".
     """
+    import http.client
+
     url = connection.endpoint_url or f"https://states.{connection.region}.amazonaws.com"
     parsed = urlparse(url)
     port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    cls = http.client.HTTPSConnection if parsed.scheme == "https" else http.client.HTTPConnection
+    conn = cls(parsed.hostname, port, timeout=timeout)
     try:
-        with socket.create_connection((parsed.hostname, port), timeout=timeout):
-            return True
-    except OSError:
+        conn.request("GET", "/", headers={"User-Agent": f"opsconsole/{__version__} probe"})
+        conn.getresponse().read(0)
+        return True
+    except (OSError, http.client.HTTPException):
         return False
+    finally:
+        conn.close()
 
 
 def available_regions(service: str = "stepfunctions") -> list[str]:

@@ -25,7 +25,7 @@ import traceback
 import weakref
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Any
 
@@ -206,6 +206,10 @@ class Job(QObject):
             return
         conn = self._runner.connection
         err = errors.describe(exc, profile=conn.profile if conn else None, operation=self.name)
+        if self.pages:
+            # Part of a listing arrived: whoever shows it must not present it as all there is.
+            err = replace(err, message=f"{err.message} Loading stopped after {self.pages} page(s): "
+                                       "what is shown is incomplete.")
         self.error = err
         self._set_state(JobState.FAILED)
         if err.kind is ErrorKind.UNEXPECTED:
