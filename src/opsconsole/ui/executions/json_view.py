@@ -6,6 +6,8 @@ children only when the view first asks for them.
 
 from __future__ import annotations
 
+import html
+
 import json
 from typing import Any
 
@@ -184,7 +186,7 @@ class JsonView(QWidget):
         bar = QHBoxLayout()
         bar.setContentsMargins(0, 0, 0, 0)
         if title:
-            bar.addWidget(QLabel(f"<b>{title}</b>"))
+            bar.addWidget(QLabel(f"<b>{html.escape(title)}</b>"))
         bar.addWidget(self.tree_button)
         bar.addWidget(self.raw_button)
         bar.addWidget(self.note, 1)
