@@ -27,6 +27,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from opsconsole.core import strictjson
+
 _DISPLAY = Qt.ItemDataRole.DisplayRole
 #: The node's Python value (dict, list or scalar).
 VALUE_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -208,8 +210,9 @@ class JsonView(QWidget):
             self.copy_button.setEnabled(False)
             return
         try:
+            strictjson.check_depth(text)  # a 10,000-level document would overflow the tree's recursion
             document = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):
             self.model.clear()
             self._raw = text
             self.note.setText("Not valid JSON: shown as received")
