@@ -93,7 +93,7 @@ class ScriptedEndpoint:
                 status, body = outer.script[index]
                 import json
 
-                data = json.dumps(body).encode()
+                data = body if isinstance(body, bytes) else json.dumps(body).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/x-amz-json-1.0")
                 self.send_header("Content-Length", str(len(data)))

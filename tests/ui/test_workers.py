@@ -449,3 +449,38 @@ def test_a_listing_that_fails_after_some_pages_says_what_is_shown_is_incomplete(
     err = failed.args[0]
     assert err.kind is ErrorKind.UNREACHABLE
     assert "incomplete" in err.message and "2 page" in err.message
+
+
+@pytest.mark.parametrize("body", [
+    b"<html>502 Bad Gateway</html>",
+    {"stateMachines": "not a list"},
+    {"stateMachines": [{"name": 42}]},
+    {},
+    b'"just a string"',
+], ids=["html", "string-for-list", "wrong-member-type", "required-missing", "not-an-object"])
+def test_a_wrong_shaped_answer_is_a_clear_error_not_an_unexpected_one(qtbot, runner, scripted_endpoint, body):
+    scripted_endpoint.script = [(200, body)]
+    job = _client_job(runner, scripted_endpoint.connection())
+    with qtbot.waitSignal(job.failed, timeout=10000) as failed:
+        pass
+    err = failed.args[0]
+    assert err.kind is ErrorKind.BAD_RESPONSE, err
+    assert err.title == "Unexpected answer from the endpoint"
+    assert "ListStateMachines" in err.message and "not what AWS sends" in err.message
+    assert job.traceback is None  # not a bug of ours: no crash dialog
+
+
+@pytest.mark.parametrize("body", [{}, {"Items": "x", "Count": 1}, {"Count": 0, "ScannedCount": 0}])
+def test_a_wrong_shaped_review_listing_is_an_error_not_zero_conversations(qtbot, runner, scripted_endpoint, body):
+    from opsconsole.core.aws import Clients
+    from opsconsole.core.lexreview.conversations import iter_conversations
+
+    scripted_endpoint.script = [(200, body)]
+    clients = Clients(scripted_endpoint.connection())
+    job = runner.submit(lambda: [c for page in iter_conversations(clients) for c in page], name="List conversations")
+    with qtbot.waitSignal(job.failed, timeout=10000) as failed:
+        pass
+    err = failed.args[0]
+    assert err.kind is ErrorKind.BAD_RESPONSE and "answered Query" in err.message
+    if "Items" not in body:
+        assert "Items is missing" in err.message

@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Any
 from urllib.parse import urlparse
 
 import boto3
@@ -141,6 +142,83 @@ class DeadlinePassed(Exception):
         self.attempts = attempts
 
 
+class ResponseShapeError(Exception):
+    """AWS (or whatever answers at the endpoint) sent a response that is not the operation's documented shape."""
+
+    def __init__(self, operation: str, detail: str) -> None:
+        super().__init__(f"{operation}: {detail}")
+        self.operation = operation
+        self.detail = detail
+
+
+_SCALARS: dict[str, tuple[type, ...]] = {
+    "string": (str,), "blob": (bytes, bytearray, str), "boolean": (bool,),
+    "integer": (int,), "long": (int,), "float": (int, float), "double": (int, float),
+}
+
+
+def _shape_problem(shape: Any, value: Any, path: str, budget: list[int]) -> str:
+    """Where ``value`` departs from ``shape`` (botocore model), "" when it does not (checks a bounded number of values)."""
+    budget[0] -= 1
+    if budget[0] < 0 or value is None:
+        return ""
+    kind = shape.type_name
+    if kind == "structure":
+        if not isinstance(value, dict):
+            return f"{path or 'the response'} is {type(value).__name__}, not an object"
+        for name in getattr(shape, "required_members", ()):
+            if name not in value and name in shape.members:
+                return f"{path + '.' if path else ''}{name} is missing"
+        for name, member in shape.members.items():
+            if name in value:
+                problem = _shape_problem(member, value[name], f"{path + '.' if path else ''}{name}", budget)
+                if problem:
+                    return problem
+        return ""
+    if kind == "list":
+        if not isinstance(value, list):
+            return f"{path} is {type(value).__name__}, not a list"
+        for i, item in enumerate(value):
+            problem = _shape_problem(shape.member, item, f"{path}[{i}]", budget)
+            if problem:
+                return problem
+        return ""
+    if kind == "map":
+        return "" if isinstance(value, dict) else f"{path} is {type(value).__name__}, not a map"
+    if kind == "timestamp":
+        import datetime as _dt
+
+        return "" if isinstance(value, _dt.datetime) else f"{path} is not a time"
+    expected = _SCALARS.get(kind)
+    if expected and (not isinstance(value, expected) or (kind != "boolean" and isinstance(value, bool))):
+        return f"{path} is {type(value).__name__}, not {kind}"
+    return ""
+
+
+#: Members AWS always returns although the model does not mark them required: without them a
+#: listing would read as empty ("0 conversations") instead of as the wrong answer it is.
+ALWAYS_PRESENT: dict[tuple[str, str], tuple[str, ...]] = {
+    ("DynamoDB", "Query"): ("Items", "Count"),
+    ("DynamoDB", "Scan"): ("Items", "Count"),
+}
+
+
+def check_response(model: Any, parsed: Any) -> None:
+    """Raise :class:`ResponseShapeError` when ``parsed`` is not ``model``'s output shape."""
+    shape = getattr(model, "output_shape", None)
+    if shape is None:
+        return
+    if isinstance(parsed, dict):
+        parsed = {k: v for k, v in parsed.items() if k != "ResponseMetadata"}
+        service = getattr(getattr(model, "service_model", None), "service_id", "")
+        for name in ALWAYS_PRESENT.get((str(service), getattr(model, "name", "")), ()):
+            if name not in parsed:
+                raise ResponseShapeError(model.name, f"{name} is missing")
+    problem = _shape_problem(shape, parsed, "", [20_000])
+    if problem:
+        raise ResponseShapeError(getattr(model, "name", "call"), problem)
+
+
 @dataclass
 class Call:
     """One API call on one worker thread, while it runs."""
@@ -197,6 +275,12 @@ class InFlight:
         with self._lock:
             self._calls.pop(threading.get_ident(), None)
 
+    def current_operation(self) -> str:
+        """The operation of this thread's call still open (one that raised before it ended), else ""."""
+        with self._lock:
+            call = self._calls.get(threading.get_ident())
+        return call.operation if call is not None else ""
+
     def slow(self, after_s: float | None = None) -> list[Call]:
         """Calls whose current attempt has waited longer than ``after_s`` (default :data:`SLOW_AFTER_S`)."""
         limit = SLOW_AFTER_S if after_s is None else after_s
@@ -222,13 +306,24 @@ def _register_in_flight(client: BaseClient) -> None:
     def answered(**_: object) -> None:
         in_flight.answered()
 
-    def ended(**_: object) -> None:
+    def ended(exception: BaseException | None = None, **_: object) -> None:
+        operation = in_flight.current_operation()
         in_flight.end()
+        if exception is not None and operation and not hasattr(exception, "aws_operation"):
+            try:  # which operation failed (an unreadable answer does not say it itself)
+                exception.aws_operation = operation  # type: ignore[attr-defined]
+            except AttributeError:
+                pass
+
+    def after_call(http_response=None, parsed=None, model=None, **_: object) -> None:
+        in_flight.end()
+        if model is not None and http_response is not None and http_response.status_code < 300:
+            check_response(model, parsed)
 
     events.register("before-call.*", before_call)
     events.register("before-send.*", before_send)
     events.register("needs-retry.*", answered)
-    events.register("after-call.*", ended)
+    events.register("after-call.*", after_call)
     events.register("after-call-error.*", ended)
 
 

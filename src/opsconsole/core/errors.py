@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from enum import Enum
 
 from botocore import exceptions as bx
+from botocore.parsers import ResponseParserError
 
-from opsconsole.core.aws import MAX_ATTEMPTS, READ_TIMEOUT_S, THROTTLING_CODES, DeadlinePassed
+from opsconsole.core.aws import MAX_ATTEMPTS, READ_TIMEOUT_S, THROTTLING_CODES, DeadlinePassed, ResponseShapeError
 
 
 class ErrorKind(str, Enum):
@@ -20,6 +21,8 @@ class ErrorKind(str, Enum):
     NOT_FOUND = "not-found"
     INVALID = "invalid-request"
     CONFIG = "configuration"
+    #: The endpoint answered with something that is not the operation's AWS response.
+    BAD_RESPONSE = "bad-response"
     #: The console's own rules said no (a refused re-run, an invalid definition, ...).
     REFUSED = "refused"
     UNEXPECTED = "unexpected"
@@ -102,9 +105,37 @@ def _sso_login_hint(profile: str | None) -> str:
     return f"aws sso login --profile {profile}" if profile else "aws sso login"
 
 
+def _from_response_parser(exc: BaseException) -> bool:
+    """The exception was raised while botocore read a response (a wrong-shaped answer, not our bug)."""
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.replace("\\", "/").endswith("botocore/parsers.py"):
+            return True
+        tb = tb.tb_next
+    return False
+
+
+def _bad_response(operation: str, detail: str, code: str) -> UserError:
+    return UserError(
+        ErrorKind.BAD_RESPONSE,
+        "Unexpected answer from the endpoint",
+        f"The endpoint answered {operation or 'the request'} with a response that is not what AWS sends "
+        f"({detail}). Check the endpoint URL; a proxy or an emulator may not support this call.",
+        code,
+    )
+
+
 def describe(exc: BaseException, profile: str | None = None, operation: str = "") -> UserError:
     """Map any exception from a worker job to a :class:`UserError`."""
     what = f" ({operation})" if operation else ""
+    if isinstance(exc, ResponseShapeError):
+        return _bad_response(exc.operation, exc.detail, "ResponseShapeError")
+    op_name = getattr(exc, "aws_operation", "") or operation
+    if isinstance(exc, ResponseParserError):
+        first = " ".join(str(exc).split())[:160]
+        return _bad_response(op_name, f"unreadable: {first}", "ResponseParserError")
+    if not isinstance(exc, (bx.BotoCoreError, bx.ClientError, DomainError)) and _from_response_parser(exc):
+        return _bad_response(op_name, f"{type(exc).__name__}: {exc}"[:160], type(exc).__name__)
     if isinstance(exc, (bx.UnauthorizedSSOTokenError, bx.SSOTokenLoadError, bx.TokenRetrievalError)):
         cmd = _sso_login_hint(profile)
         return UserError(

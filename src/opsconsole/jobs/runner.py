@@ -83,6 +83,7 @@ class _PooledWorker(GeneratorWorker):
             if not self.abort_requested:
                 signals.returned.emit(result)
         except Exception as exc:  # reported to the GUI, never lost
+            aws.in_flight.end()  # (a call that raised before botocore's own end of call)
             signals.errored.emit(exc)
         self._running = False
         signals.finished.emit()
