@@ -89,6 +89,33 @@ def initial_connection(args: argparse.Namespace, settings):  # noqa: ANN001 - a 
     return Connection(profile=profile, region=region, endpoint_url=endpoint)
 
 
+def data_paths(paths):  # noqa: ANN001, ANN201 - the core.paths module
+    """(log file or None, audit file, "" or the sentence saying the data folder cannot be used).
+
+    A data folder that cannot be created or written does not stop the console:
+    it runs without a log file, and every write to AWS is refused (its audit
+    record must be on disk first) until the folder is fixed.
+    """
+    problems: list[str] = []
+    try:
+        log_file = paths.log_dir() / "opsconsole.log"
+    except OSError as exc:
+        log_file = None
+        problems.append(f"{exc.strerror or exc}")
+    try:
+        audit_path = paths.audit_log_path()
+    except OSError as exc:
+        audit_path = paths.audit_log_path(create=False)
+        problems.append(f"{exc.strerror or exc}")
+    if not problems:
+        return log_file, audit_path, ""
+    folder = audit_path.parent
+    return log_file, audit_path, (
+        f"The data folder {folder} cannot be written ({problems[0]}): the console runs without its log file, "
+        "and writes to AWS are refused until it can be (each write needs its audit record first). "
+        "Fix the folder's permissions or free some space, or set OPSCONSOLE_DATA_DIR to another folder.")
+
+
 def _freeze_heap() -> None:
     import gc
 
@@ -126,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     if headless and not os.environ.get("QT_QPA_PLATFORM") and sys.platform.startswith("linux") and not os.environ.get("DISPLAY"):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
 
-    from PySide6.QtCore import QSettings, QTimer
+    from PySide6.QtCore import QSettings, Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
     from opsconsole.core import logbuffer, paths
@@ -139,7 +166,8 @@ def main(argv: list[str] | None = None) -> int:
     from opsconsole.jobs.runner import JobRunner
 
     started = time.monotonic()
-    logbuffer.install(str(paths.log_dir() / "opsconsole.log"))
+    log_file, audit_path, folder_problem = data_paths(paths)
+    logbuffer.install(str(log_file) if log_file else None)
     if headless:
         # Nobody watches a window in these modes: problems go to stderr too.
         stderr = logging.StreamHandler(sys.stderr)
@@ -154,12 +182,24 @@ def main(argv: list[str] | None = None) -> int:
     app.setDesktopFileName("opsconsole")
     _install_qt_logging()
     log.info("opsconsole %s starting", __version__)
+    if folder_problem:
+        log.error("%s", folder_problem)
+        if headless:
+            print(f"opsconsole: {folder_problem}", file=sys.stderr, flush=True)
 
     # The one settings store of the app; everything reads and writes it through ctx.settings.
     settings = Settings(QSettings())
     runner = JobRunner()
-    ctx = AppContext(runner, AuditLog(paths.audit_log_path()), settings=settings)
+    ctx = AppContext(runner, AuditLog(audit_path), settings=settings)
     window = MainWindow(ctx)
+    if folder_problem and not headless:
+        from PySide6.QtWidgets import QMessageBox
+
+        box = QMessageBox(QMessageBox.Icon.Warning, "Data folder not writable", folder_problem,
+                          QMessageBox.StandardButton.Ok, window)
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setModal(False)
+        QTimer.singleShot(0, box.show)
     exit_code = {"value": 0}
     sandbox_holder: dict[str, object] = {}
 

@@ -166,8 +166,11 @@ def _shape_problem(shape: Any, value: Any, path: str, budget: list[int]) -> str:
     if kind == "structure":
         if not isinstance(value, dict):
             return f"{path or 'the response'} is {type(value).__name__}, not an object"
+        # A required list or object missing would read as "nothing there"; a missing required scalar is
+        # left to the code using it (some AWS-compatible servers leave out e.g. an update date).
         for name in getattr(shape, "required_members", ()):
-            if name not in value and name in shape.members:
+            member = shape.members.get(name)
+            if name not in value and member is not None and member.type_name in ("list", "structure", "map"):
                 return f"{path + '.' if path else ''}{name} is missing"
         for name, member in shape.members.items():
             if name in value:
