@@ -19,6 +19,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="opsconsole", description="Operations console for an ML platform on AWS.")
     p.add_argument("--sandbox", action="store_true", help="start the embedded local AWS and connect to it")
     p.add_argument("--seed", type=int, default=7, help="scenario seed for --sandbox (default 7)")
+    p.add_argument("--faults", metavar="SPEC",
+                   help="with --sandbox: inject faults, e.g. throttle:states:0.3,blackhole:sqs:0.05 "
+                        "(see opsconsole-sandbox --help)")
     p.add_argument("--profile", help="AWS profile from your config/credentials files")
     p.add_argument("--region", help="AWS region, e.g. eu-west-1")
     p.add_argument("--endpoint-url", help="send every AWS call to this URL (LocalStack, your own moto)")
@@ -43,6 +46,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
             p.error(f"--region: {problem}")
     if args.sandbox and (args.profile or args.endpoint_url):
         p.error("--sandbox picks its own endpoint and credentials; leave out --profile/--endpoint-url")
+    if args.faults:
+        if not args.sandbox:
+            p.error("--faults needs --sandbox (faults are injected by the embedded sandbox)")
+        from opsconsole.sandbox.faults import FaultSpecError, parse_spec
+
+        try:
+            parse_spec(args.faults)
+        except FaultSpecError as exc:
+            p.error(f"--faults: {exc}")
     return args
 
 
@@ -225,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
         window.set_status("starting sandbox…")
 
         def start_sandbox(seed: int) -> Sandbox:
-            return Sandbox(port=0, seed=seed, live=not headless).start()
+            return Sandbox(port=0, seed=seed, live=not headless, faults=args.faults).start()
 
         job = runner.submit(start_sandbox, args.seed, name="start sandbox")
 

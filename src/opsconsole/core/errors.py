@@ -91,6 +91,9 @@ _REFUSED_CODES = {
     "PreconditionFailedException",
     "ConditionalCheckFailedException",
 }
+#: AWS could not answer (its side, not the request's): worth a retry later.
+_SERVER_CODES = {"ServiceUnavailable", "ServiceUnavailableException", "InternalFailure", "InternalServerError",
+                 "InternalError", "InternalServerException", "InternalServiceError", "InternalServiceErrorException"}
 _NOT_FOUND_SUFFIXES = ("NotFound", "NotFoundException", "DoesNotExist", "ResourceNotFound")
 
 # "User: arn:aws:iam::1:user/x is not authorized to perform: states:ListExecutions
@@ -234,6 +237,15 @@ def describe(exc: BaseException, profile: str | None = None, operation: str = ""
                 f"AWS kept throttling {op or 'the request'} after several retries with backoff. "
                 "Wait a moment and retry.",
                 code,
+            )
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0
+        if code in _SERVER_CODES or (status >= 500 and status != 501):
+            return UserError(
+                ErrorKind.UNREACHABLE,
+                "AWS service unavailable",
+                f"The service could not answer {op or 'the request'} ({code or status}) even after retries. "
+                "This is on AWS's side (or the endpoint's): wait a moment and retry.",
+                code or str(status),
             )
         if code.endswith(_NOT_FOUND_SUFFIXES):
             return UserError(ErrorKind.NOT_FOUND, "Not found", msg, code)

@@ -20,7 +20,8 @@ from opsconsole.sandbox.cloudwatch import service as cloudwatch
 from opsconsole.sandbox.dynamodb import atomic_writes, indexes, item_pages
 from opsconsole.sandbox.lexv2 import service as lexv2
 from opsconsole.sandbox.scenario import Clients, LiveActivity, LiveAlerts, Scenario, seed
-from opsconsole.sandbox.server import ExtensionRegistry, SandboxServer, import_moto_services
+from opsconsole.sandbox.faults import FaultMiddleware, parse_spec
+from opsconsole.sandbox.server import ExtensionRegistry, SandboxServer, import_moto_services, make_app
 from opsconsole.sandbox.sqs import service as sqs
 from opsconsole.sandbox.stepfunctions import extensions, redrive
 
@@ -45,9 +46,12 @@ class Sandbox:
     region = "eu-west-1"
 
     def __init__(self, port: int = 0, seed: int = 7, live: bool = True, *, seeded: bool = True,
-                 now: dt.datetime | None = None):
+                 now: dt.datetime | None = None, faults: str | None = None):
         """``seeded=False`` serves an empty account (no scenario, no live activity);
-        ``now`` pins the scenario's clock (default: the time of :meth:`start`)."""
+        ``now`` pins the scenario's clock (default: the time of :meth:`start`);
+        ``faults``: a fault SPEC (see :mod:`opsconsole.sandbox.faults`), injected once ready."""
+        self.fault_rules = parse_spec(faults) if faults else []  # a bad SPEC fails here, before anything starts
+        self.faults: FaultMiddleware | None = None
         self.port = port
         self.seed = seed
         self.live = live and seeded
@@ -120,6 +124,8 @@ class Sandbox:
             self._live_alerts.stop()
             self._live_alerts = None
         sqs.tasks.stop()
+        if self.faults is not None:
+            self.faults.stop()  # black-holed requests end, so the servers can stop
         if self._started:
             _stop_running_executions()
         for public in (self._public, self._server_public):
@@ -169,15 +175,20 @@ class Sandbox:
         # On a fixed port, clients that know it (a console reconnecting, a script) must not see a
         # half-seeded account: the port is taken now but refuses connections until the scenario is
         # in; seeding and the interpreter's callbacks use a private listener on a free port.
+        # Injected faults reach what clients send, never the seeding (they start once ready).
+        base = make_app(self.extensions)
+        if self.fault_rules:
+            self.faults = FaultMiddleware(base, self.fault_rules, self.seed)
+        served = self.faults or base
         public_url = None
         if self.port:
-            self._public = SandboxServer(self.extensions, port=self.port)
+            self._public = SandboxServer(self.extensions, port=self.port, app=served)
             self._public.bind()
             public_url = self._public.url
-            self._server = SandboxServer(self.extensions, port=0, app=self._public.app)
+            self._server = SandboxServer(self.extensions, port=0, app=base)
             self._server_public, self._public = self._public, None  # endpoint_url: private until ready
         else:
-            self._server = SandboxServer(self.extensions, port=self.port)
+            self._server = SandboxServer(self.extensions, port=self.port, app=served)
             self._server_public = None
         self._server.start()
         # the interpreter's service integrations call back on http://localhost:$MOTO_PORT;
@@ -203,7 +214,9 @@ class Sandbox:
         self._open_public()
 
     def _open_public(self) -> None:
-        """Ready: start accepting connections on the fixed port."""
+        """Ready: start accepting connections on the fixed port (and injecting faults, if asked)."""
+        if self.faults is not None:
+            self.faults.activate()
         if self._server_public is not None:
             self._public, self._server_public = self._server_public, None
             self._public.listen()

@@ -255,6 +255,26 @@ def import_moto_services() -> None:
                      aws_secret_access_key="sk", endpoint_url="http://localhost:1")
 
 
+def make_app(registry: ExtensionRegistry) -> Callable[..., Iterable[bytes]]:
+    """moto's WSGI app behind the extension handlers of ``registry`` (one per sandbox: its state)."""
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+    class Dispatcher(DomainDispatcherApplication):
+        """moto's dispatcher, remembering which backend serves a host: moto lists its
+        package directory for every request, under a lock every request takes."""
+
+        def __init__(self) -> None:
+            super().__init__(create_backend_app)
+            self._backends: dict[str | None, Any] = {}
+
+        def get_backend_for_host(self, host: str | None) -> Any:
+            if host not in self._backends:
+                self._backends[host] = super().get_backend_for_host(host)
+            return self._backends[host]
+
+    return ExtensionMiddleware(Dispatcher(), registry)
+
+
 def _quiet_handler() -> type:
     from moto.moto_server.werkzeug_app import MotoRequestHandler
 
@@ -289,22 +309,7 @@ class SandboxServer:
         return f"http://{self.host}:{self.port}"
 
     def _make_app(self) -> Callable[..., Iterable[bytes]]:
-        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-
-        class Dispatcher(DomainDispatcherApplication):
-            """moto's dispatcher, remembering which backend serves a host: moto lists its
-            package directory for every request, under a lock every request takes."""
-
-            def __init__(self) -> None:
-                super().__init__(create_backend_app)
-                self._backends: dict[str | None, Any] = {}
-
-            def get_backend_for_host(self, host: str | None) -> Any:
-                if host not in self._backends:
-                    self._backends[host] = super().get_backend_for_host(host)
-                return self._backends[host]
-
-        return ExtensionMiddleware(Dispatcher(), self.registry)
+        return make_app(self.registry)
 
     def bind(self) -> None:
         """Take the port without listening: connections are refused until :meth:`listen`."""
