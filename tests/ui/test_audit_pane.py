@@ -74,6 +74,9 @@ def test_the_pane_shows_whether_the_chain_holds(qtbot, tmp_path):
     pane = AuditPane(AuditLog(path))
     qtbot.addWidget(pane)
     assert "intact" in pane.chain.text() and "6 records" in pane.chain.text() and "1 older" in pane.chain.text()
+    pane.audit.finish(pane.audit.attempted(Write("Stop 3", "t3", "stepfunctions", "StopExecution",
+                                                 run=lambda _c: None), connection=None), "ok")
+    qtbot.waitUntil(lambda: "8 records" in pane.chain.text(), timeout=2000)
     lines = path.read_text().splitlines()
     lines[2] = lines[2].replace('"Stop 0"', '"Stop 9"')
     path.write_text("\n".join(lines) + "\n")

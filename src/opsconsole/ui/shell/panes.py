@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import logging
+from dataclasses import replace
 
 from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QAction, QFontDatabase, QGuiApplication
@@ -243,9 +244,13 @@ class AuditPane(QWidget):
         self._show_chain()
         return self.report
 
-    def _record_added(self, _record: AuditRecord) -> None:
-        if self.report is None or self.report.ok:  # a broken chain stays broken until checked again
+    def _record_added(self, record: AuditRecord) -> None:
+        """A line this console just chained on: count it (reading the whole file again is for "Verify")."""
+        if self.report is None:
             self.verify()
+        elif self.report.ok and record.seq:  # a broken chain stays broken until checked again
+            self.report = replace(self.report, chained=self.report.chained + 1)
+            self._show_chain()
 
     def _show_chain(self) -> None:
         r = self.report
