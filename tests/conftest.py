@@ -177,6 +177,19 @@ class BlackHole:
 
 
 @pytest.fixture
+def frozen_heap():
+    """What the app does once its window is up (app._freeze_heap): the long-lived objects (here the
+    session's sandbox, millions of them) out of the cyclic collector's way, so its full passes do not
+    stall the GUI thread for seconds in timing-sensitive tests."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+    yield
+    gc.unfreeze()
+
+
+@pytest.fixture
 def black_hole():
     hole = BlackHole()
     yield hole

@@ -72,7 +72,7 @@ def quick_timeouts(monkeypatch):
 
 
 @pytest.fixture
-def console(qtbot, tmp_path):
+def console(qtbot, tmp_path, frozen_heap):
     """A runner, the notices, connectivity and an audit log: the console without its window."""
     from opsconsole.core.audit import AuditLog
     from opsconsole.ui.context import AppContext
