@@ -93,7 +93,7 @@ class ScriptedEndpoint:
                 status, body = outer.script[index]
                 import json
 
-                data = json.dumps(body).encode()
+                data = body if isinstance(body, bytes) else json.dumps(body).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/x-amz-json-1.0")
                 self.send_header("Content-Length", str(len(data)))
@@ -138,6 +138,62 @@ def closed_port():
     port = s.getsockname()[1]
     s.close()
     return port
+
+
+class BlackHole:
+    """A local endpoint that accepts connections and never answers (nor closes them)."""
+
+    def __init__(self) -> None:
+        import socket
+        import threading
+
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.accepted: list = []
+        self._stop = False
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self) -> None:
+        while not self._stop:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.accepted.append(conn)
+
+    def connection(self):
+        from opsconsole.core.aws import Connection
+
+        return Connection(region="eu-west-1", endpoint_url=self.url, access_key="AKIDTEST", secret_key="test-secret")
+
+    def close(self) -> None:
+        self._stop = True
+        self.sock.close()
+        for conn in self.accepted:
+            conn.close()
+
+
+@pytest.fixture
+def frozen_heap():
+    """What the app does once its window is up (app._freeze_heap): the long-lived objects (here the
+    session's sandbox, millions of them) out of the cyclic collector's way, so its full passes do not
+    stall the GUI thread for seconds in timing-sensitive tests."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+    yield
+    gc.unfreeze()
+
+
+@pytest.fixture
+def black_hole():
+    hole = BlackHole()
+    yield hole
+    hole.close()
 
 
 @pytest.fixture

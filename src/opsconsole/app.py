@@ -19,6 +19,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="opsconsole", description="Operations console for an ML platform on AWS.")
     p.add_argument("--sandbox", action="store_true", help="start the embedded local AWS and connect to it")
     p.add_argument("--seed", type=int, default=7, help="scenario seed for --sandbox (default 7)")
+    p.add_argument("--faults", metavar="SPEC",
+                   help="with --sandbox: inject faults, e.g. throttle:states:0.3,blackhole:sqs:0.05 "
+                        "(see opsconsole-sandbox --help)")
     p.add_argument("--profile", help="AWS profile from your config/credentials files")
     p.add_argument("--region", help="AWS region, e.g. eu-west-1")
     p.add_argument("--endpoint-url", help="send every AWS call to this URL (LocalStack, your own moto)")
@@ -43,6 +46,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
             p.error(f"--region: {problem}")
     if args.sandbox and (args.profile or args.endpoint_url):
         p.error("--sandbox picks its own endpoint and credentials; leave out --profile/--endpoint-url")
+    if args.faults:
+        if not args.sandbox:
+            p.error("--faults needs --sandbox (faults are injected by the embedded sandbox)")
+        from opsconsole.sandbox.faults import FaultSpecError, parse_spec
+
+        try:
+            parse_spec(args.faults)
+        except FaultSpecError as exc:
+            p.error(f"--faults: {exc}")
     return args
 
 
@@ -89,6 +101,33 @@ def initial_connection(args: argparse.Namespace, settings):  # noqa: ANN001 - a 
     return Connection(profile=profile, region=region, endpoint_url=endpoint)
 
 
+def data_paths(paths):  # noqa: ANN001, ANN201 - the core.paths module
+    """(log file or None, audit file, "" or the sentence saying the data folder cannot be used).
+
+    A data folder that cannot be created or written does not stop the console:
+    it runs without a log file, and every write to AWS is refused (its audit
+    record must be on disk first) until the folder is fixed.
+    """
+    problems: list[str] = []
+    try:
+        log_file = paths.log_dir() / "opsconsole.log"
+    except OSError as exc:
+        log_file = None
+        problems.append(f"{exc.strerror or exc}")
+    try:
+        audit_path = paths.audit_log_path()
+    except OSError as exc:
+        audit_path = paths.audit_log_path(create=False)
+        problems.append(f"{exc.strerror or exc}")
+    if not problems:
+        return log_file, audit_path, ""
+    folder = audit_path.parent
+    return log_file, audit_path, (
+        f"The data folder {folder} cannot be written ({problems[0]}): the console runs without its log file, "
+        "and writes to AWS are refused until it can be (each write needs its audit record first). "
+        "Fix the folder's permissions or free some space, or set OPSCONSOLE_DATA_DIR to another folder.")
+
+
 def _freeze_heap() -> None:
     import gc
 
@@ -116,12 +155,17 @@ def main(argv: list[str] | None = None) -> int:
         from opsconsole.graphcli import main as graph_main
 
         return graph_main(argv[1:])
+    if argv[:1] == ["audit"]:
+        # `opsconsole audit verify [FILE]`: check the audit log's hash chain.
+        from opsconsole.auditcli import main as audit_main
+
+        return audit_main(argv[1:])
     args = parse_args(argv)
     headless = args.smoke_test or args.screenshot
     if headless and not os.environ.get("QT_QPA_PLATFORM") and sys.platform.startswith("linux") and not os.environ.get("DISPLAY"):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
 
-    from PySide6.QtCore import QSettings, QTimer
+    from PySide6.QtCore import QSettings, Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
     from opsconsole.core import logbuffer, paths
@@ -134,7 +178,8 @@ def main(argv: list[str] | None = None) -> int:
     from opsconsole.jobs.runner import JobRunner
 
     started = time.monotonic()
-    logbuffer.install(str(paths.log_dir() / "opsconsole.log"))
+    log_file, audit_path, folder_problem = data_paths(paths)
+    logbuffer.install(str(log_file) if log_file else None)
     if headless:
         # Nobody watches a window in these modes: problems go to stderr too.
         stderr = logging.StreamHandler(sys.stderr)
@@ -149,12 +194,24 @@ def main(argv: list[str] | None = None) -> int:
     app.setDesktopFileName("opsconsole")
     _install_qt_logging()
     log.info("opsconsole %s starting", __version__)
+    if folder_problem:
+        log.error("%s", folder_problem)
+        if headless:
+            print(f"opsconsole: {folder_problem}", file=sys.stderr, flush=True)
 
     # The one settings store of the app; everything reads and writes it through ctx.settings.
     settings = Settings(QSettings())
     runner = JobRunner()
-    ctx = AppContext(runner, AuditLog(paths.audit_log_path()), settings=settings)
+    ctx = AppContext(runner, AuditLog(audit_path), settings=settings)
     window = MainWindow(ctx)
+    if folder_problem and not headless:
+        from PySide6.QtWidgets import QMessageBox
+
+        box = QMessageBox(QMessageBox.Icon.Warning, "Data folder not writable", folder_problem,
+                          QMessageBox.StandardButton.Ok, window)
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setModal(False)
+        QTimer.singleShot(0, box.show)
     exit_code = {"value": 0}
     sandbox_holder: dict[str, object] = {}
 
@@ -180,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
         window.set_status("starting sandbox…")
 
         def start_sandbox(seed: int) -> Sandbox:
-            return Sandbox(port=0, seed=seed, live=not headless).start()
+            return Sandbox(port=0, seed=seed, live=not headless, faults=args.faults).start()
 
         job = runner.submit(start_sandbox, args.seed, name="start sandbox")
 
@@ -210,10 +267,13 @@ def main(argv: list[str] | None = None) -> int:
 
     window.show()
 
+    stopped = {"all": True}
+
     def shutdown() -> None:
         window.save()
         ctx.notices.close()
-        runner.shutdown(5000)
+        # Bounded: a call stuck on an endpoint that never answers is abandoned (and logged), not waited for.
+        stopped["all"] = ctx.shutdown(5000)
         sb = sandbox_holder.get("sb")
         if sb is not None:
             sb.stop()
@@ -225,7 +285,13 @@ def main(argv: list[str] | None = None) -> int:
     # collector's way so its full passes stop stalling the GUI for 100+ ms.
     QTimer.singleShot(0, _freeze_heap)
     code = app.exec()
-    return max(code, exit_code["value"])
+    code = max(code, exit_code["value"])
+    if not stopped["all"]:
+        # Threads still blocked in a socket read would hold the exit until their timeout:
+        # what they were doing is logged (and audited, for writes); leave now.
+        logging.shutdown()
+        os._exit(code)
+    return code
 
 
 if __name__ == "__main__":  # pragma: no cover

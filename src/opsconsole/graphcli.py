@@ -1,7 +1,13 @@
 """``opsconsole graph DEFINITION.json --out FILE.png|FILE.svg``: draw a state machine without a window.
 
 Exit codes: 0 written, 1 a file could not be read or written, 2 invalid
-arguments, JSON or Amazon States Language (the reason goes to stderr on one line).
+arguments, JSON or Amazon States Language, or a PNG that cannot be drawn at
+the size asked for (the reason goes to stderr on one line; never a traceback).
+JSON AWS would refuse is refused here too: NaN, Infinity, duplicate keys,
+lone surrogates, nesting deeper than 512 levels, numbers over 400 digits.
+A PNG is at most 16,000 px a side and 60 megapixels: ``--width`` is honoured
+exactly or refused, and a graph too big to be legible as a PNG is refused with
+the advice to write SVG.
 """
 
 from __future__ import annotations
@@ -41,6 +47,31 @@ def _use_offscreen_if_headless() -> None:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
 
 
+#: A PNG drawn smaller than this (against the natural size) cannot be read: refused, SVG suggested.
+MIN_PNG_SCALE = 0.5
+
+
+def _png_size_problem(w: float, h: float, width: int | None) -> str:
+    """Why a PNG of a ``w`` x ``h`` graph cannot be written at ``width`` (or by default), "" when it can."""
+    from opsconsole.ui.executions.graph.export import MAX_PNG_PIXELS, MAX_PNG_SIDE
+
+    w, h = max(w, 1.0), max(h, 1.0)
+    scale = width / w if width else 2.0
+    out_w, out_h = round(w * scale), round(h * scale)
+    fits = max(out_w, out_h) <= MAX_PNG_SIDE and out_w * out_h <= MAX_PNG_PIXELS
+    if fits:
+        return ""
+    limit = f"over the PNG limit of {MAX_PNG_SIDE:,} px a side and {MAX_PNG_PIXELS // 1_000_000} megapixels"
+    if width:
+        return (f"--width {width} would make a {out_w:,} x {out_h:,} px image, {limit}; "
+                "give a smaller --width or write .svg")
+    best = min(MAX_PNG_SIDE / max(w, h), (MAX_PNG_PIXELS / (w * h)) ** 0.5)
+    if best < MIN_PNG_SCALE:
+        return (f"the graph is {round(w):,} x {round(h):,} px; a PNG within the limits would be drawn at "
+                f"{best:.0%} and be unreadable: write .svg instead")
+    return ""
+
+
 def main(argv: list[str]) -> int:
     """Run the command; returns the exit code."""
     try:
@@ -72,7 +103,14 @@ def main(argv: list[str]) -> int:
 
     # Kept in a local for the duration of the render: drawing (and measuring text) needs a live application.
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "opsconsole"])  # noqa: F841
-    graph = build_graph(definition, text_metrics())
+    try:
+        graph = build_graph(definition, text_metrics())
+    except RecursionError:
+        return _fail("the definition nests too deeply to draw", 2)
+    if out.suffix.lower() == ".png":
+        problem = _png_size_problem(graph.width, graph.height, args.width)
+        if problem:
+            return _fail(problem, 2)
     try:
         render_graph(graph, out, width=args.width)
     except OSError as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shlex
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 
 from opsconsole.core.audit import AuditLog
@@ -61,3 +62,29 @@ def test_an_attempt_without_a_result_stays_visible_as_such(qtbot, tmp_path):
     later = AuditLog(tmp_path / "audit.jsonl")  # the console stopped during the call; opened again
     [record] = later.read()
     assert record.result == "attempted" and cli_for(record) == ""
+
+
+def test_the_pane_shows_whether_the_chain_holds(qtbot, tmp_path):
+    path = tmp_path / "audit.jsonl"
+    path.write_text(json.dumps(OLD) + "\n", encoding="utf-8")
+    audit = AuditLog(path)
+    for i in range(3):
+        audit.finish(audit.attempted(Write(f"Stop {i}", f"t{i}", "stepfunctions", "StopExecution",
+                                           run=lambda _c: None), connection=None), "ok")
+    pane = AuditPane(AuditLog(path))
+    qtbot.addWidget(pane)
+    assert "intact" in pane.chain.text() and "6 records" in pane.chain.text() and "1 older" in pane.chain.text()
+    pane.audit.finish(pane.audit.attempted(Write("Stop 3", "t3", "stepfunctions", "StopExecution",
+                                                 run=lambda _c: None), connection=None), "ok")
+    qtbot.waitUntil(lambda: "8 records" in pane.chain.text(), timeout=2000)
+    lines = path.read_text().splitlines()
+    lines[2] = lines[2].replace('"Stop 0"', '"Stop 9"')
+    path.write_text("\n".join(lines) + "\n")
+    tampered = AuditPane(AuditLog(path))
+    qtbot.addWidget(tampered)
+    assert "line 3" in tampered.chain.text() and "changed" in tampered.chain.text()
+    assert tampered.chain.textFormat() == Qt.TextFormat.PlainText
+    # Re-checked on demand, e.g. after the file was put back.
+    path.write_text("\n".join(lines[:2]) + "\n")
+    tampered.verify()
+    assert "intact" in tampered.chain.text()

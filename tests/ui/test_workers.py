@@ -363,3 +363,124 @@ def test_a_closed_owner_still_cancels_its_jobs(qtbot, runner):
     assert other.active, "a job of nobody's is not cancelled with someone else's window"
     gate.set()
     qtbot.waitUntil(lambda: other.state is JobState.DONE, timeout=5000)
+
+
+def test_an_endpoint_that_never_answers_is_reported_within_seconds_and_given_up_on(
+    qtbot, runner, black_hole, monkeypatch, caplog, frozen_heap
+):
+    """Accepts the connection, never answers: the user hears about it, reads end, exit does not wait for it."""
+    import time
+
+    from opsconsole.core import aws
+
+    monkeypatch.setattr(aws, "READ_TIMEOUT_S", 1)
+    monkeypatch.setattr(aws, "CALL_DEADLINE_S", 2)
+    monkeypatch.setattr(aws, "SLOW_AFTER_S", 0.5)
+    notices = Notices(runner, watch_interval_ms=100)
+    heard = []
+    notices.slow.connect(heard.append)
+    try:
+        started = time.monotonic()
+        job = _client_job(runner, black_hole.connection())
+        qtbot.waitUntil(lambda: bool(heard), timeout=3000)
+        assert time.monotonic() - started < 2.5
+        host = black_hole.url.removeprefix("http://")
+        assert host in heard[0] and "ListStateMachines" in heard[0] and "not answering" in heard[0]
+        assert "retried" in heard[0] and "given up" in heard[0]
+        with qtbot.waitSignal(job.failed, timeout=8000) as failed:
+            pass
+        took = time.monotonic() - started
+        assert took < 2 + 1 + 2.5, f"the call took {took:.1f} s"  # deadline + one read timeout + backoff
+        err = failed.args[0]
+        assert err.kind is ErrorKind.UNREACHABLE and host in err.message and "did not answer" in err.message
+        assert 2 <= len(black_hole.accepted) <= 4
+
+        # Quitting with a call stuck on it: bounded, and the log says what was left behind.
+        monkeypatch.setattr(aws, "READ_TIMEOUT_S", 3)
+        _client_job(runner, black_hole.connection(), "list_activities")
+        qtbot.waitUntil(lambda: len(black_hole.accepted) >= 3 and runner.threads_busy() >= 1, timeout=10000)
+        began = time.monotonic()
+        with caplog.at_level("WARNING"):
+            assert runner.shutdown(300) is False
+        assert time.monotonic() - began < 1.0
+        assert "abandoned: list_activities" in caplog.text
+    finally:
+        notices.close()
+
+
+def test_recovery_needs_an_answer_not_just_an_open_port(qtbot, runner, black_hole, scripted_endpoint, closed_port):
+    """A port that accepts but does not answer (a server still starting, a stuck proxy) is not 'back'."""
+    from opsconsole.core import aws
+    from opsconsole.core.aws import Connection
+
+    assert aws.probe_endpoint(black_hole.connection(), timeout=0.5) is False
+    assert aws.probe_endpoint(Connection(endpoint_url=f"http://127.0.0.1:{closed_port}"), timeout=0.5) is False
+    assert aws.probe_endpoint(scripted_endpoint.connection(), timeout=2) is True
+
+    connectivity = Connectivity(runner, probe_interval_ms=50)
+    runner.connection = black_hole.connection()
+    online = []
+    connectivity.came_online.connect(lambda: online.append(1))
+
+    def unreachable():
+        from botocore.exceptions import EndpointConnectionError
+
+        raise EndpointConnectionError(endpoint_url=black_hole.url)
+
+    with qtbot.waitSignal(connectivity.went_offline, timeout=10000):
+        runner.submit(unreachable, name="ListStateMachines")
+    qtbot.waitUntil(lambda: len(black_hole.accepted) >= 2, timeout=15000)  # probed, twice, no answer
+    assert connectivity.offline and online == []
+    runner.connection = scripted_endpoint.connection()
+    qtbot.waitUntil(lambda: online == [1], timeout=10000)
+
+
+def test_a_listing_that_fails_after_some_pages_says_what_is_shown_is_incomplete(qtbot, runner):
+    from botocore.exceptions import EndpointConnectionError
+
+    def listing():
+        yield [1, 2, 3]
+        yield [4, 5]
+        raise EndpointConnectionError(endpoint_url="http://127.0.0.1:1")
+
+    job = runner.submit(listing, name="ListExecutions")
+    with qtbot.waitSignal(job.failed, timeout=5000) as failed:
+        pass
+    err = failed.args[0]
+    assert err.kind is ErrorKind.UNREACHABLE
+    assert "incomplete" in err.message and "2 page" in err.message
+
+
+@pytest.mark.parametrize("body", [
+    b"<html>502 Bad Gateway</html>",
+    {"stateMachines": "not a list"},
+    {"stateMachines": [{"name": 42}]},
+    {},
+    b'"just a string"',
+], ids=["html", "string-for-list", "wrong-member-type", "required-missing", "not-an-object"])
+def test_a_wrong_shaped_answer_is_a_clear_error_not_an_unexpected_one(qtbot, runner, scripted_endpoint, body):
+    scripted_endpoint.script = [(200, body)]
+    job = _client_job(runner, scripted_endpoint.connection())
+    with qtbot.waitSignal(job.failed, timeout=10000) as failed:
+        pass
+    err = failed.args[0]
+    assert err.kind is ErrorKind.BAD_RESPONSE, err
+    assert err.title == "Unexpected answer from the endpoint"
+    assert "ListStateMachines" in err.message and "not what AWS sends" in err.message
+    assert job.traceback is None  # not a bug of ours: no crash dialog
+
+
+@pytest.mark.parametrize("body", [{}, {"Items": "x", "Count": 1}, {"Count": 0, "ScannedCount": 0}])
+def test_a_wrong_shaped_review_listing_is_an_error_not_zero_conversations(qtbot, runner, scripted_endpoint, body):
+    from opsconsole.core.aws import Clients
+    from opsconsole.core.lexreview.conversations import iter_conversations
+
+    scripted_endpoint.script = [(200, body)]
+    clients = Clients(scripted_endpoint.connection())
+    job = runner.submit(lambda: [c for page in iter_conversations(clients) for c in page], name="List conversations")
+    with qtbot.waitSignal(job.failed, timeout=10000) as failed:
+        pass
+    err = failed.args[0]
+    assert err.kind is ErrorKind.BAD_RESPONSE and "answered Query" in err.message
+    if "Items" not in body:
+        assert "Items is missing" in err.message

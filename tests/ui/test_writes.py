@@ -204,3 +204,27 @@ def test_the_old_review_name_setting_becomes_the_display_name(runner, tmp_path):
     ctx = AppContext(runner, AuditLog(tmp_path / "audit.jsonl"))  # a console started after an upgrade
     assert ctx.who.name == "dana.ops"
     assert QSettings().value("identity/display_name") == "dana.ops" and QSettings().value("review/user") is None
+
+
+def test_quitting_with_a_write_in_flight_records_it_as_abandoned_within_a_bound(qtbot, ctx, runner, caplog):
+    import threading
+    import time
+
+    from opsconsole.jobs.writes import perform
+
+    release = threading.Event()
+    write = Write("Deploy bot locale", "Bot · en_US", "lexv2-models", "BuildBotLocale",
+                  run=lambda _c: release.wait(30))
+    runner.submit(perform, write, None, ctx.audit, ctx.identity, None, False, name="Deploy bot locale", write=True)
+    qtbot.waitUntil(lambda: any(r.result == "attempted" for r in ctx.audit.lines()), timeout=5000)
+    started = time.monotonic()
+    try:
+        with caplog.at_level("WARNING"):
+            assert ctx.shutdown(300) is False
+        assert time.monotonic() - started < 2.0
+        results = [r.result for r in ctx.audit.lines()]
+        assert results == ["attempted", "abandoned"]
+        assert "quit before AWS answered" in ctx.audit.lines()[-1].error
+        assert "Deploy bot locale" in caplog.text and "abandoned" in caplog.text
+    finally:
+        release.set()

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from enum import Enum
 
 from botocore import exceptions as bx
+from botocore.parsers import ResponseParserError
 
-from opsconsole.core.aws import THROTTLING_CODES
+from opsconsole.core.aws import MAX_ATTEMPTS, READ_TIMEOUT_S, THROTTLING_CODES, DeadlinePassed, ResponseShapeError
 
 
 class ErrorKind(str, Enum):
@@ -20,6 +21,8 @@ class ErrorKind(str, Enum):
     NOT_FOUND = "not-found"
     INVALID = "invalid-request"
     CONFIG = "configuration"
+    #: The endpoint answered with something that is not the operation's AWS response.
+    BAD_RESPONSE = "bad-response"
     #: The console's own rules said no (a refused re-run, an invalid definition, ...).
     REFUSED = "refused"
     UNEXPECTED = "unexpected"
@@ -55,6 +58,13 @@ class UserError:
     #: The original error code or exception class, for the log.
     code: str = ""
 
+    def __post_init__(self) -> None:
+        # An endpoint may echo a request's headers into its error message: never show a token.
+        from opsconsole.core.logbuffer import redact
+
+        object.__setattr__(self, "message", redact(self.message))
+        object.__setattr__(self, "title", redact(self.title))
+
     def __str__(self) -> str:
         return f"{self.title}: {self.message}"
 
@@ -81,6 +91,9 @@ _REFUSED_CODES = {
     "PreconditionFailedException",
     "ConditionalCheckFailedException",
 }
+#: AWS could not answer (its side, not the request's): worth a retry later.
+_SERVER_CODES = {"ServiceUnavailable", "ServiceUnavailableException", "InternalFailure", "InternalServerError",
+                 "InternalError", "InternalServerException", "InternalServiceError", "InternalServiceErrorException"}
 _NOT_FOUND_SUFFIXES = ("NotFound", "NotFoundException", "DoesNotExist", "ResourceNotFound")
 
 # "User: arn:aws:iam::1:user/x is not authorized to perform: states:ListExecutions
@@ -95,9 +108,37 @@ def _sso_login_hint(profile: str | None) -> str:
     return f"aws sso login --profile {profile}" if profile else "aws sso login"
 
 
+def _from_response_parser(exc: BaseException) -> bool:
+    """The exception was raised while botocore read a response (a wrong-shaped answer, not our bug)."""
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.replace("\\", "/").endswith("botocore/parsers.py"):
+            return True
+        tb = tb.tb_next
+    return False
+
+
+def _bad_response(operation: str, detail: str, code: str) -> UserError:
+    return UserError(
+        ErrorKind.BAD_RESPONSE,
+        "Unexpected answer from the endpoint",
+        f"The endpoint answered {operation or 'the request'} with a response that is not what AWS sends "
+        f"({detail}). Check the endpoint URL; a proxy or an emulator may not support this call.",
+        code,
+    )
+
+
 def describe(exc: BaseException, profile: str | None = None, operation: str = "") -> UserError:
     """Map any exception from a worker job to a :class:`UserError`."""
     what = f" ({operation})" if operation else ""
+    if isinstance(exc, ResponseShapeError):
+        return _bad_response(exc.operation, exc.detail, "ResponseShapeError")
+    op_name = getattr(exc, "aws_operation", "") or operation
+    if isinstance(exc, ResponseParserError):
+        first = " ".join(str(exc).split())[:160]
+        return _bad_response(op_name, f"unreadable: {first}", "ResponseParserError")
+    if not isinstance(exc, (bx.BotoCoreError, bx.ClientError, DomainError)) and _from_response_parser(exc):
+        return _bad_response(op_name, f"{type(exc).__name__}: {exc}"[:160], type(exc).__name__)
     if isinstance(exc, (bx.UnauthorizedSSOTokenError, bx.SSOTokenLoadError, bx.TokenRetrievalError)):
         cmd = _sso_login_hint(profile)
         return UserError(
@@ -140,11 +181,22 @@ def describe(exc: BaseException, profile: str | None = None, operation: str = ""
             "the console reconnects by itself when the endpoint is back.",
             type(exc).__name__,
         )
+    if isinstance(exc, DeadlinePassed):
+        return UserError(
+            ErrorKind.UNREACHABLE,
+            "Endpoint not answering",
+            f"{exc.endpoint} accepted the connection but did not answer {exc.operation} "
+            f"({exc.attempts} attempt(s) over {exc.waited:.0f} s); the console gave up on it. The endpoint "
+            "is overloaded or stuck: retry later, or check the endpoint URL and the network (a proxy or VPN).",
+            "DeadlinePassed",
+        )
     if isinstance(exc, bx.ReadTimeoutError):
+        endpoint = getattr(exc, "kwargs", {}).get("endpoint_url", "") or "AWS"
         return UserError(
             ErrorKind.UNREACHABLE,
             "Timed out",
-            f"AWS did not answer in time{what}. The network may be slow or down; retry in a moment.",
+            f"{endpoint} did not answer in time{what} ({MAX_ATTEMPTS} attempts of {READ_TIMEOUT_S} s). "
+            "The network or the endpoint may be slow or down; retry in a moment.",
             "ReadTimeoutError",
         )
     if isinstance(exc, bx.ClientError):
@@ -185,6 +237,15 @@ def describe(exc: BaseException, profile: str | None = None, operation: str = ""
                 f"AWS kept throttling {op or 'the request'} after several retries with backoff. "
                 "Wait a moment and retry.",
                 code,
+            )
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0
+        if code in _SERVER_CODES or (status >= 500 and status != 501):
+            return UserError(
+                ErrorKind.UNREACHABLE,
+                "AWS service unavailable",
+                f"The service could not answer {op or 'the request'} ({code or status}) even after retries. "
+                "This is on AWS's side (or the endpoint's): wait a moment and retry.",
+                code or str(status),
             )
         if code.endswith(_NOT_FOUND_SUFFIXES):
             return UserError(ErrorKind.NOT_FOUND, "Not found", msg, code)

@@ -25,7 +25,7 @@ import traceback
 import weakref
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Any
 
@@ -83,6 +83,7 @@ class _PooledWorker(GeneratorWorker):
             if not self.abort_requested:
                 signals.returned.emit(result)
         except Exception as exc:  # reported to the GUI, never lost
+            aws.in_flight.end()  # (a call that raised before botocore's own end of call)
             signals.errored.emit(exc)
         self._running = False
         signals.finished.emit()
@@ -206,6 +207,10 @@ class Job(QObject):
             return
         conn = self._runner.connection
         err = errors.describe(exc, profile=conn.profile if conn else None, operation=self.name)
+        if self.pages:
+            # Part of a listing arrived: whoever shows it must not present it as all there is.
+            err = replace(err, message=f"{err.message} Loading stopped after {self.pages} page(s): "
+                                       "what is shown is incomplete.")
         self.error = err
         self._set_state(JobState.FAILED)
         if err.kind is ErrorKind.UNEXPECTED:
@@ -319,11 +324,21 @@ class JobRunner(QObject):
         return self.read_pool.activeThreadCount() + self.write_pool.activeThreadCount()
 
     def shutdown(self, wait_ms: int = 10000) -> bool:
-        """Cancel everything and wait for the threads; True when all have stopped."""
+        """Cancel everything and wait at most ``wait_ms`` in all; True when every thread has stopped.
+
+        A job still running then (a call that does not return) is abandoned:
+        each is named in the log.
+        """
         self.cancel_all()
-        ok = self.read_pool.waitForDone(wait_ms) and self.write_pool.waitForDone(wait_ms)
+        deadline = time.monotonic() + wait_ms / 1000
+        ok = self.read_pool.waitForDone(wait_ms)
+        ok = self.write_pool.waitForDone(max(0, int((deadline - time.monotonic()) * 1000))) and ok
         if ok:
             self._retired.clear()
+        else:
+            left = sorted(self._workers_alive, key=lambda j: j.id)  # their threads have not returned
+            log.warning("quitting after %d ms with %d job(s) still running, abandoned: %s", wait_ms, len(left),
+                        ", ".join(f"{j.name}{' (write)' if j.write else ''}" for j in left) or "unknown")
         return ok
 
     # -- bookkeeping -----------------------------------------------------

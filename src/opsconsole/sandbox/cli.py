@@ -27,19 +27,31 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=7, help="scenario seed (default 7)")
     parser.add_argument("--no-live", dest="live", action="store_false",
                         help="no background executions while running")
+    parser.add_argument("--faults", metavar="SPEC",
+                        help="misbehave on purpose once ready: comma-separated KIND[:SERVICE[:RATE[:SECONDS]]] "
+                             "with KIND throttle, 5xx, latency, reset or blackhole, "
+                             "e.g. throttle:states:0.3,latency:dynamodb:1:1.5")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Console entry point; returns the exit status."""
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.faults:
+        from opsconsole.sandbox.faults import FaultSpecError, parse_spec
+
+        try:
+            parse_spec(args.faults)
+        except FaultSpecError as exc:
+            parser.error(f"--faults: {exc}")
     stopping = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
         stopping.set()
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
-    sandbox = Sandbox(port=args.port, seed=args.seed, live=args.live)
+    sandbox = Sandbox(port=args.port, seed=args.seed, live=args.live, faults=args.faults)
     try:
         try:
             sandbox.start()
@@ -54,6 +66,8 @@ def main(argv: Sequence[str] | None = None) -> int:
               flush=True)
         print(f"  try: AWS_ACCESS_KEY_ID=sandbox AWS_SECRET_ACCESS_KEY=sandbox AWS_DEFAULT_REGION={region} "
               f"aws stepfunctions list-state-machines --endpoint-url {url}", flush=True)
+        if sandbox.faults is not None:
+            print(f"  injecting faults: {args.faults}", flush=True)
         print("  Ctrl-C stops it.", flush=True)
         while not stopping.wait(0.5):
             pass

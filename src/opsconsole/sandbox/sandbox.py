@@ -20,7 +20,8 @@ from opsconsole.sandbox.cloudwatch import service as cloudwatch
 from opsconsole.sandbox.dynamodb import atomic_writes, indexes, item_pages
 from opsconsole.sandbox.lexv2 import service as lexv2
 from opsconsole.sandbox.scenario import Clients, LiveActivity, LiveAlerts, Scenario, seed
-from opsconsole.sandbox.server import ExtensionRegistry, SandboxServer, import_moto_services
+from opsconsole.sandbox.faults import FaultMiddleware, parse_spec
+from opsconsole.sandbox.server import ExtensionRegistry, SandboxServer, import_moto_services, make_app
 from opsconsole.sandbox.sqs import service as sqs
 from opsconsole.sandbox.stepfunctions import extensions, redrive
 
@@ -45,9 +46,12 @@ class Sandbox:
     region = "eu-west-1"
 
     def __init__(self, port: int = 0, seed: int = 7, live: bool = True, *, seeded: bool = True,
-                 now: dt.datetime | None = None):
+                 now: dt.datetime | None = None, faults: str | None = None):
         """``seeded=False`` serves an empty account (no scenario, no live activity);
-        ``now`` pins the scenario's clock (default: the time of :meth:`start`)."""
+        ``now`` pins the scenario's clock (default: the time of :meth:`start`);
+        ``faults``: a fault SPEC (see :mod:`opsconsole.sandbox.faults`), injected once ready."""
+        self.fault_rules = parse_spec(faults) if faults else []  # a bad SPEC fails here, before anything starts
+        self.faults: FaultMiddleware | None = None
         self.port = port
         self.seed = seed
         self.live = live and seeded
@@ -57,6 +61,9 @@ class Sandbox:
         self.scenario: Scenario | None = None
         self.startup_seconds: float | None = None
         self._server: SandboxServer | None = None
+        #: On a fixed port: the listener others connect to, opened once the scenario is seeded.
+        self._public: SandboxServer | None = None
+        self._server_public: SandboxServer | None = None
         self._live: LiveActivity | None = None
         self._live_alerts: LiveAlerts | None = None
         self._saved: dict[str, Any] = {}
@@ -70,6 +77,8 @@ class Sandbox:
 
     @property
     def endpoint_url(self) -> str:
+        if self._public is not None:
+            return self._public.url
         if self._server is None:
             raise RuntimeError("sandbox not started")
         return self._server.url
@@ -115,8 +124,14 @@ class Sandbox:
             self._live_alerts.stop()
             self._live_alerts = None
         sqs.tasks.stop()
+        if self.faults is not None:
+            self.faults.stop()  # black-holed requests end, so the servers can stop
         if self._started:
             _stop_running_executions()
+        for public in (self._public, self._server_public):
+            if public is not None:
+                public.stop()
+        self._public = self._server_public = None
         if self._server is not None:
             self._server.stop()
             self._server = None
@@ -157,7 +172,24 @@ class Sandbox:
         indexes.install()  # after: its write hooks wrap the locked writes
         item_pages.install()
 
-        self._server = SandboxServer(self.extensions, port=self.port)
+        # On a fixed port, clients that know it (a console reconnecting, a script) must not see a
+        # half-seeded account: the port is taken now but refuses connections until the scenario is
+        # in; seeding and the interpreter's callbacks use a private listener on a free port.
+        # Injected faults reach what clients send, never the seeding (they start once ready).
+        base = make_app(self.extensions)
+        if self.fault_rules:
+            self.faults = FaultMiddleware(base, self.fault_rules, self.seed)
+        served = self.faults or base
+        public_url = None
+        if self.port:
+            self._public = SandboxServer(self.extensions, port=self.port, app=served)
+            self._public.bind()
+            public_url = self._public.url
+            self._server = SandboxServer(self.extensions, port=0, app=base)
+            self._server_public, self._public = self._public, None  # endpoint_url: private until ready
+        else:
+            self._server = SandboxServer(self.extensions, port=self.port, app=served)
+            self._server_public = None
         self._server.start()
         # the interpreter's service integrations call back on http://localhost:$MOTO_PORT;
         # they are sent to the address the server is bound to (see _to_bound_address)
@@ -166,18 +198,28 @@ class Sandbox:
         log.debug("sandbox: serving on %s", self._server.url)
 
         if not self.seeded:
+            self._open_public()
             return
         clients = Clients(stepfunctions=self.client("stepfunctions"), sqs=self.client("sqs"),
                           sns=self.client("sns"), dynamodb=self.client("dynamodb"),
                           cloudwatch=self.client("cloudwatch"))
         now = self.now or dt.datetime.now(dt.timezone.utc)
         backend = stepfunctions_parser_backends["123456789012"][self.region]
-        self.scenario = seed(clients, seed_value=self.seed, now=now, endpoint_url=self.endpoint_url,
+        self.scenario = seed(clients, seed_value=self.seed, now=now, endpoint_url=public_url or self.endpoint_url,
                              sfn_backend=backend)
         if self.live:
 
             self._live = LiveActivity(clients, self.scenario.state_machines, self.seed).start()
             self._live_alerts = LiveAlerts(clients.cloudwatch, self.seed).start()
+        self._open_public()
+
+    def _open_public(self) -> None:
+        """Ready: start accepting connections on the fixed port (and injecting faults, if asked)."""
+        if self.faults is not None:
+            self.faults.activate()
+        if self._server_public is not None:
+            self._public, self._server_public = self._server_public, None
+            self._public.listen()
 
     def _to_bound_address(self, request: Any, **_: Any) -> None:
         """botocore's before-send hook: a call to http://localhost:<our port> (moto's

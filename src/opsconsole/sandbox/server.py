@@ -255,13 +255,46 @@ def import_moto_services() -> None:
                      aws_secret_access_key="sk", endpoint_url="http://localhost:1")
 
 
+def make_app(registry: ExtensionRegistry) -> Callable[..., Iterable[bytes]]:
+    """moto's WSGI app behind the extension handlers of ``registry`` (one per sandbox: its state)."""
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+    class Dispatcher(DomainDispatcherApplication):
+        """moto's dispatcher, remembering which backend serves a host: moto lists its
+        package directory for every request, under a lock every request takes."""
+
+        def __init__(self) -> None:
+            super().__init__(create_backend_app)
+            self._backends: dict[str | None, Any] = {}
+
+        def get_backend_for_host(self, host: str | None) -> Any:
+            if host not in self._backends:
+                self._backends[host] = super().get_backend_for_host(host)
+            return self._backends[host]
+
+    return ExtensionMiddleware(Dispatcher(), registry)
+
+
+def _quiet_handler() -> type:
+    from moto.moto_server.werkzeug_app import MotoRequestHandler
+
+    class QuietHandler(MotoRequestHandler):
+        def log_request(self, code: Any = "-", size: Any = "-") -> None:
+            log.debug("%s %s", self.requestline, code)
+
+    return QuietHandler
+
+
 class SandboxServer:
     """moto's WSGI app in a threaded werkzeug server on 127.0.0.1, in a daemon thread."""
 
-    def __init__(self, registry: ExtensionRegistry, host: str = "127.0.0.1", port: int = 0):
+    def __init__(self, registry: ExtensionRegistry, host: str = "127.0.0.1", port: int = 0,
+                 app: Callable[..., Iterable[bytes]] | None = None):
+        """``app``: serve this WSGI app (another server's :attr:`app`, so both share one state)."""
         self.registry = registry
         self.host = host
         self.requested_port = port
+        self.app = app
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -275,32 +308,37 @@ class SandboxServer:
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
+    def _make_app(self) -> Callable[..., Iterable[bytes]]:
+        return make_app(self.registry)
+
+    def bind(self) -> None:
+        """Take the port without listening: connections are refused until :meth:`listen`."""
+        if self.app is None:
+            self.app = self._make_app()
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((self.host, self.requested_port))
+            self._server = make_server(self.host, self.requested_port, self.app, threaded=True,
+                                       request_handler=_quiet_handler(), fd=sock.fileno())
+        finally:
+            sock.close()  # make_server keeps its own duplicate
+
+    def listen(self) -> None:
+        """Start accepting connections on the port :meth:`bind` took, in a daemon thread."""
+        if self._server is None:
+            raise RuntimeError("bind() first")
+        self._server.socket.listen(128)
+        self._thread = threading.Thread(target=self._server.serve_forever,
+                                        name="sandbox-server-public", daemon=True)
+        self._thread.start()
+
     def start(self) -> None:
         """Bind (port 0 picks a free one) and serve in a daemon thread."""
-        from moto.moto_server.werkzeug_app import (
-            DomainDispatcherApplication,
-            MotoRequestHandler,
-            create_backend_app,
-        )
-
-        class QuietHandler(MotoRequestHandler):
-            def log_request(self, code: Any = "-", size: Any = "-") -> None:
-                log.debug("%s %s", self.requestline, code)
-
-        class Dispatcher(DomainDispatcherApplication):
-            """moto's dispatcher, remembering which backend serves a host: moto lists its
-            package directory for every request, under a lock every request takes."""
-
-            def __init__(self) -> None:
-                super().__init__(create_backend_app)
-                self._backends: dict[str | None, Any] = {}
-
-            def get_backend_for_host(self, host: str | None) -> Any:
-                if host not in self._backends:
-                    self._backends[host] = super().get_backend_for_host(host)
-                return self._backends[host]
-
-        app = ExtensionMiddleware(Dispatcher(), self.registry)
+        if self.app is None:
+            self.app = self._make_app()
+        app = self.app
+        QuietHandler = _quiet_handler()
         if self.requested_port:  # fail with an OSError before werkzeug prints its own advice
             with socket.socket() as probe:
                 probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -317,7 +355,8 @@ class SandboxServer:
     def stop(self) -> None:
         """Stop serving and close the socket."""
         if self._server is not None:
-            self._server.shutdown()
+            if self._thread is not None:  # (shutdown() waits for serve_forever: only when it ran)
+                self._server.shutdown()
             self._server.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)

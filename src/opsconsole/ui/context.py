@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from collections.abc import Mapping
 
 from PySide6.QtCore import QObject, QSettings, Signal
@@ -19,6 +21,8 @@ from opsconsole.jobs.writes import WritePath
 #: Where the review queues kept a name before there was one identity (moved on first read).
 _LEGACY_NAME_KEY = "review/user"
 
+
+log = logging.getLogger(__name__)
 
 def display_name_setting(settings: Settings) -> str:
     """The display name the user set, moving the review queues' old name over once."""
@@ -79,6 +83,19 @@ class AppContext(QObject):
     def learn_identity(self, caller: Mapping[str, str]) -> None:
         """What GetCallerIdentity answered for the current connection."""
         self.identity.learn(caller)
+
+    def shutdown(self, wait_ms: int = 5000) -> bool:
+        """Cancel the jobs and wait for them at most ``wait_ms``; True when all stopped.
+
+        A write still on its way then gets its result line: "abandoned" (AWS
+        may or may not have done it), so the audit log never shows it as open.
+        """
+        stopped = self.runner.shutdown(wait_ms)
+        if not stopped:
+            for record in self.audit.abandon_open():
+                log.warning("write abandoned at exit, AWS may or may not have done it: %s on %s",
+                            record.action, record.target)
+        return stopped
 
     def set_display_name(self, name: str) -> None:
         """The name shown beside the principal from now on ("" = the principal's own name)."""

@@ -9,6 +9,8 @@ colour the graph and draw the timeline.
 
 from __future__ import annotations
 
+import html
+
 import logging
 from pathlib import Path
 
@@ -180,7 +182,7 @@ class ExecutionDetail(QWidget):
         self.runs_loaded.emit(len(self.events))
         state, error, cause = result.failure
         if state or error:
-            where = f" in state <b>{state}</b>" if state else ""
+            where = f" in state {state}" if state else ""
             self.failure.show_message(f"Failed{where}: {error or ''}", cause or "", Severity.ERROR)
         else:
             self.failure.hide()
@@ -209,9 +211,9 @@ class ExecutionDetail(QWidget):
         if e.state_machine_alias_arn:
             machine += f" (alias {e.state_machine_alias_arn.rsplit(':', 1)[-1]})"
         self.facts.setText(
-            f"<b>State machine</b> {machine} &nbsp; <b>Started</b> {format_timestamp(e.start)} &nbsp; "
+            f"<b>State machine</b> {html.escape(machine)} &nbsp; <b>Started</b> {format_timestamp(e.start)} &nbsp; "
             f"<b>Stopped</b> {stop} &nbsp; <b>Duration</b> {format_duration(e.duration)} &nbsp; "
-            f"<b>Redrives</b> {e.redrive_count}<br><span style='color:{theme.current().muted}'>{e.arn}</span>"
+            f"<b>Redrives</b> {e.redrive_count}<br><span style='color:{theme.current().muted}'>{html.escape(e.arn)}</span>"
         )
         self.title_changed.emit(f"{e.name} · {e.status}")
 

@@ -6,6 +6,8 @@ children only when the view first asks for them.
 
 from __future__ import annotations
 
+import html
+
 import json
 from typing import Any
 
@@ -24,6 +26,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from opsconsole.core import strictjson
 
 _DISPLAY = Qt.ItemDataRole.DisplayRole
 #: The node's Python value (dict, list or scalar).
@@ -184,7 +188,7 @@ class JsonView(QWidget):
         bar = QHBoxLayout()
         bar.setContentsMargins(0, 0, 0, 0)
         if title:
-            bar.addWidget(QLabel(f"<b>{title}</b>"))
+            bar.addWidget(QLabel(f"<b>{html.escape(title)}</b>"))
         bar.addWidget(self.tree_button)
         bar.addWidget(self.raw_button)
         bar.addWidget(self.note, 1)
@@ -206,8 +210,9 @@ class JsonView(QWidget):
             self.copy_button.setEnabled(False)
             return
         try:
+            strictjson.check_depth(text)  # a 10,000-level document would overflow the tree's recursion
             document = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):
             self.model.clear()
             self._raw = text
             self.note.setText("Not valid JSON: shown as received")

@@ -78,7 +78,8 @@ class StepDetails(QWidget):
         self.facts.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.type_label, self.time_label, self.attempts_label, self.resource_label = (
             QLabel(), QLabel(), QLabel(), QLabel())
-        for label in (self.type_label, self.time_label, self.attempts_label, self.resource_label):
+        for label in (self.title, self.type_label, self.time_label, self.attempts_label, self.resource_label):
+            label.setTextFormat(Qt.TextFormat.PlainText)  # state names, branches and resources: any text
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             label.setWordWrap(True)
         self.facts.addRow("Type", self.type_label)
@@ -91,6 +92,8 @@ class StepDetails(QWidget):
         self.error_box.setObjectName("errorBox")
         self.error_label = QLabel()
         self.cause_label = QLabel()
+        # The cause is whatever the failing task said (often an exception's text): never markup.
+        self.cause_label.setTextFormat(Qt.TextFormat.PlainText)
         for label in (self.error_label, self.cause_label):
             label.setWordWrap(True)
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
@@ -183,11 +185,11 @@ class ConnectionDialog(QDialog):
             try:
                 keys = profiles.load_keys(name)
             except profiles.KeyringUnavailable as exc:
-                self.hint.setText(f"<span style='color:{theme.current().danger}'>{exc}</span>")
+                self.hint.setText(f"<span style='color:{theme.current().danger}'>{html.escape(str(exc))}</span>")
                 return
             if keys is None:
                 self.hint.setText(f"<span style='color:{theme.current().danger}'>"
-                                  f"No keys named '{name}' in the keyring any more.</span>")
+                                  f"No keys named '{html.escape(name)}' in the keyring any more.</span>")
                 return
             self.result_connection = Connection(
                 region=region, endpoint_url=endpoint, access_key=keys[0], secret_key=keys[1], keyring_name=name

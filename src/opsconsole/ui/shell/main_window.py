@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import logging
 from collections.abc import Sequence
 
@@ -60,7 +62,8 @@ class OfflineBanner(QFrame):
         self.hide()
 
     def show_error(self, err: UserError) -> None:
-        self.label.setText(f"<b>{err.title}.</b> {err.message}")
+        # The message quotes the endpoint's answer: escaped, never read as markup.
+        self.label.setText(f"<b>{html.escape(err.title)}.</b> {html.escape(err.message)}")
         self.show()
 
 
@@ -130,6 +133,7 @@ class MainWindow(QMainWindow):
         ctx.connectivity.went_offline.connect(self._went_offline)
         ctx.connectivity.came_online.connect(self._came_online)
         ctx.notices.throttled.connect(self._throttled)
+        ctx.notices.slow.connect(lambda message: self.statusBar().showMessage(message, 12000))
         ctx.notices.unexpected.connect(self._unexpected)
         ctx.connection_changed.connect(self._connection_changed)
         self._restore()
@@ -287,6 +291,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"{err.title}: {err.message}", 15000)
         if self.isVisible() and not self.testAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen):
             box = QMessageBox(QMessageBox.Icon.Warning, err.title, err.message, QMessageBox.StandardButton.Ok, self)
+            box.setTextFormat(Qt.TextFormat.PlainText)
             box.setDetailedText(_traceback)
             box.setModal(False)
             box.show()

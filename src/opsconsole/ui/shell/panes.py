@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import logging
+from dataclasses import replace
 
 from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QAction, QFontDatabase, QGuiApplication
@@ -21,11 +22,12 @@ from PySide6.QtWidgets import (
 )
 
 from opsconsole.core import awscli
-from opsconsole.core.audit import AuditLog, AuditRecord
+from opsconsole.core.audit import AuditLog, AuditRecord, ChainReport, verify_file
 from opsconsole.core.aws import Connection
 from opsconsole.core.format import format_clock
 from opsconsole.core.logbuffer import LogLine, RingBufferHandler
 from opsconsole.core.writes import ATTEMPTED
+from opsconsole.ui import theme
 from opsconsole.ui.widgets.rows_model import RowsModel
 
 _LEVELS = [("Debug", logging.DEBUG), ("Info", logging.INFO), ("Warning", logging.WARNING), ("Error", logging.ERROR)]
@@ -199,19 +201,77 @@ class AuditPane(QWidget):
         path = QLabel(f"Stored in {audit.path}")
         path.setTextFormat(Qt.TextFormat.PlainText)
         path.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        #: Whether the hash chain holds (see core.audit.verify_file).
+        self.chain = QLabel()
+        self.chain.setObjectName("audit-chain")
+        self.chain.setTextFormat(Qt.TextFormat.PlainText)
+        self.chain.setWordWrap(True)
+        self.chain.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.verify_button = QPushButton("Verify chain")
+        self.verify_button.setToolTip("Check that no record of the file was changed, removed or inserted")
+        self.verify_button.clicked.connect(self.verify)
+        self.report: ChainReport | None = None
         top = QHBoxLayout()
         top.addWidget(path, 1)
+        top.addWidget(self.verify_button)
         top.addWidget(self.copy_cli)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(top)
+        layout.addWidget(self.chain)
         layout.addWidget(self.table)
         self._bridge = _Bridge(self)
         self._bridge.arrived.connect(self.model.add)
+        self._bridge.arrived.connect(self._record_added)
         audit.add_listener(self._bridge.arrived.emit)
+        theme.follow(self.chain, lambda _t: self._show_chain())
         # The file is small and local; read it once here (a few ms for thousands of lines).
         self.model.set_records(audit.read(limit=5000))
+        self.verify()
         self._update()
+
+    def verify(self) -> ChainReport | None:
+        """Check the file's hash chain now and show the answer."""
+        try:
+            self.report = verify_file(self.audit.path)
+        except FileNotFoundError:
+            self.report = None
+        except OSError as exc:
+            self.report = None
+            self.chain.setText(f"The audit log cannot be read to verify it: {exc.strerror or exc}")
+            self._colour(False)
+            return None
+        self._show_chain()
+        return self.report
+
+    def _record_added(self, record: AuditRecord) -> None:
+        """A line this console just chained on: count it (reading the whole file again is for "Verify")."""
+        if self.report is None:
+            self.verify()
+        elif self.report.ok and record.seq:  # a broken chain stays broken until checked again
+            self.report = replace(self.report, chained=self.report.chained + 1)
+            self._show_chain()
+
+    def _show_chain(self) -> None:
+        r = self.report
+        if r is None:
+            self.chain.setText("No writes recorded yet: each one will be chained to the one before it.")
+            self._colour(None)
+        elif r.ok:
+            older = f", plus {r.unchained} older record(s) from before the chain" if r.unchained else ""
+            self.chain.setText(f"Chain intact: {r.chained} records{older}. "
+                               "It shows edits on this machine, not a deleted end or a rewritten file; "
+                               "see docs/security.md.")
+            self._colour(True)
+        else:
+            self.chain.setText(f"Chain broken at line {r.problem.line}: {r.problem.message}. "
+                               "Someone or something changed the file after it was written.")
+            self._colour(False)
+
+    def _colour(self, ok: bool | None) -> None:
+        colours = theme.current()
+        colour = {True: colours.success, False: colours.danger, None: colours.muted}[ok]
+        self.chain.setStyleSheet(f"color: {colour}")
 
     def selected(self) -> AuditRecord | None:
         rows = self.table.selectionModel().selectedRows()

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from opsconsole.core import strictjson
 from opsconsole.core.executions.actions.approval import (
     ApprovalRequest,
     WaitingTask,
@@ -130,11 +131,11 @@ def validate_input(text: str, limit: int = MAX_INPUT_BYTES) -> InputCheck:
     if not text.strip():
         return InputCheck(False, "Empty: type {} for an execution without input.", None, None, size)
     try:
-        json.loads(text, parse_constant=_reject_constant)
+        strictjson.loads(text)  # NaN, Infinity, duplicate keys, lone surrogates, deep nesting: refused
     except json.JSONDecodeError as exc:
         return InputCheck(False, f"Line {exc.lineno}, column {exc.colno}: {exc.msg}.", exc.lineno, exc.colno, size)
-    except ValueError as exc:  # NaN / Infinity: Python reads them, JSON has no such thing
-        return InputCheck(False, f"{exc}.", None, None, size)
+    except strictjson.JsonRefused as exc:
+        return InputCheck(False, f"{exc.message[:1].upper()}{exc.message[1:]}.", exc.lineno, exc.colno, size)
     if size > limit:
         return InputCheck(False, f"{format_size(size)} is over the {format_size(limit)} limit.", None, None, size)
     return InputCheck(True, f"Valid JSON, {format_size(size)} of {format_size(limit)}.", None, None, size)

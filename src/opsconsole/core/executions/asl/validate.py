@@ -13,6 +13,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from opsconsole.core import strictjson
+
 from opsconsole.core.errors import DomainError
 
 STATE_TYPES = ("Task", "Pass", "Choice", "Wait", "Succeed", "Fail", "Parallel", "Map")
@@ -66,9 +68,11 @@ def parse_definition(source: str | bytes | Mapping[str, Any]) -> Definition:
         return source
     if isinstance(source, (str, bytes)):
         try:
-            raw = json.loads(source)
+            raw = strictjson.loads(source)
         except json.JSONDecodeError as exc:
             raise AslError(f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+        except (strictjson.JsonRefused, UnicodeDecodeError) as exc:
+            raise AslError(f"not JSON AWS would take: {exc}") from None
     else:
         raw = source
     if not isinstance(raw, Mapping):

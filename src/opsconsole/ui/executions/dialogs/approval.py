@@ -140,6 +140,7 @@ class ApprovalDialog(QDialog):
     @staticmethod
     def _label(text: str, bold: bool = False) -> QLabel:
         label = QLabel(text)
+        label.setTextFormat(Qt.TextFormat.PlainText)  # the request's text comes from whoever sent it
         label.setWordWrap(True)
         label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         if bold:

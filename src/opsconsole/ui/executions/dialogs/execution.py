@@ -8,6 +8,8 @@ manual-step dialogs live in ``dialogs_redrive`` and ``dialogs_approval``.
 
 from __future__ import annotations
 
+import html
+
 import json
 from collections.abc import Sequence
 
@@ -234,7 +236,7 @@ class StopExecutionDialog(QDialog):
         self.executions = [e for e in executions if e.status == "RUNNING"]
         skipped = len(executions) - len(self.executions)
         count = len(self.executions)
-        what = f"execution {self.executions[0].name}" if count == 1 else f"{count} executions"
+        what = f"execution {html.escape(self.executions[0].name)}" if count == 1 else f"{count} executions"
         self.setWindowTitle("Stop execution?" if count == 1 else "Stop executions?")
         subject = "It ends" if count == 1 else "Each one ends"
         text = (f"<b>Stop {what}</b><br><br>{subject} as <b>ABORTED</b> at once. Work already done is not "
@@ -243,6 +245,7 @@ class StopExecutionDialog(QDialog):
         if skipped:
             text += f"<br><br>{skipped} selected execution{'s are' if skipped > 1 else ' is'} not running and will be left alone."
         self.summary = QLabel(text)
+        self.summary.setTextFormat(Qt.TextFormat.RichText)
         self.summary.setWordWrap(True)
         self.names = QPlainTextEdit("\n".join(e.name for e in self.executions))
         self.names.setReadOnly(True)
@@ -289,17 +292,19 @@ class RerunFromStateDialog(QDialog):
         self.setObjectName("rerun-dialog")
         self.setWindowTitle(f"Re-run from {plan.chosen_state}")
         recorded = f" (recorded {format_timestamp(plan.entered_at)})" if plan.entered_at else ""
+        e = html.escape  # state and machine names come from the definition: any text
         intro = QLabel(
-            f"Starts a <b>new execution</b> of <b>{plan.helper_name}</b>, a copy of "
-            f"<b>{plan.state_machine_name}</b> that begins at <b>{plan.start_state}</b>, with the input that "
-            f"state received in <b>{plan.execution_name}</b>{recorded}. The original execution is not changed.")
+            f"Starts a <b>new execution</b> of <b>{e(plan.helper_name)}</b>, a copy of "
+            f"<b>{e(plan.state_machine_name)}</b> that begins at <b>{e(plan.start_state)}</b>, with the input that "
+            f"state received in <b>{e(plan.execution_name)}</b>{recorded}. The original execution is not changed.")
         intro.setWordWrap(True)
         intro.setTextFormat(Qt.TextFormat.RichText)
         self.nested_note = QLabel(
-            f"<b>{plan.chosen_state}</b> runs inside the {plan.enclosing_type} state <b>{plan.start_state}</b>, "
-            f"which cannot be entered midway: the re-run starts at <b>{plan.start_state}</b> and runs all of it "
+            f"<b>{e(plan.chosen_state)}</b> runs inside the {plan.enclosing_type} state <b>{e(plan.start_state)}</b>, "
+            f"which cannot be entered midway: the re-run starts at <b>{e(plan.start_state)}</b> and runs all of it "
             "again." if plan.nested else "")
         self.nested_note.setObjectName("nested-note")
+        self.nested_note.setTextFormat(Qt.TextFormat.RichText)
         self.nested_note.setWordWrap(True)
         self.nested_note.setStyleSheet(f"color: {text_color(HINT)};")
         self.nested_note.setVisible(plan.nested)
@@ -320,7 +325,9 @@ class RerunFromStateDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addWidget(self.nested_note)
-        layout.addWidget(QLabel(f"Input for {plan.start_state}"))
+        input_label = QLabel(f"Input for {plan.start_state}")
+        input_label.setTextFormat(Qt.TextFormat.PlainText)
+        layout.addWidget(input_label)
         layout.addWidget(self.input, 1)
         layout.addWidget(limits)
         layout.addWidget(self.buttons)

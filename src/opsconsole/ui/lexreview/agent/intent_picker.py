@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QEvent, QModelIndex, QObject, QPersistentModelIndex, QRect, Qt, Signal
@@ -205,7 +207,7 @@ class IntentPicker(QWidget):
 
     def _show_choice(self) -> None:
         if self._chosen:
-            self.choice_label.setText(f"{self._title}: <b>{self._chosen}</b>")
+            self.choice_label.setText(f"{html.escape(self._title)}: <b>{html.escape(self._chosen)}</b>")
         else:
             self.choice_label.setText(f"{self._title}: <span style='color:{theme.current().muted}'>"
                                       "none chosen — 1–9 or /</span>")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+import html
+
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -38,10 +40,11 @@ class DeployDialog(QDialog):
         self.job: Job | None = None
         self.result: Deployment | None = None
         layout = QVBoxLayout(self)
-        self.heading = QLabel(f"<b>{title}</b>")
+        self.heading = QLabel(f"<b>{html.escape(title)}</b>")
         self.heading.setWordWrap(True)
         self.step_label = QLabel("Starting…")
         self.step_label.setObjectName("deploy-step")
+        self.step_label.setTextFormat(Qt.TextFormat.PlainText)
         self.step_label.setWordWrap(True)
         self.bar = QProgressBar()
         self.bar.setRange(0, 0)
@@ -102,19 +105,19 @@ class DeployDialog(QDialog):
             text = (f"<b>Deployed.</b> {len(result.phrases)} phrase(s) are in version {result.version}; "
                     f"the live alias now serves it.")
             if result.notes:
-                text += "<br>" + "<br>".join(result.notes)
+                text += "<br>" + "<br>".join(html.escape(n) for n in result.notes)
             self.step_label.setText("Done")
         elif result.status == FAILED:
-            reasons = "<br>".join(f"• {r}" for r in result.failure_reasons)
+            reasons = "<br>".join(f"• {html.escape(r)}" for r in result.failure_reasons)
             text = (f"<b style='color:{theme.current().danger}'>The build failed.</b> Lex said:<br>{reasons}<br><br>"
                     "Nothing was deployed: the phrases were taken back out of the intents and the items are "
                     "still approved. Fix the cause (reject or move the offending item) and deploy again.")
             self.step_label.setText("Build failed")
         elif result.status in (NOTHING_TO_DEPLOY, BLOCKED):
-            text = "<br>".join(result.notes) or "Nothing was deployed."
+            text = "<br>".join(html.escape(n) for n in result.notes) or "Nothing was deployed."
             self.step_label.setText("Not started")
         else:  # stopped part way (e.g. it lost its lock): the history offers Resume
-            text = (f"<b>Stopped part way</b> ({result.step.lower()}): {result.last_error}<br><br>"
+            text = (f"<b>Stopped part way</b> ({html.escape(result.step.lower())}): {html.escape(result.last_error)}<br><br>"
                     "Resume it from the deployment history.")
             self.step_label.setText("Stopped")
         self._finish(text)
@@ -123,10 +126,10 @@ class DeployDialog(QDialog):
     def _on_failed(self, err: UserError) -> None:
         self.step_label.setText("Stopped by an error")
         if err.code == "AuditUnavailable":  # refused before anything was sent: nothing to resume
-            self._finish(f"<b>{err.title}.</b> {err.message}")
+            self._finish(f"<b>{html.escape(err.title)}.</b> {html.escape(err.message)}")
             self.deployment_finished.emit(None)
             return
-        self._finish(f"<b>{err.title}.</b> {err.message}<br><br>The deployment stopped part way; "
+        self._finish(f"<b>{html.escape(err.title)}.</b> {html.escape(err.message)}<br><br>The deployment stopped part way; "
                      "resume it from the history once the cause is fixed.")
         self.deployment_finished.emit(None)
 

@@ -75,6 +75,7 @@ class DeploymentsPane(QWidget):
         self.resume_button.clicked.connect(self.resume_or_retry)
         self.details = QLabel()
         self.details.setObjectName("deployment-details")
+        self.details.setTextFormat(Qt.TextFormat.PlainText)  # names, notes and errors from the record
         self.details.setWordWrap(True)
         self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         row = QHBoxLayout()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -90,6 +91,7 @@ class MoveIntentDialog(QDialog):
         layout = QVBoxLayout(self)
         what = f"“{phrase}”" if count == 1 else f"{count} items (ranked for “{phrase}”)"
         label = QLabel(f"Move {what} to:")
+        label.setTextFormat(Qt.TextFormat.PlainText)  # the customer's phrase
         label.setWordWrap(True)
         layout.addWidget(label)
         self.picker = IntentPicker(title="Intent")
