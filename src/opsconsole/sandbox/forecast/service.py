@@ -65,7 +65,7 @@ def _listed(store: Store, kind: str, params: dict[str, Any], filter_keys: dict[s
             raise invalid(f"The filter key {spec['Key']} is not valid. Valid keys: {', '.join(filter_keys)}.")
         wanted = spec["Condition"] == "IS"
         rows = [r for r in rows if (str(r.get(field)) == spec["Value"]) == wanted]
-    chunk, token = page(rows, params)
+    chunk, token = page(rows, params, member)
     return {member: [summary(r) for r in chunk], "NextToken": token}
 
 
