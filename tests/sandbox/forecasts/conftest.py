@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from types import SimpleNamespace
 from typing import Any
 
 import boto3
@@ -41,6 +42,12 @@ def raw(sandbox: Any):
 def seeded(sandbox: Any) -> dict[str, Any]:
     """Scenario.forecasts of the session's sandbox."""
     return sandbox.scenario.forecasts
+
+
+@pytest.fixture(scope="session")
+def files() -> SimpleNamespace:
+    """Helpers to read the export bucket: ``split(path)``, ``list_keys(s3, path)``, ``read_csv_parts(s3, path)``."""
+    return SimpleNamespace(split=split, list_keys=list_keys, read_csv_parts=read_csv_parts)
 
 
 def split(path: str) -> tuple[str, str]:

@@ -21,8 +21,8 @@ import time
 from typing import Any
 
 from opsconsole.sandbox import wire as shared_wire
-from opsconsole.sandbox.forecast import exports
 from opsconsole.sandbox.forecast import store as stores
+from opsconsole.sandbox.forecast.specs import column
 from opsconsole.sandbox.forecast.wire import ForecastError, in_use, invalid, not_found, query_model
 from opsconsole.sandbox.server import ExtensionRegistry, ExtensionRequest, ExtensionResponse
 
@@ -99,6 +99,8 @@ def query_forecast(request: ExtensionRequest, params: dict[str, Any]) -> dict[st
     item = spec.item_index(filters["item_id"]) if spec else None
     if spec is None or model is None or item is None:
         raise not_found(f"No forecast found for item_id {filters['item_id']} in {forecast.arn}.")
+    from opsconsole.sandbox.forecast import exports  # numpy and pandas: imported on first use, not at start
+
     types = tuple(described["ForecastTypes"])
     series = exports.item_forecast(spec, model, types, item)
     predictions = {}
@@ -106,7 +108,7 @@ def query_forecast(request: ExtensionRequest, params: dict[str, Any]) -> dict[st
         kept = [{"Timestamp": stamp, "Value": value} for stamp, value in points
                 if (start is None or dt.datetime.strptime(stamp, DATE_FORMAT) >= start)
                 and (end is None or dt.datetime.strptime(stamp, DATE_FORMAT) <= end)]
-        predictions[exports.column(kind)] = kept
+        predictions[column(kind)] = kept
     return {"Forecast": {"Predictions": predictions}}
 
 

@@ -25,7 +25,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from opsconsole.sandbox.forecast import exports, objects, query
+from opsconsole.sandbox.forecast import objects, query
 from opsconsole.sandbox.forecast import store as stores
 from opsconsole.sandbox.forecast.store import Resource, Store, check_tags
 from opsconsole.sandbox.forecast.wire import ForecastError, exists, forecast_model, in_use, invalid, page
@@ -167,6 +167,8 @@ def get_accuracy_metrics(store: Store, params: dict[str, Any]) -> dict[str, Any]
     status = found.describe(_now())["Status"]
     if status != "ACTIVE" or found.series is None or found.model is None:
         raise in_use(f"The predictor {found.arn} is in status {status}; accuracy metrics need an ACTIVE predictor.")
+    from opsconsole.sandbox.forecast import exports  # numpy and pandas: imported on first use, not at start
+
     windows = list(exports.accuracy(found.series, found.model))
     algorithm = found.fields.get("AlgorithmArn") or found.fields.get("_AlgorithmArn")
     result: dict[str, Any] = {"PredictorEvaluationResults": [{"AlgorithmArn": algorithm, "TestWindows": windows}],

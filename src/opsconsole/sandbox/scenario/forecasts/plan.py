@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from opsconsole.sandbox.forecast.series import ModelSpec, SeriesSpec
+from opsconsole.sandbox.forecast.specs import ModelSpec, SeriesSpec
 from opsconsole.sandbox.scenario import catalog as c
 
 ALGORITHMS = {

@@ -12,14 +12,22 @@ import datetime as dt
 import functools
 from typing import Any
 
-from opsconsole.sandbox.forecast import exports, objects
-from opsconsole.sandbox.forecast.series import horizon_days, wrong_items
+from opsconsole.sandbox.forecast import objects
+from opsconsole.sandbox.forecast.specs import horizon_days, wrong_items
 from opsconsole.sandbox.forecast.store import Resource, Store
 from opsconsole.sandbox.scenario import catalog as c
 from opsconsole.sandbox.scenario.forecasts import accuracy_stream, winners
 from opsconsole.sandbox.scenario.forecasts.plan import ALGORITHMS, TenantPlan, TenantSummary, tenant_plans
 
 FILE_TIME = "%Y-%m-%dT%H-%M-%SZ"
+
+
+def _built(name: str, *args: Any) -> bytes:
+    """Build a file with :mod:`opsconsole.sandbox.forecast.exports` (numpy and pandas are imported
+    when the first file is read, not at sandbox start)."""
+    from opsconsole.sandbox.forecast import exports
+
+    return getattr(exports, name)(*args)
 
 
 def seed_forecasts(store: Store, *, seed_value: int, now: dt.datetime,
@@ -72,7 +80,7 @@ def _seed_tenant(store: Store, bucket: objects.LazyBucket, plan: TenantPlan, now
     actuals_path = f"{plan.prefix}datasets/{plan.dataset}/{spec.last_date:%Y-%m-%d}/"
     for index in range(spec.blocks):
         bucket.put(f"{_key(actuals_path)}{plan.dataset}_part{index:04d}.csv", imported,
-                   functools.partial(exports.actuals_csv, spec, index))
+                   functools.partial(_built, "actuals_csv", spec, index))
     import_arn = store.arn("import_job", plan.dataset, job_name)
     store.add(Resource("import_job", import_arn, job_name, {
         "DatasetImportJobName": job_name, "DatasetImportJobArn": import_arn, "DatasetArn": dataset_arn,
@@ -138,7 +146,7 @@ def _seed_forecast(store: Store, bucket: objects.LazyBucket, plan: TenantPlan, p
     path = f"{plan.prefix}forecasts/{job}/"
     for index in range(spec.blocks):
         bucket.put(f"{_key(path)}{job}_{exported:{FILE_TIME}}_part{index}.csv", exported + dt.timedelta(minutes=20),
-                   functools.partial(exports.forecast_csv, spec, model, types, index))
+                   functools.partial(_built, "forecast_csv", spec, model, types, index))
     _export_job(store, plan, job, arn, path, "ACTIVE", exported)
     summary.export_paths[predictor] = path
     if running:  # a re-export started a few minutes ago: no files yet
@@ -166,9 +174,9 @@ def _seed_backtest(store: Store, bucket: objects.LazyBucket, plan: TenantPlan, p
     for index in range(spec.blocks):
         stamp = f"{job}_{made:{FILE_TIME}}_part{index}.csv"
         bucket.put(f"{_key(path)}forecasted-values/{stamp}", made + dt.timedelta(minutes=15),
-                   functools.partial(exports.backtest_values_csv, spec, model, index))
+                   functools.partial(_built, "backtest_values_csv", spec, model, index))
         bucket.put(f"{_key(path)}accuracy-metrics-values/{stamp}", made + dt.timedelta(minutes=15),
-                   functools.partial(exports.backtest_metrics_csv, spec, model, index))
+                   functools.partial(_built, "backtest_metrics_csv", spec, model, index))
     arn = store.arn("backtest_job", predictor, job)
     store.add(Resource("backtest_job", arn, job, {
         "PredictorBacktestExportJobArn": arn, "PredictorBacktestExportJobName": job, "PredictorArn": predictor_arn,
