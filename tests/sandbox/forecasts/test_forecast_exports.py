@@ -158,9 +158,9 @@ def test_query_forecast_refusals(fquery, raw, retail, seeded, forecast, wait_for
     assert set(answer["Forecast"]["Predictions"]) == {"p10", "p50", "p90"}
 
 
-def _not_throttled(fquery, arn: str) -> bool:
+def _not_throttled(fquery, arn: str, item: str = "sku_00000") -> bool:
     try:
-        fquery.query_forecast(ForecastArn=arn, Filters={"item_id": "sku_00000"}, StartDate="2000-01-01T00:00:00",
+        fquery.query_forecast(ForecastArn=arn, Filters={"item_id": item}, StartDate="2000-01-01T00:00:00",
                               EndDate="2000-01-01T00:00:00")
     except ClientError as error:
         if error.response["Error"]["Code"] == "LimitExceededException":
@@ -229,3 +229,29 @@ def test_each_tenants_files_are_under_its_own_prefix(s3, seeded):
         mine = seeded["tenants"][tenant]
         paths = [mine["actuals_path"], *mine["export_paths"].values(), *mine["backtest_paths"].values()]
         assert all(p.startswith(f"s3://{catalog.FORECAST_BUCKET}/{tenant}/") for p in paths)
+
+
+def test_the_export_format_matches_its_files(s3, forecast, seeded, files, fquery, wait_for):
+    """Finance's AutoPredictor export is Parquet where pandas can write it (pyarrow or fastparquet), else CSV;
+    the job's Format, the file names and the content agree either way."""
+    import importlib.util
+    import io
+
+    import pandas as pd
+
+    finance = seeded["tenants"][catalog.TENANT_FINANCE]
+    arn = finance["forecast_arns"]["finance_cashflow_auto"]
+    (job,) = forecast.list_forecast_export_jobs(
+        Filters=[{"Key": "ForecastArn", "Condition": "IS", "Value": arn}])["ForecastExportJobs"]
+    described = forecast.describe_forecast_export_job(ForecastExportJobArn=job["ForecastExportJobArn"])
+    parquet = any(importlib.util.find_spec(name) for name in ("pyarrow", "fastparquet"))
+    assert described["Format"] == ("PARQUET" if parquet else "CSV")
+    keys = [o["Key"] for o in files.list_keys(s3, finance["export_paths"]["finance_cashflow_auto"])]
+    assert len(keys) == 20 and all(k.endswith(".parquet" if parquet else ".csv") for k in keys)
+    body = s3.get_object(Bucket=catalog.FORECAST_BUCKET, Key=keys[0])["Body"].read()
+    frame = pd.read_parquet(io.BytesIO(body)) if parquet else pd.read_csv(io.BytesIO(body))
+    assert list(frame.columns) == ["item_id", "date", "p10", "p50", "p90", "mean"]
+    item = frame["item_id"].iloc[0]
+    wait_for(lambda: _not_throttled(fquery, arn, item), what="the query rate to recover")
+    answer = fquery.query_forecast(ForecastArn=arn, Filters={"item_id": item})["Forecast"]["Predictions"]
+    assert [p["Value"] for p in answer["p50"]] == frame[frame["item_id"] == item]["p50"].tolist()

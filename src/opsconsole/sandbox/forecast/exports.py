@@ -41,6 +41,16 @@ def _csv(frame: pd.DataFrame) -> bytes:
     return frame.to_csv(index=False, lineterminator="\n").encode()
 
 
+def _encode(frame: pd.DataFrame, file_format: str) -> bytes:
+    if file_format == "PARQUET":
+        import io
+
+        out = io.BytesIO()
+        frame.to_parquet(out, index=False)  # pandas picks pyarrow, else fastparquet
+        return out.getvalue()
+    return _csv(frame)
+
+
 def point_type(types: tuple[str, ...]) -> str:
     return "mean" if "mean" in types else "0.5" if "0.5" in types else types[0]
 
@@ -66,7 +76,9 @@ def actuals_csv(spec: SeriesSpec, index: int) -> bytes:
     return _csv(frame)
 
 
-def forecast_csv(spec: SeriesSpec, model: ModelSpec, types: tuple[str, ...], index: int) -> bytes:
+def forecast_csv(spec: SeriesSpec, model: ModelSpec, types: tuple[str, ...], index: int,
+                 file_format: str = "CSV") -> bytes:
+    """One part of a forecast export, as CSV or (``file_format="PARQUET"``) Parquet."""
     data = block(spec, index)
     values = predictions(spec, model, index, types)
     days = horizon_days(spec)
@@ -75,7 +87,7 @@ def forecast_csv(spec: SeriesSpec, model: ModelSpec, types: tuple[str, ...], ind
                           "date": np.tile(_stamps(spec, days), n)})
     for kind in types:
         frame[column(kind)] = values[kind][:, days.start:days.stop].ravel()
-    return _csv(frame)
+    return _encode(frame, file_format)
 
 
 def backtest_values_csv(spec: SeriesSpec, model: ModelSpec, index: int) -> bytes:

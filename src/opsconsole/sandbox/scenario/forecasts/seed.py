@@ -20,6 +20,8 @@ from opsconsole.sandbox.scenario.forecasts import accuracy_stream, winners
 from opsconsole.sandbox.scenario.forecasts.plan import ALGORITHMS, TenantPlan, TenantSummary, tenant_plans
 
 FILE_TIME = "%Y-%m-%dT%H-%M-%SZ"
+#: predictors whose forecast export is Parquet when pandas can write it (pyarrow or fastparquet installed)
+PARQUET_EXPORTS = ("finance_cashflow_auto",)
 
 
 def _built(name: str, *args: Any) -> bytes:
@@ -144,10 +146,13 @@ def _seed_forecast(store: Store, bucket: objects.LazyBucket, plan: TenantPlan, p
     exported = now - dt.timedelta(hours=10)
     job = f"{name}_export"
     path = f"{plan.prefix}forecasts/{job}/"
+    file_format = "PARQUET" if predictor in PARQUET_EXPORTS and _parquet_writable() else "CSV"
+    suffix = ".parquet" if file_format == "PARQUET" else ".csv"
+    content_type = "application/octet-stream" if file_format == "PARQUET" else "text/csv"
     for index in range(spec.blocks):
-        bucket.put(f"{_key(path)}{job}_{exported:{FILE_TIME}}_part{index}.csv", exported + dt.timedelta(minutes=20),
-                   functools.partial(_built, "forecast_csv", spec, model, types, index))
-    _export_job(store, plan, job, arn, path, "ACTIVE", exported)
+        bucket.put(f"{_key(path)}{job}_{exported:{FILE_TIME}}_part{index}{suffix}", exported + dt.timedelta(minutes=20),
+                   functools.partial(_built, "forecast_csv", spec, model, types, index, file_format), content_type)
+    _export_job(store, plan, job, arn, path, "ACTIVE", exported, file_format)
     summary.export_paths[predictor] = path
     if running:  # a re-export started a few minutes ago: no files yet
         again = f"{name}_export_rerun"
@@ -155,14 +160,21 @@ def _seed_forecast(store: Store, bucket: objects.LazyBucket, plan: TenantPlan, p
                     now - dt.timedelta(minutes=6))
 
 
+def _parquet_writable() -> bool:
+    """Whether pandas has a Parquet engine here (looked up without importing it)."""
+    import importlib.util
+
+    return any(importlib.util.find_spec(name) for name in ("pyarrow", "fastparquet"))
+
+
 def _export_job(store: Store, plan: TenantPlan, job: str, forecast_arn: str, path: str, status: str,
-                created: dt.datetime) -> None:
+                created: dt.datetime, file_format: str = "CSV") -> None:
     arn = store.arn("export_job", forecast_arn.rsplit("/", 1)[-1], job)
     finished = created + dt.timedelta(minutes=20) if status == "ACTIVE" else created
     store.add(Resource("export_job", arn, job, {
         "ForecastExportJobArn": arn, "ForecastExportJobName": job, "ForecastArn": forecast_arn,
         "Destination": _s3(plan, path), "Status": status, "CreationTime": created,
-        "LastModificationTime": finished, "Format": "CSV"}, tags=_tags(plan)))
+        "LastModificationTime": finished, "Format": file_format}, tags=_tags(plan)))
 
 
 def _seed_backtest(store: Store, bucket: objects.LazyBucket, plan: TenantPlan, predictor: str, predictor_arn: str,
