@@ -49,7 +49,9 @@ def _rng(*parts: object) -> np.random.Generator:
     return np.random.default_rng(int.from_bytes(digest[:8], "little"))
 
 
-@functools.lru_cache(maxsize=48)
+#: a block is ~2.4 MB of arrays and a block's predictions ~3 MB: keep a few (a whole tenant is
+#: read one block after the other, and rebuilding one takes milliseconds)
+@functools.lru_cache(maxsize=8)
 def block(spec: SeriesSpec, index: int) -> Block:
     """The actuals of block ``index`` (history and the horizon's future truth)."""
     rng = _rng(spec.key, "block", index)
@@ -91,7 +93,7 @@ def block(spec: SeriesSpec, index: int) -> Block:
     return Block([spec.item_id(i) for i in items], y, mu, uplift, start)
 
 
-@functools.lru_cache(maxsize=96)
+@functools.lru_cache(maxsize=8)
 def predictions(spec: SeriesSpec, model: ModelSpec, index: int,
                 types: tuple[str, ...] | None = None) -> dict[str, np.ndarray]:
     """Forecast type -> values (items x days) of block ``index`` for ``types`` (default: the
