@@ -34,7 +34,9 @@ def test_each_tenant_has_a_dataset_group_with_a_target_dataset_and_an_import_job
         assert group["DatasetArns"] == [mine["dataset_arn"]]
         dataset = forecast.describe_dataset(DatasetArn=mine["dataset_arn"])
         assert dataset["DatasetType"] == "TARGET_TIME_SERIES" and dataset["DataFrequency"] == "D"
-        assert [a["AttributeName"] for a in dataset["Schema"]["Attributes"]] == ["item_id", "timestamp", "target_value"]
+        dimension = [mine["dimension"]] if mine["dimension"] else []
+        assert [a["AttributeName"] for a in dataset["Schema"]["Attributes"]] == [
+            "item_id", "timestamp", "target_value", *dimension]
         jobs = forecast.list_dataset_import_jobs(
             Filters=[{"Key": "DatasetArn", "Condition": "IS", "Value": mine["dataset_arn"]}])["DatasetImportJobs"]
         assert [j["DatasetImportJobArn"] for j in jobs] == [mine["import_job_arn"]]

@@ -105,7 +105,7 @@ def test_item_level_accuracy_values_rank_the_badly_wrong_items_worst(s3, retail,
     keys, metrics, headers = files.read_csv_parts(s3, path)
     assert headers[0].startswith("item_id,backtest_window,backtestwindow_start_time,backtestwindow_end_time,wQL[0.1]")
     worst = metrics.groupby("item_id")["WAPE"].mean().sort_values(ascending=False)
-    wrong = set(retail["wrong_items"]["retail_demand_deepar"])
+    wrong = {series["item_id"] for series in retail["wrong_items"]["retail_demand_deepar"]}
     assert len(wrong) == 40
     assert len(wrong & set(worst.index[:60])) >= 35
 
@@ -150,17 +150,17 @@ def test_query_forecast_refusals(fquery, raw, retail, seeded, forecast, wait_for
                                      Tags=[{"Key": "tenant", "Value": catalog.TENANT_CONTACT}])["ForecastArn"]
     if forecast.describe_forecast(ForecastArn=fresh)["Status"] != "ACTIVE":
         with pytest.raises(ClientError) as error:
-            fquery.query_forecast(ForecastArn=fresh, Filters={"item_id": "queue_00001"})
+            fquery.query_forecast(ForecastArn=fresh, Filters={"item_id": "queue_00001", "location": "dublin"})
         assert code(error) == "ResourceInUseException"
     wait_for(lambda: forecast.describe_forecast(ForecastArn=fresh)["Status"] == "ACTIVE", timeout=10)
     wait_for(lambda: _not_throttled(fquery, arn), what="the query rate to recover")
-    answer = fquery.query_forecast(ForecastArn=fresh, Filters={"item_id": "queue_00001"})
+    answer = fquery.query_forecast(ForecastArn=fresh, Filters={"item_id": "queue_00001", "location": "dublin"})
     assert set(answer["Forecast"]["Predictions"]) == {"p10", "p50", "p90"}
 
 
-def _not_throttled(fquery, arn: str, item: str = "sku_00000") -> bool:
+def _not_throttled(fquery, arn: str, item: str | dict = "sku_00000") -> bool:
     try:
-        fquery.query_forecast(ForecastArn=arn, Filters={"item_id": item}, StartDate="2000-01-01T00:00:00",
+        fquery.query_forecast(ForecastArn=arn, Filters=item if isinstance(item, dict) else {"item_id": item}, StartDate="2000-01-01T00:00:00",
                               EndDate="2000-01-01T00:00:00")
     except ClientError as error:
         if error.response["Error"]["Code"] == "LimitExceededException":
@@ -255,3 +255,30 @@ def test_the_export_format_matches_its_files(s3, forecast, seeded, files, fquery
     wait_for(lambda: _not_throttled(fquery, arn, item), what="the query rate to recover")
     answer = fquery.query_forecast(ForecastArn=arn, Filters={"item_id": item})["Forecast"]["Predictions"]
     assert [p["Value"] for p in answer["p50"]] == frame[frame["item_id"] == item]["p50"].tolist()
+
+
+def test_contact_centers_forecast_dimension_is_in_its_files_and_queries(s3, fquery, forecast, seeded, files, wait_for):
+    contact = seeded["tenants"][catalog.TENANT_CONTACT]
+    assert contact["dimension"] == "location" and len(contact["dimension_values"]) == 4
+    predictor = forecast.describe_predictor(PredictorArn=contact["predictor_arns"]["contact_center_volume_deepar"])
+    assert predictor["FeaturizationConfig"]["ForecastDimensions"] == ["location"]
+    keys, frame, headers = files.read_csv_parts(s3, contact["export_paths"]["contact_center_volume_deepar"])
+    assert set(headers) == {"item_id,location,date,p10,p50,p90"}
+    assert len(frame.groupby(["item_id", "location"])) == contact["items"] == 5000
+    assert frame["item_id"].nunique() == 5000 // 4
+    bucket, prefix = files.split(contact["actuals_path"])
+    first = files.list_keys(s3, contact["actuals_path"])[0]["Key"]
+    head = s3.get_object(Bucket=bucket, Key=first, Range="bytes=0-60")["Body"].read().split(b"\n")[0]
+    assert head == b"item_id,timestamp,target_value,location"
+    arn = contact["forecast_arns"]["contact_center_volume_deepar"]
+    wrong = contact["wrong_items"]["contact_center_volume_deepar"][0]
+    wait_for(lambda: _not_throttled(fquery, arn, wrong), what="the query rate to recover")
+    answer = fquery.query_forecast(ForecastArn=arn, Filters=wrong)["Forecast"]["Predictions"]
+    rows = frame[(frame["item_id"] == wrong["item_id"]) & (frame["location"] == wrong["location"])]
+    assert [p["Value"] for p in answer["p90"]] == rows["p90"].tolist()
+    with pytest.raises(ClientError) as error:
+        fquery.query_forecast(ForecastArn=arn, Filters={"item_id": wrong["item_id"]})
+    assert code(error) == "InvalidInputException"
+    with pytest.raises(ClientError) as error:
+        fquery.query_forecast(ForecastArn=arn, Filters={**wrong, "location": "oslo"})
+    assert code(error) == "ResourceNotFoundException"

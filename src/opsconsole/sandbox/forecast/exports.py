@@ -37,6 +37,14 @@ def _stamps(spec: SeriesSpec, days: range | np.ndarray, fmt: str = EXPORT_TIME) 
     return np.array([(first + int(d) * DAY).strftime(fmt) for d in days], dtype=object)
 
 
+def _dimension(frame: pd.DataFrame, spec: SeriesSpec, dims: list, rows: np.ndarray, at: int | None = 1) -> pd.DataFrame:
+    """Add the forecast dimension's column (after item_id in exports; last, in schema order, in actuals)."""
+    if spec.dimension:
+        values = np.asarray(dims, dtype=object)[rows]
+        frame.insert(len(frame.columns) if at is None else at, spec.dimension, values)
+    return frame
+
+
 def _csv(frame: pd.DataFrame) -> bytes:
     return frame.to_csv(index=False, lineterminator="\n").encode()
 
@@ -73,7 +81,7 @@ def actuals_csv(spec: SeriesSpec, index: int) -> bytes:
     frame = pd.DataFrame({"item_id": np.asarray(data.items, dtype=object)[rows],
                           "timestamp": _stamps(spec, range(spec.history_days), "%Y-%m-%d")[days],
                           "target_value": values.astype(np.int64) if spec.integer else values})
-    return _csv(frame)
+    return _csv(_dimension(frame, spec, data.dims, rows, at=None))
 
 
 def forecast_csv(spec: SeriesSpec, model: ModelSpec, types: tuple[str, ...], index: int,
@@ -85,6 +93,7 @@ def forecast_csv(spec: SeriesSpec, model: ModelSpec, types: tuple[str, ...], ind
     n = len(data.items)
     frame = pd.DataFrame({"item_id": np.repeat(np.asarray(data.items, dtype=object), len(days)),
                           "date": np.tile(_stamps(spec, days), n)})
+    _dimension(frame, spec, data.dims, np.repeat(np.arange(n), len(days)))
     for kind in types:
         frame[column(kind)] = values[kind][:, days.start:days.stop].ravel()
     return _encode(frame, file_format)
@@ -102,6 +111,7 @@ def backtest_values_csv(spec: SeriesSpec, model: ModelSpec, index: int) -> bytes
                               "target_value": y[rows, days],
                               "backtestwindow_start_time": start.strftime(EXPORT_TIME),
                               "backtestwindow_end_time": end.strftime(EXPORT_TIME)})
+        _dimension(frame, spec, data.dims, rows)
         for kind in model.forecast_types:
             frame[column(kind)] = values[kind][:, window.start:window.stop][rows, days]
         frames.append(frame)
@@ -125,6 +135,7 @@ def backtest_metrics_csv(spec: SeriesSpec, model: ModelSpec, index: int) -> byte
                               "backtest_window": "Computed",
                               "backtestwindow_start_time": start.strftime(EXPORT_TIME),
                               "backtestwindow_end_time": end.strftime(EXPORT_TIME)})
+        _dimension(frame, spec, data.dims, np.flatnonzero(keep))
         losses = []
         for kind in quantiles:
             loss = (terms[kind]["quantile_loss"] / weight)[keep]

@@ -37,7 +37,8 @@ from opsconsole.sandbox.forecast.specs import (
 class Block:
     """One block of items: actuals (NaN before an item starts) and the true mean."""
 
-    items: list[str]
+    items: list[str]       # item id of each series
+    dims: list[str | None]  # its forecast dimension's value (None without a dimension)
     y: np.ndarray          # items x (history + horizon)
     mu: np.ndarray         # items x (history + horizon)
     uplift: np.ndarray     # promotion multiplier, items x days
@@ -90,7 +91,7 @@ def block(spec: SeriesSpec, index: int) -> Block:
     start[new] = spec.history_days - rng.integers(15, 91, new.sum())
     for row in np.flatnonzero(new):
         y[row, :start[row]] = np.nan
-    return Block([spec.item_id(i) for i in items], y, mu, uplift, start)
+    return Block([spec.item_id(i) for i in items], [spec.dimension_value(i) for i in items], y, mu, uplift, start)
 
 
 @functools.lru_cache(maxsize=8)

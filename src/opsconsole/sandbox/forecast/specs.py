@@ -13,11 +13,15 @@ DAY = dt.timedelta(days=1)
 
 @dataclass(frozen=True)
 class SeriesSpec:
-    """One tenant's daily target time series."""
+    """One tenant's daily target time series.
+
+    A series is one item, or with a forecast dimension one (item, dimension value) pair: series
+    ``index`` is item ``index // len(dimension_values)`` at value ``index % len(dimension_values)``.
+    """
 
     key: str                      # seed key: same key, same data
-    item_prefix: str              # item ids are f"{item_prefix}{index:05d}"
-    items: int
+    item_prefix: str              # item ids are f"{item_prefix}{number:05d}"
+    items: int                    # series (items x dimension values)
     last_date: dt.date            # last day with actuals
     history_days: int = 365
     horizon: int = 30
@@ -30,7 +34,13 @@ class SeriesSpec:
     new_item_share: float = 0.06  # items whose history starts in the last 15-90 days
     intermittent_share: float = 0.08  # low-volume items with many zeros
     month_end_uplift: float = 0.0  # extra on the last 2 days of a month (finance)
-    block_size: int = 250
+    block_size: int = 250         # a multiple of len(dimension_values): a block holds whole items
+    dimension: str = ""           # a forecast dimension (e.g. "location"), or none
+    dimension_values: tuple[str, ...] = ()
+
+    @property
+    def fan_out(self) -> int:
+        return len(self.dimension_values) if self.dimension else 1
 
     @property
     def first_date(self) -> dt.date:
@@ -45,16 +55,32 @@ class SeriesSpec:
         return [self.first_date + i * DAY for i in range(self.history_days + self.horizon)]
 
     def item_id(self, index: int) -> str:
-        return f"{self.item_prefix}{index:05d}"
+        """The item id of series ``index``."""
+        return f"{self.item_prefix}{index // self.fan_out:05d}"
 
-    def item_index(self, item_id: str) -> int | None:
-        """The index of ``item_id``, or None when the tenant has no such item."""
+    def dimension_value(self, index: int) -> str | None:
+        return self.dimension_values[index % self.fan_out] if self.dimension else None
+
+    def series(self, index: int) -> dict[str, str]:
+        """Series ``index`` as QueryForecast's Filters name it: {"item_id": ...[, dimension: ...]}."""
+        out = {"item_id": self.item_id(index)}
+        if self.dimension:
+            out[self.dimension] = self.dimension_value(index) or ""
+        return out
+
+    def item_index(self, item_id: str, dimension_value: str | None = None) -> int | None:
+        """The series of ``item_id`` (at ``dimension_value``), or None when the tenant has none."""
         if not item_id.startswith(self.item_prefix):
             return None
         digits = item_id[len(self.item_prefix):]
-        if len(digits) != 5 or not digits.isdigit() or int(digits) >= self.items:
+        if len(digits) != 5 or not digits.isdigit() or int(digits) * self.fan_out >= self.items:
             return None
-        return int(digits)
+        offset = 0
+        if self.dimension:
+            if dimension_value not in self.dimension_values:
+                return None
+            offset = self.dimension_values.index(dimension_value)
+        return int(digits) * self.fan_out + offset
 
     def block_items(self, block: int) -> range:
         return range(block * self.block_size, min(self.items, (block + 1) * self.block_size))
@@ -104,6 +130,6 @@ def wrong_item_indexes(spec: SeriesSpec, model: ModelSpec) -> frozenset[int]:
     return frozenset(rng.sample(range(spec.items), model.wrong_items))
 
 
-def wrong_items(spec: SeriesSpec, model: ModelSpec) -> list[str]:
-    """The item ids ``model`` gets badly wrong (for tests and the docs)."""
-    return [spec.item_id(i) for i in sorted(wrong_item_indexes(spec, model))]
+def wrong_items(spec: SeriesSpec, model: ModelSpec) -> list[dict[str, str]]:
+    """The series ``model`` gets badly wrong, as QueryForecast's Filters name them."""
+    return [spec.series(i) for i in sorted(wrong_item_indexes(spec, model))]

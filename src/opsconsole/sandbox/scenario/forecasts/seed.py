@@ -72,7 +72,8 @@ def _seed_tenant(store: Store, bucket: objects.LazyBucket, plan: TenantPlan, now
         "DatasetType": "TARGET_TIME_SERIES", "DataFrequency": "D",
         "Schema": {"Attributes": [{"AttributeName": "item_id", "AttributeType": "string"},
                                   {"AttributeName": "timestamp", "AttributeType": "timestamp"},
-                                  {"AttributeName": "target_value", "AttributeType": plan.value_type}]},
+                                  {"AttributeName": "target_value", "AttributeType": plan.value_type}]
+                   + ([{"AttributeName": spec.dimension, "AttributeType": "string"}] if spec.dimension else [])},
         "EncryptionConfig": encryption, "Status": "ACTIVE", "CreationTime": created,
         "LastModificationTime": created}, tags=dict(tags)))
 
@@ -91,7 +92,9 @@ def _seed_tenant(store: Store, bucket: objects.LazyBucket, plan: TenantPlan, now
         "LastModificationTime": imported + dt.timedelta(minutes=42), "Format": "CSV", "ImportMode": "FULL"},
         tags=dict(tags)))
     summary = TenantSummary(dataset_group_arn=group_arn, dataset_arn=dataset_arn, import_job_arn=import_arn,
-                            actuals_path=actuals_path, items=spec.items)
+                            actuals_path=actuals_path, items=spec.items, dimension=spec.dimension,
+                            dimension_values=list(spec.dimension_values))
+    dimensions = [spec.dimension] if spec.dimension else []
 
     for number, predictor in enumerate(plan.predictors):
         trained = now - dt.timedelta(hours=22 - number)
@@ -108,12 +111,13 @@ def _seed_tenant(store: Store, bucket: objects.LazyBucket, plan: TenantPlan, now
             "_DatasetGroupArn": group_arn, "_AlgorithmArn": ALGORITHMS[predictor.algorithm]}
         if predictor.auto:
             fields.update({"ForecastFrequency": "D", "DataConfig": {"DatasetGroupArn": group_arn},
+                           "ForecastDimensions": dimensions or None,
                            "OptimizationMetric": "AverageWeightedQuantileLoss"})
         else:
             windows = model.windows if model else 1
             fields.update({"AlgorithmArn": ALGORITHMS[predictor.algorithm], "PerformAutoML": False,
                            "PerformHPO": False, "InputDataConfig": {"DatasetGroupArn": group_arn},
-                           "FeaturizationConfig": {"ForecastFrequency": "D"},
+                           "FeaturizationConfig": {"ForecastFrequency": "D", "ForecastDimensions": dimensions or None},
                            "EvaluationParameters": {"NumberOfBacktestWindows": windows,
                                                     "BackTestWindowOffset": spec.horizon}})
         store.add(Resource("predictor", arn, predictor.name, fields, tags=dict(tags),
