@@ -282,3 +282,21 @@ def test_contact_centers_forecast_dimension_is_in_its_files_and_queries(s3, fque
     with pytest.raises(ClientError) as error:
         fquery.query_forecast(ForecastArn=arn, Filters={**wrong, "location": "oslo"})
     assert code(error) == "ResourceNotFoundException"
+
+
+def test_s3_v1_listing_and_conditional_reads(s3, retail, files):
+    bucket, prefix = files.split(retail["backtest_paths"]["retail_demand_cnnqr"])
+    first = s3.list_objects(Bucket=bucket, Prefix=prefix, MaxKeys=15)
+    assert first["IsTruncated"] and len(first["Contents"]) == 15
+    rest = s3.list_objects(Bucket=bucket, Prefix=prefix, Marker=first["Contents"][-1]["Key"])
+    keys = [o["Key"] for o in first["Contents"] + rest["Contents"]]
+    assert len(keys) == len(set(keys)) == 40 and keys == sorted(keys)  # 20 parts in each of the two folders
+    head = s3.head_object(Bucket=bucket, Key=keys[0])
+    with pytest.raises(ClientError) as error:
+        s3.get_object(Bucket=bucket, Key=keys[0], IfNoneMatch=head["ETag"])
+    assert error.value.response["ResponseMetadata"]["HTTPStatusCode"] == 304
+    with pytest.raises(ClientError) as error:
+        s3.get_object(Bucket=bucket, Key=keys[0], IfMatch='"0123"')
+    assert code(error) == "PreconditionFailed"
+    last = s3.get_object(Bucket=bucket, Key=keys[0], Range="bytes=-64")
+    assert last["ContentLength"] == 64 and last["ContentRange"].endswith(f"/{head['ContentLength']}")
