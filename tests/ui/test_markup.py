@@ -205,3 +205,17 @@ def test_markup_from_aws_is_shown_literally(qtbot, place):
     widget = place(qtbot)
     qtbot.addWidget(widget)
     assert_literal(widget)
+
+
+def test_connection_state_reads_as_words_with_its_coloured_dot_beside_it(qtbot):
+    """The state is plain text (it can carry an endpoint's words); the dot is the colour, not markup."""
+    from opsconsole.ui.shell.statusbar import ConnectionLabel
+
+    label = ConnectionLabel()
+    qtbot.addWidget(label)
+    label.show()
+    label.set_state("connected", ok=True)
+    assert label.state.text() == "connected"
+    assert label.dot.isVisible()
+    label.set_state("checking…")
+    assert not label.dot.isVisible()

@@ -48,10 +48,14 @@ class ConnectionLabel(QWidget):
         self.where = QLabel("not connected")
         self.where.setTextFormat(Qt.TextFormat.PlainText)
         self.where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # The dot is coloured by a style sheet, so the state text itself stays plain text.
+        self.dot = QLabel("●")
+        self.dot.hide()
         self.state = QLabel("")
         self.state.setTextFormat(Qt.TextFormat.PlainText)
         layout.addWidget(self.sandbox_badge)
         layout.addWidget(self.where)
+        layout.addWidget(self.dot)
         layout.addWidget(self.state)
 
     def set_connection(self, connection: Connection | None) -> None:
@@ -66,8 +70,9 @@ class ConnectionLabel(QWidget):
     def set_state(self, text: str, ok: bool | None = None) -> None:
         colors = theme.current()
         colour = {True: colors.success, False: colors.danger, None: ""}[ok]
-        dot = f"<span style='color:{colour}'>●</span> " if colour else ""
-        self.state.setText(f"{dot}{text}")
+        self.dot.setStyleSheet(f"color: {colour};" if colour else "")
+        self.dot.setVisible(bool(colour))
+        self.state.setText(text)
 
 
 class JobsModel(RowsModel[Job]):
