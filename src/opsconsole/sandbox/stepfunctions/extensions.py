@@ -30,6 +30,7 @@ from typing import Any
 
 from opsconsole.sandbox import wire
 from opsconsole.sandbox.server import ExtensionRegistry, ExtensionRequest
+from opsconsole.sandbox.stepfunctions import parser_fix
 from opsconsole.sandbox.stepfunctions.backend import Invalid, abort, handler, stepfunctions_backend, until
 from opsconsole.sandbox.stepfunctions.redrive import redrive_fields
 from opsconsole.sandbox.stepfunctions.replay import ReplayedExecution
@@ -184,6 +185,7 @@ def stop_execution(request: ExtensionRequest, body: dict[str, Any]) -> dict[str,
 
 def register(registry: ExtensionRegistry) -> None:
     """Register the Step Functions fixes."""
+    parser_fix.install()  # before the first definition is parsed: seeding parses them in several threads
     for operation, work in (("ListExecutions", list_executions),
                             ("DescribeExecution", describe_execution),
                             ("GetExecutionHistory", get_execution_history),
