@@ -39,7 +39,10 @@ from moto.stepfunctions.parser.api import (
     ExecutionStatus,
     HistoryEventType,
 )
-from moto.stepfunctions.parser.asl.eval.evaluation_details import EvaluationDetails, StateMachineDetails
+from moto.stepfunctions.parser.asl.eval.evaluation_details import (
+    EvaluationDetails,
+    StateMachineDetails,
+)
 from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
 from moto.stepfunctions.parser.asl.eval.event.event_manager import EventManager
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
@@ -47,10 +50,15 @@ from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommu
 from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 from moto.stepfunctions.parser.utils import TMP_THREADS
 
-from opsconsole.core.executions.actions import MAX_OPEN_TIME, REDRIVABLE_PERIOD, REDRIVE_LAUNCH, REDRIVE_MAX_EVENTS
+from opsconsole.core.executions.actions import (
+    MAX_OPEN_TIME,
+    REDRIVABLE_PERIOD,
+    REDRIVE_LAUNCH,
+    REDRIVE_MAX_EVENTS,
+)
 from opsconsole.core.executions.asl import top_level_ancestors
-from opsconsole.sandbox.stepfunctions.backend import handler, stepfunctions_backend
 from opsconsole.sandbox.server import ExtensionRegistry, ExtensionRequest
+from opsconsole.sandbox.stepfunctions.backend import handler, stepfunctions_backend
 
 #: AWS answers the last 10 client tokens of an execution, for 15 minutes.
 _TOKENS_KEPT, _TOKEN_TTL = 10, dt.timedelta(minutes=15)
