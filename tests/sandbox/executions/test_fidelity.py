@@ -265,3 +265,24 @@ def test_express_executions_have_express_arns_and_no_standard_record(sfn, expres
     assert ":express:" in arn and ":execution:" not in arn
     _refused(sfn.describe_execution, "InvalidArn", executionArn=arn)
     _refused(sfn.stop_execution, "InvalidArn", executionArn=arn)
+
+
+# -- GetExecutionHistory paging ------------------------------------------------------------------------------
+def test_paging_a_history_builds_it_once_and_a_new_event_shows_on_the_next_page(sfn, waiting, wait_for):
+    from opsconsole.sandbox.stepfunctions.extensions import histories
+
+    execution, token = waiting
+    before = histories.builds
+    pages = list(sfn.get_paginator("get_execution_history").paginate(
+        executionArn=execution, PaginationConfig={"PageSize": 1}))
+    assert len(pages) >= 3 and histories.builds == before + 1  # every further page served from the built one
+    assert pages[-1]["events"][-1]["type"] == "TaskSubmitted"
+    sfn.send_task_success(taskToken=token, output="{}")
+    wait_for(lambda: sfn.describe_execution(executionArn=execution)["status"] == "SUCCEEDED", what="the run")
+    newest = sfn.get_execution_history(executionArn=execution, reverseOrder=True, maxResults=1)["events"]
+    assert newest[0]["type"] == "ExecutionSucceeded"
+    forward = [e["id"] for p in sfn.get_paginator("get_execution_history").paginate(
+        executionArn=execution, PaginationConfig={"PageSize": 2}) for e in p["events"]]
+    backward = [e["id"] for p in sfn.get_paginator("get_execution_history").paginate(
+        executionArn=execution, reverseOrder=True, PaginationConfig={"PageSize": 3}) for e in p["events"]]
+    assert forward == sorted(forward) and backward == forward[::-1]

@@ -9,6 +9,9 @@ protocol, ``X-Amz-Target: AWSStepFunctions.<Operation>``):
   ``redriveStatus``/``redriveStatusReason``) that moto leaves out.
 * GetExecutionHistory: moto ignores ``maxResults``/``nextToken``/
   ``reverseOrder``/``includeExecutionData``; AWS pages (default 100 events).
+  moto also rebuilds the whole history for every request; here a built history
+  is kept per execution until it gains an event (:class:`HistoryCache`), so a
+  page costs its own events only.
 * SendTaskSuccess/Failure/Heartbeat: moto drops the failure's ``cause``, answers
   tokens of finished executions, and fails (HTTP 500) when any execution was
   started a moment before.
@@ -26,6 +29,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
+from collections import OrderedDict
 from typing import Any
 
 from opsconsole.core.executions.actions import (
@@ -46,7 +51,7 @@ from opsconsole.sandbox.stepfunctions.backend import (
     too_long,
     until,
 )
-from opsconsole.sandbox.stepfunctions.redrive import redrive_count, redrive_fields
+from opsconsole.sandbox.stepfunctions.redrive import event_count, redrive_count, redrive_fields
 from opsconsole.sandbox.stepfunctions.replay import ReplayedExecution
 
 _STOPPED = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
@@ -185,16 +190,61 @@ def _offset(token: str | None, arn: str) -> int:
     return offset
 
 
+class HistoryCache:
+    """Built histories per execution, so that each GetExecutionHistory page costs only its own events.
+
+    moto builds a history by deep-copying every event (and a replayed execution
+    re-times its whole recording): done for every page, paging through 25,000
+    events cost seconds. A history is built once and kept while its event count
+    stays the same; a new event (a running or redriven execution) rebuilds it.
+    """
+
+    def __init__(self, size: int = 32) -> None:
+        self._lock = threading.Lock()
+        self._built: OrderedDict[str, tuple[int, list[dict[str, Any]]]] = OrderedDict()
+        self._size = size
+        self.builds = 0  # how many times a history was built (what the cache saves)
+
+    def events(self, execution: Any, arn: str, build: Any) -> list[dict[str, Any]]:
+        count = event_count(execution)
+        with self._lock:
+            cached = self._built.get(arn)
+            if cached is not None and cached[0] == count:
+                self._built.move_to_end(arn)
+                return cached[1]
+        events = [{**event, "timestamp": _epoch(event["timestamp"])} for event in build()]
+        with self._lock:
+            self.builds += 1
+            if len(events) == count:  # not grown meanwhile: keep it (else build again next time)
+                self._built[arn] = (count, events)
+                self._built.move_to_end(arn)
+                while len(self._built) > self._size:
+                    self._built.popitem(last=False)
+        return events
+
+    def clear(self) -> None:
+        with self._lock:
+            self._built.clear()
+
+
+histories = HistoryCache()
+
+
 def get_execution_history(request: ExtensionRequest, body: dict[str, Any]) -> dict[str, Any]:
     arn = body.get("executionArn", "")
-    events = stepfunctions_backend(request).get_execution_history(arn)["events"]
-    if body.get("reverseOrder"):
-        events = list(reversed(events))
+    express_refused(arn)
+    backend = stepfunctions_backend(request)
+    execution = backend.describe_execution(arn)
+    events = histories.events(execution, arn, lambda: backend.get_execution_history(arn)["events"])
     start, size = _offset(body.get("nextToken"), arn), _max_results(body, 100)
+    if body.get("reverseOrder"):
+        chosen = [events[i] for i in range(len(events) - 1 - start, max(len(events) - 1 - start - size, -1), -1)]
+    else:
+        chosen = events[start:start + size]
     page = []
-    for event in events[start:start + size]:
-        event = {**event, "timestamp": _epoch(event["timestamp"])}
+    for event in chosen:
         if body.get("includeExecutionData") is False:
+            event = dict(event)
             for key, details in event.items():
                 if isinstance(details, dict):
                     event[key] = {k: v for k, v in details.items()
@@ -289,6 +339,7 @@ def stop_execution(request: ExtensionRequest, body: dict[str, Any]) -> dict[str,
 def register(registry: ExtensionRegistry) -> None:
     """Register the Step Functions fixes."""
     parser_fix.install()  # before the first definition is parsed: seeding parses them in several threads
+    histories.clear()  # a new sandbox in this process: moto forgot every execution
     checks.register(registry)
     for operation, work in (("ListExecutions", list_executions),
                             ("DescribeExecution", describe_execution),
