@@ -79,8 +79,17 @@ def parse_definition(source: str | bytes | Mapping[str, Any], machine_type: str 
     problems = rule_problems(definition, machine_type)
     if problems:
         first = problems[0]
-        raise AslError(first.message, first.code, first.location)
+        raise AslError(f"{dotted(first.location)}: {first.message}" if first.location else first.message,
+                       first.code, first.location)
     return definition
+
+
+def dotted(location: str) -> str:
+    """``/States/Fan out/Branches/0/States/A`` as the path the other reasons use, ``States.Fan out.Branches[0].States.A``."""
+    text = ""
+    for part in location.strip("/").split("/"):
+        text += f"[{part}]" if part.isdigit() else f".{part}" if text else part
+    return text
 
 
 def _parse_structure(source: str | bytes | Mapping[str, Any]) -> Definition:
