@@ -286,3 +286,32 @@ def test_paging_a_history_builds_it_once_and_a_new_event_shows_on_the_next_page(
     backward = [e["id"] for p in sfn.get_paginator("get_execution_history").paginate(
         executionArn=execution, reverseOrder=True, PaginationConfig={"PageSize": 3}) for e in p["events"]]
     assert forward == sorted(forward) and backward == forward[::-1]
+
+
+# -- redrive -----------------------------------------------------------------------------------------------
+def test_the_context_object_carries_the_redrive_count(sfn, ddb, wait_for):
+    """$$.Execution.RedriveCount: 0 on the first run, 1 after one redrive (here it picks the table)."""
+    tag = uuid.uuid4().hex[:6]
+    definition = {"StartAt": "Read", "States": {"Read": {
+        "Type": "Task", "Resource": "arn:aws:states:::dynamodb:getItem", "ResultPath": "$.read", "End": True,
+        "Parameters": {"TableName.$": f"States.Format('fidelity-{tag}-{{}}', $$.Execution.RedriveCount)",
+                       "Key": {"id": {"S": "a"}}}}}}
+    arn = sfn.create_state_machine(name=_name("fidelity-count"), definition=json.dumps(definition),
+                                   roleArn=ROLE)["stateMachineArn"]
+    table = f"fidelity-{tag}-1"
+    try:
+        execution = sfn.start_execution(stateMachineArn=arn)["executionArn"]
+        wait_for(lambda: sfn.describe_execution(executionArn=execution)["status"] == "FAILED",
+                 what="the first run to fail (no table fidelity-…-0)")
+        ddb.create_table(TableName=table, KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                         AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                         BillingMode="PAY_PER_REQUEST")
+        sfn.redrive_execution(executionArn=execution)
+        wait_for(lambda: sfn.describe_execution(executionArn=execution)["status"] == "SUCCEEDED",
+                 what="the redriven run to read fidelity-…-1")
+    finally:
+        sfn.delete_state_machine(stateMachineArn=arn)
+        try:
+            ddb.delete_table(TableName=table)
+        except ClientError:
+            pass

@@ -9,7 +9,9 @@ then refused inside a "JSONata block", or the stack is read empty
 (``IndexError``), and whatever a failed run leaves on the shared stack breaks
 every later parse. That was the sandbox's occasional failure to start.
 
-:func:`install` gives every ``Preprocessor`` its own stack.
+:func:`install` gives every ``Preprocessor`` its own stack. It also puts
+``RedriveCount: 0`` in every execution's context object (``$$.Execution``), as
+AWS does for an execution never redriven; a redrive sets its count.
 """
 
 from __future__ import annotations
@@ -33,4 +35,18 @@ def install() -> None:
 
     Preprocessor.__init__ = __init__  # type: ignore[method-assign]
     setattr(Preprocessor, _MARK, True)
+    _count_redrives()
     Preprocessor._query_language_per_scope = []  # drop whatever an earlier failure left behind
+
+
+def _count_redrives() -> None:
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+    original = ExecutionWorker._get_evaluation_environment
+
+    def _get_evaluation_environment(self: Any) -> Any:
+        env = original(self)
+        env.states.context_object.context_object_data["Execution"].setdefault("RedriveCount", 0)
+        return env
+
+    ExecutionWorker._get_evaluation_environment = _get_evaluation_environment  # type: ignore[method-assign]

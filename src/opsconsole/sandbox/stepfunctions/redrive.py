@@ -20,10 +20,13 @@ the state where it stopped, under the same ARN, as AWS does:
 * replayed (past) executions are redriven the same way: their re-timed
   history becomes the start of a real one.
 
-Limits (also in docs/rerun-from-state.md): a failed Parallel or Map state is
-re-run whole, where AWS re-runs only its failed branches or iterations;
-``$$.Execution.RedriveCount`` is not in the context object; a redriven
-execution's ``TimeoutSeconds`` counts from the redrive.
+``$$.Execution.RedriveCount`` (0 before any redrive, see
+:mod:`.parser_fix`) and ``$$.Execution.RedriveTime`` are in the context object.
+
+Limits (also in docs/rerun-from-state.md and docs/sandbox-fidelity.md): a
+failed Parallel or Map state is re-run whole, where AWS re-runs only its failed
+branches or iterations; a redriven execution's ``TimeoutSeconds`` counts from
+the redrive.
 """
 
 from __future__ import annotations
@@ -184,6 +187,9 @@ class RedriveWorker(ExecutionWorker):
         manager._event_id_gen._next_id = max((e["id"] for e in history), default=0) + 1
         env.event_manager = manager
         env.states.reset(state_input)
+        execution_data = env.states.context_object.context_object_data["Execution"]
+        execution_data["RedriveCount"] = count  # $$.Execution.RedriveCount, as AWS gives it
+        execution_data["RedriveTime"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
         env.event_history_context.source_event_id = manager._event_id_gen._next_id - 1
         manager.add_event(context=env.event_history_context, event_type=HistoryEventType.ExecutionRedriven,
                           event_details=EventDetails(executionRedrivenEventDetails=ExecutionRedrivenEventDetails(
