@@ -315,3 +315,45 @@ def test_the_context_object_carries_the_redrive_count(sfn, ddb, wait_for):
             ddb.delete_table(TableName=table)
         except ClientError:
             pass
+
+
+def test_redriving_a_parallel_state_re_runs_only_its_failed_branch(sfn, ddb, wait_for):
+    """AWS: "Step Functions redrives only the unsuccessful branches of a Parallel state"."""
+    tag = uuid.uuid4().hex[:6]
+    counter, missing = f"fidelity-{tag}-counter", f"fidelity-{tag}-1"
+    key = {"id": {"S": "runs"}}
+    ddb.create_table(TableName=counter, KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                     BillingMode="PAY_PER_REQUEST")
+    definition = {"StartAt": "Both", "States": {"Both": {"Type": "Parallel", "End": True, "Branches": [
+        {"StartAt": "Count", "States": {"Count": {
+            "Type": "Task", "Resource": "arn:aws:states:::dynamodb:updateItem", "ResultSelector": {"counted": True},
+            "Parameters": {"TableName": counter, "Key": key, "UpdateExpression": "ADD runs :one",
+                           "ExpressionAttributeValues": {":one": {"N": "1"}}}, "End": True}}},
+        {"StartAt": "Read", "States": {"Read": {
+            "Type": "Task", "Resource": "arn:aws:states:::dynamodb:getItem", "ResultSelector": {"read": True},
+            "Parameters": {"TableName.$": f"States.Format('fidelity-{tag}-{{}}', $$.Execution.RedriveCount)",
+                           "Key": key}, "End": True}}}]}}}
+    arn = sfn.create_state_machine(name=_name("fidelity-parallel"), definition=json.dumps(definition),
+                                   roleArn=ROLE)["stateMachineArn"]
+    try:
+        execution = sfn.start_execution(stateMachineArn=arn)["executionArn"]
+        wait_for(lambda: sfn.describe_execution(executionArn=execution)["status"] == "FAILED",
+                 what="the Read branch to fail")
+        assert ddb.get_item(TableName=counter, Key=key)["Item"]["runs"]["N"] == "1"
+        ddb.create_table(TableName=missing, KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                         AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                         BillingMode="PAY_PER_REQUEST")
+        sfn.redrive_execution(executionArn=execution)
+        wait_for(lambda: sfn.describe_execution(executionArn=execution)["status"] == "SUCCEEDED",
+                 what="the redriven Read branch to succeed")
+        assert ddb.get_item(TableName=counter, Key=key)["Item"]["runs"]["N"] == "1"  # Count did not run again
+        output = json.loads(sfn.describe_execution(executionArn=execution)["output"])
+        assert output == [{"counted": True}, {"read": True}]
+    finally:
+        sfn.delete_state_machine(stateMachineArn=arn)
+        for table in (counter, missing):
+            try:
+                ddb.delete_table(TableName=table)
+            except ClientError:
+                pass
