@@ -294,7 +294,7 @@ def pointer(path: str) -> str:
 def diagnose(source: str | bytes | Mapping[str, Any] | None, machine_type: str = "STANDARD") -> list[Diagnostic]:
     """Every problem AWS reports for a definition, as ValidateStateMachineDefinition lists them.
 
-    A structural problem (JSON, a missing field, a transition to nowhere) stops
+    A structural problem (JSON, a missing member, a transition to nowhere) stops
     the check at the first one, as the definition cannot be read further; the
     rules that need the whole definition are all reported.
     """
@@ -353,21 +353,21 @@ def _state_rules(name: str, body: Mapping[str, Any], path: str, ql: str, machine
                  found: list[Diagnostic]) -> None:
     kind = body["Type"]
 
-    def error(field: str, message: str, code: str = "SCHEMA_VALIDATION_FAILED") -> None:
-        found.append(Diagnostic(ERROR, code, message, pointer(f"{path}.{field}" if field else path)))
+    def error(member: str, message: str, code: str = "SCHEMA_VALIDATION_FAILED") -> None:
+        found.append(Diagnostic(ERROR, code, message, pointer(f"{path}.{member}" if member else path)))
 
     if ql == "JSONata":
-        for field in JSONPATH_ONLY:
-            if field in body:
-                error(field, f'The field "{field}" is not supported for a JSONata state; '
+        for member in JSONPATH_ONLY:
+            if member in body:
+                error(member, f'The field "{member}" is not supported for a JSONata state; '
                              'use Arguments, Output, Items or Assign.')
         for key in body:
             if isinstance(key, str) and key.endswith(".$"):
                 error(key, f'The field "{key}" uses a JSONPath ".$" name in a JSONata state.')
     else:
-        for field in JSONATA_ONLY:
-            if field in body:
-                error(field, f'The field "{field}" is supported only for a JSONata state '
+        for member in JSONATA_ONLY:
+            if member in body:
+                error(member, f'The field "{member}" is supported only for a JSONata state '
                              '("QueryLanguage": "JSONata").')
     if kind == "Choice":
         for i, rule in enumerate(body["Choices"]):
@@ -395,9 +395,9 @@ def _state_rules(name: str, body: Mapping[str, Any], path: str, ql: str, machine
                 error(by_path, f"A Fail state cannot have both {plain} and {by_path}.")
     if "Retry" in body and kind not in _RETRYING:
         error("Retry", f"A {kind} state cannot have Retry.")
-    for field in ("Retry", "Catch"):
-        if isinstance(body.get(field), list):
-            _error_list_rules(body[field], field, error)
+    for member in ("Retry", "Catch"):
+        if isinstance(body.get(member), list):
+            _error_list_rules(body[member], member, error)
     if kind == "Map":
         _map_rules(body, error, machine_type)
         key = "ItemProcessor" if "ItemProcessor" in body else "Iterator"
@@ -408,33 +408,33 @@ def _state_rules(name: str, body: Mapping[str, Any], path: str, ql: str, machine
 
 
 def _timeout_rules(body: Mapping[str, Any], error: Any) -> None:
-    for field in ("TimeoutSeconds", "HeartbeatSeconds"):
-        value = body.get(field)
-        if field in body and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+    for member in ("TimeoutSeconds", "HeartbeatSeconds"):
+        value = body.get(member)
+        if member in body and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
             if not (isinstance(value, str) and value.startswith("{%")):
-                error(field, f"{field} must be a positive integer.")
-        if field in body and f"{field}Path" in body:
-            error(f"{field}Path", f"A Task state cannot have both {field} and {field}Path.")
+                error(member, f"{member} must be a positive integer.")
+        if member in body and f"{member}Path" in body:
+            error(f"{member}Path", f"A Task state cannot have both {member} and {member}Path.")
     timeout, heartbeat = body.get("TimeoutSeconds"), body.get("HeartbeatSeconds")
     if isinstance(timeout, int) and isinstance(heartbeat, int) and heartbeat >= timeout:
         error("HeartbeatSeconds", "HeartbeatSeconds must be smaller than TimeoutSeconds.")
 
 
-def _error_list_rules(entries: list[Any], field: str, error: Any) -> None:
+def _error_list_rules(entries: list[Any], member: str, error: Any) -> None:
     """Retriers and catchers: ErrorEquals not empty; States.ALL alone, and only in the last one."""
     for i, entry in enumerate(entries):
         errors = entry.get("ErrorEquals") if isinstance(entry, Mapping) else None
         if not isinstance(errors, list):
-            if field == "Retry":
+            if member == "Retry":
                 error(f"Retry[{i}].ErrorEquals", "ErrorEquals is missing.")
             continue
         if not errors:
-            error(f"{field}[{i}].ErrorEquals", "ErrorEquals needs at least one error name.")
+            error(f"{member}[{i}].ErrorEquals", "ErrorEquals needs at least one error name.")
         if "States.ALL" in errors:
             if len(errors) > 1:
-                error(f"{field}[{i}].ErrorEquals", '"States.ALL" must appear alone in ErrorEquals.')
+                error(f"{member}[{i}].ErrorEquals", '"States.ALL" must appear alone in ErrorEquals.')
             if i != len(entries) - 1:
-                error(f"{field}[{i}].ErrorEquals", f'"States.ALL" must be in the last {field} entry.')
+                error(f"{member}[{i}].ErrorEquals", f'"States.ALL" must be in the last {member} entry.')
 
 
 def _map_rules(body: Mapping[str, Any], error: Any, machine_type: str) -> None:
@@ -462,9 +462,9 @@ def _map_rules(body: Mapping[str, Any], error: Any, machine_type: str) -> None:
         if reader is not None and not (isinstance(reader, Mapping) and isinstance(reader.get("Resource"), str)):
             error("ItemReader", "ItemReader needs a Resource.")
     else:
-        for field in _DISTRIBUTED_ONLY:
-            if field in body:
-                error(field, f"{field} is supported only in a distributed Map (ProcessorConfig.Mode DISTRIBUTED).")
+        for member in _DISTRIBUTED_ONLY:
+            if member in body:
+                error(member, f"{member} is supported only in a distributed Map (ProcessorConfig.Mode DISTRIBUTED).")
         if "ExecutionType" in config:
             error(f"{key}.ProcessorConfig.ExecutionType", "ExecutionType is supported only in a distributed Map.")
     concurrency = body.get("MaxConcurrency")
