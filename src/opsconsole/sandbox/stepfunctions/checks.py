@@ -5,7 +5,8 @@
   refused with ``InvalidDefinition`` and AWS's message
   (``Invalid State Machine Definition: 'CODE: message at /pointer, ...'``).
   A definition AWS accepts but moto's interpreter cannot read (a distributed
-  Map with ``ItemBatcher``) is still created, as on AWS.
+  Map with ``ItemBatcher``) is still created, as on AWS; a definition is parsed
+  by moto only when an execution starts.
 * ValidateStateMachineDefinition (moto answers 501): ``result`` OK/FAIL and the
   diagnostics, from the same validator.
 * StartExecution: an unnamed execution gets a UUID name (moto named it
@@ -54,16 +55,6 @@ def _check_definition(definition: Any, machine_type: str) -> None:
         raise Invalid(aws_definition_message(problems), "InvalidDefinition")
 
 
-def _moto_reads(definition: str) -> bool:
-    from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
-
-    try:
-        AmazonStateLanguageParser.parse(definition)
-    except Exception:  # moto's grammar lacks some fields AWS takes (ItemBatcher, ...)
-        return False
-    return True
-
-
 def create_state_machine(request: ExtensionRequest) -> ExtensionResponse | None:
     try:
         body = request.json()
@@ -75,12 +66,14 @@ def create_state_machine(request: ExtensionRequest) -> ExtensionResponse | None:
             raise Invalid(f"1 validation error detected: Value '{kind}' at 'type' failed to satisfy constraint: "
                           "Member must satisfy enum value set: [STANDARD, EXPRESS]")
         _check_definition(body.get("definition"), kind)
-        if _moto_reads(body["definition"]):
-            return None  # moto creates it (names, tags, versions, logging as it does)
+        if body.get("versionDescription") and not body.get("publish"):
+            raise Invalid("Version description can only be set when publish is true")
         from moto.stepfunctions.models import StepFunctionBackend
 
         backend = stepfunctions_backend(request)
-        machine = StepFunctionBackend.create_state_machine(  # moto's own creation, without its parser's check
+        # moto's own creation (names, tags, versions, logging), without its parser's check: the
+        # definition is checked above, and moto's grammar lacks fields AWS takes (ItemBatcher, ...)
+        machine = StepFunctionBackend.create_state_machine(
             backend, name=name, definition=body["definition"], roleArn=body.get("roleArn"),
             tags=body.get("tags"), publish=body.get("publish"),
             loggingConfiguration=body.get("loggingConfiguration"),
@@ -104,8 +97,8 @@ def update_state_machine(request: ExtensionRequest) -> ExtensionResponse | None:
             return None
         machine = stepfunctions_backend(request).describe_state_machine(body.get("stateMachineArn", ""))
         _check_definition(body["definition"], getattr(machine, "type", None) or "STANDARD")
-        if _moto_reads(body["definition"]):
-            return None
+        if body.get("versionDescription") and not body.get("publish"):
+            raise Invalid("Version description can only be set when publish is true")
         from moto.stepfunctions.models import StepFunctionBackend
 
         updated = StepFunctionBackend.update_state_machine(
