@@ -330,7 +330,8 @@ def test_redriving_a_parallel_state_re_runs_only_its_failed_branch(sfn, ddb, wai
             "Type": "Task", "Resource": "arn:aws:states:::dynamodb:updateItem", "ResultSelector": {"counted": True},
             "Parameters": {"TableName": counter, "Key": key, "UpdateExpression": "ADD runs :one",
                            "ExpressionAttributeValues": {":one": {"N": "1"}}}, "End": True}}},
-        {"StartAt": "Read", "States": {"Read": {
+        {"StartAt": "Let Count finish", "States": {"Let Count finish": {"Type": "Wait", "Seconds": 3, "Next": "Read"},
+                                                    "Read": {
             "Type": "Task", "Resource": "arn:aws:states:::dynamodb:getItem", "ResultSelector": {"read": True},
             "Parameters": {"TableName.$": f"States.Format('fidelity-{tag}-{{}}', $$.Execution.RedriveCount)",
                            "Key": key}, "End": True}}}]}}}
@@ -341,6 +342,9 @@ def test_redriving_a_parallel_state_re_runs_only_its_failed_branch(sfn, ddb, wai
         wait_for(lambda: sfn.describe_execution(executionArn=execution)["status"] == "FAILED",
                  what="the Read branch to fail")
         assert ddb.get_item(TableName=counter, Key=key)["Item"]["runs"]["N"] == "1"
+        exited = [e["stateExitedEventDetails"]["name"] for e in sfn.get_execution_history(
+            executionArn=execution, maxResults=1000)["events"] if "stateExitedEventDetails" in e]
+        assert "Count" in exited  # its branch succeeded before the other failed (a cut-off branch re-runs)
         ddb.create_table(TableName=missing, KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
                          AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
                          BillingMode="PAY_PER_REQUEST")
