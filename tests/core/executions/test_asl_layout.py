@@ -227,6 +227,8 @@ def random_definitions(draw, depth: int = 0, prefix: str = "S") -> dict:
         body: dict = {"Type": kind}
         if kind == "Task":
             body["Resource"] = "arn:aws:states:::lambda:invoke"
+        if kind == "Wait":
+            body["Seconds"] = 1
         if kind == "Parallel":
             count = draw(st.integers(1, 3))
             body["Branches"] = [draw(random_definitions(depth + 1, f"{name}b{j}_")) for j in range(count)]
@@ -236,7 +238,17 @@ def random_definitions(draw, depth: int = 0, prefix: str = "S") -> dict:
             body["Catch"] = [{"ErrorEquals": ["States.ALL"], "Next": target()}]
         body.update({"Next": nxt} if nxt else {"End": True})
         states[name] = body
-    return {"StartAt": names[0], "States": states}
+    # AWS refuses states nothing leads to: keep the ones reachable from the start.
+    reached, todo = set(), [names[0]]
+    while todo:
+        name = todo.pop()
+        if name not in reached:
+            reached.add(name)
+            body = states[name]
+            todo += [body.get("Next"), body.get("Default")] if body.get("Next") or body.get("Default") else []
+            todo += [r["Next"] for r in body.get("Choices", [])] + [c["Next"] for c in body.get("Catch", [])]
+            todo = [t for t in todo if t]
+    return {"StartAt": names[0], "States": {k: v for k, v in states.items() if k in reached}}
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -146,6 +146,16 @@ def test_execution_from_api_maps_the_botocore_shape():
     assert naive.start == start and naive.redrive_count == 0 and naive.stop is None
 
 
+def test_pending_redrive_is_not_sent_with_a_state_machine(sandbox_connection, machines):
+    # AWS: "If you provide a stateMachineArn and a PENDING_REDRIVE statusFilter, the API returns a
+    # validation exception" (ListExecutionsInput.statusFilter)
+    clients = Clients(sandbox_connection)
+    assert "PENDING_REDRIVE" not in core.LISTABLE_STATUSES
+    with CallCounter(clients) as counter, pytest.raises(ValueError):
+        next(core.iter_executions(clients, [machines[0].arn], status="PENDING_REDRIVE"))
+    assert counter.count("ListExecutions") == 0
+
+
 def test_unknown_status_is_refused_before_any_call(sandbox_connection, machines):
     clients = Clients(sandbox_connection)
     with CallCounter(clients) as counter, pytest.raises(ValueError):

@@ -109,6 +109,16 @@ def test_aliases_live_and_test(lex, bot):
     assert listed[0]["botVersion"] == "1"
 
 
+def test_list_bot_versions_always_lists_draft(lex, bot):
+    # AWS's ListBotVersions: "the DRAFT version is always listed" (botVersionSummaries, BotVersionSummary shape)
+    listed = {v["botVersion"]: v for v in lex.list_bot_versions(botId=bot["bot_id"])["botVersionSummaries"]}
+    assert "DRAFT" in listed and "1" in listed
+    draft = listed["DRAFT"]
+    assert draft["botName"] == "BankingHelpDesk" and draft["botStatus"] and draft["creationDateTime"]
+    descending = lex.list_bot_versions(botId=bot["bot_id"], sortBy={"attribute": "BotVersion", "order": "Descending"})
+    assert descending["botVersionSummaries"][0]["botVersion"] == "DRAFT"
+
+
 def test_lists_page_with_next_token(lex, bot):
     first = lex.list_intents(botId=bot["bot_id"], botVersion="1", localeId="en_US", maxResults=3)
     assert len(first["intentSummaries"]) == 3 and first["nextToken"]

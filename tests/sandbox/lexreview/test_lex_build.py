@@ -120,9 +120,9 @@ def test_versions_are_numbered_and_never_reused(lex, wait_for, built_bot):
     assert third["botVersion"] == "3"
     available(lex, wait_for, scratch_bot, "3")
     listed = lex.list_bot_versions(botId=scratch_bot)["botVersionSummaries"]
-    assert [v["botVersion"] for v in listed] == ["1", "3"]
+    assert [v["botVersion"] for v in listed] == ["1", "3", "DRAFT"]
     descending = lex.list_bot_versions(botId=scratch_bot, sortBy={"attribute": "BotVersion", "order": "Descending"})
-    assert [v["botVersion"] for v in descending["botVersionSummaries"]] == ["3", "1"]
+    assert [v["botVersion"] for v in descending["botVersionSummaries"]] == ["DRAFT", "3", "1"]
     assert lex.list_bots(filters=[{"name": "BotName", "values": ["ScratchBot"], "operator": "CO"}])[
         "botSummaries"][0]["latestBotVersion"] == "3"
     # a version is a snapshot: later DRAFT edits don't reach it

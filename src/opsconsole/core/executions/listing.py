@@ -13,11 +13,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from opsconsole.core.aws import Clients
 from opsconsole.core import paging
 
 #: Every status ListExecutions can filter on, in the order operators scan them.
 STATUSES: tuple[str, ...] = ("RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE")
+#: Statuses a state machine's executions can be listed by. PENDING_REDRIVE filters only a Map Run's
+#: child executions: ListExecutions refuses it with a stateMachineArn (ValidationException).
+LISTABLE_STATUSES: tuple[str, ...] = tuple(s for s in STATUSES if s != "PENDING_REDRIVE")
 #: Statuses after which an execution no longer changes by itself.
 FINAL_STATUSES = frozenset({"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"})
 
@@ -33,6 +38,11 @@ class StateMachine:
     name: str
     type: str  # STANDARD or EXPRESS
     creation_date: datetime | None = None
+
+    @property
+    def express(self) -> bool:
+        """Express workflows keep no execution history in Step Functions (ListExecutions refuses them)."""
+        return self.type == "EXPRESS"
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +145,11 @@ def list_state_machines(clients: Clients) -> list[StateMachine]:
     return sorted(machines, key=lambda m: m.name.lower())
 
 
+def listable_arns(machines: Sequence[StateMachine]) -> list[str]:
+    """The machines whose executions ListExecutions lists: every one but EXPRESS machines."""
+    return [m.arn for m in machines if not m.express]
+
+
 def iter_executions(
     clients: Clients,
     state_machine_arns: Sequence[str],
@@ -145,16 +160,48 @@ def iter_executions(
 
     Each machine's executions come newest first (the API's order). One call per
     ``next(...)``: a consumer that stops iterating (a cancelled job) costs no
-    further call. Empty pages are not yielded.
+    further call. Empty pages are not yielded. An EXPRESS machine among them
+    (AWS answers StateMachineTypeNotSupported: its runs are in CloudWatch Logs
+    only) lists nothing and does not stop the others.
     """
     if status is not None and status not in STATUSES:
         raise ValueError(f"unknown execution status {status!r}")
+    if status is not None and status not in LISTABLE_STATUSES:
+        raise ValueError(f"{status} lists a Map Run's child executions; AWS refuses it for a state machine")
     page_size = max(1, min(int(page_size), MAX_PAGE_SIZE))
     for sm_arn in state_machine_arns:
         filters = {"statusFilter": status} if status else {}
-        for items in paging.pages(_sfn(clients), "list_executions", "executions", page_size=page_size,
-                                  stateMachineArn=sm_arn, **filters):
-            yield [Execution.from_api(item, sm_arn) for item in items]
+        try:
+            for items in paging.pages(_sfn(clients), "list_executions", "executions", page_size=page_size,
+                                      stateMachineArn=sm_arn, **filters):
+                yield [Execution.from_api(item, sm_arn) for item in items]
+        except ClientError as exc:
+            if _error_code(exc) != "StateMachineTypeNotSupported":
+                raise
+
+
+def _error_code(exc: BaseException) -> str | None:
+    response = getattr(exc, "response", None)
+    return response.get("Error", {}).get("Code") if isinstance(response, dict) else None
+
+
+def express_log_groups(clients: Clients, state_machine_arns: Sequence[str]) -> dict[str, str | None]:
+    """:func:`express_log_group` of each machine, in order."""
+    return {arn: express_log_group(clients, arn) for arn in state_machine_arns}
+
+
+def express_log_group(clients: Clients, state_machine_arn: str) -> str | None:
+    """Where an Express workflow's runs are recorded: its CloudWatch Logs log group ARN, or None
+    when logging is off (DescribeStateMachine's loggingConfiguration)."""
+    machine = _sfn(clients).describe_state_machine(stateMachineArn=state_machine_arn)
+    logging = machine.get("loggingConfiguration") or {}
+    if logging.get("level", "OFF") == "OFF":
+        return None
+    for destination in logging.get("destinations") or []:
+        group = (destination.get("cloudWatchLogsLogGroup") or {}).get("logGroupArn")
+        if group:
+            return str(group)
+    return None
 
 
 def count_executions(clients: Clients, state_machine_arns: Sequence[str], status: str | None = None) -> int:

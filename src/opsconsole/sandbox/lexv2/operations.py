@@ -301,6 +301,9 @@ def list_bot_versions(backend: LexBackend, call: Call) -> dict[str, Any]:
         items = [{"botName": v.bot_fields.get("botName"), "botVersion": v.number, "description": v.description,
                   "botStatus": v.status(now), "creationDateTime": v.created, "_number": int(v.number)}
                  for v in bot.versions.values()]
+        # AWS always lists the DRAFT version too; it sorts after every numbered version
+        items.append({"botName": bot.name, "botVersion": "DRAFT", "description": bot.fields.get("description"),
+                      "botStatus": bot.status(now), "creationDateTime": bot.created, "_number": float("inf")})
     items = sorted_by(items, call.get("sortBy"), {"BotVersion": "_number"}, "_number")
     for item in items:
         del item["_number"]

@@ -13,7 +13,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from opsconsole.sandbox.server import ExtensionRequest, ExtensionResponse, aws_error, json_response
+from opsconsole.sandbox.server import (
+    ExtensionRequest,
+    ExtensionResponse,
+    aws_error,
+    json_response,
+)
 
 
 def stepfunctions_backend(request: ExtensionRequest) -> Any:
@@ -37,6 +42,20 @@ class Invalid(Exception):
     def __init__(self, message: str, code: str = "ValidationException"):
         super().__init__(message)
         self.message, self.code_name = message, code
+
+
+def too_long(field: str, value: Any, limit: int, sensitive: bool = True) -> None:
+    """AWS's member-constraint refusal (botocore's model: ``max``), counted as AWS counts it."""
+    if isinstance(value, str) and len(value.encode("utf-8")) > limit:
+        shown = "*** Sensitive Data Redacted ***" if sensitive else value
+        raise Invalid(f"1 validation error detected: Value '{shown}' at '{field}' failed to satisfy "
+                      f"constraint: Member must have length less than or equal to {limit}")
+
+
+def express_refused(arn: str) -> None:
+    """EXPRESS executions have no record in Step Functions: their ARNs are refused where a standard one is asked."""
+    if ":express:" in arn:
+        raise Invalid(f"Invalid Arn: 'Resource type not valid in this context: express' ({arn})", "InvalidArn")
 
 
 def handler(work: Callable[[ExtensionRequest, dict[str, Any]], Any]) -> Callable[[ExtensionRequest], ExtensionResponse]:

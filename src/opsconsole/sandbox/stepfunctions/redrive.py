@@ -20,10 +20,16 @@ the state where it stopped, under the same ARN, as AWS does:
 * replayed (past) executions are redriven the same way: their re-timed
   history becomes the start of a real one.
 
-Limits (also in docs/rerun-from-state.md): a failed Parallel or Map state is
-re-run whole, where AWS re-runs only its failed branches or iterations;
-``$$.Execution.RedriveCount`` is not in the context object; a redriven
-execution's ``TimeoutSeconds`` counts from the redrive.
+``$$.Execution.RedriveCount`` (0 before any redrive, see
+:mod:`.parser_fix`) and ``$$.Execution.RedriveTime`` are in the context object.
+
+A failed top-level Parallel state re-runs only the branches that did not
+succeed (:func:`skip_finished_branches`), as AWS does.
+
+Limits (also in docs/rerun-from-state.md and docs/sandbox-fidelity.md): a
+failed Map state is re-run whole, where AWS re-runs only its failed
+iterations (and so is a Parallel nested inside another state, or a JSONata
+one); a redriven execution's ``TimeoutSeconds`` counts from the redrive.
 """
 
 from __future__ import annotations
@@ -39,7 +45,10 @@ from moto.stepfunctions.parser.api import (
     ExecutionStatus,
     HistoryEventType,
 )
-from moto.stepfunctions.parser.asl.eval.evaluation_details import EvaluationDetails, StateMachineDetails
+from moto.stepfunctions.parser.asl.eval.evaluation_details import (
+    EvaluationDetails,
+    StateMachineDetails,
+)
 from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
 from moto.stepfunctions.parser.asl.eval.event.event_manager import EventManager
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
@@ -47,10 +56,15 @@ from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommu
 from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 from moto.stepfunctions.parser.utils import TMP_THREADS
 
-from opsconsole.core.executions.actions import MAX_OPEN_TIME, REDRIVABLE_PERIOD, REDRIVE_LAUNCH, REDRIVE_MAX_EVENTS
+from opsconsole.core.executions.actions import (
+    MAX_OPEN_TIME,
+    REDRIVABLE_PERIOD,
+    REDRIVE_LAUNCH,
+    REDRIVE_MAX_EVENTS,
+)
 from opsconsole.core.executions.asl import top_level_ancestors
-from opsconsole.sandbox.stepfunctions.backend import handler, stepfunctions_backend
 from opsconsole.sandbox.server import ExtensionRegistry, ExtensionRequest
+from opsconsole.sandbox.stepfunctions.backend import handler, stepfunctions_backend
 
 #: AWS answers the last 10 client tokens of an execution, for 15 minutes.
 _TOKENS_KEPT, _TOKEN_TTL = 10, dt.timedelta(minutes=15)
@@ -146,6 +160,54 @@ def restart_point(definition: dict[str, Any], events: list[dict[str, Any]],
     return definition["StartAt"], execution_input
 
 
+def _names(states: Any) -> set[str]:
+    """Every state name in a scope, nested ones included."""
+    found: set[str] = set()
+    for name, body in (states or {}).items():
+        found.add(name)
+        for branch in body.get("Branches") or []:
+            found |= _names(branch.get("States"))
+        processor = body.get("ItemProcessor") or body.get("Iterator")
+        if processor:
+            found |= _names(processor.get("States"))
+    return found
+
+
+def skip_finished_branches(definition: dict[str, Any], start_at: str,
+                           history: list[dict[str, Any]]) -> dict[str, Any]:
+    """For a redrive restarting at a Parallel state: the branches that succeeded last time are not run again.
+
+    AWS re-runs only the failed branches of a Parallel state. A branch whose
+    terminal state exited in the failed run is replaced, for the redrive, by a
+    Pass state of the same name giving the output it gave then; the others run
+    from their start. (A Map's iterations are re-run whole: see the module's limits.)
+    """
+    state = definition.get("States", {}).get(start_at) or {}
+    ql = state.get("QueryLanguage", definition.get("QueryLanguage", "JSONPath"))
+    if state.get("Type") != "Parallel" or ql != "JSONPath":
+        return definition
+    entered = [i for i, e in enumerate(history) if e.get("type") == "ParallelStateEntered"
+               and e.get("stateEnteredEventDetails", {}).get("name") == start_at]
+    if not entered:
+        return definition
+    outputs: dict[str, Any] = {}
+    for event in history[entered[-1]:]:
+        details = event.get("stateExitedEventDetails")
+        if details:
+            outputs[details["name"]] = details.get("output")
+    branches = []
+    for branch in state.get("Branches") or []:
+        states = branch.get("States") or {}
+        terminal = [n for n, b in states.items() if b.get("Type") == "Succeed" or b.get("End") is True]
+        done = next((n for n in terminal if outputs.get(n) is not None), None)
+        if done is None:
+            branches.append(branch)
+            continue
+        branches.append({"StartAt": done, "States": {done: {
+            "Type": "Pass", "Result": json.loads(outputs[done]), "End": True}}})
+    return {**definition, "States": {**definition["States"], start_at: {**state, "Branches": branches}}}
+
+
 # -- running the redrive ----------------------------------------------------------------------
 class RedriveWorker(ExecutionWorker):
     """Runs the rest of an execution inside its existing history.
@@ -176,6 +238,9 @@ class RedriveWorker(ExecutionWorker):
         manager._event_id_gen._next_id = max((e["id"] for e in history), default=0) + 1
         env.event_manager = manager
         env.states.reset(state_input)
+        execution_data = env.states.context_object.context_object_data["Execution"]
+        execution_data["RedriveCount"] = count  # $$.Execution.RedriveCount, as AWS gives it
+        execution_data["RedriveTime"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
         env.event_history_context.source_event_id = manager._event_id_gen._next_id - 1
         manager.add_event(context=env.event_history_context, event_type=HistoryEventType.ExecutionRedriven,
                           event_details=EventDetails(executionRedrivenEventDetails=ExecutionRedrivenEventDetails(
@@ -204,6 +269,7 @@ def redrive(execution: Any, now: dt.datetime, client_token: str | None = None) -
         history = execution.to_history_output()["events"]
         definition = json.loads(execution.state_machine.definition)
         start_at, state_input = restart_point(definition, history, execution.input_data)
+        definition = skip_finished_branches(definition, start_at, history)
         count = redrive_count(execution) + 1
         worker = RedriveWorker(execution, json.dumps({**definition, "StartAt": start_at}), history,
                                state_input, count)

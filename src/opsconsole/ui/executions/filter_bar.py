@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
-from opsconsole.core.executions.listing import STATUSES
+from opsconsole.core.executions.listing import LISTABLE_STATUSES
 from opsconsole.core.format import format_clock
 from opsconsole.ui.theme import EXECUTION_LABELS
 from opsconsole.ui.widgets.filter_line_edit import FilterLineEdit
@@ -44,7 +44,7 @@ class ExecutionsFilterBar(QWidget):
         self.status_combo.setObjectName("status-filter")
         self.status_combo.setToolTip("Asks AWS for executions in this status only")
         self.status_combo.addItem("All statuses", None)
-        for status in STATUSES:
+        for status in LISTABLE_STATUSES:  # PENDING_REDRIVE is for Map Run children only
             self.status_combo.addItem(EXECUTION_LABELS[status], status)
         self.status_combo.currentIndexChanged.connect(lambda _i: self.status_changed.emit(self.status()))
 

@@ -169,7 +169,10 @@ class StateMachineDelegate(QStyledItemDelegate):
         counts = counts_text(index.data(COUNTS_ROLE) or Counter())
         if not counts:
             painter.setPen(dim)
-            painter.drawText(QRect(x, y, rect.width(), line_h), Qt.AlignmentFlag.AlignVCenter, "no executions loaded")
+            # Express workflows keep no execution history in Step Functions (their runs go to CloudWatch Logs)
+            empty = "history in CloudWatch Logs only" if machine is not None and machine.express \
+                else "no executions loaded"
+            painter.drawText(QRect(x, y, rect.width(), line_h), Qt.AlignmentFlag.AlignVCenter, empty)
         dot = max(6, fm.height() // 2)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         for status, text in counts:

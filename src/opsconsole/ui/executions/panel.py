@@ -62,6 +62,8 @@ class ExecutionsPanel(Panel):
         self._machines_job: Job | None = None
         self._query_job: Job | None = None
         self._query: tuple[list[str], str | None] | None = None
+        self._express_job: Job | None = None
+        self._express_shown: list[str] = []
         self._machines_loaded = False
         self._load_reported = False
         self._pending_machines: list[str] | None = None
@@ -77,6 +79,7 @@ class ExecutionsPanel(Panel):
 
         # Right: message bar, filters, table.
         self.message_bar = MessageBar()
+        self.message_bar.text_label.setTextFormat(Qt.TextFormat.PlainText)  # names and ARNs from AWS
         self.message_bar.retry_requested.connect(self.retry)
         self.filter_bar = ExecutionsFilterBar()
         self.filter_bar.status_changed.connect(lambda _s: self._start_query())
@@ -180,6 +183,9 @@ class ExecutionsPanel(Panel):
         if self._machines_loaded and self._query is not None:
             if (self.selected_machine_arns(), self.filter_bar.status()) != self._query:
                 self._start_query()
+            elif [m.arn for m in self.picker.selected_express()] != self._express_shown:
+                self.message_bar.hide()  # the same query (EXPRESS machines add nothing to it)
+                self._explain_express(self.picker.selected_express())
 
     def _start_query(self) -> None:
         """A new (machines, status) query: cancel the old one, clear, stream afresh."""
@@ -191,6 +197,7 @@ class ExecutionsPanel(Panel):
         self.message_bar.hide()
         arns, status = self.selected_machine_arns(), self.filter_bar.status()
         self._query = (arns, status)
+        self._explain_express(self.picker.selected_express())
         self.model.clear()
         self._update_counts()
         self.filter_bar.show_loading(0)
@@ -201,6 +208,36 @@ class ExecutionsPanel(Panel):
         job.done.connect(self._on_query_done)
         job.failed.connect(self._fail)
         self._query_job = job
+
+    def _explain_express(self, machines: list[StateMachine]) -> None:
+        """Picked EXPRESS machines have no execution list: say so, and where their runs are logged."""
+        if self._express_job is not None:
+            self._express_job.cancel()
+            self._express_job = None
+        self._express_shown = [m.arn for m in machines]
+        if not machines or self.ctx.clients is None:
+            return
+        names = {m.arn: m.name for m in machines}
+        self.message_bar.show_message("Express workflows", self._express_text(names, None), Severity.INFO)
+        job = self.ctx.runner.submit(core.express_log_groups, self.ctx.clients, list(names), owner=self,
+                                     name="DescribeStateMachine")
+        job.done.connect(lambda groups: self.message_bar.show_message(
+            "Express workflows", self._express_text(names, groups), Severity.INFO))
+        self._express_job = job
+
+    @staticmethod
+    def _express_text(names: dict[str, str], groups: dict[str, str | None] | None) -> str:
+        lines = []
+        for arn, name in names.items():
+            if groups is None:
+                where = "looking up its logging…"
+            elif groups.get(arn):
+                where = f"its runs are logged to CloudWatch Logs: {groups[arn]}"
+            else:
+                where = "logging is off, so its runs are recorded nowhere (turn on CloudWatch Logs logging)"
+            lines.append(f"{name} is an Express state machine: Step Functions keeps no execution history "
+                         f"for it; {where}.")
+        return "\n".join(lines)
 
     def _on_page(self, page: list[Execution]) -> None:
         self.model.append_page(page)

@@ -9,6 +9,7 @@ from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt, Signal
 from PySide6.QtWidgets import QAbstractItemView, QListView, QVBoxLayout, QWidget
 from superqt.utils import signals_blocked
 
+from opsconsole.core.executions import listing
 from opsconsole.core.executions.listing import StateMachine
 from opsconsole.ui.executions.machines import (
     MACHINE_ROLE,
@@ -68,17 +69,30 @@ class StateMachinePicker(QWidget):
             selection_model.setCurrentIndex(selection.indexes()[0], QItemSelectionModel.SelectionFlag.NoUpdate)
 
     def selected_arns(self, explicit: bool = False) -> list[str]:
-        """ARNs a query should cover; with ``explicit``, [] stands for "All state machines"."""
-        chosen: list[str] = []
+        """ARNs a query should cover; with ``explicit``, [] stands for "All state machines".
+
+        A query covers no EXPRESS machine (AWS keeps no execution history for
+        them and refuses to list it); ``explicit`` gives the selection as picked.
+        """
+        chosen = self._chosen()
+        if explicit:
+            return sorted(m.arn for m in chosen)
+        if chosen:
+            return sorted(listing.listable_arns(chosen))
+        return listing.listable_arns(self.model.machines())
+
+    def selected_express(self) -> list[StateMachine]:
+        """The EXPRESS machines picked by hand (not through "All state machines")."""
+        return [m for m in self._chosen() if m.express]
+
+    def _chosen(self) -> list[StateMachine]:
+        chosen: list[StateMachine] = []
         for index in self.list_view.selectionModel().selectedIndexes():
             machine = index.data(MACHINE_ROLE)
             if machine is None:  # "All" wins over any machine picked with it
-                chosen = []
-                break
-            chosen.append(machine.arn)
-        if chosen or explicit:
-            return sorted(chosen)
-        return [m.arn for m in self.model.machines()]
+                return []
+            chosen.append(machine)
+        return chosen
 
     def set_counts(self, counts: Mapping[str, Counter[str]]) -> None:
         self.model.set_counts(counts)

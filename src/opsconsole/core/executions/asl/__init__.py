@@ -34,8 +34,11 @@ from opsconsole.core.executions.asl.validate import (
     STATE_TYPES,
     AslError,
     Definition,
+    Diagnostic,
     StateInfo,
+    aws_definition_message,
     describe_rule,
+    diagnose,
     find_state,
     parent_chain,
     parse_definition,
@@ -45,7 +48,7 @@ from opsconsole.core.executions.asl.validate import (
 
 __all__ = [
     "DEFAULT_METRICS", "END_ID", "MARGIN", "MAX_LABEL", "PSEUDO_TYPES", "QUERY_LANGUAGES", "START_ID", "STATE_MAX_W",
-    "STATE_MIN_W", "STATE_TYPES", "AslError", "AverageGlyphMetrics", "Definition", "Edge", "EdgeKind", "Graph",
-    "StateInfo", "StateNode", "TextMetrics", "build_graph", "describe_rule", "find_state", "parent_chain",
+    "STATE_MIN_W", "STATE_TYPES", "AslError", "AverageGlyphMetrics", "Definition", "Diagnostic", "Edge", "EdgeKind", "Graph",
+    "StateInfo", "StateNode", "TextMetrics", "aws_definition_message", "build_graph", "describe_rule", "diagnose", "find_state", "parent_chain",
     "parse_definition", "short_resource", "shorten", "state_names", "text_lines", "top_level_ancestors", "wrap",
 ]

@@ -33,6 +33,11 @@ class AslError(DomainError, ValueError):
 
     title = "Invalid state machine definition"
 
+    def __init__(self, message: str, code: str = "SCHEMA_VALIDATION_FAILED", location: str | None = None):
+        super().__init__(message)
+        #: AWS's diagnostic code (ValidateStateMachineDefinition) and the JSON pointer of the field.
+        self.code, self.location = code, location
+
 
 # --------------------------------------------------------------------------- the definition
 @dataclass(frozen=True)
@@ -62,17 +67,42 @@ class Definition:
         return self.raw.get("QueryLanguage", "JSONPath")
 
 
-def parse_definition(source: str | bytes | Mapping[str, Any]) -> Definition:
-    """Parse and validate; raises :class:`AslError` naming the first problem found."""
+def parse_definition(source: str | bytes | Mapping[str, Any], machine_type: str = "STANDARD") -> Definition:
+    """Parse and validate; raises :class:`AslError` naming the first problem found.
+
+    The checks are the ones Step Functions makes before it creates a state
+    machine (see :func:`diagnose`): the structure first, then the rules that
+    need the whole definition (reachability, query-language fields, Retry and
+    Catch order, Map modes, what an EXPRESS machine cannot do).
+    """
     if isinstance(source, Definition):
         return source
+    definition = _parse_structure(source)
+    problems = rule_problems(definition, machine_type)
+    if problems:
+        first = problems[0]
+        raise AslError(f"{dotted(first.location)}: {first.message}" if first.location else first.message,
+                       first.code, first.location)
+    return definition
+
+
+def dotted(location: str) -> str:
+    """``/States/Fan out/Branches/0/States/A`` as the path the other reasons use, ``States.Fan out.Branches[0].States.A``."""
+    text = ""
+    for part in location.strip("/").split("/"):
+        text += f"[{part}]" if part.isdigit() else f".{part}" if text else part
+    return text
+
+
+def _parse_structure(source: str | bytes | Mapping[str, Any]) -> Definition:
     if isinstance(source, (str, bytes)):
         try:
             raw = strictjson.loads(source)
         except json.JSONDecodeError as exc:
-            raise AslError(f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+            raise AslError(f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}",
+                           "INVALID_JSON_DESCRIPTION") from None
         except (strictjson.JsonRefused, UnicodeDecodeError) as exc:
-            raise AslError(f"not JSON AWS would take: {exc}") from None
+            raise AslError(f"not JSON AWS would take: {exc}", "INVALID_JSON_DESCRIPTION") from None
     else:
         raw = source
     if not isinstance(raw, Mapping):
@@ -110,7 +140,8 @@ def _check_machine(machine: Any, prefix: str, ancestors: tuple[str, ...], ql: st
     for name, body in states.items():
         path = f"{prefix}States.{name}"
         if name in index:
-            raise AslError(f'state name "{name}" is used twice: {index[name].path} and {path}')
+            raise AslError(f'state name "{name}" is used twice: {index[name].path} and {path}',
+                           "DUPLICATE_STATE_NAME", pointer(path))
         if not isinstance(body, Mapping):
             raise AslError(f"{path} must be an object")
         state_ql = body.get("QueryLanguage", ql)
@@ -217,8 +248,234 @@ def _check_target(target: Any, path: str, scope: Mapping[str, Any], index: Mappi
     if target in scope:
         return
     if target in index:
-        raise AslError(f'{path} points to "{target}", which is outside its own branch or processor')
-    raise AslError(f'{path} points to missing state "{target}"')
+        raise AslError(f'{path} points to "{target}", which is outside its own branch or processor',
+                       "MISSING_TRANSITION_TARGET", pointer(path))
+    raise AslError(f'{path} points to missing state "{target}"', "MISSING_TRANSITION_TARGET", pointer(path))
+
+
+# --------------------------------------------------------------------------- AWS's rules on the whole definition
+#: Diagnostic severities of ValidateStateMachineDefinition.
+ERROR, WARNING = "ERROR", "WARNING"
+#: Fields only a JSONPath state has, and only a JSONata state has (AWS refuses the other language's).
+JSONPATH_ONLY = ("InputPath", "Parameters", "ResultSelector", "ResultPath", "OutputPath", "ItemsPath",
+                 "SecondsPath", "TimestampPath", "TimeoutSecondsPath", "HeartbeatSecondsPath",
+                 "MaxConcurrencyPath", "ErrorPath", "CausePath")
+JSONATA_ONLY = ("Arguments", "Output", "Items")
+_DISTRIBUTED_ONLY = ("ItemReader", "ItemBatcher", "ResultWriter")
+_RETRYING = _CATCHING
+#: State names: at most 80 characters (AWS's INVALID_STATE_NAME).
+MAX_STATE_NAME = 80
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One finding of ValidateStateMachineDefinition: severity, AWS's code, a message, where."""
+
+    severity: str
+    code: str
+    message: str
+    location: str | None = None
+
+    def as_api(self) -> dict[str, str]:
+        """The ``ValidateStateMachineDefinitionDiagnostic`` shape."""
+        found = {"severity": self.severity, "code": self.code, "message": self.message}
+        if self.location:
+            found["location"] = self.location
+        return found
+
+
+def pointer(path: str) -> str:
+    """``States.M.ItemProcessor.States.A.Next`` as the JSON pointer AWS reports, ``/States/M/.../Next``."""
+    parts: list[str] = []
+    for part in path.split("."):
+        name, _, rest = part.partition("[")
+        parts.append(name)
+        if rest:
+            parts.extend(index.rstrip("]") for index in ("[" + rest).split("[")[1:])
+    return "/" + "/".join(p for p in parts if p != "")
+
+
+def diagnose(source: str | bytes | Mapping[str, Any] | None, machine_type: str = "STANDARD") -> list[Diagnostic]:
+    """Every problem AWS reports for a definition, as ValidateStateMachineDefinition lists them.
+
+    A structural problem (JSON, a missing member, a transition to nowhere) stops
+    the check at the first one, as the definition cannot be read further; the
+    rules that need the whole definition are all reported.
+    """
+    if source is None or (isinstance(source, (str, bytes)) and not source.strip()):
+        return [Diagnostic(ERROR, "MISSING_DESCRIPTION", "The definition is empty.")]
+    try:
+        definition = _parse_structure(source)
+    except AslError as exc:
+        return [Diagnostic(ERROR, exc.code, str(exc), exc.location)]
+    return rule_problems(definition, machine_type)
+
+
+def aws_definition_message(problems: list[Diagnostic]) -> str:
+    """The message of CreateStateMachine's ``InvalidDefinition``, in AWS's style."""
+    parts = [f"{p.code}: {p.message}" + (f" at {p.location}" if p.location else "")
+             for p in problems if p.severity == ERROR]
+    return "Invalid State Machine Definition: '" + ", ".join(parts) + "'"
+
+
+def rule_problems(definition: Definition, machine_type: str = "STANDARD") -> list[Diagnostic]:
+    """The rules of a structurally sound definition; every problem, in reading order."""
+    found: list[Diagnostic] = []
+    _scope_rules(definition.raw, "", definition.query_language, machine_type, found)
+    return found
+
+
+def _scope_rules(machine: Mapping[str, Any], prefix: str, ql: str, machine_type: str,
+                 found: list[Diagnostic]) -> None:
+    states: Mapping[str, Any] = machine["States"]
+    reached, todo = set(), [machine["StartAt"]]
+    while todo:
+        name = todo.pop()
+        if name in reached or name not in states:
+            continue
+        reached.add(name)
+        todo.extend(target for _, target in _transitions(states[name], ""))
+    for name, body in states.items():
+        path = f"{prefix}States.{name}"
+        where = pointer(path)
+        if name not in reached:
+            found.append(Diagnostic(ERROR, "MISSING_TRANSITION_TARGET", f'State "{name}" is not reachable.', where))
+        if len(name) > MAX_STATE_NAME:
+            found.append(Diagnostic(ERROR, "INVALID_STATE_NAME",
+                                    f"State name is longer than {MAX_STATE_NAME} characters.", where))
+        _state_rules(name, body, path, body.get("QueryLanguage", ql), machine_type, found)
+    if not any(_terminal(body) for body in states.values()):
+        found.append(Diagnostic(ERROR, "MISSING_END_STATE", "Workflow has no terminal state.",
+                                pointer(f"{prefix}States")))
+
+
+def _terminal(body: Mapping[str, Any]) -> bool:
+    return body["Type"] in ("Succeed", "Fail") or body.get("End") is True
+
+
+def _state_rules(name: str, body: Mapping[str, Any], path: str, ql: str, machine_type: str,
+                 found: list[Diagnostic]) -> None:
+    kind = body["Type"]
+
+    def error(member: str, message: str, code: str = "SCHEMA_VALIDATION_FAILED") -> None:
+        found.append(Diagnostic(ERROR, code, message, pointer(f"{path}.{member}" if member else path)))
+
+    if ql == "JSONata":
+        for member in JSONPATH_ONLY:
+            if member in body:
+                error(member, f'The field "{member}" is not supported for a JSONata state; '
+                             'use Arguments, Output, Items or Assign.')
+        for key in body:
+            if isinstance(key, str) and key.endswith(".$"):
+                error(key, f'The field "{key}" uses a JSONPath ".$" name in a JSONata state.')
+    else:
+        for member in JSONATA_ONLY:
+            if member in body:
+                error(member, f'The field "{member}" is supported only for a JSONata state '
+                             '("QueryLanguage": "JSONata").')
+    if kind == "Choice":
+        for i, rule in enumerate(body["Choices"]):
+            if ql == "JSONata" and "Condition" not in rule:
+                error(f"Choices[{i}]", "A JSONata Choice rule needs a Condition.")
+            if ql == "JSONPath" and "Condition" in rule:
+                error(f"Choices[{i}].Condition", "Condition is supported only for a JSONata state.")
+    if kind == "Task":
+        resource = body["Resource"]
+        if not resource.startswith("arn:") and not (ql == "JSONata" and resource.startswith("{%")):
+            error("Resource", f'"{resource}" is not a valid resource ARN.', "INVALID_RESOURCE")
+        if machine_type == "EXPRESS":
+            for suffix in (".sync", ".waitForTaskToken"):
+                if suffix in resource:
+                    error("Resource", f"Express state machine does not support '{suffix}' service integration.")
+        _timeout_rules(body, error)
+    if kind == "Wait":
+        given = [f for f in ("Seconds", "Timestamp", "SecondsPath", "TimestampPath") if f in body]
+        if len(given) != 1:
+            error("", "A Wait state needs exactly one of Seconds, Timestamp, SecondsPath or TimestampPath"
+                      + (f" (it has {', '.join(given)})." if given else "."))
+    if kind == "Fail":
+        for plain, by_path in (("Error", "ErrorPath"), ("Cause", "CausePath")):
+            if plain in body and by_path in body:
+                error(by_path, f"A Fail state cannot have both {plain} and {by_path}.")
+    if "Retry" in body and kind not in _RETRYING:
+        error("Retry", f"A {kind} state cannot have Retry.")
+    for member in ("Retry", "Catch"):
+        if isinstance(body.get(member), list):
+            _error_list_rules(body[member], member, error)
+    if kind == "Map":
+        _map_rules(body, error, machine_type)
+        key = "ItemProcessor" if "ItemProcessor" in body else "Iterator"
+        _scope_rules(body[key], f"{path}.{key}.", ql, machine_type, found)
+    elif kind == "Parallel":
+        for i, branch in enumerate(body["Branches"]):
+            _scope_rules(branch, f"{path}.Branches[{i}].", branch.get("QueryLanguage", ql), machine_type, found)
+
+
+def _timeout_rules(body: Mapping[str, Any], error: Any) -> None:
+    for member in ("TimeoutSeconds", "HeartbeatSeconds"):
+        value = body.get(member)
+        if member in body and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            if not (isinstance(value, str) and value.startswith("{%")):
+                error(member, f"{member} must be a positive integer.")
+        if member in body and f"{member}Path" in body:
+            error(f"{member}Path", f"A Task state cannot have both {member} and {member}Path.")
+    timeout, heartbeat = body.get("TimeoutSeconds"), body.get("HeartbeatSeconds")
+    if isinstance(timeout, int) and isinstance(heartbeat, int) and heartbeat >= timeout:
+        error("HeartbeatSeconds", "HeartbeatSeconds must be smaller than TimeoutSeconds.")
+
+
+def _error_list_rules(entries: list[Any], member: str, error: Any) -> None:
+    """Retriers and catchers: ErrorEquals not empty; States.ALL alone, and only in the last one."""
+    for i, entry in enumerate(entries):
+        errors = entry.get("ErrorEquals") if isinstance(entry, Mapping) else None
+        if not isinstance(errors, list):
+            if member == "Retry":
+                error(f"Retry[{i}].ErrorEquals", "ErrorEquals is missing.")
+            continue
+        if not errors:
+            error(f"{member}[{i}].ErrorEquals", "ErrorEquals needs at least one error name.")
+        if "States.ALL" in errors:
+            if len(errors) > 1:
+                error(f"{member}[{i}].ErrorEquals", '"States.ALL" must appear alone in ErrorEquals.')
+            if i != len(entries) - 1:
+                error(f"{member}[{i}].ErrorEquals", f'"States.ALL" must be in the last {member} entry.')
+
+
+def _map_rules(body: Mapping[str, Any], error: Any, machine_type: str) -> None:
+    key = "ItemProcessor" if "ItemProcessor" in body else "Iterator"
+    config = body[key].get("ProcessorConfig") or {}
+    mode = config.get("Mode", "INLINE")
+    if mode == "DISTRIBUTED":
+        if key == "Iterator":
+            error("Iterator", "A distributed Map needs ItemProcessor (Iterator is for inline Maps only).")
+        kind = config.get("ExecutionType")
+        if kind not in ("STANDARD", "EXPRESS"):
+            error(f"{key}.ProcessorConfig.ExecutionType",
+                  "A distributed Map needs ProcessorConfig.ExecutionType STANDARD or EXPRESS.")
+        elif machine_type == "EXPRESS" and kind == "STANDARD":
+            error(f"{key}.ProcessorConfig.ExecutionType",
+                  "An EXPRESS state machine can run only EXPRESS child workflows.")
+        percentage = body.get("ToleratedFailurePercentage")
+        if percentage is not None and (isinstance(percentage, bool) or not isinstance(percentage, (int, float))
+                                       or not 0 <= percentage <= 100):
+            error("ToleratedFailurePercentage", "ToleratedFailurePercentage must be between 0 and 100.")
+        batcher = body.get("ItemBatcher")
+        if batcher is not None and not isinstance(batcher, Mapping):
+            error("ItemBatcher", "ItemBatcher must be an object.")
+        reader = body.get("ItemReader")
+        if reader is not None and not (isinstance(reader, Mapping) and isinstance(reader.get("Resource"), str)):
+            error("ItemReader", "ItemReader needs a Resource.")
+    else:
+        for member in _DISTRIBUTED_ONLY:
+            if member in body:
+                error(member, f"{member} is supported only in a distributed Map (ProcessorConfig.Mode DISTRIBUTED).")
+        if "ExecutionType" in config:
+            error(f"{key}.ProcessorConfig.ExecutionType", "ExecutionType is supported only in a distributed Map.")
+    concurrency = body.get("MaxConcurrency")
+    if concurrency is not None and (isinstance(concurrency, bool) or not isinstance(concurrency, int)
+                                    or concurrency < 0):
+        if not (isinstance(concurrency, str) and concurrency.startswith("{%")):
+            error("MaxConcurrency", "MaxConcurrency must be a non-negative integer.")
 
 
 # --------------------------------------------------------------------------- questions about states

@@ -1,0 +1,48 @@
+"""moto's definition parser in several threads at once: the sandbox seeds from a thread pool."""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+
+from opsconsole.sandbox.stepfunctions import parser_fix
+
+JSONATA = json.dumps({"QueryLanguage": "JSONata", "StartAt": "A", "States": {
+    "A": {"Type": "Pass", "Output": "{% $states.input %}", "Next": "B"},
+    "B": {"Type": "Parallel", "End": True, "Branches": [{"StartAt": "C", "States": {"C": {"Type": "Pass",
+                                                                                          "End": True}}}]}}})
+JSONPATH = json.dumps({"StartAt": "A", "States": {
+    "A": {"Type": "Pass", "InputPath": "$.x", "Next": "B"},
+    "B": {"Type": "Parallel", "End": True, "Branches": [{"StartAt": "C", "States": {"C": {
+        "Type": "Pass", "ResultPath": "$.y", "End": True}}}]}}})
+
+
+def test_definitions_parsed_at_the_same_time_do_not_see_each_others_query_language():
+    from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+
+    parser_fix.install()
+    errors: list[BaseException] = []
+    definitions = [JSONATA, JSONPATH] * 8
+    barrier = threading.Barrier(len(definitions))
+
+    def parse(text: str) -> None:
+        barrier.wait()
+        for _ in range(5):
+            try:
+                AmazonStateLanguageParser.parse(text)
+            except Exception as exc:  # the race shows as ValueError or IndexError
+                errors.append(exc)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible: the race shows every time
+    try:
+        threads = [threading.Thread(target=parse, args=(d,)) for d in definitions]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert errors == []
+    AmazonStateLanguageParser.parse(JSONPATH)  # nothing left behind on a shared stack
