@@ -29,6 +29,11 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
+def _ms(when: dt.datetime) -> dt.datetime:
+    """A time as A2I keeps it: to the millisecond (what its answers show, and what filters compare)."""
+    return when.replace(microsecond=when.microsecond // 1000 * 1000)
+
+
 @dataclass
 class HumanTaskUi:
     name: str
@@ -181,7 +186,7 @@ class A2IBackend:
                 raise ServiceError("ServiceQuotaExceededException",
                                    f"You have reached the limit of {ACTIVE_LOOP_QUOTA} human loops in progress.")
             loop = HumanLoop(name, self.arn("human-loop", name), flow_arn, input_content,
-                             created or self.clock(), data_attributes)
+                             _ms(created or self.clock()), data_attributes)
             self.loops[name] = loop
             bisect.insort(self._by_flow.setdefault(flow_arn, []), (loop.created, name))
             return loop
@@ -192,8 +197,8 @@ class A2IBackend:
             loop = self.loops[name]
             entries = self._by_flow[loop.flow_arn]
             entries.remove((loop.created, name))
-            loop.created = created
-            bisect.insort(entries, (created, name))
+            loop.created = _ms(created)
+            bisect.insort(entries, (loop.created, name))
 
     def loop(self, name: str) -> HumanLoop:
         with self.lock:

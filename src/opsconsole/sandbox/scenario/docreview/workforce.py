@@ -92,7 +92,7 @@ class Workforce:
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def _fate(self, loop: HumanLoop) -> tuple[str, float]:
+    def fate(self, loop: HumanLoop) -> tuple[str, float]:
         """What happens to a loop and when (seconds after its creation): fixed per loop and seed."""
         rng = random.Random(f"{self.seed}:workforce:{loop.name}")
         flow = self.a2i.flow_by_arn(loop.flow_arn)
@@ -104,12 +104,14 @@ class Workforce:
             return "fail", rng.uniform(30, min(lifetime, 1800))
         return "answer", rng.uniform(20, min(lifetime * 0.9, 6 * 3600)) if rng.random() < 0.5 else rng.uniform(15, 240)
 
-    def step(self, now: dt.datetime | None = None) -> int:
-        """One round: settle every loop whose time has come; returns how many changed."""
+    def step(self, now: dt.datetime | None = None, only: set[str] | None = None) -> int:
+        """One round: settle every loop (of ``only``, if given) whose time has come; returns how many changed."""
         now = now or dt.datetime.now(dt.timezone.utc)
         changed = 0
         for loop in self.a2i.in_progress():
-            fate, after = self._fate(loop)
+            if only is not None and loop.name not in only:
+                continue
+            fate, after = self.fate(loop)
             if (now - loop.created).total_seconds() < after:
                 continue
             try:
