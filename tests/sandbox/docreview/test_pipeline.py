@@ -299,7 +299,7 @@ def test_a_loop_nobody_takes_expires_and_fails_its_execution(
     assert workforce.step(now=loop.created + dt.timedelta(seconds=lifetime - 60), only={name}) == 0
     assert workforce.step(now=loop.created + dt.timedelta(seconds=lifetime + 1), only={name}) == 1
     described = a2i.describe_human_loop(HumanLoopName=name)
-    assert described["HumanLoopStatus"] == "Failed" and described["FailureCode"] == "HumanLoopExpired"
+    assert described["HumanLoopStatus"] == "Failed" and described["FailureCode"] == "Expired"
     ended = _finished(sfn, arn)
     assert ended["status"] == "FAILED" and ended["error"] == "HumanLoopExpired"
 

@@ -41,7 +41,13 @@ from opsconsole.sandbox.a2i.backend import A2IBackend
 from opsconsole.sandbox.scenario import catalog as c
 from opsconsole.sandbox.scenario.docreview import definition, outputs
 from opsconsole.sandbox.scenario.docreview.documents import THRESHOLD, Document, generate
-from opsconsole.sandbox.scenario.docreview.workforce import EXPIRED_CODE, EXPIRED_REASON, worker_answers
+from opsconsole.sandbox.scenario.docreview.workforce import (
+    EXPIRED_CODE,
+    EXPIRED_REASON,
+    FAILED_CODE,
+    FAILED_REASON,
+    worker_answers,
+)
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +95,8 @@ def put_object(key: str, body: bytes) -> None:
 def create_resources(s3: Any, dynamodb: Any, sqs: Any) -> str:
     """Bucket, tables and queue; returns the queue URL."""
     s3.create_bucket(Bucket=c.DOCUMENT_BUCKET, CreateBucketConfiguration={"LocationConstraint": c.REGION})
-    s3.put_bucket_tagging(Bucket=c.DOCUMENT_BUCKET, Tagging={"TagSet": [{"Key": "workflow", "Value": "document-review"}]})
+    tags = [{"Key": "tenant", "Value": c.TENANT_FINANCE}, {"Key": "workflow", "Value": "document-review"}]
+    s3.put_bucket_tagging(Bucket=c.DOCUMENT_BUCKET, Tagging={"TagSet": tags})
     dynamodb.create_table(
         TableName=c.DOCUMENT_REVIEW_TABLE, BillingMode="PAY_PER_REQUEST",
         AttributeDefinitions=[{"AttributeName": "document_id", "AttributeType": "S"},
@@ -100,13 +107,13 @@ def create_resources(s3: Any, dynamodb: Any, sqs: Any) -> str:
                                  "KeySchema": [{"AttributeName": "status", "KeyType": "HASH"},
                                                {"AttributeName": "queued_at", "KeyType": "RANGE"}],
                                  "Projection": {"ProjectionType": "ALL"}}],
-        Tags=[{"Key": "workflow", "Value": "document-review"}])
+        Tags=tags)
     dynamodb.create_table(
         TableName=c.ORDER_RECORDS_TABLE, BillingMode="PAY_PER_REQUEST",
         AttributeDefinitions=[{"AttributeName": "document_id", "AttributeType": "S"}],
-        KeySchema=[{"AttributeName": "document_id", "KeyType": "HASH"}])
+        KeySchema=[{"AttributeName": "document_id", "KeyType": "HASH"}], Tags=tags)
     return sqs.create_queue(QueueName=c.DOCUMENT_REVIEW_QUEUE,
-                            tags={"workflow": "document-review"})["QueueUrl"]
+                            tags={t["Key"]: t["Value"] for t in tags})["QueueUrl"]
 
 
 def create_flows(a2i: A2IBackend, now: dt.datetime) -> dict[str, str]:
@@ -437,9 +444,7 @@ def _seed_loops(a2i: A2IBackend, archive: list[Document], flow_arns: dict[str, s
         if roll < 0.08 or (roll < 0.62 and age >= lifetime and rng.random() < 0.12):
             a2i.fail(loop.name, EXPIRED_CODE, EXPIRED_REASON, created + dt.timedelta(seconds=lifetime))
         elif roll < 0.11:
-            a2i.fail(loop.name, "HumanLoopFailed",
-                     "The worker task could not be rendered: the task template failed to load an input.",
-                     created + dt.timedelta(minutes=rng.uniform(1, 30)))
+            a2i.fail(loop.name, FAILED_CODE, FAILED_REASON, created + dt.timedelta(minutes=rng.uniform(1, 30)))
         elif roll < 0.17:
             with a2i.lock:
                 loop.status, loop.ended = "Stopped", created + dt.timedelta(minutes=rng.uniform(5, 600))

@@ -35,8 +35,13 @@ log = logging.getLogger(__name__)
 WORKERS = tuple(f"{n:016x}" for n in (0x3f2a91c0d4e5b607, 0x81bd2e7f90c4a315, 0x5c07e9a1b2d38f46,
                                       0xa4e1f0b9c8d72653, 0x0d9c3b8a7f6e5142, 0x6e2f1a0b9c8d7345,
                                       0xb7a6958473625140, 0x29d8c7b6a5f4e301))
-EXPIRED_CODE, EXPIRED_REASON = "HumanLoopExpired", "The human loop expired: no worker completed the task " \
-                                                   "within TaskAvailabilityLifetimeInSeconds."
+#: DescribeHumanLoop's FailureCode values are ValidationError, Expired and InternalError (API reference)
+EXPIRED_CODE, EXPIRED_REASON = "Expired", "The human loop expired: no worker completed the task " \
+                                          "within TaskAvailabilityLifetimeInSeconds."
+FAILED_CODE, FAILED_REASON = "InternalError", "The worker task could not be created: the task template failed " \
+                                              "to render the input."
+#: the errors the pipeline's A2I step fails with (SendTaskFailure), by failure code
+PIPELINE_ERRORS = {EXPIRED_CODE: "HumanLoopExpired", FAILED_CODE: "HumanLoopFailed"}
 
 
 def worker_answers(fields: list[dict[str, Any]], truth: dict[str, Any], count: int, rng: random.Random,
@@ -128,13 +133,13 @@ class Workforce:
         content = content if isinstance(content, dict) else {}
         token = content.get("Token") or content.get("taskToken")
         if fate in ("expire", "fail"):
-            code, reason = (EXPIRED_CODE, EXPIRED_REASON) if fate == "expire" else \
-                ("HumanLoopFailed", "The worker task could not be rendered: the task template failed to load an input.")
+            code, reason = (EXPIRED_CODE, EXPIRED_REASON) if fate == "expire" else (FAILED_CODE, FAILED_REASON)
             if not self.a2i.fail(loop.name, code, reason, now):
                 return 0
             self.failed.append(loop.name)
             if token:
-                self._resume(lambda: self.stepfunctions.send_task_failure(taskToken=token, error=code, cause=reason))
+                self._resume(lambda: self.stepfunctions.send_task_failure(
+                    taskToken=token, error=PIPELINE_ERRORS[code], cause=f"{loop.name}: {reason}"))
             return 1
         flow = self.a2i.flow_by_arn(loop.flow_arn)
         count = int((flow.config if flow else {}).get("TaskCount") or 1)
