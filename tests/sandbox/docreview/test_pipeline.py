@@ -267,7 +267,9 @@ def test_the_workforce_answers_an_a2i_loop_and_the_execution_completes_with_thei
     loop = wait_until(lambda: name in workforce.a2i.loops and workforce.a2i.loops[name], what="the human loop")
     content = json.loads(loop.input_content)
     assert content["documentId"] == doc.document_id and content["Token"]  # the token travels in the input
-    assert workforce.step(now=loop.created + dt.timedelta(days=1), only={name}) == 1
+    lifetime = workforce.a2i.flow_by_arn(flow_arn).config["TaskAvailabilityLifetimeInSeconds"]
+    # answered within the availability lifetime
+    assert workforce.step(now=loop.created + dt.timedelta(seconds=lifetime * 0.95), only={name}) == 1
     described = a2i.describe_human_loop(HumanLoopName=name)
     assert described["HumanLoopStatus"] == "Completed"
     key = described["HumanLoopOutput"]["OutputS3Uri"].removeprefix("s3://ml-platform-documents/")

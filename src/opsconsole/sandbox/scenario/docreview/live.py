@@ -10,6 +10,7 @@ queue into WAITING items every few seconds.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 from typing import Any
@@ -32,9 +33,9 @@ class DocReviewActivity:
         self.sqs, self.dynamodb = sqs, dynamodb
         self.interval = interval
         self.pages = Pages(seeded.documents, put_object)
-        truths = {doc_id: doc.truth for doc_id, doc in seeded.documents.items()}
+        truths = _Truths(seeded.documents)
         self.workforce = Workforce(a2i_service.backend(c.REGION, c.ACCOUNT_ID), put_object, stepfunctions, seed,
-                                   truths)
+                                   truths, started_at=dt.datetime.now(dt.timezone.utc))
         self._filler: PageFiller | None = None
         self._finishing = threading.Thread(target=self._finish, name="sandbox-docreview-seed", daemon=True)
         self._stopping = threading.Event()
@@ -83,3 +84,14 @@ class DocReviewActivity:
             except Exception:
                 if not self._stopping.is_set():
                     log.exception("sandbox: document review activity failed a round")
+
+
+class _Truths:
+    """document id -> its true field values, for documents the seed adds later too."""
+
+    def __init__(self, documents: dict[str, Any]):
+        self.documents = documents
+
+    def get(self, doc_id: str, default: Any = None) -> Any:
+        doc = self.documents.get(doc_id)
+        return doc.truth if doc is not None else default

@@ -46,6 +46,7 @@ from opsconsole.sandbox.scenario.docreview.workforce import (
     EXPIRED_REASON,
     FAILED_CODE,
     FAILED_REASON,
+    Workforce,
     worker_answers,
 )
 
@@ -232,11 +233,6 @@ def _wait(condition: Any, what: str, deadline: float = _DEADLINE) -> Any:
     raise TimeoutError(f"sandbox: gave up waiting for {what}")
 
 
-def _events(backend: Any, arn: str) -> list[dict[str, Any]]:
-    env = backend.describe_execution(arn).exec_worker.env
-    return env.event_manager.get_event_history() if env is not None else []
-
-
 def plan(docs: list[Document]) -> dict[str, list[Document]]:
     """Which pipeline document is in which stage (newest low-confidence ones still wait)."""
     low = [d for d in docs if d.min_confidence < THRESHOLD]
@@ -251,31 +247,55 @@ def plan(docs: list[Document]) -> dict[str, list[Document]]:
 
 def seed_docreview(*, s3: Any, dynamodb: Any, sqs: Any, stepfunctions: Any, sfn_backend: Any, seed_value: int,
                    now: dt.datetime, endpoint_url: str) -> DocReviewSeed:
-    """Create everything listed in the module docstring; returns the summary."""
+    """Create the bucket, tables, queue, flow definitions and the pipeline's documents; the rest
+    (history, A2I loops, the state machine and its executions) is :attr:`DocReviewSeed.finish`, run in
+    the background once the sandbox is ready."""
     rng = random.Random(f"{seed_value}:docreview")
     a2i = a2i_service.backend(c.REGION, c.ACCOUNT_ID)
     queue_url = create_resources(s3, dynamodb, sqs)
     flow_arns = create_flows(a2i, now)
     docs = generate(seed_value, PIPELINE_DOCUMENTS, now, span_days=5.0)
-    archive = generate(seed_value, ARCHIVE_DOCUMENTS, now - dt.timedelta(hours=1), span_days=14.0, series=50000,
-                       label="archive")
-    for doc in docs + archive:
+    for doc in docs:
         put_object(f"{doc.prefix}extraction.json", json.dumps(doc.extraction()).encode())
     stages = plan(docs)
-
-    machine_arn = stepfunctions.create_state_machine(
-        name=c.STATE_MACHINES["documents"], roleArn=c.ROLE_ARN, type="STANDARD",
-        definition=json.dumps(definition.document_processing(queue_url), indent=2),
-        tags=[{"key": "tenant", "value": c.TENANT_FINANCE}, {"key": "workflow", "value": "document-review"}],
-    )["stateMachineArn"]
-
     queued = {d.document_id: d.received + dt.timedelta(minutes=rng.uniform(1, 6))
               for s in ("waiting", "claimed", "run_reviewed", "run_rejected") for d in stages[s]}
-    # earlier documents, processed before these executions
+    summary: dict[str, Any] = {
+        "bucket": c.DOCUMENT_BUCKET, "table": c.DOCUMENT_REVIEW_TABLE, "index": c.DOCUMENT_REVIEW_INDEX,
+        "records_table": c.ORDER_RECORDS_TABLE, "queue": c.DOCUMENT_REVIEW_QUEUE, "queue_url": queue_url,
+        "state_machine": c.state_machine_arn(c.STATE_MACHINES["documents"]), "flow_definitions": flow_arns,
+        "waiting": [d.document_id for d in stages["waiting"]], "claimed": [d.document_id for d in stages["claimed"]],
+        "a2i_running": [d.document_id for d in stages["a2i_running"]],
+        "executions": {},  # document id -> execution ARN, filled in the background
+        "counts": {"documents": len(docs), "waiting": len(stages["waiting"]), "claimed": len(stages["claimed"]),
+                   "a2i_running": len(stages["a2i_running"]), "executions": sum(len(stages[s]) for s in _REAL)},
+    }
+    documents = {d.document_id: d for d in docs}
+    work = dict(stepfunctions=stepfunctions, sqs=sqs, dynamodb=dynamodb, sfn_backend=sfn_backend, a2i=a2i,
+                queue_url=queue_url, flow_arns=flow_arns, stages=stages, queued=queued, now=now,
+                seed_value=seed_value, documents=documents)
+    return DocReviewSeed(summary, documents, lambda: _finish(summary, **work))
+
+
+#: stages whose documents have a real execution
+_REAL = ("waiting", "claimed", "run_reviewed", "run_rejected", "a2i_running", "run_clean")
+
+
+def _finish(summary: dict[str, Any], *, stepfunctions: Any, sqs: Any, dynamodb: Any, sfn_backend: Any,
+            a2i: A2IBackend, queue_url: str, flow_arns: dict[str, str], stages: dict[str, list[Document]],
+            queued: dict[str, dt.datetime], now: dt.datetime, seed_value: int, documents: dict[str, Document]) -> None:
+    """What the seed leaves to the background: history, A2I loops, the state machine, its executions."""
+    rng = random.Random(f"{seed_value}:docreview:history")
+    archive = generate(seed_value, ARCHIVE_DOCUMENTS, now - dt.timedelta(hours=1), span_days=14.0, series=50000,
+                       label="archive")
+    for doc in archive:
+        put_object(f"{doc.prefix}extraction.json", json.dumps(doc.extraction()).encode())
+        documents[doc.document_id] = doc
+    # earlier documents, processed before the executions below
     history = []
     for doc in stages["history_low"]:
         roll = rng.random()
-        when = queued.get(doc.document_id) or doc.received + dt.timedelta(minutes=rng.uniform(1, 6))
+        when = doc.received + dt.timedelta(minutes=rng.uniform(1, 6))
         if roll < 0.7:
             history.append(_console_review(doc, rng.choice(REVIEWERS), when, rng, None)[1])
         elif roll < 0.85:
@@ -290,36 +310,28 @@ def seed_docreview(*, s3: Any, dynamodb: Any, sqs: Any, stepfunctions: Any, sfn_
             "recorded_at": {"S": outputs.iso(doc.received + dt.timedelta(minutes=2))}})
     _batch_put(dynamodb, c.DOCUMENT_REVIEW_TABLE, history)
     _batch_put(dynamodb, c.ORDER_RECORDS_TABLE, order_records)
-    records = len(order_records)
-
     loops = _seed_loops(a2i, archive, flow_arns, now, seed_value)
+    # loops whose time with the workforce is over by now end as the workforce would have ended them
+    Workforce(a2i, put_object, stepfunctions, seed_value, {d.document_id: d.truth for d in archive}).step(
+        now, only={d.loop_name for d in archive})
 
+    machine_arn = stepfunctions.create_state_machine(
+        name=c.STATE_MACHINES["documents"], roleArn=c.ROLE_ARN, type="STANDARD",
+        definition=json.dumps(definition.document_processing(queue_url), indent=2),
+        tags=[{"key": "tenant", "value": c.TENANT_FINANCE}, {"key": "workflow", "value": "document-review"}],
+    )["stateMachineArn"]
+    start_executions(summary, stepfunctions=stepfunctions, sqs=sqs, dynamodb=dynamodb, sfn_backend=sfn_backend,
+                     a2i=a2i, machine_arn=machine_arn, queue_url=queue_url, flow_arns=flow_arns, stages=stages,
+                     queued=queued, rng=random.Random(f"{seed_value}:docreview:executions"))
     statuses: dict[str, int] = {}
-    for loop in a2i.loops.values():
+    for loop in list(a2i.loops.values()):
         statuses[loop.status] = statuses.get(loop.status, 0) + 1
-    everything = {d.document_id: d for d in docs + archive}
-    summary = {
-        "bucket": c.DOCUMENT_BUCKET, "table": c.DOCUMENT_REVIEW_TABLE, "index": c.DOCUMENT_REVIEW_INDEX,
-        "records_table": c.ORDER_RECORDS_TABLE, "queue": c.DOCUMENT_REVIEW_QUEUE, "queue_url": queue_url,
-        "state_machine": machine_arn, "flow_definitions": flow_arns,
-        "waiting": [d.document_id for d in stages["waiting"]], "claimed": [d.document_id for d in stages["claimed"]],
-        "a2i_running": [d.document_id for d in stages["a2i_running"]],
-        "executions": {},  # document id -> execution ARN, filled by start_executions
-        "counts": {"documents": len(docs), "archive_documents": len(archive), "waiting": len(stages["waiting"]),
-                   "claimed": len(stages["claimed"]), "a2i_running": len(stages["a2i_running"]),
-                   "reviewed": sum(1 for i in history if i["status"]["S"] == "REVIEWED") + len(stages["run_reviewed"]),
-                   "rejected": sum(1 for i in history if i["status"]["S"] == "REJECTED") + len(stages["run_rejected"]),
-                   "recorded": records, "executions": sum(len(stages[s]) for s in _REAL), "human_loops": loops,
-                   **{f"loops_{k}": v for k, v in sorted(statuses.items())}},
-    }
-    work = dict(stepfunctions=stepfunctions, sqs=sqs, dynamodb=dynamodb, sfn_backend=sfn_backend, a2i=a2i,
-                machine_arn=machine_arn, queue_url=queue_url, flow_arns=flow_arns, stages=stages, queued=queued,
-                rng=random.Random(f"{seed_value}:docreview:executions"))
-    return DocReviewSeed(summary, everything, lambda: start_executions(summary, **work))
-
-
-#: stages whose documents have a real execution
-_REAL = ("waiting", "claimed", "run_reviewed", "run_rejected", "a2i_running", "run_clean")
+    summary["counts"].update({
+        "archive_documents": len(archive),
+        "reviewed": sum(1 for i in history if i["status"]["S"] == "REVIEWED") + len(stages["run_reviewed"]),
+        "rejected": sum(1 for i in history if i["status"]["S"] == "REJECTED") + len(stages["run_rejected"]),
+        "recorded": len(order_records) + len(stages["run_clean"]), "human_loops": loops + len(stages["a2i_running"]),
+        **{f"loops_{k}": v for k, v in sorted(statuses.items())}})
 
 
 def start_executions(summary: dict[str, Any], *, stepfunctions: Any, sqs: Any, dynamodb: Any, sfn_backend: Any,

@@ -85,13 +85,16 @@ class Workforce:
     """Answers the A2I loops in progress of one account, over time."""
 
     def __init__(self, a2i: A2IBackend, put_object: Any, stepfunctions: Any, seed: int,
-                 truths: dict[str, dict[str, Any]] | None = None, interval: float = 4.0):
+                 truths: dict[str, dict[str, Any]] | None = None, interval: float = 4.0,
+                 started_at: dt.datetime | None = None):
         self.a2i = a2i
         self.put_object = put_object          # (key, bytes) -> None, into the document bucket
         self.stepfunctions = stepfunctions    # boto3 client: resumes executions waiting on a loop
         self.truths = truths or {}            # documentId -> field id -> true value
         self.interval = interval
         self.seed = seed
+        #: a live workforce comes to work at this time: loops overdue then are taken over its first minutes
+        self.started_at = started_at
         self.completed: list[str] = []
         self.failed: list[str] = []
         self._stopping = threading.Event()
@@ -107,7 +110,8 @@ class Workforce:
             return "expire", lifetime
         if roll < 0.12:
             return "fail", rng.uniform(30, min(lifetime, 1800))
-        return "answer", rng.uniform(20, min(lifetime * 0.9, 6 * 3600)) if rng.random() < 0.5 else rng.uniform(15, 240)
+        # a third are taken at once; the others when a worker gets to them, within the lifetime
+        return "answer", rng.uniform(15, 240) if rng.random() < 0.35 else rng.uniform(20, lifetime * 0.9)
 
     def step(self, now: dt.datetime | None = None, only: set[str] | None = None) -> int:
         """One round: settle every loop (of ``only``, if given) whose time has come; returns how many changed."""
@@ -117,7 +121,11 @@ class Workforce:
             if only is not None and loop.name not in only:
                 continue
             fate, after = self.fate(loop)
-            if (now - loop.created).total_seconds() < after:
+            due = loop.created + dt.timedelta(seconds=after)
+            if self.started_at is not None:
+                late = random.Random(f"{self.seed}:workforce:late:{loop.name}").uniform(5, 900)
+                due = max(due, self.started_at + dt.timedelta(seconds=late))
+            if now < due:
                 continue
             try:
                 changed += self._settle(loop, fate, now)
