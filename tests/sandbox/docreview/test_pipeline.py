@@ -321,3 +321,26 @@ def test_every_seeded_output_is_in_a2i_layout_and_completed_loops_point_at_their
     for summary in completed[:10]:
         uri = a2i.describe_human_loop(HumanLoopName=summary["HumanLoopName"])["HumanLoopOutput"]["OutputS3Uri"]
         assert uri.removeprefix("s3://ml-platform-documents/") in keys
+
+
+def test_a_new_document_arrives_through_the_pipeline_into_the_review_queue(
+        sandbox: Any, sfn: Any, s3: Any, ddb: Any, client: Any, docreview: dict[str, Any]) -> None:
+    from opsconsole.sandbox.scenario.docreview import DocReviewActivity
+
+    seeded = sandbox.scenario.docreview_seed
+    activity = DocReviewActivity(seeded, None, stepfunctions=sfn, sqs=client("sqs"), dynamodb=ddb,
+                                 seed=sandbox.seed + 1000, live=False)
+    for _ in range(50):  # the first arrival that needs a person
+        doc_id = activity.arrive(route="console")
+        if seeded.documents[doc_id].min_confidence < 0.95:
+            break
+    extraction = json.loads(s3.get_object(Bucket="ml-platform-documents",
+                                          Key=f"documents/{doc_id}/extraction.json")["Body"].read())
+    assert extraction["documentId"] == doc_id
+    item = _queued(client("sqs"), ddb, docreview, doc_id)
+    assert item["status"]["S"] == "WAITING" and item["reasons"]["L"]
+    page = s3.get_object(Bucket="ml-platform-documents", Key=f"documents/{doc_id}/page-1.png")["Body"].read()
+    assert decode_png(page).shape == (1754, 1240)
+    sfn.send_task_failure(taskToken=item["task_token"]["S"], error="DocumentRejected", cause="test arrival")
+    assert _finished(sfn, item["execution_arn"]["S"])["status"] == "FAILED"
+    ddb.delete_item(TableName=docreview["table"], Key={"document_id": {"S": doc_id}})
