@@ -168,7 +168,7 @@ class _Builder:
     def field(self, page: _Page, x: int, y: int, key: str, value: str | None, entity: str,
               scale: int = 3, label: str | None = None, label_above: bool = False) -> None:
         """Print ``label`` and ``value`` and record what extraction read there."""
-        lx, ly, lw, lh = page.text(x, y, (label or key) + ":", 2)
+        _, _, lw, lh = page.text(x, y, (label or key) + ":", 2)
         vx, vy = (x, y + lh + 10) if label_above else (x + lw + 18, y - (scale - 2) * 3)
         fid = f"f{len(self.fields) + 1:02d}"
         self.truth[fid] = value

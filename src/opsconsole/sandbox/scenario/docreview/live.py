@@ -20,9 +20,14 @@ from typing import Any
 
 from opsconsole.sandbox.a2i import service as a2i_service
 from opsconsole.sandbox.scenario import catalog as c
-from opsconsole.sandbox.scenario.docreview.pages import PAGE_PATH, PageFiller, Pages
 from opsconsole.sandbox.scenario.docreview.documents import arrival
-from opsconsole.sandbox.scenario.docreview.seed import DocReviewSeed, execution_input, intake, put_object
+from opsconsole.sandbox.scenario.docreview.pages import PAGE_PATH, PageFiller, Pages
+from opsconsole.sandbox.scenario.docreview.seed import (
+    DocReviewSeed,
+    execution_input,
+    intake,
+    put_object,
+)
 from opsconsole.sandbox.scenario.docreview.workforce import Workforce
 
 log = logging.getLogger(__name__)

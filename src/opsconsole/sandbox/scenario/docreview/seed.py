@@ -40,7 +40,11 @@ from opsconsole.sandbox.a2i import service as a2i_service
 from opsconsole.sandbox.a2i.backend import A2IBackend
 from opsconsole.sandbox.scenario import catalog as c
 from opsconsole.sandbox.scenario.docreview import definition, outputs
-from opsconsole.sandbox.scenario.docreview.documents import THRESHOLD, Document, generate
+from opsconsole.sandbox.scenario.docreview.documents import (
+    THRESHOLD,
+    Document,
+    generate,
+)
 from opsconsole.sandbox.scenario.docreview.workforce import (
     EXPIRED_CODE,
     EXPIRED_REASON,

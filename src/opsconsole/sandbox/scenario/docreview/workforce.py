@@ -36,10 +36,10 @@ WORKERS = tuple(f"{n:016x}" for n in (0x3f2a91c0d4e5b607, 0x81bd2e7f90c4a315, 0x
                                       0xa4e1f0b9c8d72653, 0x0d9c3b8a7f6e5142, 0x6e2f1a0b9c8d7345,
                                       0xb7a6958473625140, 0x29d8c7b6a5f4e301))
 #: DescribeHumanLoop's FailureCode values are ValidationError, Expired and InternalError (API reference)
-EXPIRED_CODE, EXPIRED_REASON = "Expired", "The human loop expired: no worker completed the task " \
-                                          "within TaskAvailabilityLifetimeInSeconds."
-FAILED_CODE, FAILED_REASON = "InternalError", "The worker task could not be created: the task template failed " \
-                                              "to render the input."
+EXPIRED_CODE = "Expired"
+EXPIRED_REASON = "The human loop expired: no worker completed the task within TaskAvailabilityLifetimeInSeconds."
+FAILED_CODE = "InternalError"
+FAILED_REASON = "The worker task could not be created: the task template failed to render the input."
 #: the errors the pipeline's A2I step fails with (SendTaskFailure), by failure code
 PIPELINE_ERRORS = {EXPIRED_CODE: "HumanLoopExpired", FAILED_CODE: "HumanLoopFailed"}
 
