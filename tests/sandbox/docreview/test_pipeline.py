@@ -344,3 +344,17 @@ def test_a_new_document_arrives_through_the_pipeline_into_the_review_queue(
     sfn.send_task_failure(taskToken=item["task_token"]["S"], error="DocumentRejected", cause="test arrival")
     assert _finished(sfn, item["execution_arn"]["S"])["status"] == "FAILED"
     ddb.delete_item(TableName=docreview["table"], Key={"document_id": {"S": doc_id}})
+
+
+def test_stopping_a_pipeline_loop_fails_its_execution(
+        sandbox: Any, sfn: Any, a2i: Any, workforce: Workforce, docreview: dict[str, Any]) -> None:
+    doc = _archive_doc(sandbox, 4)
+    role = "invoices" if doc.doc_type == "invoice" else "customs"
+    name = _loop_name_with_fate(workforce, docreview["flow_definitions"][role], "answer", "e2e-stopped")
+    arn = _start(sfn, docreview, doc, f"e2e-stop-{doc.document_id}", "a2i", humanLoopName=name)
+    loop = wait_until(lambda: name in workforce.a2i.loops and workforce.a2i.loops[name], what="the human loop")
+    assert workforce.step(now=loop.created, only={name}) == 0  # nobody has answered yet
+    a2i.stop_human_loop(HumanLoopName=name)
+    workforce.step(now=loop.created, only={name})
+    ended = _finished(sfn, arn)
+    assert ended["status"] == "FAILED" and ended["error"] == "HumanLoopStopped"

@@ -462,8 +462,7 @@ def _seed_loops(a2i: A2IBackend, archive: list[Document], flow_arns: dict[str, s
         elif roll < 0.11:
             a2i.fail(loop.name, FAILED_CODE, FAILED_REASON, created + dt.timedelta(minutes=rng.uniform(1, 30)))
         elif roll < 0.17:
-            with a2i.lock:
-                loop.status, loop.ended = "Stopped", created + dt.timedelta(minutes=rng.uniform(5, 600))
+            a2i.stopped(loop.name, created + dt.timedelta(minutes=rng.uniform(5, 600)))
         else:
             answers = worker_answers(loop_input(doc)["fields"], doc.truth, flow.config["TaskCount"], rng, created)
             key = outputs.output_key(flow.name, created, loop.name)

@@ -81,6 +81,14 @@ def consolidated(input_content: dict[str, Any], answers: list[dict[str, Any]], o
             "outputUri": output_uri}
 
 
+def _content(loop: HumanLoop) -> dict[str, Any]:
+    try:
+        content = json.loads(loop.input_content)
+    except ValueError:
+        return {}
+    return content if isinstance(content, dict) else {}
+
+
 class Workforce:
     """Answers the A2I loops in progress of one account, over time."""
 
@@ -95,6 +103,8 @@ class Workforce:
         self.seed = seed
         #: a live workforce comes to work at this time: loops overdue then are taken over its first minutes
         self.started_at = started_at
+        self._cache: dict[str, tuple[str, float, str | None]] = {}
+        self._waiting: dict[str, str] = {}  # loop name -> task token of the execution waiting on it
         self.completed: list[str] = []
         self.failed: list[str] = []
         self._stopping = threading.Event()
@@ -114,13 +124,16 @@ class Workforce:
         return "answer", rng.uniform(15, 240) if rng.random() < 0.35 else rng.uniform(20, lifetime * 0.9)
 
     def step(self, now: dt.datetime | None = None, only: set[str] | None = None) -> int:
-        """One round: settle every loop (of ``only``, if given) whose time has come; returns how many changed."""
+        """One round: settle every loop (of ``only``, if given) whose time has come, and tell the
+        executions whose loops were stopped; returns how many loops changed."""
         now = now or dt.datetime.now(dt.timezone.utc)
         changed = 0
         for loop in self.a2i.in_progress():
             if only is not None and loop.name not in only:
                 continue
-            fate, after = self.fate(loop)
+            fate, after, token = self._known(loop)
+            if token:
+                self._waiting[loop.name] = token
             due = loop.created + dt.timedelta(seconds=after)
             if self.started_at is not None:
                 late = random.Random(f"{self.seed}:workforce:late:{loop.name}").uniform(5, 900)
@@ -131,15 +144,32 @@ class Workforce:
                 changed += self._settle(loop, fate, now)
             except Exception:
                 log.exception("sandbox: the workforce could not settle %s", loop.name)
+        self._stopped()
         return changed
 
+    def _known(self, loop: HumanLoop) -> tuple[str, float, str | None]:
+        """A loop's fate and task token, worked out once (a round then costs little per loop)."""
+        if loop.name not in self._cache:
+            fate, after = self.fate(loop)
+            self._cache[loop.name] = (fate, after, _content(loop).get("Token"))
+        return self._cache[loop.name]
+
+    def _stopped(self) -> None:
+        """Executions waiting on a loop someone stopped fail with HumanLoopStopped (what the
+        status-change rule and its Lambda do in the pipeline)."""
+        for name, token in list(self._waiting.items()):
+            loop = self.a2i.loops.get(name)
+            if loop is not None and loop.status == "InProgress":
+                continue
+            del self._waiting[name]
+            if loop is not None and loop.status in ("Stopping", "Stopped"):
+                self._resume(lambda token=token, name=name: self.stepfunctions.send_task_failure(
+                    taskToken=token, error="HumanLoopStopped", cause=f"{name}: the human loop was stopped."))
+
     def _settle(self, loop: HumanLoop, fate: str, now: dt.datetime) -> int:
-        try:
-            content = json.loads(loop.input_content)
-        except ValueError:
-            content = {}
-        content = content if isinstance(content, dict) else {}
-        token = content.get("Token") or content.get("taskToken")
+        content = _content(loop)
+        token = content.get("Token")
+        self._waiting.pop(loop.name, None)
         if fate in ("expire", "fail"):
             code, reason = (EXPIRED_CODE, EXPIRED_REASON) if fate == "expire" else (FAILED_CODE, FAILED_REASON)
             if not self.a2i.fail(loop.name, code, reason, now):
