@@ -19,9 +19,11 @@ What :func:`seed_docreview` creates (names in :mod:`..catalog`):
   those are in the order-records table and the review table (REVIEWED,
   REJECTED), without executions.
 
-Everything is put into moto's backends directly where HTTP adds nothing (S3
-objects, A2I state), so the step costs little at start; the executions start
-over HTTP, while the executions area records its templates.
+S3 objects and A2I state are put into the backends directly (HTTP adds
+nothing there). While the sandbox starts only the bucket, tables, queue, flow
+definitions and the pipeline's documents are created; the history, the A2I
+loops, the state machine and its executions follow in the background
+(:attr:`DocReviewSeed.finish`, run by :class:`.live.DocReviewActivity`).
 """
 
 from __future__ import annotations
