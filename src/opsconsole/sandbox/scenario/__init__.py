@@ -29,6 +29,7 @@ from opsconsole.sandbox.scenario.alerts.live import LiveAlerts
 from opsconsole.sandbox.scenario.forecasts import accuracy_stream
 from opsconsole.sandbox.scenario.forecasts import seed as forecasts
 from opsconsole.sandbox.scenario.lexreview import seed as lex
+from opsconsole.sandbox.scenario import docreview
 from opsconsole.sandbox.scenario.executions import models
 from opsconsole.sandbox.scenario.executions import seed as stepfunctions
 from opsconsole.sandbox.scenario.executions.plan import PlannedExecution, plan_executions
@@ -59,6 +60,10 @@ class Scenario:
     #: the forecasts area: bucket, tenants -> {dataset_group_arn, predictor_arns, forecast_arns, export_paths,
     #: backtest_paths, actuals_path, items, ...}, tables, metric namespace (see docs/sandbox-forecasts.md)
     forecasts: dict[str, Any] = field(default_factory=dict)
+    #: document review: bucket, table, index, queue, state_machine, flow_definitions, waiting, counts, ...
+    docreview: dict[str, Any] = field(default_factory=dict)
+    #: the seeded documents (for page images and the simulated workforce)
+    docreview_seed: Any = field(default=None, repr=False)
     plan: list[PlannedExecution] = field(default_factory=list, repr=False)
 
 
@@ -95,6 +100,9 @@ def seed(clients: Clients, *, seed_value: int, now: dt.datetime, endpoint_url: s
         # after the alerts step (which reports every alarm of the account), submitted after it: no deadlock
         accuracy = pool.submit(lambda: (seeded.result(), accuracy_stream.seed_stream(clients.cloudwatch, seed_value,
                                                                                       now))[1])
+        documents = pool.submit(docreview.seed_docreview, s3=_client(clients, "s3"), dynamodb=clients.dynamodb,
+                                sqs=clients.sqs, stepfunctions=clients.stepfunctions, sfn_backend=sfn_backend,
+                                seed_value=seed_value, now=now, endpoint_url=endpoint_url)
         recorded = templates.result()
         log.debug("sandbox: %d templates recorded", len(recorded))
         replayed = stepfunctions.install_replays(sfn_backend, arns, plan, recorded, now)
@@ -103,6 +111,7 @@ def seed(clients: Clients, *, seed_value: int, now: dt.datetime, endpoint_url: s
         alarm_states.update(accuracy.result())
         lex_summary = bot.result()
         forecast_summary_result = forecast_summary.result()
+        documents_seeded = documents.result()
         log.debug("sandbox: %d executions replayed, approvals pending, alerts seeded", replayed)
 
     models.put_rows(clients.dynamodb, [(catalog.WINNER_TABLE, row) for row in winners.values()])
@@ -122,7 +131,18 @@ def seed(clients: Clients, *, seed_value: int, now: dt.datetime, endpoint_url: s
                 "evaluations": catalog.EVALUATION_TABLE, "classifications": catalog.CLASSIFICATION_TABLE},
         topics={"notifications": urls[catalog.NOTIFICATION_TOPIC], "alerts": urls[catalog.ALERT_TOPIC]},
         alarms=alarm_states, counts=counts, pending_approvals=pending_arns, lex=lex_summary,
-        forecasts=forecast_summary_result, plan=plan)
+        forecasts=forecast_summary_result, plan=plan,
+        docreview=documents_seeded.summary, docreview_seed=documents_seeded)
+
+
+def _client(clients: Clients, service: str) -> Any:
+    """Another boto3 client on the same endpoint and region as the scenario's."""
+    import boto3
+
+    meta = clients.dynamodb.meta
+    return boto3.session.Session().client(  # moto accepts any credentials: these are not secrets
+        service, endpoint_url=meta.endpoint_url, region_name=meta.region_name, config=meta.config,
+        aws_access_key_id="sandbox", aws_secret_access_key="sandbox")
 
 
 def _seed_alerts(clients: Clients, urls: dict[str, str], plan: list[PlannedExecution],
