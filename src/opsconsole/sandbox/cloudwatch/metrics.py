@@ -8,10 +8,13 @@ per metric (namespace, name, dimension set).
 
 The anomaly band (:func:`band`) stands in for CloudWatch's trained model: the
 expected value at a time is the median of the same time of day on up to 14
-earlier days (CloudWatch trains on up to two weeks), or, where fewer than
-three such days exist, of the preceding 60 periods; the band is expected
-± k x (1.4826 x median absolute deviation), never narrower than 2% of the
-expected value. It is a robust stand-in, not AWS's algorithm.
+earlier days (CloudWatch trains on up to two weeks, with daily and weekly
+seasonality), taking only days of the same kind (weekday or weekend) where
+at least two exist, or, where fewer than three days exist at all, of the
+preceding 60 periods; the band is expected ± k x (1.4826 x median absolute
+deviation), never narrower than k x 8% of the expected value (a handful of
+days gives an unstable deviation; without the floor a third of ordinary
+points fell outside a k=2 band). It is a robust stand-in, not AWS's algorithm.
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ from typing import Any
 DAY = 86400
 SEASON_DAYS = 14
 TRAILING = 60
+#: The narrowest spread, as a share of the expected value.
+SPREAD_FLOOR = 0.08
 
 MetricKey = tuple[str, str, frozenset[tuple[str, str]]]
 
@@ -135,16 +140,22 @@ def band(history: dict[float, float], times: list[float], period: int, width: fl
     """
     out = []
     for at in times:
-        season = [history[at - d * DAY] for d in range(1, SEASON_DAYS + 1) if at - d * DAY in history]
+        earlier = [at - d * DAY for d in range(1, SEASON_DAYS + 1) if at - d * DAY in history]
+        same_kind = [t for t in earlier if _weekend(t) == _weekend(at)]
+        season = [history[t] for t in (same_kind if len(same_kind) >= 2 else earlier)]
         if len(season) < 3:
             season = [history[at - i * period] for i in range(1, TRAILING + 1) if at - i * period in history]
             if len(season) < 5:
                 continue
         expected = statistics.median(season)
         spread = 1.4826 * statistics.median(abs(v - expected) for v in season)
-        spread = max(spread, 0.02 * abs(expected), 1e-9)
+        spread = max(spread, SPREAD_FLOOR * abs(expected), 1e-9)
         out.append((at, expected - width * spread, expected + width * spread))
     return out
+
+
+def _weekend(at: float) -> bool:
+    return dt.datetime.fromtimestamp(at, dt.timezone.utc).weekday() >= 5
 
 
 def history_start(start: dt.datetime) -> dt.datetime:

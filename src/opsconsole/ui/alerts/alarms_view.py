@@ -387,7 +387,12 @@ class AlarmsView(QWidget):
         return True
 
     def _select_first(self) -> None:
-        """Open the alarm most worth a look: the first in ALARM, an anomaly-band one if any (it shows most)."""
+        """Open the alarm most worth a look: the first in ALARM, an anomaly-band one if any (it shows most).
+
+        Never over one the user already opened while the list was still coming in.
+        """
+        if self.detail.alarm is not None:
+            return
         rows = self.model.all_rows()
         alarming = [r for r in rows if r.alarm.state == "ALARM" and not r.snoozed]
         pick = next((r for r in alarming if r.alarm.type == ANOMALY_BAND), alarming[0] if alarming else None)

@@ -134,7 +134,7 @@ def queue_metrics(now: dt.datetime, rng: random.Random, dlq_depth: int) -> list[
     return data
 
 
-def kpi_metrics(now: dt.datetime, rng: random.Random, days: int = 7) -> list[dict[str, Any]]:
+def kpi_metrics(now: dt.datetime, rng: random.Random, days: int = 15) -> list[dict[str, Any]]:
     """Orders per marketplace and platform (daily and weekly rhythm), revenue per marketplace."""
     size = {"US": 5200, "UK": 2100, "DE": 2600, "FR": 1500, "ES": 900, "IT": 1000, "JP": 1900}
     share = {"pc_web": 0.34, "mobile_web": 0.21, "mobile_app": 0.45}
