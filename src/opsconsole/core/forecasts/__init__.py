@@ -1,1 +1,54 @@
-"""The forecasts area's rules: quantile forecasts against actuals, accuracy, winner models."""
+"""The forecasts area's rules: quantile forecasts against actuals, accuracy, winner models.
+
+What the console asks, as jobs: the tenants a connection may pick
+(:func:`tenants`), one tenant's catalogue and files (:func:`load_tenant`),
+one item (:func:`item`), accuracy (:func:`accuracy`), QueryForecast
+(:mod:`.query`) and the winner models (:mod:`.winners`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from dataclasses import dataclass
+from typing import Any
+
+from opsconsole.core.forecasts.accuracy import ModelAccuracy, compare, tenant_accuracy, worst_items
+from opsconsole.core.forecasts.catalogue import Catalogue, list_tenants, load_catalogue
+from opsconsole.core.forecasts.exports import ExportCache
+from opsconsole.core.forecasts.items import ItemView, TenantData, load_tenant_data
+from opsconsole.core.forecasts.tenancy import TenantRefused, allowed
+from opsconsole.core.progress import Progress
+
+__all__ = [
+    "Catalogue", "ExportCache", "ItemView", "ModelAccuracy", "TenantData", "TenantLoad", "TenantRefused",
+    "accuracy", "compare", "item", "load_tenant", "tenants", "worst_items",
+]
+
+
+@dataclass(frozen=True)
+class TenantLoad:
+    catalogue: Catalogue
+    data: TenantData
+
+
+def tenants(clients: Any) -> list[str]:
+    """The tenants this connection may pick (its own only, when scoped)."""
+    return list_tenants(clients.client("forecast"), clients.connection.tenant)
+
+
+def load_tenant(clients: Any, tenant: str, cache: ExportCache) -> Generator[Progress, None, TenantLoad]:
+    """The tenant's catalogue (tag-checked), then its actuals and exports (path-checked), with progress."""
+    scope = clients.connection.tenant
+    if not allowed(scope, tenant):
+        raise TenantRefused(f"This connection is scoped to tenant {scope}; it cannot show {tenant}.")
+    catalogue = yield from load_catalogue(clients.client("forecast"), tenant, scope)
+    data = yield from load_tenant_data(clients.client("s3"), catalogue, cache)
+    return TenantLoad(catalogue, data)
+
+
+def item(data: TenantData, item_id: str, models: list[str] | None = None) -> ItemView:
+    return data.item(item_id, models)
+
+
+def accuracy(data: TenantData, seasonality: int = 7) -> list[ModelAccuracy]:
+    return tenant_accuracy(data, seasonality)

@@ -160,6 +160,20 @@ def _open_actuals(source: PartSource, cache: ExportCache) -> Generator[Progress,
     return table
 
 
+#: Where a backtest export keeps the item-level forecasts (beside ``accuracy-metrics-values/``).
+BACKTEST_VALUES = "forecasted-values/"
+
+
+def export_source(s3: Any, export: ExportJob) -> PartSource:
+    """The files of an export: a backtest export's forecasted values, a forecast export's parts."""
+    base = export.path if export.path.endswith("/") else export.path + "/"
+    if export.kind == "backtest":
+        values = S3Parts(s3, base + BACKTEST_VALUES)
+        if values.parts(export.name):
+            return values
+    return S3Parts(s3, base)
+
+
 def load_tenant_data(s3: Any, catalogue: Catalogue, cache: ExportCache,
                      forecast_exports: list[ExportJob] | None = None,
                      backtest_exports: list[ExportJob] | None = None) -> Generator[Progress, None, TenantData]:
@@ -180,7 +194,7 @@ def load_tenant_data(s3: Any, catalogue: Catalogue, cache: ExportCache,
         require_path(export.path, tenant)
         model = catalogue.model_name(export)
         tables = by_model.setdefault(model, ModelTables(model))
-        table = yield from open_export(S3Parts(s3, export.path), cache, export.name)
+        table = yield from open_export(export_source(s3, export), cache, export.name)
         if export.kind == "forecast":
             tables.forecast = table
             fc = catalogue.forecast_of(export)
