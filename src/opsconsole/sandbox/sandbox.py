@@ -18,6 +18,7 @@ from typing import Any
 
 from opsconsole.sandbox.cloudwatch import service as cloudwatch
 from opsconsole.sandbox.dynamodb import atomic_writes, indexes, item_pages
+from opsconsole.sandbox.forecast import service as forecast
 from opsconsole.sandbox.lexv2 import service as lexv2
 from opsconsole.sandbox.scenario import Clients, LiveActivity, LiveAlerts, Scenario, seed
 from opsconsole.sandbox.server import ExtensionRegistry, SandboxServer, import_moto_services
@@ -28,7 +29,7 @@ log = logging.getLogger(__name__)
 
 #: Modules whose ``register(registry)`` adds AWS operations (or fixes) to every sandbox.
 #: Later work (RedriveExecution, Lex V2 model building, ...) adds its module here.
-EXTENSION_MODULES: tuple[ModuleType, ...] = (extensions, redrive, lexv2, cloudwatch, sqs)
+EXTENSION_MODULES: tuple[ModuleType, ...] = (extensions, redrive, lexv2, cloudwatch, sqs, forecast)
 
 _active_lock = threading.Lock()
 _active: Sandbox | None = None

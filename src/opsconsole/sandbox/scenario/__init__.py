@@ -26,6 +26,7 @@ from opsconsole.sandbox.scenario.clients import Clients
 from opsconsole.sandbox.scenario.executions.live import LiveActivity
 from opsconsole.sandbox.scenario.alerts import seed as alerts
 from opsconsole.sandbox.scenario.alerts.live import LiveAlerts
+from opsconsole.sandbox.scenario.forecasts import seed as forecasts
 from opsconsole.sandbox.scenario.lexreview import seed as lex
 from opsconsole.sandbox.scenario.executions import models
 from opsconsole.sandbox.scenario.executions import seed as stepfunctions
@@ -54,6 +55,9 @@ class Scenario:
     pending_approvals: list[str] = field(default_factory=list)
     #: the Lex bot and its tables: bot_id, bot_name, locales, alias_id, alias_name, live_version, tables, ...
     lex: dict[str, Any] = field(default_factory=dict)
+    #: the forecasts area: bucket, tenants -> {dataset_group_arn, predictor_arns, forecast_arns, export_paths,
+    #: backtest_paths, actuals_path, items, ...}, tables, metric namespace (see docs/sandbox-forecasts.md)
+    forecasts: dict[str, Any] = field(default_factory=dict)
     plan: list[PlannedExecution] = field(default_factory=list, repr=False)
 
 
@@ -86,12 +90,14 @@ def seed(clients: Clients, *, seed_value: int, now: dt.datetime, endpoint_url: s
                                 sfn_backend, arns, plan)
         seeded = pool.submit(_seed_alerts, clients, urls, plan, arns, seed_value, now)
         bot = pool.submit(lex.seed_lex, clients.dynamodb, seed_value=seed_value, now=now, region=catalog.REGION)
+        forecast_summary = pool.submit(forecasts.seed, clients, seed_value=seed_value, now=now)
         recorded = templates.result()
         log.debug("sandbox: %d templates recorded", len(recorded))
         replayed = stepfunctions.install_replays(sfn_backend, arns, plan, recorded, now)
         pending_arns = approvals.result()
         alarm_states, alert_counts = seeded.result()
         lex_summary = bot.result()
+        forecast_summary_result = forecast_summary.result()
         log.debug("sandbox: %d executions replayed, approvals pending, alerts seeded", replayed)
 
     models.put_rows(clients.dynamodb, [(catalog.WINNER_TABLE, row) for row in winners.values()])
@@ -110,7 +116,8 @@ def seed(clients: Clients, *, seed_value: int, now: dt.datetime, endpoint_url: s
                 "capacity": catalog.CAPACITY_TABLE, "registry": catalog.REGISTRY_TABLE,
                 "evaluations": catalog.EVALUATION_TABLE, "classifications": catalog.CLASSIFICATION_TABLE},
         topics={"notifications": urls[catalog.NOTIFICATION_TOPIC], "alerts": urls[catalog.ALERT_TOPIC]},
-        alarms=alarm_states, counts=counts, pending_approvals=pending_arns, lex=lex_summary, plan=plan)
+        alarms=alarm_states, counts=counts, pending_approvals=pending_arns, lex=lex_summary,
+        forecasts=forecast_summary_result, plan=plan)
 
 
 def _seed_alerts(clients: Clients, urls: dict[str, str], plan: list[PlannedExecution],

@@ -77,3 +77,32 @@ def state_machine_arn(name: str) -> str:
 
 def execution_arn(state_machine: str, name: str) -> str:
     return f"arn:aws:states:{REGION}:{ACCOUNT_ID}:execution:{state_machine}:{name}"
+
+
+# Forecasts (Amazon Forecast resources and their export files; see docs/sandbox-forecasts.md)
+#: One bucket for every tenant's forecast data, one prefix per tenant: s3://<bucket>/<tenant>/...
+FORECAST_BUCKET = "mlops-forecasts"
+FORECAST_ITEMS_PER_TENANT = 5000
+FORECAST_HISTORY_DAYS = 365
+FORECAST_HORIZON_DAYS = 30
+#: CloudWatch namespace of the forecast-accuracy metric stream (WAPE per Tenant and Predictor)
+FORECAST_METRIC_NAMESPACE = "Forecasts/Accuracy"
+#: Winner models per country x category (key: country, category) and their history
+#: (key: country#category, changedAt). WINNER_TABLE (per country) stays as it is.
+WINNER_CATEGORY_TABLE = "mlops-winner-models-by-category"
+WINNER_HISTORY_TABLE = "mlops-winner-models-history"
+#: Every country of the item-classification platform (the 12 of COUNTRIES first).
+ALL_COUNTRIES = COUNTRIES + ("MX", "BR", "AR", "CL", "CO", "PE", "PT", "BE", "AT", "CH", "IE", "DK", "NO", "FI",
+                             "CZ", "HU", "RO", "GR", "TR", "IN", "SG", "KR", "NZ", "ZA", "AE", "SA")
+PRODUCT_CATEGORIES = ("apparel", "electronics", "grocery", "home", "toys", "beauty")
+
+
+def tenant_kms_key(tenant: str) -> str:
+    """The tenant's KMS key (every tenant encrypts its data with its own key)."""
+    import uuid
+
+    return f"arn:aws:kms:{REGION}:{ACCOUNT_ID}:key/{uuid.uuid5(uuid.NAMESPACE_URL, 'kms:' + tenant)}"
+
+
+def tenant_forecast_role(tenant: str) -> str:
+    return f"arn:aws:iam::{ACCOUNT_ID}:role/forecast-{tenant}"
