@@ -10,7 +10,7 @@ progress (and is refused for any path outside the tenant's prefix); after it,
 from __future__ import annotations
 
 import io
-from collections.abc import Generator
+from collections.abc import Generator, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +19,7 @@ import pandas as pd
 from opsconsole.core.forecasts.catalogue import Catalogue, ExportJob
 from opsconsole.core.forecasts.exports import (
     ExportCache,
+    ExportPart,
     ExportTable,
     ExportUnreadable,
     PartSource,
@@ -106,22 +107,27 @@ class TenantData:
         return ItemView(item_id, self.tenant, actuals.reset_index(drop=True), tuple(series))
 
 
-class SingleObject(PartSource):
-    """One S3 object (the actuals CSV a dataset import job read) as a one-part source."""
+class ActualsObjects(PartSource):
+    """The actuals a dataset import job read: one CSV object, or every CSV under a folder path."""
 
     def __init__(self, s3: Any, path: str) -> None:
         self.s3 = s3
         self.location = path
         self.bucket, self.key = parse_s3_path(path)
 
-    def parts(self, job_name: str | None = None):
-        from opsconsole.core.forecasts.exports import ExportPart
+    def parts(self, job_name: str | None = None) -> list[ExportPart]:
+        from opsconsole.core import paging
 
-        head = self.s3.head_object(Bucket=self.bucket, Key=self.key)
-        return [ExportPart(self.key, int(head.get("ContentLength", 0)), 0, "actuals", "", "csv",
-                           str(head.get("ETag", "")).strip('"'))]
+        found = []
+        for obj in paging.items(self.s3, "list_objects_v2", "Contents", Bucket=self.bucket, Prefix=self.key):
+            key = obj["Key"]
+            if key.endswith("/") or key.rsplit("/", 1)[-1].startswith(("_", ".")):
+                continue
+            found.append(ExportPart(key, int(obj.get("Size", 0)), len(found), "actuals", "", "csv",
+                                    str(obj.get("ETag", "")).strip('"')))
+        return found
 
-    def chunks(self, part):
+    def chunks(self, part: ExportPart) -> Iterable[bytes]:
         body = self.s3.get_object(Bucket=self.bucket, Key=part.key)["Body"]
         try:
             while chunk := body.read(1 << 20):
@@ -141,20 +147,26 @@ def read_actuals_csv(data: bytes) -> pd.DataFrame:
 
 def _open_actuals(source: PartSource, cache: ExportCache) -> Generator[Progress, None, ExportTable]:
     parts = source.parts()
+    if not parts:
+        raise ExportUnreadable(f"No actuals under {source.location}.")
     key = cache.key(source.location, parts)
     table = cache.get(key)
     if table is not None:
         return table
-    buf = bytearray()
     total = sum(p.size for p in parts) or None
-    for part in parts:
+    done = 0
+    frames = []
+    for i, part in enumerate(parts, 1):
+        buf = bytearray()
         for chunk in source.chunks(part):
             buf += chunk
-            yield Progress(len(buf), total, "Reading actuals")
-    try:
-        frame = read_actuals_csv(bytes(buf))
-    except Exception as exc:
-        raise ExportUnreadable(f"{source.location} could not be read as item_id,timestamp,target_value: {exc}") from exc
+            done += len(chunk)
+            yield Progress(done, total, f"Reading actuals, part {i} of {len(parts)}")
+        try:
+            frames.append(read_actuals_csv(bytes(buf)))
+        except Exception as exc:
+            raise ExportUnreadable(f"{part.key} could not be read as item_id,timestamp,target_value: {exc}") from exc
+    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     table = ExportTable.build(frame, source.location, tuple(parts))
     cache.put(key, table)
     return table
@@ -186,7 +198,7 @@ def load_tenant_data(s3: Any, catalogue: Catalogue, cache: ExportCache,
     paths = [p for g in catalogue.dataset_groups for p in g.actuals_paths]
     for path in paths[:1]:
         require_path(path, tenant)
-        data.actuals = yield from _open_actuals(SingleObject(s3, path), cache)
+        data.actuals = yield from _open_actuals(ActualsObjects(s3, path), cache)
     by_model: dict[str, ModelTables] = {}
     fexports = catalogue.forecast_exports() if forecast_exports is None else forecast_exports
     bexports = catalogue.backtest_exports() if backtest_exports is None else backtest_exports
