@@ -26,6 +26,7 @@ from opsconsole.sandbox.scenario.clients import Clients
 from opsconsole.sandbox.scenario.executions.live import LiveActivity
 from opsconsole.sandbox.scenario.alerts import seed as alerts
 from opsconsole.sandbox.scenario.alerts.live import LiveAlerts
+from opsconsole.sandbox.scenario.forecasts import accuracy_stream
 from opsconsole.sandbox.scenario.forecasts import seed as forecasts
 from opsconsole.sandbox.scenario.lexreview import seed as lex
 from opsconsole.sandbox.scenario.executions import models
@@ -96,6 +97,7 @@ def seed(clients: Clients, *, seed_value: int, now: dt.datetime, endpoint_url: s
         replayed = stepfunctions.install_replays(sfn_backend, arns, plan, recorded, now)
         pending_arns = approvals.result()
         alarm_states, alert_counts = seeded.result()
+        alarm_states.update(accuracy_stream.seed_stream(clients.cloudwatch, seed_value, now))
         lex_summary = bot.result()
         forecast_summary_result = forecast_summary.result()
         log.debug("sandbox: %d executions replayed, approvals pending, alerts seeded", replayed)

@@ -16,6 +16,7 @@ from opsconsole.sandbox.forecast import exports, objects
 from opsconsole.sandbox.forecast.series import horizon_days, wrong_items
 from opsconsole.sandbox.forecast.store import Resource, Store
 from opsconsole.sandbox.scenario import catalog as c
+from opsconsole.sandbox.scenario.forecasts import accuracy_stream, winners
 from opsconsole.sandbox.scenario.forecasts.plan import ALGORITHMS, TenantPlan, TenantSummary, tenant_plans
 
 FILE_TIME = "%Y-%m-%dT%H-%M-%SZ"
@@ -177,9 +178,13 @@ def _seed_backtest(store: Store, bucket: objects.LazyBucket, plan: TenantPlan, p
 
 
 def seed(clients: Any, *, seed_value: int, now: dt.datetime) -> dict[str, Any]:
-    """The forecasts step of the scenario's seed(): returns Scenario.forecasts."""
+    """The forecasts step of the scenario's seed() (Forecast resources, export files, winner tables);
+    returns Scenario.forecasts. The metric stream is :func:`accuracy_stream.seed_stream`."""
     from opsconsole.sandbox.forecast.store import store
 
     summary = seed_forecasts(store(c.REGION, c.ACCOUNT_ID), seed_value=seed_value, now=now)
+    summary["counts"] = winners.create_and_fill(clients.dynamodb, seed_value, now)
+    summary["tables"] = {"winners_by_category": c.WINNER_CATEGORY_TABLE, "winner_history": c.WINNER_HISTORY_TABLE}
     summary["namespace"] = c.FORECAST_METRIC_NAMESPACE
+    summary["alarms"] = sorted(accuracy_stream.ALARMS)
     return summary
