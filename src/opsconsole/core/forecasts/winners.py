@@ -24,6 +24,8 @@ from opsconsole.core.writes import ApiCall, Conflict, Write
 
 WINNER_TABLE = "mlops-winner-models-by-category"
 HISTORY_TABLE = "mlops-winner-models-history"
+#: The history table's partition key: ``<country>#<category>``.
+HISTORY_KEY = "pairKey"
 
 
 def plain(value: dict[str, Any]) -> Any:
@@ -145,7 +147,7 @@ def _by_field(winner: Winner) -> str:
     return next((n for n in ("promotedBy", "changedBy", "updatedBy") if n in winner.raw), "promotedBy")
 
 
-def promote_call(winner: Winner, who: str, now: dt.datetime, history_key: str = "key",
+def promote_call(winner: Winner, who: str, now: dt.datetime, history_key: str = HISTORY_KEY,
                  reason: str = "") -> ApiCall:
     """The one TransactWriteItems request that promotes ``winner.runner_up``."""
     at = now.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
@@ -154,27 +156,42 @@ def promote_call(winner: Winner, who: str, now: dt.datetime, history_key: str = 
               ":by": attribute(who), ":seen": attribute(winner.since)}
     names = {"#m": "model", "#r": "runnerUp", "#t": time_field, "#b": by_field}
     update = "SET #m = :new, #r = :old, #t = :at, #b = :by"
+    condition = "#m = :old AND #t = :seen"
     if winner.runner_up_value is not None:
-        update += ", metricValue = :newv, runnerUpValue = :oldv"
+        update += ", metricValue = :newv, runnerUpMetricValue = :oldv"
         values[":newv"] = attribute(winner.runner_up_value)
         values[":oldv"] = attribute(winner.value)
+    version = winner.raw.get("version")
+    if isinstance(version, int):
+        # Every change bumps the version; the condition also holds it to what the user saw.
+        update += ", #v = :nextv"
+        condition += " AND #v = :seenv"
+        names["#v"] = "version"
+        values[":nextv"] = attribute(version + 1)
+        values[":seenv"] = attribute(version)
     history_item = {history_key: attribute(winner.key), "changedAt": attribute(at), "country": attribute(winner.country),
                     "category": attribute(winner.category), "model": attribute(winner.runner_up),
                     "previousModel": attribute(winner.model), "changedBy": attribute(who),
                     "reason": attribute(reason or "promoted the runner-up from the console")}
     if winner.runner_up_value is not None:
         history_item["metricValue"] = attribute(winner.runner_up_value)
+        history_item["runnerUpMetricValue"] = attribute(winner.value)
+    history_item["runnerUp"] = attribute(winner.model)
+    if winner.metric:
+        history_item["metric"] = attribute(winner.metric)
+    if isinstance(version, int):
+        history_item["version"] = attribute(version + 1)
     return ApiCall("dynamodb", "TransactWriteItems", {"TransactItems": [
         {"Update": {"TableName": WINNER_TABLE,
                     "Key": {"country": attribute(winner.country), "category": attribute(winner.category)},
                     "UpdateExpression": update,
-                    "ConditionExpression": "#m = :old AND #t = :seen",
+                    "ConditionExpression": condition,
                     "ExpressionAttributeNames": names, "ExpressionAttributeValues": values}},
         {"Put": {"TableName": HISTORY_TABLE, "Item": history_item}},
     ]})
 
 
-def promote(winner: Winner, who: Identity, now: dt.datetime | None = None, history_key: str = "key",
+def promote(winner: Winner, who: Identity, now: dt.datetime | None = None, history_key: str = HISTORY_KEY,
             reason: str = "") -> Write:
     """Promote the runner-up of ``winner`` (confirmed, audited, conditional on what the user saw)."""
     if not winner.runner_up:
