@@ -107,6 +107,11 @@ def all_winners(ddb: Any, table: str = WINNER_TABLE) -> list[Winner]:
     return sorted(rows, key=lambda w: (w.country, w.category))
 
 
+def read_winners(clients: Any) -> list[Winner]:
+    """The winner rows of the connection (a job)."""
+    return all_winners(clients.client("dynamodb"))
+
+
 @dataclass(frozen=True)
 class Change:
     at: str
@@ -132,6 +137,10 @@ def history(ddb: Any, winner: Winner, table: str = HISTORY_TABLE) -> list[Change
                           _first(row, "metricValue", "value"), str(_first(row, "changedBy", "by", default="")),
                           str(_first(row, "reason", default=""))))
     return out
+
+
+def read_history(clients: Any, winner: Winner) -> list[Change]:
+    return history(clients.client("dynamodb"), winner)
 
 
 def _hash_key(ddb: Any, table: str) -> str:

@@ -73,7 +73,7 @@ class WinnersView(QWidget):
     def load(self) -> None:
         if self.ctx.clients is None:
             return
-        job = self.ctx.runner.submit(winners.all_winners, self.ctx.clients.client("dynamodb"),
+        job = self.ctx.runner.submit(winners.read_winners, self.ctx.clients,
                                      name="Read winner models", owner=self)
         job.done.connect(self.show_rows)
         job.failed.connect(self._failed)
@@ -100,7 +100,7 @@ class WinnersView(QWidget):
         self.history_model.set_rows([])
         if w is None or self.ctx.clients is None:
             return
-        job = self.ctx.runner.submit(winners.history, self.ctx.clients.client("dynamodb"), w,
+        job = self.ctx.runner.submit(winners.read_history, self.ctx.clients, w,
                                      name="Read winner history", owner=self)
         job.done.connect(lambda changes, w=w: self._on_history(w, changes))
         job.failed.connect(self._failed)
@@ -150,7 +150,7 @@ class WinnersView(QWidget):
     def load_keep(self, keep: tuple[str, str]) -> None:
         if self.ctx.clients is None:
             return
-        job = self.ctx.runner.submit(winners.all_winners, self.ctx.clients.client("dynamodb"),
+        job = self.ctx.runner.submit(winners.read_winners, self.ctx.clients,
                                      name="Read winner models", owner=self)
         job.done.connect(lambda rows: (self.show_rows(rows, keep), self._on_select(self.table.currentIndex().row())))
         job.failed.connect(self._failed)
