@@ -24,6 +24,8 @@ from opsconsole.ui import theme
 
 BAND = ("p10", "p90")
 MID = "p50"
+#: Days shown at first (the rest is a zoom-out away).
+DEFAULT_SPAN_DAYS = 150
 
 
 def _seconds(values: pd.Series) -> np.ndarray:
@@ -112,6 +114,10 @@ class ForecastChart(QWidget):
             self.curves["actuals"] = item
         self._prepare_hover()
         self.plot.enableAutoRange()
+        if len(self._hover_x):
+            # The last months and the horizon, where the models differ; the whole history is a zoom-out away.
+            end = float(self._hover_x[-1])
+            self.plot.setXRange(max(float(self._hover_x[0]), end - DEFAULT_SPAN_DAYS * 86400), end, padding=0.02)
 
     def _draw_forecast(self, series, colour: QColor) -> None:
         fc = series.forecast

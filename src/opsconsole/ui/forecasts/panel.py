@@ -24,6 +24,7 @@ from opsconsole.core import forecasts
 from opsconsole.core.errors import ErrorKind, UserError
 from opsconsole.core.format import format_size
 from opsconsole.core.progress import Progress
+from opsconsole.ui import theme
 from opsconsole.ui.context import AppContext
 from opsconsole.ui.forecasts.accuracy_view import AccuracyView
 from opsconsole.ui.forecasts.catalogue_view import CatalogueView
@@ -70,6 +71,7 @@ class ForecastsPanel(Panel):
         self.item_error = QLabel("")
         self.item_error.setObjectName("forecast-item-error")
         self.item_error.setTextFormat(Qt.TextFormat.PlainText)
+        self.item_error.setStyleSheet(f"color: {theme.current().danger}")
         self.progress = QProgressBar()
         self.progress.setObjectName("forecast-progress")
         self.progress.setMaximumWidth(260)
