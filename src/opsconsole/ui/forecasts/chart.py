@@ -102,7 +102,7 @@ class ForecastChart(QWidget):
         self.empty.hide()
         self.plot.show()
         self.plot.setTitle(f"{view.item_id} · tenant {view.tenant}", color=t.text)
-        colours = t.forecast_models or ("#0072b2", "#d55e00")
+        colours = t.forecast_models or (t.link, t.warning)
         for i, series in enumerate(view.series):
             colour = QColor(colours[i % len(colours)])
             self._draw_backtest(series, colour)
