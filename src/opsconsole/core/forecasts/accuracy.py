@@ -67,8 +67,8 @@ def model_accuracy(model: str, backtest: ExportTable, actuals: ExportTable | Non
     for window in sums.index.get_level_values(0).unique() if len(sums) else []:
         windows[window] = metrics.aggregate(sums.xs(window, level=0), types)
     per_window = pd.DataFrame.from_dict(windows, orient="index")
-    # Overall, as Forecast's SUMMARY: every window's items together (an item per window counts once).
-    overall = metrics.aggregate(sums, types) if len(sums) else {}
+    # Overall, as Forecast's SUMMARY window: each metric averaged over the backtest windows.
+    overall = {k: float(v) for k, v in per_window.mean(numeric_only=True).items()} if len(per_window) else {}
     return ModelAccuracy(model, per_item, per_window, overall, tuple(types), point)
 
 

@@ -147,7 +147,9 @@ def accuracy_of(forecast: Any, predictor_arn: str) -> Accuracy:
         return Accuracy()
     metrics = summary.get("Metrics", {})
     errors = metrics.get("ErrorMetrics") or [{}]
-    point = next((e for e in errors if e.get("ForecastType") == "mean"), errors[0])
+    # The point forecast's errors: the mean when predicted, else the median.
+    by_type = {e.get("ForecastType"): e for e in errors}
+    point = by_type.get("mean") or by_type.get("0.5") or errors[0]
     return Accuracy(metrics.get("AverageWeightedQuantileLoss"), point.get("WAPE"), point.get("RMSE", metrics.get("RMSE")),
                     point.get("MAPE"), point.get("MASE"), tuple(windows))
 
