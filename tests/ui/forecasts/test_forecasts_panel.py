@@ -64,6 +64,11 @@ def test_pick_tenant_type_an_item_and_see_actuals_band_and_two_models(qtbot, ctx
     assert rows > 30 and target in text and "retail-compliance" not in text.splitlines()[0]
     panel.chart.export_image(tmp_path / "item.png")
     assert (tmp_path / "item.png").stat().st_size > 1000
+    # The same item from QueryForecast (the forecasts have ARNs).
+    assert panel.live_button.isEnabled()
+    qtbot.keyClick(panel.chart, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: any("(QueryForecast)" in s.model for s in panel.chart.view.series), timeout=20_000)
+    assert panel.chart.view.item_id == target
     # An unknown id is refused at the input, in words.
     panel.open_item("no-such-item")
     assert "No item 'no-such-item' in tenant retail-compliance" == panel.item_error.text()

@@ -21,7 +21,7 @@ from opsconsole.core.progress import Progress
 
 __all__ = [
     "Catalogue", "ExportCache", "ItemView", "ModelAccuracy", "TenantData", "TenantLoad", "TenantRefused",
-    "accuracy", "compare", "item", "load_tenant", "tenants", "worst_items",
+    "accuracy", "compare", "item", "live_item", "load_tenant", "tenants", "worst_items",
 ]
 
 
@@ -48,6 +48,28 @@ def load_tenant(clients: Any, tenant: str, cache: ExportCache) -> Generator[Prog
 
 def item(data: TenantData, item_id: str, models: list[str] | None = None) -> ItemView:
     return data.item(item_id, models)
+
+
+def live_item(clients: Any, data: TenantData, item_id: str) -> ItemView:
+    """The item with each model's forecast from QueryForecast (where the model has a forecast ARN).
+
+    Backtests and actuals still come from the exports; a model without a
+    forecast ARN (a successor writing the layout only) keeps its exported forecast.
+    """
+    from dataclasses import replace
+
+    from opsconsole.core.forecasts.query import query_item
+
+    view = data.item(item_id)
+    arns = {m.model: m.forecast_arn for m in data.models}
+    series = []
+    for s in view.series:
+        arn = arns.get(s.model, "")
+        if arn:
+            live = query_item(clients.client("forecast"), clients.client("forecastquery"), arn, item_id, data.tenant)
+            s = replace(s, model=f"{s.model} (QueryForecast)", forecast=live)
+        series.append(s)
+    return replace(view, series=tuple(series))
 
 
 def accuracy(data: TenantData, seasonality: int = 7) -> list[ModelAccuracy]:

@@ -212,7 +212,15 @@ def _to_utc(values: pd.Series) -> pd.Series:
         return values.dt.tz_convert("UTC").dt.tz_localize(None)
     if pd.api.types.is_datetime64_any_dtype(values):
         return values
-    return pd.to_datetime(values, utc=True, format="mixed").dt.tz_localize(None)
+    # An export repeats a few hundred distinct times over millions of rows: parse each once.
+    codes, uniques = pd.factorize(values, sort=False)
+    try:
+        parsed = pd.to_datetime(pd.Index(uniques), utc=True, format="ISO8601")
+    except (ValueError, TypeError):
+        parsed = pd.to_datetime(pd.Index(uniques), utc=True, format="mixed")
+    parsed = parsed.tz_localize(None)
+    out = parsed.take(codes, allow_fill=True, fill_value=pd.NaT) if (codes < 0).any() else parsed.take(codes)
+    return pd.Series(out, index=values.index, name=values.name)
 
 
 def parse_part(data: bytes, fmt: str) -> pd.DataFrame:

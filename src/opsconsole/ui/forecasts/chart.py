@@ -209,13 +209,28 @@ class ForecastChart(QWidget):
 
     # -- export --------------------------------------------------------------------------
     def export_image(self, path: str | Path) -> None:
-        """PNG or SVG, by the file's extension."""
+        """PNG or SVG, by the file's extension.
+
+        SVG is drawn through Qt's own SVG generator: pyqtgraph's SVG exporter
+        fails on the filled band's path with this Qt.
+        """
+        path = str(path)
+        if path.lower().endswith(".svg"):
+            from PySide6.QtGui import QPainter
+            from PySide6.QtSvg import QSvgGenerator
+
+            gen = QSvgGenerator()
+            gen.setFileName(path)
+            gen.setSize(self.plot.size())
+            gen.setViewBox(self.plot.rect())
+            gen.setTitle(self.view.item_id if self.view else "forecast")
+            painter = QPainter(gen)
+            self.plot.render(painter)
+            painter.end()
+            return
         from pyqtgraph import exporters
 
-        path = str(path)
-        item = self.plot.getPlotItem()
-        exporter = exporters.SVGExporter(item) if path.lower().endswith(".svg") else exporters.ImageExporter(item)
-        exporter.export(path)
+        exporters.ImageExporter(self.plot.getPlotItem()).export(path)
 
     def export_csv(self, path: str | Path) -> int:
         if self.view is None:

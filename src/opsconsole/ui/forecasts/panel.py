@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QStringListModel, Qt
+from PySide6.QtCore import QCoreApplication, QStringListModel, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
@@ -116,12 +116,17 @@ class ForecastsPanel(Panel):
         layout.addWidget(self.tabs, 1)
 
         self.tenant_combo.currentIndexChanged.connect(lambda _i: self.load_tenant(self.tenant_combo.currentData()))
+        # Long jobs (a tenant's exports, accuracy) may still run at exit: stop them while the runner exists.
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.cancel_jobs)
         self._shortcut("Refresh", QKeySequence(Qt.Key.Key_F5), self.refresh)
         self._shortcut("Find item", QKeySequence("Ctrl+L"), self._focus_item)
         self._shortcut("Pick tenant", QKeySequence("Ctrl+T"), self._focus_tenant)
         self._shortcut("Cancel loading", QKeySequence(Qt.Key.Key_Escape), self.cancel_load)
         self._shortcut("Export chart", QKeySequence("Ctrl+E"), self.export_chart)
         self._shortcut("Export CSV", QKeySequence("Ctrl+Shift+E"), self.export_csv)
+        self._shortcut("Query live forecast", QKeySequence("Ctrl+R"), self.query_live)
 
     def _item_tab(self) -> QWidget:
         tab = QWidget()
@@ -132,8 +137,13 @@ class ForecastsPanel(Panel):
         self.csv_button = QPushButton("Export CSV…")
         self.csv_button.setToolTip("Save the values charted as CSV (Ctrl+Shift+E)")
         self.csv_button.clicked.connect(self.export_csv)
-        for b in (self.export_button, self.csv_button):
+        self.live_button = QPushButton("Query live forecast")
+        self.live_button.setObjectName("forecast-live")
+        self.live_button.setToolTip("Ask Forecast's QueryForecast for this item instead of reading the export (Ctrl+R)")
+        self.live_button.clicked.connect(self.query_live)
+        for b in (self.export_button, self.csv_button, self.live_button):
             b.setEnabled(False)
+        buttons.addWidget(self.live_button)
         buttons.addStretch(1)
         buttons.addWidget(self.export_button)
         buttons.addWidget(self.csv_button)
@@ -286,6 +296,23 @@ class ForecastsPanel(Panel):
         self.chart.show_item(view)
         for b in (self.export_button, self.csv_button):
             b.setEnabled(True)
+        has_arn = self.load_result is not None and any(m.forecast_arn for m in self.load_result.data.models)
+        self.live_button.setEnabled(has_arn)
+
+    def query_live(self) -> None:
+        """The charted item's forecasts from QueryForecast (where a forecast ARN exists)."""
+        if self.chart.view is None or self.load_result is None or self.ctx.clients is None:
+            return
+        item_id = self.chart.view.item_id
+        self.live_button.setEnabled(False)
+        job = self.ctx.runner.submit(forecasts.live_item, self.ctx.clients, self.load_result.data, item_id,
+                                     name=f"QueryForecast {item_id}", owner=self)
+        job.done.connect(self._on_item)
+        job.failed.connect(self._fail_quietly)
+
+    def _fail_quietly(self, err: UserError) -> None:
+        self.message.show_error(err, retry=False)
+        self.message.show()
 
     def _open_from_table(self, item_id: str) -> None:
         self.tabs.setCurrentIndex(0)
@@ -319,6 +346,10 @@ class ForecastsPanel(Panel):
         if not self._reported:
             self._reported = True
             self.load_failed.emit(err)
+
+    def cancel_jobs(self) -> None:
+        super().cancel_jobs()
+        self.ctx.runner.cancel_owned(self.winners_view)
 
     def _on_connection_changed(self, connection: object) -> None:
         self.cache.clear()
