@@ -66,7 +66,9 @@ def test_pick_tenant_type_an_item_and_see_actuals_band_and_two_models(qtbot, ctx
     assert (tmp_path / "item.png").stat().st_size > 1000
     # The same item from QueryForecast (the forecasts have ARNs).
     assert panel.live_button.isEnabled()
-    qtbot.keyClick(panel.chart, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    live = next(a for a in panel.actions() if a.text() == "Query live forecast")
+    assert live.shortcut().toString() == "Ctrl+R"
+    live.trigger()
     qtbot.waitUntil(lambda: any("(QueryForecast)" in s.model for s in panel.chart.view.series), timeout=20_000)
     assert panel.chart.view.item_id == target
     # An unknown id is refused at the input, in words.

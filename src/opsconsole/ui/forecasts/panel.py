@@ -47,6 +47,7 @@ class ForecastsPanel(Panel):
         self._item_ids: set[str] = set()
         self._reported = False
         self._tenant_job = None
+        self._wanted_item = ""
 
         self.tenant_combo = QComboBox()
         self.tenant_combo.setObjectName("forecast-tenant")
@@ -288,11 +289,14 @@ class ForecastsPanel(Panel):
         self.item_error.setText("")
         if self.item_edit.text() != item_id:
             self.item_edit.setText(item_id)
+        self._wanted_item = item_id
         job = self.ctx.runner.submit(forecasts.item, self.load_result.data, item_id, name=f"Chart {item_id}", owner=self)
         job.done.connect(self._on_item)
         job.failed.connect(self._fail)
 
     def _on_item(self, view: forecasts.ItemView) -> None:
+        if view.item_id != self._wanted_item:
+            return  # an item asked for earlier, answered after the one the user wants now
         self.chart.show_item(view)
         for b in (self.export_button, self.csv_button):
             b.setEnabled(True)
