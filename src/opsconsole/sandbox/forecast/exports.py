@@ -26,16 +26,8 @@ import numpy as np
 import pandas as pd
 
 from opsconsole.sandbox.forecast import metrics as m
-from opsconsole.sandbox.forecast.series import (
-    DAY,
-    ModelSpec,
-    SeriesSpec,
-    block,
-    column,
-    horizon_days,
-    predictions,
-    window_days,
-)
+from opsconsole.sandbox.forecast.series import block, predictions
+from opsconsole.sandbox.forecast.specs import DAY, ModelSpec, SeriesSpec, column, horizon_days, window_days
 
 EXPORT_TIME = "%Y-%m-%dT%H:%M:%SZ"
 
@@ -45,8 +37,26 @@ def _stamps(spec: SeriesSpec, days: range | np.ndarray, fmt: str = EXPORT_TIME) 
     return np.array([(first + int(d) * DAY).strftime(fmt) for d in days], dtype=object)
 
 
+def _dimension(frame: pd.DataFrame, spec: SeriesSpec, dims: list, rows: np.ndarray, at: int | None = 1) -> pd.DataFrame:
+    """Add the forecast dimension's column (after item_id in exports; last, in schema order, in actuals)."""
+    if spec.dimension:
+        values = np.asarray(dims, dtype=object)[rows]
+        frame.insert(len(frame.columns) if at is None else at, spec.dimension, values)
+    return frame
+
+
 def _csv(frame: pd.DataFrame) -> bytes:
     return frame.to_csv(index=False, lineterminator="\n").encode()
+
+
+def _encode(frame: pd.DataFrame, file_format: str) -> bytes:
+    if file_format == "PARQUET":
+        import io
+
+        out = io.BytesIO()
+        frame.to_parquet(out, index=False)  # pandas picks pyarrow, else fastparquet
+        return out.getvalue()
+    return _csv(frame)
 
 
 def point_type(types: tuple[str, ...]) -> str:
@@ -71,19 +81,22 @@ def actuals_csv(spec: SeriesSpec, index: int) -> bytes:
     frame = pd.DataFrame({"item_id": np.asarray(data.items, dtype=object)[rows],
                           "timestamp": _stamps(spec, range(spec.history_days), "%Y-%m-%d")[days],
                           "target_value": values.astype(np.int64) if spec.integer else values})
-    return _csv(frame)
+    return _csv(_dimension(frame, spec, data.dims, rows, at=None))
 
 
-def forecast_csv(spec: SeriesSpec, model: ModelSpec, types: tuple[str, ...], index: int) -> bytes:
+def forecast_csv(spec: SeriesSpec, model: ModelSpec, types: tuple[str, ...], index: int,
+                 file_format: str = "CSV") -> bytes:
+    """One part of a forecast export, as CSV or (``file_format="PARQUET"``) Parquet."""
     data = block(spec, index)
     values = predictions(spec, model, index, types)
     days = horizon_days(spec)
     n = len(data.items)
     frame = pd.DataFrame({"item_id": np.repeat(np.asarray(data.items, dtype=object), len(days)),
                           "date": np.tile(_stamps(spec, days), n)})
+    _dimension(frame, spec, data.dims, np.repeat(np.arange(n), len(days)))
     for kind in types:
         frame[column(kind)] = values[kind][:, days.start:days.stop].ravel()
-    return _csv(frame)
+    return _encode(frame, file_format)
 
 
 def backtest_values_csv(spec: SeriesSpec, model: ModelSpec, index: int) -> bytes:
@@ -98,6 +111,7 @@ def backtest_values_csv(spec: SeriesSpec, model: ModelSpec, index: int) -> bytes
                               "target_value": y[rows, days],
                               "backtestwindow_start_time": start.strftime(EXPORT_TIME),
                               "backtestwindow_end_time": end.strftime(EXPORT_TIME)})
+        _dimension(frame, spec, data.dims, rows)
         for kind in model.forecast_types:
             frame[column(kind)] = values[kind][:, window.start:window.stop][rows, days]
         frames.append(frame)
@@ -121,6 +135,7 @@ def backtest_metrics_csv(spec: SeriesSpec, model: ModelSpec, index: int) -> byte
                               "backtest_window": "Computed",
                               "backtestwindow_start_time": start.strftime(EXPORT_TIME),
                               "backtestwindow_end_time": end.strftime(EXPORT_TIME)})
+        _dimension(frame, spec, data.dims, np.flatnonzero(keep))
         losses = []
         for kind in quantiles:
             loss = (terms[kind]["quantile_loss"] / weight)[keep]

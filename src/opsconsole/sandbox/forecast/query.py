@@ -4,8 +4,8 @@
 ``{"Forecast": {"Predictions": {"p10": [{"Timestamp", "Value"}], ...}}}`` for the one
 item the filters name, from the same generated values as the forecast's export
 files (:mod:`.exports`). Filters: 1 to 50 entries (botocore's model); the key is
-``item_id`` (the dataset's item identifier; the seeded datasets have no forecast
-dimensions, so any other key is refused with InvalidInputException). StartDate /
+``item_id`` and, where the predictor has a forecast dimension, that dimension
+(both are needed to name one series; any other key is refused with InvalidInputException). StartDate /
 EndDate use ``yyyy-MM-ddTHH:mm:ss`` and bound the answer (both inclusive).
 Errors: ResourceNotFoundException (unknown forecast or item), ResourceInUseException
 (forecast not ACTIVE yet), InvalidInputException, InvalidNextTokenException, and
@@ -21,8 +21,8 @@ import time
 from typing import Any
 
 from opsconsole.sandbox import wire as shared_wire
-from opsconsole.sandbox.forecast import exports
 from opsconsole.sandbox.forecast import store as stores
+from opsconsole.sandbox.forecast.specs import column
 from opsconsole.sandbox.forecast.wire import ForecastError, in_use, invalid, not_found, query_model
 from opsconsole.sandbox.server import ExtensionRegistry, ExtensionRequest, ExtensionResponse
 
@@ -87,18 +87,23 @@ def query_forecast(request: ExtensionRequest, params: dict[str, Any]) -> dict[st
     if params.get("NextToken") and shared_wire.token_start(params["NextToken"], forecast.arn) is None:
         raise ForecastError("InvalidNextTokenException", "The token is not valid. Tokens expire after 24 hours.")
     filters = params["Filters"]
-    unknown = sorted(set(filters) - {"item_id"})
+    spec, model = forecast.series, forecast.model
+    allowed = {"item_id", *([spec.dimension] if spec is not None and spec.dimension else [])}
+    unknown = sorted(set(filters) - allowed)
     if unknown:
         raise invalid(f"The filter key {unknown[0]} is not an attribute of the dataset or a forecast dimension.")
-    if "item_id" not in filters:
-        raise invalid("The filters must name the item_id of the item to query.")
+    missing = sorted(allowed - set(filters))
+    if missing:
+        raise invalid(f"The filters must name one time series: {', '.join(missing)} is missing.")
     start, end = _date(params.get("StartDate"), "StartDate"), _date(params.get("EndDate"), "EndDate")
     if start and end and start > end:
         raise invalid("The StartDate must be before the EndDate.")
-    spec, model = forecast.series, forecast.model
-    item = spec.item_index(filters["item_id"]) if spec else None
+    item = spec.item_index(filters["item_id"], filters.get(spec.dimension)) if spec else None
     if spec is None or model is None or item is None:
-        raise not_found(f"No forecast found for item_id {filters['item_id']} in {forecast.arn}.")
+        named = ", ".join(f"{k}={v}" for k, v in sorted(filters.items()))
+        raise not_found(f"No forecast found for {named} in {forecast.arn}.")
+    from opsconsole.sandbox.forecast import exports  # numpy and pandas: imported on first use, not at start
+
     types = tuple(described["ForecastTypes"])
     series = exports.item_forecast(spec, model, types, item)
     predictions = {}
@@ -106,7 +111,7 @@ def query_forecast(request: ExtensionRequest, params: dict[str, Any]) -> dict[st
         kept = [{"Timestamp": stamp, "Value": value} for stamp, value in points
                 if (start is None or dt.datetime.strptime(stamp, DATE_FORMAT) >= start)
                 and (end is None or dt.datetime.strptime(stamp, DATE_FORMAT) <= end)]
-        predictions[exports.column(kind)] = kept
+        predictions[column(kind)] = kept
     return {"Forecast": {"Predictions": predictions}}
 
 

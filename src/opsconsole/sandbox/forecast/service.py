@@ -25,7 +25,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from opsconsole.sandbox.forecast import exports, objects, query
+from opsconsole.sandbox.forecast import objects, query
 from opsconsole.sandbox.forecast import store as stores
 from opsconsole.sandbox.forecast.store import Resource, Store, check_tags
 from opsconsole.sandbox.forecast.wire import ForecastError, exists, forecast_model, in_use, invalid, page
@@ -65,7 +65,7 @@ def _listed(store: Store, kind: str, params: dict[str, Any], filter_keys: dict[s
             raise invalid(f"The filter key {spec['Key']} is not valid. Valid keys: {', '.join(filter_keys)}.")
         wanted = spec["Condition"] == "IS"
         rows = [r for r in rows if (str(r.get(field)) == spec["Value"]) == wanted]
-    chunk, token = page(rows, params)
+    chunk, token = page(rows, params, member)
     return {member: [summary(r) for r in chunk], "NextToken": token}
 
 
@@ -167,6 +167,8 @@ def get_accuracy_metrics(store: Store, params: dict[str, Any]) -> dict[str, Any]
     status = found.describe(_now())["Status"]
     if status != "ACTIVE" or found.series is None or found.model is None:
         raise in_use(f"The predictor {found.arn} is in status {status}; accuracy metrics need an ACTIVE predictor.")
+    from opsconsole.sandbox.forecast import exports  # numpy and pandas: imported on first use, not at start
+
     windows = list(exports.accuracy(found.series, found.model))
     algorithm = found.fields.get("AlgorithmArn") or found.fields.get("_AlgorithmArn")
     result: dict[str, Any] = {"PredictorEvaluationResults": [{"AlgorithmArn": algorithm, "TestWindows": windows}],

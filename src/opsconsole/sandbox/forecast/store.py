@@ -9,7 +9,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from opsconsole.sandbox.forecast.series import ModelSpec, SeriesSpec
+from opsconsole.sandbox.forecast.specs import ModelSpec, SeriesSpec
 from opsconsole.sandbox.forecast.wire import ForecastError, invalid, not_found
 from opsconsole.sandbox.server import DEFAULT_ACCOUNT_ID
 

@@ -193,9 +193,10 @@ def query_model() -> ServiceModel:
 
 
 # -- paging -----------------------------------------------------------------------------------
-def page(items: list[Any], params: dict[str, Any], default_size: int = 100) -> tuple[list[Any], str | None]:
+def page(items: list[Any], params: dict[str, Any], operation: str,
+         default_size: int = 100) -> tuple[list[Any], str | None]:
     """One page of ``items`` for MaxResults/NextToken; a token is valid only for the request that made it."""
-    scope = scope_of(params)
+    scope = operation + ":" + scope_of(params)
     size = int(params.get("MaxResults") or default_size)
     start = 0
     token = params.get("NextToken")

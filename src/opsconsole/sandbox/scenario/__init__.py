@@ -92,12 +92,15 @@ def seed(clients: Clients, *, seed_value: int, now: dt.datetime, endpoint_url: s
         seeded = pool.submit(_seed_alerts, clients, urls, plan, arns, seed_value, now)
         bot = pool.submit(lex.seed_lex, clients.dynamodb, seed_value=seed_value, now=now, region=catalog.REGION)
         forecast_summary = pool.submit(forecasts.seed, clients, seed_value=seed_value, now=now)
+        # after the alerts step (which reports every alarm of the account), submitted after it: no deadlock
+        accuracy = pool.submit(lambda: (seeded.result(), accuracy_stream.seed_stream(clients.cloudwatch, seed_value,
+                                                                                      now))[1])
         recorded = templates.result()
         log.debug("sandbox: %d templates recorded", len(recorded))
         replayed = stepfunctions.install_replays(sfn_backend, arns, plan, recorded, now)
         pending_arns = approvals.result()
         alarm_states, alert_counts = seeded.result()
-        alarm_states.update(accuracy_stream.seed_stream(clients.cloudwatch, seed_value, now))
+        alarm_states.update(accuracy.result())
         lex_summary = bot.result()
         forecast_summary_result = forecast_summary.result()
         log.debug("sandbox: %d executions replayed, approvals pending, alerts seeded", replayed)

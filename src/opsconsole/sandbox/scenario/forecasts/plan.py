@@ -1,7 +1,7 @@
 """What the forecasts scenario holds per tenant: its series, predictors, forecasts and exports (pure).
 
 Retail (units sold per SKU: weekend peaks, a December peak, promotions), contact
-center (calls per queue: weekday peaks, quiet weekends) and finance (payments per
+center (calls per queue and site: weekday peaks, quiet weekends) and finance (payments per
 account: amounts, zero on weekends, month-end peaks). Each has an AutoPredictor
 and one or two legacy predictors (DeepAR+, CNN-QR); one legacy model per tenant
 is badly wrong on a few dozen items; contact center also has a predictor whose
@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from opsconsole.sandbox.forecast.series import ModelSpec, SeriesSpec
+from opsconsole.sandbox.forecast.specs import ModelSpec, SeriesSpec
 from opsconsole.sandbox.scenario import catalog as c
 
 ALGORITHMS = {
@@ -22,6 +22,10 @@ ALGORITHMS = {
     "prophet": "arn:aws:forecast:::algorithm/Prophet",
     "auto": "arn:aws:forecast:::algorithm/Ensemble",
 }
+
+
+#: contact center's forecast dimension: every queue is staffed at four sites
+CONTACT_SITES = ("dublin", "lisbon", "madrid", "warsaw")
 
 
 @dataclass(frozen=True)
@@ -66,7 +70,8 @@ def tenant_plans(seed_value: int, now: dt.datetime, items: int = c.FORECAST_ITEM
                         promotions_per_year=4.0, new_item_share=0.07, intermittent_share=0.12, **common)
     contact = SeriesSpec(key=f"{seed_value}:{c.TENANT_CONTACT}", item_prefix="queue_", level=140.0,
                          weekly=(1.3, 1.15, 1.1, 1.05, 1.0, 0.35, 0.15), yearly_amplitude=0.12, yearly_peak_day=15,
-                         promotions_per_year=2.0, new_item_share=0.04, intermittent_share=0.05, **common)
+                         promotions_per_year=2.0, new_item_share=0.04, intermittent_share=0.05,
+                         dimension="location", dimension_values=CONTACT_SITES, **common)
     finance = SeriesSpec(key=f"{seed_value}:{c.TENANT_FINANCE}", item_prefix="acct_", level=2500.0, integer=False,
                          weekly=(1.1, 1.0, 1.0, 1.0, 1.2, 0.0, 0.0), yearly_amplitude=0.1, yearly_peak_day=90,
                          promotions_per_year=0.5, new_item_share=0.05, intermittent_share=0.06,
@@ -123,4 +128,8 @@ class TenantSummary:
     export_paths: dict[str, str] = field(default_factory=dict)
     backtest_paths: dict[str, str] = field(default_factory=dict)
     items: int = 0
-    wrong_items: dict[str, list[str]] = field(default_factory=dict)
+    #: predictor -> the series it gets badly wrong, as QueryForecast's Filters ({"item_id": ...[, dimension]})
+    wrong_items: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    #: the forecast dimension and its values ("" and [] without one)
+    dimension: str = ""
+    dimension_values: list[str] = field(default_factory=list)

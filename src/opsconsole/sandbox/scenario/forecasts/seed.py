@@ -12,14 +12,24 @@ import datetime as dt
 import functools
 from typing import Any
 
-from opsconsole.sandbox.forecast import exports, objects
-from opsconsole.sandbox.forecast.series import horizon_days, wrong_items
+from opsconsole.sandbox.forecast import objects
+from opsconsole.sandbox.forecast.specs import horizon_days, wrong_items
 from opsconsole.sandbox.forecast.store import Resource, Store
 from opsconsole.sandbox.scenario import catalog as c
 from opsconsole.sandbox.scenario.forecasts import accuracy_stream, winners
 from opsconsole.sandbox.scenario.forecasts.plan import ALGORITHMS, TenantPlan, TenantSummary, tenant_plans
 
 FILE_TIME = "%Y-%m-%dT%H-%M-%SZ"
+#: predictors whose forecast export is Parquet when pandas can write it (pyarrow or fastparquet installed)
+PARQUET_EXPORTS = ("finance_cashflow_auto",)
+
+
+def _built(name: str, *args: Any) -> bytes:
+    """Build a file with :mod:`opsconsole.sandbox.forecast.exports` (numpy and pandas are imported
+    when the first file is read, not at sandbox start)."""
+    from opsconsole.sandbox.forecast import exports
+
+    return getattr(exports, name)(*args)
 
 
 def seed_forecasts(store: Store, *, seed_value: int, now: dt.datetime,
@@ -62,7 +72,8 @@ def _seed_tenant(store: Store, bucket: objects.LazyBucket, plan: TenantPlan, now
         "DatasetType": "TARGET_TIME_SERIES", "DataFrequency": "D",
         "Schema": {"Attributes": [{"AttributeName": "item_id", "AttributeType": "string"},
                                   {"AttributeName": "timestamp", "AttributeType": "timestamp"},
-                                  {"AttributeName": "target_value", "AttributeType": plan.value_type}]},
+                                  {"AttributeName": "target_value", "AttributeType": plan.value_type}]
+                   + ([{"AttributeName": spec.dimension, "AttributeType": "string"}] if spec.dimension else [])},
         "EncryptionConfig": encryption, "Status": "ACTIVE", "CreationTime": created,
         "LastModificationTime": created}, tags=dict(tags)))
 
@@ -72,7 +83,7 @@ def _seed_tenant(store: Store, bucket: objects.LazyBucket, plan: TenantPlan, now
     actuals_path = f"{plan.prefix}datasets/{plan.dataset}/{spec.last_date:%Y-%m-%d}/"
     for index in range(spec.blocks):
         bucket.put(f"{_key(actuals_path)}{plan.dataset}_part{index:04d}.csv", imported,
-                   functools.partial(exports.actuals_csv, spec, index))
+                   functools.partial(_built, "actuals_csv", spec, index))
     import_arn = store.arn("import_job", plan.dataset, job_name)
     store.add(Resource("import_job", import_arn, job_name, {
         "DatasetImportJobName": job_name, "DatasetImportJobArn": import_arn, "DatasetArn": dataset_arn,
@@ -81,7 +92,9 @@ def _seed_tenant(store: Store, bucket: objects.LazyBucket, plan: TenantPlan, now
         "LastModificationTime": imported + dt.timedelta(minutes=42), "Format": "CSV", "ImportMode": "FULL"},
         tags=dict(tags)))
     summary = TenantSummary(dataset_group_arn=group_arn, dataset_arn=dataset_arn, import_job_arn=import_arn,
-                            actuals_path=actuals_path, items=spec.items)
+                            actuals_path=actuals_path, items=spec.items, dimension=spec.dimension,
+                            dimension_values=list(spec.dimension_values))
+    dimensions = [spec.dimension] if spec.dimension else []
 
     for number, predictor in enumerate(plan.predictors):
         trained = now - dt.timedelta(hours=22 - number)
@@ -98,12 +111,13 @@ def _seed_tenant(store: Store, bucket: objects.LazyBucket, plan: TenantPlan, now
             "_DatasetGroupArn": group_arn, "_AlgorithmArn": ALGORITHMS[predictor.algorithm]}
         if predictor.auto:
             fields.update({"ForecastFrequency": "D", "DataConfig": {"DatasetGroupArn": group_arn},
+                           "ForecastDimensions": dimensions or None,
                            "OptimizationMetric": "AverageWeightedQuantileLoss"})
         else:
             windows = model.windows if model else 1
             fields.update({"AlgorithmArn": ALGORITHMS[predictor.algorithm], "PerformAutoML": False,
                            "PerformHPO": False, "InputDataConfig": {"DatasetGroupArn": group_arn},
-                           "FeaturizationConfig": {"ForecastFrequency": "D"},
+                           "FeaturizationConfig": {"ForecastFrequency": "D", "ForecastDimensions": dimensions or None},
                            "EvaluationParameters": {"NumberOfBacktestWindows": windows,
                                                     "BackTestWindowOffset": spec.horizon}})
         store.add(Resource("predictor", arn, predictor.name, fields, tags=dict(tags),
@@ -136,10 +150,13 @@ def _seed_forecast(store: Store, bucket: objects.LazyBucket, plan: TenantPlan, p
     exported = now - dt.timedelta(hours=10)
     job = f"{name}_export"
     path = f"{plan.prefix}forecasts/{job}/"
+    file_format = "PARQUET" if predictor in PARQUET_EXPORTS and _parquet_writable() else "CSV"
+    suffix = ".parquet" if file_format == "PARQUET" else ".csv"
+    content_type = "application/octet-stream" if file_format == "PARQUET" else "text/csv"
     for index in range(spec.blocks):
-        bucket.put(f"{_key(path)}{job}_{exported:{FILE_TIME}}_part{index}.csv", exported + dt.timedelta(minutes=20),
-                   functools.partial(exports.forecast_csv, spec, model, types, index))
-    _export_job(store, plan, job, arn, path, "ACTIVE", exported)
+        bucket.put(f"{_key(path)}{job}_{exported:{FILE_TIME}}_part{index}{suffix}", exported + dt.timedelta(minutes=20),
+                   functools.partial(_built, "forecast_csv", spec, model, types, index, file_format), content_type)
+    _export_job(store, plan, job, arn, path, "ACTIVE", exported, file_format)
     summary.export_paths[predictor] = path
     if running:  # a re-export started a few minutes ago: no files yet
         again = f"{name}_export_rerun"
@@ -147,14 +164,21 @@ def _seed_forecast(store: Store, bucket: objects.LazyBucket, plan: TenantPlan, p
                     now - dt.timedelta(minutes=6))
 
 
+def _parquet_writable() -> bool:
+    """Whether pandas has a Parquet engine here (looked up without importing it)."""
+    import importlib.util
+
+    return any(importlib.util.find_spec(name) for name in ("pyarrow", "fastparquet"))
+
+
 def _export_job(store: Store, plan: TenantPlan, job: str, forecast_arn: str, path: str, status: str,
-                created: dt.datetime) -> None:
+                created: dt.datetime, file_format: str = "CSV") -> None:
     arn = store.arn("export_job", forecast_arn.rsplit("/", 1)[-1], job)
     finished = created + dt.timedelta(minutes=20) if status == "ACTIVE" else created
     store.add(Resource("export_job", arn, job, {
         "ForecastExportJobArn": arn, "ForecastExportJobName": job, "ForecastArn": forecast_arn,
         "Destination": _s3(plan, path), "Status": status, "CreationTime": created,
-        "LastModificationTime": finished, "Format": "CSV"}, tags=_tags(plan)))
+        "LastModificationTime": finished, "Format": file_format}, tags=_tags(plan)))
 
 
 def _seed_backtest(store: Store, bucket: objects.LazyBucket, plan: TenantPlan, predictor: str, predictor_arn: str,
@@ -166,9 +190,9 @@ def _seed_backtest(store: Store, bucket: objects.LazyBucket, plan: TenantPlan, p
     for index in range(spec.blocks):
         stamp = f"{job}_{made:{FILE_TIME}}_part{index}.csv"
         bucket.put(f"{_key(path)}forecasted-values/{stamp}", made + dt.timedelta(minutes=15),
-                   functools.partial(exports.backtest_values_csv, spec, model, index))
+                   functools.partial(_built, "backtest_values_csv", spec, model, index))
         bucket.put(f"{_key(path)}accuracy-metrics-values/{stamp}", made + dt.timedelta(minutes=15),
-                   functools.partial(exports.backtest_metrics_csv, spec, model, index))
+                   functools.partial(_built, "backtest_metrics_csv", spec, model, index))
     arn = store.arn("backtest_job", predictor, job)
     store.add(Resource("backtest_job", arn, job, {
         "PredictorBacktestExportJobArn": arn, "PredictorBacktestExportJobName": job, "PredictorArn": predictor_arn,

@@ -15,7 +15,7 @@ import random
 from typing import Any
 
 from opsconsole.sandbox.scenario import catalog as c
-from opsconsole.sandbox.scenario.executions.models import put_rows
+from opsconsole.sandbox.scenario.executions import to_item
 
 METRIC = "macro_f1"
 PEOPLE = ("ana.lopez", "james.okafor", "mei.tanaka", "lukas.schmidt", "pipeline")
@@ -82,6 +82,16 @@ def create_and_fill(ddb: Any, seed_value: int, now: dt.datetime) -> dict[str, in
                      AttributeDefinitions=[{"AttributeName": "pairKey", "AttributeType": "S"},
                                            {"AttributeName": "changedAt", "AttributeType": "S"}], Tags=tags)
     current, history = winner_rows(seed_value, now)
-    put_rows(ddb, [(c.WINNER_CATEGORY_TABLE, row) for row in current]
-             + [(c.WINNER_HISTORY_TABLE, {k: v for k, v in row.items() if v is not None}) for row in history])
+    _put(ddb, [(c.WINNER_CATEGORY_TABLE, row) for row in current]
+         + [(c.WINNER_HISTORY_TABLE, {k: v for k, v in row.items() if v is not None}) for row in history])
     return {"winner_pairs": len(current), "winner_changes": len(history)}
+
+
+def _put(ddb: Any, rows: list[tuple[str, dict[str, Any]]]) -> None:
+    """BatchWriteItem, 25 at a time, until nothing is left unprocessed."""
+    for start in range(0, len(rows), 25):
+        chunk: dict[str, list[dict[str, Any]]] = {}
+        for table, row in rows[start:start + 25]:
+            chunk.setdefault(table, []).append({"PutRequest": {"Item": to_item(row)}})
+        while chunk:
+            chunk = ddb.batch_write_item(RequestItems=chunk).get("UnprocessedItems") or {}
