@@ -93,3 +93,17 @@ def test_backtest_export_keeps_windows_as_times(tmp_path):
     assert table.is_backtest
     assert table.frame["backtestwindow_start_time"].nunique() == 2
     assert pd.api.types.is_datetime64_any_dtype(table.frame["timestamp"])
+
+
+def test_a_forecast_dimension_makes_one_series_per_item_and_value(tmp_path):
+    frame = synth.forecast(items=3, horizon=5)
+    both = pd.concat([frame.assign(location="dublin"), frame.assign(location="lisbon", p50=frame.p50 + 100)])
+    both = both[["item_id", "location", "date", "p10", "p50", "p90"]]
+    synth.write_parts(both, tmp_path / "x", "fc", parts=2)
+    table, _ = drain(read_export(FolderParts(tmp_path / "x")))
+    assert table.dimensions == ("location",)
+    assert len(table.item_ids()) == 6
+    lisbon = table.rows("item-00001 / lisbon")
+    assert len(lisbon) == 5 and (lisbon["location"] == "lisbon").all()
+    assert lisbon["p50"].to_numpy() == pytest.approx(frame[frame.item_id == "item-00001"]["p50"].to_numpy() + 100)
+    assert table.filters("item-00001 / lisbon") == {"item_id": "item-00001", "location": "lisbon"}

@@ -147,3 +147,18 @@ def test_query_forecast_gives_up_after_its_backoff(scripted_endpoint):
     client = Clients(scripted_endpoint.connection()).client("forecastquery")
     with pytest.raises(ClientError, match="LimitExceededException"):
         query_forecast(client, "arn:aws:forecast:eu-west-1:1:forecast/f", {"item_id": "a"}, sleep=lambda _s: None)
+
+
+def test_a_tenant_with_a_forecast_dimension_charts_and_queries_each_series(sandbox_clients, cache):
+    load = drain(forecasts.load_tenant(sandbox_clients, "contact-center", cache))
+    ids = load.data.item_ids()
+    assert len(ids) == 5000 and all(" / " in i for i in ids[:10])
+    series_id = ids[7]
+    view = load.data.item(series_id)
+    assert len(view.actuals) > 300 and all(len(s.forecast) == 30 for s in view.series)
+    live = forecasts.live_item(sandbox_clients, load.data, series_id)
+    exported = {s.model: s.forecast for s in view.series}
+    for s in live.series:
+        model = s.model.removesuffix(" (QueryForecast)")
+        assert s.model.endswith("(QueryForecast)")
+        assert s.forecast["p50"].to_numpy() == pytest.approx(exported[model]["p50"].to_numpy(), rel=1e-4)

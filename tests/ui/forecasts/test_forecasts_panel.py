@@ -80,6 +80,10 @@ def test_pick_tenant_type_an_item_and_see_actuals_band_and_two_models(qtbot, ctx
     wapes = [r[3] for r in rows[:50]]
     assert wapes == sorted(wapes, reverse=True)
     assert "wins" in panel.accuracy_view.compare_summary.text()
+    # Every figure says where its rows are.
+    panel.accuracy_view.items.selectRow(0)
+    trace = panel.accuracy_view.trace.text()
+    assert rows[0][0] in trace and "s3://mlops-forecasts/retail-compliance/backtests/" in trace
     panel.grab().save("/tmp/fc-console-panel.png")
 
 
@@ -100,6 +104,17 @@ def test_a_tenant_scoped_connection_sees_only_its_tenant(qtbot, ctx, sandbox_con
     panel.load_tenant("retail-compliance")  # not offered; refused in core too
     qtbot.waitUntil(lambda: not panel.message.isHidden(), timeout=10_000)
     assert panel.load_result is None and panel.items_model.rowCount() == 0
+
+
+def test_a_long_load_can_be_cancelled(qtbot, ctx, clients):
+    panel = ForecastsPanel(ctx)
+    qtbot.addWidget(panel)
+    panel.load()
+    qtbot.waitUntil(lambda: panel._tenant_job is not None and panel._tenant_job.active, timeout=20_000)
+    assert not panel.cancel_button.isHidden() and not panel.progress.isHidden()
+    panel.cancel_load()
+    assert "cancelled" in panel.chart.empty.text()
+    assert panel.cancel_button.isHidden() and panel.load_result is None
 
 
 @pytest.fixture

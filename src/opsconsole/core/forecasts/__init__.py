@@ -61,12 +61,13 @@ def live_item(clients: Any, data: TenantData, item_id: str) -> ItemView:
     from opsconsole.core.forecasts.query import query_item
 
     view = data.item(item_id)
-    arns = {m.model: m.forecast_arn for m in data.models}
+    tables = {m.model: m for m in data.models}
     series = []
     for s in view.series:
-        arn = arns.get(s.model, "")
-        if arn:
-            live = query_item(clients.client("forecast"), clients.client("forecastquery"), arn, item_id, data.tenant)
+        m = tables.get(s.model)
+        if m is not None and m.forecast_arn and m.forecast is not None:
+            live = query_item(clients.client("forecast"), clients.client("forecastquery"), m.forecast_arn,
+                              m.forecast.filters(item_id), data.tenant)
             s = replace(s, model=f"{s.model} (QueryForecast)", forecast=live)
         series.append(s)
     return replace(view, series=tuple(series))

@@ -40,6 +40,8 @@ class ModelAccuracy:
     overall: dict[str, float]
     forecast_types: tuple[str, ...]
     point: str
+    #: Where the rows are: the backtest export's location (row numbers are positions in its item-sorted table).
+    source: str = ""
 
 
 def model_accuracy(model: str, backtest: ExportTable, actuals: ExportTable | None = None,
@@ -69,7 +71,7 @@ def model_accuracy(model: str, backtest: ExportTable, actuals: ExportTable | Non
     per_window = pd.DataFrame.from_dict(windows, orient="index")
     # Overall, as Forecast's SUMMARY window: each metric averaged over the backtest windows.
     overall = {k: float(v) for k, v in per_window.mean(numeric_only=True).items()} if len(per_window) else {}
-    return ModelAccuracy(model, per_item, per_window, overall, tuple(types), point)
+    return ModelAccuracy(model, per_item, per_window, overall, tuple(types), point, backtest.location)
 
 
 def tenant_accuracy(data: TenantData, seasonality: int = 7) -> list[ModelAccuracy]:

@@ -42,6 +42,8 @@ PART_NAME = re.compile(
 CHUNK_BYTES = 1 << 20
 
 BACKTEST_COLUMNS = ("backtestwindow_start_time", "backtestwindow_end_time")
+#: Between an item id and its dimension values in a series id.
+SERIES_SEPARATOR = " / "
 
 
 class ExportUnreadable(DomainError):
@@ -165,6 +167,8 @@ class ExportTable:
     location: str
     parts: tuple[ExportPart, ...]
     _ranges: dict[str, tuple[int, int]] = field(default_factory=dict, repr=False)
+    #: Forecast dimensions (e.g. ``location``): a series is an item id plus these values.
+    dimensions: tuple[str, ...] = ()
 
     @classmethod
     def build(cls, frame: pd.DataFrame, location: str = "", parts: tuple[ExportPart, ...] = ()) -> ExportTable:
@@ -178,14 +182,27 @@ class ExportTable:
             if col in frame.columns:
                 frame[col] = _to_utc(frame[col])
         frame["item_id"] = frame["item_id"].astype(str)
+        types = tuple(forecast_type_columns(frame.columns))
+        known = {"item_id", "date", "timestamp", "target_value", *BACKTEST_COLUMNS, *types}
+        dimensions = tuple(c for c in frame.columns if c not in known)
+        if dimensions:
+            # One series per item and dimension values ("queue_00001 / dublin"): what is charted and scored.
+            series = frame["item_id"]
+            for dim in dimensions:
+                series = series + SERIES_SEPARATOR + frame[dim].astype(str)
+            frame["item_id"] = series
         frame = frame.sort_values(["item_id", time_column], kind="stable", ignore_index=True)
         items = frame["item_id"].to_numpy()
         # One pass: where each item's block starts and ends.
         starts = np.flatnonzero(np.r_[True, items[1:] != items[:-1]]) if len(items) else np.array([], dtype=int)
         ends = np.r_[starts[1:], len(items)] if len(items) else np.array([], dtype=int)
         ranges = {items[s]: (int(s), int(e)) for s, e in zip(starts, ends)}
-        types = tuple(forecast_type_columns(frame.columns))
-        return cls(frame, time_column, types, location, parts, ranges)
+        return cls(frame, time_column, types, location, parts, ranges, dimensions)
+
+    def filters(self, series_id: str) -> dict[str, str]:
+        """QueryForecast's ``Filters`` for a series: its item id and dimension values."""
+        values = series_id.split(SERIES_SEPARATOR)
+        return dict(zip(("item_id", *self.dimensions), values))
 
     @property
     def is_backtest(self) -> bool:

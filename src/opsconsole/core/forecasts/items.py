@@ -137,12 +137,19 @@ class ActualsObjects(PartSource):
 
 
 def read_actuals_csv(data: bytes) -> pd.DataFrame:
-    """item_id,timestamp,target_value with or without a header row (Forecast's imports have none)."""
-    head = data[:200].decode("utf-8", "replace").splitlines()[0] if data else ""
-    has_header = "item_id" in head
-    frame = pd.read_csv(io.BytesIO(data), header=0 if has_header else None,
-                        names=None if has_header else ACTUALS_COLUMNS, dtype={0: str} if not has_header else {"item_id": str})
-    return frame[ACTUALS_COLUMNS]
+    """item_id,timestamp,target_value (plus dimensions, in the header's order), with or without a header row.
+
+    Without a header (Forecast's imports may have none) the three columns are taken in that order.
+    """
+    head = data[:400].decode("utf-8", "replace").splitlines()[0] if data else ""
+    if "item_id" in head.split(","):
+        frame = pd.read_csv(io.BytesIO(data), dtype={"item_id": str})
+    else:
+        frame = pd.read_csv(io.BytesIO(data), header=None, names=ACTUALS_COLUMNS, usecols=[0, 1, 2], dtype={0: str})
+    missing = [c for c in ACTUALS_COLUMNS if c not in frame.columns]
+    if missing:
+        raise ValueError(f"no {', '.join(missing)} column")
+    return frame
 
 
 def _open_actuals(source: PartSource, cache: ExportCache) -> Generator[Progress, None, ExportTable]:

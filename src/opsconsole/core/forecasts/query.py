@@ -74,8 +74,9 @@ def _with_backoff(call: Callable[[], dict[str, Any]], sleep: Callable[[float], N
     raise AssertionError("unreachable")
 
 
-def query_item(forecast: Any, forecastquery: Any, forecast_arn: str, item_id: str, tenant: str,
+def query_item(forecast: Any, forecastquery: Any, forecast_arn: str, item: str | dict[str, str], tenant: str,
                sleep: Callable[[float], None] = time.sleep) -> pd.DataFrame:
-    """The item's forecast, after checking that the forecast is the tenant's."""
+    """One series' forecast (an item id, or item id and dimension filters), once the forecast is the tenant's."""
     require_tenant(forecast, forecast_arn, tenant)
-    return query_forecast(forecastquery, forecast_arn, {"item_id": item_id}, sleep=sleep)
+    filters = {"item_id": item} if isinstance(item, str) else dict(item)
+    return query_forecast(forecastquery, forecast_arn, filters, sleep=sleep)

@@ -160,5 +160,7 @@ class AccuracyView(QWidget):
         if not rec:
             return
         acc = next((r for r in self.results if r.model == rec[1]), None)
-        self.trace.setText(f"{rec[1]} · {rec[0]} · window {rec[2]}: computed from backtest export rows {rec[-1]} "
-                           f"({rec[-2]} points)" + (f", point forecast {acc.point}" if acc else ""))
+        where = f" of {acc.source}" if acc and acc.source else ""
+        self.trace.setText(f"{rec[1]} · {rec[0]} · window {rec[2]}: computed from rows {rec[-1]} (sorted by item and "
+                           f"time) of the backtest export{where}, {rec[-2]} points"
+                           + (f", point forecast {acc.point}" if acc else ""))
