@@ -47,6 +47,7 @@ class ForecastsPanel(Panel):
         self._item_ids: set[str] = set()
         self._reported = False
         self._tenant_job = None
+        self._accuracy_job = None
         self._wanted_item = ""
 
         self.tenant_combo = QComboBox()
@@ -208,8 +209,9 @@ class ForecastsPanel(Panel):
     def load_tenant(self, tenant: str | None) -> None:
         if not tenant or self.ctx.clients is None:
             return
-        if self._tenant_job is not None and self._tenant_job.active:
-            self._tenant_job.cancel()
+        for job in (self._tenant_job, self._accuracy_job):
+            if job is not None and job.active:
+                job.cancel()
         scope = self.ctx.connection.tenant if self.ctx.connection else ""
         self.tenant_label.setText(f"Showing tenant {tenant}" + (" (this connection's only tenant)" if scope else ""))
         self.load_result = None
@@ -263,8 +265,14 @@ class ForecastsPanel(Panel):
             self.open_item(self._first_item(result.data, ids))
         self._report(f"{len(ids)} items")
         job = self.ctx.runner.submit(forecasts.accuracy, result.data, name="Forecast accuracy", owner=self)
-        job.done.connect(self.accuracy_view.show_accuracy)
+        self._accuracy_job = job
+        job.done.connect(lambda accs, data=result.data: self._on_accuracy(data, accs))
         job.failed.connect(self._fail)
+
+    def _on_accuracy(self, data: forecasts.TenantData, results: list) -> None:
+        if self.load_result is None or self.load_result.data is not data:
+            return  # another tenant was picked while this one was being scored
+        self.accuracy_view.show_accuracy(results)
 
     @staticmethod
     def _first_item(data: forecasts.TenantData, ids: list[str]) -> str:
