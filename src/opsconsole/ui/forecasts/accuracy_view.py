@@ -42,6 +42,8 @@ class AccuracyView(QWidget):
         self.model_a, self.model_b = QComboBox(), QComboBox()
         self.model_a.setObjectName("forecast-compare-a")
         self.model_b.setObjectName("forecast-compare-b")
+        for combo in (self.model_a, self.model_b):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.compare_summary = QLabel("")
         self.compare_summary.setObjectName("forecast-compare-summary")
         self.compare_summary.setTextFormat(Qt.TextFormat.PlainText)
@@ -131,7 +133,8 @@ class AccuracyView(QWidget):
                                     int(agg.get("items", 0))))
         self.windows_model.set_rows(window_rows)
         self._compare()
-        self.items.resizeColumnsToContents()
+        for table in (self.items, self.windows, self.compare_table):
+            table.resizeColumnsToContents()
 
     def _compare(self) -> None:
         a, b = self.model_a.currentText(), self.model_b.currentText()

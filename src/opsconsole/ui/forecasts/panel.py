@@ -52,6 +52,7 @@ class ForecastsPanel(Panel):
 
         self.tenant_combo = QComboBox()
         self.tenant_combo.setObjectName("forecast-tenant")
+        self.tenant_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.tenant_combo.setToolTip("Tenant whose forecasts are shown (Ctrl+T)")
         self.tenant_label = QLabel("No tenant shown")
         self.tenant_label.setObjectName("forecast-tenant-shown")
