@@ -167,3 +167,6 @@ EXECUTIONS_HEADER = declare("panels/executions/header", bytes, b"", "executions 
 EXECUTIONS_SORT_COLUMN = declare("panels/executions/sort_column", int, -1, "column the executions are sorted by (-1 = none)")
 EXECUTIONS_SORT_ORDER = declare("panels/executions/sort_order", int, 0, "sort order (0 ascending, 1 descending)")
 EXECUTIONS_SPLITTER = declare("panels/executions/splitter", bytes, b"", "sizes of the machine list and the table")
+
+# Forecasts area (panels/forecasts/): the tenant last shown.
+FORECASTS_TENANT = declare("panels/forecasts/tenant", str, "", "tenant the forecasts view showed last ('' = the first one)")

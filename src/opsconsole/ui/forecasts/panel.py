@@ -24,6 +24,7 @@ from opsconsole.core import forecasts
 from opsconsole.core.errors import ErrorKind, UserError
 from opsconsole.core.format import format_size
 from opsconsole.core.progress import Progress
+from opsconsole.core.settings import FORECASTS_TENANT
 from opsconsole.ui import theme
 from opsconsole.ui.context import AppContext
 from opsconsole.ui.forecasts.accuracy_view import AccuracyView
@@ -205,7 +206,12 @@ class ForecastsPanel(Panel):
             self.chart.clear("No dataset group tagged tenant=<id> was found for this connection.")
             self._report("0 items")
             return
-        self.load_tenant(tenants[0])
+        saved = self.ctx.settings.get(FORECASTS_TENANT)
+        tenant = saved if saved in tenants else tenants[0]
+        with_blocked = self.tenant_combo.blockSignals(True)
+        self.tenant_combo.setCurrentIndex(tenants.index(tenant))
+        self.tenant_combo.blockSignals(with_blocked)
+        self.load_tenant(tenant)
 
     def load_tenant(self, tenant: str | None) -> None:
         if not tenant or self.ctx.clients is None:
@@ -214,6 +220,8 @@ class ForecastsPanel(Panel):
             if job is not None and job.active:
                 job.cancel()
         scope = self.ctx.connection.tenant if self.ctx.connection else ""
+        if not scope:
+            self.ctx.settings.set(FORECASTS_TENANT, tenant)
         self.tenant_label.setText(f"Showing tenant {tenant}" + (" (this connection's only tenant)" if scope else ""))
         self.load_result = None
         self._item_ids = set()
