@@ -2,8 +2,8 @@
 
 Prints one JSON object per measurement:
 
-* ``startup``: ``Sandbox(live=False).start()``'s ``startup_seconds``, each run in a fresh process,
-  median of ``--runs``; with ``--baseline-src DIR`` (an ``src`` folder of an older checkout, e.g.
+* ``startup``: ``Sandbox(live=False).start()``'s ``startup_seconds`` and the CPU seconds the process
+  spent in it, each run in a fresh process, medians of ``--runs``; with ``--baseline-src DIR`` (an ``src`` folder of an older checkout, e.g.
   from ``git archive <commit> src``) the same for that tree, runs alternating, and the difference.
 * ``first_touch``: in one sandbox, the first and the second ListObjectsV2 of a 20-part forecast
   export (the first builds every part), GetObject of one part (built, then cached),
@@ -29,18 +29,23 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parents[1] / "src"
 
 CHILD = """
-import json, sys
+import json, resource, sys
 sys.path.insert(0, sys.argv[1])
 from opsconsole.sandbox import Sandbox
+before = resource.getrusage(resource.RUSAGE_SELF)
 sb = Sandbox(seed=7, live=False).start()
-print(json.dumps({"startup_seconds": sb.startup_seconds}))
+after = resource.getrusage(resource.RUSAGE_SELF)
+cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+print(json.dumps({"startup_seconds": sb.startup_seconds, "cpu_seconds": cpu}))
 sb.stop()
 """
 
 
-def startup(src: Path) -> float:
+def startup(src: Path) -> tuple[float, float]:
+    """(wall seconds of start(), CPU seconds the process spent in it: less sensitive to others' load)."""
     out = subprocess.run([sys.executable, "-c", CHILD, str(src)], capture_output=True, text=True, check=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])["startup_seconds"]
+    found = json.loads(out.stdout.strip().splitlines()[-1])
+    return found["startup_seconds"], found["cpu_seconds"]
 
 
 def measure_startup(runs: int, baseline: Path | None) -> dict:
@@ -49,12 +54,16 @@ def measure_startup(runs: int, baseline: Path | None) -> dict:
         if baseline:
             base.append(startup(baseline))
         mine.append(startup(SRC))
-    result = {"measure": "startup", "runs": runs, "median_s": round(statistics.median(mine), 3),
-              "all_s": [round(v, 3) for v in mine], "load": round(os.getloadavg()[0], 2)}
+
+    def med(values: list[tuple[float, float]], i: int) -> float:
+        return round(statistics.median(v[i] for v in values), 3)
+    result = {"measure": "startup", "runs": runs, "median_s": med(mine, 0), "median_cpu_s": med(mine, 1),
+              "all_s": [round(v[0], 3) for v in mine], "load": round(os.getloadavg()[0], 2)}
     if baseline:
-        result.update({"baseline_median_s": round(statistics.median(base), 3),
-                       "baseline_all_s": [round(v, 3) for v in base],
-                       "difference_s": round(statistics.median(mine) - statistics.median(base), 3)})
+        result.update({"baseline_median_s": med(base, 0), "baseline_median_cpu_s": med(base, 1),
+                       "baseline_all_s": [round(v[0], 3) for v in base],
+                       "difference_s": round(med(mine, 0) - med(base, 0), 3),
+                       "difference_cpu_s": round(med(mine, 1) - med(base, 1), 3)})
     return result
 
 

@@ -102,7 +102,7 @@ def test_backtest_export_has_two_folders_and_agrees_with_get_accuracy_metrics(s3
 
 def test_item_level_accuracy_values_rank_the_badly_wrong_items_worst(s3, retail, files):
     path = retail["backtest_paths"]["retail_demand_deepar"] + "accuracy-metrics-values/"
-    keys, metrics, headers = files.read_csv_parts(s3, path)
+    _, metrics, headers = files.read_csv_parts(s3, path)
     assert headers[0].startswith("item_id,backtest_window,backtestwindow_start_time,backtestwindow_end_time,wQL[0.1]")
     worst = metrics.groupby("item_id")["WAPE"].mean().sort_values(ascending=False)
     wrong = {series["item_id"] for series in retail["wrong_items"]["retail_demand_deepar"]}
@@ -262,11 +262,11 @@ def test_contact_centers_forecast_dimension_is_in_its_files_and_queries(s3, fque
     assert contact["dimension"] == "location" and len(contact["dimension_values"]) == 4
     predictor = forecast.describe_predictor(PredictorArn=contact["predictor_arns"]["contact_center_volume_deepar"])
     assert predictor["FeaturizationConfig"]["ForecastDimensions"] == ["location"]
-    keys, frame, headers = files.read_csv_parts(s3, contact["export_paths"]["contact_center_volume_deepar"])
+    _, frame, headers = files.read_csv_parts(s3, contact["export_paths"]["contact_center_volume_deepar"])
     assert set(headers) == {"item_id,location,date,p10,p50,p90"}
     assert len(frame.groupby(["item_id", "location"])) == contact["items"] == 5000
     assert frame["item_id"].nunique() == 5000 // 4
-    bucket, prefix = files.split(contact["actuals_path"])
+    bucket, _ = files.split(contact["actuals_path"])
     first = files.list_keys(s3, contact["actuals_path"])[0]["Key"]
     head = s3.get_object(Bucket=bucket, Key=first, Range="bytes=0-60")["Body"].read().split(b"\n")[0]
     assert head == b"item_id,timestamp,target_value,location"
@@ -282,3 +282,21 @@ def test_contact_centers_forecast_dimension_is_in_its_files_and_queries(s3, fque
     with pytest.raises(ClientError) as error:
         fquery.query_forecast(ForecastArn=arn, Filters={**wrong, "location": "oslo"})
     assert code(error) == "ResourceNotFoundException"
+
+
+def test_s3_v1_listing_and_conditional_reads(s3, retail, files):
+    bucket, prefix = files.split(retail["backtest_paths"]["retail_demand_cnnqr"])
+    first = s3.list_objects(Bucket=bucket, Prefix=prefix, MaxKeys=15)
+    assert first["IsTruncated"] and len(first["Contents"]) == 15
+    rest = s3.list_objects(Bucket=bucket, Prefix=prefix, Marker=first["Contents"][-1]["Key"])
+    keys = [o["Key"] for o in first["Contents"] + rest["Contents"]]
+    assert len(keys) == len(set(keys)) == 40 and keys == sorted(keys)  # 20 parts in each of the two folders
+    head = s3.head_object(Bucket=bucket, Key=keys[0])
+    with pytest.raises(ClientError) as error:
+        s3.get_object(Bucket=bucket, Key=keys[0], IfNoneMatch=head["ETag"])
+    assert error.value.response["ResponseMetadata"]["HTTPStatusCode"] == 304
+    with pytest.raises(ClientError) as error:
+        s3.get_object(Bucket=bucket, Key=keys[0], IfMatch='"0123"')
+    assert code(error) == "PreconditionFailed"
+    last = s3.get_object(Bucket=bucket, Key=keys[0], Range="bytes=-64")
+    assert last["ContentLength"] == 64 and last["ContentRange"].endswith(f"/{head['ContentLength']}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 from opsconsole.sandbox.scenario import catalog
 
@@ -36,7 +37,7 @@ def test_winner_history_ends_with_the_current_winner(ddb, seeded):
         assert changes[-1]["model"]["S"] == row["model"]["S"] and changes[-1]["changedAt"] == row["since"]
         stamps = [c["changedAt"]["S"] for c in changes]
         assert stamps == sorted(stamps)
-        assert all(c["previousModel"]["S"] == p["model"]["S"] for p, c in zip(changes, changes[1:]))
+        assert all(c["previousModel"]["S"] == p["model"]["S"] for p, c in itertools.pairwise(changes))
 
 
 def test_accuracy_stream_has_wape_per_tenant_and_predictor(cloudwatch, seeded, sandbox):

@@ -27,7 +27,14 @@ import pandas as pd
 
 from opsconsole.sandbox.forecast import metrics as m
 from opsconsole.sandbox.forecast.series import block, predictions
-from opsconsole.sandbox.forecast.specs import DAY, ModelSpec, SeriesSpec, column, horizon_days, window_days
+from opsconsole.sandbox.forecast.specs import (
+    DAY,
+    ModelSpec,
+    SeriesSpec,
+    column,
+    horizon_days,
+    window_days,
+)
 
 EXPORT_TIME = "%Y-%m-%dT%H:%M:%SZ"
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -31,7 +32,11 @@ from email.utils import format_datetime
 from urllib.parse import parse_qs, quote
 from xml.sax.saxutils import escape
 
-from opsconsole.sandbox.server import ExtensionRegistry, ExtensionRequest, ExtensionResponse
+from opsconsole.sandbox.server import (
+    ExtensionRegistry,
+    ExtensionRequest,
+    ExtensionResponse,
+)
 
 CACHE_BYTES = 96 * 1024 * 1024
 _NS = "http://s3.amazonaws.com/doc/2006-03-01/"
@@ -123,6 +128,7 @@ class _Cache:
             self._size = 0
 
 
+log = logging.getLogger(__name__)
 _cache = _Cache()
 _buckets: dict[str, LazyBucket] = {}
 _buckets_lock = threading.Lock()
@@ -144,8 +150,8 @@ def _create_in_moto(name: str, region: str) -> None:
         from opsconsole.sandbox.server import DEFAULT_ACCOUNT_ID
 
         s3_backends[DEFAULT_ACCOUNT_ID]["aws"].create_bucket(name, region)
-    except Exception:  # pragma: no cover - ListBuckets will just not show it
-        pass
+    except Exception:  # ListBuckets will just not show it
+        log.warning("sandbox: could not create bucket %s in moto", name, exc_info=True)
 
 
 def reset() -> None:

@@ -23,8 +23,18 @@ from typing import Any
 from opsconsole.sandbox import wire as shared_wire
 from opsconsole.sandbox.forecast import store as stores
 from opsconsole.sandbox.forecast.specs import column
-from opsconsole.sandbox.forecast.wire import ForecastError, in_use, invalid, not_found, query_model
-from opsconsole.sandbox.server import ExtensionRegistry, ExtensionRequest, ExtensionResponse
+from opsconsole.sandbox.forecast.wire import (
+    ForecastError,
+    in_use,
+    invalid,
+    not_found,
+    query_model,
+)
+from opsconsole.sandbox.server import (
+    ExtensionRegistry,
+    ExtensionRequest,
+    ExtensionResponse,
+)
 
 TARGET_PREFIX = "AmazonForecastRuntime"
 #: sustained QueryForecast requests per second, and the burst allowed above it
@@ -102,7 +112,8 @@ def query_forecast(request: ExtensionRequest, params: dict[str, Any]) -> dict[st
     if spec is None or model is None or item is None:
         named = ", ".join(f"{k}={v}" for k, v in sorted(filters.items()))
         raise not_found(f"No forecast found for {named} in {forecast.arn}.")
-    from opsconsole.sandbox.forecast import exports  # numpy and pandas: imported on first use, not at start
+    # numpy and pandas: imported on first use, not at sandbox start
+    from opsconsole.sandbox.forecast import exports
 
     types = tuple(described["ForecastTypes"])
     series = exports.item_forecast(spec, model, types, item)

@@ -27,7 +27,6 @@ from opsconsole.sandbox.forecast.specs import (
     DAY,
     ModelSpec,
     SeriesSpec,
-    horizon_days,
     window_days,
     wrong_item_indexes,
 )

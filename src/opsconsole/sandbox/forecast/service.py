@@ -28,8 +28,20 @@ from typing import Any
 from opsconsole.sandbox.forecast import objects, query
 from opsconsole.sandbox.forecast import store as stores
 from opsconsole.sandbox.forecast.store import Resource, Store, check_tags
-from opsconsole.sandbox.forecast.wire import ForecastError, exists, forecast_model, in_use, invalid, page
-from opsconsole.sandbox.server import ExtensionRegistry, ExtensionRequest, ExtensionResponse, aws_error
+from opsconsole.sandbox.forecast.wire import (
+    ForecastError,
+    exists,
+    forecast_model,
+    in_use,
+    invalid,
+    page,
+)
+from opsconsole.sandbox.server import (
+    ExtensionRegistry,
+    ExtensionRequest,
+    ExtensionResponse,
+    aws_error,
+)
 
 __all__ = ["register", "reset"]
 
@@ -167,7 +179,8 @@ def get_accuracy_metrics(store: Store, params: dict[str, Any]) -> dict[str, Any]
     status = found.describe(_now())["Status"]
     if status != "ACTIVE" or found.series is None or found.model is None:
         raise in_use(f"The predictor {found.arn} is in status {status}; accuracy metrics need an ACTIVE predictor.")
-    from opsconsole.sandbox.forecast import exports  # numpy and pandas: imported on first use, not at start
+    # numpy and pandas: imported on first use, not at sandbox start
+    from opsconsole.sandbox.forecast import exports
 
     windows = list(exports.accuracy(found.series, found.model))
     algorithm = found.fields.get("AlgorithmArn") or found.fields.get("_AlgorithmArn")

@@ -180,13 +180,13 @@ def _matches(pattern: str, value: str) -> bool:
     return _compiled(pattern).fullmatch(value) is not None
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def forecast_model() -> ServiceModel:
     """botocore's forecast model, loaded once per process."""
     return ServiceModel(shared_wire.model_document("forecast"))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def query_model() -> ServiceModel:
     """botocore's forecastquery model, loaded once per process."""
     return ServiceModel(shared_wire.model_document("forecastquery"))

@@ -17,7 +17,12 @@ from opsconsole.sandbox.forecast.specs import horizon_days, wrong_items
 from opsconsole.sandbox.forecast.store import Resource, Store
 from opsconsole.sandbox.scenario import catalog as c
 from opsconsole.sandbox.scenario.forecasts import accuracy_stream, winners
-from opsconsole.sandbox.scenario.forecasts.plan import ALGORITHMS, TenantPlan, TenantSummary, tenant_plans
+from opsconsole.sandbox.scenario.forecasts.plan import (
+    ALGORITHMS,
+    TenantPlan,
+    TenantSummary,
+    tenant_plans,
+)
 
 FILE_TIME = "%Y-%m-%dT%H-%M-%SZ"
 #: predictors whose forecast export is Parquet when pandas can write it (pyarrow or fastparquet installed)
