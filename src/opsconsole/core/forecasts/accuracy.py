@@ -127,3 +127,50 @@ def compare(a: ModelAccuracy, b: ModelAccuracy, metric: str = "WAPE") -> Compari
         float(diff[a_w].mean()) if a_w.any() else math.nan,
         float(-diff[b_w].mean()) if b_w.any() else math.nan,
     )
+
+
+ITEM_COLUMNS = ("item_id", "model", "window", "WAPE", "wQL mean", "wQL[0.1]", "wQL[0.5]", "wQL[0.9]", "RMSE", "MAPE",
+                "MASE", "points", "rows")
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """What the accuracy view shows for one metric, as plain rows (built off the GUI thread)."""
+
+    metric: str
+    items: list[tuple]  # ITEM_COLUMNS, worst first over every model
+    windows: list[tuple]  # model, window, WAPE, wQL[0.1], wQL[0.5], wQL[0.9], RMSE, MAPE, MASE, items
+    comparison: Comparison | None
+    comparison_rows: list[tuple]  # item, a, b, diff, winner
+
+
+def _plain(row: tuple) -> tuple:
+    return tuple(v.item() if hasattr(v, "item") and not isinstance(v, (str, bytes)) else v for v in row)
+
+
+def rank(results: list[ModelAccuracy], metric: str = "WAPE", a: str = "", b: str = "") -> Ranking:
+    """Every model's (window, item) rows worst first on ``metric``, per-window aggregates, and A against B."""
+    frames = [worst_items(r, metric) for r in results if len(r.per_item)]
+    items: list[tuple] = []
+    if frames:
+        both = pd.concat(frames).sort_values(metric, ascending=False, na_position="last", kind="stable")
+        both = both.reset_index().rename(columns={WINDOW: "window"})
+        both["rows"] = [f"{int(s)}–{int(e) - 1}" for s, e in zip(both["row_start"], both["row_stop"])]
+        for col in ITEM_COLUMNS:
+            if col not in both:
+                both[col] = np.nan
+        items = [_plain(r) for r in both[list(ITEM_COLUMNS)].itertuples(index=False, name=None)]
+    windows = []
+    for r in results:
+        for window, agg in r.per_window.iterrows():
+            windows.append(_plain((r.model, window, agg.get("WAPE"), agg.get("wQL[0.1]"), agg.get("wQL[0.5]"),
+                                   agg.get("wQL[0.9]"), agg.get("RMSE"), agg.get("MAPE"), agg.get("MASE"),
+                                   int(agg.get("items", 0)))))
+    found = {r.model: r for r in results}
+    comparison, comparison_rows = None, []
+    if a in found and b in found and a != b:
+        comparison = compare(found[a], found[b], metric)
+        frame = comparison.per_item.reset_index()
+        comparison_rows = [_plain(r) for r in frame[[frame.columns[0], a, b, "diff", "winner"]].itertuples(
+            index=False, name=None)]
+    return Ranking(metric, items, windows, comparison, comparison_rows)

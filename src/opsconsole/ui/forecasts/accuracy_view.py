@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import math
 
-import pandas as pd
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
 
-from opsconsole.core.forecasts import ModelAccuracy, compare, worst_items
-from opsconsole.ui.forecasts.tables import RecordsModel, make_table, records
+from opsconsole.core.forecasts import ModelAccuracy
+from opsconsole.core.forecasts.accuracy import Ranking, rank
+from opsconsole.jobs.runner import JobRunner
+from opsconsole.ui.forecasts.tables import RecordsModel, make_table
 
 METRICS = ("WAPE", "wQL mean", "RMSE", "MAPE", "MASE")
 ITEM_HEADERS = ("Item", "Model", "Window start", "WAPE", "wQL mean", "wQL[0.1]", "wQL[0.5]", "wQL[0.9]", "RMSE",
@@ -22,9 +23,13 @@ class AccuracyView(QWidget):
     """``open_item(item_id)``: the user asked to chart the item of a row (Enter or double-click)."""
 
     open_item = Signal(str)
+    #: The tables show the latest ranking.
+    ranked = Signal()
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, runner: JobRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.runner = runner
+        self._job = None
         self.results: list[ModelAccuracy] = []
         self.metric = QComboBox()
         self.metric.setObjectName("forecast-accuracy-metric")
@@ -115,43 +120,37 @@ class AccuracyView(QWidget):
         self._refresh()
 
     def _refresh(self) -> None:
-        metric = self.metric.currentText()
-        frames = [worst_items(r, metric) for r in self.results if len(r.per_item)]
-        rows: list[tuple] = []
-        if frames:
-            both = pd.concat(frames).sort_values(metric, ascending=False, na_position="last", kind="stable")
-            both = both.reset_index().rename(columns={"backtestwindow_start_time": "window"})
-            both["rows"] = [f"{int(a)}–{int(b) - 1}" for a, b in zip(both["row_start"], both["row_stop"])]
-            rows = records(both, ["item_id", "model", "window", "WAPE", "wQL mean", "wQL[0.1]", "wQL[0.5]", "wQL[0.9]",
-                                  "RMSE", "MAPE", "MASE", "points", "rows"])
-        self.items_model.set_rows(rows)
-        window_rows = []
-        for r in self.results:
-            for window, agg in r.per_window.iterrows():
-                window_rows.append((r.model, window, agg.get("WAPE"), agg.get("wQL[0.1]"), agg.get("wQL[0.5]"),
-                                    agg.get("wQL[0.9]"), agg.get("RMSE"), agg.get("MAPE"), agg.get("MASE"),
-                                    int(agg.get("items", 0))))
-        self.windows_model.set_rows(window_rows)
-        self._compare()
-        for table in (self.items, self.windows, self.compare_table):
-            table.resizeColumnsToContents()
+        """Rank and compare on a worker (tens of thousands of rows); show the answer for the latest ask."""
+        if not self.results:
+            return
+        if self._job is not None and self._job.active:
+            self._job.cancel()
+        ask = (self.metric.currentText(), self.model_a.currentText(), self.model_b.currentText())
+        self._job = self.runner.submit(rank, self.results, *ask, name="Rank forecast accuracy", owner=self)
+        self._job.done.connect(lambda ranking, results=self.results: self._show(results, ranking))
 
     def _compare(self) -> None:
-        a, b = self.model_a.currentText(), self.model_b.currentText()
-        found = {r.model: r for r in self.results}
-        if a not in found or b not in found or a == b:
-            self.compare_model.set_rows([])
-            self.compare_summary.setText("Pick two different models to see which items each wins."
-                                         if len(found) > 1 else "A comparison needs two models with backtests.")
+        self._refresh()
+
+    def _show(self, results: list[ModelAccuracy], ranking: Ranking) -> None:
+        if results is not self.results:
             return
-        metric = self.metric.currentText()
-        c = compare(found[a], found[b], metric)
-        margin = lambda v: "" if math.isnan(v) else f", by {v:.3f} on average"  # noqa: E731
-        self.compare_summary.setText(
-            f"On {metric} (lower is better): {a} wins {c.a_wins} items{margin(c.a_margin)}; "
-            f"{b} wins {c.b_wins} items{margin(c.b_margin)}; {c.ties} ties.")
-        frame = c.per_item.reset_index().rename(columns={"index": "item_id"})
-        self.compare_model.set_rows(records(frame, ["item_id", a, b, "diff", "winner"]))
+        self.items_model.set_rows(ranking.items)
+        self.windows_model.set_rows(ranking.windows)
+        self.compare_model.set_rows(ranking.comparison_rows)
+        c = ranking.comparison
+        a, b = self.model_a.currentText(), self.model_b.currentText()
+        if c is None:
+            self.compare_summary.setText("Pick two different models to see which items each wins."
+                                         if len(results) > 1 else "A comparison needs two models with backtests.")
+        else:
+            margin = lambda v: "" if math.isnan(v) else f", by {v:.3f} on average"  # noqa: E731
+            self.compare_summary.setText(
+                f"On {c.metric} (lower is better): {a} wins {c.a_wins} items{margin(c.a_margin)}; "
+                f"{b} wins {c.b_wins} items{margin(c.b_margin)}; {c.ties} ties.")
+        for table in (self.items, self.windows, self.compare_table):
+            table.resizeColumnsToContents()
+        self.ranked.emit()
 
     def _open_row(self, index) -> None:
         row = self.items_model.row_at(index.row())

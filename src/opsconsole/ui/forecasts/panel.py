@@ -103,7 +103,7 @@ class ForecastsPanel(Panel):
         self.message.hide()
         self.chart = ForecastChart()
         self.catalogue_view = CatalogueView()
-        self.accuracy_view = AccuracyView()
+        self.accuracy_view = AccuracyView(ctx.runner)
         self.accuracy_view.open_item.connect(self._open_from_table)
         self.winners_view = WinnersView(ctx)
         self.tabs = QTabWidget()
@@ -371,6 +371,7 @@ class ForecastsPanel(Panel):
     def cancel_jobs(self) -> None:
         super().cancel_jobs()
         self.ctx.runner.cancel_owned(self.winners_view)
+        self.ctx.runner.cancel_owned(self.accuracy_view)
 
     def _on_connection_changed(self, connection: object) -> None:
         self.cache.clear()
