@@ -69,7 +69,7 @@ def test_a_scoped_connection_sees_only_its_tenant_everywhere(finance, sandbox_cl
     frame = pd.read_csv(out)
     assert set(frame["item_id"]) == {ids[0]}
     # Accuracy covers its own items only.
-    for acc in forecasts.accuracy(data):
+    for acc in drain(forecasts.accuracy(data)):
         assert set(acc.per_item.index.get_level_values("item_id")) <= set(ids)
 
 
@@ -90,7 +90,7 @@ def test_a_scoped_connection_is_refused_another_tenant(finance, cache, sandbox_c
 def test_accuracy_from_the_backtest_export_matches_get_accuracy_metrics(finance, sandbox_clients):
     _clients, load = finance
     forecast = sandbox_clients.client("forecast")
-    for acc in forecasts.accuracy(load.data):
+    for acc in drain(forecasts.accuracy(load.data)):
         predictor = next(p for p in load.catalogue.predictors if p.name == acc.model)
         windows = [w for r in forecast.get_accuracy_metrics(PredictorArn=predictor.arn)["PredictorEvaluationResults"]
                    for w in r["TestWindows"] if w["EvaluationType"] == "COMPUTED"]

@@ -12,7 +12,7 @@ from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Any
 
-from opsconsole.core.forecasts.accuracy import ModelAccuracy, compare, tenant_accuracy, worst_items
+from opsconsole.core.forecasts.accuracy import ModelAccuracy, compare, model_accuracy, worst_items
 from opsconsole.core.forecasts.catalogue import Catalogue, list_tenants, load_catalogue
 from opsconsole.core.forecasts.exports import ExportCache
 from opsconsole.core.forecasts.items import ItemView, TenantData, load_tenant_data
@@ -73,5 +73,11 @@ def live_item(clients: Any, data: TenantData, item_id: str) -> ItemView:
     return replace(view, series=tuple(series))
 
 
-def accuracy(data: TenantData, seasonality: int = 7) -> list[ModelAccuracy]:
-    return tenant_accuracy(data, seasonality)
+def accuracy(data: TenantData, seasonality: int = 7) -> Generator[Progress, None, list[ModelAccuracy]]:
+    """Every model's accuracy, one model at a time (a cancelled job stops between two)."""
+    models = [m for m in data.models if m.backtest is not None]
+    out = []
+    for i, m in enumerate(models):
+        yield Progress(i, len(models), f"Scoring {m.model}")
+        out.append(model_accuracy(m.model, m.backtest, data.actuals, seasonality))
+    return out

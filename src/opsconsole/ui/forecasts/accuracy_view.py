@@ -30,6 +30,8 @@ class AccuracyView(QWidget):
         super().__init__(parent)
         self.runner = runner
         self._job = None
+        #: The application is quitting: start nothing more.
+        self.closing = False
         self.results: list[ModelAccuracy] = []
         self.metric = QComboBox()
         self.metric.setObjectName("forecast-accuracy-metric")
@@ -121,11 +123,11 @@ class AccuracyView(QWidget):
 
     def _refresh(self) -> None:
         """Rank and compare on a worker (tens of thousands of rows); show the answer for the latest ask."""
-        if not self.results:
-            return
+        ask = (self.metric.currentText(), self.model_a.currentText(), self.model_b.currentText())
+        if not self.results or not all(ask) or self.closing:
+            return  # nothing to rank, or the pickers are being emptied (e.g. as the window closes)
         if self._job is not None and self._job.active:
             self._job.cancel()
-        ask = (self.metric.currentText(), self.model_a.currentText(), self.model_b.currentText())
         self._job = self.runner.submit(rank, self.results, *ask, name="Rank forecast accuracy", owner=self)
         self._job.done.connect(lambda ranking, results=self.results: self._show(results, ranking))
 

@@ -47,6 +47,8 @@ class ForecastsPanel(Panel):
         self.load_result: forecasts.TenantLoad | None = None
         self._item_ids: set[str] = set()
         self._reported = False
+        #: The application is quitting: start nothing more.
+        self.closing = False
         self._tenant_job = None
         self._accuracy_job = None
         self._wanted_item = ""
@@ -123,7 +125,7 @@ class ForecastsPanel(Panel):
         # Long jobs (a tenant's exports, accuracy) may still run at exit: stop them while the runner exists.
         app = QCoreApplication.instance()
         if app is not None:
-            app.aboutToQuit.connect(self.cancel_jobs)
+            app.aboutToQuit.connect(self._on_quit)
         self._shortcut("Refresh", QKeySequence(Qt.Key.Key_F5), self.refresh)
         self._shortcut("Find item", QKeySequence("Ctrl+L"), self._focus_item)
         self._shortcut("Pick tenant", QKeySequence("Ctrl+T"), self._focus_tenant)
@@ -176,6 +178,8 @@ class ForecastsPanel(Panel):
 
     # -- loading ------------------------------------------------------------------
     def load(self) -> None:
+        if self.closing:
+            return
         self._reported = False
         self.cancel_jobs()
         self.load_result = None
@@ -214,7 +218,7 @@ class ForecastsPanel(Panel):
         self.load_tenant(tenant)
 
     def load_tenant(self, tenant: str | None) -> None:
-        if not tenant or self.ctx.clients is None:
+        if not tenant or self.ctx.clients is None or self.closing:
             return
         for job in (self._tenant_job, self._accuracy_job):
             if job is not None and job.active:
@@ -295,7 +299,7 @@ class ForecastsPanel(Panel):
     # -- one item -----------------------------------------------------------------
     def open_item(self, item_id: str) -> None:
         item_id = item_id.strip()
-        if not item_id:
+        if not item_id or self.closing:
             return
         if self.load_result is None:
             self.item_error.setText("Wait for the tenant to load")
@@ -367,6 +371,12 @@ class ForecastsPanel(Panel):
         if not self._reported:
             self._reported = True
             self.load_failed.emit(err)
+
+    def _on_quit(self) -> None:
+        """No new job from here on: pickers emptied as the window goes would otherwise start loads."""
+        for widget in (self, self.accuracy_view, self.winners_view):
+            widget.closing = True
+        self.cancel_jobs()
 
     def cancel_jobs(self) -> None:
         super().cancel_jobs()

@@ -23,6 +23,8 @@ class WinnersView(QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
+        #: The application is quitting: start nothing more.
+        self.closing = False
         self.rows: list[winners.Winner] = []
         self.model = RecordsModel(HEADERS, self)
         self.table = make_table(self.model, "forecast-winners")
@@ -71,7 +73,7 @@ class WinnersView(QWidget):
         self.promote_button.setEnabled(False)
 
     def load(self) -> None:
-        if self.ctx.clients is None:
+        if self.ctx.clients is None or self.closing:
             return
         job = self.ctx.runner.submit(winners.read_winners, self.ctx.clients,
                                      name="Read winner models", owner=self)
@@ -98,7 +100,7 @@ class WinnersView(QWidget):
         w = self.rows[row] if 0 <= row < len(self.rows) else None
         self.promote_button.setEnabled(bool(w and w.runner_up))
         self.history_model.set_rows([])
-        if w is None or self.ctx.clients is None:
+        if w is None or self.ctx.clients is None or self.closing:
             return
         job = self.ctx.runner.submit(winners.read_history, self.ctx.clients, w,
                                      name="Read winner history", owner=self)
@@ -148,7 +150,7 @@ class WinnersView(QWidget):
         self.load_keep((w.country, w.category))
 
     def load_keep(self, keep: tuple[str, str]) -> None:
-        if self.ctx.clients is None:
+        if self.ctx.clients is None or self.closing:
             return
         job = self.ctx.runner.submit(winners.read_winners, self.ctx.clients,
                                      name="Read winner models", owner=self)
