@@ -52,6 +52,7 @@ class ForecastsPanel(Panel):
         self._tenant_job = None
         self._accuracy_job = None
         self._wanted_item = ""
+        self._after_first_item = ""
 
         self.tenant_combo = QComboBox()
         self.tenant_combo.setObjectName("forecast-tenant")
@@ -265,6 +266,8 @@ class ForecastsPanel(Panel):
             self.progress.setFormat(p.text or "Loading…")
 
     def _on_tenant_loaded(self, result: forecasts.TenantLoad) -> None:
+        if self.closing:
+            return
         self._show_loading(False)
         self.load_result = result
         ids = result.data.item_ids()
@@ -274,9 +277,16 @@ class ForecastsPanel(Panel):
         self.item_edit.setPlaceholderText(f"Item id: {len(ids):,} items (type to search, Enter to chart)")
         if not ids:
             self.chart.clear(f"Tenant {result.catalogue.tenant} has no export with items yet.")
-        else:
-            self.open_item(self._first_item(result.data, ids))
-        self._report(f"{len(ids)} items")
+            self._report("0 items")
+            return
+        # Reported once the first item is drawn (what --screenshot shows), then accuracy is scored.
+        self._after_first_item = f"{len(ids)} items"
+        self.open_item(self._first_item(result.data, ids))
+
+    def _start_accuracy(self) -> None:
+        if self.closing or self.load_result is None:
+            return
+        result = self.load_result
         job = self.ctx.runner.submit(forecasts.accuracy, result.data, name="Forecast accuracy", owner=self)
         self._accuracy_job = job
         job.done.connect(lambda accs, data=result.data: self._on_accuracy(data, accs))
@@ -321,12 +331,16 @@ class ForecastsPanel(Panel):
         self.chart.show_item(view)
         for b in (self.export_button, self.csv_button):
             b.setEnabled(True)
+        if self._after_first_item:
+            summary, self._after_first_item = self._after_first_item, ""
+            self._report(summary)  # may end a smoke run, which quits the application there and then
+            self._start_accuracy()
         has_arn = self.load_result is not None and any(m.forecast_arn for m in self.load_result.data.models)
         self.live_button.setEnabled(has_arn)
 
     def query_live(self) -> None:
         """The charted item's forecasts from QueryForecast (where a forecast ARN exists)."""
-        if self.chart.view is None or self.load_result is None or self.ctx.clients is None:
+        if self.chart.view is None or self.load_result is None or self.ctx.clients is None or self.closing:
             return
         item_id = self.chart.view.item_id
         self.live_button.setEnabled(False)
