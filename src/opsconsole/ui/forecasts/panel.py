@@ -229,6 +229,7 @@ class ForecastsPanel(Panel):
             self.ctx.settings.set(FORECASTS_TENANT, tenant)
         self.tenant_label.setText(f"Showing tenant {tenant}" + (" (this connection's only tenant)" if scope else ""))
         self.load_result = None
+        self._after_first_item = ""
         self._item_ids = set()
         self.items_model.setStringList([])
         self.chart.clear(f"Loading tenant {tenant}'s forecasts…")
@@ -331,12 +332,12 @@ class ForecastsPanel(Panel):
         self.chart.show_item(view)
         for b in (self.export_button, self.csv_button):
             b.setEnabled(True)
+        has_arn = self.load_result is not None and any(m.forecast_arn for m in self.load_result.data.models)
+        self.live_button.setEnabled(has_arn)
         if self._after_first_item:
             summary, self._after_first_item = self._after_first_item, ""
             self._report(summary)  # may end a smoke run, which quits the application there and then
             self._start_accuracy()
-        has_arn = self.load_result is not None and any(m.forecast_arn for m in self.load_result.data.models)
-        self.live_button.setEnabled(has_arn)
 
     def query_live(self) -> None:
         """The charted item's forecasts from QueryForecast (where a forecast ARN exists)."""
