@@ -49,16 +49,6 @@ class RecordsModel(RowsModel[tuple]):
         return None
 
 
-def records(frame: pd.DataFrame, columns: Sequence[str]) -> list[tuple]:
-    """The frame's rows as tuples of plain values (index levels included by name)."""
-    flat = frame.reset_index()
-    present = [c for c in columns if c in flat.columns]
-    out = []
-    for row in flat[present].itertuples(index=False, name=None):
-        out.append(tuple(v.item() if hasattr(v, "item") and not isinstance(v, (str, bytes)) else v for v in row))
-    return out
-
-
 def make_table(model: RecordsModel, name: str, parent: QWidget | None = None) -> QTableView:
     view = QTableView(parent)
     view.setObjectName(name)
