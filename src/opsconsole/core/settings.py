@@ -174,3 +174,6 @@ ALERTS_DESKTOP_NOTIFICATIONS = declare(
     "show a desktop notification when an alarm newly goes to ALARM (opt-in)")
 ALERTS_STATE_FILTER = declare("panels/alerts/state", str, "", "alarm state filter ('' = any)")
 ALERTS_SPLITTER = declare("panels/alerts/splitter", bytes, b"", "alarms list / detail splitter sizes")
+
+# Forecasts area (panels/forecasts/): the tenant last shown.
+FORECASTS_TENANT = declare("panels/forecasts/tenant", str, "", "tenant the forecasts view showed last ('' = the first one)")

@@ -1,12 +1,10 @@
-"""The forecasts area's screens."""
+"""The forecasts area's screens: one tenant's forecasts against actuals, accuracy and winner models."""
 
 from PySide6.QtWidgets import QStyle
 
-from opsconsole.ui.panel import not_built
+from opsconsole.ui.forecasts.panel import ForecastsPanel
+from opsconsole.ui.panel import Area
 
-AREA = not_built(
-    "forecasts",
-    "Forecasts",
-    QStyle.StandardPixmap.SP_FileDialogContentsView,
-    "p10/p50/p90 forecasts against actuals and accuracy metrics, per tenant.",
-)
+AREA = Area("forecasts", "Forecasts", QStyle.StandardPixmap.SP_FileDialogContentsView, ForecastsPanel)
+
+__all__ = ["AREA", "ForecastsPanel"]

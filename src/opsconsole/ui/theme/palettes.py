@@ -119,6 +119,9 @@ class Theme:
     error_line_alpha: int
     error_char_alpha: int
     graph: GraphColors
+    #: Forecast charts: the actuals line, then one colour per model overlaid (distinct, readable on ``base``).
+    forecast_actuals: str = "#202020"
+    forecast_models: tuple[str, ...] = ()
 
     def badges(self, group: str) -> Mapping[str, Swatch]:
         """The status swatches of ``group``: "execution", "outcome", "review_item", "deployment", "alarm"."""
@@ -222,6 +225,8 @@ LIGHT = Theme(
         text_dark="#050608",
         text_light=WHITE,
     ),
+    forecast_actuals="#1b1f24",
+    forecast_models=("#0072b2", "#d55e00", "#009e73", "#cc79a7", "#8c6d00", "#56b4e9"),
 )
 
 
@@ -293,6 +298,8 @@ DARK = Theme(
         text_dark="#050608",
         text_light=_D_TEXT,
     ),
+    forecast_actuals="#e8eaed",
+    forecast_models=("#56b4e9", "#f0a04b", "#4fd1a5", "#e597c8", "#f0e442", "#a8b8ff"),
 )
 
 THEMES = (LIGHT, DARK)
