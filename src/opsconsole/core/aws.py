@@ -192,6 +192,8 @@ def _shape_problem(shape: Any, value: Any, path: str, budget: list[int]) -> str:
         import datetime as _dt
 
         return "" if isinstance(value, _dt.datetime) else f"{path} is not a time"
+    if kind == "blob" and callable(getattr(value, "read", None)):
+        return ""  # a streaming body (S3 GetObject's Body): read by the caller
     expected = _SCALARS.get(kind)
     if expected and (not isinstance(value, expected) or (kind != "boolean" and isinstance(value, bool))):
         return f"{path} is {type(value).__name__}, not {kind}"
