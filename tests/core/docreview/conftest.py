@@ -77,3 +77,40 @@ def put_document(sandbox_clients, review_config):
         return task
 
     return put
+
+
+@pytest.fixture
+def waiting_execution(sandbox_clients):
+    """waiting_execution(name) -> (execution ARN, task token): a run of a small machine waiting on its token.
+
+    The machine sends the token to an SQS queue (``.waitForTaskToken``) and, on
+    success, ends with the task's output; a ``DocumentRejected`` failure is
+    caught into a Fail state of that name.
+    """
+    sfn = sandbox_clients.client("stepfunctions")
+    sqs = sandbox_clients.client("sqs")
+    n = next(_count)
+    queue_url = sqs.create_queue(QueueName=f"docreview-test-requests-{n}")["QueueUrl"]
+    definition = {
+        "StartAt": "Review",
+        "States": {
+            "Review": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                       "Parameters": {"QueueUrl": queue_url,
+                                      "MessageBody": {"token.$": "$$.Task.Token", "documentId.$": "$.documentId"}},
+                       "End": True},
+        },
+    }
+    arn = sfn.create_state_machine(name=f"docreview-test-{n}", definition=json.dumps(definition),
+                                   roleArn="arn:aws:iam::123456789012:role/test")["stateMachineArn"]
+
+    def start(document_id: str) -> tuple[str, str]:
+        run = sfn.start_execution(stateMachineArn=arn, input=json.dumps({"documentId": document_id}))
+        deadline = datetime.now(timezone.utc) + timedelta(seconds=20)
+        while datetime.now(timezone.utc) < deadline:
+            for msg in sqs.receive_message(QueueUrl=queue_url, WaitTimeSeconds=1).get("Messages", []):
+                body = json.loads(msg["Body"])
+                if body.get("documentId") == document_id:
+                    return run["executionArn"], body["token"]
+        raise AssertionError("the execution never sent its task token")
+
+    return start
