@@ -17,7 +17,7 @@ from opsconsole.core.docreview.submit import (
 from opsconsole.core.identity import Identity
 from opsconsole.core.writes import Conflict
 
-from .conftest import EXTRACTION
+from docreview_support import EXTRACTION
 
 ANA = Identity(arn="arn:aws:sts::123456789012:assumed-role/Reviewers/ana", account="123456789012",
                display_name="Ana")
