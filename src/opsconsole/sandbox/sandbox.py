@@ -16,10 +16,12 @@ import time
 from types import ModuleType, TracebackType
 from typing import Any
 
+from opsconsole.sandbox.a2i import service as a2i
 from opsconsole.sandbox.cloudwatch import service as cloudwatch
 from opsconsole.sandbox.dynamodb import atomic_writes, indexes, item_pages
 from opsconsole.sandbox.lexv2 import service as lexv2
 from opsconsole.sandbox.scenario import Clients, LiveActivity, LiveAlerts, Scenario, seed
+from opsconsole.sandbox.scenario.docreview import DocReviewActivity
 from opsconsole.sandbox.server import ExtensionRegistry, SandboxServer, import_moto_services
 from opsconsole.sandbox.sqs import service as sqs
 from opsconsole.sandbox.stepfunctions import extensions, redrive
@@ -28,7 +30,7 @@ log = logging.getLogger(__name__)
 
 #: Modules whose ``register(registry)`` adds AWS operations (or fixes) to every sandbox.
 #: Later work (RedriveExecution, Lex V2 model building, ...) adds its module here.
-EXTENSION_MODULES: tuple[ModuleType, ...] = (extensions, redrive, lexv2, cloudwatch, sqs)
+EXTENSION_MODULES: tuple[ModuleType, ...] = (extensions, redrive, lexv2, cloudwatch, sqs, a2i)
 
 _active_lock = threading.Lock()
 _active: Sandbox | None = None
@@ -59,6 +61,7 @@ class Sandbox:
         self._server: SandboxServer | None = None
         self._live: LiveActivity | None = None
         self._live_alerts: LiveAlerts | None = None
+        self._docreview: DocReviewActivity | None = None
         self._saved: dict[str, Any] = {}
         self._started = False
 
@@ -114,6 +117,9 @@ class Sandbox:
         if self._live_alerts is not None:
             self._live_alerts.stop()
             self._live_alerts = None
+        if self._docreview is not None:
+            self._docreview.stop()
+            self._docreview = None
         sqs.tasks.stop()
         if self._started:
             _stop_running_executions()
@@ -174,6 +180,9 @@ class Sandbox:
         backend = stepfunctions_parser_backends["123456789012"][self.region]
         self.scenario = seed(clients, seed_value=self.seed, now=now, endpoint_url=self.endpoint_url,
                              sfn_backend=backend)
+        self._docreview = DocReviewActivity(self.scenario.docreview_seed, self.extensions,
+                                            stepfunctions=clients.stepfunctions, sqs=clients.sqs,
+                                            dynamodb=clients.dynamodb, seed=self.seed, live=self.live).start()
         if self.live:
 
             self._live = LiveActivity(clients, self.scenario.state_machines, self.seed).start()

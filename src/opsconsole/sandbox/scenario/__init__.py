@@ -27,6 +27,7 @@ from opsconsole.sandbox.scenario.executions.live import LiveActivity
 from opsconsole.sandbox.scenario.alerts import seed as alerts
 from opsconsole.sandbox.scenario.alerts.live import LiveAlerts
 from opsconsole.sandbox.scenario.lexreview import seed as lex
+from opsconsole.sandbox.scenario import docreview
 from opsconsole.sandbox.scenario.executions import models
 from opsconsole.sandbox.scenario.executions import seed as stepfunctions
 from opsconsole.sandbox.scenario.executions.plan import PlannedExecution, plan_executions
@@ -54,6 +55,10 @@ class Scenario:
     pending_approvals: list[str] = field(default_factory=list)
     #: the Lex bot and its tables: bot_id, bot_name, locales, alias_id, alias_name, live_version, tables, ...
     lex: dict[str, Any] = field(default_factory=dict)
+    #: document review: bucket, table, index, queue, state_machine, flow_definitions, waiting, counts, ...
+    docreview: dict[str, Any] = field(default_factory=dict)
+    #: the seeded documents (for page images and the simulated workforce)
+    docreview_seed: Any = field(default=None, repr=False)
     plan: list[PlannedExecution] = field(default_factory=list, repr=False)
 
 
@@ -86,12 +91,16 @@ def seed(clients: Clients, *, seed_value: int, now: dt.datetime, endpoint_url: s
                                 sfn_backend, arns, plan)
         seeded = pool.submit(_seed_alerts, clients, urls, plan, arns, seed_value, now)
         bot = pool.submit(lex.seed_lex, clients.dynamodb, seed_value=seed_value, now=now, region=catalog.REGION)
+        documents = pool.submit(docreview.seed_docreview, s3=_client(clients, "s3"), dynamodb=clients.dynamodb,
+                                sqs=clients.sqs, stepfunctions=clients.stepfunctions, sfn_backend=sfn_backend,
+                                seed_value=seed_value, now=now, endpoint_url=endpoint_url)
         recorded = templates.result()
         log.debug("sandbox: %d templates recorded", len(recorded))
         replayed = stepfunctions.install_replays(sfn_backend, arns, plan, recorded, now)
         pending_arns = approvals.result()
         alarm_states, alert_counts = seeded.result()
         lex_summary = bot.result()
+        documents_seeded = documents.result()
         log.debug("sandbox: %d executions replayed, approvals pending, alerts seeded", replayed)
 
     models.put_rows(clients.dynamodb, [(catalog.WINNER_TABLE, row) for row in winners.values()])
@@ -110,7 +119,19 @@ def seed(clients: Clients, *, seed_value: int, now: dt.datetime, endpoint_url: s
                 "capacity": catalog.CAPACITY_TABLE, "registry": catalog.REGISTRY_TABLE,
                 "evaluations": catalog.EVALUATION_TABLE, "classifications": catalog.CLASSIFICATION_TABLE},
         topics={"notifications": urls[catalog.NOTIFICATION_TOPIC], "alerts": urls[catalog.ALERT_TOPIC]},
-        alarms=alarm_states, counts=counts, pending_approvals=pending_arns, lex=lex_summary, plan=plan)
+        alarms=alarm_states, counts=counts, pending_approvals=pending_arns, lex=lex_summary, plan=plan,
+        docreview=documents_seeded.summary, docreview_seed=documents_seeded)
+
+
+def _client(clients: Clients, service: str) -> Any:
+    """Another boto3 client on the same endpoint, region and credentials as the scenario's."""
+    import boto3
+
+    meta = clients.dynamodb.meta
+    credentials = clients.dynamodb._request_signer._credentials
+    return boto3.session.Session().client(
+        service, endpoint_url=meta.endpoint_url, region_name=meta.region_name, config=meta.config,
+        aws_access_key_id=credentials.access_key, aws_secret_access_key=credentials.secret_key)
 
 
 def _seed_alerts(clients: Clients, urls: dict[str, str], plan: list[PlannedExecution],

@@ -29,6 +29,7 @@ STATE_MACHINES = {
     "comparison": "mlops-model-comparison",
     "inference": "mlops-inference",
     "transaction": "item-classification-transaction",
+    "documents": "document-processing",
 }
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT_ID}:role/mlops-stepfunctions-execution"
 
@@ -56,6 +57,18 @@ NOTIFICATION_TOPIC = "mlops-notifications"
 ALERT_TOPIC = "mlops-alerts"
 
 DATA_BUCKET = "mlops-retail-data"
+
+# Document review (invoices and customs forms; see docs/sandbox-docreview.md)
+DOCUMENT_BUCKET = "ml-platform-documents"
+DOCUMENT_REVIEW_QUEUE = "document-review-requests"
+DOCUMENT_REVIEW_TABLE = "document-review-tasks"
+DOCUMENT_REVIEW_INDEX = "status-queued_at"
+ORDER_RECORDS_TABLE = "order-records"
+#: role -> SageMaker flow definition name (A2I human loops)
+FLOW_DEFINITIONS = {"invoices": "doc-review-invoices", "customs": "doc-review-customs"}
+A2I_OUTPUT_PREFIX = "a2i-output"
+#: the flow-definition-name under which the console's own reviews write their outputs
+CONSOLE_REVIEW_FLOW = "console-review"
 MODEL_FAMILIES = ("xgb", "bert", "fasttext")
 INSTANCE_TYPES = ("ml.p3.8xlarge", "ml.g5.4xlarge", "ml.g5.2xlarge", "ml.m5.4xlarge")
 #: Instance types without free quota: reserving them fails (DynamoDB condition).

@@ -1,0 +1,177 @@
+"""The simulated A2I workforce: takes human loops in progress, answers them over time.
+
+A private work team of eight workers. Each loop gets ``TaskCount`` answers
+(1-3, from the flow definition); workers mostly type what the page says, and
+now and then one disagrees on an uncertain field. Some loops are never picked
+up and fail when their ``TaskAvailabilityLifetimeInSeconds`` runs out, a few
+fail for other reasons. Answers go to S3 as output.json in A2I's layout
+(:mod:`.outputs`) and the loop becomes Completed with its ``OutputS3Uri``.
+A loop started by the ``document-processing`` state machine carries its task
+token in the input: the workforce then plays the EventBridge rule and Lambda
+that resume the execution (SendTaskSuccess with the consolidated record, or
+SendTaskFailure).
+
+Deterministic for a seed; :meth:`Workforce.step` does one round (the tests call
+it with a chosen time), :meth:`Workforce.start` runs rounds every few seconds
+in a daemon thread. A round looks at the loops in progress only: cheap.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import random
+import threading
+from collections import Counter
+from typing import Any
+
+from opsconsole.sandbox.a2i.backend import A2IBackend, HumanLoop
+from opsconsole.sandbox.scenario import catalog as c
+from opsconsole.sandbox.scenario.docreview import outputs
+
+log = logging.getLogger(__name__)
+
+WORKERS = tuple(f"{n:016x}" for n in (0x3f2a91c0d4e5b607, 0x81bd2e7f90c4a315, 0x5c07e9a1b2d38f46,
+                                      0xa4e1f0b9c8d72653, 0x0d9c3b8a7f6e5142, 0x6e2f1a0b9c8d7345,
+                                      0xb7a6958473625140, 0x29d8c7b6a5f4e301))
+EXPIRED_CODE, EXPIRED_REASON = "HumanLoopExpired", "The human loop expired: no worker completed the task " \
+                                                   "within TaskAvailabilityLifetimeInSeconds."
+
+
+def worker_answers(fields: list[dict[str, Any]], truth: dict[str, Any], count: int, rng: random.Random,
+                   started: dt.datetime) -> list[dict[str, Any]]:
+    """``count`` workers' answers to a document whose machine fields are ``fields``."""
+    answers = []
+    workers = rng.sample(WORKERS, count)
+    accepted = started + dt.timedelta(seconds=rng.uniform(60, 3600))
+    for worker in workers:
+        answered = []
+        for f in fields:
+            value = truth.get(f["id"], f["value"])
+            if f["confidence"] < 0.95 and rng.random() < 0.25:  # a worker sees it differently
+                value = f["value"] if f["value"] != value else (None if rng.random() < 0.3 else f"{value} ")
+                value = value.strip() if isinstance(value, str) else value
+            status = "missing" if value is None else "accepted" if value == f["value"] else "edited"
+            answered.append({"id": f["id"], "key": f["key"], "value": value, "entityType": f["entityType"],
+                             "status": status})
+        seconds = int(rng.uniform(25, 40) * max(1, sum(1 for f in fields if f["confidence"] < 0.95)) + rng.uniform(5, 90))
+        answers.append(outputs.answer(answered, worker, accepted, seconds))
+        accepted += dt.timedelta(seconds=rng.uniform(30, 900))
+    return answers
+
+
+def consolidated(input_content: dict[str, Any], answers: list[dict[str, Any]], output_uri: str,
+                 loop_name: str) -> dict[str, Any]:
+    """The corrected record a loop's answers amount to: per field, the value most workers gave."""
+    fields = []
+    per_worker = [a["answerContent"]["fields"] for a in answers]
+    for i, f in enumerate(input_content.get("fields", [])):
+        votes = Counter(json.dumps(w[i]["value"]) for w in per_worker if i < len(w))
+        value = json.loads(votes.most_common(1)[0][0]) if votes else f["value"]
+        status = "missing" if value is None else "accepted" if value == f["value"] else "edited"
+        fields.append({"id": f["id"], "key": f["key"], "value": value, "entityType": f["entityType"],
+                       "status": status})
+    return {"documentId": input_content.get("documentId"), "fields": fields, "reviewedBy": f"a2i:{loop_name}",
+            "outputUri": output_uri}
+
+
+class Workforce:
+    """Answers the A2I loops in progress of one account, over time."""
+
+    def __init__(self, a2i: A2IBackend, put_object: Any, stepfunctions: Any, seed: int,
+                 truths: dict[str, dict[str, Any]] | None = None, interval: float = 4.0):
+        self.a2i = a2i
+        self.put_object = put_object          # (key, bytes) -> None, into the document bucket
+        self.stepfunctions = stepfunctions    # boto3 client: resumes executions waiting on a loop
+        self.truths = truths or {}            # documentId -> field id -> true value
+        self.interval = interval
+        self.seed = seed
+        self.completed: list[str] = []
+        self.failed: list[str] = []
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def fate(self, loop: HumanLoop) -> tuple[str, float]:
+        """What happens to a loop and when (seconds after its creation): fixed per loop and seed."""
+        rng = random.Random(f"{self.seed}:workforce:{loop.name}")
+        flow = self.a2i.flow_by_arn(loop.flow_arn)
+        lifetime = float((flow.config if flow else {}).get("TaskAvailabilityLifetimeInSeconds") or 864000)
+        roll = rng.random()
+        if roll < 0.08:
+            return "expire", lifetime
+        if roll < 0.12:
+            return "fail", rng.uniform(30, min(lifetime, 1800))
+        return "answer", rng.uniform(20, min(lifetime * 0.9, 6 * 3600)) if rng.random() < 0.5 else rng.uniform(15, 240)
+
+    def step(self, now: dt.datetime | None = None, only: set[str] | None = None) -> int:
+        """One round: settle every loop (of ``only``, if given) whose time has come; returns how many changed."""
+        now = now or dt.datetime.now(dt.timezone.utc)
+        changed = 0
+        for loop in self.a2i.in_progress():
+            if only is not None and loop.name not in only:
+                continue
+            fate, after = self.fate(loop)
+            if (now - loop.created).total_seconds() < after:
+                continue
+            try:
+                changed += self._settle(loop, fate, now)
+            except Exception:
+                log.exception("sandbox: the workforce could not settle %s", loop.name)
+        return changed
+
+    def _settle(self, loop: HumanLoop, fate: str, now: dt.datetime) -> int:
+        try:
+            content = json.loads(loop.input_content)
+        except ValueError:
+            content = {}
+        content = content if isinstance(content, dict) else {}
+        token = content.get("Token") or content.get("taskToken")
+        if fate in ("expire", "fail"):
+            code, reason = (EXPIRED_CODE, EXPIRED_REASON) if fate == "expire" else \
+                ("HumanLoopFailed", "The worker task could not be rendered: the task template failed to load an input.")
+            if not self.a2i.fail(loop.name, code, reason, now):
+                return 0
+            self.failed.append(loop.name)
+            if token:
+                self._resume(lambda: self.stepfunctions.send_task_failure(taskToken=token, error=code, cause=reason))
+            return 1
+        flow = self.a2i.flow_by_arn(loop.flow_arn)
+        count = int((flow.config if flow else {}).get("TaskCount") or 1)
+        rng = random.Random(f"{self.seed}:workforce:answers:{loop.name}")
+        fields = content.get("fields") or []
+        truth = self.truths.get(content.get("documentId", ""), {})
+        answers = worker_answers(fields, truth, count, rng, loop.created)
+        flow_name = loop.flow_arn.rsplit("/", 1)[-1]
+        key = outputs.output_key(flow_name, loop.created, loop.name)
+        uri = f"s3://{c.DOCUMENT_BUCKET}/{key}"
+        self.put_object(key, outputs.document(loop.flow_arn, loop.name, loop.input_content, answers))
+        if not self.a2i.complete(loop.name, uri, now):
+            return 0
+        self.completed.append(loop.name)
+        if token:
+            record = consolidated(content, answers, uri, loop.name)
+            self._resume(lambda: self.stepfunctions.send_task_success(taskToken=token, output=json.dumps(record)))
+        return 1
+
+    @staticmethod
+    def _resume(call: Any) -> None:
+        try:
+            call()
+        except Exception as exc:  # the execution ended meanwhile (stopped, timed out)
+            log.debug("sandbox: workforce could not resume an execution: %s", exc)
+
+    # -- live -------------------------------------------------------------------------------
+    def start(self) -> Workforce:
+        self._thread = threading.Thread(target=self._run, name="sandbox-a2i-workforce", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stopping.set()
+        if self._thread is not None and self._thread.is_alive():
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while not self._stopping.wait(self.interval):
+            self.step()
