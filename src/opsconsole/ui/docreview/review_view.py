@@ -151,6 +151,9 @@ class ReviewView(QWidget):
         self.splitter.addWidget(right)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
+        self.splitter.setSizes([720, 480])  # the page gets the room: the fields fit beside it
+        self.page.setMinimumWidth(320)
+        right.setMinimumWidth(360)
         top = QHBoxLayout()
         top.addWidget(self.title, 1)
         top.addWidget(self.claim_label)
