@@ -16,7 +16,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from opsconsole.core.aws import Clients
+from opsconsole.core.docreview.store import error_code
 from opsconsole.core.docreview.config import CONFIG, ReviewConfig
 from opsconsole.core.errors import DomainError
 
@@ -85,6 +88,8 @@ class Document:
     pages: list[Page]
     threshold: float = 0.95
     images: dict[int, bytes] = field(default_factory=dict, repr=False)
+    #: Pages whose image could not be read, and why.
+    missing_images: dict[int, str] = field(default_factory=dict)
 
     @classmethod
     def from_extraction(cls, data: Mapping[str, Any]) -> Document:
@@ -139,7 +144,13 @@ def load_document(clients: Clients, document_id: str, config: ReviewConfig = CON
     doc.document_id = doc.document_id or document_id
     if with_images:
         for page in doc.pages or [Page(1, "page-1.png", 0, 0)]:
-            doc.images[page.number] = s3.get_object(Bucket=bucket, Key=prefix + page.image)["Body"].read()
+            try:
+                doc.images[page.number] = s3.get_object(Bucket=bucket, Key=prefix + page.image)["Body"].read()
+            except ClientError as exc:
+                if error_code(exc) not in ("NoSuchKey", "404", "AccessDenied"):
+                    raise
+                # The fields can still be reviewed; the page view says the image is missing.
+                doc.missing_images[page.number] = f"{page.image}: {error_code(exc)}"
     return doc
 
 

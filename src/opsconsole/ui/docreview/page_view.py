@@ -47,7 +47,8 @@ class PageView(QGraphicsView):
             return
         image = QImage.fromData(self.doc.images.get(page, b""))
         if image.isNull():
-            text = scene.addSimpleText(f"Page {page}: the image could not be read")
+            why = self.doc.missing_images.get(page, "not a readable image")
+            text = scene.addSimpleText(f"Page {page}: the image could not be read ({why})")
             text.setBrush(QBrush(QColor(theme.current().danger)))
             return
         self._pixmap = scene.addPixmap(QPixmap.fromImage(image))
