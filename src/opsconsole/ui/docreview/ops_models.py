@@ -85,8 +85,9 @@ class LoopFilter(QSortFilterProxyModel):
         self.text = ""
 
     def set_filter(self, status: str, text: str) -> None:
+        self.beginFilterChange()  # Qt >= 6.9 (invalidateRowsFilter is deprecated there)
         self.status, self.text = status, text.strip().lower()
-        self.invalidateRowsFilter()
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def filterAcceptsRow(self, row: int, parent: QModelIndex | QPersistentModelIndex) -> bool:  # noqa: N802
         loop = self.sourceModel().row_at(row)

@@ -73,7 +73,10 @@ class OperationsView(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
         header.resizeSection(0, 220)
-        self.loops_table.selectionModel().currentRowChanged.connect(lambda cur, _p: self._on_loop(cur))
+        self.loops_table.selectionModel().selectionChanged.connect(lambda _s, _d: self._on_selection())
+        for signal in (self.proxy.modelReset, self.proxy.layoutChanged, self.proxy.rowsRemoved,
+                       self.proxy.rowsInserted):
+            signal.connect(self._on_selection)
         self.loops_empty = QLabel("Pick a flow definition above: its human loops (A2I's review tasks for its "
                                   "workforce) are listed here, newest first.")
         self.loops_empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -147,6 +150,7 @@ class OperationsView(QWidget):
         self._flows_job = None
         self._loops_job = None
         self._detail_job = None
+        self._shown: HumanLoop | None = None
         self._enable()
 
     # -- flows ------------------------------------------------------------------------------------
@@ -240,16 +244,19 @@ class OperationsView(QWidget):
         self._count()
 
     def selected_loop(self) -> HumanLoop | None:
-        index = self.loops_table.currentIndex()
-        if not index.isValid():
+        picked = self.loops_table.selectionModel().selectedIndexes()
+        index = picked[0] if picked else None
+        if index is None or not index.isValid():
             return None
         return self.loops.row_at(self.proxy.mapToSource(index).row())
 
-    def _on_loop(self, index) -> None:
-        loop = self.loops.row_at(self.proxy.mapToSource(index).row()) if index.isValid() else None
+    def _on_selection(self, *_args) -> None:
+        """The loop picked changed (or the list under it did): its detail, and what may be done to it."""
+        loop = self.selected_loop()
         self._enable()
-        if loop is None:
+        if loop is None or loop == self._shown:
             return
+        self._shown = loop
         if self._detail_job is not None and self._detail_job.active:
             self._detail_job.cancel()
         self.detail.show_loading(loop.name)
