@@ -20,9 +20,10 @@ from opsconsole.core.aws import Clients
 from opsconsole.core.docreview.config import CONFIG, CONSOLE_FLOW, ReviewConfig
 from opsconsole.core.docreview.loops import parse_output
 from opsconsole.core.docreview.store import utcnow
+from opsconsole.core.docreview.submit import loop_name
 from opsconsole.core.docreview.tasks import iter_done
 
-COLUMNS = ["reviewer", "source", "submitted", "seconds"]
+COLUMNS = ["reviewer", "source", "submitted", "seconds", "item"]
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,8 @@ class Review:
     source: str
     submitted: datetime
     seconds: float | None
+    #: The loop (or the document) reviewed: with several workers per loop, one document, several answers.
+    item: str = ""
 
 
 def from_table(clients: Clients, config: ReviewConfig = CONFIG, since: datetime | None = None) -> list[Review]:
@@ -41,7 +44,8 @@ def from_table(clients: Clients, config: ReviewConfig = CONFIG, since: datetime 
     for page in iter_done(clients, config):
         for task in page:
             if task.reviewed_at and (since is None or task.reviewed_at >= since):
-                out.append(Review(task.reviewed_by or "?", "console", task.reviewed_at, None))
+                out.append(Review(task.reviewed_by or "?", "console", task.reviewed_at, None,
+                                  f"console/{task.document_id}"))
     return out
 
 
@@ -73,16 +77,17 @@ def from_outputs(clients: Clients, config: ReviewConfig = CONFIG, since: datetim
                     continue
                 _input, answers = parse_output(data)
                 source = "console" if flow == CONSOLE_FLOW else flow
+                item = f"{flow}/{data.get('humanLoopName') or obj['Key']}"
                 for a in answers:
                     when = a.submitted or obj.get("LastModified")
                     if when and when >= since:
-                        reviews.append(Review(a.worker_id or "?", source, when, a.time_spent_s))
+                        reviews.append(Review(a.worker_id or "?", source, when, a.time_spent_s, item))
             day += timedelta(days=1)
     return reviews
 
 
 def frame(reviews: Iterable[Review]) -> pd.DataFrame:
-    rows = [(r.reviewer, r.source, pd.Timestamp(r.submitted), r.seconds) for r in reviews]
+    rows = [(r.reviewer, r.source, pd.Timestamp(r.submitted), r.seconds, r.item) for r in reviews]
     df = pd.DataFrame(rows, columns=COLUMNS)
     if not df.empty:
         df["submitted"] = pd.to_datetime(df["submitted"], utc=True)
@@ -95,16 +100,21 @@ def load(clients: Clients, config: ReviewConfig = CONFIG, hours: int = 24, now: 
     since = now - timedelta(hours=hours)
     outputs = from_outputs(clients, config, since, now)
     df = frame(outputs)
-    console_keys = {(r.reviewer, r.submitted.replace(microsecond=0)) for r in outputs if r.source == "console"}
+    have = set(df["item"]) if not df.empty else set()
     extra = [r for r in from_table(clients, config, since)
-             if (r.reviewer, r.submitted.replace(microsecond=0)) not in console_keys]
+             if f"{CONSOLE_FLOW}/{loop_name(r.item.split('/', 1)[1])}" not in have]
     return pd.concat([df, frame(extra)], ignore_index=True) if extra else df
 
 
 def per_hour(df: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
-    """Documents reviewed per hour (rows: hour; one column 'all', or one per reviewer/source)."""
+    """Documents reviewed per hour (rows: hour; one column 'all', or one per reviewer/source).
+
+    Overall and per source a document counts once, at its last answer; per reviewer each answer counts.
+    """
     if df.empty:
         return pd.DataFrame()
+    if by != "reviewer":
+        df = df.sort_values("submitted").drop_duplicates("item", keep="last")
     hours = df["submitted"].dt.floor("h")
     if by is None:
         return df.groupby(hours).size().to_frame("all")
@@ -133,6 +143,8 @@ def per_reviewer(df: pd.DataFrame, hours: float) -> list[ReviewerFigures]:
 
 
 def overall(df: pd.DataFrame, hours: float) -> ReviewerFigures:
+    """Documents (each once, however many workers answered) per hour, and the median time per answer."""
     secs = df["seconds"].dropna() if not df.empty else pd.Series(dtype=float)
-    return ReviewerFigures("all", "all", len(df), len(df) / max(hours, 1e-9),
+    documents = int(df["item"].nunique()) if not df.empty else 0
+    return ReviewerFigures("all", "all", documents, documents / max(hours, 1e-9),
                            float(secs.median()) if len(secs) else None)

@@ -55,7 +55,7 @@ class OperationsView(QWidget):
         self.flows_table = _table("docreview-flows")
         self.flows_table.setModel(self.flows)
         self.flows_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.flows_table.setMaximumHeight(150)
+        self.flows_table.setMaximumHeight(110)
         self.flows_table.selectionModel().currentRowChanged.connect(lambda cur, _p: self._on_flow(cur.row()))
         self.flows_progress = QProgressBar()
         self.flows_progress.setMaximumHeight(6)
@@ -72,7 +72,8 @@ class OperationsView(QWidget):
         header = self.loops_table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        header.resizeSection(0, 220)
+        for column, width in ((0, 210), (1, 90), (2, 130), (3, 90)):
+            header.resizeSection(column, width)
         self.loops_table.selectionModel().selectionChanged.connect(lambda _s, _d: self._on_selection())
         for signal in (self.proxy.modelReset, self.proxy.layoutChanged, self.proxy.rowsRemoved,
                        self.proxy.rowsInserted):

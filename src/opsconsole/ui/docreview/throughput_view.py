@@ -57,6 +57,7 @@ class ThroughputView(QWidget):
         self.plot.setLabel("bottom", "hour")
         self.plot.setAxisItems({"bottom": pg.DateAxisItem()})
         self.plot.setMenuEnabled(False)
+        self.legend = self.plot.addLegend(offset=(10, 10))
         self.empty = pg.TextItem("", anchor=(0.5, 0.5))
         self.model = FiguresModel(self)
         self.table = QTableView()
@@ -117,6 +118,7 @@ class ThroughputView(QWidget):
     def _draw(self) -> None:
         look = theme.current()
         self.plot.clear()
+        self.legend.clear()
         self.plot.setBackground(look.base)
         for axis in ("left", "bottom"):
             self.plot.getAxis(axis).setTextPen(look.text)
