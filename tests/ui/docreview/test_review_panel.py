@@ -154,3 +154,54 @@ def test_two_reviewers_never_get_the_same_document(qtbot, ctx, runner, tmp_path,
     assert bob.review.task.document_id == "inv-0301"
     assert get_task(sandbox_clients, "inv-0300", review_config).claimed_by == "Ana"
     assert get_task(sandbox_clients, "inv-0301", review_config).claimed_by == "Bob"
+
+
+def test_cannot_be_processed_asks_for_a_reason_and_a_confirmation_then_fails_the_execution_with_it(
+        qtbot, ctx, sandbox_clients, put_document, waiting_execution, open_panel, review_config):
+    from opsconsole.core.docreview import REJECTED
+    from opsconsole.ui.docreview.review_view import RejectDialog
+
+    arn, token = waiting_execution("inv-0400")
+    put_document("inv-0400", token=token)
+    panel = open_panel("Ana")
+    panel.queue.table.setFocus()
+    press(qtbot, Qt.Key.Key_Return)
+    review = panel.review
+    qtbot.waitUntil(lambda: review.doc is not None and review.claimed, timeout=TIMEOUT)
+
+    press(qtbot, Qt.Key.Key_X, CTRL | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: isinstance(getattr(review, "reject_dialog", None), RejectDialog)
+                    and review.reject_dialog.isVisible(), timeout=TIMEOUT)
+    dialog = review.reject_dialog
+    assert not dialog.ok.isEnabled()  # no reason, no rejection
+    qtbot.keyClicks(dialog.reason, "<b>Page 2</b> is missing")
+    assert dialog.ok.isEnabled()
+    dialog.ok.click()
+
+    qtbot.waitUntil(lambda: get_task(sandbox_clients, "inv-0400", review_config).status == REJECTED,
+                    timeout=TIMEOUT)
+    execution = wait_until(lambda: (out := sandbox_clients.client("stepfunctions").describe_execution(
+        executionArn=arn)) and out["status"] == "FAILED" and out, what="the execution to fail")
+    assert execution["error"] == "DocumentRejected" and execution["cause"] == "<b>Page 2</b> is missing"
+    assert ("Reject document", "document inv-0400", "ok") in audit(ctx)
+
+
+def test_a_review_whose_execution_stopped_waiting_says_so_and_leaves_the_queue(
+        qtbot, ctx, sandbox_clients, put_document, open_panel, review_config):
+    from opsconsole.core.docreview import REJECTED
+
+    put_document("inv-0500", token="a-token-no-execution-waits-on")
+    panel = open_panel("Ana")
+    panel.queue.table.setFocus()
+    press(qtbot, Qt.Key.Key_Return)
+    review = panel.review
+    qtbot.waitUntil(lambda: review.doc is not None and review.claimed, timeout=TIMEOUT)
+    for _ in range(2):  # the two doubtful fields, accepted
+        press(qtbot, Qt.Key.Key_A)
+    press(qtbot, Qt.Key.Key_Return, CTRL)
+
+    qtbot.waitUntil(lambda: review.message.title_label.text() == "Not delivered", timeout=TIMEOUT)
+    assert "stopped waiting for this review (InvalidToken)" in review.message.text_label.text()
+    assert "s3://" in review.message.text_label.text()  # the corrections are kept
+    assert get_task(sandbox_clients, "inv-0500", review_config).status == REJECTED
+    assert ("Submit document review", "document inv-0500", "error") in audit(ctx)
