@@ -40,7 +40,7 @@ def new_document(sandbox, sandbox_clients):
                humanLoopName=doc_id.lower())
     arn = sfn.start_execution(stateMachineArn=area["state_machine"], name=doc_id, input=json.dumps(run))["executionArn"]
     queued = intake(sandbox_clients.client("sqs"), sandbox_clients.client("dynamodb"), area["queue_url"],
-                    wait=30, expected=1)
+                    wait=90, expected=1)
     assert doc_id in queued
     return doc_id, arn
 
@@ -86,7 +86,7 @@ def test_a_document_from_the_pipeline_is_reviewed_with_keys_and_its_execution_su
 
     qtbot.waitUntil(lambda: review.message.title_label.text() == "Submitted", timeout=TIMEOUT)
     done = wait_until(lambda: (out := sandbox_clients.client("stepfunctions").describe_execution(
-        executionArn=arn)) and out["status"] != "RUNNING" and out, timeout=30, what="the execution to end")
+        executionArn=arn)) and out["status"] != "RUNNING" and out, timeout=90, what="the execution to end")
     assert done["status"] == "SUCCEEDED"
     record = json.loads(done["output"])["review"]
     assert record["documentId"] == doc_id and record["reviewedBy"] == "Ana"
