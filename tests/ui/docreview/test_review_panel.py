@@ -205,3 +205,41 @@ def test_a_review_whose_execution_stopped_waiting_says_so_and_leaves_the_queue(
     assert "s3://" in review.message.text_label.text()  # the corrections are kept
     assert get_task(sandbox_clients, "inv-0500", review_config).status == REJECTED
     assert ("Submit document review", "document inv-0500", "error") in audit(ctx)
+
+
+def test_the_claim_is_renewed_while_the_reviewer_works_and_its_time_shown(
+        qtbot, ctx, sandbox_clients, put_document, open_panel, review_config):
+    import time as _time
+    from dataclasses import replace
+
+    put_document("inv-0600")
+    panel = open_panel("Ana")
+    panel.queue.table.setFocus()
+    press(qtbot, Qt.Key.Key_Return)
+    review = panel.review
+    qtbot.waitUntil(lambda: review.doc is not None and review.claimed, timeout=TIMEOUT)
+    assert "9 m" in review.claim_label.text() or "10 m" in review.claim_label.text()
+
+    # Two minutes of the lease left, a key pressed just now: the next tick renews it.
+    stored = get_task(sandbox_clients, "inv-0600", review_config)
+    review.task = replace(review.task, claim_expires_at=datetime.now(timezone.utc) + timedelta(minutes=2),
+                          version=stored.version)
+    review._last_key = _time.monotonic()
+    qtbot.waitUntil(lambda: review.task.remaining() > timedelta(minutes=9), timeout=TIMEOUT)
+    assert get_task(sandbox_clients, "inv-0600", review_config).claim_expires_at > \
+        datetime.now(timezone.utc) + timedelta(minutes=9)
+    assert ("Renew document claim", "document inv-0600", "ok") in audit(ctx)
+
+
+def test_a_document_in_the_queue_can_be_sent_to_a2i_instead(qtbot, ctx, sandbox, put_document, open_panel):
+    sandbox.scenario.docreview_seed.wait_ready()
+    put_document("inv-0700")
+    panel = open_panel("Ana")
+    panel.queue.table.setFocus()
+    press(qtbot, Qt.Key.Key_A, CTRL | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: getattr(panel.ops, "start_dialog", None) is not None
+                    and panel.ops.start_dialog.isVisible(), timeout=TIMEOUT)
+    dialog = panel.ops.start_dialog
+    assert dialog.document.text() == "inv-0700" and dialog.name.text() == "doc-inv-0700-a2i"
+    assert dialog.flow.currentText() == "doc-review-invoices"
+    dialog.reject()

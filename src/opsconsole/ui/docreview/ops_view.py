@@ -8,6 +8,7 @@ are confirmed and audited; delete is offered only for loops A2I can delete.
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime, timedelta, timezone
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
@@ -43,6 +44,8 @@ class OperationsView(QWidget):
     """Flow definitions (with counts), their loops, the selected loop; start, stop, delete."""
 
     loops_loaded = Signal(int)
+    #: The flow definitions are listed (not yet counted).
+    flows_listed = Signal()
 
     def __init__(self, controller: DocReviewController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -89,6 +92,13 @@ class OperationsView(QWidget):
         self.status_filter.addItem("Any status", "")
         for s in LOOP_STATUSES:
             self.status_filter.addItem(s, s)
+        self.since = QComboBox()
+        self.since.setObjectName("docreview-loops-since")
+        for label, hours in (("Created: any time", 0), ("Last 24 hours", 24), ("Last 7 days", 168),
+                             ("Last 30 days", 720)):
+            self.since.addItem(label, hours)
+        self.since.setToolTip("ListHumanLoops' CreationTimeAfter: older loops are not fetched at all")
+        self.since.currentIndexChanged.connect(lambda _i: self.selected_flow() and self.load_loops(self.selected_flow()))
         self.text_filter = FilterLineEdit("Filter loops by name or failure (Ctrl+F)")
         self.status_filter.currentIndexChanged.connect(lambda _i: self._filter())
         self.text_filter.filter_changed.connect(lambda _t: self._filter())
@@ -113,6 +123,7 @@ class OperationsView(QWidget):
         buttons.addWidget(self.delete_button)
 
         bar = QHBoxLayout()
+        bar.addWidget(self.since)
         bar.addWidget(self.status_filter)
         bar.addWidget(self.text_filter, 1)
         bar.addWidget(self.loops_count)
@@ -187,6 +198,7 @@ class OperationsView(QWidget):
             self.flows.set_rows(value)
             if value and self.flows_table.currentIndex().row() < 0:
                 self.flows_table.selectRow(0)
+            self.flows_listed.emit()
             if not value:
                 self.loops_empty.setText("No flow definitions in this account and region. A flow definition "
                                          "(SageMaker › Augmented AI) sends low-confidence items to a workforce; "
@@ -216,7 +228,9 @@ class OperationsView(QWidget):
         self.loops_stack.setCurrentWidget(self.loops_table)
         self.loops_progress.show()
         self.loops_count.setText("loading…")
-        job = self.controller.read(core.iter_loops, flow.arn, name="ListHumanLoops")
+        hours = int(self.since.currentData() or 0)
+        after = datetime.now(timezone.utc) - timedelta(hours=hours) if hours else None
+        job = self.controller.read(core.iter_loops, flow.arn, after=after, name="ListHumanLoops")
         self._loops_job = job
         job.page.connect(self._on_loops_page)
         job.done.connect(lambda _r: self._loops_done())
@@ -333,13 +347,21 @@ class OperationsView(QWidget):
         return self._confirm_and_send(write, "A2I forgets the loop; its output in S3 stays where it is.",
                                       loop, "deleted")
 
-    def start_loop(self) -> StartLoopDialog | None:
+    def start_loop(self, document_id: str = "", doc_type: str = "") -> StartLoopDialog | None:
+        """Start a loop (``document_id``: prefilled, e.g. a document sent from the reviewer queue)."""
         flows = self.flows.all_rows()
         if not flows:
             self.message.show_message("No flow definition", "A loop is started on a flow definition; "
                                       "this account has none listed.")
             return None
-        dialog = StartLoopDialog(self.controller, flows, self.selected_flow(), self)
+        flow = self.selected_flow()
+        if doc_type:  # the flow definition of that kind of document, when there is one
+            kind = "invoice" if doc_type == "invoice" else "customs"
+            flow = next((f for f in flows if kind in f.name), flow)
+        dialog = StartLoopDialog(self.controller, flows, flow, self)
+        if document_id:
+            dialog.document.setText(document_id)
+            dialog.document.textEdited.emit(document_id)
         dialog.started.connect(lambda name: (self.message.show_message("Loop started", name),
                                              self.load_loops(self.selected_flow()) if self.selected_flow() else None))
         dialog.open()

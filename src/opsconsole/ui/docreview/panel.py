@@ -58,6 +58,7 @@ class DocReviewPanel(Panel):
         self._reported = False
         self.waiting = 0
         self.queue.open_requested.connect(self.open_document)
+        self.queue.a2i_requested.connect(self.send_to_a2i)
         self.queue.loaded.connect(self._on_queue)
         self.queue.load_failed.connect(self._fail)
         self.review.finished.connect(lambda _t: self.queue.reload())
@@ -121,6 +122,15 @@ class DocReviewPanel(Panel):
     def open_document(self, task: ReviewTask, claimed: bool) -> None:
         self.tabs.setCurrentWidget(self.review)
         self.review.open(task, claimed)
+
+    def send_to_a2i(self, task: ReviewTask) -> None:
+        """The Operations tab's Start loop, for this document (flow definitions listed first if need be)."""
+        self.tabs.setCurrentWidget(self.ops)
+        if self.ops.flows.rowCount():
+            self.ops.start_loop(task.document_id, task.doc_type)
+            return
+        self.ops.flows_listed.connect(lambda: self.ops.start_loop(task.document_id, task.doc_type),
+                                      Qt.ConnectionType.SingleShotConnection)
 
     def _on_connection_changed(self, connection: object) -> None:
         self._loaded_tabs.clear()

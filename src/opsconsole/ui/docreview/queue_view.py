@@ -53,6 +53,8 @@ class QueueView(QWidget):
 
     #: (task, claimed): open this document in the Review tab.
     open_requested = Signal(object, bool)
+    #: Send this document to an A2I flow definition's workforce instead (task).
+    a2i_requested = Signal(object)
     loaded = Signal(int)
     load_failed = Signal(object)
 
@@ -90,6 +92,10 @@ class QueueView(QWidget):
         self.count = QLabel("")
         self.claim_button = QPushButton("Claim selected (Enter)")
         self.claim_button.clicked.connect(self.claim_selected)
+        self.a2i_button = QPushButton("Send to A2I… (Ctrl+Shift+A)")
+        self.a2i_button.setToolTip("Start an A2I human loop for the selected document: the flow definition's "
+                                   "workforce reviews it in the worker portal")
+        self.a2i_button.clicked.connect(self.send_to_a2i)
         self.next_button = QPushButton("Claim oldest (Ctrl+N)")
         self.next_button.clicked.connect(self.claim_next)
         self.create_button = QPushButton("Create the review table")
@@ -99,6 +105,7 @@ class QueueView(QWidget):
         bar = QHBoxLayout()
         bar.addWidget(self.create_button)
         bar.addWidget(self.count, 1)
+        bar.addWidget(self.a2i_button)
         bar.addWidget(self.claim_button)
         bar.addWidget(self.next_button)
         layout = QVBoxLayout(self)
@@ -109,7 +116,8 @@ class QueueView(QWidget):
         layout.addWidget(self.stack, 1)
         for text, keys, slot in (("Claim selected", ["Return", "Enter"], self.claim_selected),
                                  ("Claim oldest", ["Ctrl+N"], self.claim_next),
-                                 ("Preview selected", ["Space"], self.preview_selected)):
+                                 ("Preview selected", ["Space"], self.preview_selected),
+                                 ("Send to A2I", ["Ctrl+Shift+A"], self.send_to_a2i)):
             action = QAction(text, self)
             action.setShortcuts([QKeySequence(k) for k in keys])
             action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -193,6 +201,11 @@ class QueueView(QWidget):
         task = self.selected()
         if task is not None:
             self.open_requested.emit(task, False)
+
+    def send_to_a2i(self) -> None:
+        task = self.selected()
+        if task is not None:
+            self.a2i_requested.emit(task)
 
     def _claim(self, task: ReviewTask | None) -> None:
         if self._claiming:
