@@ -21,7 +21,7 @@ from opsconsole.sandbox.server import DEFAULT_ACCOUNT_ID
 #: A loop that was asked to stop shows Stopping this long, then Stopped.
 STOPPING_SECONDS = 2.0
 #: InProgress human loops an account may have at once (see docs/sandbox-docreview.md).
-ACTIVE_LOOP_QUOTA = 10_000
+ACTIVE_LOOP_QUOTA = 100_000
 TERMINAL = ("Failed", "Completed", "Stopped")
 
 
@@ -110,6 +110,8 @@ class A2IBackend:
         self.loops: dict[str, HumanLoop] = {}
         #: flow definition ARN -> its loops' (creation time, name), sorted
         self._by_flow: dict[str, list[tuple[dt.datetime, str]]] = {}
+        #: names of the loops in progress (the quota and the workforce look at these only)
+        self._active: set[str] = set()
         self.clock = _now
 
     def arn(self, kind: str, name: str) -> str:
@@ -181,13 +183,13 @@ class A2IBackend:
                 raise ServiceError("ConflictException",
                                    f"Human loop {name} already exists with a different input. "
                                    "You cannot start two human loops with the same name and different input data.")
-            active = sum(1 for loop in self.loops.values() if loop.status == "InProgress")
-            if active >= ACTIVE_LOOP_QUOTA:
+            if len(self._active) >= ACTIVE_LOOP_QUOTA:
                 raise ServiceError("ServiceQuotaExceededException",
                                    f"You have reached the limit of {ACTIVE_LOOP_QUOTA} human loops in progress.")
             loop = HumanLoop(name, self.arn("human-loop", name), flow_arn, input_content,
                              _ms(created or self.clock()), data_attributes)
             self.loops[name] = loop
+            self._active.add(name)
             bisect.insort(self._by_flow.setdefault(flow_arn, []), (loop.created, name))
             return loop
 
@@ -240,6 +242,7 @@ class A2IBackend:
             if loop.status != "InProgress":
                 raise validation(f"Human loop {name} is {loop.status}; only a human loop in progress can be stopped.")
             loop.status, loop.stopping_since = "Stopping", self._monotonic()
+            self._active.discard(name)
 
     def delete_loop(self, name: str) -> None:
         with self.lock:
@@ -256,7 +259,7 @@ class A2IBackend:
     # -- what the workforce does --------------------------------------------------------
     def in_progress(self) -> list[HumanLoop]:
         with self.lock:
-            return [loop for loop in self.loops.values() if loop.status == "InProgress"]
+            return [self.loops[name] for name in self._active]
 
     def complete(self, name: str, output_uri: str, at: dt.datetime | None = None) -> bool:
         """Completed with its output in S3; False when the loop is no longer in progress."""
@@ -265,6 +268,7 @@ class A2IBackend:
             if loop is None or loop.status != "InProgress":
                 return False
             loop.status, loop.output_uri, loop.ended = "Completed", output_uri, at or self.clock()
+            self._active.discard(name)
             return True
 
     def fail(self, name: str, code: str, reason: str, at: dt.datetime | None = None) -> bool:
@@ -274,7 +278,15 @@ class A2IBackend:
                 return False
             loop.status, loop.failure_code, loop.failure_reason = "Failed", code, reason
             loop.ended = at or self.clock()
+            self._active.discard(name)
             return True
+
+    def stopped(self, name: str, at: dt.datetime) -> None:
+        """A loop that was stopped at ``at`` (the scenario's history)."""
+        with self.lock:
+            loop = self.loops[name]
+            loop.status, loop.ended = "Stopped", at
+            self._active.discard(name)
 
 
 _backends: dict[tuple[str, str], A2IBackend] = {}

@@ -36,7 +36,11 @@ from opsconsole.sandbox.a2i.wire import (
     sagemaker_model,
     validation,
 )
-from opsconsole.sandbox.server import ExtensionRegistry, ExtensionRequest, ExtensionResponse
+from opsconsole.sandbox.server import (
+    ExtensionRegistry,
+    ExtensionRequest,
+    ExtensionResponse,
+)
 
 __all__ = ["backend", "register", "reset"]
 

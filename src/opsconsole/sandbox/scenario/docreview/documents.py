@@ -144,6 +144,16 @@ def generate(seed: int, count: int, now: dt.datetime, span_days: float = 14.0, s
     return docs
 
 
+def arrival(seed: int, n: int, when: dt.datetime) -> Document:
+    """The ``n``-th document arriving while the sandbox runs (numbers from 90000)."""
+    rng = random.Random(f"{seed}:docreview:arrival:{n}")
+    doc_type = "invoice" if rng.random() < 0.6 else "customs_form"
+    defect = rng.choices(list(DEFECTS), list(DEFECTS.values()))[0]
+    doc_id = f"{'INV' if doc_type == 'invoice' else 'CUS'}-{when:%y%m%d}-{90000 + n}"
+    build = _invoice if doc_type == "invoice" else _customs
+    return build(random.Random(f"{seed}:docreview:{doc_id}"), doc_id, when, defect)
+
+
 class _Builder:
     def __init__(self, rng: random.Random, doc_id: str, defect: str):
         self.rng, self.doc_id, self.defect = rng, doc_id, defect
@@ -158,7 +168,7 @@ class _Builder:
     def field(self, page: _Page, x: int, y: int, key: str, value: str | None, entity: str,
               scale: int = 3, label: str | None = None, label_above: bool = False) -> None:
         """Print ``label`` and ``value`` and record what extraction read there."""
-        lx, ly, lw, lh = page.text(x, y, (label or key) + ":", 2)
+        _, _, lw, lh = page.text(x, y, (label or key) + ":", 2)
         vx, vy = (x, y + lh + 10) if label_above else (x + lw + 18, y - (scale - 2) * 3)
         fid = f"f{len(self.fields) + 1:02d}"
         self.truth[fid] = value

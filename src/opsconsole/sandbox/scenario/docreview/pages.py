@@ -4,7 +4,8 @@ Drawing ~260 pages takes a few seconds of CPU, too much for the sandbox's
 start. :func:`lazy_pages` answers nothing itself: it puts the PNG into moto's
 S3 when it is missing and lets moto serve the request, so a GET of
 ``documents/<id>/page-<n>.png`` always finds the page. :class:`PageFiller`
-draws the rest in the background (live sandboxes), so listings show them too.
+draws those of the newest documents in the background (live sandboxes), so
+listings show them too.
 """
 
 from __future__ import annotations
@@ -57,10 +58,12 @@ class Pages:
 
 
 class PageFiller:
-    """Draws every page in a daemon thread, newest documents first."""
+    """Draws the pages of the newest ``documents`` documents in a daemon thread, newest first
+    (older documents' pages are drawn when asked for)."""
 
-    def __init__(self, pages: Pages):
+    def __init__(self, pages: Pages, documents: int = 200):
         self.pages = pages
+        self.documents = documents
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="sandbox-docreview-pages", daemon=True)
 
@@ -74,7 +77,8 @@ class PageFiller:
             self._thread.join(timeout)
 
     def _run(self) -> None:
-        for doc in sorted(self.pages.documents.values(), key=lambda d: d.received, reverse=True):
+        newest = sorted(self.pages.documents.values(), key=lambda d: d.received, reverse=True)
+        for doc in newest[:self.documents]:
             for page in range(1, doc.pages + 1):
                 if self._stopping.wait(0.01):  # yield between pages: requests come first
                     return

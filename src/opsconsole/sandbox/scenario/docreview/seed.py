@@ -19,9 +19,11 @@ What :func:`seed_docreview` creates (names in :mod:`..catalog`):
   those are in the order-records table and the review table (REVIEWED,
   REJECTED), without executions.
 
-Everything is put into moto's backends directly where HTTP adds nothing (S3
-objects, A2I state), so the step costs little at start; the executions start
-over HTTP, while the executions area records its templates.
+S3 objects and A2I state are put into the backends directly (HTTP adds
+nothing there). While the sandbox starts only the bucket, tables, queue, flow
+definitions and the pipeline's documents are created; the history, the A2I
+loops, the state machine and its executions follow in the background
+(:attr:`DocReviewSeed.finish`, run by :class:`.live.DocReviewActivity`).
 """
 
 from __future__ import annotations
@@ -40,8 +42,19 @@ from opsconsole.sandbox.a2i import service as a2i_service
 from opsconsole.sandbox.a2i.backend import A2IBackend
 from opsconsole.sandbox.scenario import catalog as c
 from opsconsole.sandbox.scenario.docreview import definition, outputs
-from opsconsole.sandbox.scenario.docreview.documents import THRESHOLD, Document, generate
-from opsconsole.sandbox.scenario.docreview.workforce import EXPIRED_CODE, EXPIRED_REASON, worker_answers
+from opsconsole.sandbox.scenario.docreview.documents import (
+    THRESHOLD,
+    Document,
+    generate,
+)
+from opsconsole.sandbox.scenario.docreview.workforce import (
+    EXPIRED_CODE,
+    EXPIRED_REASON,
+    FAILED_CODE,
+    FAILED_REASON,
+    Workforce,
+    worker_answers,
+)
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +68,7 @@ FLOWS = {  # role -> (task UI, TaskCount, availability lifetime, time limit, tit
     "invoices": ("invoice-review-ui", 2, 86400, 3600, "Check the fields of an invoice"),
     "customs": ("customs-form-review-ui", 1, 3 * 86400, 1800, "Check the fields of a customs declaration"),
 }
-_DEADLINE = 45.0
+_DEADLINE = 120.0  # a busy machine starts 70 executions slowly
 
 
 @dataclass
@@ -89,7 +102,8 @@ def put_object(key: str, body: bytes) -> None:
 def create_resources(s3: Any, dynamodb: Any, sqs: Any) -> str:
     """Bucket, tables and queue; returns the queue URL."""
     s3.create_bucket(Bucket=c.DOCUMENT_BUCKET, CreateBucketConfiguration={"LocationConstraint": c.REGION})
-    s3.put_bucket_tagging(Bucket=c.DOCUMENT_BUCKET, Tagging={"TagSet": [{"Key": "workflow", "Value": "document-review"}]})
+    tags = [{"Key": "tenant", "Value": c.TENANT_FINANCE}, {"Key": "workflow", "Value": "document-review"}]
+    s3.put_bucket_tagging(Bucket=c.DOCUMENT_BUCKET, Tagging={"TagSet": tags})
     dynamodb.create_table(
         TableName=c.DOCUMENT_REVIEW_TABLE, BillingMode="PAY_PER_REQUEST",
         AttributeDefinitions=[{"AttributeName": "document_id", "AttributeType": "S"},
@@ -100,13 +114,13 @@ def create_resources(s3: Any, dynamodb: Any, sqs: Any) -> str:
                                  "KeySchema": [{"AttributeName": "status", "KeyType": "HASH"},
                                                {"AttributeName": "queued_at", "KeyType": "RANGE"}],
                                  "Projection": {"ProjectionType": "ALL"}}],
-        Tags=[{"Key": "workflow", "Value": "document-review"}])
+        Tags=tags)
     dynamodb.create_table(
         TableName=c.ORDER_RECORDS_TABLE, BillingMode="PAY_PER_REQUEST",
         AttributeDefinitions=[{"AttributeName": "document_id", "AttributeType": "S"}],
-        KeySchema=[{"AttributeName": "document_id", "KeyType": "HASH"}])
+        KeySchema=[{"AttributeName": "document_id", "KeyType": "HASH"}], Tags=tags)
     return sqs.create_queue(QueueName=c.DOCUMENT_REVIEW_QUEUE,
-                            tags={"workflow": "document-review"})["QueueUrl"]
+                            tags={t["Key"]: t["Value"] for t in tags})["QueueUrl"]
 
 
 def create_flows(a2i: A2IBackend, now: dt.datetime) -> dict[str, str]:
@@ -225,11 +239,6 @@ def _wait(condition: Any, what: str, deadline: float = _DEADLINE) -> Any:
     raise TimeoutError(f"sandbox: gave up waiting for {what}")
 
 
-def _events(backend: Any, arn: str) -> list[dict[str, Any]]:
-    env = backend.describe_execution(arn).exec_worker.env
-    return env.event_manager.get_event_history() if env is not None else []
-
-
 def plan(docs: list[Document]) -> dict[str, list[Document]]:
     """Which pipeline document is in which stage (newest low-confidence ones still wait)."""
     low = [d for d in docs if d.min_confidence < THRESHOLD]
@@ -244,31 +253,55 @@ def plan(docs: list[Document]) -> dict[str, list[Document]]:
 
 def seed_docreview(*, s3: Any, dynamodb: Any, sqs: Any, stepfunctions: Any, sfn_backend: Any, seed_value: int,
                    now: dt.datetime, endpoint_url: str) -> DocReviewSeed:
-    """Create everything listed in the module docstring; returns the summary."""
+    """Create the bucket, tables, queue, flow definitions and the pipeline's documents; the rest
+    (history, A2I loops, the state machine and its executions) is :attr:`DocReviewSeed.finish`, run in
+    the background once the sandbox is ready."""
     rng = random.Random(f"{seed_value}:docreview")
     a2i = a2i_service.backend(c.REGION, c.ACCOUNT_ID)
     queue_url = create_resources(s3, dynamodb, sqs)
     flow_arns = create_flows(a2i, now)
     docs = generate(seed_value, PIPELINE_DOCUMENTS, now, span_days=5.0)
-    archive = generate(seed_value, ARCHIVE_DOCUMENTS, now - dt.timedelta(hours=1), span_days=14.0, series=50000,
-                       label="archive")
-    for doc in docs + archive:
+    for doc in docs:
         put_object(f"{doc.prefix}extraction.json", json.dumps(doc.extraction()).encode())
     stages = plan(docs)
-
-    machine_arn = stepfunctions.create_state_machine(
-        name=c.STATE_MACHINES["documents"], roleArn=c.ROLE_ARN, type="STANDARD",
-        definition=json.dumps(definition.document_processing(queue_url), indent=2),
-        tags=[{"key": "tenant", "value": c.TENANT_FINANCE}, {"key": "workflow", "value": "document-review"}],
-    )["stateMachineArn"]
-
     queued = {d.document_id: d.received + dt.timedelta(minutes=rng.uniform(1, 6))
               for s in ("waiting", "claimed", "run_reviewed", "run_rejected") for d in stages[s]}
-    # earlier documents, processed before these executions
+    summary: dict[str, Any] = {
+        "bucket": c.DOCUMENT_BUCKET, "table": c.DOCUMENT_REVIEW_TABLE, "index": c.DOCUMENT_REVIEW_INDEX,
+        "records_table": c.ORDER_RECORDS_TABLE, "queue": c.DOCUMENT_REVIEW_QUEUE, "queue_url": queue_url,
+        "state_machine": c.state_machine_arn(c.STATE_MACHINES["documents"]), "flow_definitions": flow_arns,
+        "waiting": [d.document_id for d in stages["waiting"]], "claimed": [d.document_id for d in stages["claimed"]],
+        "a2i_running": [d.document_id for d in stages["a2i_running"]],
+        "executions": {},  # document id -> execution ARN, filled in the background
+        "counts": {"documents": len(docs), "waiting": len(stages["waiting"]), "claimed": len(stages["claimed"]),
+                   "a2i_running": len(stages["a2i_running"]), "executions": sum(len(stages[s]) for s in _REAL)},
+    }
+    documents = {d.document_id: d for d in docs}
+    work = dict(stepfunctions=stepfunctions, sqs=sqs, dynamodb=dynamodb, sfn_backend=sfn_backend, a2i=a2i,
+                queue_url=queue_url, flow_arns=flow_arns, stages=stages, queued=queued, now=now,
+                seed_value=seed_value, documents=documents)
+    return DocReviewSeed(summary, documents, lambda: _finish(summary, **work))
+
+
+#: stages whose documents have a real execution
+_REAL = ("waiting", "claimed", "run_reviewed", "run_rejected", "a2i_running", "run_clean")
+
+
+def _finish(summary: dict[str, Any], *, stepfunctions: Any, sqs: Any, dynamodb: Any, sfn_backend: Any,
+            a2i: A2IBackend, queue_url: str, flow_arns: dict[str, str], stages: dict[str, list[Document]],
+            queued: dict[str, dt.datetime], now: dt.datetime, seed_value: int, documents: dict[str, Document]) -> None:
+    """What the seed leaves to the background: history, A2I loops, the state machine, its executions."""
+    rng = random.Random(f"{seed_value}:docreview:history")
+    archive = generate(seed_value, ARCHIVE_DOCUMENTS, now - dt.timedelta(hours=1), span_days=14.0, series=50000,
+                       label="archive")
+    for doc in archive:
+        put_object(f"{doc.prefix}extraction.json", json.dumps(doc.extraction()).encode())
+        documents[doc.document_id] = doc
+    # earlier documents, processed before the executions below
     history = []
     for doc in stages["history_low"]:
         roll = rng.random()
-        when = queued.get(doc.document_id) or doc.received + dt.timedelta(minutes=rng.uniform(1, 6))
+        when = doc.received + dt.timedelta(minutes=rng.uniform(1, 6))
         if roll < 0.7:
             history.append(_console_review(doc, rng.choice(REVIEWERS), when, rng, None)[1])
         elif roll < 0.85:
@@ -283,36 +316,28 @@ def seed_docreview(*, s3: Any, dynamodb: Any, sqs: Any, stepfunctions: Any, sfn_
             "recorded_at": {"S": outputs.iso(doc.received + dt.timedelta(minutes=2))}})
     _batch_put(dynamodb, c.DOCUMENT_REVIEW_TABLE, history)
     _batch_put(dynamodb, c.ORDER_RECORDS_TABLE, order_records)
-    records = len(order_records)
-
     loops = _seed_loops(a2i, archive, flow_arns, now, seed_value)
+    # loops whose time with the workforce is over by now end as the workforce would have ended them
+    Workforce(a2i, put_object, stepfunctions, seed_value, {d.document_id: d.truth for d in archive}).step(
+        now, only={d.loop_name for d in archive})
 
+    machine_arn = stepfunctions.create_state_machine(
+        name=c.STATE_MACHINES["documents"], roleArn=c.ROLE_ARN, type="STANDARD",
+        definition=json.dumps(definition.document_processing(queue_url), indent=2),
+        tags=[{"key": "tenant", "value": c.TENANT_FINANCE}, {"key": "workflow", "value": "document-review"}],
+    )["stateMachineArn"]
+    start_executions(summary, stepfunctions=stepfunctions, sqs=sqs, dynamodb=dynamodb, sfn_backend=sfn_backend,
+                     a2i=a2i, machine_arn=machine_arn, queue_url=queue_url, flow_arns=flow_arns, stages=stages,
+                     queued=queued, rng=random.Random(f"{seed_value}:docreview:executions"))
     statuses: dict[str, int] = {}
-    for loop in a2i.loops.values():
+    for loop in list(a2i.loops.values()):
         statuses[loop.status] = statuses.get(loop.status, 0) + 1
-    everything = {d.document_id: d for d in docs + archive}
-    summary = {
-        "bucket": c.DOCUMENT_BUCKET, "table": c.DOCUMENT_REVIEW_TABLE, "index": c.DOCUMENT_REVIEW_INDEX,
-        "records_table": c.ORDER_RECORDS_TABLE, "queue": c.DOCUMENT_REVIEW_QUEUE, "queue_url": queue_url,
-        "state_machine": machine_arn, "flow_definitions": flow_arns,
-        "waiting": [d.document_id for d in stages["waiting"]], "claimed": [d.document_id for d in stages["claimed"]],
-        "a2i_running": [d.document_id for d in stages["a2i_running"]],
-        "executions": {},  # document id -> execution ARN, filled by start_executions
-        "counts": {"documents": len(docs), "archive_documents": len(archive), "waiting": len(stages["waiting"]),
-                   "claimed": len(stages["claimed"]), "a2i_running": len(stages["a2i_running"]),
-                   "reviewed": sum(1 for i in history if i["status"]["S"] == "REVIEWED") + len(stages["run_reviewed"]),
-                   "rejected": sum(1 for i in history if i["status"]["S"] == "REJECTED") + len(stages["run_rejected"]),
-                   "recorded": records, "executions": sum(len(stages[s]) for s in _REAL), "human_loops": loops,
-                   **{f"loops_{k}": v for k, v in sorted(statuses.items())}},
-    }
-    work = dict(stepfunctions=stepfunctions, sqs=sqs, dynamodb=dynamodb, sfn_backend=sfn_backend, a2i=a2i,
-                machine_arn=machine_arn, queue_url=queue_url, flow_arns=flow_arns, stages=stages, queued=queued,
-                rng=random.Random(f"{seed_value}:docreview:executions"))
-    return DocReviewSeed(summary, everything, lambda: start_executions(summary, **work))
-
-
-#: stages whose documents have a real execution
-_REAL = ("waiting", "claimed", "run_reviewed", "run_rejected", "a2i_running", "run_clean")
+    summary["counts"].update({
+        "archive_documents": len(archive),
+        "reviewed": sum(1 for i in history if i["status"]["S"] == "REVIEWED") + len(stages["run_reviewed"]),
+        "rejected": sum(1 for i in history if i["status"]["S"] == "REJECTED") + len(stages["run_rejected"]),
+        "recorded": len(order_records) + len(stages["run_clean"]), "human_loops": loops + len(stages["a2i_running"]),
+        **{f"loops_{k}": v for k, v in sorted(statuses.items())}})
 
 
 def start_executions(summary: dict[str, Any], *, stepfunctions: Any, sqs: Any, dynamodb: Any, sfn_backend: Any,
@@ -437,12 +462,9 @@ def _seed_loops(a2i: A2IBackend, archive: list[Document], flow_arns: dict[str, s
         if roll < 0.08 or (roll < 0.62 and age >= lifetime and rng.random() < 0.12):
             a2i.fail(loop.name, EXPIRED_CODE, EXPIRED_REASON, created + dt.timedelta(seconds=lifetime))
         elif roll < 0.11:
-            a2i.fail(loop.name, "HumanLoopFailed",
-                     "The worker task could not be rendered: the task template failed to load an input.",
-                     created + dt.timedelta(minutes=rng.uniform(1, 30)))
+            a2i.fail(loop.name, FAILED_CODE, FAILED_REASON, created + dt.timedelta(minutes=rng.uniform(1, 30)))
         elif roll < 0.17:
-            with a2i.lock:
-                loop.status, loop.ended = "Stopped", created + dt.timedelta(minutes=rng.uniform(5, 600))
+            a2i.stopped(loop.name, created + dt.timedelta(minutes=rng.uniform(5, 600)))
         else:
             answers = worker_answers(loop_input(doc)["fields"], doc.truth, flow.config["TaskCount"], rng, created)
             key = outputs.output_key(flow.name, created, loop.name)

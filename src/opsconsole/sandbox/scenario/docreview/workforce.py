@@ -35,8 +35,13 @@ log = logging.getLogger(__name__)
 WORKERS = tuple(f"{n:016x}" for n in (0x3f2a91c0d4e5b607, 0x81bd2e7f90c4a315, 0x5c07e9a1b2d38f46,
                                       0xa4e1f0b9c8d72653, 0x0d9c3b8a7f6e5142, 0x6e2f1a0b9c8d7345,
                                       0xb7a6958473625140, 0x29d8c7b6a5f4e301))
-EXPIRED_CODE, EXPIRED_REASON = "HumanLoopExpired", "The human loop expired: no worker completed the task " \
-                                                   "within TaskAvailabilityLifetimeInSeconds."
+#: DescribeHumanLoop's FailureCode values are ValidationError, Expired and InternalError (API reference)
+EXPIRED_CODE = "Expired"
+EXPIRED_REASON = "The human loop expired: no worker completed the task within TaskAvailabilityLifetimeInSeconds."
+FAILED_CODE = "InternalError"
+FAILED_REASON = "The worker task could not be created: the task template failed to render the input."
+#: the errors the pipeline's A2I step fails with (SendTaskFailure), by failure code
+PIPELINE_ERRORS = {EXPIRED_CODE: "HumanLoopExpired", FAILED_CODE: "HumanLoopFailed"}
 
 
 def worker_answers(fields: list[dict[str, Any]], truth: dict[str, Any], count: int, rng: random.Random,
@@ -76,17 +81,30 @@ def consolidated(input_content: dict[str, Any], answers: list[dict[str, Any]], o
             "outputUri": output_uri}
 
 
+def _content(loop: HumanLoop) -> dict[str, Any]:
+    try:
+        content = json.loads(loop.input_content)
+    except ValueError:
+        return {}
+    return content if isinstance(content, dict) else {}
+
+
 class Workforce:
     """Answers the A2I loops in progress of one account, over time."""
 
     def __init__(self, a2i: A2IBackend, put_object: Any, stepfunctions: Any, seed: int,
-                 truths: dict[str, dict[str, Any]] | None = None, interval: float = 4.0):
+                 truths: dict[str, dict[str, Any]] | None = None, interval: float = 4.0,
+                 started_at: dt.datetime | None = None):
         self.a2i = a2i
         self.put_object = put_object          # (key, bytes) -> None, into the document bucket
         self.stepfunctions = stepfunctions    # boto3 client: resumes executions waiting on a loop
         self.truths = truths or {}            # documentId -> field id -> true value
         self.interval = interval
         self.seed = seed
+        #: a live workforce comes to work at this time: loops overdue then are taken over its first minutes
+        self.started_at = started_at
+        self._cache: dict[str, tuple[str, float, str | None]] = {}
+        self._waiting: dict[str, str] = {}  # loop name -> task token of the execution waiting on it
         self.completed: list[str] = []
         self.failed: list[str] = []
         self._stopping = threading.Event()
@@ -102,39 +120,64 @@ class Workforce:
             return "expire", lifetime
         if roll < 0.12:
             return "fail", rng.uniform(30, min(lifetime, 1800))
-        return "answer", rng.uniform(20, min(lifetime * 0.9, 6 * 3600)) if rng.random() < 0.5 else rng.uniform(15, 240)
+        # a third are taken at once; the others when a worker gets to them, within the lifetime
+        return "answer", rng.uniform(15, 240) if rng.random() < 0.35 else rng.uniform(20, lifetime * 0.9)
 
     def step(self, now: dt.datetime | None = None, only: set[str] | None = None) -> int:
-        """One round: settle every loop (of ``only``, if given) whose time has come; returns how many changed."""
+        """One round: settle every loop (of ``only``, if given) whose time has come, and tell the
+        executions whose loops were stopped; returns how many loops changed."""
         now = now or dt.datetime.now(dt.timezone.utc)
         changed = 0
         for loop in self.a2i.in_progress():
             if only is not None and loop.name not in only:
                 continue
-            fate, after = self.fate(loop)
-            if (now - loop.created).total_seconds() < after:
+            fate, after, token = self._known(loop)
+            if token:
+                self._waiting[loop.name] = token
+            due = loop.created + dt.timedelta(seconds=after)
+            if self.started_at is not None:
+                late = random.Random(f"{self.seed}:workforce:late:{loop.name}").uniform(5, 900)
+                due = max(due, self.started_at + dt.timedelta(seconds=late))
+            if now < due:
                 continue
             try:
                 changed += self._settle(loop, fate, now)
             except Exception:
                 log.exception("sandbox: the workforce could not settle %s", loop.name)
+        self._stopped()
         return changed
 
+    def _known(self, loop: HumanLoop) -> tuple[str, float, str | None]:
+        """A loop's fate and task token, worked out once (a round then costs little per loop)."""
+        if loop.name not in self._cache:
+            fate, after = self.fate(loop)
+            self._cache[loop.name] = (fate, after, _content(loop).get("Token"))
+        return self._cache[loop.name]
+
+    def _stopped(self) -> None:
+        """Executions waiting on a loop someone stopped fail with HumanLoopStopped (what the
+        status-change rule and its Lambda do in the pipeline)."""
+        for name, token in list(self._waiting.items()):
+            loop = self.a2i.loops.get(name)
+            if loop is not None and loop.status == "InProgress":
+                continue
+            del self._waiting[name]
+            if loop is not None and loop.status in ("Stopping", "Stopped"):
+                self._resume(lambda token=token, name=name: self.stepfunctions.send_task_failure(
+                    taskToken=token, error="HumanLoopStopped", cause=f"{name}: the human loop was stopped."))
+
     def _settle(self, loop: HumanLoop, fate: str, now: dt.datetime) -> int:
-        try:
-            content = json.loads(loop.input_content)
-        except ValueError:
-            content = {}
-        content = content if isinstance(content, dict) else {}
-        token = content.get("Token") or content.get("taskToken")
+        content = _content(loop)
+        token = content.get("Token")
+        self._waiting.pop(loop.name, None)
         if fate in ("expire", "fail"):
-            code, reason = (EXPIRED_CODE, EXPIRED_REASON) if fate == "expire" else \
-                ("HumanLoopFailed", "The worker task could not be rendered: the task template failed to load an input.")
+            code, reason = (EXPIRED_CODE, EXPIRED_REASON) if fate == "expire" else (FAILED_CODE, FAILED_REASON)
             if not self.a2i.fail(loop.name, code, reason, now):
                 return 0
             self.failed.append(loop.name)
             if token:
-                self._resume(lambda: self.stepfunctions.send_task_failure(taskToken=token, error=code, cause=reason))
+                self._resume(lambda: self.stepfunctions.send_task_failure(
+                    taskToken=token, error=PIPELINE_ERRORS[code], cause=f"{loop.name}: {reason}"))
             return 1
         flow = self.a2i.flow_by_arn(loop.flow_arn)
         count = int((flow.config if flow else {}).get("TaskCount") or 1)
