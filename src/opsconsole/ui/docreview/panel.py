@@ -100,6 +100,10 @@ class DocReviewPanel(Panel):
             self.throughput.reload()
 
     def _on_tab(self, index: int) -> None:
+        if index == 0:
+            self.queue.table.setFocus()
+        elif index == 1:
+            self.review.table.setFocus()
         if index in self._loaded_tabs or not self.controller.connected:
             return
         self._loaded_tabs.add(index)

@@ -151,7 +151,8 @@ class QueueView(QWidget):
         self.count.setText(f"{len(rows)} document{'s' if len(rows) != 1 else ''} waiting, oldest first")
         if rows:
             self.table.selectRow(0)
-        self.table.setFocus()
+        if self.isVisible():  # a reload behind the review screen must not take the keyboard from it
+            self.table.setFocus()
         self.loaded.emit(len(rows))
 
     def _failed(self, err: UserError) -> None:
