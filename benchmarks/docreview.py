@@ -149,6 +149,7 @@ def loops_listing(app: Any, ctx: Any, n: int) -> dict[str, float]:
         time.sleep(0.001)
     idle = beat.stop()
     return {"longest_stall_ms": stall, "idle_stall_ms": idle, "longest_page_ms": max(work),
+            "worst_page": work.index(max(work)),
             "all_rows_s": total, "shown": view.proxy.rowCount()}
 
 
