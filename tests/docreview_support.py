@@ -17,6 +17,8 @@ from opsconsole.core.docreview import ReviewConfig, create_missing_table
 from opsconsole.core.docreview.tasks import Reason, ReviewTask, put_task
 
 _count = itertools.count(1)
+#: The platform's tenant the test resources belong to (every resource carries one).
+TENANT = "finance-ops"
 
 EXTRACTION = {
     "documentId": "inv-0001", "docType": "invoice", "tenant": "acme",
@@ -93,7 +95,8 @@ def waiting_execution(sandbox_clients):
     sfn = sandbox_clients.client("stepfunctions")
     sqs = sandbox_clients.client("sqs")
     n = next(_count)
-    queue_url = sqs.create_queue(QueueName=f"docreview-test-requests-{n}")["QueueUrl"]
+    # Tagged like every resource of the platform (one tenant each), and removed after the test.
+    queue_url = sqs.create_queue(QueueName=f"docreview-test-requests-{n}", tags={"tenant": TENANT})["QueueUrl"]
     definition = {
         "StartAt": "Review",
         "States": {
@@ -104,7 +107,8 @@ def waiting_execution(sandbox_clients):
         },
     }
     arn = sfn.create_state_machine(name=f"docreview-test-{n}", definition=json.dumps(definition),
-                                   roleArn="arn:aws:iam::123456789012:role/test")["stateMachineArn"]
+                                   roleArn="arn:aws:iam::123456789012:role/test",
+                                   tags=[{"key": "tenant", "value": TENANT}])["stateMachineArn"]
 
     def start(document_id: str) -> tuple[str, str]:
         run = sfn.start_execution(stateMachineArn=arn, input=json.dumps({"documentId": document_id}))
@@ -116,4 +120,8 @@ def waiting_execution(sandbox_clients):
                     return run["executionArn"], body["token"]
         raise AssertionError("the execution never sent its task token")
 
-    return start
+    yield start
+    for run in sfn.list_executions(stateMachineArn=arn, statusFilter="RUNNING")["executions"]:
+        sfn.stop_execution(executionArn=run["executionArn"])
+    sfn.delete_state_machine(stateMachineArn=arn)
+    sqs.delete_queue(QueueUrl=queue_url)
