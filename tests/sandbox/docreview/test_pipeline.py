@@ -20,9 +20,7 @@ from support import wait_until
 
 from opsconsole.sandbox.a2i import service as a2i_service
 from opsconsole.sandbox.a2i.backend import HumanLoop
-from opsconsole.sandbox.scenario.docreview import intake
-from opsconsole.sandbox.scenario.docreview.seed import execution_input, put_object
-from opsconsole.sandbox.scenario.docreview.workforce import Workforce
+from opsconsole.sandbox.scenario.docreview import Workforce, execution_input, intake, put_object
 
 OUTPUT_KEY = re.compile(r"a2i-output/(?P<flow>[a-z0-9-]+)/(?P<stamp>\d{4}/\d{2}/\d{2}/\d{2}/\d{2}/\d{2})/"
                         r"(?P<loop>[a-z0-9](-*[a-z0-9])*)/output\.json")

@@ -3,8 +3,12 @@
 from opsconsole.sandbox.scenario.docreview.live import DocReviewActivity
 from opsconsole.sandbox.scenario.docreview.seed import (
     DocReviewSeed,
+    execution_input,
     intake,
+    put_object,
     seed_docreview,
 )
+from opsconsole.sandbox.scenario.docreview.workforce import Workforce
 
-__all__ = ["DocReviewActivity", "DocReviewSeed", "intake", "seed_docreview"]
+__all__ = ["DocReviewActivity", "DocReviewSeed", "Workforce", "execution_input", "intake", "put_object",
+           "seed_docreview"]
