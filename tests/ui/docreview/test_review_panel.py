@@ -159,7 +159,7 @@ def test_two_reviewers_never_get_the_same_document(qtbot, ctx, runner, tmp_path,
 def test_cannot_be_processed_asks_for_a_reason_and_a_confirmation_then_fails_the_execution_with_it(
         qtbot, ctx, sandbox_clients, put_document, waiting_execution, open_panel, review_config):
     from opsconsole.core.docreview import REJECTED
-    from opsconsole.ui.docreview.review_view import RejectDialog
+    from opsconsole.ui.docreview.reject_dialog import RejectDialog
 
     arn, token = waiting_execution("inv-0400")
     put_document("inv-0400", token=token)

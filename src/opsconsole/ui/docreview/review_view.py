@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 from PySide6.QtCore import QEvent, QItemSelectionModel, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPlainTextEdit, QSplitter,
+    QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QSplitter,
     QTableView, QVBoxLayout, QWidget,
 )
 
@@ -23,10 +23,10 @@ from opsconsole.core.docreview import ACCEPTED, EDITED, ENTITY_TYPES, MISSING, D
 from opsconsole.core.errors import UserError
 from opsconsole.core.format import format_duration
 from opsconsole.ui import theme
-from opsconsole.ui.confirm import ConfirmDialog
 from opsconsole.ui.docreview.controller import DocReviewController
 from opsconsole.ui.docreview.fields_model import FieldsModel
 from opsconsole.ui.docreview.page_view import PageView
+from opsconsole.ui.docreview.reject_dialog import RejectDialog
 from opsconsole.ui.widgets.message_bar import MessageBar, Severity
 
 KEYS_HELP = ("J/K field · Enter/A accept · E edit · T type · M missing · Ctrl+Enter submit · "
@@ -35,24 +35,6 @@ KEYS_HELP = ("J/K field · Enter/A accept · E edit · T type · M missing · Ct
 RENEW_SHARE = 0.5
 ACTIVE_WITHIN_S = 300
 _EDITOR_KEYS = (Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Escape)
-
-
-class RejectDialog(ConfirmDialog):
-    """"Cannot be processed": the reason (required), then the confirmation in the same dialog."""
-
-    def __init__(self, document_id: str, parent: QWidget | None = None) -> None:
-        super().__init__("Reject document", f"document {document_id}",
-                         "The execution waiting for this review <b>fails</b> with <code>DocumentRejected</code> "
-                         "and the reason below; the document leaves the queue.", parent)
-        self.reason = QPlainTextEdit()
-        self.reason.setObjectName("docreview-reject-reason")
-        self.reason.setPlaceholderText("Why the document cannot be processed (required): e.g. page 2 is missing")
-        self.reason.setTabChangesFocus(True)
-        self.reason.setMaximumHeight(90)
-        self.layout().insertWidget(1, self.reason)
-        self.ok.setEnabled(False)
-        self.reason.textChanged.connect(lambda: self.ok.setEnabled(bool(self.reason.toPlainText().strip())))
-        self.reason.setFocus()
 
 
 class ReviewView(QWidget):
