@@ -104,7 +104,7 @@ def loops_listing(app: Any, ctx: Any, n: int) -> dict[str, float]:
     from opsconsole.ui.docreview.controller import DocReviewController
     from opsconsole.ui.docreview.ops_view import OperationsView
 
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     statuses = ("Completed", "Completed", "Completed", "InProgress", "Failed", "Stopped")
     loops = [HumanLoop(f"doc-inv-{i:06d}", statuses[i % len(statuses)], now - dt.timedelta(minutes=i),
                        "" if i % 6 != 4 else "The worker's task expired", "arn:flow") for i in range(n)]
@@ -160,9 +160,9 @@ def main() -> int:
     args = parser.parse_args()
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-    from PySide6.QtWidgets import QApplication
-    from PySide6.QtTest import QTest
     from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
 
     from opsconsole.core import docreview as core
     from opsconsole.core.audit import AuditLog
@@ -224,7 +224,7 @@ def main() -> int:
     for task in queue[args.runs:args.runs * 2]:
         claimed = core.claim(clients, core.get_task(clients, task.document_id), ctx.who.name)
         panel.open_document(claimed, True)
-        wait(app, lambda: review.doc is not None and review.task.document_id == claimed.document_id)
+        wait(app, lambda c=claimed: review.doc is not None and review.task.document_id == c.document_id)
         review.activateWindow()
         review.table.setFocus()
         low = [f for f in review.doc.review_order() if f.low(review.doc.threshold)]

@@ -9,7 +9,7 @@ import itertools
 import json
 import struct
 import zlib
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -72,7 +72,7 @@ def put_document(sandbox_clients, review_config):
         s3.put_object(Bucket=review_config.bucket, Key=prefix + "page-1.png", Body=png_bytes())
         task = ReviewTask(
             document_id=document_id, status=status,
-            queued_at=queued_at or datetime.now(timezone.utc) - timedelta(minutes=5),
+            queued_at=queued_at or datetime.now(UTC) - timedelta(minutes=5),
             task_token=token, execution_arn=f"arn:aws:states:us-east-1:123456789012:execution:document-processing:{document_id}",
             doc_type="invoice", tenant="acme", document_uri=f"s3://{review_config.bucket}/{prefix}", pages=1,
             reasons=(Reason("f2", "Total", 0.62), Reason("f3", "Invoice date", 0.81)),
@@ -112,8 +112,8 @@ def waiting_execution(sandbox_clients):
 
     def start(document_id: str) -> tuple[str, str]:
         run = sfn.start_execution(stateMachineArn=arn, input=json.dumps({"documentId": document_id}))
-        deadline = datetime.now(timezone.utc) + timedelta(seconds=20)
-        while datetime.now(timezone.utc) < deadline:
+        deadline = datetime.now(UTC) + timedelta(seconds=20)
+        while datetime.now(UTC) < deadline:
             for msg in sqs.receive_message(QueueUrl=queue_url, WaitTimeSeconds=1).get("Messages", []):
                 body = json.loads(msg["Body"])
                 if body.get("documentId") == document_id:

@@ -7,15 +7,24 @@ fails with ConditionalCheckFailedException, as the DynamoDB API reference says).
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from opsconsole.core.docreview import CLAIMED, WAITING, claim, claim_next, get_task, iter_queue, release, renew
+from opsconsole.core.docreview import (
+    CLAIMED,
+    WAITING,
+    claim,
+    claim_next,
+    get_task,
+    iter_queue,
+    release,
+    renew,
+)
 from opsconsole.core.docreview.tasks import REVIEWED, table_definition
 from opsconsole.core.writes import Conflict
 
-NOW = datetime.now(timezone.utc)
+NOW = datetime.now(UTC)
 
 
 def test_the_queue_is_oldest_first_and_holds_waiting_documents_and_abandoned_claims(sandbox_clients, review_config,

@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from opsconsole.core.docreview import HumanLoop, LoopRefused, check_loop_name, delete_loop_write, stop_loop_write
-from opsconsole.core.docreview.loops import FlowDefinition, LoopDetail, count_loops, parse_output, start_loop_write
+from opsconsole.core.docreview import (
+    HumanLoop,
+    LoopRefused,
+    check_loop_name,
+    delete_loop_write,
+    stop_loop_write,
+)
+from opsconsole.core.docreview.loops import (
+    FlowDefinition,
+    LoopDetail,
+    count_loops,
+    parse_output,
+    start_loop_write,
+)
 from opsconsole.core.identity import Identity
 
 WHO = Identity(display_name="Ops")
-NOW = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 
 OUTPUT = {
     "flowDefinitionArn": "arn:aws:sagemaker:us-east-1:123456789012:flow-definition/doc-review-customs",

@@ -3,31 +3,48 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from docreview_support import EXTRACTION
 
 from opsconsole.core.docreview import (
-    ACCEPTED, EDITED, MISSING, REJECTED, REVIEWED, Decision, claim, get_task, load_document,
+    ACCEPTED,
+    EDITED,
+    MISSING,
+    REJECTED,
+    REVIEWED,
+    Decision,
+    claim,
+    get_task,
+    load_document,
 )
-from opsconsole.core.docreview.document import Document, DocumentUnreadable, check_value, corrected_record
+from opsconsole.core.docreview.document import (
+    Document,
+    DocumentUnreadable,
+    check_value,
+    corrected_record,
+)
 from opsconsole.core.docreview.submit import (
-    COMPLETED, TOKEN_EXPIRED, loop_name, output_key, reject_document, submit_review,
+    COMPLETED,
+    TOKEN_EXPIRED,
+    loop_name,
+    output_key,
+    reject_document,
+    submit_review,
 )
 from opsconsole.core.identity import Identity
 from opsconsole.core.writes import Conflict
-
-from docreview_support import EXTRACTION
 
 ANA = Identity(arn="arn:aws:sts::123456789012:assumed-role/Reviewers/ana", account="123456789012",
                display_name="Ana")
 
 
 def _wait_for(sfn, arn: str, status: str) -> dict:
-    deadline = datetime.now(timezone.utc) + timedelta(seconds=20)
+    deadline = datetime.now(UTC) + timedelta(seconds=20)
     while True:
         out = sfn.describe_execution(executionArn=arn)
-        if out["status"] == status or datetime.now(timezone.utc) > deadline:
+        if out["status"] == status or datetime.now(UTC) > deadline:
             return out
 
 
@@ -72,7 +89,7 @@ def test_values_are_checked_for_their_entity_type(etype, value, ok):
 def test_the_output_goes_where_a2i_puts_its_own():
     from opsconsole.core.docreview import ReviewConfig
 
-    when = datetime(2026, 11, 30, 9, 5, 7, tzinfo=timezone.utc)
+    when = datetime(2026, 11, 30, 9, 5, 7, tzinfo=UTC)
     assert output_key(ReviewConfig(), "INV_0042", when) == \
         "a2i-output/console-review/2026/11/30/09/05/07/doc-inv-0042/output.json"
     assert loop_name("INV_0042") == "doc-inv-0042"
@@ -86,7 +103,7 @@ def test_submit_completes_the_execution_with_the_corrected_record_and_leaves_an_
     mine = claim(sandbox_clients, task, ANA.name, review_config)
     doc = load_document(sandbox_clients, "inv-0100", review_config, document_uri=task.document_uri)
     assert doc.images[1].startswith(b"\x89PNG")
-    started = datetime.now(timezone.utc) - timedelta(seconds=42)
+    started = datetime.now(UTC) - timedelta(seconds=42)
 
     result = submit_review(sandbox_clients, mine, doc, {
         "f2": Decision("f2", EDITED, "1,243.50"), "f3": Decision("f3", EDITED, "2026-11-30")}, ANA,
@@ -118,13 +135,13 @@ def test_submit_completes_the_execution_with_the_corrected_record_and_leaves_an_
 def test_submit_after_losing_the_claim_sends_nothing(sandbox_clients, review_config, put_document, waiting_execution):
     arn, token = waiting_execution("inv-0101")
     task = put_document("inv-0101", token=token)
-    ana = claim(sandbox_clients, task, "Ana", review_config, now=datetime.now(timezone.utc) - timedelta(hours=1))
+    ana = claim(sandbox_clients, task, "Ana", review_config, now=datetime.now(UTC) - timedelta(hours=1))
     claim(sandbox_clients, get_task(sandbox_clients, "inv-0101", review_config), "Bob", review_config)
     doc = load_document(sandbox_clients, "inv-0101", review_config)
 
     with pytest.raises(Conflict, match="Bob is reviewing"):
         submit_review(sandbox_clients, ana, doc, {"f2": Decision("f2", ACCEPTED), "f3": Decision("f3", ACCEPTED)},
-                      ANA, started=datetime.now(timezone.utc), config=review_config)
+                      ANA, started=datetime.now(UTC), config=review_config)
     assert sandbox_clients.client("stepfunctions").describe_execution(executionArn=arn)["status"] == "RUNNING"
 
 
@@ -136,7 +153,7 @@ def test_a_token_the_execution_no_longer_waits_on_is_an_outcome_not_a_crash(sand
 
     result = submit_review(sandbox_clients, mine, doc, {"f2": Decision("f2", ACCEPTED),
                                                         "f3": Decision("f3", ACCEPTED)},
-                           ANA, started=datetime.now(timezone.utc), config=review_config)
+                           ANA, started=datetime.now(UTC), config=review_config)
 
     assert result.kind == TOKEN_EXPIRED and result.code == "InvalidToken"
     assert "stopped waiting" in result.sentence and result.output_uri in result.sentence

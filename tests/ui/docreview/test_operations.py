@@ -7,9 +7,9 @@ import uuid
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
+from support import audit
 
 from opsconsole.ui.confirm import ConfirmDialog
-from support import audit
 
 TIMEOUT = 30000
 CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier

@@ -9,9 +9,9 @@ import uuid
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
+from support import audit, wait_until
 
 from opsconsole.core.docreview import REVIEWED, get_task
-from support import audit, wait_until
 
 TIMEOUT = 60000
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -93,6 +93,6 @@ def test_a_document_from_the_pipeline_is_reviewed_with_keys_and_its_execution_su
     fields = {f["id"]: f for f in record["fields"]}
     assert fields[low[0].id]["status"] == "missing" and fields[low[0].id]["value"] is None
     assert all(fields[f.id]["status"] == "accepted" for f in low[1:])
-    assert record["outputUri"].startswith(f"s3://ml-platform-documents/a2i-output/console-review/")
+    assert record["outputUri"].startswith("s3://ml-platform-documents/a2i-output/console-review/")
     assert get_task(sandbox_clients, doc_id).status == REVIEWED
     assert ("Submit document review", f"document {doc_id}", "ok") in audit(ctx)

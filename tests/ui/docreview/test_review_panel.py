@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
+from support import audit, wait_until
 
 from opsconsole.core.docreview import REVIEWED, get_task
 from opsconsole.core.docreview.config import BUCKET, TABLE
-from support import audit, wait_until
 
 TIMEOUT = 30000
 CTRL = Qt.KeyboardModifier.ControlModifier
-NOW = datetime.now(timezone.utc)
+NOW = datetime.now(UTC)
 
 
 @pytest.fixture
@@ -222,12 +222,12 @@ def test_the_claim_is_renewed_while_the_reviewer_works_and_its_time_shown(
 
     # Two minutes of the lease left, a key pressed just now: the next tick renews it.
     stored = get_task(sandbox_clients, "inv-0600", review_config)
-    review.task = replace(review.task, claim_expires_at=datetime.now(timezone.utc) + timedelta(minutes=2),
+    review.task = replace(review.task, claim_expires_at=datetime.now(UTC) + timedelta(minutes=2),
                           version=stored.version)
     review._last_key = _time.monotonic()
     qtbot.waitUntil(lambda: review.task.remaining() > timedelta(minutes=9), timeout=TIMEOUT)
     assert get_task(sandbox_clients, "inv-0600", review_config).claim_expires_at > \
-        datetime.now(timezone.utc) + timedelta(minutes=9)
+        datetime.now(UTC) + timedelta(minutes=9)
     assert ("Renew document claim", "document inv-0600", "ok") in audit(ctx)
 
 

@@ -40,9 +40,9 @@ class ReviewConfig:
 
     @classmethod
     def from_settings(cls, settings: Settings, **overrides: Any) -> ReviewConfig:
-        values = dict(bucket=settings.get(BUCKET), table=settings.get(TABLE),
-                      output_prefix=settings.get(OUTPUT_PREFIX).strip("/"),
-                      lease_seconds=max(60, settings.get(LEASE_MINUTES) * 60))
+        values: dict[str, Any] = {"bucket": settings.get(BUCKET), "table": settings.get(TABLE),
+                                  "output_prefix": settings.get(OUTPUT_PREFIX).strip("/"),
+                                  "lease_seconds": max(60, settings.get(LEASE_MINUTES) * 60)}
         values.update(overrides)
         return cls(**values)
 

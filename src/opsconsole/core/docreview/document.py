@@ -19,8 +19,8 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from opsconsole.core.aws import Clients
-from opsconsole.core.docreview.store import error_code
 from opsconsole.core.docreview.config import CONFIG, ReviewConfig
+from opsconsole.core.docreview.store import error_code
 from opsconsole.core.errors import DomainError
 
 ENTITY_TYPES = ("VENDOR", "INVOICE_NUMBER", "DATE", "TOTAL", "CURRENCY", "TAX", "HS_CODE",

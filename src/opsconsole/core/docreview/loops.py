@@ -189,7 +189,7 @@ def _values(content: Any) -> dict[str, str | None]:
 
 
 def _same(a: str | None, b: str | None) -> bool:
-    norm = lambda v: " ".join(str(v).split()).casefold() if v is not None else None  # noqa: E731
+    norm = lambda v: " ".join(str(v).split()).casefold() if v is not None else None
     return norm(a) == norm(b)
 
 

@@ -28,9 +28,20 @@ from botocore.exceptions import ClientError
 
 from opsconsole.core.aws import Clients
 from opsconsole.core.docreview.config import CONFIG, CONSOLE_FLOW, ReviewConfig
-from opsconsole.core.docreview.document import Decision, Document, DocumentUnreadable, corrected_record
+from opsconsole.core.docreview.document import (
+    Decision,
+    Document,
+    DocumentUnreadable,
+    corrected_record,
+)
 from opsconsole.core.docreview.store import error_code, iso, utcnow
-from opsconsole.core.docreview.tasks import REJECTED, REVIEWED, ReviewTask, finish, renew
+from opsconsole.core.docreview.tasks import (
+    REJECTED,
+    REVIEWED,
+    ReviewTask,
+    finish,
+    renew,
+)
 from opsconsole.core.identity import Identity
 from opsconsole.core.writes import ERROR, OK, Write
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import heapq
 import itertools
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,7 +23,15 @@ from botocore.exceptions import ClientError
 from opsconsole.core import paging
 from opsconsole.core.aws import Clients
 from opsconsole.core.docreview.config import CONFIG, ReviewConfig
-from opsconsole.core.docreview.store import attr, error_code, from_attrs, iso, parse_time, to_attrs, utcnow
+from opsconsole.core.docreview.store import (
+    attr,
+    error_code,
+    from_attrs,
+    iso,
+    parse_time,
+    to_attrs,
+    utcnow,
+)
 from opsconsole.core.format import format_day_time_in_sentence
 from opsconsole.core.writes import ApiCall, Conflict
 
@@ -344,7 +352,3 @@ def put_task(clients: Clients, task: ReviewTask, config: ReviewConfig = CONFIG) 
         "claim_expires_at": iso(task.claim_expires_at) if task.claim_expires_at else None,
     }
     clients.client("dynamodb").put_item(TableName=config.table, Item=to_attrs(record))
-
-
-def with_version(task: ReviewTask, version: int) -> ReviewTask:
-    return replace(task, version=version)

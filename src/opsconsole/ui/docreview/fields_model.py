@@ -7,7 +7,14 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
-from opsconsole.core.docreview import ACCEPTED, EDITED, MISSING, Decision, Document, Field
+from opsconsole.core.docreview import (
+    ACCEPTED,
+    EDITED,
+    MISSING,
+    Decision,
+    Document,
+    Field,
+)
 from opsconsole.ui import theme
 from opsconsole.ui.widgets.rows_model import RowsModel
 

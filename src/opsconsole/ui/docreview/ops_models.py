@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtCore import (
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
 from PySide6.QtGui import QBrush, QColor
 
 from opsconsole.core.docreview import FieldComparison, FlowDefinition, HumanLoop
@@ -89,7 +95,7 @@ class LoopFilter(QSortFilterProxyModel):
         self.status, self.text = status, text.strip().lower()
         self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
-    def filterAcceptsRow(self, row: int, parent: QModelIndex | QPersistentModelIndex) -> bool:  # noqa: N802
+    def filterAcceptsRow(self, row: int, parent: QModelIndex | QPersistentModelIndex) -> bool:
         loop = self.sourceModel().row_at(row)
         if loop is None:
             return False
@@ -132,5 +138,5 @@ class ComparisonModel(RowsModel[FieldComparison]):
 
 
 def _differs(a: str | None, b: str | None) -> bool:
-    norm = lambda v: " ".join(str(v).split()).casefold() if v is not None else None  # noqa: E731
+    norm = lambda v: " ".join(str(v).split()).casefold() if v is not None else None
     return norm(a) != norm(b)

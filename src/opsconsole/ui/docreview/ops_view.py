@@ -8,18 +8,35 @@ are confirmed and audited; delete is offered only for loops A2I can delete.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QProgressBar, QPushButton, QSplitter,
-    QStackedWidget, QTableView, QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
 )
 
 from opsconsole.core import docreview as core
+from opsconsole.core.docreview import (
+    DELETABLE,
+    LOOP_STATUSES,
+    STOPPABLE,
+    FlowDefinition,
+    HumanLoop,
+    LoopDetail,
+)
 from opsconsole.core.docreview.loops import count_loops
-from opsconsole.core.docreview import DELETABLE, LOOP_STATUSES, STOPPABLE, FlowDefinition, HumanLoop, LoopDetail
 from opsconsole.core.errors import UserError
 from opsconsole.ui.confirm import ConfirmDialog
 from opsconsole.ui.docreview.controller import DocReviewController
@@ -229,7 +246,7 @@ class OperationsView(QWidget):
         self.loops_progress.show()
         self.loops_count.setText("loading…")
         hours = int(self.since.currentData() or 0)
-        after = datetime.now(timezone.utc) - timedelta(hours=hours) if hours else None
+        after = datetime.now(UTC) - timedelta(hours=hours) if hours else None
         job = self.controller.read(core.iter_loops, flow.arn, after=after, name="ListHumanLoops")
         self._loops_job = job
         job.page.connect(self._on_loops_page)

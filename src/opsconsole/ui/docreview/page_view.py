@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPen, QPixmap
-from PySide6.QtWidgets import QGraphicsPixmapItem, QGraphicsRectItem, QGraphicsScene, QGraphicsSimpleTextItem, QGraphicsView, QWidget
+from PySide6.QtWidgets import (
+    QGraphicsPixmapItem,
+    QGraphicsRectItem,
+    QGraphicsScene,
+    QGraphicsSimpleTextItem,
+    QGraphicsView,
+    QWidget,
+)
 
 from opsconsole.core.docreview import Document, Field
 from opsconsole.ui import theme
@@ -105,7 +112,7 @@ class PageView(QGraphicsView):
         self.fitInView(area, Qt.AspectRatioMode.KeepAspectRatio)
         self.centerOn(r.center())
 
-    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt name
+    def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         if self.doc is not None and self.focused:
             self.focus_field(self.doc.field(self.focused))

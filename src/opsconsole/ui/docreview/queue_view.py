@@ -7,15 +7,23 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QProgressBar, QPushButton, QStackedWidget, QTableView,
-    QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QStackedWidget,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
 )
 
 from opsconsole.core import docreview as core
 from opsconsole.core.docreview import ReviewTask
+from opsconsole.core.docreview.store import utcnow
 from opsconsole.core.errors import UserError
 from opsconsole.core.format import format_day_time, format_duration
-from opsconsole.core.docreview.store import utcnow
 from opsconsole.ui.docreview.controller import DocReviewController
 from opsconsole.ui.widgets.message_bar import MessageBar
 from opsconsole.ui.widgets.rows_model import RowsModel

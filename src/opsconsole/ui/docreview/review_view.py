@@ -9,17 +9,33 @@ Ctrl+N next document · Ctrl+Shift+L release the document.
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from PySide6.QtCore import QEvent, QItemSelectionModel, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QSplitter,
-    QTableView, QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
 )
 
 from opsconsole.core import docreview as core
-from opsconsole.core.docreview import ACCEPTED, EDITED, ENTITY_TYPES, MISSING, Decision, Document, ReviewTask
+from opsconsole.core.docreview import (
+    ACCEPTED,
+    EDITED,
+    ENTITY_TYPES,
+    MISSING,
+    Decision,
+    Document,
+    ReviewTask,
+)
 from opsconsole.core.errors import UserError
 from opsconsole.core.format import format_duration
 from opsconsole.ui import theme
@@ -177,7 +193,7 @@ class ReviewView(QWidget):
         self.keystrokes += 1
         self._last_key = time.monotonic()
 
-    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt name
+    def eventFilter(self, watched, event) -> bool:
         if event.type() == QEvent.Type.ShortcutOverride and event.key() in _EDITOR_KEYS:
             event.accept()  # the editor's own: no field step or accept while typing or choosing
             return True
@@ -209,7 +225,7 @@ class ReviewView(QWidget):
             self._load_job.cancel()
         self.message.hide()
         self.task, self.claimed, self.doc = task, claimed, None
-        self.started = datetime.now(timezone.utc)
+        self.started = datetime.now(UTC)
         self.title.setText(f"Loading document {task.document_id}…")
         self.why.setText("")
         self.model.set_document(None)
@@ -428,7 +444,7 @@ class ReviewView(QWidget):
             self.select_row(self.model.all_rows().index(left[0]))
             return
         write = core.submit_write(self.task, self.doc, self.model.decisions, self.controller.ctx.who,
-                                  started=self.started or datetime.now(timezone.utc), config=self.controller.config)
+                                  started=self.started or datetime.now(UTC), config=self.controller.config)
         self._send_end(write, confirmed=False)
 
     def reject(self) -> None:
