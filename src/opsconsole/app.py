@@ -237,7 +237,12 @@ def main(argv: list[str] | None = None) -> int:
         window.set_status("starting sandbox…")
 
         def start_sandbox(seed: int) -> Sandbox:
-            return Sandbox(port=0, seed=seed, live=not headless, faults=args.faults).start()
+            sb = Sandbox(port=0, seed=seed, live=not headless, faults=args.faults).start()
+            documents = getattr(sb.scenario, "docreview_seed", None)
+            if headless and documents is not None:
+                # The document pipeline queues its reviews just after start: the smoke run reports them all.
+                documents.wait_ready()
+            return sb
 
         job = runner.submit(start_sandbox, args.seed, name="start sandbox")
 

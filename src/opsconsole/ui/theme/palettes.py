@@ -105,6 +105,9 @@ class Theme:
     deployment: Mapping[str, Swatch]
     #: CloudWatch alarm states.
     alarm: Mapping[str, Swatch]
+    #: A2I human loop statuses, and document review task statuses.
+    human_loop: Mapping[str, Swatch]
+    review_task: Mapping[str, Swatch]
     #: Message strip severities: "error", "warning", "info".
     severity: Mapping[str, Strip]
     offline_banner: Swatch
@@ -141,7 +144,7 @@ class Theme:
         return self.bubbles["bot" if speaker == "bot" else "customer"]
 
 
-BADGE_GROUPS = ("execution", "outcome", "review_item", "deployment", "alarm")
+BADGE_GROUPS = ("execution", "outcome", "review_item", "deployment", "alarm", "human_loop", "review_task")
 
 
 def _strip(window: str, accent: str, text: str) -> Strip:
@@ -195,6 +198,14 @@ LIGHT = Theme(
         INTERRUPTED=Swatch.on(_L_ORANGE), SUPERSEDED=Swatch.on(_L_GREY),
     ),
     alarm=_mapping(OK=Swatch.on(_L_GREEN), ALARM=Swatch.on(_L_RED), INSUFFICIENT_DATA=Swatch.on(_L_GREY)),
+    human_loop=_mapping(
+        InProgress=Swatch.on(_L_BLUE), Completed=Swatch.on(_L_GREEN), Failed=Swatch.on(_L_RED),
+        Stopping=Swatch.on(_L_ORANGE), Stopped=Swatch.on(_L_GREY),
+    ),
+    review_task=_mapping(
+        WAITING=Swatch.on(_L_GREY), CLAIMED=Swatch.on(_L_BLUE), REVIEWED=Swatch.on(_L_GREEN),
+        REJECTED=Swatch.on(_L_RED),
+    ),
     severity=MappingProxyType({
         "error": _strip(_L_WINDOW, _L_RED, _L_TEXT),
         "warning": _strip(_L_WINDOW, _L_AMBER, _L_TEXT),
@@ -268,6 +279,14 @@ DARK = Theme(
         INTERRUPTED=Swatch.on(_D_ORANGE), SUPERSEDED=Swatch.on(_D_GREY),
     ),
     alarm=_mapping(OK=Swatch.on(_D_GREEN), ALARM=Swatch.on(_D_RED), INSUFFICIENT_DATA=Swatch.on(_D_GREY)),
+    human_loop=_mapping(
+        InProgress=Swatch.on(_D_BLUE), Completed=Swatch.on(_D_GREEN), Failed=Swatch.on(_D_RED),
+        Stopping=Swatch.on(_D_ORANGE), Stopped=Swatch.on(_D_GREY),
+    ),
+    review_task=_mapping(
+        WAITING=Swatch.on(_D_GREY), CLAIMED=Swatch.on(_D_BLUE), REVIEWED=Swatch.on(_D_GREEN),
+        REJECTED=Swatch.on(_D_RED),
+    ),
     severity=MappingProxyType({
         "error": _strip(_D_WINDOW, _D_RED, _D_TEXT),
         "warning": _strip(_D_WINDOW, _D_AMBER, _D_TEXT),

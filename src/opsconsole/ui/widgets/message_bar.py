@@ -40,6 +40,8 @@ class MessageBar(QFrame):
         self.title_label.setFont(font)
         self.text_label = QLabel()
         self.text_label.setObjectName("message-bar-text")
+        # What AWS or another user's record said (a name, a reason): shown as text, never as markup.
+        self.title_label.setTextFormat(Qt.TextFormat.PlainText)
         self.text_label.setTextFormat(Qt.TextFormat.PlainText)
         self.text_label.setWordWrap(True)
         self.text_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

@@ -1,0 +1,3 @@
+"""Fixtures of the document-review core tests (defined in docreview_support)."""
+
+from docreview_support import put_document, review_config, waiting_execution  # noqa: F401
