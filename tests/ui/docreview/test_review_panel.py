@@ -242,4 +242,11 @@ def test_a_document_in_the_queue_can_be_sent_to_a2i_instead(qtbot, ctx, sandbox,
     dialog = panel.ops.start_dialog
     assert dialog.document.text() == "inv-0700" and dialog.name.text() == "doc-inv-0700-a2i"
     assert dialog.flow.currentText() == "doc-review-invoices"
-    dialog.reject()
+    assert dialog.windowTitle() == "Send document to A2I"
+    dialog.ok.click()
+    # the document leaves the console's queue, its loop runs in A2I, and the hand-off is audited
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: all(t.document_id != "inv-0700" for t in panel.queue.model.all_rows()), timeout=TIMEOUT)
+    assert ("Send document to A2I", "document inv-0700", "ok") in audit(ctx)
+    loop = sandbox.client("sagemaker-a2i-runtime").describe_human_loop(HumanLoopName="doc-inv-0700-a2i")
+    assert loop["HumanLoopStatus"] == "InProgress"

@@ -4,6 +4,7 @@
 - :mod:`.document`: a document's extraction and page images, value checks, the corrected record;
 - :mod:`.submit`: submit (output in A2I's layout, SendTaskSuccess, REVIEWED) and reject;
 - :mod:`.loops`: flow definitions, human loops, one loop's answers; start, stop, delete;
+- :mod:`.handoff`: a waiting document sent to an A2I loop instead (the loop carries the step's token);
 - :mod:`.throughput`: documents per hour and time per document;
 - :mod:`.config`: where the data lives (declared settings).
 """
@@ -24,6 +25,7 @@ from opsconsole.core.docreview.document import (
     load_document,
     undecided_fields,
 )
+from opsconsole.core.docreview.handoff import hand_to_a2i, hand_to_a2i_write, loop_input
 from opsconsole.core.docreview.loops import (
     DELETABLE,
     LOOP_STATUSES,
@@ -54,6 +56,7 @@ from opsconsole.core.docreview.submit import (
 )
 from opsconsole.core.docreview.tasks import (
     CLAIMED,
+    IN_A2I,
     REJECTED,
     REVIEWED,
     WAITING,
@@ -70,6 +73,9 @@ from opsconsole.core.docreview.tasks import (
 )
 
 __all__ = [
+    "hand_to_a2i",
+    "hand_to_a2i_write",
+    "loop_input",
     "ACCEPTED",
     "CLAIMED",
     "COMPLETED",
@@ -80,6 +86,7 @@ __all__ = [
     "ENTITY_TYPES",
     "LOOP_STATUSES",
     "MISSING",
+    "IN_A2I",
     "REJECTED",
     "REVIEWED",
     "STOPPABLE",

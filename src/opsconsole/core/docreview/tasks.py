@@ -36,7 +36,9 @@ from opsconsole.core.format import format_day_time_in_sentence
 from opsconsole.core.writes import ApiCall, Conflict
 
 WAITING, CLAIMED, REVIEWED, REJECTED = "WAITING", "CLAIMED", "REVIEWED", "REJECTED"
-STATUSES = (WAITING, CLAIMED, REVIEWED, REJECTED)
+#: Handed to an A2I human loop instead: out of the console's queue; A2I's answer completes the step.
+IN_A2I = "IN_A2I"
+STATUSES = (WAITING, CLAIMED, REVIEWED, REJECTED, IN_A2I)
 #: The queue's index: documents by status, oldest first.
 BY_STATUS = "status-queued_at"
 
@@ -328,7 +330,7 @@ def release(clients: Clients, task: ReviewTask, by: str, config: ReviewConfig = 
 
 def finish_request(task: ReviewTask, by: str, status: str, sets: Mapping[str, Any],
                    config: ReviewConfig = CONFIG) -> ApiCall:
-    """Mark my claimed document REVIEWED or REJECTED (conditional on my claim and the version read)."""
+    """Mark my claimed document REVIEWED, REJECTED or IN_A2I (conditional on my claim and the version read)."""
     condition, vals = _mine(task, by)
     return ApiCall("dynamodb", "UpdateItem",
                    _update(task, {"status": status, **sets}, condition, vals, config,

@@ -103,10 +103,12 @@ class StartLoopDialog(QDialog):
     started = Signal(str)
 
     def __init__(self, controller: DocReviewController, flows: list[FlowDefinition],
-                 current: FlowDefinition | None, parent: QWidget | None = None) -> None:
+                 current: FlowDefinition | None, parent: QWidget | None = None, task=None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Start human loop")
+        self.setWindowTitle("Send document to A2I" if task is not None else "Start human loop")
         self.controller = controller
+        #: The waiting review task this loop takes over (its step's token travels with the loop), if any.
+        self.task = task
         self.flow = QComboBox()
         for f in flows:
             self.flow.addItem(f.name, f)
@@ -131,6 +133,11 @@ class StartLoopDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel("A2I's workforce reviews the document's extraction; the answer lands in the flow "
                                 "definition's S3 output path."))
+        if task is not None:
+            handoff = QLabel("The document leaves the console's queue; its execution goes on when A2I's answer "
+                             "arrives (the loop carries the waiting step's token).")
+            handoff.setWordWrap(True)
+            layout.addWidget(handoff)
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
@@ -171,7 +178,11 @@ class StartLoopDialog(QDialog):
                    "fields": [{"id": f.id, "key": f.key, "value": f.value, "confidence": f.confidence,
                                "entityType": f.entity_type, "page": f.page} for f in doc.fields]}
         try:
-            write = core.start_loop_write(flow, name, content, self.controller.ctx.who)
+            if self.task is not None and self.task.document_id == doc.document_id:
+                write = core.hand_to_a2i_write(self.task, flow, name, content, self.controller.ctx.who,
+                                               config=self.controller.config)
+            else:
+                write = core.start_loop_write(flow, name, content, self.controller.ctx.who)
         except core.LoopRefused as exc:
             self.error.setText(exc.message)
             self.ok.setEnabled(True)

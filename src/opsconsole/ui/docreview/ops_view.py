@@ -364,8 +364,8 @@ class OperationsView(QWidget):
         return self._confirm_and_send(write, "A2I forgets the loop; its output in S3 stays where it is.",
                                       loop, "deleted")
 
-    def start_loop(self, document_id: str = "", doc_type: str = "") -> StartLoopDialog | None:
-        """Start a loop (``document_id``: prefilled, e.g. a document sent from the reviewer queue)."""
+    def start_loop(self, document_id: str = "", doc_type: str = "", task=None) -> StartLoopDialog | None:
+        """Start a loop (``document_id``: prefilled; ``task``: the queue's waiting document it takes over)."""
         flows = self.flows.all_rows()
         if not flows:
             self.message.show_message("No flow definition", "A loop is started on a flow definition; "
@@ -375,7 +375,7 @@ class OperationsView(QWidget):
         if doc_type:  # the flow definition of that kind of document, when there is one
             kind = "invoice" if doc_type == "invoice" else "customs"
             flow = next((f for f in flows if kind in f.name), flow)
-        dialog = StartLoopDialog(self.controller, flows, flow, self)
+        dialog = StartLoopDialog(self.controller, flows, flow, self, task=task)
         if document_id:
             dialog.document.setText(document_id)
             dialog.document.textEdited.emit(document_id)

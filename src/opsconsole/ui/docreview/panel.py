@@ -130,11 +130,16 @@ class DocReviewPanel(Panel):
     def send_to_a2i(self, task: ReviewTask) -> None:
         """The Operations tab's Start loop, for this document (flow definitions listed first if need be)."""
         self.tabs.setCurrentWidget(self.ops)
+
+        def start() -> None:
+            dialog = self.ops.start_loop(task.document_id, task.doc_type, task)
+            if dialog is not None:  # the document left the queue: show it without it
+                dialog.started.connect(lambda _name: self.queue.reload(keep_message=True))
+
         if self.ops.flows.rowCount():
-            self.ops.start_loop(task.document_id, task.doc_type)
+            start()
             return
-        self.ops.flows_listed.connect(lambda: self.ops.start_loop(task.document_id, task.doc_type),
-                                      Qt.ConnectionType.SingleShotConnection)
+        self.ops.flows_listed.connect(start, Qt.ConnectionType.SingleShotConnection)
 
     def _on_connection_changed(self, connection: object) -> None:
         self._loaded_tabs.clear()
