@@ -20,9 +20,18 @@ def test_throttling_is_shown_and_the_listing_arrives(qtbot, ctx, scripted_endpoi
     view = AlarmsView(ctx, table=handling_table)
     qtbot.addWidget(view)
     notices: list[str] = []
-    ctx.notices.throttled.connect(lambda op, code, attempt: notices.append(view.refreshed_label.text()))
-    with qtbot.waitSignal(view.listed, timeout=TIMEOUT):
-        view.load()
+
+
+    def seen(_op, _code, _attempt) -> None:
+        notices.append(view.refreshed_label.text())
+
+    # the application's notices outlive this view: listen only while it exists
+    ctx.notices.throttled.connect(seen)
+    try:
+        with qtbot.waitSignal(view.listed, timeout=TIMEOUT):
+            view.load()
+    finally:
+        ctx.notices.throttled.disconnect(seen)
     assert any("throttling DescribeAlarms (Throttling)" in text for text in notices)
     assert [r.alarm.name for r in view.model.all_rows()] == ["a-1"]
     assert scripted_endpoint.requests.count("GraniteServiceVersion20100801.DescribeAlarms") >= 2  # retried
