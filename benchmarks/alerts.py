@@ -181,6 +181,9 @@ def main() -> None:
         emit(bench="setup", alarms=args.alarms, seconds=where["setup_s"])
         gc.collect()
         gc.freeze()  # as the app does after start-up
+        from opsconsole.ui.shell import collector
+
+        collector.install(app)  # and full collections at quiet moments, as the app does
 
         runner = JobRunner()
         ctx = AppContext(runner, AuditLog(tmp / "audit.jsonl"),

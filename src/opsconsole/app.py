@@ -289,6 +289,10 @@ def main(argv: list[str] | None = None) -> int:
     # sandbox's data) live as long as the app: move them out of the cyclic
     # collector's way so its full passes stop stalling the GUI for 100+ ms.
     QTimer.singleShot(0, _freeze_heap)
+    # The objects that come later (listings, histories) are collected in full only at quiet moments.
+    from opsconsole.ui.shell import collector
+
+    collector.install(app)
     code = app.exec()
     code = max(code, exit_code["value"])
     if not stopped["all"]:
