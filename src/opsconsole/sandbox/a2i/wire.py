@@ -20,9 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-import re
 from typing import Any
-from urllib.parse import parse_qs
 
 from opsconsole.sandbox import wire as shared_wire
 from opsconsole.sandbox.server import ExtensionResponse
@@ -44,6 +42,12 @@ def validation(message: str) -> ServiceError:
     return ServiceError("ValidationException", message)
 
 
+#: botocore's patterns are Java regexes; \p{L}-style classes have no Python spelling (a pattern
+#: Python still cannot read lets every value through)
+JAVA_PATTERN = shared_wire.java_pattern(((r"\p{L}", "a-zA-Z\u00c0-\uffff"), (r"\p{Z}", " "), (r"\p{N}", "0-9")),
+                                        lenient=True)
+
+
 class Model:
     """The parts of one botocore service model the sandbox validates and answers from."""
 
@@ -52,6 +56,8 @@ class Model:
         self.service = service
         self.shapes: dict[str, Any] = document["shapes"]
         self.operations: dict[str, Any] = document["operations"]
+        self.checker = shared_wire.Checker(self.shapes, validation, matches=JAVA_PATTERN, shown_limit=200,
+                                           timestamps=True)
 
     # -- requests -------------------------------------------------------------------------
     def input_members(self, operation: str) -> dict[str, Any]:
@@ -60,90 +66,16 @@ class Model:
 
     def rest_parameters(self, operation: str, labels: dict[str, str], query: str, body: bytes) -> dict[str, Any]:
         """A REST-JSON request's input members from the URI labels, the query string and the body."""
-        document = _json_body(body)
-        queries = parse_qs(query, keep_blank_values=True)
-        params: dict[str, Any] = {}
-        for member, ref in self.input_members(operation).items():
-            where, wire = ref.get("location", "body"), ref.get("locationName", member)
-            kind = self.shapes[ref["shape"]]["type"]
-            if where == "uri" and wire in labels:
-                params[member] = labels[wire]
-            elif where == "querystring" and wire in queries:
-                params[member] = _scalar(kind, queries[wire][0])
-            elif where == "body" and member in document:
-                params[member] = document[member]
-        return params
+        return shared_wire.rest_parameters(self.shapes, self.input_members(operation), labels, query,
+                                           shared_wire.json_object(body, ServiceError))
 
     def json_parameters(self, body: bytes) -> dict[str, Any]:
-        return _json_body(body)
+        return shared_wire.json_object(body, ServiceError)
 
     def validate(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
         """``params`` with timestamps as datetimes; raises ValidationException listing every problem."""
         shape = self.operations[operation].get("input", {}).get("shape")
-        if not shape:
-            return params
-        problems: list[str] = []
-        checked = self._check(shape, params, "", problems)
-        if problems:
-            count = len(problems)
-            raise validation(f"{count} validation error{'s' if count > 1 else ''} detected: " + "; ".join(problems))
-        return checked
-
-    def _check(self, shape_name: str, value: Any, path: str, problems: list[str]) -> Any:
-        shape = self.shapes[shape_name]
-        kind = shape["type"]
-        shown = "null" if value is None else f"'{value}'" if isinstance(value, str) else f"'{json.dumps(value)}'"
-        if isinstance(value, str) and len(value) > 200:
-            shown = f"'{value[:200]}...'"
-        fail = f"Value {shown} at '{path}' failed to satisfy constraint: Member must "
-        if kind == "structure":
-            if not isinstance(value, dict):
-                problems.append(fail + "be a structure")
-                return value
-            for member in shape.get("required", []):
-                if value.get(member) is None:
-                    problems.append(f"Value null at '{_join(path, member)}' failed to satisfy constraint: "
-                                    "Member must not be null")
-            checked = dict(value)
-            for member, ref in shape.get("members", {}).items():
-                if value.get(member) is not None:
-                    checked[member] = self._check(ref["shape"], value[member], _join(path, member), problems)
-            return checked
-        if kind == "list":
-            if not isinstance(value, list):
-                problems.append(fail + "be a list")
-                return value
-            _length(shape, len(value), fail, problems)
-            return [self._check(shape["member"]["shape"], item, f"{path}.{i + 1}.member", problems)
-                    for i, item in enumerate(value)]
-        if kind == "map":
-            if not isinstance(value, dict):
-                problems.append(fail + "be a map")
-            return value
-        if kind == "string":
-            if not isinstance(value, str):
-                problems.append(fail + "be a string")
-                return value
-            _length(shape, len(value), fail, problems)
-            if "enum" in shape and value not in shape["enum"]:
-                problems.append(fail + f"satisfy enum value set: [{', '.join(shape['enum'])}]")
-            if "pattern" in shape and not _matches(shape["pattern"], value):
-                problems.append(fail + f"satisfy regular expression pattern: {shape['pattern']}")
-            return value
-        if kind in ("integer", "long", "double", "float"):
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                problems.append(fail + "be a number")
-                return value
-            if "min" in shape and value < shape["min"]:
-                problems.append(fail + f"have value greater than or equal to {shape['min']}")
-            if "max" in shape and value > shape["max"]:
-                problems.append(fail + f"have value less than or equal to {shape['max']}")
-            return value
-        if kind == "boolean" and not isinstance(value, bool):
-            problems.append(fail + "be a boolean")
-        if kind == "timestamp":
-            return _timestamp(value, fail, problems)
-        return value
+        return self.checker.check(shape, params) if shape else params
 
     # -- answers --------------------------------------------------------------------------
     def output(self, operation: str, result: dict[str, Any]) -> dict[str, Any]:
@@ -208,81 +140,10 @@ def sagemaker_model() -> Model:
 # -- paging ------------------------------------------------------------------------------------
 def page(items: list[Any], size: int, token: str | None, scope: Any) -> tuple[list[Any], str | None]:
     """One page of ``items``; a NextToken is only valid for the request (``scope``) that made it."""
-    start = 0
-    if token:
-        found = shared_wire.token_start(token, scope)
-        if found is None:
-            raise validation("The NextToken is not valid for this request.")
-        start = found
-    following = shared_wire.page_token(scope, start + size) if start + size < len(items) else None
-    return items[start:start + size], following
+    return shared_wire.page(items, size, token, scope, validation("The NextToken is not valid for this request."))
 
 
 # -- helpers -----------------------------------------------------------------------------------
-def _json_body(body: bytes) -> dict[str, Any]:
-    try:
-        document = json.loads(body) if body.strip() else {}
-    except ValueError:
-        raise ServiceError("SerializationException", "The request body is not valid JSON") from None
-    if not isinstance(document, dict):
-        raise ServiceError("SerializationException", "The request body must be a JSON object")
-    return document
-
-
-def _scalar(kind: str, raw: str) -> Any:
-    if kind in ("integer", "long"):
-        try:
-            return int(raw)
-        except ValueError:
-            return raw
-    return raw
-
-
-@functools.lru_cache(maxsize=256)
-def _compiled(pattern: str) -> re.Pattern[str] | None:
-    # botocore's patterns are Java regexes; \p{L}-style classes have no Python spelling
-    translated = (pattern.replace(r"\p{L}", "a-zA-Z\u00c0-\uffff").replace(r"\p{Z}", " ")
-                  .replace(r"\p{N}", "0-9"))
-    try:
-        return re.compile(translated)
-    except re.error:
-        return None
-
-
-def _matches(pattern: str, value: str) -> bool:
-    compiled = _compiled(pattern)
-    return compiled is None or compiled.fullmatch(value) is not None
-
-
-def _join(path: str, member: str) -> str:
-    name = member[:1].lower() + member[1:]
-    return f"{path}.{name}" if path else name
-
-
-def _length(shape: dict[str, Any], size: int, fail: str, problems: list[str]) -> None:
-    if "min" in shape and size < shape["min"]:
-        problems.append(fail + f"have length greater than or equal to {shape['min']}")
-    if "max" in shape and size > shape["max"]:
-        problems.append(fail + f"have length less than or equal to {shape['max']}")
-
-
-def _timestamp(value: Any, fail: str, problems: list[str]) -> Any:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return dt.datetime.fromtimestamp(value, dt.timezone.utc)
-    if isinstance(value, str):
-        try:
-            parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            try:
-                return dt.datetime.fromtimestamp(float(value), dt.timezone.utc)
-            except ValueError:
-                problems.append(fail + "be a timestamp")
-                return value
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
-    problems.append(fail + "be a timestamp")
-    return value
-
-
 def _iso(value: Any) -> Any:
     if isinstance(value, dt.datetime):
         return value.astimezone(dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
