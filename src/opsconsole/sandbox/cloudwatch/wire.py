@@ -16,11 +16,8 @@ the shape name in ``__type``.
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
-import hashlib
 import json
-import re
 from typing import Any
 
 from opsconsole.sandbox import wire as shared_wire
@@ -56,6 +53,7 @@ class ServiceModel:
     def __init__(self, model: dict[str, Any]):
         self.shapes: dict[str, Any] = model["shapes"]
         self.operations: dict[str, Any] = model["operations"]
+        self.checker = shared_wire.Checker(self.shapes, validation, timestamps=False)
 
     def error(self, error: CloudWatchError) -> ExtensionResponse:
         spec = self.shapes.get(error.shape, {}).get("error") or {}
@@ -75,102 +73,9 @@ class ServiceModel:
     # -- requests -------------------------------------------------------------------------
     def parameters(self, operation: str, body: bytes) -> dict[str, Any]:
         """The request's members, validated against the operation's input shape; timestamps as datetimes."""
-        try:
-            params = json.loads(body) if body.strip() else {}
-        except ValueError:
-            raise CloudWatchError("SerializationException", "The request body is not valid JSON") from None
-        if not isinstance(params, dict):
-            raise CloudWatchError("SerializationException", "The request body must be a JSON object")
+        params = shared_wire.json_object(body, CloudWatchError)
         shape = self.operations[operation].get("input", {}).get("shape")
-        if shape:
-            problems: list[str] = []
-            params = self._check(shape, params, "", problems)
-            if problems:
-                count = len(problems)
-                raise validation(f"{count} validation error{'s' if count > 1 else ''} detected: "
-                                 + "; ".join(problems))
-        return params
-
-    def _check(self, shape_name: str, value: Any, path: str, problems: list[str]) -> Any:
-        """Validate ``value``; returns it with timestamps converted. Paths are lowerCamel like AWS's."""
-        shape = self.shapes[shape_name]
-        kind = shape["type"]
-        shown = "null" if value is None else f"'{value}'" if isinstance(value, str) else f"'{json.dumps(value)}'"
-        fail = f"Value {shown} at '{path}' failed to satisfy constraint: Member must "
-        if kind == "structure":
-            if not isinstance(value, dict):
-                problems.append(fail + "be a structure")
-                return value
-            for member in shape.get("required", []):
-                if value.get(member) is None:
-                    problems.append(f"Value null at '{_join(path, member)}' failed to satisfy constraint: "
-                                    "Member must not be null")
-            checked = dict(value)
-            for member, ref in shape.get("members", {}).items():
-                if value.get(member) is not None:
-                    checked[member] = self._check(ref["shape"], value[member], _join(path, member), problems)
-            return checked
-        if kind == "list":
-            if not isinstance(value, list):
-                problems.append(fail + "be a list")
-                return value
-            _length(shape, len(value), fail, problems)
-            return [self._check(shape["member"]["shape"], item, f"{path}.{i + 1}.member", problems)
-                    for i, item in enumerate(value)]
-        if kind == "map":
-            if not isinstance(value, dict):
-                problems.append(fail + "be a map")
-            return value
-        if kind == "string":
-            if not isinstance(value, str):
-                problems.append(fail + "be a string")
-                return value
-            _length(shape, len(value), fail, problems)
-            if "enum" in shape and value not in shape["enum"]:
-                problems.append(fail + f"satisfy enum value set: [{', '.join(shape['enum'])}]")
-            if "pattern" in shape and not re.fullmatch(shape["pattern"], value):
-                problems.append(fail + f"satisfy regular expression pattern: {shape['pattern']}")
-            return value
-        if kind in ("integer", "long", "double", "float"):
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                problems.append(fail + "be a number")
-                return value
-            if "min" in shape and value < shape["min"]:
-                problems.append(fail + f"have value greater than or equal to {shape['min']}")
-            if "max" in shape and value > shape["max"]:
-                problems.append(fail + f"have value less than or equal to {shape['max']}")
-            return value
-        if kind == "boolean" and not isinstance(value, bool):
-            problems.append(fail + "be a boolean")
-        if kind == "timestamp":
-            return _timestamp(value, fail, problems)
-        return value
-
-
-def _join(path: str, member: str) -> str:
-    name = member[:1].lower() + member[1:]
-    return f"{path}.{name}" if path else name
-
-
-def _length(shape: dict[str, Any], size: int, fail: str, problems: list[str]) -> None:
-    if "min" in shape and size < shape["min"]:
-        problems.append(fail + f"have length greater than or equal to {shape['min']}")
-    if "max" in shape and size > shape["max"]:
-        problems.append(fail + f"have length less than or equal to {shape['max']}")
-
-
-def _timestamp(value: Any, fail: str, problems: list[str]) -> Any:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return dt.datetime.fromtimestamp(value, dt.timezone.utc)
-    if isinstance(value, str):
-        try:
-            parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            problems.append(fail + "be a timestamp")
-            return value
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
-    problems.append(fail + "be a timestamp")
-    return value
+        return self.checker.check(shape, params) if shape else params
 
 
 @functools.lru_cache(maxsize=None)
@@ -182,17 +87,10 @@ def service_model() -> ServiceModel:
 # -- paging -----------------------------------------------------------------------------------
 def page(items: list[Any], size: int, token: str | None, scope: str) -> tuple[list[Any], str | None]:
     """One page of ``items``; a NextToken is only valid for the request (``scope``) that made it."""
-    start = 0
-    if token:
-        found = shared_wire.token_start(token, scope)
-        if found is None:
-            raise CloudWatchError("InvalidNextToken", "The service returned an invalid next token.")
-        start = found
-    following = shared_wire.page_token(scope, start + size) if start + size < len(items) else None
-    return items[start:start + size], following
+    return shared_wire.page(items, size, token, scope,
+                            CloudWatchError("InvalidNextToken", "The service returned an invalid next token."))
 
 
 def scope_of(params: dict[str, Any], *ignored: str) -> str:
     """A stable fingerprint of a request's filters (paging members left out)."""
-    kept = {k: v for k, v in params.items() if k not in ("NextToken", "MaxRecords", "MaxResults", *ignored)}
-    return hashlib.sha256(json.dumps(kept, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    return shared_wire.fingerprint(params, ("NextToken", "MaxRecords", "MaxResults", *ignored))
