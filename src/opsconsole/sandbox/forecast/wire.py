@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import hashlib
 import json
-import re
 from typing import Any
 
 from opsconsole.sandbox import wire as shared_wire
@@ -51,7 +49,10 @@ def exists(message: str) -> ForecastError:
 
 #: (structure, member) whose pattern the service does not apply: a list Filter's Value is modelled
 #: as an ARN, yet the API reference's own examples filter on {"Key": "Status", "Value": "ACTIVE"}
-UNCHECKED_PATTERNS = {("Filter", "Value")}
+UNCHECKED_PATTERNS = frozenset({("Filter", "Value")})
+#: Java's \p{L}, \p{Z}, \p{N} (tag patterns, always inside [...]) have no `re` spelling; AWS checks the
+#: whole value against the pattern (Java's String.matches)
+JAVA_PATTERN = shared_wire.java_pattern(((r"\p{L}", r"\w"), (r"\p{Z}", r"\s"), (r"\p{N}", r"\d")))
 
 
 class ServiceModel:
@@ -60,6 +61,8 @@ class ServiceModel:
     def __init__(self, model: dict[str, Any]):
         self.shapes: dict[str, Any] = model["shapes"]
         self.operations: dict[str, Any] = model["operations"]
+        self.checker = shared_wire.Checker(self.shapes, invalid, matches=JAVA_PATTERN, map_values=True, map_keys=True,
+                                           unchecked_patterns=UNCHECKED_PATTERNS)
 
     def error(self, error: ForecastError) -> ExtensionResponse:
         body = {"__type": error.code, "Message": error.message}
@@ -89,95 +92,11 @@ class ServiceModel:
     # -- requests -------------------------------------------------------------------------
     def parameters(self, operation: str, body: bytes) -> dict[str, Any]:
         """The request's members, validated against the operation's input shape."""
-        try:
-            params = json.loads(body) if body.strip() else {}
-        except ValueError:
-            raise ForecastError("SerializationException", "The request body is not valid JSON") from None
-        if not isinstance(params, dict):
-            raise ForecastError("SerializationException", "The request body must be a JSON object")
+        params = shared_wire.json_object(body, ForecastError)
         shape = self.operations[operation].get("input", {}).get("shape")
         if shape:
-            problems: list[str] = []
-            self._check(shape, params, "", problems)
-            if problems:
-                count = len(problems)
-                raise invalid(f"{count} validation error{'s' if count > 1 else ''} detected: " + "; ".join(problems))
+            self.checker.check(shape, params)
         return params
-
-    def _check(self, shape_name: str, value: Any, path: str, problems: list[str], pattern: bool = True) -> None:
-        shape = self.shapes[shape_name]
-        kind = shape["type"]
-        shown = "null" if value is None else f"'{value}'" if isinstance(value, str) else f"'{json.dumps(value)}'"
-        fail = f"Value {shown} at '{path}' failed to satisfy constraint: Member must "
-        if kind == "structure":
-            if not isinstance(value, dict):
-                problems.append(fail + "be a structure")
-                return
-            for member in shape.get("required", []):
-                if value.get(member) is None:
-                    problems.append(f"Value null at '{_join(path, member)}' failed to satisfy constraint: "
-                                    "Member must not be null")
-            for member, ref in shape.get("members", {}).items():
-                if value.get(member) is not None:
-                    self._check(ref["shape"], value[member], _join(path, member), problems,
-                                (shape_name, member) not in UNCHECKED_PATTERNS)
-        elif kind == "list":
-            if not isinstance(value, list):
-                problems.append(fail + "be a list")
-                return
-            _length(shape, len(value), fail, problems)
-            for i, item in enumerate(value):
-                self._check(shape["member"]["shape"], item, f"{path}.{i + 1}.member", problems)
-        elif kind == "map":
-            if not isinstance(value, dict):
-                problems.append(fail + "be a map")
-                return
-            _length(shape, len(value), fail, problems)
-            for key, item in value.items():
-                self._check(shape["key"]["shape"], key, f"{path}.key", problems)
-                self._check(shape["value"]["shape"], item, f"{path}.{key}", problems)
-        elif kind == "string":
-            if not isinstance(value, str):
-                problems.append(fail + "be a string")
-                return
-            _length(shape, len(value), fail, problems)
-            if "enum" in shape and value not in shape["enum"]:
-                problems.append(fail + f"satisfy enum value set: [{', '.join(shape['enum'])}]")
-            if pattern and "pattern" in shape and not _matches(shape["pattern"], value):
-                problems.append(fail + f"satisfy regular expression pattern: {shape['pattern']}")
-        elif kind in ("integer", "long", "double", "float"):
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                problems.append(fail + "be a number")
-                return
-            if "min" in shape and value < shape["min"]:
-                problems.append(fail + f"have value greater than or equal to {shape['min']}")
-            if "max" in shape and value > shape["max"]:
-                problems.append(fail + f"have value less than or equal to {shape['max']}")
-        elif kind == "boolean" and not isinstance(value, bool):
-            problems.append(fail + "be a boolean")
-
-
-def _join(path: str, member: str) -> str:
-    name = member[:1].lower() + member[1:]
-    return f"{path}.{name}" if path else name
-
-
-def _length(shape: dict[str, Any], size: int, fail: str, problems: list[str]) -> None:
-    if "min" in shape and size < shape["min"]:
-        problems.append(fail + f"have length greater than or equal to {shape['min']}")
-    if "max" in shape and size > shape["max"]:
-        problems.append(fail + f"have length less than or equal to {shape['max']}")
-
-
-@functools.lru_cache(maxsize=256)
-def _compiled(pattern: str) -> re.Pattern[str]:
-    # Java's \p{L}, \p{Z}, \p{N} (tag patterns, always inside [...]) have no `re` spelling
-    return re.compile(pattern.replace(r"\p{L}", r"\w").replace(r"\p{Z}", r"\s").replace(r"\p{N}", r"\d"))
-
-
-def _matches(pattern: str, value: str) -> bool:
-    """AWS checks the whole value against the pattern (Java's String.matches)."""
-    return _compiled(pattern).fullmatch(value) is not None
 
 
 @functools.cache
@@ -198,17 +117,9 @@ def page(items: list[Any], params: dict[str, Any], operation: str,
     """One page of ``items`` for MaxResults/NextToken; a token is valid only for the request that made it."""
     scope = operation + ":" + scope_of(params)
     size = int(params.get("MaxResults") or default_size)
-    start = 0
-    token = params.get("NextToken")
-    if token:
-        found = shared_wire.token_start(token, scope)
-        if found is None:
-            raise ForecastError("InvalidNextTokenException", "The token is not valid.")
-        start = found
-    following = shared_wire.page_token(scope, start + size) if start + size < len(items) else None
-    return items[start:start + size], following
+    return shared_wire.page(items, size, params.get("NextToken"), scope,
+                            ForecastError("InvalidNextTokenException", "The token is not valid."))
 
 
 def scope_of(params: dict[str, Any]) -> str:
-    kept = {k: v for k, v in params.items() if k not in ("NextToken", "MaxResults")}
-    return hashlib.sha256(json.dumps(kept, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    return shared_wire.fingerprint(params, ("NextToken", "MaxResults"))
