@@ -11,11 +11,9 @@ each operation's success status code and each error's HTTP status.
 from __future__ import annotations
 
 import functools
-import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs
 
 from opsconsole.sandbox import wire as shared_wire
 
@@ -71,6 +69,9 @@ class ServiceModel:
 
     def __init__(self, model: dict[str, Any]):
         self.shapes: dict[str, Any] = model["shapes"]
+        # Lex names members as the model does, and applies a pattern anywhere in the value
+        self.checker = shared_wire.Checker(self.shapes, invalid, matches=shared_wire.java_pattern(search=True),
+                                           camel_paths=False, ensure_ascii=False, map_values=True)
         self.operations: list[Operation] = []
         for name, spec in model["operations"].items():
             self.operations.append(self._operation(name, spec))
@@ -117,114 +118,15 @@ class ServiceModel:
     # -- request parameters ---------------------------------------------------------------
     def parameters(self, op: Operation, labels: dict[str, str], query: str, body: bytes) -> dict[str, Any]:
         """The operation's input as member name -> value, from URI labels, query string and body."""
-        try:
-            document = json.loads(body) if body.strip() else {}
-        except ValueError:
-            raise LexError("SerializationException", "The request body is not valid JSON") from None
-        if not isinstance(document, dict):
-            raise LexError("SerializationException", "The request body must be a JSON object")
-        queries = parse_qs(query, keep_blank_values=True)
-        params: dict[str, Any] = {}
         members = self.shapes[op.input_shape]["members"] if op.input_shape else {}
-        for member, (where, wire) in op.locations.items():
-            shape = self.shapes[members[member]["shape"]]
-            if where == "uri" and wire in labels:
-                params[member] = labels[wire]
-            elif where == "querystring" and wire in queries:
-                values = queries[wire]
-                params[member] = values if shape["type"] == "list" else _scalar(shape["type"], values[0])
-            elif where == "body" and member in document:
-                params[member] = document[member]
-        return params
+        return shared_wire.rest_parameters(self.shapes, members, labels, query,
+                                           shared_wire.json_object(body, LexError))
 
     # -- validation -----------------------------------------------------------------------
     def validate(self, op: Operation, params: dict[str, Any]) -> None:
         """Raise Lex's ValidationException listing every constraint ``params`` breaks."""
-        if not op.input_shape:
-            return
-        problems: list[str] = []
-        self._check(op.input_shape, params, "", problems)
-        if problems:
-            count = len(problems)
-            head = f"{count} validation error{'s' if count > 1 else ''} detected: "
-            raise invalid(head + "; ".join(problems))
-
-    def _check(self, shape_name: str, value: Any, path: str, problems: list[str]) -> None:
-        shape = self.shapes[shape_name]
-        kind = shape["type"]
-        shown = _shown(value)
-        if kind == "structure":
-            if not isinstance(value, dict):
-                problems.append(f"Value {shown} at '{path}' failed to satisfy constraint: Member must be a structure")
-                return
-            for member in shape.get("required", []):
-                if value.get(member) is None:
-                    where = f"{path}.{member}" if path else member
-                    problems.append(f"Value null at '{where}' failed to satisfy constraint: Member must not be null")
-            for member, ref in shape.get("members", {}).items():
-                if value.get(member) is not None:
-                    self._check(ref["shape"], value[member], f"{path}.{member}" if path else member, problems)
-            return
-        fail = f"Value {shown} at '{path}' failed to satisfy constraint: Member must "
-        if kind == "list":
-            if not isinstance(value, list):
-                problems.append(fail + "be a list")
-                return
-            _length(shape, len(value), fail, problems)
-            for index, item in enumerate(value):
-                self._check(shape["member"]["shape"], item, f"{path}.{index + 1}.member", problems)
-        elif kind == "map":
-            if not isinstance(value, dict):
-                problems.append(fail + "be a map")
-                return
-            _length(shape, len(value), fail, problems)
-            for key, item in value.items():
-                self._check(shape["value"]["shape"], item, f"{path}.{key}", problems)
-        elif kind == "string":
-            if not isinstance(value, str):
-                problems.append(fail + "be a string")
-                return
-            _length(shape, len(value), fail, problems)
-            if "enum" in shape and value not in shape["enum"]:
-                problems.append(fail + f"satisfy enum value set: [{', '.join(shape['enum'])}]")
-            if "pattern" in shape and not re.search(shape["pattern"], value):
-                problems.append(fail + f"satisfy regular expression pattern: {shape['pattern']}")
-        elif kind in ("integer", "long", "double", "float"):
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                problems.append(fail + "be a number")
-                return
-            if "min" in shape and value < shape["min"]:
-                problems.append(fail + f"have value greater than or equal to {shape['min']}")
-            if "max" in shape and value > shape["max"]:
-                problems.append(fail + f"have value less than or equal to {shape['max']}")
-        elif kind == "boolean" and not isinstance(value, bool):
-            problems.append(fail + "be a boolean")
-
-
-def _length(shape: dict[str, Any], size: int, fail: str, problems: list[str]) -> None:
-    if "min" in shape and size < shape["min"]:
-        problems.append(fail + f"have length greater than or equal to {shape['min']}")
-    if "max" in shape and size > shape["max"]:
-        problems.append(fail + f"have length less than or equal to {shape['max']}")
-
-
-def _shown(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, str):
-        return f"'{value}'"
-    return f"'{json.dumps(value, ensure_ascii=False)}'"
-
-
-def _scalar(kind: str, raw: str) -> Any:
-    if kind == "boolean":
-        return raw.lower() == "true"
-    if kind in ("integer", "long"):
-        try:
-            return int(raw)
-        except ValueError:
-            return raw
-    return raw
+        if op.input_shape:
+            self.checker.check(op.input_shape, params)
 
 
 @functools.lru_cache(maxsize=None)
@@ -237,15 +139,8 @@ def service_model() -> ServiceModel:
 def page(items: list[Any], params: dict[str, Any], scope: str, default_size: int = 10) -> tuple[list[Any], str | None]:
     """One page of ``items`` for ``maxResults``/``nextToken``; the token is only valid for ``scope``."""
     size = int(params.get("maxResults") or default_size)
-    start = 0
-    token = params.get("nextToken")
-    if token:
-        found = shared_wire.token_start(token, scope)
-        if found is None:
-            raise invalid("The nextToken is not valid for this request.")
-        start = found
-    following = shared_wire.page_token(scope, start + size) if start + size < len(items) else None
-    return items[start:start + size], following
+    return shared_wire.page(items, size, params.get("nextToken"), scope,
+                            invalid("The nextToken is not valid for this request."))
 
 
 def filtered(items: list[dict[str, Any]], filters: list[dict[str, Any]] | None, fields: dict[str, str]) -> list[dict[str, Any]]:
