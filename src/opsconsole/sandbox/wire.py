@@ -216,10 +216,10 @@ class Checker:
         shape = self.shapes[shape_name]
         kind = shape["type"]
         fail = f"Value {self._shown(value)} at '{path}' failed to satisfy constraint: Member must "
+        if kind in _TYPES and not isinstance(value, _TYPES[kind]):
+            problems.append(fail + f"be a {kind}")
+            return value
         if kind == "structure":
-            if not isinstance(value, dict):
-                problems.append(fail + "be a structure")
-                return value
             for member in shape.get("required", []):
                 if value.get(member) is None:
                     problems.append(f"Value null at '{self._join(path, member)}' failed to satisfy constraint: "
@@ -231,16 +231,11 @@ class Checker:
                                                   (shape_name, member) not in self.unchecked_patterns)
             return checked
         if kind == "list":
-            if not isinstance(value, list):
-                problems.append(fail + "be a list")
-                return value
             _length(shape, len(value), fail, problems)
             return [self._check(shape["member"]["shape"], item, f"{path}.{i + 1}.member", problems)
                     for i, item in enumerate(value)]
         if kind == "map":
-            if not isinstance(value, dict):
-                problems.append(fail + "be a map")
-            elif self.map_values:
+            if self.map_values:
                 _length(shape, len(value), fail, problems)
                 for key, item in value.items():
                     if self.map_keys:
@@ -248,9 +243,6 @@ class Checker:
                     self._check(shape["value"]["shape"], item, f"{path}.{key}", problems)
             return value
         if kind == "string":
-            if not isinstance(value, str):
-                problems.append(fail + "be a string")
-                return value
             _length(shape, len(value), fail, problems)
             if "enum" in shape and value not in shape["enum"]:
                 problems.append(fail + f"satisfy enum value set: [{', '.join(shape['enum'])}]")
@@ -271,6 +263,10 @@ class Checker:
         if kind == "timestamp" and self.timestamps is not None:
             return timestamp(value, fail, problems, epoch_text=self.timestamps)
         return value
+
+
+#: what a value of these kinds must be ("Member must be a structure"...)
+_TYPES: dict[str, type] = {"structure": dict, "list": list, "map": dict, "string": str}
 
 
 def _length(shape: dict[str, Any], size: int, fail: str, problems: list[str]) -> None:
