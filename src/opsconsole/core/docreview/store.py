@@ -2,51 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
-_ser = TypeSerializer()
-_deser = TypeDeserializer()
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    return value
-
-
-def _ddb(value: Any) -> Any:
-    if isinstance(value, float):
-        return Decimal(repr(value))
-    if isinstance(value, list | tuple):
-        return [_ddb(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _ddb(v) for k, v in value.items()}
-    return value
-
-
-def to_attrs(record: Mapping[str, Any]) -> dict[str, Any]:
-    """A plain dict as attribute values (None and "" left out)."""
-    return {k: _ser.serialize(_ddb(v)) for k, v in record.items() if v is not None and v != ""}
-
-
-def from_attrs(item: Mapping[str, Any]) -> dict[str, Any]:
-    """Attribute values as a plain dict (numbers as int or float)."""
-    return {k: _plain(_deser.deserialize(v)) for k, v in item.items()}
-
-
-def attr(value: Any) -> dict[str, Any]:
-    """One attribute value."""
-    return _ser.serialize(_ddb(value))
+from opsconsole.core.dynamo import attr, from_attrs, to_attrs  # noqa: F401 - the area's modules take them from here
 
 
 def utcnow() -> datetime:

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import itertools
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from decimal import Decimal
 from typing import Any
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from opsconsole.core import paging
+from opsconsole.core.dynamo import from_attrs, to_attrs, values  # noqa: F401 - the area's modules take them from here
 from opsconsole.core.format import format_day_time_in_sentence
 
 
@@ -28,47 +27,6 @@ class Tables:
 
 
 TABLES = Tables()
-
-_ser = TypeSerializer()
-_deser = TypeDeserializer()
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, set):
-        return {_plain(v) for v in value}
-    return value
-
-
-def _ddb(value: Any) -> Any:
-    if isinstance(value, float):
-        return Decimal(str(value))
-    if isinstance(value, list | tuple):
-        return [_ddb(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _ddb(v) for k, v in value.items()}
-    return value
-
-
-def to_attrs(record: Mapping[str, Any]) -> dict[str, Any]:
-    """A plain dict as DynamoDB attribute values (None and "" left out: DynamoDB keys hate them)."""
-    return {k: _ser.serialize(_ddb(v)) for k, v in record.items() if v is not None and v != ""}
-
-
-def from_attrs(item: Mapping[str, Any]) -> dict[str, Any]:
-    """DynamoDB attribute values as a plain dict (numbers as int or float)."""
-    return {k: _plain(_deser.deserialize(v)) for k, v in item.items()}
-
-
-def values(**kwargs: Any) -> dict[str, Any]:
-    """``ExpressionAttributeValues`` from keyword arguments (``v_x=1`` -> ``:v_x``)."""
-    return {f":{k}": _ser.serialize(_ddb(v)) for k, v in kwargs.items()}
-
 
 #: Rows in the first page of a listing: enough to fill a view, small enough to arrive at once.
 FIRST_PAGE = 100
