@@ -107,6 +107,60 @@ def run_pyinstaller(clean: bool) -> float:
     return seconds
 
 
+# -- stripped libraries that no longer load ------------------------------------
+PAGE = 4096
+
+
+def misaligned(path: Path) -> bool:
+    """Whether a 64-bit ELF file has a loadable segment whose offset and address disagree modulo the page.
+
+    The dynamic loader refuses such a file ("ELF load command address/offset
+    not page-aligned"). ``strip`` produces them from some wheels' libraries
+    (numpy 2.4's, built with large-page alignment), so the frozen app could not
+    import numpy although the build succeeded.
+    """
+    import struct
+
+    with open(path, "rb") as f:
+        head = f.read(64)
+        if len(head) < 64 or head[:4] != b"\x7fELF" or head[4] != 2:  # ELF64 only (the Linux build)
+            return False
+        endian = "<" if head[5] == 1 else ">"
+        phoff, = struct.unpack_from(endian + "Q", head, 32)
+        phentsize, phnum = struct.unpack_from(endian + "HH", head, 54)
+        f.seek(phoff)
+        table = f.read(phentsize * phnum)
+    for i in range(phnum):
+        p_type, _flags, p_offset, p_vaddr = struct.unpack_from(endian + "IIQQ", table, i * phentsize)
+        if p_type == 1 and (p_vaddr - p_offset) % PAGE:  # PT_LOAD
+            return True
+    return False
+
+
+def restore_unstripped(internal: Path, site_packages: list[Path]) -> list[str]:
+    """Put back the installed copy of every library that stripping made unloadable; their names.
+
+    A library with no installed copy to restore stops the build: the app would fail where it loads it.
+    """
+    restored = []
+    for path in sorted(internal.rglob("*.so*")):
+        if path.is_symlink() or not path.is_file() or not misaligned(path):
+            continue
+        relative = path.relative_to(internal)
+        original = next((root / relative for root in site_packages if (root / relative).is_file()), None)
+        if original is None or misaligned(original):
+            raise BuildError(f"{relative} does not load after stripping and there is no loadable copy to restore")
+        shutil.copy2(original, path)
+        restored.append(str(relative))
+    return restored
+
+
+def _site_packages() -> list[Path]:
+    import sysconfig
+
+    return [Path(p) for p in dict.fromkeys((sysconfig.get_paths()["platlib"], sysconfig.get_paths()["purelib"]))]
+
+
 # -- packaging ---------------------------------------------------------------
 def package_linux() -> Path:
     out = DIST / f"{buildinfo.artefact_stem()}.tar.gz"
@@ -330,6 +384,9 @@ def main(argv: list[str] | None = None) -> int:
     require_tools()
     log(f"building opsconsole {ver} for {buildinfo.platform_tag()}-{buildinfo.arch_tag()} with {sys.executable}")
     seconds = run_pyinstaller(args.clean)
+    if sys.platform.startswith("linux"):  # the spec strips binaries there
+        for name in restore_unstripped(APP_DIR / "_internal", _site_packages()):
+            log(f"kept unstripped (stripping made it unloadable): {name}")
     log(f"one-folder app: {APP_DIR.relative_to(ROOT)} ({mb(folder_size(APP_DIR))})")
     artefact = None
     if not args.no_installer:

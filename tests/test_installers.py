@@ -735,3 +735,67 @@ def test_every_aws_client_the_app_makes_has_its_model_in_the_bundle():
         used |= set(re.findall(r"""client\(\s*["']([a-z0-9-]+)["']""", path.read_text(encoding="utf-8")))
     assert used, "found no client() calls: the pattern is out of date"
     assert used - set(listed) == set()
+
+
+# -- libraries that stripping leaves unloadable ----------------------------------------------------
+def _elf(vaddr: int, offset: int, marker: bytes = b"") -> bytes:
+    """A minimal little-endian ELF64 file with one PT_LOAD program header."""
+    import struct
+
+    header = bytearray(64)
+    header[:6] = b"\x7fELF\x02\x01"
+    struct.pack_into("<Q", header, 32, 64)  # e_phoff
+    struct.pack_into("<HH", header, 54, 56, 1)  # e_phentsize, e_phnum
+    program = struct.pack("<IIQQQQQQ", 1, 5, offset, vaddr, vaddr, 0x100, 0x100, 0x1000)
+    return bytes(header) + program + marker
+
+
+def test_a_library_whose_load_segment_is_off_the_page_is_found(tmp_path):
+    build = _load("build")
+    good, bad, text = tmp_path / "good.so", tmp_path / "bad.so", tmp_path / "notes.so"
+    good.write_bytes(_elf(0x5000, 0x1000))
+    bad.write_bytes(_elf(0x5000, 0x1200))  # what strip left of numpy 2.4's OpenBLAS
+    text.write_bytes(b"not an ELF file at all")
+    assert not build.misaligned(good) and build.misaligned(bad) and not build.misaligned(text)
+
+
+def test_the_installed_copy_replaces_a_library_stripping_broke(tmp_path):
+    build = _load("build")
+    internal, site = tmp_path / "_internal", tmp_path / "site-packages"
+    (internal / "numpy.libs").mkdir(parents=True)
+    (site / "numpy.libs").mkdir(parents=True)
+    (internal / "numpy.libs" / "libopenblas.so").write_bytes(_elf(0x5000, 0x1200))
+    (site / "numpy.libs" / "libopenblas.so").write_bytes(_elf(0x5000, 0x1000, b"symbols"))
+    (internal / "fine.so").write_bytes(_elf(0x5000, 0x1000))
+    assert build.restore_unstripped(internal, [site]) == ["numpy.libs/libopenblas.so"]
+    assert (internal / "numpy.libs" / "libopenblas.so").read_bytes().endswith(b"symbols")
+    (internal / "lonely.so").write_bytes(_elf(0x5000, 0x1200))
+    with pytest.raises(build.BuildError, match="lonely.so"):
+        build.restore_unstripped(internal, [site])
+
+
+def test_pyqtgraph_imports_with_the_opengl_stand_ins(tmp_path):
+    """The frozen app leaves Qt's OpenGL bindings out; pyqtgraph's plot items must still import and draw."""
+    code = (
+        "import builtins, runpy, sys\n"
+        "real = builtins.__import__\n"
+        "def without(name, *a, **k):\n"
+        "    if name.startswith(('PySide6.QtOpenGL',)):\n"
+        "        raise ImportError(name)\n"
+        "    return real(name, *a, **k)\n"
+        "builtins.__import__ = without\n"
+        "import importlib\n"
+        "real_module = importlib.import_module\n"
+        "importlib.import_module = lambda n, *a: (_ for _ in ()).throw(ImportError(n)) "
+        "if n.startswith('PySide6.QtOpenGL') and n not in sys.modules else real_module(n, *a)\n"
+        f"runpy.run_path({str(INSTALLERS / 'rthook_no_opengl.py')!r})\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "app = QApplication([])\n"
+        "import pyqtgraph as pg\n"
+        "w = pg.PlotWidget(); w.plot([1, 2, 3]); w.resize(200, 100); w.grab()\n"
+        "print('drawn', type(sys.modules['PySide6.QtOpenGLWidgets']).__name__)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert out.returncode == 0, out.stderr
+    assert "drawn module" in out.stdout

@@ -11,13 +11,11 @@ import pyqtgraph as pg
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QHideEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -32,6 +30,7 @@ from opsconsole.ui import theme
 from opsconsole.ui.context import AppContext
 from opsconsole.ui.widgets.message_bar import MessageBar
 from opsconsole.ui.widgets.rows_model import RowsModel
+from opsconsole.ui.widgets.rows_table import rows_table
 
 #: How often the page scans again while shown.
 REFRESH_MS = 5 * 60_000
@@ -173,14 +172,7 @@ class AnomaliesView(QWidget):
         self.message_bar = MessageBar(self)
         self.message_bar.retry_requested.connect(self.load)
         self.model = AnomaliesModel(self)
-        self.table = QTableView()
-        self.table.setObjectName("anomalies-table")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        self.table.setWordWrap(False)
+        self.table = rows_table(self.model, "anomalies-table")
         self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # keep the dimensions' ends readable
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)

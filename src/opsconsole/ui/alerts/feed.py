@@ -15,14 +15,12 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QHideEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -38,6 +36,7 @@ from opsconsole.ui.confirm import ConfirmDialog
 from opsconsole.ui.context import AppContext
 from opsconsole.ui.widgets.message_bar import MessageBar, Severity
 from opsconsole.ui.widgets.rows_model import RowsModel
+from opsconsole.ui.widgets.rows_table import rows_table
 
 #: How often the feed asks for what is new while it is on screen.
 POLL_MS = 20_000
@@ -135,14 +134,7 @@ class FeedView(QWidget):
         self.message_bar = MessageBar(self)
         self.message_bar.retry_requested.connect(self.load)
         self.model = FeedModel(self)
-        self.table = QTableView()
-        self.table.setObjectName("feed-table")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        self.table.setWordWrap(False)
+        self.table = rows_table(self.model, "feed-table")
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(Column.TEXT, QHeaderView.ResizeMode.Stretch)

@@ -8,12 +8,10 @@ import time
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -30,6 +28,7 @@ from opsconsole.ui.lexreview.ops.deployments_model import DeploymentsModel, Hist
 from opsconsole.ui.lexreview.session import ReviewSession
 from opsconsole.ui.theme import DEPLOYMENT_LABELS
 from opsconsole.ui.widgets.status_badge import StatusBadgeDelegate
+from opsconsole.ui.widgets.rows_table import rows_table
 from opsconsole.jobs.runner import Job
 
 
@@ -53,14 +52,7 @@ class DeploymentsPane(QWidget):
         self._history_job: Job | None = None  # the listing on its way
         self._fresh = False
         self.model = DeploymentsModel(self)
-        self.table = QTableView()
-        self.table.setObjectName("deployment-history")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        self.table.setWordWrap(False)
+        self.table = rows_table(self.model, "deployment-history")
         header = self.table.horizontalHeader()
         for col in HistoryColumn:
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
