@@ -5,12 +5,12 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
-import time
 
 import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import EndpointConnectionError
+from support import wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -29,22 +29,21 @@ def test_a_fixed_port_refuses_connections_until_the_scenario_is_seeded():
                        aws_access_key_id="sandbox", aws_secret_access_key="sandbox",
                        config=Config(retries={"max_attempts": 0}, connect_timeout=1, read_timeout=30))
     answers: list[int] = []
-    refused = 0
+    refused = [0]
+
+    def three_answers() -> bool:
+        try:
+            machines = sfn.list_state_machines()["stateMachines"]
+            executions = sfn.list_executions(stateMachineArn=machines[0]["stateMachineArn"])["executions"] \
+                if machines else []
+            answers.append(len(machines) * 1000 + len(executions))
+        except EndpointConnectionError:
+            refused[0] += 1
+        return len(answers) >= 3
+
     try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            try:
-                machines = sfn.list_state_machines()["stateMachines"]
-                executions = sfn.list_executions(stateMachineArn=machines[0]["stateMachineArn"])["executions"] \
-                    if machines else []
-                answers.append(len(machines) * 1000 + len(executions))
-                if len(answers) >= 3:
-                    break
-            except EndpointConnectionError:
-                refused += 1
-                time.sleep(0.05)
-        assert refused > 0, "the port answered before the process could possibly have seeded"
-        assert len(answers) >= 3, "the sandbox never became ready"
+        wait_until(three_answers, timeout=90, what="the sandbox to become ready")
+        assert refused[0] > 0, "the port answered before the process could possibly have seeded"
         # Every answer, from the first on, is the whole scenario.
         assert len(set(answers)) == 1 and answers[0] >= 1001, answers
     finally:

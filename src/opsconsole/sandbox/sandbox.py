@@ -224,7 +224,15 @@ class Sandbox:
         self._open_public()
 
     def _open_public(self) -> None:
-        """Ready: start accepting connections on the fixed port (and injecting faults, if asked)."""
+        """Ready: start accepting connections on the fixed port (and injecting faults, if asked).
+
+        A fixed port opens on the whole scenario: the document pipeline's runs,
+        started in the background, are waited for first (the embedded sandbox
+        does not wait; its documents arrive as they would live).
+        """
+        documents = getattr(self.scenario, "docreview_seed", None)
+        if self._server_public is not None and documents is not None:
+            documents.wait_ready()
         if self.faults is not None:
             self.faults.activate()
         if self._server_public is not None:

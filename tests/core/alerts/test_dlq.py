@@ -9,11 +9,11 @@ from __future__ import annotations
 import json
 import os
 import stat
-import time
 import uuid
 
 import pytest
 from botocore.exceptions import ClientError
+from support import wait_until
 
 from opsconsole.core.alerts import dlq
 from opsconsole.core.alerts.dlq import DeadLetter, MoveRefused, MoveTask
@@ -111,13 +111,12 @@ def find(sandbox_clients, dlq_url: str) -> dlq.DeadLetterQueue:
 
 
 def wait_for_move(sandbox_clients, source_arn: str, timeout: float = 20.0) -> MoveTask:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
+    """The move task once it has ended (the sandbox moves messages on its own thread)."""
+    def ended() -> MoveTask | None:
         task = dlq.move_tasks(sandbox_clients, source_arn)[0]
-        if not task.active:
-            return task
-        time.sleep(0.1)  # the sandbox moves messages on its own thread
-    raise AssertionError("the move did not finish")
+        return None if task.active else task
+
+    return wait_until(ended, timeout=timeout, what="the move to finish")
 
 
 def test_discovery_finds_the_dlq_with_its_source_depth_and_receive_limit(sandbox_clients, pair):

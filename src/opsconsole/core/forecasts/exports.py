@@ -249,9 +249,14 @@ def parse_part(data: bytes, fmt: str) -> pd.DataFrame:
     return pd.read_csv(io.BytesIO(data), dtype={"item_id": str})
 
 
-def read_export(source: PartSource, job_name: str | None = None, parts: list[ExportPart] | None = None
-                ) -> Generator[Progress, None, ExportTable]:
-    """Stream every part (Progress in bytes between chunks), concatenate, index by item."""
+def read_export(source: PartSource, job_name: str | None = None, parts: list[ExportPart] | None = None,
+                *, parse: Callable[[bytes, ExportPart], pd.DataFrame] | None = None,
+                what: str = "part", expected: str = "") -> Generator[Progress, None, ExportTable]:
+    """Stream every part (Progress in bytes between chunks), concatenate, index by item.
+
+    ``parse`` reads one part's bytes (default: by its format, CSV or Parquet);
+    ``what`` and ``expected`` word the progress and the refusal of a part that does not parse.
+    """
     parts = source.parts(job_name) if parts is None else parts
     if not parts:
         raise ExportUnreadable(f"No export files (<job>_<time>_part<N>) under {source.location}.")
@@ -263,11 +268,11 @@ def read_export(source: PartSource, job_name: str | None = None, parts: list[Exp
         for chunk in source.chunks(part):
             buf += chunk
             done += len(chunk)
-            yield Progress(done, total, f"Reading part {i} of {len(parts)}")
+            yield Progress(done, total, f"Reading {what} {i} of {len(parts)}")
         try:
-            frames.append(parse_part(bytes(buf), part.fmt))
+            frames.append(parse(bytes(buf), part) if parse else parse_part(bytes(buf), part.fmt))
         except Exception as exc:  # a damaged or foreign file: say which one
-            raise ExportUnreadable(f"{part.key} could not be read as {part.fmt.upper()}: {exc}") from exc
+            raise ExportUnreadable(f"{part.key} could not be read as {expected or part.fmt.upper()}: {exc}") from exc
     yield Progress(done, total, "Indexing items")
     frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     return ExportTable.build(frame, source.location, tuple(parts))
@@ -308,11 +313,13 @@ class ExportCache:
 
 
 def open_export(source: PartSource, cache: ExportCache, job_name: str | None = None,
-                check: Callable[[list[ExportPart]], None] | None = None) -> Generator[Progress, None, ExportTable]:
+                check: Callable[[list[ExportPart]], None] | None = None,
+                **reading: Any) -> Generator[Progress, None, ExportTable]:
     """The export's table from ``cache``, or read (with progress) and cached.
 
     Listing the parts is one call; an unchanged export is then served from the
-    cache without reading a byte. ``check`` sees the parts before anything is read.
+    cache without reading a byte. ``check`` sees the parts before anything is read;
+    ``reading`` goes to :func:`read_export` (how a part is parsed and named).
     """
     parts = source.parts(job_name)
     if check is not None:
@@ -320,7 +327,7 @@ def open_export(source: PartSource, cache: ExportCache, job_name: str | None = N
     key = cache.key(source.location, parts)
     table = cache.get(key)
     if table is None:
-        table = yield from read_export(source, job_name, parts)
+        table = yield from read_export(source, job_name, parts, **reading)
         cache.put(key, table)
     return table
 

@@ -153,30 +153,13 @@ def read_actuals_csv(data: bytes) -> pd.DataFrame:
 
 
 def _open_actuals(source: PartSource, cache: ExportCache) -> Generator[Progress, None, ExportTable]:
-    parts = source.parts()
-    if not parts:
-        raise ExportUnreadable(f"No actuals under {source.location}.")
-    key = cache.key(source.location, parts)
-    table = cache.get(key)
-    if table is not None:
-        return table
-    total = sum(p.size for p in parts) or None
-    done = 0
-    frames = []
-    for i, part in enumerate(parts, 1):
-        buf = bytearray()
-        for chunk in source.chunks(part):
-            buf += chunk
-            done += len(chunk)
-            yield Progress(done, total, f"Reading actuals, part {i} of {len(parts)}")
-        try:
-            frames.append(read_actuals_csv(bytes(buf)))
-        except Exception as exc:
-            raise ExportUnreadable(f"{part.key} could not be read as item_id,timestamp,target_value: {exc}") from exc
-    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    table = ExportTable.build(frame, source.location, tuple(parts))
-    cache.put(key, table)
-    return table
+    def present(parts: list[ExportPart]) -> None:
+        if not parts:
+            raise ExportUnreadable(f"No actuals under {source.location}.")
+
+    return (yield from open_export(source, cache, check=present,
+                                   parse=lambda data, _part: read_actuals_csv(data),
+                                   what="actuals, part", expected="item_id,timestamp,target_value"))
 
 
 #: Where a backtest export keeps the item-level forecasts (beside ``accuracy-metrics-values/``).

@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import random
-import threading
 import time
 from collections import Counter
 from typing import Any
@@ -25,33 +24,26 @@ from typing import Any
 from opsconsole.sandbox.scenario import catalog as c
 from opsconsole.sandbox.scenario.alerts import catalog, seed
 from opsconsole.sandbox.cloudwatch import service as cloudwatch
+from opsconsole.sandbox.scenario.background import Background
 
 log = logging.getLogger(__name__)
 _STATUS_METRICS = {"FAILED": "ExecutionsFailed", "SUCCEEDED": "ExecutionsSucceeded", "TIMED_OUT": "ExecutionsTimedOut",
                    "ABORTED": "ExecutionsAborted"}
 
 
-class LiveAlerts:
+class LiveAlerts(Background):
     """Puts live metrics and evaluates alarms in the background until stopped."""
+
+    thread_name = "sandbox-live-alerts"
 
     def __init__(self, cloudwatch: Any, seed_value: int, interval: float = 10.0):
         self.cloudwatch = cloudwatch
         self.interval = interval
         self._rng = random.Random(f"{seed_value}:live-alerts")
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="sandbox-live-alerts", daemon=True)
+        super().__init__()
         now = dt.datetime.now(dt.timezone.utc)
         self._last_minute = now.replace(second=0, microsecond=0)
         self._last_hour = now.replace(minute=0, second=0, microsecond=0)
-
-    def start(self) -> LiveAlerts:
-        self._thread.start()
-        return self
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stopping.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout)
 
     def _run(self) -> None:
         while not self._stopping.wait(self.interval):

@@ -19,6 +19,7 @@ from typing import Any
 from opsconsole.sandbox.scenario import catalog as c
 from opsconsole.sandbox.scenario.docreview.documents import Document
 from opsconsole.sandbox.scenario.docreview.render import render
+from opsconsole.sandbox.scenario.background import Background
 
 log = logging.getLogger(__name__)
 
@@ -57,24 +58,16 @@ class Pages:
         return None
 
 
-class PageFiller:
+class PageFiller(Background):
     """Draws the pages of the newest ``documents`` documents in a daemon thread, newest first
     (older documents' pages are drawn when asked for)."""
+
+    thread_name = "sandbox-docreview-pages"
 
     def __init__(self, pages: Pages, documents: int = 200):
         self.pages = pages
         self.documents = documents
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="sandbox-docreview-pages", daemon=True)
-
-    def start(self) -> PageFiller:
-        self._thread.start()
-        return self
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stopping.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout)
+        super().__init__()
 
     def _run(self) -> None:
         newest = sorted(self.pages.documents.values(), key=lambda d: d.received, reverse=True)

@@ -22,13 +22,13 @@ import datetime as dt
 import json
 import logging
 import random
-import threading
 from collections import Counter
 from typing import Any
 
 from opsconsole.sandbox.a2i.backend import A2IBackend, HumanLoop
 from opsconsole.sandbox.scenario import catalog as c
 from opsconsole.sandbox.scenario.docreview import outputs
+from opsconsole.sandbox.scenario.background import Background
 
 log = logging.getLogger(__name__)
 
@@ -89,8 +89,10 @@ def _content(loop: HumanLoop) -> dict[str, Any]:
     return content if isinstance(content, dict) else {}
 
 
-class Workforce:
+class Workforce(Background):
     """Answers the A2I loops in progress of one account, over time."""
+
+    thread_name = "sandbox-a2i-workforce"
 
     def __init__(self, a2i: A2IBackend, put_object: Any, stepfunctions: Any, seed: int,
                  truths: dict[str, dict[str, Any]] | None = None, interval: float = 4.0,
@@ -107,8 +109,7 @@ class Workforce:
         self._waiting: dict[str, str] = {}  # loop name -> task token of the execution waiting on it
         self.completed: list[str] = []
         self.failed: list[str] = []
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
+        super().__init__()
 
     def fate(self, loop: HumanLoop) -> tuple[str, float]:
         """What happens to a loop and when (seconds after its creation): fixed per loop and seed."""
@@ -205,16 +206,6 @@ class Workforce:
             log.debug("sandbox: workforce could not resume an execution: %s", exc)
 
     # -- live -------------------------------------------------------------------------------
-    def start(self) -> Workforce:
-        self._thread = threading.Thread(target=self._run, name="sandbox-a2i-workforce", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stopping.set()
-        if self._thread is not None and self._thread.is_alive():
-            self._thread.join(timeout)
-
     def _run(self) -> None:
         while not self._stopping.wait(self.interval):
             self.step()

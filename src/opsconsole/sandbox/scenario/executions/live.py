@@ -11,13 +11,13 @@ import datetime as dt
 import json
 import logging
 import random
-import threading
 
 from opsconsole.sandbox.scenario.clients import Clients
 from opsconsole.sandbox.scenario import catalog as c
 from opsconsole.sandbox.scenario.executions.cases import OUTCOMES, build_case
 from opsconsole.sandbox.scenario.executions.models import put_rows, read_winners
 from opsconsole.sandbox.scenario.executions.plan import PREFIX
+from opsconsole.sandbox.scenario.background import Background
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +29,10 @@ _LIVE_OUTCOMES = {role: [name for name, outcome in outcomes.items()
                   for role, outcomes in OUTCOMES.items()}
 
 
-class LiveActivity:
+class LiveActivity(Background):
     """Starts real executions in the background until stopped."""
+
+    thread_name = "sandbox-live"
 
     def __init__(self, clients: Clients, state_machines: dict[str, str], seed: int,
                  interval: tuple[float, float] = (3.0, 6.0)):
@@ -39,17 +41,7 @@ class LiveActivity:
         self.interval = interval
         self.started: list[str] = []
         self._rng = random.Random(f"{seed}:live")
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="sandbox-live", daemon=True)
-
-    def start(self) -> LiveActivity:
-        self._thread.start()
-        return self
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stopping.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout)
+        super().__init__()
 
     def _run(self) -> None:
         while not self._stopping.wait(self._rng.uniform(*self.interval)):
