@@ -264,19 +264,23 @@ def unsubscribe_write(sub: Subscription) -> Write:
                  targets=tuple(a for _, a in sub.subscriptions), details={"topics": len(sub.subscriptions)})
 
 
-def read_own_queue(clients: Any, queue_url: str, max_messages: int = 50) -> list[FeedEntry]:
-    """Notifications waiting in the console's own queue, taken off it (nobody else reads it), newest first."""
+def read_own_queue(clients: Any, queue_url: str, max_messages: int = 100, hide_s: int = 15) -> list[FeedEntry]:
+    """Notifications in the console's own queue, newest first; read without deleting anything.
+
+    Nothing is taken off the queue (that would be a write, and a restart would
+    lose what was shown): each message is hidden for ``hide_s`` so that one pass
+    sees different messages, and the queue's retention ends it. The view merges
+    what it has already seen by message id.
+    """
     sqs = clients.client("sqs")
     entries: list[FeedEntry] = []
     while len(entries) < max_messages:
         got = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0,
-                                  AttributeNames=["SentTimestamp"]).get("Messages") or []
+                                  VisibilityTimeout=hide_s, AttributeNames=["SentTimestamp"]).get("Messages") or []
         if not got:
             break
         for m in got:
             entries.append(parse_envelope(m.get("Body", ""), _millis((m.get("Attributes") or {}).get("SentTimestamp"))))
-        sqs.delete_message_batch(QueueUrl=queue_url, Entries=[
-            {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(got)])
     return newest_first(entries)
 
 

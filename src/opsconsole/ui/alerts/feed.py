@@ -275,7 +275,8 @@ class FeedView(QWidget):
         if sub.subscribed:
             return (history + f" <b>SNS notifications</b> of {len(sub.subscriptions)} topic(s) arrive in the "
                     f"console's own queue <b>{esc(core.topic_name(sub.queue_arn or ''))}</b>, which nobody else reads; "
-                    "the feed takes them off it as it shows them. Other subscribers get their own copies.")
+                    "the feed reads them without deleting any (they leave with the queue's retention). "
+                    "Other subscribers get their own copies.")
         readers = sorted({core.topic_name(q) for qs in sub.readers.values() for q in qs})
         shared = (f" Their notifications go to {', '.join('<b>' + esc(r) + '</b>' for r in readers)}, "
                   "which other consumers read: receiving from it would hide messages from them and raise their "
