@@ -31,6 +31,34 @@ def _isolated_user_dirs(tmp_path, monkeypatch):
     yield
 
 
+_FULL_EVERY = 40
+_tests_run = [0]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _garbage_collected_on_the_main_thread_only():
+    """As in the app (ui/shell/collector): Python never collects garbage by itself, on whatever thread
+    happens to allocate. A test's widgets, models and lambdas in a cycle collected on a job's or the
+    sandbox's thread delete Qt objects off their own thread, which crashes the run later, elsewhere."""
+    import gc
+
+    was_enabled = gc.isenabled()
+    gc.disable()
+    yield
+    if was_enabled:
+        gc.enable()
+
+
+@pytest.fixture(autouse=True)
+def _collect_after_each_test():
+    """The young generations after every test, everything every ``_FULL_EVERY`` tests: on this thread."""
+    import gc
+
+    yield
+    _tests_run[0] += 1
+    gc.collect() if _tests_run[0] % _FULL_EVERY == 0 else gc.collect(1)
+
+
 @pytest.fixture(scope="session")
 def sandbox():
     """The embedded local AWS, started once, with the default scenario, no live activity."""

@@ -192,6 +192,10 @@ def main(argv: list[str] | None = None) -> int:
     app.setApplicationVersion(__version__)
     app.setWindowIcon(_app_icon(paths))
     app.setDesktopFileName("opsconsole")
+    # Garbage collected on this (the GUI) thread only, never on a job's, and in full only at quiet moments.
+    from opsconsole.ui.shell import collector
+
+    collector.install(app)
     _install_qt_logging()
     log.info("opsconsole %s starting", __version__)
     if folder_problem:
@@ -289,10 +293,6 @@ def main(argv: list[str] | None = None) -> int:
     # sandbox's data) live as long as the app: move them out of the cyclic
     # collector's way so its full passes stop stalling the GUI for 100+ ms.
     QTimer.singleShot(0, _freeze_heap)
-    # The objects that come later (listings, histories) are collected in full only at quiet moments.
-    from opsconsole.ui.shell import collector
-
-    collector.install(app)
     code = app.exec()
     code = max(code, exit_code["value"])
     if not stopped["all"]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from pytestqt.exceptions import TimeoutError
 from PySide6.QtCore import QThreadPool
 
 
@@ -14,7 +15,11 @@ def runner(qtbot):
     yield r
     r.cancel_all()
     # Cancelled jobs finish their current call; wait for that, then demand silence.
-    qtbot.waitUntil(lambda: r.threads_busy() == 0, timeout=15000)
+    try:
+        qtbot.waitUntil(lambda: r.threads_busy() == 0, timeout=15000)
+    except TimeoutError:
+        left = ", ".join(sorted(j.name for j in r._workers_alive)) or "none known"
+        raise AssertionError(f"jobs still running 15 s after they were cancelled: {left}") from None
     assert r.shutdown(5000)
     assert r.threads_busy() == 0
 

@@ -1,4 +1,5 @@
-"""Full garbage collections wait for a quiet moment (they stalled the window mid-listing), but never for long."""
+"""Garbage is collected on the GUI thread only (a Qt object freed on a job's thread crashes the app later);
+full collections wait for a quiet moment (they stalled the window mid-listing), but never for long."""
 
 from __future__ import annotations
 
@@ -19,9 +20,10 @@ class Clock:
         return self.now
 
 
-def make(qtbot):
+def make(qtbot, counts=(0, 0, 0)):
     clock, done = Clock(), []
-    made = collector.IdleCollector(clock=clock, collect=lambda: done.append(clock.now))
+    made = collector.IdleCollector(clock=clock, collect=lambda *generation: done.append(generation or clock.now),
+                                   counts=lambda: counts, thresholds=(700, 10, 10))
     widget = QWidget()
     qtbot.addWidget(widget)
     widget.installEventFilter(made)
@@ -49,14 +51,29 @@ def test_it_collects_at_the_latest_even_while_the_user_keeps_working(qtbot):
     assert done == [1000.0 + collector.AT_LATEST_S]
 
 
-def test_installed_it_keeps_python_from_starting_full_collections_itself(qtbot):
-    before = gc.get_threshold()
+def test_young_generations_are_collected_from_the_timer_when_cpython_would_have(qtbot):
+    made, _clock, done, _widget = make(qtbot, counts=(699, 9, 0))
+    assert not made.tick() and done == []  # below the thresholds: nothing
+    made.counts = lambda: (700, 9, 0)
+    made.tick()
+    made.counts = lambda: (700, 10, 0)
+    made.tick()
+    assert done == [(0,), (1,)]
+
+
+def test_installed_python_never_collects_by_itself_and_the_gui_timer_does(qtbot):
+    was_enabled = gc.isenabled()
     try:
         made = collector.install(QApplication.instance())
-        assert gc.get_threshold()[2] == collector.NEVER and gc.get_threshold()[:2] == before[:2]
-        assert made.timer.isActive()
+        assert not gc.isenabled() and made.timer.isActive()
+        junk = [[] for _ in range(5 * gc.get_threshold()[0])]
+        assert gc.get_count()[0] >= gc.get_threshold()[0]
+        # (kept alive meanwhile: freeing them would lower the count without any collection)
+        qtbot.waitUntil(lambda: gc.get_count()[0] < gc.get_threshold()[0], timeout=5000)
+        assert len(junk) == 5 * gc.get_threshold()[0]
     finally:
         QApplication.instance().removeEventFilter(made)
         made.timer.stop()
         made.deleteLater()
-        gc.set_threshold(*before)
+        if was_enabled:
+            gc.enable()

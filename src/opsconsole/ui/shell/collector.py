@@ -1,13 +1,20 @@
-"""Python's full garbage collections at quiet moments instead of in the middle of a list loading.
+"""Python's garbage collections on the GUI thread only, and the full ones at quiet moments.
+
+Left to itself, CPython collects on whichever thread happens to allocate when
+a threshold is crossed, often a background job's. A cycle of garbage holding a
+Qt object (a closed dialog and the lambda connected to it) is then destroyed
+on that thread, and a QObject deleted off its own thread corrupts memory: the
+process crashes later, somewhere unrelated. :func:`install` turns the automatic
+collector off and runs its young collections from a GUI-thread timer, with
+CPython's own thresholds, every ``YOUNG_MS``.
 
 A full (generation 2) collection walks every container object of the process
 and holds the interpreter meanwhile: with a few thousand alarms or executions
 in memory it took 50-120 ms, and CPython starts one whenever enough objects
 have survived, often while a listing is arriving, so the window stalled then.
-:func:`install` turns the automatic full collection off (the young
-generations still run as usual and take a millisecond or two) and runs it from
-a timer when the user has not typed or clicked for a moment, and at the
-latest every two minutes, so cycles of garbage are still freed.
+The full collection runs from the same timer when the user has not typed or
+clicked for a moment, and at the latest every two minutes, so cycles of
+garbage are still freed.
 """
 
 from __future__ import annotations
@@ -25,8 +32,8 @@ QUIET_S = 2.0
 EVERY_S = 30.0
 #: ...but at the latest after this long, input or not.
 AT_LATEST_S = 120.0
-#: The generation-2 threshold that keeps CPython from starting full collections by itself.
-NEVER = 1_000_000_000
+#: How often the young generations are looked at (collected when CPython's thresholds say so).
+YOUNG_MS = 100
 
 _INPUT = frozenset({QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonRelease,
                     QEvent.Type.Wheel, QEvent.Type.MouseMove})
@@ -36,9 +43,11 @@ class IdleCollector(QObject):
     """Runs ``collect`` when the user is idle (see the module's note); ``tick`` is what the timer calls."""
 
     def __init__(self, parent: QObject | None = None, *, clock: Callable[[], float] = time.monotonic,
-                 collect: Callable[[], object] = gc.collect, interval_ms: int = 1000) -> None:
+                 collect: Callable[..., object] = gc.collect, counts: Callable[[], tuple[int, int, int]] = gc.get_count,
+                 thresholds: tuple[int, int, int] | None = None, interval_ms: int = YOUNG_MS) -> None:
         super().__init__(parent)
-        self.clock, self.collect = clock, collect
+        self.clock, self.collect, self.counts = clock, collect, counts
+        self.thresholds = thresholds or gc.get_threshold()
         now = clock()
         self.last_input = now
         self.last_collect = now
@@ -53,7 +62,7 @@ class IdleCollector(QObject):
         return False
 
     def tick(self) -> bool:
-        """Collect now if it is time; whether it did."""
+        """Collect now if it is time (in full, else the young generations if they are due); whether it did in full."""
         now = self.clock()
         since = now - self.last_collect
         quiet = now - self.last_input >= QUIET_S
@@ -62,13 +71,15 @@ class IdleCollector(QObject):
             self.last_collect = self.clock()
             self.collections += 1
             return True
+        young, middle, _old = self.counts()
+        if young >= self.thresholds[0]:
+            self.collect(1 if middle >= self.thresholds[1] else 0)
         return False
 
 
 def install(app: QApplication) -> IdleCollector:
-    """Full collections at quiet moments from now on (the app calls this once its window is up)."""
-    first, second, _third = gc.get_threshold()
-    gc.set_threshold(first, second, NEVER)
+    """Collections on the GUI thread only, full ones at quiet moments, from now on (the app calls this first thing)."""
+    gc.disable()
     collector = IdleCollector(app)
     app.installEventFilter(collector)
     collector.timer.start()
