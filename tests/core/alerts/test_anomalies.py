@@ -14,6 +14,7 @@ import pytest
 
 from opsconsole.core.alerts import anomalies as an
 from opsconsole.core.alerts.anomalies import Anomaly, KpiSource, SeriesKey, SeriesView
+from opsconsole.core.alerts.anomalies import cloudwatch as cw_an
 
 NOW = pd.Timestamp("2026-11-30 12:00", tz="UTC")
 
@@ -192,3 +193,37 @@ def test_a_namespace_without_detectors_is_judged_by_the_console(sandbox_clients)
     [found] = [a for a in report.anomalies if a.key.namespace == namespace]
     assert found.key.dimensions == (("Tenant", "finance"),) and found.key.stat == "Average"
     assert found.points == 3 and found.direction == "spike"
+
+
+def test_a_cancelled_scan_reads_no_more_after_the_batch_in_flight(sandbox_clients):
+    namespace = f"Ops/Cancel-{uuid.uuid4().hex[:6]}"
+    now = dt.datetime.now(dt.timezone.utc).replace(minute=0, second=0, microsecond=0)
+    series = 3 * cw_an.SCAN_BATCH
+    data = [{"MetricName": "Orders", "Timestamp": now - dt.timedelta(hours=h), "Value": 100.0 + h,
+             "Dimensions": [{"Name": "Shop", "Value": f"shop-{n:03d}"}]} for n in range(series) for h in range(1, 7)]
+    cw = sandbox_clients.client("cloudwatch")
+    for first in range(0, len(data), 500):
+        cw.put_metric_data(Namespace=namespace, MetricData=data[first:first + 500])
+    calls = []
+
+    def count(**_kwargs):
+        calls.append(1)
+
+    cw.meta.events.register("before-call.cloudwatch.GetMetricData", count)
+    try:
+        # (the scan always reads the namespaces with detectors too: counted from where ours starts)
+        gen = an.scan(sandbox_clients, sources=[KpiSource(namespace, lookback=dt.timedelta(hours=8))])
+        read_before = None
+        for progress in gen:
+            if read_before is None and progress.text == f"Reading {namespace}":
+                read_before = len(calls)
+            elif read_before is not None and namespace in progress.text:
+                break  # the first batch is in; the user cancels here (the job layer closes the generator)
+        gen.close()
+        assert len(calls) - read_before == 1
+        # and run whole, the same scan reads every batch
+        calls.clear()
+        report = run(an.scan(sandbox_clients, sources=[KpiSource(namespace, lookback=dt.timedelta(hours=8))]))
+        assert len({k for k in report.series if k.namespace == namespace}) == series
+    finally:
+        cw.meta.events.unregister("before-call.cloudwatch.GetMetricData", count)

@@ -82,6 +82,11 @@ class MetricIndex:
                 times.insert(where, at)
                 series.insert(where, point)
 
+    def metrics(self) -> list[tuple[MetricKey, float]]:
+        """Every metric with its latest datapoint's time, in the order they first got data."""
+        with self._lock:
+            return [(key, times[-1]) for key, times in self._times.items() if times]
+
     def points(self, key: MetricKey, start: float, end: float) -> list[_Point]:
         with self._lock:
             times = self._times.get(key, [])

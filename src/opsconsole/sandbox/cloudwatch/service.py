@@ -8,9 +8,14 @@ Served here (CloudWatch API reference, each operation's page):
   dates, ScanBy, paging);
 * anomaly detectors: PutAnomalyDetector, DescribeAnomalyDetectors, DeleteAnomalyDetector;
 * GetMetricData (MetricStat queries, id references, ANOMALY_DETECTION_BAND),
-  from an index over moto's datapoints; other metric math goes to moto.
+  from an index over moto's datapoints; other metric math goes to moto;
+* ListMetrics from the same index: each metric once, 500 a page, dimension
+  filters by name alone or name and value (a metric with more dimensions
+  matches), RecentlyActive=PT3H. (moto's walks every datapoint against every
+  metric found so far, 11 s for the scenario's first page, and repeats a
+  metric without dimensions once per datapoint.)
 
-Every other CloudWatch operation (PutMetricData, ListMetrics, tags,
+Every other CloudWatch operation (PutMetricData, tags,
 Enable/DisableAlarmActions, DescribeAlarmsForMetric, ...) is moto's, over the
 same endpoint, on the same alarms.
 """
@@ -289,6 +294,41 @@ def delete_anomaly_detector(alarm_book: AlarmBook, params: dict[str, Any]) -> di
 def get_metric_data(alarm_book: AlarmBook, params: dict[str, Any]) -> dict[str, Any]:
     index = metrics.index_for(alarm_book.backend)
     return queries.get_metric_data(index, params, band_used=lambda stat: ensure_detector(alarm_book, stat))
+
+
+#: ListMetrics: "Up to 500 results are returned for any one call" (API reference); RecentlyActive: 3 hours.
+LIST_METRICS_PAGE = 500
+RECENTLY_ACTIVE_S = {"PT3H": 3 * 3600}
+
+
+@operation("ListMetrics")
+def list_metrics(alarm_book: AlarmBook, params: dict[str, Any]) -> dict[str, Any]:
+    namespace, name = params.get("Namespace"), params.get("MetricName")
+    wanted = [(f["Name"], f.get("Value")) for f in params.get("Dimensions") or []]
+    since = None
+    if params.get("RecentlyActive"):
+        since = alarm_book.clock().timestamp() - RECENTLY_ACTIVE_S[params["RecentlyActive"]]
+    found: dict[metrics.MetricKey, None] = {}
+    listed = [(key, last) for key, last in metrics.index_for(alarm_book.backend).metrics()]
+    for datum in alarm_book.backend.aws_metric_data:  # what moto derives from other services (AWS/...)
+        listed.append((metrics.metric_key(datum.namespace, datum.name,
+                                          [{"Name": d.name, "Value": d.value} for d in datum.dimensions]), None))
+    for key, last in listed:
+        ns, metric, dims = key
+        if (namespace and ns != namespace) or (name and metric != name) or key in found:
+            continue
+        if since is not None and (last is None or last < since):
+            continue
+        names = dict(dims)
+        if all(n in names and (value is None or names[n] == value) for n, value in wanted):
+            found[key] = None
+    items = [{"Namespace": ns, "MetricName": metric, "Dimensions": [{"Name": n, "Value": v} for n, v in sorted(dims)]}
+             for ns, metric, dims in found]
+    shown, token = page(items, LIST_METRICS_PAGE, params.get("NextToken"), scope_of(params))
+    result: dict[str, Any] = {"Metrics": shown}
+    if token:
+        result["NextToken"] = token
+    return result
 
 
 # -- wiring -----------------------------------------------------------------------------------
