@@ -61,6 +61,16 @@ def test_young_generations_are_collected_from_the_timer_when_cpython_would_have(
     assert done == [(0,), (1,)]
 
 
+def test_while_jobs_allocate_fast_it_looks_ten_times_as_often_and_calms_down_after(qtbot):
+    made, _clock, done, _widget = make(qtbot, counts=(0, 0, 0))
+    made.counts = lambda: (collector.BUSY_FACTOR * 700, 0, 0)
+    made.tick()
+    assert made.timer.interval() == collector.BUSY_MS and done == [(0,)]
+    made.counts = lambda: (300, 0, 0)
+    made.tick()
+    assert made.timer.interval() == collector.YOUNG_MS
+
+
 def test_installed_python_never_collects_by_itself_and_the_gui_timer_does(qtbot):
     was_enabled = gc.isenabled()
     try:

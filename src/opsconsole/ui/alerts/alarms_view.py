@@ -177,6 +177,10 @@ class AlarmsView(QWidget):
         self._rebuild_timer.setSingleShot(True)
         self._rebuild_timer.setInterval(BATCH_MS)
         self._rebuild_timer.timeout.connect(self.rebuild)
+        self._after_listing = QTimer(self)
+        self._after_listing.setSingleShot(True)
+        self._after_listing.setInterval(0)
+        self._after_listing.timeout.connect(self._listing_settled)
         self.refresh_timer = QTimer(self)
         self.refresh_timer.setInterval(refresh_ms)
         self.refresh_timer.timeout.connect(self.refresh)
@@ -243,13 +247,18 @@ class AlarmsView(QWidget):
         self.progress.hide()
         self.refreshed_label.setText(f"Listed {format_clock(self._last_listed)}")
         self.rebuild()
-        self._fetch_tags()
         if self.isVisible():
             self.refresh_timer.start()
+        self._after_listing.start()
+
+    def _listing_settled(self) -> None:
+        """The listing's second half, on the event loop's next turn: the first one reordered thousands of
+        rows, and opening the first alarm and asking for tags in the same turn stalled the window."""
         if not self._load_reported:
             self._load_reported = True
             self._select_first()
             self.loaded.emit(f"{self.model.loaded_count()} alarms")
+        self._fetch_tags()
         self.listed.emit(self.model.loaded_count())
 
     def _fail(self, err: UserError) -> None:

@@ -32,8 +32,13 @@ QUIET_S = 2.0
 EVERY_S = 30.0
 #: ...but at the latest after this long, input or not.
 AT_LATEST_S = 120.0
-#: How often the young generations are looked at (collected when CPython's thresholds say so).
+#: How often the young generations are looked at (collected when CPython's thresholds say so)...
 YOUNG_MS = 100
+#: ...and while background jobs allocate fast (more than ``BUSY_FACTOR`` thresholds' worth in one
+#: interval), this often: a young collection walks every object made since the last one, and one of
+#: 100 ms' worth of parsing took 30 ms of the GUI thread.
+BUSY_MS = 10
+BUSY_FACTOR = 10
 
 _INPUT = frozenset({QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonRelease,
                     QEvent.Type.Wheel, QEvent.Type.MouseMove})
@@ -74,6 +79,9 @@ class IdleCollector(QObject):
         young, middle, _old = self.counts()
         if young >= self.thresholds[0]:
             self.collect(1 if middle >= self.thresholds[1] else 0)
+        busy = young >= BUSY_FACTOR * self.thresholds[0]
+        if busy or young < self.thresholds[0]:
+            self.timer.setInterval(BUSY_MS if busy else YOUNG_MS)
         return False
 
 
