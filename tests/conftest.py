@@ -9,6 +9,12 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import keyring  # noqa: E402
 import keyring.backend  # noqa: E402
 import pytest  # noqa: E402
+from hypothesis import settings  # noqa: E402
+
+# Property tests check what comes out, never how long it took: a per-example deadline only made them
+# fail when the machine was busy.
+settings.register_profile("opsconsole", deadline=None)
+settings.load_profile("opsconsole")
 
 
 @pytest.fixture(autouse=True)
