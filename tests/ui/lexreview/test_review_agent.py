@@ -343,3 +343,36 @@ def test_a_key_that_cannot_act_says_why(qtbot, add_conversation, open_panel):
     assert view.hint_label.text() == "Every change is saved: nothing to retry."
     press(qtbot, Qt.Key.Key_J)  # a key that can act clears what the last one said
     assert view.hint_label.text() == ""
+
+
+def test_the_agent_view_has_the_keyboard_when_the_app_starts_on_it_and_when_the_area_opens(
+    qtbot, ctx, add_conversation, review_opener
+):
+    from opsconsole.core.settings import WINDOW_AREA
+    from opsconsole.ui.lexreview import AREA
+    from opsconsole.ui.panel import not_built
+    from opsconsole.ui.shell.main_window import MainWindow
+
+    conv = add_conversation(["can i refinance my house with you"], 15)
+    review_opener.prepare("agent", "amy.kb")
+    ctx.settings.set(WINDOW_AREA, "review")
+    window = MainWindow(ctx, areas=[not_built("other", "Other area", None, "elsewhere"), AREA])
+    qtbot.addWidget(window)
+    panel = window.panels[1]
+    with qtbot.waitSignal(panel.loaded, timeout=TIMEOUT):
+        window.show()
+        window.activateWindow()
+        panel.load()
+    view = panel.agent_view
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is view.transcript)
+    qtbot.waitUntil(lambda: view.current is not None and view.current.contact_id == conv.contact_id)
+    press(qtbot, Qt.Key.Key_J)  # the keys work without a click first
+    assert view.current.contact_id != conv.contact_id
+
+    press(qtbot, Qt.Key.Key_1, CTRL)  # another area takes the screen...
+    assert window.stack.currentWidget() is window.panels[0]
+    press(qtbot, Qt.Key.Key_2, CTRL)  # ...and back: the agent view has the keys again
+    assert QApplication.focusWidget() is view.transcript
+    press(qtbot, Qt.Key.Key_K)
+    assert view.current.contact_id == conv.contact_id
+    panel.cancel_jobs()
