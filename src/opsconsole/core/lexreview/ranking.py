@@ -117,4 +117,5 @@ def load_ranking_model(clients: Clients, locale: BotLocale, previous: LocaleMode
     """The locale's intents (only changed ones described again, see :func:`load_locale_model`) and its approved phrases."""
     model = load_locale_model(clients, locale, previous=previous)
     model.approved = approved_phrases(clients, locale.bot_id, locale.locale_id, tables=tables)
+    model.index  # noqa: B018 - built here, on the worker: the first ranking on screen costs nothing extra
     return model

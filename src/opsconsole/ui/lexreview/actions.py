@@ -212,6 +212,9 @@ class ReviewActions(QObject):
             pending.discard(job)
             if pending:
                 return
+            # What reviewers decide is what the agents' ranking learns from: read it again.
+            for key in {(i.bot_id, i.locale_id) for i in items}:
+                self.session.forget_model(*key)
             self._batch = []
             self.busy_changed.emit(False)
             self.items_changed.emit(result)
