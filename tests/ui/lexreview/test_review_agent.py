@@ -376,3 +376,30 @@ def test_the_agent_view_has_the_keyboard_when_the_app_starts_on_it_and_when_the_
     press(qtbot, Qt.Key.Key_K)
     assert view.current.contact_id == conv.contact_id
     panel.cancel_jobs()
+
+
+def test_submitting_a_failed_phrase_again_by_hand_replaces_its_retry(
+    qtbot, sandbox_clients, add_conversation, open_panel
+):
+    first = add_conversation(["do you have business accounts"], 17)
+    second = add_conversation(["wire money to my landlord"], 16)
+    panel = open_panel()
+    view = panel.agent_view
+    qtbot.waitUntil(lambda: view.current is not None and view.current.contact_id == first.contact_id)
+    qtbot.waitUntil(lambda: view.picker.model.rowCount() > 0, timeout=TIMEOUT)
+    audit_path = panel.ctx.audit.path
+    panel.ctx.audit.path = Path("/dev/full")
+    press(qtbot, Qt.Key.Key_1)
+    press(qtbot, Qt.Key.Key_Return, CTRL)
+    qtbot.waitUntil(lambda: view.unsaved.isVisible(), timeout=TIMEOUT)
+    assert view.current.contact_id == second.contact_id
+    panel.ctx.audit.path = audit_path
+
+    press(qtbot, Qt.Key.Key_K)  # back to the conversation whose phrase was not saved
+    assert view.current.contact_id == first.contact_id and view.transcript.forwarded == {}
+    press(qtbot, Qt.Key.Key_2)
+    chosen = view.picker.chosen_intent
+    with qtbot.waitSignal(view.triaged, timeout=TIMEOUT):
+        press(qtbot, Qt.Key.Key_Return, CTRL)
+    assert not view.unsaved.isVisible() and view.unsaved.entries == []
+    assert items_of(sandbox_clients, first) == [("do you have business accounts", chosen, 1)]

@@ -30,19 +30,25 @@ class Outbox(QObject):
         unsaved.changed.connect(lambda _n: self._emit())
 
     def track(self, job: Job | None, what: str, error_if_none: Callable[[], UserError],
-              retry: Callable[[], None], undo: Callable[[], None]) -> None:
-        """Follow ``job`` (None: it could not even be queued, ``error_if_none()`` says why)."""
+              retry: Callable[[], None], undo: Callable[[], None], subject: object = None) -> None:
+        """Follow ``job`` (None: it could not even be queued, ``error_if_none()`` says why).
+
+        ``subject`` (what the write changes): an unsaved write of the same
+        subject is dropped, this one replaces it (no phrase forwarded twice).
+        """
+        self.unsaved.supersede(subject)
         if job is None:
-            self._failed(what, error_if_none(), retry, undo)
+            self._failed(what, error_if_none(), retry, undo, subject)
             return
         self.in_flight += 1
-        job.failed.connect(lambda err: self._failed(what, err, retry, undo))
+        job.failed.connect(lambda err: self._failed(what, err, retry, undo, subject))
         job.finished.connect(self._ended)
         self._emit()
 
-    def _failed(self, what: str, err: UserError, retry: Callable[[], None], undo: Callable[[], None]) -> None:
+    def _failed(self, what: str, err: UserError, retry: Callable[[], None], undo: Callable[[], None],
+                subject: object) -> None:
         undo()
-        self.unsaved.add(UnsavedWrite(what, err, retry))
+        self.unsaved.add(UnsavedWrite(what, err, retry, subject))
 
     def _ended(self) -> None:
         self.in_flight = max(0, self.in_flight - 1)

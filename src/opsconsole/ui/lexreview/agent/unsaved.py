@@ -27,6 +27,8 @@ class UnsavedWrite:
     what: str
     error: UserError
     retry: Callable[[], None]
+    #: What it changes (a conversation's turn, a conversation): a newer change of the same supersedes it.
+    subject: object = None
     key: int = field(default_factory=lambda: next(_ids))
 
 
@@ -40,11 +42,8 @@ class UnsavedWrites(QFrame):
         super().__init__(parent)
         self.setObjectName("unsaved-writes")
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        colors = theme.current()
-        self.setStyleSheet(f"QFrame#unsaved-writes {{ border: 1px solid {colors.missed_label}; border-radius: 4px; }}")
         self.title = QLabel()
         self.title.setTextFormat(Qt.TextFormat.PlainText)
-        self.title.setStyleSheet(f"font-weight: bold; color: {colors.missed_label};")
         self.retry_all_button = QPushButton("Retry all  (R)")
         self.retry_all_button.setObjectName("retry-unsaved")
         self.retry_all_button.clicked.connect(self.retry_all)
@@ -62,7 +61,12 @@ class UnsavedWrites(QFrame):
         layout.addLayout(self.rows)
         self.entries: list[UnsavedWrite] = []
         self._widgets: dict[int, QWidget] = {}
+        theme.follow(self, self._apply_colors)
         self.hide()
+
+    def _apply_colors(self, colors: theme.Theme) -> None:
+        self.setStyleSheet(f"QFrame#unsaved-writes {{ border: 1px solid {colors.missed_label}; border-radius: 4px; }}")
+        self.title.setStyleSheet(f"font-weight: bold; color: {colors.missed_label};")
 
     def add(self, entry: UnsavedWrite) -> None:
         """List a failed write."""
@@ -94,6 +98,11 @@ class UnsavedWrites(QFrame):
         self.rows.removeWidget(row)
         row.deleteLater()
         self._update()
+
+    def supersede(self, subject: object) -> None:
+        """A newer change of ``subject`` is on its way: the failed one is no longer wanted."""
+        for entry in [e for e in self.entries if subject is not None and e.subject == subject]:
+            self.remove(entry)
 
     def retry(self, entry: UnsavedWrite) -> None:
         """Send it again (it comes back here if it fails again)."""

@@ -401,7 +401,8 @@ class AgentView(QWidget):
             self._back_in_queue(conv)
 
         self.outbox.track(job, f"“{phrase.text}” as {phrase.intent_name}", self.session.not_connected,
-                          retry=lambda: self._send_phrase(conv, phrase, finish), undo=undo)
+                          retry=lambda: self._send_phrase(conv, phrase, finish), undo=undo,
+                          subject=(conv.contact_id, phrase.turn_index))
 
     def nothing_to_learn(self) -> None:
         """Ctrl+Backspace: close the conversation, nothing (more) in it is worth teaching the bot."""
@@ -423,7 +424,8 @@ class AgentView(QWidget):
         job = self.review_actions.mark_triaged(conv, status, exclusive=False)
         what = "nothing to learn" if status == core.TRIAGE_NOTHING else "done"
         self.outbox.track(job, f"Conversation of {format_short(conv)} closed as {what}", self.session.not_connected,
-                          retry=lambda: self._send_close(conv, status), undo=lambda: self._back_in_queue(conv))
+                          retry=lambda: self._send_close(conv, status), undo=lambda: self._back_in_queue(conv),
+                          subject=(conv.contact_id, "closed"))
 
     def _is_current(self, conv: Conversation) -> bool:
         return self.current is not None and self.current.contact_id == conv.contact_id
