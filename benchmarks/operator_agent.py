@@ -33,6 +33,7 @@ Run: python benchmarks/operator_agent.py [--runs 3] [--conversations 20] [--late
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import logging
 import os
@@ -243,12 +244,16 @@ def drive(connection: Any, latency_s: float, conversations: int,
     wait("a conversation", lambda: view.current is not None)
     first_shown_s = time.perf_counter() - began
     wait("its intents", intents_shown)
+    gc.collect()
+    gc.freeze()  # as the app does once it has started
     done = 0
     try:
         while done < conversations and view.current is not None:
             conv = view.current
             skipped: set[int] = set()
             while view.current is conv:
+                # A console that refuses keys while a write is on its way: the agent waits to see it land.
+                wait("the last write", lambda: not getattr(view, "_busy", lambda: False)())
                 turn = view.turn_index
                 text = view.phrase_edit.text()
                 intent = labels.get((conv.locale_id, normalise(text))) if turn is not None else None
@@ -276,9 +281,10 @@ def drive(connection: Any, latency_s: float, conversations: int,
             if view.current is not None and not picker.model.rowCount():
                 shown_without_intents += 1
         drain_began = time.perf_counter()
-        wait("every write landed", lambda: view.outbox.in_flight == 0, 300.0)
+        outbox = getattr(view, "outbox", None)  # None: a console from before submits went on behind
+        wait("every write landed", lambda: outbox.in_flight == 0 if outbox else not view.review_actions.busy, 300.0)
         drain_s = time.perf_counter() - drain_began
-        unsaved = len(view.unsaved.entries)
+        unsaved = len(view.unsaved.entries) if outbox else 0
         audited = [(r.action, r.result) for r in ctx.audit.read()]
     finally:
         panel.cancel_jobs()
@@ -303,30 +309,51 @@ def drive(connection: Any, latency_s: float, conversations: int,
     }
 
 
+def connection_of(where: dict[str, Any]) -> Any:
+    from opsconsole.core.aws import Connection
+
+    return Connection(region=where["region"], endpoint_url=where["endpoint"], sandbox=True,
+                      access_key=where["credentials"]["aws_access_key_id"],
+                      secret_key=where["credentials"]["aws_secret_access_key"])
+
+
+def drive_elsewhere(src: str, where: dict[str, Any], latency_s: float, conversations: int) -> dict[str, Any]:
+    """:func:`drive` with the console in ``src`` (a child process with it first on the path)."""
+    env = {**os.environ, "PYTHONPATH": os.path.abspath(src)}
+    out = subprocess.run([sys.executable, __file__, "--drive", json.dumps(where), str(latency_s), str(conversations)],
+                         env=env, capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--conversations", type=int, default=20, help="conversations triaged per run")
     parser.add_argument("--latency", type=float, default=60.0, help="ms added before every AWS request")
     parser.add_argument("--no-drive", action="store_true", help="the ranking figures only")
+    parser.add_argument("--baseline", metavar="SRC",
+                        help="also drive the agent view of the console in SRC (e.g. a checkout's src/), side by side")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)  # the server process
+    parser.add_argument("--drive", nargs=3, help=argparse.SUPPRESS)  # one drive in this process: WHERE LATENCY N
     args = parser.parse_args()
     if args.serve:
         serve()
         return
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     logging.getLogger("opsconsole").setLevel(logging.CRITICAL)
+    if args.drive:
+        where, latency_s, n = json.loads(args.drive[0]), float(args.drive[1]), int(args.drive[2])
+        print(json.dumps(drive(connection_of(where), latency_s, n, reviewer_labels())), flush=True)
+        return
 
-    from opsconsole.core.aws import Clients, Connection
+    from opsconsole.core.aws import Clients
     from opsconsole.core.lexreview.conversations import iter_conversations
 
     child = subprocess.Popen([sys.executable, __file__, "--serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                              text=True)
     try:
         where = json.loads(child.stdout.readline())
-        connection = Connection(region=where["region"], endpoint_url=where["endpoint"], sandbox=True,
-                                access_key=where["credentials"]["aws_access_key_id"],
-                                secret_key=where["credentials"]["aws_secret_access_key"])
+        connection = connection_of(where)
         clients = Clients(connection)
         conversations = [c for page in iter_conversations(clients) for c in page]
         labels = reviewer_labels()
@@ -337,10 +364,16 @@ def main() -> None:
         approved = put_approved(clients, where, train)
         for run in range(args.runs):
             for latency_ms in ((0.0, args.latency) if run % 2 == 0 else (args.latency, 0.0)):
-                figures = drive(connection, latency_ms / 1000, args.conversations, labels)
-                emit(bench="agent_keys", run=run + 1, added_latency_ms=latency_ms, approved_history=approved,
-                     goal_key_ms=50, goal_keys_per_conversation=3.3, **figures, load_average=load_average(),
-                     python=sys.version.split()[0])
+                sides = [("this console", None), ("baseline", args.baseline)] if args.baseline else [
+                    ("this console", None)]
+                for side, src in (sides if run % 2 == 0 else sides[::-1]):
+                    if src is None:
+                        figures = drive(connection, latency_ms / 1000, args.conversations, labels)
+                    else:
+                        figures = drive_elsewhere(src, where, latency_ms / 1000, args.conversations)
+                    emit(bench="agent_keys", side=side, run=run + 1, added_latency_ms=latency_ms,
+                         approved_history=approved, goal_key_ms=50, goal_keys_per_conversation=3.3, **figures,
+                         load_average=load_average(), python=sys.version.split()[0])
     finally:
         child.stdin.close()
         child.wait(60)
