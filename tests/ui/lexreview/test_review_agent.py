@@ -343,6 +343,8 @@ def test_a_key_that_cannot_act_says_why(qtbot, add_conversation, open_panel):
     assert view.hint_label.text() == "Every change is saved: nothing to retry."
     press(qtbot, Qt.Key.Key_J)  # a key that can act clears what the last one said
     assert view.hint_label.text() == ""
+    press(qtbot, Qt.Key.Key_X)  # no key of the view: the keys there are are listed
+    assert view.hint_label.text().startswith("“x” does nothing here. J/K conversation")
 
 
 def test_the_agent_view_has_the_keyboard_when_the_app_starts_on_it_and_when_the_area_opens(

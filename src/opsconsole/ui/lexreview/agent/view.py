@@ -76,6 +76,7 @@ class AgentView(QWidget):
         self.transcript = TranscriptView()
         self.transcript.span_selected.connect(self._on_span)
         self.transcript.missed_step_requested.connect(self.step_missed)
+        self.transcript.unbound_key.connect(lambda text: self.say(f"“{text}” does nothing here. {KEYS_HELP}"))
 
         self.triage = TriagePane()
         self.phrase_edit, self.picker = self.triage.phrase_edit, self.triage.picker
