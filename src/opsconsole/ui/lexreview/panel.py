@@ -112,9 +112,11 @@ class ReviewPanel(Panel):
             self.ops_view.tree.setFocus()
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt name
-        # The area opened (or the app started on it): its keys work without a click first.
+        # The area opened (or the app started on it): its keys work without a click first. A window
+        # restored from the taskbar (a spontaneous show) keeps the focus where the user left it.
         super().showEvent(event)
-        self._take_keyboard()
+        if not event.spontaneous():
+            self._take_keyboard()
 
     def current_view(self) -> QWidget:
         """The view of the current role."""
