@@ -90,15 +90,18 @@ def put_item(clients, lex, text, intent, status, locale="en_US"):
 def test_approved_phrases_are_read_from_the_review_history(sandbox_clients, lex):
     made = [put_item(sandbox_clients, lex, "my wallet got nicked", "ReportLostCard", "APPROVED"),
             put_item(sandbox_clients, lex, "operator", "SpeakToAgent", "DEPLOYED"),
+            put_item(sandbox_clients, lex, "Operator!", "SpeakToAgent", "APPROVED"),  # the same phrase again
             put_item(sandbox_clients, lex, "not reviewed yet", "CheckBalance", "PENDING"),
             put_item(sandbox_clients, lex, "turned down", "CheckBalance", "REJECTED"),
             put_item(sandbox_clients, lex, "otra lengua", "CheckBalance", "APPROVED", locale="es_US")]
     try:
         found = approved_phrases(sandbox_clients, lex["bot_id"], "en_US")
         assert "my wallet got nicked" in found.get("ReportLostCard", [])
-        assert "operator" in found.get("SpeakToAgent", [])
         texts = {t for ts in found.values() for t in ts}
         assert not texts & {"not reviewed yet", "turned down", "otra lengua"}
+        assert len([t for t in found["SpeakToAgent"] if t.casefold().strip("!") == "operator"]) == 1
+        capped = approved_phrases(sandbox_clients, lex["bot_id"], "en_US", per_intent=1)
+        assert capped and all(len(ts) == 1 for ts in capped.values())
         model = load_ranking_model(sandbox_clients, lb.BotLocale(lex["bot_id"], lex["bot_name"], "en_US"))
         assert model.rank("operator")[0][0] == "SpeakToAgent"
     finally:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from opsconsole.core.aws import Clients
 from opsconsole.core.lexreview.bot import BotLocale, LocaleModel, load_locale_model
 from opsconsole.core.lexreview.items import iter_review_items
-from opsconsole.core.lexreview.similarity import IntentIndex
+from opsconsole.core.lexreview.similarity import IntentIndex, normalise
 from opsconsole.core.lexreview.store import TABLES, Tables
 from opsconsole.core.lexreview.triage import APPROVED, DEPLOYED
 
@@ -27,22 +27,29 @@ LABELLED_STATUSES = (APPROVED, DEPLOYED)
 
 
 def approved_phrases(clients: Clients, bot_id: str, locale_id: str, *, tables: Tables = TABLES,
-                     limit: int = 5000) -> dict[str, list[str]]:
-    """``{intent: texts}`` of the locale's approved and deployed review items, newest first, at most ``limit``.
+                     per_intent: int = 100, limit: int = 5000) -> dict[str, list[str]]:
+    """``{intent: texts}`` of the locale's approved and deployed review items, newest first.
 
+    Distinct texts only (as :func:`normalise` compares them), at most
+    ``per_intent`` per intent and ``limit`` items read: ranking a phrase
+    compares it with each of them on the GUI thread, as the agent types.
     One Query stream per status on the locale index (nothing scans the table).
     """
     found: dict[str, list[str]] = {}
-    count = 0
+    seen: set[tuple[str, str]] = set()
+    read = 0
     for page in iter_review_items(clients, statuses=LABELLED_STATUSES, bot_id=bot_id, locale_id=locale_id,
                                   tables=tables):
         for item in page:
-            if item.intent_name and item.text:
-                found.setdefault(item.intent_name, []).append(item.text)
-                count += 1
-        if count >= limit:
+            key = (item.intent_name, normalise(item.text))
+            texts = found.setdefault(item.intent_name, []) if item.intent_name else []
+            if item.intent_name and key[1] and key not in seen and len(texts) < per_intent:
+                seen.add(key)
+                texts.append(item.text)
+        read += len(page)
+        if read >= limit:
             break
-    return found
+    return {intent: texts for intent, texts in found.items() if texts}
 
 
 @dataclass(frozen=True)
