@@ -57,6 +57,8 @@ class Intent:
     name: str
     utterances: tuple[str, ...] = ()
     fallback: bool = False
+    #: ListIntents' lastUpdatedDateTime: an unchanged intent need not be described again.
+    updated: datetime | None = None
 
 
 @dataclass
@@ -65,6 +67,8 @@ class LocaleModel:
 
     locale: BotLocale
     intents: dict[str, Intent] = field(default_factory=dict)
+    #: ``{intent: phrases}`` reviewers approved before (see core.lexreview.ranking): ranked on like samples.
+    approved: dict[str, list[str]] = field(default_factory=dict)
     _index: IntentIndex | None = field(default=None, repr=False)
 
     def utterances(self) -> dict[str, list[str]]:
@@ -78,7 +82,7 @@ class LocaleModel:
     @property
     def index(self) -> IntentIndex:
         if self._index is None:
-            self._index = IntentIndex(self.utterances())
+            self._index = IntentIndex(self.utterances(), self.approved)
         return self._index
 
     def rank(self, phrase: str) -> list[tuple[str, float]]:
@@ -110,15 +114,27 @@ def list_bot_locales(clients: Clients) -> list[BotLocale]:
     return found
 
 
-def load_locale_model(clients: Clients, locale: BotLocale, version: str = DRAFT) -> LocaleModel:
-    """The intents of ``locale`` with their sample utterances (one DescribeIntent each)."""
+def load_locale_model(clients: Clients, locale: BotLocale, version: str = DRAFT,
+                      previous: LocaleModel | None = None) -> LocaleModel:
+    """The intents of ``locale`` with their sample utterances (one DescribeIntent each).
+
+    With ``previous`` (the same locale loaded before) only intents that are new
+    or changed since (ListIntents' ``lastUpdatedDateTime``) are described again:
+    a refresh of an unchanged locale is one call.
+    """
     lex = clients.client("lexv2-models")
     model = LocaleModel(locale)
+    known = {i.intent_id: i for i in previous.intents.values()} if previous is not None else {}
     summaries = _pages(
         lex.list_intents, "intentSummaries", botId=locale.bot_id, botVersion=version, localeId=locale.locale_id,
         maxResults=100,
     )
     for summary in summaries:
+        updated = summary.get("lastUpdatedDateTime")
+        old = known.get(summary["intentId"])
+        if old is not None and updated is not None and old.updated == updated:
+            model.intents[old.name] = old
+            continue
         detail = lex.describe_intent(
             intentId=summary["intentId"], botId=locale.bot_id, botVersion=version, localeId=locale.locale_id
         )
@@ -128,6 +144,7 @@ def load_locale_model(clients: Clients, locale: BotLocale, version: str = DRAFT)
             name=name,
             utterances=tuple(u["utterance"] for u in detail.get("sampleUtterances") or [] if u.get("utterance")),
             fallback=detail.get("parentIntentSignature") == FALLBACK_SIGNATURE or name == "FallbackIntent",
+            updated=updated,
         )
     return model
 

@@ -23,6 +23,8 @@ _SLOT_RE = re.compile(r"\{[^{}]*\}")
 #: Weight of the word part against the character-trigram part of a vector.
 _WORD_WEIGHT = 1.0
 _GRAM_WEIGHT = 0.6
+#: Most an intent gains from being the one approved most often (an order for phrases that share nothing).
+_PRIOR_WEIGHT = 0.02
 
 
 def normalise(text: str) -> str:
@@ -109,22 +111,39 @@ def cosine(a: Mapping[str, float], b: Mapping[str, float]) -> float:
 
 
 class IntentIndex:
-    """The sample utterances of one bot locale, ready to rank phrases against.
+    """The sample utterances of one bot locale (and the phrases approved for it), ready to rank phrases against.
 
     An intent's score is mostly its best-matching utterance (one close sample
     is strong evidence) plus a little of its centroid (many loosely similar
-    samples are some evidence too).
+    samples are some evidence too). Phrases reviewers approved before count as
+    utterances of their intent: the review history is labelled data in the
+    customers' own words, which the samples rarely are. How often an intent was
+    approved also orders intents a phrase shares nothing with (a word in
+    another script, "operator"), instead of the alphabet.
     """
 
-    def __init__(self, intents: Mapping[str, Sequence[str]]) -> None:
+    def __init__(self, intents: Mapping[str, Sequence[str]],
+                 approved: Mapping[str, Sequence[str]] | None = None) -> None:
         self.names = list(intents)
-        intents = {name: [_SLOT_RE.sub(" ", u) for u in utterances] for name, utterances in intents.items()}
+        approved = {name: list(texts) for name, texts in (approved or {}).items() if name in intents}
+        intents = {name: [_SLOT_RE.sub(" ", u) for u in utterances] + approved.get(name, [])
+                   for name, utterances in intents.items()}
         self.space = TfidfSpace(u for utterances in intents.values() for u in utterances)
-        self._vectors: dict[str, list[dict[str, float]]] = {}
         self._centroids: dict[str, dict[str, float]] = {}
-        for name, utterances in intents.items():
+        total = sum(len(texts) for texts in approved.values())
+        #: share of the approved phrases per intent: a tie-breaker worth at most _PRIOR_WEIGHT.
+        self._prior = {name: len(texts) / total for name, texts in approved.items()} if total else {}
+        #: feature -> (utterance number, weight): a phrase meets only the utterances it shares a feature with,
+        #: so ranking stays fast with hundreds of approved phrases per intent.
+        self._postings: dict[str, list[tuple[int, float]]] = {}
+        #: utterance number -> the intent's place in ``names``.
+        self._owner: list[int] = []
+        for place, (name, utterances) in enumerate(intents.items()):
             vecs = [self.space.vector(u) for u in utterances if normalise(u)]
-            self._vectors[name] = vecs
+            for vec in vecs:
+                for k, v in vec.items():
+                    self._postings.setdefault(k, []).append((len(self._owner), v))
+                self._owner.append(place)
             centroid: dict[str, float] = {}
             for vec in vecs:
                 for k, v in vec.items():
@@ -135,18 +154,27 @@ class IntentIndex:
     def rank(self, phrase: str) -> list[tuple[str, float]]:
         """Every intent with a score in [0, 1], most likely first (ties by name)."""
         vec = self.space.vector(phrase)
+        shared: dict[int, float] = {}
+        for k, v in vec.items():
+            for number, weight in self._postings.get(k, ()):
+                shared[number] = shared.get(number, 0.0) + v * weight
+        bests = [0.0] * len(self.names)
+        for number, similarity in shared.items():
+            place = self._owner[number]
+            if similarity > bests[place]:
+                bests[place] = similarity
         scored = []
-        for name in self.names:
-            best = max((_dot(vec, u) for u in self._vectors[name]), default=0.0)
-            score = 0.8 * best + 0.2 * _dot(vec, self._centroids[name])
+        for name, best in zip(self.names, bests):
+            score = 0.8 * best + 0.2 * _dot(vec, self._centroids[name]) + _PRIOR_WEIGHT * self._prior.get(name, 0.0)
             scored.append((name, round(min(max(score, 0.0), 1.0), 4)))
         scored.sort(key=lambda pair: (-pair[1], pair[0].casefold()))
         return scored
 
 
-def rank_intents(phrase: str, intents: Mapping[str, Sequence[str]]) -> list[tuple[str, float]]:
-    """Intents ranked by how similar ``phrase`` is to their sample utterances."""
-    return IntentIndex(intents).rank(phrase)
+def rank_intents(phrase: str, intents: Mapping[str, Sequence[str]],
+                 approved: Mapping[str, Sequence[str]] | None = None) -> list[tuple[str, float]]:
+    """Intents ranked by how similar ``phrase`` is to their sample utterances (and the phrases approved for them)."""
+    return IntentIndex(intents, approved).rank(phrase)
 
 
 def near_duplicate_groups(texts: Mapping[str, str], threshold: float = 0.8) -> dict[str, list[str]]:

@@ -116,8 +116,12 @@ class ReviewActions(QObject):
         self.write_failed.emit(action, err)
 
     # -- the agent's writes -------------------------------------------------
-    def submit_phrase(self, conv: Conversation, phrase: Phrase, finish: bool) -> Job | None:
-        """Forward ``phrase`` as a review item; with ``finish`` the conversation is closed with it."""
+    def submit_phrase(self, conv: Conversation, phrase: Phrase, finish: bool, *, exclusive: bool = True) -> Job | None:
+        """Forward ``phrase`` as a review item; with ``finish`` the conversation is closed with it.
+
+        ``exclusive=False``: queued behind the writes already on their way (the
+        write queue keeps their order) instead of refused while one is.
+        """
         who = self.who
         submission = core.submit_request(conv, [phrase], who.name, finish=finish)
         write = Write(
@@ -138,9 +142,9 @@ class ReviewActions(QObject):
                     self.conversation_closed.emit(conv, replace(conv, triage_status=core.TRIAGE_FORWARDED,
                                                                 triaged_by=who.name))
 
-        return self._send(write, done)
+        return self._send(write, done, exclusive=exclusive)
 
-    def mark_triaged(self, conv: Conversation, status: str) -> Job | None:
+    def mark_triaged(self, conv: Conversation, status: str, *, exclusive: bool = True) -> Job | None:
         """Close ``conv`` (nothing to learn, or done after forwarding phrases)."""
         who = self.who
         change = core.triage_request(conv, who.name, status)
@@ -157,7 +161,7 @@ class ReviewActions(QObject):
                 closed = result if isinstance(result, Conversation) else replace(conv, triage_status=status)
                 self.conversation_closed.emit(conv, closed)
 
-        return self._send(write, done)
+        return self._send(write, done, exclusive=exclusive)
 
     # -- the reviewer's writes ----------------------------------------------
     def item_writes(self, action: str, items: Sequence[ReviewItem],
@@ -208,6 +212,9 @@ class ReviewActions(QObject):
             pending.discard(job)
             if pending:
                 return
+            # What reviewers decide is what the agents' ranking learns from: read it again.
+            for key in {(i.bot_id, i.locale_id) for i in items}:
+                self.session.forget_model(*key)
             self._batch = []
             self.busy_changed.emit(False)
             self.items_changed.emit(result)

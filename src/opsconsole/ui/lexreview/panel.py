@@ -102,10 +102,21 @@ class ReviewPanel(Panel):
         view = self.agent_view if role == AGENT else self.ops_view
         self.stack.setCurrentWidget(view)
         self._show_user()
-        if role == AGENT:
-            self.agent_view.transcript.setFocus()
+        self._take_keyboard()
+
+    def _take_keyboard(self) -> None:
+        """The current role's view gets the keys (the agent's single-letter keys work at once)."""
+        if self.role() == AGENT:
+            self.agent_view.take_keyboard()
         else:
             self.ops_view.tree.setFocus()
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt name
+        # The area opened (or the app started on it): its keys work without a click first. A window
+        # restored from the taskbar (a spontaneous show) keeps the focus where the user left it.
+        super().showEvent(event)
+        if not event.spontaneous():
+            self._take_keyboard()
 
     def current_view(self) -> QWidget:
         """The view of the current role."""

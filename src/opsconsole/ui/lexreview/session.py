@@ -1,18 +1,22 @@
 """What both review views share: who is working, the bots' locales and intents.
 
-Locale models (intents with their sample utterances) are loaded once per bot
-locale and kept until the connection changes; both the agent's intent ranking
-and the reviewer's duplicate/conflict flags read them. Writes are :class:`~opsconsole.ui.lexreview.actions.ReviewActions`'.
+Locale models (intents with their sample utterances and the phrases approved
+for them) are loaded once per bot locale, side by side on the read pool, as
+soon as a view knows which locales it will need (:meth:`ReviewSession.preload`),
+and kept until the connection changes; a refresh keeps the loaded model in use
+until the new one is in. Both the agent's intent ranking and the reviewer's
+duplicate/conflict flags read them. Writes are :class:`~opsconsole.ui.lexreview.actions.ReviewActions`'.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
 from opsconsole.core.lexreview import bot
+from opsconsole.core.lexreview.ranking import load_ranking_model
 from opsconsole.core.errors import ErrorKind, UserError
 from opsconsole.core.lexreview.bot import BotLocale, LocaleModel
 from opsconsole.ui.context import AppContext
@@ -85,20 +89,43 @@ class ReviewSession(QObject):
         """The locale's intents if loaded; otherwise starts loading them and returns None."""
         key = (bot_id, locale_id)
         found = self._models.get(key)
-        if found is None and key not in self._loading and self.connected and bot_id and locale_id:
-            self._loading.add(key)
-            job = self.read(bot.load_locale_model, self.locale(bot_id, locale_id), name="DescribeIntent")
-            job.done.connect(self._on_model)
-            job.failed.connect(lambda err, k=key: self._on_model_failed(k, err))
-            job.cancelled.connect(lambda k=key: self._loading.discard(k))
+        if found is None:
+            self._load(key)
         return found
+
+    def preload(self, keys: Iterable[tuple[str, str]]) -> None:
+        """Start loading every locale in ``keys`` not loaded or loading yet (each its own job, side by side)."""
+        for key in dict.fromkeys(keys):
+            if key not in self._models:
+                self._load(key)
+
+    def loading(self, bot_id: str, locale_id: str) -> bool:
+        """The locale's intents are on their way (a first load or a refresh)."""
+        return (bot_id, locale_id) in self._loading
+
+    def _load(self, key: tuple[str, str], previous: LocaleModel | None = None) -> None:
+        bot_id, locale_id = key
+        if key in self._loading or not self.connected or not bot_id or not locale_id:
+            return
+        self._loading.add(key)
+        job = self.read(load_ranking_model, self.locale(bot_id, locale_id), previous, name="DescribeIntent")
+        job.done.connect(self._on_model)
+        job.failed.connect(lambda err, k=key: self._on_model_failed(k, err))
+        job.cancelled.connect(lambda k=key: self._loading.discard(k))
 
     def models(self) -> dict[tuple[str, str], LocaleModel]:
         return dict(self._models)
 
+    def refresh_models(self) -> None:
+        """Read every loaded locale again (only changed intents are described again); the old ones serve meanwhile."""
+        for key, model in list(self._models.items()):
+            self._load(key, model)
+
     def forget_model(self, bot_id: str, locale_id: str) -> None:
-        """Sample utterances changed (a deployment): read them again next time."""
-        self._models.pop((bot_id, locale_id), None)
+        """Sample utterances (or approvals) changed: read them again; the old model serves until then."""
+        model = self._models.get((bot_id, locale_id))
+        if model is not None:
+            self._load((bot_id, locale_id), model)
 
     def _on_model(self, model: LocaleModel) -> None:
         key = model.locale.key

@@ -206,7 +206,10 @@ class IntentPicker(QWidget):
             self.list.clearSelection()
 
     def _show_choice(self) -> None:
-        if self._chosen:
+        if self.search.text().strip() and not self.model.rowCount():
+            self.choice_label.setText(f"{html.escape(self._title)}: <span style='color:{theme.current().muted}'>"
+                                      f"no match for “{html.escape(self.search.text().strip())}”</span>")
+        elif self._chosen:
             self.choice_label.setText(f"{html.escape(self._title)}: <b>{html.escape(self._chosen)}</b>")
         else:
             self.choice_label.setText(f"{self._title}: <span style='color:{theme.current().muted}'>"
@@ -214,8 +217,13 @@ class IntentPicker(QWidget):
 
     def _on_search(self, text: str) -> None:
         self.model.set_filter(text)
-        if self.model.rowCount():
+        if not text.strip():
+            self._sync_selection()
+        elif self.model.rowCount():
             self.list.setCurrentIndex(self.model.index(0))
+        else:
+            self._chosen = None  # nothing matches: no choice left standing behind an empty list
+        self._show_choice()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt name
         if watched is self.search and event.type() == QEvent.Type.KeyPress:

@@ -3,7 +3,8 @@
 J/K (or Ctrl+Down/Up) next/previous conversation, N (Shift+N) next (previous)
 missed turn, 1–9 pick a ranked intent, / search intents, E or F2 edit the
 phrase, Ctrl+Enter submit, Ctrl+Backspace nothing to learn, Escape back to
-the transcript. Tab to the next missed turn is the transcript's own.
+the transcript, R retry the changes that were not saved. Tab to the next
+missed turn is the transcript's own.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from PySide6.QtWidgets import QWidget
 
 KEYS_HELP = (
     "J/K conversation · N/Tab missed turn · 1–9 intent · / search · E edit phrase · "
-    "Ctrl+Enter submit · Ctrl+Backspace nothing to learn"
+    "Ctrl+Enter submit · Ctrl+Backspace nothing to learn · R retry unsaved"
 )
 
 
@@ -39,6 +40,8 @@ class TriageSteps(Protocol):
     def nothing_to_learn(self) -> None: ...
 
     def back_to_transcript(self) -> None: ...
+
+    def retry_unsaved(self) -> None: ...
 
 
 def add_shortcut(view: QWidget, text: str, keys: list[str], slot: Callable[[], object]) -> QAction:
@@ -65,4 +68,5 @@ def add_triage_keys(view: QWidget, steps: TriageSteps) -> QAction:
     submit = add_shortcut(view, "Submit", ["Ctrl+Return", "Ctrl+Enter"], steps.submit)
     add_shortcut(view, "Nothing to learn", ["Ctrl+Backspace"], steps.nothing_to_learn)
     add_shortcut(view, "Back to the transcript", ["Escape"], steps.back_to_transcript)
+    add_shortcut(view, "Retry unsaved changes", ["R"], steps.retry_unsaved)
     return submit

@@ -166,6 +166,9 @@ class QueueTable(QTableView):
         self.setWordWrap(False)
         header = self.horizontalHeader()
         header.setStretchLastSection(False)
+        # Columns fit what is on screen and a little more, not every row: measured whenever a row
+        # goes (a submit), all of them would cost the keys their time in a long queue.
+        header.setResizeContentsPrecision(60)
         for col in QueueColumn:
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(QueueColumn.PHRASE, QHeaderView.ResizeMode.Stretch)

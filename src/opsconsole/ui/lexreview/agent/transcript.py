@@ -37,6 +37,8 @@ class TranscriptView(QTextEdit):
     span_selected = Signal(int, str)
     #: Tab (True) / Shift+Tab (False) pressed: go to the next / previous missed turn.
     missed_step_requested = Signal(bool)
+    #: A character key no shortcut takes (the transcript is read-only): the text typed.
+    unbound_key = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -198,6 +200,14 @@ class TranscriptView(QTextEdit):
         text = " ".join(cursor.selectedText().replace("\u2029", " ").split())
         if turn is not None and turn.missed and text:
             self.span_selected.emit(index, text)
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt name
+        super().keyPressEvent(event)
+        text = event.text()
+        no_command = not event.modifiers() & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
+                                              | Qt.KeyboardModifier.MetaModifier)
+        if text and text.isprintable() and not text.isspace() and no_command:
+            self.unbound_key.emit(text)
 
     def focusNextPrevChild(self, forward: bool) -> bool:  # noqa: N802 - Qt name
         # Tab walks the missed turns here; the rest of the view has its own keys.

@@ -25,6 +25,10 @@ class TriagePane(QWidget):
         self.submit_button.setDefault(True)
         self.nothing_button = QPushButton("Nothing to learn  (Ctrl+Backspace)")
         self.nothing_button.setObjectName("nothing-to-learn")
+        #: "Saving 2 changes…" while submitted writes are on their way.
+        self.save_label = QLabel()
+        self.save_label.setObjectName("save-status")
+        self.save_label.setStyleSheet("color: palette(placeholder-text);")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.turn_label)
@@ -34,3 +38,4 @@ class TriagePane(QWidget):
         layout.addWidget(self.picker, 1)
         layout.addWidget(self.submit_button)
         layout.addWidget(self.nothing_button)
+        layout.addWidget(self.save_label)

@@ -2,34 +2,36 @@
 
 Built for the keyboard (the keys: :mod:`.keys`). The focus lives on the
 transcript between steps, so the single-letter keys work and text fields keep
-their own typing.
+their own typing. Nothing waits for the network: a submit shows its result at
+once and the write follows on the ordered write queue (:mod:`.outbox`; a failed
+one comes back as an item to retry); the intents of every locale in the queue
+are loaded while the queue loads. A key that cannot act says why.
 """
 
 from __future__ import annotations
-
-from dataclasses import replace
 
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 from superqt.utils import signals_blocked
 
-from opsconsole.core.lexreview import triage as core
 from opsconsole.core.errors import UserError
 from opsconsole.core.lexreview.conversations import Conversation, iter_conversations
-from opsconsole.core.lexreview.triage import Conflict, Phrase
 from opsconsole.core.lexreview.bot import LocaleModel
 from opsconsole.ui.lexreview.actions import ReviewActions
 from opsconsole.ui.lexreview.agent.filters import AgentFilterBar
 from opsconsole.ui.lexreview.agent.keys import KEYS_HELP, add_triage_keys
+from opsconsole.ui.lexreview.agent.outbox import Outbox
+from opsconsole.ui.lexreview.agent.triage_writes import TriageWrites
+from opsconsole.ui.lexreview.agent.unsaved import UnsavedWrites
 from opsconsole.ui.lexreview.agent.queue_model import ConversationQueueModel, QueueColumn, QueueTable
 from opsconsole.ui.lexreview.session import ReviewSession
 from opsconsole.ui.lexreview.agent.transcript import TranscriptView
 from opsconsole.ui.lexreview.agent.triage_pane import TriagePane
-from opsconsole.ui.widgets.message_bar import MessageBar, Severity
+from opsconsole.ui.widgets.message_bar import MessageBar
 from opsconsole.jobs.runner import Job
 
 
-class AgentView(QWidget):
+class AgentView(TriageWrites, QWidget):
     """Triage missed turns into review items, one conversation after another.
 
     The writes are ``review_actions``' (:class:`ReviewActions`); this view says what
@@ -39,7 +41,7 @@ class AgentView(QWidget):
     #: The first query finished: number of conversations listed.
     queue_loaded = Signal(int)
     queue_failed = Signal(object)  # UserError
-    #: A write finished: the items created (may be empty) or the conversation closed.
+    #: A write landed: the items created (may be empty) or the conversation closed.
     submitted = Signal(list)
     triaged = Signal(object)  # Conversation
 
@@ -53,6 +55,9 @@ class AgentView(QWidget):
         #: contact id -> {turn index: intent} forwarded in this session.
         self.forwarded: dict[str, dict[int, str]] = {}
         self._query_job: Job | None = None
+        #: 1-9 pressed before the locale's intents arrived: chosen (and submitted) when they do.
+        self._pending_rank: int | None = None
+        self._pending_submit = False
 
         self.filters = AgentFilterBar()
         self.filters.changed.connect(self.reload)
@@ -66,6 +71,7 @@ class AgentView(QWidget):
         self.transcript = TranscriptView()
         self.transcript.span_selected.connect(self._on_span)
         self.transcript.missed_step_requested.connect(self.step_missed)
+        self.transcript.unbound_key.connect(lambda text: self.say(f"“{text}” does nothing here. {KEYS_HELP}"))
 
         self.triage = TriagePane()
         self.phrase_edit, self.picker = self.triage.phrase_edit, self.triage.picker
@@ -79,6 +85,14 @@ class AgentView(QWidget):
         help_label = QLabel(KEYS_HELP)
         help_label.setWordWrap(True)
         help_label.setStyleSheet("color: palette(placeholder-text);")
+        #: What the last key could not do, and why (plain text: it may quote the agent's search).
+        self.hint_label = QLabel()
+        self.hint_label.setObjectName("agent-hint")
+        self.hint_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.hint_label.setWordWrap(True)
+        self.unsaved = UnsavedWrites()
+        self.outbox = Outbox(self.unsaved, self)
+        self.outbox.changed.connect(lambda _n, _u: self._update_controls())
 
         left = QWidget()
         left_layout = QVBoxLayout(left)
@@ -89,7 +103,9 @@ class AgentView(QWidget):
         middle_layout = QVBoxLayout(middle)
         middle_layout.setContentsMargins(0, 0, 0, 0)
         middle_layout.addWidget(self.message_bar)
+        middle_layout.addWidget(self.unsaved)
         middle_layout.addWidget(self.transcript, 1)
+        middle_layout.addWidget(self.hint_label)
         middle_layout.addWidget(help_label)
         right = self.triage
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -103,14 +119,28 @@ class AgentView(QWidget):
 
         self.submit_action = add_triage_keys(self, self)
         session.model_loaded.connect(self._on_model_loaded)
-        actions.busy_changed.connect(lambda _busy: self._update_controls())
-        actions.phrase_submitted.connect(self._on_submitted)
-        actions.conversation_closed.connect(self._closed)
+        actions.phrase_submitted.connect(lambda _c, _p, _f, items: self.submitted.emit(items))
+        actions.conversation_closed.connect(self._on_closed)
         actions.conversation_conflict.connect(self._closed_elsewhere)
-        actions.write_failed.connect(self._on_write_failed)
         self._update_controls()
 
     # -- keyboard (the keys themselves are in .keys) ------------------------
+    def take_keyboard(self) -> None:
+        """The single-letter keys work from here on: the focus goes to the transcript."""
+        self.transcript.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def say(self, text: str) -> None:
+        """Why the last key did nothing (cleared by the next one that does something)."""
+        self.hint_label.setText(text)
+
+    def retry_unsaved(self) -> None:
+        """R: send every change that was not saved again, oldest first."""
+        if not self.unsaved.entries:
+            self.say("Every change is saved: nothing to retry.")
+            return
+        self.say("")
+        self.unsaved.retry_all()
+
     def search_intents(self) -> None:
         """/: type to search every intent of the bot."""
         self.picker.focus_search()
@@ -135,6 +165,7 @@ class AgentView(QWidget):
             self._fail(self.session.not_connected())
             return
         keep = self.current.contact_id if self.current else None
+        self.session.refresh_models()  # sample utterances and approvals may have changed since
         self.model.clear()
         self.queue.setColumnHidden(QueueColumn.STATUS, not self.filters.include_triaged())
         self.filters.count_label.setText("Loading…")
@@ -152,6 +183,8 @@ class AgentView(QWidget):
         self._query_job = job
 
     def _on_page(self, page: list[Conversation], keep: str | None) -> None:
+        # Every locale the agent will meet is loaded now, side by side, before its first conversation shows.
+        self.session.preload((c.bot_id, c.locale_id) for c in page)
         self.model.add(page)
         self._count()
         if self.current is None or self.model.row_of(self.current.contact_id) < 0:
@@ -207,7 +240,15 @@ class AgentView(QWidget):
     def step_conversation(self, step: int) -> None:
         """J/K: the next (1) or previous (-1) conversation."""
         row = self.queue.currentIndex().row()
-        self.select_row(max(0, min(self.model.rowCount() - 1, row + step)) if row >= 0 else 0)
+        target = max(0, min(self.model.rowCount() - 1, row + step)) if row >= 0 else 0
+        if not self.model.rowCount():
+            self.say("The queue is empty.")
+        elif target == row:
+            self.say("That was the last conversation in the queue." if step > 0
+                     else "This is the first conversation in the queue.")
+        else:
+            self.say("")
+            self.select_row(target)
         self.transcript.setFocus()
 
     def _show_row(self, row: int) -> None:
@@ -216,6 +257,7 @@ class AgentView(QWidget):
     def _show(self, conv: Conversation | None) -> None:
         self.current = conv
         self.turn_index = None
+        self._pending_rank, self._pending_submit = None, False
         self.picker.set_ranking([])
         if conv is None:
             self.transcript.show_message("Pick a conversation on the left.")
@@ -237,6 +279,7 @@ class AgentView(QWidget):
         self.turn_index = index
         turn = next((t for t in conv.turns if t.index == index), None) if conv and index is not None else None
         self.phrase_edit.setText(text if text is not None else (turn.text if turn else ""))
+        self._pending_rank, self._pending_submit = None, False
         self.transcript.set_current(index)
         self._rerank()
         self.picker.clear_choice()
@@ -246,7 +289,10 @@ class AgentView(QWidget):
         """N/Tab: the next (or previous) missed turn, wrapping around."""
         conv = self.current
         if conv is None or not conv.missed_turns:
+            self.say("No conversation with missed turns is open." if conv is None
+                     else "This conversation has no missed turn.")
             return
+        self.say("")
         indexes = [t.index for t in conv.missed_turns]
         if self.turn_index not in indexes:
             self.set_turn(indexes[0])
@@ -279,103 +325,39 @@ class AgentView(QWidget):
     def _on_model_loaded(self, model: LocaleModel) -> None:
         if self.current is not None and model.locale.key == (self.current.bot_id, self.current.locale_id):
             self._rerank()
+            # Keys typed ahead of the intents are done now, in the order they were typed.
+            rank, submit = self._pending_rank, self._pending_submit
+            self._pending_rank, self._pending_submit = None, False
+            if rank is not None:
+                self.pick_rank(rank)
+                if submit:
+                    self.submit()
             self._update_controls()
 
     def pick_rank(self, number: int) -> None:
         """1–9: choose the intent shown at that place."""
-        if self.picker.choose_rank(number) is not None:
-            self._update_controls()
-
-    # -- writes ------------------------------------------------------------
-    def _busy(self) -> bool:
-        return self.review_actions.busy
-
-    def submit(self) -> None:
-        """Ctrl+Enter: forward the phrase (the selected part of it, if any) as a review item."""
         conv = self.current
-        if conv is None or self.turn_index is None or self._busy():
+        if conv is not None and self.turn_index is not None and self._locale_model() is None:
+            self._pending_rank = number
+            self.say(f"Intent {number} will be chosen as soon as the intents of {conv.locale_id} are in.")
             return
-        intent = self.picker.chosen_intent
-        text = self.phrase_edit.selectedText() if self.phrase_edit.hasSelectedText() else self.phrase_edit.text()
-        if not text.strip():
-            self.message_bar.show_message("Nothing to submit", "The phrase is empty.", Severity.WARNING)
+        if self.picker.choose_rank(number) is None:
+            shown = self.picker.model.rowCount()
+            self.say(f"No intent at place {number}: " + (f"only {shown} shown." if shown else "no intent is shown."))
             return
-        if not intent:
-            self.message_bar.show_message(
-                "Choose an intent first", "Press 1–9 for a suggested intent or / to search.", Severity.WARNING
-            )
-            return
-        if conv.triaged:
-            self.message_bar.show_message("Already triaged", "This conversation is closed.", Severity.INFO)
-            return
-        finish = not [i for i in self._open_missed(conv) if i != self.turn_index]
-        self.review_actions.submit_phrase(conv, Phrase(text.strip(), intent, self.turn_index), finish)
-
-    def _on_submitted(self, conv: Conversation, phrase: Phrase, finish: bool, items: list) -> None:
-        self.message_bar.hide()
-        self.forwarded.setdefault(conv.contact_id, {})[phrase.turn_index] = phrase.intent_name
-        self.submitted.emit(items)
-        if finish:
-            return  # conversation_closed follows
-        if self.current is conv:
-            self.transcript.set_forwarded(self.forwarded[conv.contact_id])
-            open_turns = self._open_missed(conv)
-            self.set_turn(open_turns[0] if open_turns else None)
-            self.transcript.setFocus()
-        self._update_controls()
-
-    def nothing_to_learn(self) -> None:
-        """Ctrl+Backspace: close the conversation, nothing (more) in it is worth teaching the bot."""
-        conv = self.current
-        if conv is None or conv.triaged or self._busy():
-            return
-        status = core.TRIAGE_FORWARDED if self.forwarded.get(conv.contact_id) else core.TRIAGE_NOTHING
-        self.review_actions.mark_triaged(conv, status)
-
-    def _closed(self, conv: Conversation, closed: Conversation) -> None:
-        """The conversation is done: drop it from the queue (or grey it) and move on."""
-        self.message_bar.hide()
-        self.triaged.emit(closed)
-        row = self.model.row_of(conv.contact_id)
-        if self.filters.include_triaged():
-            self.model.replace(closed)
-            self.select_row(min(row + 1, self.model.rowCount() - 1))
-        else:
-            self.model.remove(conv.contact_id)
-            self._count()
-            if self.model.rowCount():
-                self.select_row(min(row, self.model.rowCount() - 1))
-            else:
-                self._show(None)
-                self.transcript.show_message("Queue cleared. Nothing left to triage.")
-        self.transcript.setFocus()
-        self._update_controls()
-
-    def _closed_elsewhere(self, conv: Conversation, conflict: Conflict) -> None:
-        """Someone else closed it first: a normal outcome, said plainly; the conversation is closed here too."""
-        current = conflict.current if isinstance(conflict.current, Conversation) else None
-        if current is not None and current.triaged:
-            self._closed(conv, replace(conv, triage_status=current.triage_status, triaged_by=current.triaged_by,
-                                       triaged_at=current.triaged_at))
-        self.message_bar.show_message("Not applied", conflict.message, Severity.WARNING)
-        self._update_controls()
-
-    def _on_write_failed(self, action: str, err: UserError) -> None:
-        if action not in ReviewActions.AGENT_WRITES:
-            return
-        self.message_bar.show_error(err, retry=False)
+        self.say("")
         self._update_controls()
 
     def _update_controls(self) -> None:
         conv = self.current
-        busy = self._busy()
         has_turn = conv is not None and self.turn_index is not None
-        self.submit_button.setEnabled(has_turn and not busy and not conv.triaged)
-        self.nothing_button.setEnabled(conv is not None and not conv.triaged and not busy)
+        self.submit_button.setEnabled(has_turn and not conv.triaged)
+        self.nothing_button.setEnabled(conv is not None and not conv.triaged)
         forwarded = bool(self.forwarded.get(conv.contact_id)) if conv else False
         self.nothing_button.setText(
             ("Done, nothing more to learn" if forwarded else "Nothing to learn") + "  (Ctrl+Backspace)"
         )
+        self.triage.save_label.setText(self.outbox.status())
         if conv is None:
             self.turn_label.setText("")
         elif self.turn_index is None:
@@ -386,3 +368,4 @@ class AgentView(QWidget):
                 f"Missed turn {self.turn_index} · {len(open_turns)} of {len(conv.missed_turns)} still to triage"
                 + ("" if self._locale_model() is not None else " · loading intents…")
             )
+
