@@ -37,8 +37,8 @@ class ReviewTree(QTreeView):
         header.setSectionResizeMode(ItemColumn.PHRASE, QHeaderView.ResizeMode.Stretch)
         # Long phrases are cut at the end of the cell; the tooltip has all of it.
         self.setTextElideMode(Qt.TextElideMode.ElideRight)
-        widths = {ItemColumn.COUNT: 40, ItemColumn.STATUS: 84, ItemColumn.FLAGS: 120, ItemColumn.SOURCE: 56,
-                  ItemColumn.BY: 96, ItemColumn.WHEN: 96, ItemColumn.CONVERSATION: 118}
+        widths = {ItemColumn.COUNT: 36, ItemColumn.STATUS: 84, ItemColumn.FLAGS: 110, ItemColumn.SOURCE: 52,
+                  ItemColumn.BY: 90, ItemColumn.WHEN: 92, ItemColumn.CONVERSATION: 110}
         for col, width in widths.items():
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
             header.resizeSection(col, width)

@@ -126,7 +126,7 @@ class OperationsView(QWidget):
         top.addWidget(self.tree)
         top.addWidget(self.detail)
         top.setStretchFactor(0, 1)
-        top.setSizes([1010, 380])
+        top.setSizes([1060, 330])  # the list (and its phrases) gets the room
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(top)
         self.splitter.addWidget(self.history)
