@@ -149,6 +149,19 @@ def test_the_same_phrase_forwarded_three_times_is_one_row_and_each_item_is_appro
     assert [i.item_id for i in view.selected_items()].count(same[0].item_id) == 1  # still selected, approved
     assert row_cell(view, same[0], ItemColumn.STATUS).data() == "APPROVED"
 
+    # Rejecting the row rejects each of its items, with the one reason, each audited.
+    qtbot.keyClick(view.tree, Qt.Key.Key_R)
+    dialog = view._dialog
+    qtbot.waitUntil(dialog.isVisible)
+    qtbot.keyClicks(dialog.reason.lineEdit(), "Said three times, still too vague")
+    with qtbot.waitSignal(view.action_finished, timeout=TIMEOUT) as done:
+        qtbot.keyClick(dialog.reason.lineEdit(), Qt.Key.Key_Return)
+    assert done.args[0].summary == "3 changed"
+    stored = [li.get_review_item(sandbox_clients, i.item_id) for i in same]
+    assert {(s.status, s.reason) for s in stored} == {("REJECTED", "Said three times, still too vague")}
+    records = [r for r in view.session.ctx.audit.read() if r.action == "Reject review item"]
+    assert sorted(r.targets[0] for r in records[-3:]) == sorted(i.item_id for i in same)
+
 
 def test_a_batch_shows_its_progress_and_esc_leaves_out_what_is_not_sent(
     qtbot, sandbox_clients, put_item, open_ops, monkeypatch

@@ -11,7 +11,7 @@ While the view is shown, items changed elsewhere come in by themselves.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence, QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from opsconsole.core.lexreview import items as items_core
@@ -153,6 +153,12 @@ class OperationsView(QWidget):
         self._apply_filter()  # "Open" from the start, before any item arrives
 
     # -- loading -----------------------------------------------------------
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt name
+        """Shown again (the role switched back): look for changes now rather than at the next tick."""
+        super().showEvent(event)
+        if self.changes.timer.isActive():
+            self.changes.poll()
+
     def reload(self) -> None:
         """Read the review items and the deployment history again."""
         self.reload_items()
