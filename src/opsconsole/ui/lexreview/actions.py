@@ -240,9 +240,13 @@ class ReviewActions(QObject):
         """Leave out the item writes of the running batch not started yet; how many were left out.
 
         A write already on its way finishes and is audited; one still queued was
-        never sent (nor audited), so cancelling it changes nothing anywhere.
+        never sent (nor audited), so cancelling it changes nothing anywhere. The
+        first unfinished write is always let through: the one write thread may
+        have started it before the window heard so, and a write cancelled while
+        it is being sent would land unseen.
         """
-        queued = [job for job in self._batch if job.state is JobState.QUEUED]
+        unfinished = [job for job in self._batch if job.active]
+        queued = [job for job in unfinished[1:] if job.state is JobState.QUEUED]
         for job in queued:
             job.cancel()
         return len(queued)
