@@ -186,9 +186,9 @@ def test_a_batch_shows_its_progress_and_esc_leaves_out_what_is_not_sent(
         qtbot.keyClick(view.tree, Qt.Key.Key_A)
         batch = view.review_actions._batch
         qtbot.waitUntil(lambda: entered.is_set() and batch[0].state is JobState.RUNNING, timeout=TIMEOUT)
-        assert view.batch_bar.isVisible() and (view.batch_bar.value(), view.batch_bar.maximum()) == (0, 6)
-        assert view.batch_bar.text() == "0 / 6" and view.status_label.text() == "Approve: 0 of 6 done"
-        assert view.cancel_batch_button.isVisible()
+        assert view.batch.isVisible() and (view.batch.bar.value(), view.batch.bar.maximum()) == (0, 6)
+        assert view.batch.bar.text() == "0 / 6" and view.status_label.text() == "Approve: 0 of 6 done"
+        assert view.batch.cancel_button.isVisible()
         qtbot.keyClick(view.tree, Qt.Key.Key_Escape)
         with qtbot.waitSignal(view.action_finished, timeout=TIMEOUT) as done:
             gate.set()
@@ -202,7 +202,7 @@ def test_a_batch_shows_its_progress_and_esc_leaves_out_what_is_not_sent(
     audited = [r for r in view.session.ctx.audit.read() if r.targets and r.targets[0] in {i.item_id for i in items}]
     assert [r.result for r in audited] == ["ok"]  # nothing cancelled was sent, nor audited
     assert seen[0] == (0, 6) and seen[-1] == (6, 6)
-    assert not view.batch_bar.isVisible() and not view.cancel_batch_button.isVisible()
+    assert not view.batch.isVisible() and not view.batch.cancel_button.isVisible()
 
     # Again, to the end: the count goes up item by item.
     seen.clear()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShowEvent
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from opsconsole.core.lexreview import items as items_core
 from opsconsole.core.errors import UserError
@@ -21,6 +21,7 @@ from opsconsole.core.lexreview.bot import AnalyticsPull, BotLocale
 from opsconsole.core.lexreview.items import BatchResult
 from opsconsole.ui.lexreview.actions import ReviewActions
 from opsconsole.ui.lexreview.ops.dialogs import EditTextDialog, MoveIntentDialog, RejectDialog
+from opsconsole.ui.lexreview.ops.batch_progress import BatchProgress
 from opsconsole.ui.lexreview.ops.deployments import DeploymentsPane
 from opsconsole.ui.lexreview.ops.filter_bar import OpsFilterBar
 from opsconsole.ui.lexreview.ops.item_detail import ItemDetail
@@ -87,24 +88,9 @@ class OperationsView(QWidget):
             action.triggered.connect(slot)
             self.addAction(action)
         actions.addStretch(1)
-        self.batch_bar = QProgressBar()
-        self.batch_bar.setObjectName("batch-progress")
-        self.batch_bar.setMaximumWidth(220)
-        self.batch_bar.setFormat("%v / %m")
-        self.batch_bar.hide()
-        self.cancel_batch_button = QPushButton("Cancel (Esc)")
-        self.cancel_batch_button.setObjectName("batch-cancel")
-        self.cancel_batch_button.setToolTip("Leave out the items not sent yet; those already sent stay changed")
-        self.cancel_batch_button.clicked.connect(self.cancel_batch)
-        self.cancel_batch_button.hide()
-        self.cancel_batch_action = QAction("Cancel the batch", self)
-        self.cancel_batch_action.setShortcut(QKeySequence(Qt.Key.Key_Escape))
-        self.cancel_batch_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        self.cancel_batch_action.setEnabled(False)  # Esc keeps its usual meaning unless a batch runs
-        self.cancel_batch_action.triggered.connect(self.cancel_batch)
-        self.addAction(self.cancel_batch_action)
-        actions.addWidget(self.batch_bar)
-        actions.addWidget(self.cancel_batch_button)
+        self.batch = BatchProgress(self)
+        self.batch.cancel_requested.connect(self.cancel_batch)
+        actions.addWidget(self.batch)
         self.status_label = QLabel()
         self.status_label.setObjectName("ops-status")
         self.status_label.setTextFormat(Qt.TextFormat.PlainText)
@@ -304,26 +290,9 @@ class OperationsView(QWidget):
         self.buttons["open"].setEnabled(single is not None and bool(single.contact_id))
         self.detail.show_item(single, self.model, row)
         locale = self.target_locale()
-        approved = self.approved_for(locale) if locale else []
-        phrases = len(items_core.distinct_phrases(approved))
-        self.pull_button.setEnabled(locale is not None and not busy)
-        self.pull_button.setToolTip(
-            f"Queue Lex's most-missed utterances of {locale.label} (ListAggregatedUtterances)"
-            if locale else "Pick a locale (the filter, or select an item) first"
-        )
-        if locale is not None and not self.lists_approved():
-            # Approved items are not listed under this filter: they are read when Deploy is pressed.
-            self.deploy_button.setEnabled(not busy)
-            self.deploy_button.setText(f"Deploy {locale.locale_id}…")
-            self.deploy_button.setToolTip(f"Put the approved phrases of {locale.label} into it and make it live")
-            return
-        self.deploy_button.setEnabled(bool(approved) and not busy)
-        self.deploy_button.setText(f"Deploy {locale.locale_id} ({phrases})…" if locale else "Deploy…")
-        forwarded = f" (from {len(approved)} approved items)" if len(approved) != phrases else ""
-        self.deploy_button.setToolTip(
-            f"Put the {phrases} approved phrase(s){forwarded} into {locale.label} and make it live" if locale
-            else "Pick a locale (the filter, or select an item) first"
-        )
+        # Approved items not listed under this filter are read when Deploy is pressed (None: not known yet).
+        approved = (self.approved_for(locale) if self.lists_approved() else None) if locale else []
+        self.filters.show_target(locale, approved, busy)
 
     def target_locale(self) -> BotLocale | None:
         """The locale chosen in the filter, else the one locale of the selected items."""
@@ -393,13 +362,8 @@ class OperationsView(QWidget):
     def _on_batch_progress(self, action: str, done: int, total: int) -> None:
         if action in ReviewActions.AGENT_WRITES:
             return
-        running = done < total
-        for widget in (self.batch_bar, self.cancel_batch_button):
-            widget.setVisible(running and total > 1)
-        self.cancel_batch_action.setEnabled(running)
-        self.batch_bar.setRange(0, total)
-        self.batch_bar.setValue(done)
-        if running:
+        self.batch.show_progress(done, total)
+        if done < total:
             self.status_label.setText(f"{action.split()[0]}: {done} of {total} done")
 
     def _on_written(self, result: object) -> None:
