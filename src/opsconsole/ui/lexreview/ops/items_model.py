@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from enum import IntEnum
 from typing import Any
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QObject, QPersistentModelIndex, Qt
@@ -21,6 +20,8 @@ from opsconsole.core.lexreview.triage import SOURCE_ANALYTICS, ReviewItem
 from opsconsole.core.lexreview.flags import ItemFlags
 from opsconsole.core.format import format_day_time
 from opsconsole.ui import theme
+from opsconsole.ui.lexreview.ops.columns import HEADERS, ItemColumn
+from opsconsole.ui.lexreview.ops.phrase_cells import MERGED_CELLS, phrase_tooltip
 
 ITEM_ROLE = Qt.ItemDataRole.UserRole + 1
 #: For group rows: the items under them (all levels).
@@ -31,29 +32,6 @@ KIND_ROLE = Qt.ItemDataRole.UserRole + 3
 KEY_ROLE = Qt.ItemDataRole.UserRole + 4
 
 NO_INTENT = "(choose an intent)"
-
-
-class ItemColumn(IntEnum):
-    PHRASE = 0
-    COUNT = 1
-    STATUS = 2
-    FLAGS = 3
-    SOURCE = 4
-    BY = 5
-    WHEN = 6
-    CONVERSATION = 7
-
-
-HEADERS = {
-    ItemColumn.PHRASE: "Phrase",
-    ItemColumn.COUNT: "×",
-    ItemColumn.STATUS: "Status",
-    ItemColumn.FLAGS: "Flags",
-    ItemColumn.SOURCE: "Source",
-    ItemColumn.BY: "Submitted by",
-    ItemColumn.WHEN: "Submitted",
-    ItemColumn.CONVERSATION: "Conversation",
-}
 
 
 @dataclass(eq=False)
@@ -287,8 +265,8 @@ class ReviewTreeModel(QAbstractItemModel):
             return item
         flags = self.row_flags(members)
         if role == Qt.ItemDataRole.DisplayRole:
-            if len(members) > 1 and col in _MERGED:
-                return _MERGED[col](members)
+            if len(members) > 1 and col in MERGED_CELLS:
+                return MERGED_CELLS[col](members)
             if col == ItemColumn.PHRASE:
                 return item.text
             if col == ItemColumn.COUNT:
@@ -374,44 +352,3 @@ class ReviewTreeModel(QAbstractItemModel):
 
 
 _ORDER = {"PENDING": 0, "APPROVED": 1, "REJECTED": 2, "DEPLOYED": 3}
-
-
-def _others(names: list[str]) -> str:
-    """"amy.ops" or "amy.ops +2": the newest name, and how many other people."""
-    distinct = list(dict.fromkeys(n for n in names if n))
-    return distinct[0] + (f" +{len(distinct) - 1}" if len(distinct) > 1 else "") if distinct else ""
-
-
-def _conversations(members: list[ReviewItem]) -> str:
-    contacts = {i.contact_id for i in members if i.contact_id}
-    missed = sum(i.missed_count or 0 for i in members if i.source == SOURCE_ANALYTICS)
-    parts = [f"{len(contacts)} conversation{'s' if len(contacts) != 1 else ''}"] if contacts else []
-    if missed:
-        parts.append(f"missed {missed}×")
-    return " · ".join(parts)
-
-
-#: A merged row's cells that say something about all of its items.
-_MERGED: dict[int, Callable[[list[ReviewItem]], str]] = {
-    ItemColumn.COUNT: lambda members: f"×{len(members)}",
-    ItemColumn.SOURCE: lambda members: " + ".join(sorted({"Lex" if i.source == SOURCE_ANALYTICS else "Agent"
-                                                          for i in members})),
-    ItemColumn.BY: lambda members: _others([i.agent for i in members]),
-    ItemColumn.CONVERSATION: _conversations,
-}
-
-
-def phrase_tooltip(members: list[ReviewItem]) -> str:
-    """The whole phrase (a narrow column cuts it), and for a merged row who forwarded it and how it was written."""
-    item = members[0]
-    lines = [item.text]
-    if item.original_text:
-        lines.append(f"Edited; first submitted as: {item.original_text}")
-    if len(members) > 1:
-        lines.append(f"\nForwarded {len(members)} times; approving, rejecting or reopening this row "
-                     f"changes all {len(members)}:")
-        lines += [f"  • {i.text}  — {i.agent or 'Lex analytics'}, {format_day_time(i.created_at)}"
-                  for i in members[:12]]
-        if len(members) > 12:
-            lines.append(f"  … and {len(members) - 12} more")
-    return "\n".join(lines)
