@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import QApplication, QLabel, QPlainTextEdit
 
 from opsconsole.core.lexreview import conversations as lc
@@ -65,8 +66,25 @@ def test_a_long_phrase_takes_the_width_and_reads_whole(qtbot, put_item, open_ops
     assert header.sectionSize(ItemColumn.PHRASE) > max(others)
     assert header.sectionSize(ItemColumn.PHRASE) + sum(others) >= view.tree.viewport().width() - 2
     # Cut in the cell, whole in the tooltip and beside the list.
-    assert row_cell(view, item, ItemColumn.PHRASE).data(Qt.ItemDataRole.ToolTipRole).startswith(text)
+    assert shown_as(row_cell(view, item, ItemColumn.PHRASE).data(Qt.ItemDataRole.ToolTipRole)).startswith(text)
     assert text in view.detail.summary.text()
+
+
+def shown_as(tooltip: str) -> str:
+    """What a tooltip displays (Qt renders one that looks like markup as rich text)."""
+    if not Qt.mightBeRichText(tooltip):
+        return tooltip
+    doc = QTextDocument()
+    doc.setHtml(tooltip)
+    return doc.toPlainText()
+
+
+def test_a_phrase_that_looks_like_markup_reads_as_typed(qtbot, put_item, open_ops):
+    text = '<img src="file:///etc/passwd"><b>Security review passed</b>'
+    item = put_item(text, "CheckBalance")
+    view = open_ops().ops_view
+    to_item(qtbot, view, item)
+    assert shown_as(row_cell(view, item, ItemColumn.PHRASE).data(Qt.ItemDataRole.ToolTipRole)).startswith(text)
 
 
 def test_empty_panes_say_what_goes_there(qtbot, open_ops):

@@ -21,7 +21,7 @@ from opsconsole.core.lexreview.flags import ItemFlags
 from opsconsole.core.format import format_day_time
 from opsconsole.ui import theme
 from opsconsole.ui.lexreview.ops.columns import HEADERS, ItemColumn
-from opsconsole.ui.lexreview.ops.phrase_cells import MERGED_CELLS, phrase_tooltip
+from opsconsole.ui.lexreview.ops.phrase_cells import MERGED_CELLS, phrase_tooltip, plain_tooltip
 
 ITEM_ROLE = Qt.ItemDataRole.UserRole + 1
 #: For group rows: the items under them (all levels).
@@ -325,7 +325,7 @@ class ReviewTreeModel(QAbstractItemModel):
                 lines.append(f"deployed in version {item.deployed_version}")
             return "\n".join(lines)
         if col == ItemColumn.CONVERSATION and len(members) > 1:
-            return "\n".join(f"{i.contact_id or 'Lex analytics'} · {i.agent}" for i in members[:12]) or None
+            return plain_tooltip("\n".join(f"{i.contact_id or 'Lex analytics'} · {i.agent}" for i in members[:12]))
         return None
 
     def _names(self) -> dict[str, str]:

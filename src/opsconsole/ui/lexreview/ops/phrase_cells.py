@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 
 from opsconsole.core.format import format_day_time
@@ -47,4 +48,11 @@ def phrase_tooltip(members: list[ReviewItem]) -> str:
                   for i in members[:12]]
         if len(members) > 12:
             lines.append(f"  … and {len(members) - 12} more")
-    return "\n".join(lines)
+    return plain_tooltip("\n".join(lines))
+
+
+def plain_tooltip(text: str) -> str:
+    """``text`` as a tooltip shows it, letter for letter: Qt renders a tooltip that starts like markup as rich
+    text, and a customer's phrase may well start with "<"."""
+    escaped = html.escape(text).replace("\n", "<br>").replace("  ", "&nbsp; ")
+    return f"<qt>{escaped}</qt>"
