@@ -4,6 +4,7 @@ phrases forwarded several times, batches with progress, and what a deployment co
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextDocument
@@ -272,3 +273,39 @@ def test_deploy_counts_distinct_phrases_and_its_bar_follows_the_build(
     assert building <= SCALE * 0.1 and versioning >= SCALE * 0.8
     for item in [*twice, once]:
         assert li.get_review_item(sandbox_clients, item.item_id).status == "DEPLOYED"
+
+
+def test_rows_arriving_above_do_not_move_what_the_reader_looks_at(qtbot, sandbox_clients, lex, open_ops):
+    from opsconsole.core.lexreview.store import to_attrs
+
+    ddb, table = sandbox_clients.client("dynamodb"), lex["tables"]["review_items"]
+    many = [lr.new_item(lr.Phrase(f"ops scrolled phrase {n:03d}", "OpsScrollTest"), bot_id=lex["bot_id"],
+                        bot_name=lex["bot_name"], locale_id="en_US", by="amy.ops") for n in range(120)]
+    for start in range(0, len(many), 25):
+        ddb.batch_write_item(RequestItems={table: [{"PutRequest": {"Item": to_attrs(i.to_record())}}
+                                                   for i in many[start:start + 25]]})
+    view = open_ops().ops_view
+    tree = view.tree
+    tree.setFocus()
+    qtbot.keyClick(tree, Qt.Key.Key_Home)
+    qtbot.keyClick(tree, Qt.Key.Key_End)
+    for _ in range(3):  # the reader is well down the list, not at its end (where Qt keeps the view itself)
+        qtbot.keyClick(tree, Qt.Key.Key_PageUp)
+    qtbot.waitUntil(lambda: 0 < tree.verticalScrollBar().value() < tree.verticalScrollBar().maximum())
+    top = tree.indexAt(tree.viewport().rect().topLeft()).data(GROUP_ITEMS_ROLE)[0].item_id
+    current = tree.currentIndex().data(GROUP_ITEMS_ROLE)[0].item_id
+    view.changes.timer.setInterval(200)
+    # Forwarded a minute later than the others: the newest, so the first row of its intent, above the reader.
+    arrived = lr.new_item(lr.Phrase("ops scrolled phrase arriving on top", "OpsScrollTest"), bot_id=lex["bot_id"],
+                          bot_name=lex["bot_name"], locale_id="en_US", by="amy.ops",
+                          now=max(i.created_at for i in many) + timedelta(minutes=1))
+    ddb.put_item(TableName=table, Item=to_attrs(arrived.to_record()))
+    try:
+        qtbot.waitUntil(lambda: view.model.index_of_item(arrived.item_id).isValid(), timeout=TIMEOUT)
+        assert tree.indexAt(tree.viewport().rect().topLeft()).data(GROUP_ITEMS_ROLE)[0].item_id == top
+        assert tree.currentIndex().data(GROUP_ITEMS_ROLE)[0].item_id == current
+    finally:  # a hundred rows less for the tests after this one
+        gone = [*many, arrived]
+        for start in range(0, len(gone), 25):
+            ddb.batch_write_item(RequestItems={table: [{"DeleteRequest": {"Key": to_attrs({"item_id": i.item_id})}}
+                                                       for i in gone[start:start + 25]]})

@@ -123,9 +123,10 @@ class ReviewTreeModel(QAbstractItemModel):
         """The flags of each item, by item id."""
         self._flags = dict(flags)
         if self._root.children:
-            # Repaint everything; no row moves, so expansion and selection stay.
-            self.layoutAboutToBeChanged.emit()
-            self.layoutChanged.emit()
+            # Repaint everything: a change over several rows repaints the whole view. No row moves, so
+            # expansion, selection and the scroll position stay (a layout change would lay every row out again).
+            last = self.index(len(self._root.children) - 1, len(ItemColumn) - 1)
+            self.dataChanged.emit(self.index(0, 0), last)
 
     def set_filter(self, accept: Callable[[ReviewItem], bool]) -> None:
         """Show only the items ``accept`` takes."""

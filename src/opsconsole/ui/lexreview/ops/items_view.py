@@ -49,6 +49,9 @@ class ReviewTree(QTreeView):
         self.empty_hint.setObjectName("items-empty")
         self._model = model
         self._remembered: tuple[list[str], str | None, str | None] = ([], None, None)
+        self._top: str | None = None  # the key of the row at the top, once the reader scrolled down
+        self._resetting = False
+        self.verticalScrollBar().valueChanged.connect(self._note_top)
         model.modelAboutToBeReset.connect(self._remember)
         model.modelReset.connect(self._restore)
 
@@ -84,9 +87,15 @@ class ReviewTree(QTreeView):
     def _remember(self) -> None:
         keys = [k for i in self.selectionModel().selectedRows(0) for k in self._keys(i)]
         current = self.currentIndex()
-        top = self.indexAt(self.viewport().rect().topLeft())
-        self._remembered = (keys, self._keys(current)[0] if current.isValid() else None,
-                            self._keys(top)[0] if top.isValid() and self.verticalScrollBar().value() else None)
+        self._resetting = True  # the reset scrolls to the top: that is not the reader's doing
+        self._remembered = (keys, self._keys(current)[0] if current.isValid() else None, self._top)
+
+    def _note_top(self, *_args: object) -> None:
+        """The row at the top of the list, as the reader scrolled (during a reset rows have no place to ask)."""
+        if self._resetting:
+            return
+        top = self.indexAt(self.viewport().rect().topLeft()) if self.verticalScrollBar().value() else QModelIndex()
+        self._top = self._keys(top)[0] if top.isValid() else None
 
     def _span_groups(self, parent: QModelIndex = QModelIndex()) -> None:  # noqa: B008
         """Group rows read across the whole width ("CheckBalance (3 pending, 1 approved)")."""
@@ -113,7 +122,10 @@ class ReviewTree(QTreeView):
         if top:  # rows arriving above do not move what the reader is looking at
             index = self._model.index_of_key(top)
             if index.isValid():
+                self.executeDelayedItemsLayout()  # the rows' places as they are now
                 self.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtTop)
+        self._resetting = False
+        self._note_top()
 
     def set_empty_text(self, text: str) -> None:
         """What the empty list says (nothing listed at all, or nothing the filters let through)."""
