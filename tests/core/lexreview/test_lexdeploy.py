@@ -327,8 +327,20 @@ def test_a_build_that_outlasts_the_wait_is_a_refusal_saying_what_to_do(locale):
     ticks = iter(range(0, 1000, 30))
     settings = ld.DeploySettings(build_timeout_s=60, sleep=lambda _s: None, clock=lambda: float(next(ticks)))
     with pytest.raises(ld.BuildTimeout) as caught:
-        run(build(StillBuilding(), locale, settings, lambda text: text))
+        run(build(StillBuilding(), locale, settings, lambda text, _elapsed=None: text))
     err = describe(caught.value, operation="Deploy")
     assert err.kind is ErrorKind.REFUSED and err.title == "Lex took too long"
     assert err.message == (f"The build of {locale.label} did not finish within 60 s; "
                            "try again once Lex shows it finished")
+
+
+def test_the_deployment_pace_gives_the_build_most_of_the_bar_and_never_ends_a_wait_early():
+    from opsconsole.core.lexreview.deploy.pace import BUILD, MARK, MERGE, SCALE, VERSION, DeployPace, waited
+
+    pace = DeployPace(intents=3, items=10)
+    # Three intents merged is a sliver; the build is most of the way; marking the items ends it.
+    assert pace.at(BUILD) <= SCALE * 0.1 and pace.at(VERSION) >= SCALE * 0.8
+    assert pace.at(MARK, 1.0) == SCALE
+    marks = [pace.at(MERGE, n / 3) for n in range(3)] + [pace.at(BUILD, waited(s, 60)) for s in (1, 30, 600)]
+    assert marks == sorted(marks) and marks[-1] < pace.at(VERSION)  # a long build creeps, never reaches the end
+    assert waited(0, 60) == 0 and 0 < waited(1, 60) < waited(60, 60) < waited(6000, 60) < 1

@@ -172,6 +172,18 @@ def test_items_move_only_within_one_locale_and_each_action_takes_only_the_items_
     assert [i.status for i in li.items_for("edit", chosen)] == ["PENDING", "APPROVED"]
 
 
+def test_one_phrase_is_the_same_text_in_one_intent_of_one_locale_as_lex_compares_it():
+    def item(text, intent="CheckBalance", locale="en_US"):
+        return dataclasses.replace(_item("PENDING", locale), text=text, intent_name=intent)
+
+    same = [item("What's my balance?"), item("whats my  BALANCE"), item("What’s my balance")]
+    others = [item("What's my balance", "ReportLostCard"), item("What's my balance", locale="es_US"),
+              item("What's my balance today")]
+    phrases = li.distinct_phrases([*same, *others])
+    assert len(phrases) == 4 and list(phrases.values())[0] == same  # grouped, in the order first seen
+    assert {li.phrase_key(i) for i in same} == {li.phrase_key(same[0])}
+
+
 def test_a_change_is_described_before_it_is_sent_and_sent_exactly_as_described(sandbox_clients, put_item):
     item = put_item("described before sent")
     change = li.transition_request(item, "REJECTED", "dana.k", "  Not a banking phrase ")

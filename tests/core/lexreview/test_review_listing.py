@@ -150,6 +150,17 @@ def test_items_by_status_newest_first_over_several_pages(clients, tables, seeded
         assert seeded(li.list_review_items(clients, statuses=[], tables=tables)) == want
 
 
+def test_what_changed_since_a_time_is_read_from_the_key_condition_alone(clients, tables, seeded_items):
+    since = NOW - timedelta(days=3)
+    want = newest_first(i for i in seeded_items if i.updated_at >= since)
+    assert 0 < len(want) < len(seeded_items)
+    with DynamoCalls(clients) as calls:
+        got = li.list_review_items(clients, changed_since=since, tables=tables)
+    assert [i.item_id for i in seeded(got)] == [i.item_id for i in want]
+    assert {n for n, _p in calls.calls} == {"Query"} and len(calls.calls) == len(lr.STATUSES)  # one page each
+    assert all(p["KeyConditionExpression"] == "#pk = :v_pk AND #sk >= :v_since" for _n, p in calls.calls)
+
+
 def test_items_of_one_bot_locale_use_the_locale_index(clients, tables, seeded_items):
     want = newest_first(i for i in seeded_items if (i.bot_id, i.locale_id) == (BOT, "es_US")
                         and i.status in ("PENDING", "APPROVED"))

@@ -4,12 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+import threading
+import time
+
 import pytest
 from PySide6.QtCore import QSettings
 
+from opsconsole.core.lexreview import bot as lb
+from opsconsole.core.lexreview import deploy as ld
+from opsconsole.core.lexreview import items as li
+from opsconsole.core.lexreview import triage as lr
+from opsconsole.core.lexreview.deploy.steps import set_utterances
+from opsconsole.core.lexreview.store import to_attrs
 from opsconsole.ui.lexreview import ReviewPanel
 
 TIMEOUT = 60000
+#: Deployment timings for tests: short lock, quick polls.
+FAST = ld.DeploySettings(lock_ttl_s=3.0, lock_wait_s=120, poll_first_s=0.2, poll_max_s=0.5, build_timeout_s=60)
 
 
 @pytest.fixture
@@ -49,3 +60,67 @@ def review_opener(qtbot, ctx, sandbox_connection) -> Iterator[Callable[..., Revi
     yield open_
     for panel in made:
         panel.cancel_jobs()
+
+
+# -- the operations view's fixtures ------------------------------------------------
+@pytest.fixture(scope="module")
+def lex(sandbox):
+    """The seeded Lex bot: ids, names, tables."""
+    return sandbox.scenario.lex
+
+
+@pytest.fixture
+def put_item(sandbox_clients, lex):
+    """``put(text, intent, locale, status)``: a review item another console forwarded (and maybe reviewed)."""
+
+    def put(text, intent, locale="en_US", status="PENDING"):
+        item = lr.new_item(lr.Phrase(text, intent), bot_id=lex["bot_id"], bot_name=lex["bot_name"],
+                           locale_id=locale, by="amy.ops", contact_id="test-ui-ops")
+        sandbox_clients.client("dynamodb").put_item(TableName=lex["tables"]["review_items"],
+                                                    Item=to_attrs(item.to_record()))
+        return li.transition(sandbox_clients, item, status, "dana.ops") if status != "PENDING" else item
+
+    return put
+
+
+@pytest.fixture
+def fast_deploy() -> ld.DeploySettings:
+    """The deployment timings the operations view uses in these tests."""
+    return FAST
+
+
+@pytest.fixture
+def open_ops(review_opener):
+    """Open the Review queues as reviewer dana.ops, with the deployment history loaded."""
+    review_opener.prepare("operations", "dana.ops")
+
+    def open_():
+        panel = review_opener("operations", "dana.ops", lambda p: p.ops_view.history.history_loaded)
+        panel.ops_view.history.settings = FAST
+        return panel
+
+    return open_
+
+
+@pytest.fixture
+def restore_es(sandbox_clients, lex):
+    """Deploy tests change es_US and the live alias: put both back and rebuild afterwards."""
+    locale = lb.BotLocale(lex["bot_id"], lex["bot_name"], "es_US")
+    lex_client = sandbox_clients.client("lexv2-models")
+    before = lb.load_locale_model(sandbox_clients, locale)
+    alias = lb.find_alias(sandbox_clients, locale.bot_id)
+    yield before
+    after = lb.load_locale_model(sandbox_clients, locale)
+    for name, intent in before.intents.items():
+        if after.intents[name].utterances != intent.utterances:
+            set_utterances(lex_client, locale, intent.intent_id, intent.utterances)
+    ld.move_alias(lex_client, alias, alias["botVersion"])
+    pause, deadline = threading.Event(), time.monotonic() + 60
+    while True:
+        status = lex_client.describe_bot_locale(botId=locale.bot_id, botVersion="DRAFT", localeId="es_US")
+        if status["botLocaleStatus"] == "Built":
+            break
+        if status["botLocaleStatus"] not in ("Building", "ReadyExpressTesting"):
+            lex_client.build_bot_locale(botId=locale.bot_id, botVersion="DRAFT", localeId="es_US")
+        assert time.monotonic() < deadline
+        pause.wait(0.2)

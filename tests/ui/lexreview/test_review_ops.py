@@ -14,67 +14,11 @@ from opsconsole.core.lexreview import conversations as lc
 from opsconsole.core.lexreview import triage as lr
 from opsconsole.core.lexreview import bot as lb
 from opsconsole.core.lexreview import items as li
-from opsconsole.core.lexreview.deploy.steps import set_utterances
 from opsconsole.core.lexreview.store import to_attrs
 from opsconsole.ui.lexreview import ReviewPanel
-from opsconsole.ui.lexreview.ops.items_model import ITEM_ROLE, ItemColumn
+from opsconsole.ui.lexreview.ops.items_model import GROUP_ITEMS_ROLE, ITEM_ROLE, ItemColumn
 
 TIMEOUT = 60000
-FAST = ld.DeploySettings(lock_ttl_s=3.0, lock_wait_s=120, poll_first_s=0.2, poll_max_s=0.5, build_timeout_s=60)
-
-
-@pytest.fixture(scope="module")
-def lex(sandbox):
-    return sandbox.scenario.lex
-
-
-@pytest.fixture
-def put_item(sandbox_clients, lex):
-    def put(text, intent, locale="en_US", status="PENDING"):
-        item = lr.new_item(lr.Phrase(text, intent), bot_id=lex["bot_id"], bot_name=lex["bot_name"],
-                           locale_id=locale, by="amy.ops", contact_id="test-ui-ops")
-        sandbox_clients.client("dynamodb").put_item(TableName=lex["tables"]["review_items"],
-                                                    Item=to_attrs(item.to_record()))
-        return li.transition(sandbox_clients, item, status, "dana.ops") if status != "PENDING" else item
-
-    return put
-
-
-@pytest.fixture
-def open_ops(review_opener):
-    """Open the Review queues as reviewer dana.ops, with the deployment history loaded."""
-    review_opener.prepare("operations", "dana.ops")
-
-    def open_():
-        panel = review_opener("operations", "dana.ops", lambda p: p.ops_view.history.history_loaded)
-        panel.ops_view.history.settings = FAST
-        return panel
-
-    return open_
-
-
-@pytest.fixture
-def restore_es(sandbox_clients, lex):
-    """Deploy tests change es_US and the live alias: put both back and rebuild afterwards."""
-    locale = lb.BotLocale(lex["bot_id"], lex["bot_name"], "es_US")
-    lex_client = sandbox_clients.client("lexv2-models")
-    before = lb.load_locale_model(sandbox_clients, locale)
-    alias = lb.find_alias(sandbox_clients, locale.bot_id)
-    yield before
-    after = lb.load_locale_model(sandbox_clients, locale)
-    for name, intent in before.intents.items():
-        if after.intents[name].utterances != intent.utterances:
-            set_utterances(lex_client, locale, intent.intent_id, intent.utterances)
-    ld.move_alias(lex_client, alias, alias["botVersion"])
-    pause, deadline = threading.Event(), time.monotonic() + 60
-    while True:
-        status = lex_client.describe_bot_locale(botId=locale.bot_id, botVersion="DRAFT", localeId="es_US")
-        if status["botLocaleStatus"] == "Built":
-            break
-        if status["botLocaleStatus"] not in ("Building", "ReadyExpressTesting"):
-            lex_client.build_bot_locale(botId=locale.bot_id, botVersion="DRAFT", localeId="es_US")
-        assert time.monotonic() < deadline
-        pause.wait(0.2)
 
 
 def select(qtbot, view, items):
@@ -240,16 +184,16 @@ def test_a_failed_build_shows_lex_reasons(qtbot, sandbox_clients, lex, put_item,
 
 
 def test_an_interrupted_deployment_can_be_resumed_from_the_history(
-    qtbot, sandbox_clients, lex, put_item, open_ops, restore_es
+    qtbot, sandbox_clients, lex, put_item, open_ops, restore_es, fast_deploy
 ):
     item = put_item("quiero revisar mi saldo ahora", "CheckBalance", "es_US", "APPROVED")
     locale = lb.BotLocale(lex["bot_id"], lex["bot_name"], "es_US")
-    generator = ld.deploy(sandbox_clients, locale, [item.item_id], "dana.gone", FAST)
+    generator = ld.deploy(sandbox_clients, locale, [item.item_id], "dana.gone", fast_deploy)
     for report in generator:
         if report.text.startswith("Building"):
             break
     generator.close()  # that console died after UpdateIntent
-    expired = time.time() + FAST.lock_ttl_s + 0.5
+    expired = time.time() + fast_deploy.lock_ttl_s + 0.5
     qtbot.waitUntil(lambda: time.time() > expired, timeout=10000)  # its short lock runs out
     view = open_ops().ops_view
     history = view.history
@@ -375,15 +319,14 @@ def slow_pages(monkeypatch):
 
 
 def shown_item_ids(view) -> list[str]:
-    """Every item row in the tree (with repeats, if an item were shown twice)."""
+    """Every item of every phrase row in the tree (with repeats, if an item were shown twice)."""
     ids, model = [], view.model
 
     def walk(parent):
         for row in range(model.rowCount(parent)):
             index = model.index(row, 0, parent)
-            item = index.data(ITEM_ROLE)
-            if item is not None:
-                ids.append(item.item_id)
+            if index.data(ITEM_ROLE) is not None:
+                ids.extend(i.item_id for i in index.data(GROUP_ITEMS_ROLE))
             walk(index)
 
     walk(QModelIndex())

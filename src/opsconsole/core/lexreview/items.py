@@ -31,6 +31,7 @@ from opsconsole.core.lexreview.store import (
     TABLES,
     Tables,
     from_attrs,
+    iso,
     is_condition_failure,
     merge_newest,
     query_pages,
@@ -39,6 +40,7 @@ from opsconsole.core.lexreview.store import (
     values,
     when_text,
 )
+from opsconsole.core.lexreview.similarity import normalise
 from opsconsole.core.lexreview.tables import ITEMS_BY_LOCALE, ITEMS_BY_STATUS, bot_locale, status_updated
 
 #: Which status may follow which. DEPLOYED is reached only by a deployment.
@@ -85,6 +87,7 @@ def iter_review_items(
     statuses: Iterable[str] | None = None,
     bot_id: str | None = None,
     locale_id: str | None = None,
+    changed_since: datetime | None = None,
     page_size: int = 500,
     tables: Tables = TABLES,
 ) -> Iterator[list[ReviewItem]]:
@@ -93,14 +96,16 @@ def iter_review_items(
     One Query stream per status (every status when none is given), merged
     newest first: on the status index, or on the locale index when both
     ``bot_id`` and ``locale_id`` are given (a bot or a locale alone is a
-    filter on the status index). Nothing scans the table.
+    filter on the status index). Nothing scans the table. ``changed_since``
+    keeps to items changed at or after that time (a key condition on the
+    status index: a view's poll for what changed reads only that).
     """
     ddb = clients.client("dynamodb")
     wanted = list(dict.fromkeys(statuses or ())) or list(STATUSES)  # none given (or empty): every status
     streams = []
     for status in wanted:
         request: dict[str, Any]
-        if bot_id and locale_id:
+        if bot_id and locale_id and changed_since is None:
             request = {"IndexName": ITEMS_BY_LOCALE,
                        "KeyConditionExpression": "#pk = :v_pk AND begins_with(#sk, :v_sk)",
                        "ExpressionAttributeNames": {"#pk": "bot_locale", "#sk": "status_updated"},
@@ -110,6 +115,10 @@ def iter_review_items(
             vals: dict[str, Any] = {"v_pk": status}
             request = {"IndexName": ITEMS_BY_STATUS, "KeyConditionExpression": "#pk = :v_pk",
                        "ExpressionAttributeNames": {"#pk": "status"}}
+            if changed_since is not None:
+                request["KeyConditionExpression"] += " AND #sk >= :v_since"
+                request["ExpressionAttributeNames"]["#sk"] = "updated_at"
+                vals["v_since"] = iso(changed_since)
             conds = []
             if bot_id:
                 conds.append("bot_id = :v_bot")
@@ -317,6 +326,8 @@ class BatchResult:
     updated: list[ReviewItem] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
     invalid: list[str] = field(default_factory=list)
+    #: Items left as they were because the batch was cancelled before their turn.
+    cancelled: list[ReviewItem] = field(default_factory=list)
 
     @property
     def summary(self) -> str:
@@ -326,6 +337,8 @@ class BatchResult:
             parts.append(f"{len(self.conflicts)} changed by someone else first")
         if self.invalid:
             parts.append(f"{len(self.invalid)} not allowed")
+        if self.cancelled:
+            parts.append(f"{len(self.cancelled)} not sent (cancelled)")
         return ", ".join(parts)
 
 
@@ -355,6 +368,28 @@ def edit_many(clients: Clients, items: Sequence[ReviewItem], by: str, **kwargs: 
         except InvalidChange as exc:
             result.invalid.append(str(exc))
     return result
+
+
+# -- one phrase, however often it was forwarded ----------------------------
+PhraseKey = tuple[str, str, str, str]
+
+
+def phrase_key(item: ReviewItem) -> PhraseKey:
+    """What makes two items the same phrase: bot, locale, intent and the text as Lex compares it.
+
+    Case, spaces and punctuation are ignored, as when a deployment merges
+    phrases into an intent's sample utterances: items with one key add one
+    utterance to the bot.
+    """
+    return item.bot_id, item.locale_id, item.intent_name, normalise(item.text)
+
+
+def distinct_phrases(items: Iterable[ReviewItem]) -> dict[PhraseKey, list[ReviewItem]]:
+    """``items`` by phrase (:func:`phrase_key`), in the order each phrase first appears."""
+    phrases: dict[PhraseKey, list[ReviewItem]] = {}
+    for item in items:
+        phrases.setdefault(phrase_key(item), []).append(item)
+    return phrases
 
 
 # -- what a reviewer may do -------------------------------------------------

@@ -31,7 +31,7 @@ from opsconsole.core.lexreview.items import BatchResult, ItemChange
 from opsconsole.core.lexreview.conversations import Conversation
 from opsconsole.core.lexreview.triage import APPROVED, PENDING, REJECTED, Phrase, ReviewItem
 from opsconsole.core.writes import ERROR, OK, Write
-from opsconsole.jobs.runner import Job
+from opsconsole.jobs.runner import Job, JobState
 from opsconsole.jobs.writes import Conflicted
 from opsconsole.ui.lexreview.session import ReviewSession
 
@@ -68,6 +68,8 @@ class ReviewActions(QObject):
     items_changed = Signal(object)
     #: (action, UserError): the write failed (AWS said no, offline, the audit log could not be written).
     write_failed = Signal(str, object)
+    #: (action, items done, items in the batch): a batch of item writes moved on.
+    batch_progress = Signal(str, int, int)
 
     def __init__(self, session: ReviewSession, parent: QObject | None = None) -> None:
         super().__init__(parent or session)
@@ -207,9 +209,14 @@ class ReviewActions(QObject):
         errors: list[UserError] = []
         jobs = [self.ctx.writes.submit(w, owner=self.session.owner) for w in writes]
         pending = set(jobs)
+        by_id = {i.item_id: i for i in items}
+        targets = {job: by_id[w.targets[0]] for job, w in zip(jobs, writes, strict=True)}
 
         def ended(job: Job) -> None:
             pending.discard(job)
+            if job.state is JobState.CANCELLED:
+                result.cancelled.append(targets[job])
+            self.batch_progress.emit(action, len(jobs) - len(pending), len(jobs))
             if pending:
                 return
             # What reviewers decide is what the agents' ranking learns from: read it again.
@@ -233,7 +240,23 @@ class ReviewActions(QObject):
             job.finished.connect(lambda job=job: ended(job))
         self._batch = jobs
         self.busy_changed.emit(True)
+        self.batch_progress.emit(action, 0, len(jobs))
         return jobs
+
+    def cancel_batch(self) -> int:
+        """Leave out the item writes of the running batch not started yet; how many were left out.
+
+        A write already on its way finishes and is audited; one still queued was
+        never sent (nor audited), so cancelling it changes nothing anywhere. The
+        first unfinished write is always let through: the one write thread may
+        have started it before the window heard so, and a write cancelled while
+        it is being sent would land unseen.
+        """
+        unfinished = [job for job in self._batch if job.active]
+        queued = [job for job in unfinished[1:] if job.state is JobState.QUEUED]
+        for job in queued:
+            job.cancel()
+        return len(queued)
 
     def approve(self, items: Sequence[ReviewItem]) -> list[Job] | None:
         """Approve the pending ones among ``items`` (one audited write each)."""
@@ -253,9 +276,10 @@ class ReviewActions(QObject):
         return self._items("Reject review item", chosen,
                            lambda i, by: items_core.transition_request(i, REJECTED, by, reason), reason=reason)
 
-    def edit_text(self, item: ReviewItem, text: str) -> list[Job] | None:
-        """Change one item's text."""
-        return self._items("Edit review item", [item],
+    def edit_text(self, items: ReviewItem | Sequence[ReviewItem], text: str) -> list[Job] | None:
+        """Change one item's text (or that of each item of one phrase forwarded several times)."""
+        chosen = [items] if isinstance(items, ReviewItem) else list(items)
+        return self._items("Edit review item", chosen,
                            lambda i, by: items_core.edit_request(i, by, text=text), new_text=text)
 
     def move(self, items: Sequence[ReviewItem], intent: str) -> list[Job] | None:

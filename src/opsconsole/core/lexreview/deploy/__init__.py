@@ -24,6 +24,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from opsconsole.core.aws import Clients
 from opsconsole.core.errors import DomainError
 from opsconsole.core.lexreview.deploy.lock import DeployLock, LockLost
+from opsconsole.core.lexreview.deploy.pace import ALIAS, BUILD, MARK, MERGE, VERSION, DeployPace, waited
 from opsconsole.core.lexreview.deploy.record import (
     BLOCKED,
     FAILED,
@@ -249,18 +250,21 @@ def _run(
         save(clients, record, tables)
         return
     record.intents = sorted({*record.intents, *(i.intent_name for i in items.values())})
-    total = len(record.intents) + 4
-    done = 0
+    pace = DeployPace(len(record.intents), len(items))
+    at: list = [MERGE, 0.0]  # the step under way, and the share of it done
 
-    def step(text: str) -> Progress:
+    def step(text: str, elapsed_s: float | None = None) -> Progress:
+        """Save the record, renew the lock, report: a waiting step says how long it has waited."""
         record.updated_at = utcnow()
         save(clients, record, tables)
         lock.renew()
-        return Progress(done, total, text)
+        within = at[1] if elapsed_s is None else waited(elapsed_s, pace.usual_s(at[0]))
+        return pace.report(at[0], text, within)
 
     if not record.alias_moved:
         ids = intent_ids(lex, locale)
-        for intent in record.intents:
+        for n, intent in enumerate(record.intents):
+            at[:] = [MERGE, n / len(record.intents)]
             yield step(f"Merging phrases into {intent}")
             if intent not in ids:
                 raise IntentMissing(f"Intent {intent} no longer exists in {locale.label}: move its phrases to "
@@ -275,8 +279,8 @@ def _run(
             known += [a for a in added if a not in known]
             if intent not in record.intents_updated:
                 record.intents_updated.append(intent)
-            done += 1
 
+        at[:] = [BUILD, 0.0]
         record.build_status = "Building"
         yield step(f"Building {locale.label}")
         lock.renew()
@@ -296,20 +300,20 @@ def _run(
             record.status, record.finished_at = FAILED, utcnow()
             save(clients, record, tables)
             return
-        done += 1
 
         alias = find_alias(clients, locale.bot_id, settings.alias_name)
+        at[:] = [VERSION, 0.0]
         yield step("Creating a bot version")
         record.previous_version = str(alias.get("botVersion") or "")
         lock.renew()
         record.version = yield from create_version(lex, locale, alias, settings, step)
-        done += 1
+        at[:] = [ALIAS, 0.0]
         yield step(f"Pointing alias {settings.alias_name} at version {record.version}")
         lock.renew()
         move_alias(lex, alias, record.version)
         record.alias_moved = True
-        done += 1
 
+    at[:] = [MARK, 0.0]
     yield step("Marking the items deployed")
     marked = 0
     for item in items.values():

@@ -14,6 +14,7 @@ from typing import Any
 
 from opsconsole.core.aws import Clients
 from opsconsole.core.lexreview.deploy.lock import LockHolder, get_locks, lock_id
+from opsconsole.core.lexreview.similarity import normalise
 from opsconsole.core.lexreview.store import TABLES, Tables, from_attrs, iso, parse_time, query_pages, to_attrs, values
 from opsconsole.core.lexreview.tables import DEPLOYMENTS_BY_LOCALE, DEPLOYMENTS_BY_TIME, HISTORY, bot_locale
 
@@ -65,6 +66,11 @@ class Deployment:
     resumed_at: datetime | None = None
     #: Set when the history is read: IN_PROGRESS, and nobody holds its lock any more.
     interrupted: bool = False
+
+    @property
+    def phrase_count(self) -> int:
+        """Distinct phrases (per intent, as Lex compares them): items forwarded twice add one utterance."""
+        return len({(p.intent_name, normalise(p.text)) for p in self.phrases})
 
     @property
     def step(self) -> str:

@@ -150,7 +150,7 @@ def _poll(
 
 
 def build(
-    lex: Any, locale: BotLocale, settings: DeploySettings, step: Callable[[str], Progress]
+    lex: Any, locale: BotLocale, settings: DeploySettings, step: Callable[..., Progress]
 ) -> Generator[Progress, None, dict[str, Any]]:
     """BuildBotLocale, then poll DescribeBotLocale until Built or Failed; its last answer.
 
@@ -168,7 +168,7 @@ def build(
         return True, None
 
     yield from _poll(settings, start, lambda elapsed, _v: step(
-        f"Waiting for another build of {locale.label} to end: {elapsed:.0f} s"),
+        f"Waiting for another build of {locale.label} to end: {elapsed:.0f} s", elapsed),
         settings.build_timeout_s, f"The other build of {locale.label}")
 
     def check() -> tuple[bool, Any]:
@@ -176,13 +176,13 @@ def build(
         return out.get("botLocaleStatus") not in _BUILDING, out
 
     def report(elapsed: float, out: Any) -> Progress:
-        return step(f"Building {locale.label}: {out.get('botLocaleStatus', '…')} for {elapsed:.0f} s")
+        return step(f"Building {locale.label}: {out.get('botLocaleStatus', '…')} for {elapsed:.0f} s", elapsed)
 
     return (yield from _poll(settings, check, report, settings.build_timeout_s, f"The build of {locale.label}"))
 
 
 def create_version(
-    lex: Any, locale: BotLocale, alias: dict[str, Any], settings: DeploySettings, step: Callable[[str], Progress]
+    lex: Any, locale: BotLocale, alias: dict[str, Any], settings: DeploySettings, step: Callable[..., Progress]
 ) -> Generator[Progress, None, str]:
     """CreateBotVersion and wait until it is Available; the new version number.
 
@@ -211,7 +211,7 @@ def create_version(
             return False, None
 
     out = yield from _poll(settings, start, lambda elapsed, _v: step(
-        f"Waiting for another version of {locale.bot_name} to be created: {elapsed:.0f} s"),
+        f"Waiting for another version of {locale.bot_name} to be created: {elapsed:.0f} s", elapsed),
         settings.build_timeout_s, f"Another version of {locale.bot_name}")
     version = str(out["botVersion"])
     if out.get("botStatus") == "Available":
@@ -230,7 +230,8 @@ def create_version(
         return False, "Versioning"
 
     def report(elapsed: float, status: Any) -> Progress:
-        return step(f"Creating a bot version: version {version} {str(status).lower()} for {elapsed:.0f} s")
+        return step(f"Creating a bot version: version {version} {str(status).lower()} for {elapsed:.0f} s",
+                    elapsed)
 
     yield from _poll(settings, check, report, settings.build_timeout_s, f"Version {version}")
     return version

@@ -102,7 +102,7 @@ class DeployDialog(QDialog):
         self.bar.setRange(0, 1)
         self.bar.setValue(1 if result.status == SUCCEEDED else 0)
         if result.status == SUCCEEDED:
-            text = (f"<b>Deployed.</b> {len(result.phrases)} phrase(s) are in version {result.version}; "
+            text = (f"<b>Deployed.</b> {result.phrase_count} phrase(s) are in version {result.version}; "
                     f"the live alias now serves it.")
             if result.notes:
                 text += "<br>" + "<br>".join(html.escape(n) for n in result.notes)

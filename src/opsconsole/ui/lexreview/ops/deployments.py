@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from opsconsole.core.lexreview import items as items_core
 from opsconsole.core.lexreview.deploy import DeploySettings
 from opsconsole.core.lexreview.deploy.record import FAILED, Deployment, iter_deployments
 from opsconsole.core.lexreview.triage import ReviewItem
@@ -27,9 +28,15 @@ from opsconsole.ui.lexreview.ops.deploy_dialog import DeployDialog
 from opsconsole.ui.lexreview.ops.deployments_model import DeploymentsModel, HistoryColumn, describe
 from opsconsole.ui.lexreview.session import ReviewSession
 from opsconsole.ui.theme import DEPLOYMENT_LABELS
+from opsconsole.ui.widgets.empty_hint import EmptyHint
 from opsconsole.ui.widgets.status_badge import StatusBadgeDelegate
 from opsconsole.ui.widgets.rows_table import rows_table
 from opsconsole.jobs.runner import Job
+
+
+EMPTY_TEXT = ("No deployments yet. Deploy… puts a locale's approved phrases into the bot and makes them live; "
+              "each deployment is listed here with who started it and how it ended, and an interrupted one "
+              "can be resumed.")
 
 
 class DeploymentsPane(QWidget):
@@ -61,6 +68,8 @@ class DeploymentsPane(QWidget):
             HistoryColumn.STATUS, StatusBadgeDelegate("deployment", DEPLOYMENT_LABELS, self.table)
         )
         self.table.selectionModel().currentRowChanged.connect(lambda *_a: self._update())
+        self.empty_hint = EmptyHint(self.table, EMPTY_TEXT)
+        self.empty_hint.setObjectName("deployments-empty")
         self.title = QLabel("<b>Deployments</b>")
         self.resume_button = QPushButton("Resume")
         self.resume_button.setObjectName("resume-deployment")
@@ -152,15 +161,18 @@ class DeploymentsPane(QWidget):
     def confirm_deploy(self, locale: BotLocale, items: list[ReviewItem]) -> ConfirmDialog:
         """Ask before changing the live bot; the deployment starts when the dialog is accepted."""
         intents = sorted({i.intent_name for i in items})
+        phrases = items_core.distinct_phrases(items)
+        forwarded = f" (forwarded {len(items)} times)" if len(items) != len(phrases) else ""
         write = self.review_actions.deploy_write(locale, [i.item_id for i in items], self.settings)
         dialog = ConfirmDialog(
             "Deploy",
-            f"{len(items)} approved phrase{'s' if len(items) != 1 else ''} into {locale.label}",
+            f"{len(phrases)} approved phrase{'s' if len(phrases) != 1 else ''}{forwarded} into {locale.label}",
             f"Adds them to {len(intents)} intent{'s' if len(intents) != 1 else ''} ({html.escape(', '.join(intents))}), "
             "rebuilds the locale, publishes a new bot version and points the <b>live</b> alias at it: "
             "customers talk to the new version right away.",
             self,
-            details="\n".join(f"{i.text}  →  {i.intent_name}" for i in items),
+            details="\n".join(f"{same[0].text}  →  {same[0].intent_name}"
+                              + (f"  (×{len(same)})" if len(same) > 1 else "") for same in phrases.values()),
             write=write,
             connection=self.session.ctx.connection,
         )

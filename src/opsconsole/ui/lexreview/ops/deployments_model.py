@@ -105,7 +105,7 @@ class DeploymentsModel(RowsModel[Deployment]):
             if col == HistoryColumn.VERSION:
                 return d.version
             if col == HistoryColumn.PHRASES:
-                return str(len(d.phrases))
+                return str(d.phrase_count)
         if role == Qt.ItemDataRole.ToolTipRole:
             return describe(d)
         if role == Qt.ItemDataRole.TextAlignmentRole and col in (HistoryColumn.VERSION, HistoryColumn.PHRASES):

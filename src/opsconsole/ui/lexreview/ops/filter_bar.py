@@ -5,8 +5,9 @@ from __future__ import annotations
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QPushButton, QWidget
 from superqt.utils import signals_blocked
 
+from opsconsole.core.lexreview import items as items_core
 from opsconsole.core.lexreview.bot import BotLocale
-from opsconsole.core.lexreview.triage import APPROVED, DEPLOYED, PENDING, REJECTED
+from opsconsole.core.lexreview.triage import APPROVED, DEPLOYED, PENDING, REJECTED, ReviewItem
 from opsconsole.ui.widgets.filter_line_edit import FilterLineEdit
 
 #: (key, label, statuses listed); None = every status.
@@ -67,3 +68,32 @@ class OpsFilterBar(QWidget):
             for loc in locales:
                 self.locale_combo.addItem(loc.label, loc.key)
             self.locale_combo.setCurrentIndex(max(self.locale_combo.findData(current), 0))
+
+    def show_target(self, locale: BotLocale | None, approved: list[ReviewItem] | None, busy: bool) -> None:
+        """Pull and Deploy for ``locale`` (None: no single locale chosen or selected).
+
+        ``approved``: the locale's approved items, or None when the status filter
+        does not list them (they are read when Deploy is pressed). Deploy counts
+        distinct phrases: the same phrase forwarded twice goes into the bot once.
+        """
+        self.pull_button.setEnabled(locale is not None and not busy)
+        self.pull_button.setToolTip(
+            f"Queue Lex's most-missed utterances of {locale.label} (ListAggregatedUtterances)"
+            if locale else "Pick a locale (the filter, or select an item) first"
+        )
+        if locale is None:
+            self.deploy_button.setEnabled(False)
+            self.deploy_button.setText("Deploy…")
+            self.deploy_button.setToolTip("Pick a locale (the filter, or select an item) first")
+            return
+        if approved is None:
+            self.deploy_button.setEnabled(not busy)
+            self.deploy_button.setText(f"Deploy {locale.locale_id}…")
+            self.deploy_button.setToolTip(f"Put the approved phrases of {locale.label} into it and make it live")
+            return
+        phrases = len(items_core.distinct_phrases(approved))
+        forwarded = f" (from {len(approved)} approved items)" if len(approved) != phrases else ""
+        self.deploy_button.setEnabled(bool(approved) and not busy)
+        self.deploy_button.setText(f"Deploy {locale.locale_id} ({phrases})…")
+        self.deploy_button.setToolTip(f"Put the {phrases} approved phrase(s){forwarded} into {locale.label} "
+                                      "and make it live")

@@ -24,6 +24,8 @@ class ItemDetail(QWidget):
         super().__init__(parent)
         self.session = session
         self.item: ReviewItem | None = None
+        #: The items of the phrase row shown (the same phrase forwarded several times), newest first.
+        self.members: list[ReviewItem] = []
         self._model: ReviewTreeModel | None = None
         self._conversations: dict[str, Conversation] = {}
         self.summary = QLabel()
@@ -40,8 +42,10 @@ class ItemDetail(QWidget):
         layout.addWidget(self.summary)
         layout.addWidget(self.transcript, 1)
 
-    def show_item(self, item: ReviewItem | None, model: ReviewTreeModel) -> None:
+    def show_item(self, item: ReviewItem | None, model: ReviewTreeModel,
+                  members: list[ReviewItem] | None = None) -> None:
         self.item, self._model = item, model
+        self.members = list(members or ([item] if item else []))
         self.refresh()
         if item is not None and item.contact_id in self._conversations:
             self._show_conversation(self._conversations[item.contact_id], item)
@@ -50,7 +54,8 @@ class ItemDetail(QWidget):
         item = self.item
         if item is None:
             self.summary.setText(f"<span style='color:{theme.current().muted}'>"
-                                 "Select one item to see its details.</span>")
+                                 "Select one phrase to see its intent, who forwarded it from which "
+                                 "conversation, and what to check before approving it.</span>")
             return
         e = html.escape
         rows = [
@@ -64,13 +69,19 @@ class ItemDetail(QWidget):
         else:
             rows.append(f"Submitted by {e(item.agent)} from conversation {e(item.contact_id)}"
                         + (f", turn {item.turn_index}" if item.turn_index is not None else ""))
+        if len(self.members) > 1:
+            rows.append(f"<b>Forwarded {len(self.members)} times</b> (one row; an action changes each):")
+            rows += [f"&nbsp;&nbsp;• “{e(i.text)}” — {e(i.agent or 'Lex analytics')}"
+                     + (f", conversation {e(i.contact_id[:8])}" if i.contact_id else "") for i in self.members[:8]]
+            if len(self.members) > 8:
+                rows.append(f"&nbsp;&nbsp;… and {len(self.members) - 8} more")
         if item.original_text:
             rows.append(f"First submitted as: “{e(item.original_text)}”")
         if item.reason:
             rows.append(f"Reason: {e(item.reason)}")
         if item.deployed_version:
             rows.append(f"Deployed in version {e(item.deployed_version)}")
-        flags = self._model.item_flags(item.item_id) if self._model is not None else None
+        flags = self._model.row_flags(self.members) if self._model is not None else None
         names = {i.item_id: i.text for i in self._model.all_items()} if self._model is not None else {}
         long = flag_texts(flags, names)[1]
         if long:

@@ -1,20 +1,27 @@
-"""Review items grouped bot → locale → intent, with counts per group and flags per item."""
+"""Review items grouped bot → locale → intent, with counts per group and flags per item.
+
+Items that are the same phrase (same intent and status, text equal once case,
+spaces and punctuation are ignored: what Lex would add once) share one row with
+a count; an action on the row applies to every item in it.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from enum import IntEnum
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QFont
 
+from opsconsole.core.lexreview.items import phrase_key
 from opsconsole.core.lexreview.triage import SOURCE_ANALYTICS, ReviewItem
 from opsconsole.core.lexreview.flags import ItemFlags
 from opsconsole.core.format import format_day_time
 from opsconsole.ui import theme
+from opsconsole.ui.lexreview.ops.columns import HEADERS, ItemColumn
+from opsconsole.ui.lexreview.ops.phrase_cells import MERGED_CELLS, phrase_tooltip, plain_tooltip
 
 ITEM_ROLE = Qt.ItemDataRole.UserRole + 1
 #: For group rows: the items under them (all levels).
@@ -27,27 +34,6 @@ KEY_ROLE = Qt.ItemDataRole.UserRole + 4
 NO_INTENT = "(choose an intent)"
 
 
-class ItemColumn(IntEnum):
-    PHRASE = 0
-    STATUS = 1
-    FLAGS = 2
-    SOURCE = 3
-    BY = 4
-    WHEN = 5
-    CONVERSATION = 6
-
-
-HEADERS = {
-    ItemColumn.PHRASE: "Phrase",
-    ItemColumn.STATUS: "Status",
-    ItemColumn.FLAGS: "Flags",
-    ItemColumn.SOURCE: "Source",
-    ItemColumn.BY: "Submitted by",
-    ItemColumn.WHEN: "Submitted",
-    ItemColumn.CONVERSATION: "Conversation",
-}
-
-
 @dataclass(eq=False)
 class _Node:
     kind: str
@@ -55,14 +41,19 @@ class _Node:
     label: str
     parent: _Node | None = None
     children: list[_Node] = field(default_factory=list)
-    item: ReviewItem | None = None
+    #: A phrase row's items, newest first (the first is the one shown).
+    members: list[ReviewItem] = field(default_factory=list)
+
+    @property
+    def item(self) -> ReviewItem | None:
+        return self.members[0] if self.members else None
 
     def row(self) -> int:
         return self.parent.children.index(self) if self.parent else 0
 
     def items(self) -> list[ReviewItem]:
-        if self.item is not None:
-            return [self.item]
+        if self.members:
+            return list(self.members)
         return [i for child in self.children for i in child.items()]
 
 
@@ -95,20 +86,32 @@ class ReviewTreeModel(QAbstractItemModel):
         self._items: dict[str, ReviewItem] = {}
         self._flags: dict[str, ItemFlags] = {}
         self._accept: Callable[[ReviewItem], bool] = lambda _i: True
+        self._rows: dict[str, _Node] = {}  # item id -> its phrase row
+        # Worked out once per item revision: normalising every text on every regrouping took 10x the time.
+        self._keys: dict[str, tuple[ReviewItem, tuple[str, ...]]] = {}
 
     # -- content ---------------------------------------------------------
     def set_items(self, items: Iterable[ReviewItem]) -> None:
         """Replace every item."""
         self._items = {i.item_id: i for i in items}
+        self._keys = {k: v for k, v in self._keys.items() if k in self._items}
         self._rebuild()
 
-    def add_items(self, items: Iterable[ReviewItem]) -> None:
-        """Add a page of a listing; an item already here is shown once, in its latest revision."""
+    def add_items(self, items: Iterable[ReviewItem]) -> int:
+        """Add a page of a listing; an item already here is shown once, in its latest revision.
+
+        Returns how many were new or newer; the tree is regrouped only when some were.
+        """
+        changed = 0
         for item in items:
             known = self._items.get(item.item_id)
-            if known is None or known.revision <= item.revision:
+            if known is None or known.revision < item.revision or (known.revision == item.revision
+                                                                    and known != item):
                 self._items[item.item_id] = item
-        self._rebuild()
+                changed += 1
+        if changed:
+            self._rebuild()
+        return changed
 
     def update_items(self, items: Iterable[ReviewItem]) -> None:
         """Put newer versions of items in (by id)."""
@@ -120,9 +123,10 @@ class ReviewTreeModel(QAbstractItemModel):
         """The flags of each item, by item id."""
         self._flags = dict(flags)
         if self._root.children:
-            # Repaint everything; no row moves, so expansion and selection stay.
-            self.layoutAboutToBeChanged.emit()
-            self.layoutChanged.emit()
+            # Repaint everything: a change over several rows repaints the whole view. No row moves, so
+            # expansion, selection and the scroll position stay (a layout change would lay every row out again).
+            last = self.index(len(self._root.children) - 1, len(ItemColumn) - 1)
+            self.dataChanged.emit(self.index(0, 0), last)
 
     def set_filter(self, accept: Callable[[ReviewItem], bool]) -> None:
         """Show only the items ``accept`` takes."""
@@ -141,6 +145,15 @@ class ReviewTreeModel(QAbstractItemModel):
     def visible_items(self) -> list[ReviewItem]:
         """The items that pass the filter, in tree order."""
         return self._root.items()
+
+    def row_items(self, item_id: str) -> list[ReviewItem]:
+        """The items sharing ``item_id``'s row (itself included), newest first; [] when it is not shown."""
+        node = self._rows.get(item_id)
+        return list(node.members) if node is not None else []
+
+    def phrase_rows(self) -> int:
+        """How many phrase rows are shown (items forwarded more than once count once)."""
+        return len({id(node) for node in self._rows.values()})
 
     def _rebuild(self) -> None:
         self.beginResetModel()
@@ -162,9 +175,21 @@ class ReviewTreeModel(QAbstractItemModel):
                     node = groups[key] = _Node(kind, "/".join(key), label, parent)
                     parent.children.append(node)
                 parent = node
-            parent.children.append(_Node("item", item.item_id, item.text, parent, item=item))
+            key = self._phrase_key(item)
+            row = groups.get(key)
+            if row is None:
+                row = groups[key] = _Node("item", item.item_id, item.text, parent)
+                parent.children.append(row)
+            row.members.append(item)
+        self._rows = {i.item_id: node for node in groups.values() for i in node.members}
         self._root = root
         self.endResetModel()
+
+    def _phrase_key(self, item: ReviewItem) -> tuple[str, ...]:
+        known = self._keys.get(item.item_id)
+        if known is None or known[0] is not item:
+            known = self._keys[item.item_id] = (item, ("phrase", *phrase_key(item), item.status))
+        return known[1]
 
     # -- Qt interface ----------------------------------------------------
     def _node(self, index: QModelIndex | QPersistentModelIndex) -> _Node:
@@ -210,9 +235,9 @@ class ReviewTreeModel(QAbstractItemModel):
             return f"{node.kind}:{node.key}"
         if role == GROUP_ITEMS_ROLE:
             return node.items()
-        if node.item is None:
+        if not node.members:
             return self._group_data(node, col, role)
-        return self._item_data(node.item, col, role)
+        return self._item_data(node, col, role)
 
     def _group_data(self, node: _Node, col: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole and col == ItemColumn.PHRASE:
@@ -227,13 +252,26 @@ class ReviewTreeModel(QAbstractItemModel):
             return QColor(theme.current().warning)
         return None
 
-    def _item_data(self, item: ReviewItem, col: int, role: int) -> Any:
+    def row_flags(self, members: list[ReviewItem]) -> ItemFlags | None:
+        """The flags of a phrase row: its newest item's, without its other items as near-duplicates."""
+        flags = self._flags.get(members[0].item_id)
+        if flags is None or len(members) == 1 or not flags.near_duplicates:
+            return flags
+        own = {i.item_id for i in members}
+        return replace(flags, near_duplicates=tuple(i for i in flags.near_duplicates if i not in own))
+
+    def _item_data(self, node: _Node, col: int, role: int) -> Any:
+        item, members = node.members[0], node.members
         if role == ITEM_ROLE:
             return item
-        flags = self._flags.get(item.item_id)
+        flags = self.row_flags(members)
         if role == Qt.ItemDataRole.DisplayRole:
+            if len(members) > 1 and col in MERGED_CELLS:
+                return MERGED_CELLS[col](members)
             if col == ItemColumn.PHRASE:
                 return item.text
+            if col == ItemColumn.COUNT:
+                return ""
             if col == ItemColumn.STATUS:
                 return item.status
             if col == ItemColumn.FLAGS:
@@ -251,7 +289,9 @@ class ReviewTreeModel(QAbstractItemModel):
                 # Contact ids are UUIDs: the first block tells them apart, the tooltip has all of it.
                 return f"{item.contact_id[:8]}{turn}" if item.contact_id else ""
         if role == Qt.ItemDataRole.ToolTipRole:
-            return self._tooltip(item, col, flags)
+            return self._tooltip(members, col, flags)
+        if role == Qt.ItemDataRole.TextAlignmentRole and col == ItemColumn.COUNT:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ForegroundRole:
             if col == ItemColumn.FLAGS and flags is not None and flags.conflicts:
                 return QColor(theme.current().danger)
@@ -265,7 +305,10 @@ class ReviewTreeModel(QAbstractItemModel):
             return font
         return None
 
-    def _tooltip(self, item: ReviewItem, col: int, flags: ItemFlags | None) -> str | None:
+    def _tooltip(self, members: list[ReviewItem], col: int, flags: ItemFlags | None) -> str | None:
+        item = members[0]
+        if col in (ItemColumn.PHRASE, ItemColumn.COUNT, ItemColumn.BY):
+            return phrase_tooltip(members)
         if col == ItemColumn.FLAGS:
             return flag_texts(flags, self._names())[1] or None
         if col == ItemColumn.SOURCE:
@@ -282,16 +325,23 @@ class ReviewTreeModel(QAbstractItemModel):
             if item.deployed_version:
                 lines.append(f"deployed in version {item.deployed_version}")
             return "\n".join(lines)
-        if col == ItemColumn.PHRASE and item.original_text:
-            return f"Edited; first submitted as: {item.original_text}"
+        if col == ItemColumn.CONVERSATION and len(members) > 1:
+            return plain_tooltip("\n".join(f"{i.contact_id or 'Lex analytics'} · {i.agent}" for i in members[:12]))
         return None
 
     def _names(self) -> dict[str, str]:
         return {k: v.text for k, v in self._items.items()}
 
     # -- lookups for the view ---------------------------------------------
+    def index_of_item(self, item_id: str) -> QModelIndex:
+        """The phrase row showing ``item_id`` (alone or with the same phrase forwarded again), or an invalid one."""
+        node = self._rows.get(item_id)
+        return self.createIndex(node.row(), 0, node) if node is not None else QModelIndex()
+
     def index_of_key(self, key: str, node: _Node | None = None) -> QModelIndex:
-        """The index whose KEY_ROLE is ``key`` (depth-first), or an invalid one."""
+        """The index whose KEY_ROLE is ``key`` (depth-first), or an invalid one; "item:<id>" finds its phrase row."""
+        if node is None and key.startswith("item:"):
+            return self.index_of_item(key[5:])
         node = node or self._root
         for row, child in enumerate(node.children):
             if f"{child.kind}:{child.key}" == key:

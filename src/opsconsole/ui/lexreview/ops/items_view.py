@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt
-from PySide6.QtGui import QResizeEvent
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTreeView, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeView, QWidget
 
 from opsconsole.core.lexreview.triage import ReviewItem
 from opsconsole.ui.lexreview.ops.items_model import GROUP_ITEMS_ROLE, KEY_ROLE, KIND_ROLE, ItemColumn, ReviewTreeModel
 from opsconsole.ui.theme import REVIEW_ITEM_LABELS
+from opsconsole.ui.widgets.empty_hint import EmptyHint
 from opsconsole.ui.widgets.status_badge import StatusBadgeDelegate
 
 EMPTY_TEXT = (
@@ -35,24 +35,25 @@ class ReviewTree(QTreeView):
         header.setMinimumSectionSize(60)
         # The phrase is what a reviewer reads: it takes the room; the rest keeps to a set width.
         header.setSectionResizeMode(ItemColumn.PHRASE, QHeaderView.ResizeMode.Stretch)
-        widths = {ItemColumn.STATUS: 84, ItemColumn.FLAGS: 140, ItemColumn.SOURCE: 56, ItemColumn.BY: 100,
-                  ItemColumn.WHEN: 100, ItemColumn.CONVERSATION: 130}
+        # Long phrases are cut at the end of the cell; the tooltip has all of it.
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)
+        widths = {ItemColumn.COUNT: 36, ItemColumn.STATUS: 84, ItemColumn.FLAGS: 110, ItemColumn.SOURCE: 52,
+                  ItemColumn.BY: 90, ItemColumn.WHEN: 92, ItemColumn.CONVERSATION: 110}
         for col, width in widths.items():
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
             header.resizeSection(col, width)
         self.setItemDelegateForColumn(
             ItemColumn.STATUS, StatusBadgeDelegate("review_item", REVIEW_ITEM_LABELS, self)
         )
-        self.empty_hint = QLabel(EMPTY_TEXT, self.viewport())
+        self.empty_hint = EmptyHint(self, EMPTY_TEXT)
         self.empty_hint.setObjectName("items-empty")
-        self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty_hint.setWordWrap(True)
-        self.empty_hint.setStyleSheet("color: palette(placeholder-text); padding: 40px;")
         self._model = model
-        self._remembered: tuple[list[str], str | None] = ([], None)
+        self._remembered: tuple[list[str], str | None, str | None] = ([], None, None)
+        self._top: str | None = None  # the key of the row at the top, once the reader scrolled down
+        self._resetting = False
+        self.verticalScrollBar().valueChanged.connect(self._note_top)
         model.modelAboutToBeReset.connect(self._remember)
         model.modelReset.connect(self._restore)
-        self._update_hint()
 
     def selected_items(self) -> list[ReviewItem]:
         """Selected item rows, plus every item under a selected group row."""
@@ -76,10 +77,25 @@ class ReviewTree(QTreeView):
             selection.setCurrentIndex(first, QItemSelectionModel.SelectionFlag.NoUpdate)
             self.scrollTo(first)
 
+    @staticmethod
+    def _keys(index: QModelIndex) -> list[str]:
+        """A row's lasting keys: a group's own, or each item of a phrase row (rows merge and split)."""
+        if index.data(KIND_ROLE) == "item":
+            return [f"item:{i.item_id}" for i in index.data(GROUP_ITEMS_ROLE) or []]
+        return [index.data(KEY_ROLE)]
+
     def _remember(self) -> None:
-        keys = [i.data(KEY_ROLE) for i in self.selectionModel().selectedRows(0)]
-        current = self.currentIndex().data(KEY_ROLE) if self.currentIndex().isValid() else None
-        self._remembered = (keys, current)
+        keys = [k for i in self.selectionModel().selectedRows(0) for k in self._keys(i)]
+        current = self.currentIndex()
+        self._resetting = True  # the reset scrolls to the top: that is not the reader's doing
+        self._remembered = (keys, self._keys(current)[0] if current.isValid() else None, self._top)
+
+    def _note_top(self, *_args: object) -> None:
+        """The row at the top of the list, as the reader scrolled (during a reset rows have no place to ask)."""
+        if self._resetting:
+            return
+        top = self.indexAt(self.viewport().rect().topLeft()) if self.verticalScrollBar().value() else QModelIndex()
+        self._top = self._keys(top)[0] if top.isValid() else None
 
     def _span_groups(self, parent: QModelIndex = QModelIndex()) -> None:  # noqa: B008
         """Group rows read across the whole width ("CheckBalance (3 pending, 1 approved)")."""
@@ -92,7 +108,7 @@ class ReviewTree(QTreeView):
     def _restore(self) -> None:
         self._span_groups()
         self.expandAll()
-        keys, current = self._remembered
+        keys, current, top = self._remembered
         selection = self.selectionModel()
         flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
         for key in keys:
@@ -103,12 +119,15 @@ class ReviewTree(QTreeView):
             index = self._model.index_of_key(current)
             if index.isValid():
                 selection.setCurrentIndex(index, QItemSelectionModel.SelectionFlag.NoUpdate)
-        self._update_hint()
+        if top:  # rows arriving above do not move what the reader is looking at
+            index = self._model.index_of_key(top)
+            if index.isValid():
+                self.executeDelayedItemsLayout()  # the rows' places as they are now
+                self.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtTop)
+        self._resetting = False
+        self._note_top()
 
-    def _update_hint(self) -> None:
-        self.empty_hint.setVisible(self._model.rowCount() == 0)
-        self.empty_hint.resize(self.viewport().size())
+    def set_empty_text(self, text: str) -> None:
+        """What the empty list says (nothing listed at all, or nothing the filters let through)."""
+        self.empty_hint.setText(text)
 
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt name
-        super().resizeEvent(event)
-        self.empty_hint.resize(self.viewport().size())

@@ -6,22 +6,30 @@ page's rows are handed over at once, later pages together at most every
 :data:`FLUSH_MS`, since each hand-over regroups the tree. :class:`FlagWork`
 works out the reviewer's flags in the background (near-duplicates among
 thousands of open items take seconds), one computation at a time.
+:class:`ChangesPoll` asks, while the view is shown, what changed since it last
+looked (another console's submits and reviews), so nobody has to press F5.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from opsconsole.core.lexreview import flags as flags_core
 from opsconsole.core.lexreview import items as items_core
+from opsconsole.core.lexreview.store import utcnow
 from opsconsole.core.lexreview.triage import ReviewItem
 from opsconsole.jobs.runner import Job
 from opsconsole.ui.lexreview.session import ReviewSession
 
 #: Rows arriving after the first page are handed over together at most this often (ms).
 FLUSH_MS = 150
+#: How often a shown operations view asks what changed (ms).
+POLL_MS = 10_000
+#: Changes are read from this long before the last look: another console's clock may be behind ours.
+POLL_OVERLAP = timedelta(minutes=2)
 
 
 class ItemsListing(QObject):
@@ -146,3 +154,55 @@ class FlagWork(QObject):
             self.job = None
             if self._again:
                 self.recompute()
+
+
+class ChangesPoll(QObject):
+    """Every :data:`POLL_MS`, while ``wanted()`` says so: the review items changed since the last look.
+
+    One Query per status on the status index (``updated_at`` at or after the
+    last look, less :data:`POLL_OVERLAP`), on the read pool: the window never
+    waits for it. What it finds is handed over like a listing's later pages;
+    the rows already shown are kept, newer revisions replace older ones.
+    """
+
+    #: The items changed since the last look (maybe some already shown, in the same revision).
+    changed = Signal(list)
+
+    def __init__(self, session: ReviewSession, wanted: Callable[[], bool], parent: QObject) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.wanted = wanted
+        self.job: Job | None = None
+        self.since = utcnow()
+        self.timer = QTimer(self)
+        self.timer.setInterval(POLL_MS)
+        self.timer.timeout.connect(self.poll)
+
+    def restart(self) -> None:
+        """A listing starts now: it brings everything up to now; look for changes after it."""
+        self.cancel()
+        self.since = utcnow()
+        self.timer.start()
+
+    def cancel(self) -> None:
+        if self.job is not None:
+            self.job.cancel()
+            self.job = None
+
+    def poll(self) -> Job | None:
+        """Look now (unless a look is on its way, the view does not want it, or there is no connection)."""
+        if (self.job is not None and self.job.active) or not self.wanted() or not self.session.connected:
+            return None
+        began = utcnow()
+        job = self.session.read(items_core.list_review_items, changed_since=self.since - POLL_OVERLAP,
+                                name="List review items changed")
+        job.done.connect(lambda rows: self._on_rows(job, began, rows))
+        self.job = job
+        return job
+
+    def _on_rows(self, job: Job, began, rows: list[ReviewItem]) -> None:
+        if job is not self.job:
+            return
+        self.job = None
+        self.since = began
+        self.changed.emit(rows)

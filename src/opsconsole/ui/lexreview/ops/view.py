@@ -2,13 +2,16 @@
 
 Keys: A approve, R reject, F2/E edit text, M move to intent, U reopen,
 O open the source conversation; one item or many (select several rows, or a
-group row for everything under it).
+group row for everything under it). A phrase forwarded several times is one
+row with a count, and an action on it applies to each of its items (each
+audited). A batch shows its progress; Esc leaves out what is not sent yet.
+While the view is shown, items changed elsewhere come in by themselves.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence, QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from opsconsole.core.lexreview import items as items_core
@@ -18,12 +21,13 @@ from opsconsole.core.lexreview.bot import AnalyticsPull, BotLocale
 from opsconsole.core.lexreview.items import BatchResult
 from opsconsole.ui.lexreview.actions import ReviewActions
 from opsconsole.ui.lexreview.ops.dialogs import EditTextDialog, MoveIntentDialog, RejectDialog
+from opsconsole.ui.lexreview.ops.batch_progress import BatchProgress
 from opsconsole.ui.lexreview.ops.deployments import DeploymentsPane
 from opsconsole.ui.lexreview.ops.filter_bar import OpsFilterBar
 from opsconsole.ui.lexreview.ops.item_detail import ItemDetail
 from opsconsole.ui.lexreview.ops.items_model import ITEM_ROLE, ItemColumn, ReviewTreeModel
-from opsconsole.ui.lexreview.ops.items_view import ReviewTree
-from opsconsole.ui.lexreview.ops.loading import FlagWork, ItemsListing
+from opsconsole.ui.lexreview.ops.items_view import EMPTY_TEXT, ReviewTree
+from opsconsole.ui.lexreview.ops.loading import ChangesPoll, FlagWork, ItemsListing
 from opsconsole.ui.lexreview.session import ReviewSession
 from opsconsole.ui.widgets.message_bar import MessageBar, Severity
 
@@ -84,8 +88,12 @@ class OperationsView(QWidget):
             action.triggered.connect(slot)
             self.addAction(action)
         actions.addStretch(1)
+        self.batch = BatchProgress(self)
+        self.batch.cancel_requested.connect(self.cancel_batch)
+        actions.addWidget(self.batch)
         self.status_label = QLabel()
         self.status_label.setObjectName("ops-status")
+        self.status_label.setTextFormat(Qt.TextFormat.PlainText)
         actions.addWidget(self.status_label)
 
         self.model = ReviewTreeModel(self)
@@ -104,7 +112,7 @@ class OperationsView(QWidget):
         top.addWidget(self.tree)
         top.addWidget(self.detail)
         top.setStretchFactor(0, 1)
-        top.setSizes([1010, 380])
+        top.setSizes([1060, 330])  # the list (and its phrases) gets the room
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(top)
         self.splitter.addWidget(self.history)
@@ -123,9 +131,20 @@ class OperationsView(QWidget):
         self.review_actions.busy_changed.connect(lambda _busy: self._on_selection())
         self.review_actions.items_changed.connect(self._on_written)
         self.review_actions.write_failed.connect(self._on_write_failed)
+        self.review_actions.batch_progress.connect(self._on_batch_progress)
+        # What this console forwards shows at once; what others change comes with the next look.
+        self.review_actions.phrase_submitted.connect(lambda _c, _p, _f, created: self._on_changed(created))
+        self.changes = ChangesPoll(session, lambda: self.isVisible() and not self.loading, self)
+        self.changes.changed.connect(self._on_changed)
         self._apply_filter()  # "Open" from the start, before any item arrives
 
     # -- loading -----------------------------------------------------------
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt name
+        """Shown again (the role switched back): look for changes now rather than at the next tick."""
+        super().showEvent(event)
+        if self.changes.timer.isActive():
+            self.changes.poll()
+
     def reload(self) -> None:
         """Read the review items and the deployment history again."""
         self.reload_items()
@@ -157,6 +176,7 @@ class OperationsView(QWidget):
             self.model.set_items([])  # other statuses: what is shown is not what will be listed
         self._listed = statuses
         self.status_label.setText("Loading…")
+        self.changes.restart()
         self.listing.start(sorted(statuses) if statuses is not None else None, self.filters.status_label())
 
     def _on_rows_replaced(self, rows: list[ReviewItem]) -> None:
@@ -173,9 +193,27 @@ class OperationsView(QWidget):
         self.flag_work.recompute()
         self._on_selection()
 
+    def _on_changed(self, rows: list[ReviewItem]) -> None:
+        """Items changed since the last look: new ones of the statuses listed, newer revisions of those shown."""
+        listed = self._listed
+        wanted = [i for i in rows if (listed is None or i.status in listed) or self.model.item(i.item_id)]
+        if wanted and self.model.add_items(wanted):
+            self._after_rows(wanted)
+            if not self.loading:
+                self._say_shown()
+
+    def _say_shown(self) -> None:
+        shown, total = self.model.visible_items(), self.model.all_items()
+        rows = self.model.phrase_rows()
+        merged = f" ({rows} distinct phrases)" if rows != len(shown) else ""
+        self.status_label.setText(f"{len(shown)} shown of {len(total)}{merged}")
+        self.tree.set_empty_text(EMPTY_TEXT if not total else
+                                 "Nothing here matches the filters: another status or locale, or a shorter "
+                                 "filter text, shows more.")
+
     def _on_listed(self) -> None:
         total = len(self.model.all_items())
-        self.status_label.setText(f"{len(self.model.visible_items())} shown of {total}")
+        self._say_shown()
         self._on_selection()
         self.items_loaded.emit(total)
 
@@ -215,7 +253,7 @@ class OperationsView(QWidget):
 
         self.model.set_filter(accept)
         if not self.loading:
-            self.status_label.setText(f"{len(self.model.visible_items())} shown of {len(self.model.all_items())}")
+            self._say_shown()
         self._on_selection()  # the deploy target may have changed with the locale filter
 
     # -- selection ---------------------------------------------------------
@@ -231,34 +269,30 @@ class OperationsView(QWidget):
         if index.column() == ItemColumn.CONVERSATION and index.data(ITEM_ROLE) is not None:
             self.open_conversation()
 
+    def one_phrase(self) -> list[ReviewItem]:
+        """The items of the one phrase row selected (one item, or the same phrase forwarded again); else []."""
+        chosen = self.selected_items()
+        if not chosen:
+            return []
+        row = self.model.row_items(chosen[0].item_id)
+        return row if {i.item_id for i in row} == {i.item_id for i in chosen} else []
+
     def _on_selection(self) -> None:
         chosen = self.selected_items()
         busy = self.review_actions.busy
-        allowed = items_core.allowed_actions(chosen)
+        allowed = set(items_core.allowed_actions(chosen))
+        row = self.one_phrase()
+        if row and items_core.items_for("edit", row):
+            allowed.add("edit")  # one phrase: its text is edited in each of its items
         for action in ("approve", "reject", "edit", "move", "reopen"):
             self.buttons[action].setEnabled(not busy and action in allowed)
-        single = chosen[0] if len(chosen) == 1 else None
+        single = row[0] if row else None
         self.buttons["open"].setEnabled(single is not None and bool(single.contact_id))
-        self.detail.show_item(single, self.model)
+        self.detail.show_item(single, self.model, row)
         locale = self.target_locale()
-        approved = self.approved_for(locale) if locale else []
-        self.pull_button.setEnabled(locale is not None and not busy)
-        self.pull_button.setToolTip(
-            f"Queue Lex's most-missed utterances of {locale.label} (ListAggregatedUtterances)"
-            if locale else "Pick a locale (the filter, or select an item) first"
-        )
-        if locale is not None and not self.lists_approved():
-            # Approved items are not listed under this filter: they are read when Deploy is pressed.
-            self.deploy_button.setEnabled(not busy)
-            self.deploy_button.setText(f"Deploy {locale.locale_id}…")
-            self.deploy_button.setToolTip(f"Put the approved phrases of {locale.label} into it and make it live")
-            return
-        self.deploy_button.setEnabled(bool(approved) and not busy)
-        self.deploy_button.setText(f"Deploy {locale.locale_id} ({len(approved)})…" if locale else "Deploy…")
-        self.deploy_button.setToolTip(
-            f"Put the {len(approved)} approved phrase(s) into {locale.label} and make it live" if locale
-            else "Pick a locale (the filter, or select an item) first"
-        )
+        # Approved items not listed under this filter are read when Deploy is pressed (None: not known yet).
+        approved = (self.approved_for(locale) if self.lists_approved() else None) if locale else []
+        self.filters.show_target(locale, approved, busy)
 
     def target_locale(self) -> BotLocale | None:
         """The locale chosen in the filter, else the one locale of the selected items."""
@@ -295,12 +329,12 @@ class OperationsView(QWidget):
         self._open(dialog)
 
     def edit_text(self) -> None:
-        """F2: edit one item's text."""
-        chosen = [i for i in self.selected_items() if i.status in (PENDING, APPROVED)]
-        if len(chosen) != 1:
+        """F2: edit one phrase's text (in each item of its row)."""
+        chosen = items_core.items_for("edit", self.one_phrase())
+        if not chosen:
             return
         dialog = EditTextDialog(chosen[0].text, self)
-        dialog.accepted.connect(lambda: self.review_actions.edit_text(chosen[0], dialog.text()))
+        dialog.accepted.connect(lambda: self.review_actions.edit_text(chosen, dialog.text()))
         self._open(dialog)
 
     def move_to_intent(self) -> None:
@@ -320,6 +354,18 @@ class OperationsView(QWidget):
         self._dialog = dialog
         dialog.open()
 
+    def cancel_batch(self) -> None:
+        """Esc: leave out the items of the running batch not sent yet."""
+        if self.review_actions.cancel_batch():
+            self.status_label.setText("Cancelling…")
+
+    def _on_batch_progress(self, action: str, done: int, total: int) -> None:
+        if action in ReviewActions.AGENT_WRITES:
+            return
+        self.batch.show_progress(done, total)
+        if done < total:
+            self.status_label.setText(f"{action.split()[0]}: {done} of {total} done")
+
     def _on_written(self, result: object) -> None:
         if isinstance(result, BatchResult):
             current = [c.current for c in result.conflicts if isinstance(c.current, ReviewItem)]
@@ -331,6 +377,8 @@ class OperationsView(QWidget):
             else:
                 self.message_bar.hide()
             self.status_label.setText(result.summary)
+            if result.cancelled:
+                self.changes.poll()  # a write cancelled just as it was sent still lands: look again
         elif isinstance(result, AnalyticsPull):
             self.status_label.setText(result.summary)
             self.reload_items()
@@ -345,9 +393,9 @@ class OperationsView(QWidget):
 
     def open_conversation(self) -> None:
         """O: show the conversation the selected item came from."""
-        chosen = self.selected_items()
-        if len(chosen) == 1 and chosen[0].contact_id:
-            self.detail.open_conversation(chosen[0])
+        row = self.one_phrase()
+        if row and row[0].contact_id:
+            self.detail.open_conversation(row[0])
 
     # -- Lex analytics and deploying ----------------------------------------
     def pull_analytics(self) -> None:
