@@ -111,7 +111,13 @@ def test_aliases_live_and_test(lex, bot):
 
 def test_list_bot_versions_always_lists_draft(lex, bot):
     # AWS's ListBotVersions: "the DRAFT version is always listed" (botVersionSummaries, BotVersionSummary shape)
-    listed = {v["botVersion"]: v for v in lex.list_bot_versions(botId=bot["bot_id"])["botVersionSummaries"]}
+    # (every page: deploys made by other tests may have added more versions than one page holds)
+    listed, token = {}, None
+    while True:
+        page = lex.list_bot_versions(botId=bot["bot_id"], **({"nextToken": token} if token else {}))
+        listed.update({v["botVersion"]: v for v in page["botVersionSummaries"]})
+        if not (token := page.get("nextToken")):
+            break
     assert "DRAFT" in listed and "1" in listed
     draft = listed["DRAFT"]
     assert draft["botName"] == "BankingHelpDesk" and draft["botStatus"] and draft["creationDateTime"]
