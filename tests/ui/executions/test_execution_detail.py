@@ -139,7 +139,8 @@ def test_the_window_keys_rerun_answer_and_export(qtbot, sandbox, connected_ctx, 
 
     from opsconsole.ui.executions.dialogs.execution import RerunFromStateDialog
 
-    execution = first_execution(connected_ctx, sandbox, "training", "FAILED")
+    # A run that succeeded opens with no state picked (a failed one opens on its failed state).
+    execution = first_execution(connected_ctx, sandbox, "training", "SUCCEEDED")
     w = open_window(execution)
     d = w.detail
     # Ctrl+Shift+R: re-run from the picked state; with none picked, the window says how to pick one.

@@ -73,7 +73,7 @@ def test_failed_state_shows_error_cause_and_attempts(details):
     details.show_state("Load test set manifest", runs, data["execution"]["executionArn"], "eu-west-1", None)
     assert details.error_box.isVisibleTo(details)
     assert "DynamoDB.ResourceNotFoundException" in details.error_label.text()
-    assert details.cause_label.text().startswith("Requested resource not found")
+    assert details.cause_view.text().startswith("Requested resource not found")
     assert details.badge.text() == "Failed"
     assert details.attempts_label.text() == "3 (3 failed)"
     assert details.retries_list.count() == 3 and details.tabs.tabText(2) == "Retries (3)"
