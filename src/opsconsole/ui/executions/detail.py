@@ -307,7 +307,7 @@ class ExecutionDetail(QWidget):
         if self.execution.status != "RUNNING":
             self.refresh_timer.stop()
             return
-        loading = any(job.active and job.owner in (self, self.loader) for job in self.ctx.runner.jobs())
+        loading = any(job.active and job.owner in (self, self.loader) for job in self.ctx.runner.jobs)
         if self.isVisible() and not loading:  # never stack a refresh on one still loading
             self.reload()
 

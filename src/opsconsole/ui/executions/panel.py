@@ -375,7 +375,8 @@ class ExecutionsPanel(Panel):
         """Ask which running executions wait for a task token (the "Waiting for" column)."""
         if self._waiting_job is not None and self._waiting_job.active:
             return  # the pass in flight answers soon enough
-        running = self.model.running_arns()[:MAX_WAITING_CHECKS]
+        # The rows on top of the list first: those are the ones the user reads.
+        running = [e.arn for e in self.model.visible_executions() if e.status == "RUNNING"][:MAX_WAITING_CHECKS]
         if not running or self.ctx.clients is None:
             return
         job = self.ctx.runner.submit(core_actions.waiting_states, self.ctx.clients, running, owner=self,
