@@ -66,3 +66,26 @@ def failed_run(clients, machines, qtbot):
         ddb.delete_table(TableName=table)
     except Exception:
         pass
+
+
+@pytest.fixture
+def connected_ctx(ctx, sandbox_connection):
+    ctx.set_connection(sandbox_connection)
+    return ctx
+
+
+@pytest.fixture
+def open_window(qtbot, connected_ctx):
+    """open_(execution, **kwargs) -> an ExecutionWindow, shown and active, with its history and graph in."""
+    from opsconsole.ui.executions.detail import ExecutionWindow
+
+    def open_(execution, **kwargs):
+        w = ExecutionWindow(connected_ctx, execution, **kwargs)
+        qtbot.addWidget(w)  # closed (and its jobs cancelled) after the test
+        with qtbot.waitSignals([w.detail.runs_loaded, w.detail.graph_ready], timeout=60_000):
+            w.show()
+        w.activateWindow()
+        qtbot.waitUntil(w.isActiveWindow)
+        return w
+
+    return open_

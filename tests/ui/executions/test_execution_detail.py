@@ -2,34 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
 
+import support
 from opsconsole.core.executions import listing as ex
 
 
-@pytest.fixture
-def connected_ctx(ctx, sandbox_connection):
-    ctx.set_connection(sandbox_connection)
-    return ctx
-
-
 def first_execution(ctx, sandbox, machine: str, status: str) -> ex.Execution:
-    arn = sandbox.scenario.state_machines[machine]
-    return next(e for page in ex.iter_executions(ctx.clients, [arn], status) for e in page)
-
-
-@pytest.fixture
-def open_window(qtbot, connected_ctx):
-    from opsconsole.ui.executions.detail import ExecutionWindow
-
-    def open_(execution):
-        w = ExecutionWindow(connected_ctx, execution)
-        qtbot.addWidget(w)  # closed (and its jobs cancelled) after the test
-        with qtbot.waitSignals([w.detail.runs_loaded, w.detail.graph_ready], timeout=60000):
-            w.show()
-        return w
-
-    return open_
+    return support.first_execution(ctx.clients, sandbox, machine, status)
 
 
 def test_failed_run_points_at_the_failed_state(qtbot, sandbox, connected_ctx, open_window):

@@ -13,16 +13,11 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
+import support
 from keyflows import FAILED_RUN_KEYS, open_failed_run, type_keys
 from opsconsole.core.executions import listing as ex
 
 TIMEOUT = 60_000
-
-
-@pytest.fixture
-def connected_ctx(ctx, sandbox_connection):
-    ctx.set_connection(sandbox_connection)
-    return ctx
 
 
 @pytest.fixture
@@ -43,25 +38,7 @@ def main_window(qtbot, ctx, sandbox_connection):
 
 
 def first_execution(ctx, sandbox, machine: str, status: str) -> ex.Execution:
-    arn = sandbox.scenario.state_machines[machine]
-    return next(e for page in ex.iter_executions(ctx.clients, [arn], status) for e in page)
-
-
-@pytest.fixture
-def open_window(qtbot, connected_ctx):
-    """open_(execution, **kwargs) -> an ExecutionWindow, shown, with its history and graph in."""
-    from opsconsole.ui.executions.detail import ExecutionWindow
-
-    def open_(execution, **kwargs):
-        w = ExecutionWindow(connected_ctx, execution, **kwargs)
-        qtbot.addWidget(w)  # closed (and its jobs cancelled) after the test
-        with qtbot.waitSignals([w.detail.runs_loaded, w.detail.graph_ready], timeout=TIMEOUT):
-            w.show()
-        w.activateWindow()
-        qtbot.waitUntil(w.isActiveWindow)
-        return w
-
-    return open_
+    return support.first_execution(ctx.clients, sandbox, machine, status)
 
 
 def failed_state_of(detail) -> str:
