@@ -178,18 +178,29 @@ def test_a_running_runs_window_refreshes_itself_until_it_ends(qtbot, clients, ma
 
     machine = machines(HOLD)
     arn = core.start_execution(clients, machine.arn, '{"seconds": 3}')
-    w = open_window(describe_execution(clients, arn), refresh_interval_ms=250)
+    w = open_window(describe_execution(clients, arn), refresh_interval_ms=1500)
     d = w.detail
     assert d.execution.status == "RUNNING" and d.refresh_timer.isActive()
     assert d.badge.text() == "Running"
     type_keys(qtbot, "Ctrl+=")  # the user zooms in; a refresh must not undo it
     zoom, graph = d.graph.zoom(), d.graph.graph
+    with qtbot.waitSignal(d.runs_loaded, timeout=TIMEOUT):
+        pass  # a refresh has just read the history: the table stays as it is for a while
+    type_keys(qtbot, "Ctrl+H")  # and walks to the second event of the history
+    type_keys(qtbot, "Down")
+    table = d.history_view.table
+    picked = d.history_view.model.event_at(table.currentIndex().row())
+    assert picked.id == 2 and d.selected_state == picked.state == "Prepare"
     # No key pressed: the window finds out by itself that the run ended.
     qtbot.waitUntil(lambda: d.execution.status == "SUCCEEDED", timeout=TIMEOUT)
     qtbot.waitUntil(lambda: d.graph.outcome_of("Done") == "succeeded", timeout=TIMEOUT)
     assert d.badge.text() == "Succeeded" and "SUCCEEDED" in w.windowTitle()
     assert not d.refresh_timer.isActive()  # nothing left to watch
     assert d.graph.graph is graph and d.graph.zoom() == pytest.approx(zoom)
+    # The history was read afresh (it has the end now), and the row the user was on is still the current one.
+    assert d.history_view.model.event_at(d.history_view.model.rowCount() - 1).type == "ExecutionSucceeded"
+    assert d.history_view.model.event_at(table.currentIndex().row()).id == picked.id
+    assert d.selected_state == "Prepare"
 
 
 # -- redrive ------------------------------------------------------------------------------------

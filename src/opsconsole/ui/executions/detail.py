@@ -78,6 +78,8 @@ class ExecutionDetail(QWidget):
         self._definition: str | None = None
         #: The execution the last re-run started (its ARN), which the "Open" button opens.
         self.rerun_arn: str | None = None
+        #: The history row the user is on (event id): a refresh reloads the table and puts it back.
+        self._picked_event: int | None = None
         self._outcomes: dict[str, str] = {}
         self.events: list[history.HistoryEvent] = []
         self.runs: list[history.StateRun] = []
@@ -208,6 +210,8 @@ class ExecutionDetail(QWidget):
 
     def _runs_ready(self, events: list[history.HistoryEvent], runs: list[history.StateRun]) -> None:
         self.events, self.runs = events, runs
+        if self._picked_event is not None:
+            self.history_view.select_event(self._picked_event)
         self.timeline.set_runs(runs)
         job = self.ctx.runner.submit(history.summarise, events, runs, name="summarise history", owner=self)
         job.done.connect(self._summarised)
@@ -297,6 +301,7 @@ class ExecutionDetail(QWidget):
         job.failed.connect(self._failed)
 
     def _event_selected(self, event: history.HistoryEvent) -> None:
+        self._picked_event = event.id
         if event.state and event.state != self.selected_state:
             self.select_state(event.state)
 
