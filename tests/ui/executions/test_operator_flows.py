@@ -268,7 +268,11 @@ def test_redriving_replaces_the_old_failure_banner(qtbot, clients, connected_ctx
     assert not d.failure.isVisibleTo(w)  # the old failure is gone with the redrive
     # The window follows the redriven run to its end by itself.
     qtbot.waitUntil(lambda: d.execution.status == "SUCCEEDED", timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: d.graph.outcome_of("Done") == "succeeded", timeout=TIMEOUT)
     assert d.execution.redrive_count == 1 and not d.failure.isVisibleTo(w)
+    # Load ran again and succeeded: the graph and the step pane show that run, not the old failure.
+    assert d.graph.outcome_of("Load") == "succeeded"
+    assert d.selected_state == "Load" and d.step.run.status == "succeeded" and not d.step.error_box.isVisibleTo(w)
 
 
 # -- a re-run links to its new execution ------------------------------------------------------

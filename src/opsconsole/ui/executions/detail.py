@@ -83,6 +83,8 @@ class ExecutionDetail(QWidget):
         self._outcomes: dict[str, str] = {}
         self.events: list[history.HistoryEvent] = []
         self.runs: list[history.StateRun] = []
+        #: The runs that stand now (a redrive's new runs replace the failed ones): what the step pane shows.
+        self.current_runs: list[history.StateRun] = []
         self.selected_state: str | None = None
         self.run_actions = ExecutionActions(ctx, self)
         self.run_actions.changed.connect(lambda arn: arn == self.execution.arn and self.reload())
@@ -104,7 +106,7 @@ class ExecutionDetail(QWidget):
         self.progress_label = QLabel()
         self.failure = MessageBar()
         self.message = MessageBar()
-        self.open_rerun_button = QPushButton("Open the new execution")
+        self.open_rerun_button = QPushButton("Open the re-run (Ctrl+Shift+O)")
         self.open_rerun_button.setObjectName("open-rerun")
         self.open_rerun_button.clicked.connect(self.open_rerun)
         self.open_rerun_button.hide()
@@ -219,6 +221,7 @@ class ExecutionDetail(QWidget):
 
     def _summarised(self, result: history.HistorySummary) -> None:
         self._outcomes = result.outcomes
+        self.current_runs = result.current
         self.graph.set_outcomes(self._outcomes)
         self.runs_loaded.emit(len(self.events))
         state, error, cause = result.failure
@@ -269,7 +272,8 @@ class ExecutionDetail(QWidget):
         self.graph.select_state(name)
         conn = self.ctx.connection
         logging_config = self.detail.logging_configuration if self.detail else None
-        self.step.show_state(name, [r for r in self.runs if r.state == name], self.execution.arn,
+        runs = self.current_runs or self.runs
+        self.step.show_state(name, [r for r in runs if r.state == name], self.execution.arn,
                              conn.region if conn else "", logging_config)
 
     def _show_message(self, text: str, ok: bool) -> None:
@@ -287,7 +291,7 @@ class ExecutionDetail(QWidget):
     def _rerun_started(self, arn: str) -> None:
         # Said after its "Started ..." message: the button sits beside it.
         self.rerun_arn = arn
-        self.open_rerun_button.setText(f"Open {arn.rsplit(':', 1)[-1]}")
+        self.open_rerun_button.setToolTip(arn)
         self.open_rerun_button.show()
 
     def open_rerun(self) -> None:
