@@ -35,6 +35,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from superqt.utils import signals_blocked
+
 from opsconsole.core.executions import asl
 from opsconsole.core.executions import history
 from opsconsole.core.errors import UserError
@@ -213,7 +215,8 @@ class ExecutionDetail(QWidget):
     def _runs_ready(self, events: list[history.HistoryEvent], runs: list[history.StateRun]) -> None:
         self.events, self.runs = events, runs
         if self._picked_event is not None:
-            self.history_view.select_event(self._picked_event)
+            with signals_blocked(self.history_view):  # the row comes back; the state picked since stays
+                self.history_view.select_event(self._picked_event)
         self.timeline.set_runs(runs)
         job = self.ctx.runner.submit(history.summarise, events, runs, name="summarise history", owner=self)
         job.done.connect(self._summarised)
