@@ -191,6 +191,9 @@ def test_a_running_runs_window_refreshes_itself_until_it_ends(qtbot, clients, ma
     table = d.history_view.table
     picked = d.history_view.model.event_at(table.currentIndex().row())
     assert picked.id == 2 and d.selected_state == picked.state == "Prepare"
+    type_keys(qtbot, "Ctrl+G")  # then picks the next state in the graph
+    type_keys(qtbot, "Down")
+    assert d.selected_state == "Hold"
     # No key pressed: the window finds out by itself that the run ended.
     qtbot.waitUntil(lambda: d.execution.status == "SUCCEEDED", timeout=TIMEOUT)
     qtbot.waitUntil(lambda: d.graph.outcome_of("Done") == "succeeded", timeout=TIMEOUT)
@@ -200,7 +203,7 @@ def test_a_running_runs_window_refreshes_itself_until_it_ends(qtbot, clients, ma
     # The history was read afresh (it has the end now), and the row the user was on is still the current one.
     assert d.history_view.model.event_at(d.history_view.model.rowCount() - 1).type == "ExecutionSucceeded"
     assert d.history_view.model.event_at(table.currentIndex().row()).id == picked.id
-    assert d.selected_state == "Prepare"
+    assert d.selected_state == "Hold" and d.step.title.text() == "Hold"  # the later pick stands
 
 
 # -- redrive ------------------------------------------------------------------------------------
