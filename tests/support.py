@@ -44,3 +44,11 @@ def status_of(clients, arn: str) -> str:  # noqa: ANN001
 def audit(ctx) -> list[tuple[str, str, str]]:  # noqa: ANN001
     """The audit log as (action, target, result) rows."""
     return [(r.action, r.target, r.result) for r in ctx.audit.read()]
+
+
+def first_execution(clients, sandbox, machine: str, status: str):  # noqa: ANN001, ANN201
+    """The newest seeded execution of the scenario's ``machine`` ("training", ...) in ``status``."""
+    from opsconsole.core.executions.listing import iter_executions
+
+    arn = sandbox.scenario.state_machines[machine]
+    return next(e for page in iter_executions(clients, [arn], status) for e in page)

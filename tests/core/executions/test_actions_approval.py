@@ -121,3 +121,39 @@ def test_export_history_json_round_trips(sandbox, sandbox_clients, tmp_path):
     assert len(data["events"]) == len(events) and data["events"][0]["type"] == "ExecutionStarted"
     assert datetime.fromisoformat(data["events"][-1]["timestamp"]) == events[-1]["timestamp"]
     assert [p.name for p in path.parent.iterdir()] == ["history.json"]  # no temporary file left
+
+
+def _first(sandbox, clients, machine: str, status: str):
+    from opsconsole.core.executions.listing import iter_executions
+
+    arn = sandbox.scenario.state_machines[machine]
+    return next(e for page in iter_executions(clients, [arn], status) for e in page)
+
+
+def test_waiting_for_names_the_state_parked_at_its_task_token(sandbox, sandbox_clients):
+    parked = _first(sandbox, sandbox_clients, "comparison", "RUNNING")  # sent its approval request, waits
+    assert actions.waiting_for(sandbox_clients, parked.arn) == "Request promotion approval"
+    on_a_timer = _first(sandbox, sandbox_clients, "training", "RUNNING")  # a Wait state waits for no one
+    assert actions.waiting_for(sandbox_clients, on_a_timer.arn) is None
+    done = _first(sandbox, sandbox_clients, "comparison", "SUCCEEDED")
+    assert actions.waiting_for(sandbox_clients, done.arn) is None
+    assert list(actions.waiting_states(sandbox_clients, [parked.arn, done.arn])) == [
+        {parked.arn: "Request promotion approval"}, {done.arn: None}]
+
+
+def test_fail_state_of_tells_a_fail_state_from_a_failed_task(sandbox, sandbox_clients):
+    import re
+
+    from opsconsole.core.executions.history import failure_point, parse_events
+
+    # Training fails in a Fail state ("Data quality check failed" or the capacity one); evaluation in a task.
+    in_fail_state = _first(sandbox, sandbox_clients, "training", "FAILED")
+    events = parse_events(actions.execution_history(sandbox_clients, in_fail_state.arn))
+    expected = failure_point(events)[0]
+    assert actions.fail_state_of(sandbox_clients, in_fail_state.arn) == expected
+    warning = actions.fail_state_warning(expected)
+    assert re.search(rf'Fail state "{re.escape(expected)}".*fails the same way', warning)
+    assert list(actions.redrive_warnings(sandbox_clients, [in_fail_state.arn])) == [(in_fail_state.arn, warning)]
+    in_a_task = _first(sandbox, sandbox_clients, "evaluation", "FAILED")
+    assert actions.fail_state_of(sandbox_clients, in_a_task.arn) is None
+    assert list(actions.redrive_warnings(sandbox_clients, [in_a_task.arn])) == []

@@ -20,40 +20,17 @@ from PySide6.QtGui import QGuiApplication
 from opsconsole.core import awscli
 
 from opsconsole.core.executions import actions as core
-from opsconsole.core.executions.listing import Execution, StateMachine, describe_execution, iter_executions
+from opsconsole.core.executions.listing import Execution, describe_execution, iter_executions
 from opsconsole.ui.executions.dialogs.execution import StartExecutionDialog, StopExecutionDialog
 from opsconsole.ui.executions.dialogs.redrive import REASON_ROLE, RedriveDialog
 from support import audit, dialog_of, status_of
 
-ROLE = "arn:aws:iam::123456789012:role/mlops-stepfunctions-execution"
 TIMEOUT = 20_000
 
 
 @pytest.fixture(autouse=True)
-def _redrive_served(sandbox):
-    """Serve RedriveExecution even if a server test swapped its handler out earlier in the session."""
-    from opsconsole.sandbox.stepfunctions import redrive
-
-    redrive.register(sandbox.extensions)
-
-
-@pytest.fixture
-def machines(clients):
-    """make(definition) -> (arn, StateMachine): machines of this test, deleted afterwards with their helpers."""
-    sfn = clients.client("stepfunctions")
-    made: list[str] = []
-
-    def make(definition: dict, **kwargs) -> StateMachine:
-        name = f"ui-actions-{uuid.uuid4().hex[:8]}"
-        arn = sfn.create_state_machine(name=name, definition=json.dumps(definition), roleArn=ROLE,
-                                       **kwargs)["stateMachineArn"]
-        made.append(name)
-        return StateMachine(arn=arn, name=name, type="STANDARD")
-
-    yield make
-    for item in sfn.list_state_machines()["stateMachines"]:
-        if any(item["name"] == n or item["name"].startswith(f"{n}--from-") for n in made):
-            sfn.delete_state_machine(stateMachineArn=item["stateMachineArn"])
+def _redrive_served(redrive_served):
+    """Every test here may redrive."""
 
 
 @pytest.fixture
@@ -218,32 +195,6 @@ def test_stop_says_so_when_nothing_runs(qtbot, controller):
 
 
 # -- redrive -----------------------------------------------------------------------------------
-@pytest.fixture
-def failed_run(clients, machines, qtbot):
-    """(execution, fix): a run FAILED at 'Load' because its table is missing; fix() creates the table."""
-    ddb = clients.client("dynamodb")
-    table = f"ui-redrive-{uuid.uuid4().hex[:8]}"
-    machine = machines({"StartAt": "Prepare", "States": {
-        "Prepare": {"Type": "Pass", "Result": 1, "ResultPath": "$.prepared", "Next": "Load"},
-        "Load": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:getItem",
-                 "Parameters": {"TableName": table, "Key": {"id": {"S": "x"}}}, "ResultPath": "$.loaded",
-                 "Next": "Done"},
-        "Done": {"Type": "Succeed"}}})
-    arn = core.start_execution(clients, machine.arn, "{}")
-    qtbot.waitUntil(lambda: status_of(clients, arn) == "FAILED", timeout=TIMEOUT)
-
-    def fix() -> None:
-        ddb.create_table(TableName=table, KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-                         AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-                         BillingMode="PAY_PER_REQUEST")
-
-    yield describe_execution(clients, arn), fix
-    try:
-        ddb.delete_table(TableName=table)
-    except Exception:
-        pass
-
-
 def _seeded_old_failure(sandbox, clients) -> Execution:
     now = datetime.now(timezone.utc)
     return next(e for page in iter_executions(clients, [sandbox.scenario.state_machines["training"]], "FAILED")

@@ -2,34 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
 
+import support
 from opsconsole.core.executions import listing as ex
 
 
-@pytest.fixture
-def connected_ctx(ctx, sandbox_connection):
-    ctx.set_connection(sandbox_connection)
-    return ctx
-
-
 def first_execution(ctx, sandbox, machine: str, status: str) -> ex.Execution:
-    arn = sandbox.scenario.state_machines[machine]
-    return next(e for page in ex.iter_executions(ctx.clients, [arn], status) for e in page)
-
-
-@pytest.fixture
-def open_window(qtbot, connected_ctx):
-    from opsconsole.ui.executions.detail import ExecutionWindow
-
-    def open_(execution):
-        w = ExecutionWindow(connected_ctx, execution)
-        qtbot.addWidget(w)  # closed (and its jobs cancelled) after the test
-        with qtbot.waitSignals([w.detail.runs_loaded, w.detail.graph_ready], timeout=60000):
-            w.show()
-        return w
-
-    return open_
+    return support.first_execution(ctx.clients, sandbox, machine, status)
 
 
 def test_failed_run_points_at_the_failed_state(qtbot, sandbox, connected_ctx, open_window):
@@ -139,7 +118,8 @@ def test_the_window_keys_rerun_answer_and_export(qtbot, sandbox, connected_ctx, 
 
     from opsconsole.ui.executions.dialogs.execution import RerunFromStateDialog
 
-    execution = first_execution(connected_ctx, sandbox, "training", "FAILED")
+    # A run that succeeded opens with no state picked (a failed one opens on its failed state).
+    execution = first_execution(connected_ctx, sandbox, "training", "SUCCEEDED")
     w = open_window(execution)
     d = w.detail
     # Ctrl+Shift+R: re-run from the picked state; with none picked, the window says how to pick one.

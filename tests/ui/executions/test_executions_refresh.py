@@ -86,6 +86,8 @@ def test_no_refresh_when_hidden_or_the_query_has_no_running(qtbot, make):
 
 def test_no_refresh_while_offline(qtbot, make, ctx):
     panel = make()
+    # Its follow-up reads ("Waiting for") answered too: an answer after the outage would mean "back online".
+    qtbot.waitUntil(lambda: not any(job.owner is panel for job in ctx.runner.jobs), timeout=LOAD_TIMEOUT)
 
     def unreachable():
         raise EndpointConnectionError(endpoint_url="http://127.0.0.1:9")

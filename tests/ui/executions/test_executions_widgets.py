@@ -96,7 +96,7 @@ def test_empty_model_has_headers_and_no_rows(qtbot):
     model = ExecutionsTableModel()
     assert model.rowCount() == 0
     assert [model.headerData(c, Qt.Orientation.Horizontal) for c in Column] == [
-        "Status", "Name", "State machine", "Started", "Stopped", "Duration", "Redrives",
+        "Status", "Name", "State machine", "Started", "Stopped", "Duration", "Redrives", "Waiting for",
     ]
     assert model.data(model.index(0, 0)) is None
     assert model.rowCount(QModelIndex()) == 0

@@ -73,7 +73,7 @@ def test_failed_state_shows_error_cause_and_attempts(details):
     details.show_state("Load test set manifest", runs, data["execution"]["executionArn"], "eu-west-1", None)
     assert details.error_box.isVisibleTo(details)
     assert "DynamoDB.ResourceNotFoundException" in details.error_label.text()
-    assert details.cause_label.text().startswith("Requested resource not found")
+    assert details.cause_view.text().startswith("Requested resource not found")
     assert details.badge.text() == "Failed"
     assert details.attempts_label.text() == "3 (3 failed)"
     assert details.retries_list.count() == 3 and details.tabs.tabText(2) == "Retries (3)"
@@ -181,3 +181,51 @@ def test_map_runs_load_from_the_sandbox(qtbot, runner, sandbox, sandbox_clients)
         assert view.model.index(0, MapColumn.ITEMS).data() == "5 / 5"
     finally:
         sfn.delete_state_machine(stateMachineArn=machine)
+
+
+def test_failed_iterations_come_first_in_the_run_picker(details, qtbot):
+    import dataclasses
+
+    data, runs = recorded("map_failed")
+    batch = [r for r in runs if r.state == "Classify batch"]
+    # Two iterations in the middle of the run failed (the recording's all succeeded).
+    broken = {batch[5].iteration, batch[9].iteration}
+    runs = [dataclasses.replace(r, status="failed", error="SageMaker.TransformJobFailed",
+                                cause=f"part {r.iteration} unreadable")
+            if r.state == "Classify batch" and r.iteration in broken else r for r in runs]
+    details.show_state("Classify batch", runs, data["execution"]["executionArn"], "eu-west-1", None)
+    picker = details.run_picker
+    labels = [picker.itemText(i) for i in range(picker.count())]
+    assert picker.isVisibleTo(details) and len(labels) == len(batch)
+    # failed ones first, in the order they ran; then the others, in the order they ran
+    expected = [r for r in batch if r.iteration in broken] + [r for r in batch if r.iteration not in broken]
+    assert [label.split(" · ")[:2] for label in labels] == [
+        [f"iteration {r.iteration}", "Failed" if r.iteration in broken else "Succeeded"] for r in expected]
+    assert details.run.iteration == expected[0].iteration and details.badge.text() == "Failed"
+    assert details.cause_view.text() == f"part {expected[0].iteration} unreadable"
+    # Down on the picker moves to the next failed iteration, then to the first that succeeded.
+    picker.setFocus()
+    qtbot.keyClick(picker, Qt.Key.Key_Down)
+    assert details.run.iteration == expected[1].iteration and details.badge.text() == "Failed"
+    qtbot.keyClick(picker, Qt.Key.Key_Down)
+    assert details.run.iteration == expected[2].iteration and details.badge.text() == "Succeeded"
+    assert not details.error_box.isVisibleTo(details)
+
+
+def test_a_long_cause_wraps_inside_the_pane(details):
+    import dataclasses
+
+    data, runs = recorded("retries_exhausted")
+    # A cause as some services write it: one 3,000-character token (a JSON blob, a stack trace without spaces).
+    cause = "java.lang.IllegalStateException:" + "x" * 3000 + ":end"
+    runs = [dataclasses.replace(r, cause=cause) if r.state == "Load test set manifest" else r for r in runs]
+    details.resize(420, 700)
+    details.show()
+    details.show_state("Load test set manifest", runs, data["execution"]["executionArn"], "eu-west-1", None)
+    QApplication.processEvents()
+    view = details.cause_view
+    assert view.text() == cause  # all of it, as plain text
+    assert details.width() == 420 and details.minimumSizeHint().width() <= 420  # the pane did not widen
+    assert view.width() <= details.width()
+    assert view.document().idealWidth() <= view.viewport().width()  # wrapped, not cut at the right edge
+    assert view.height() > 3 * view.fontMetrics().lineSpacing()  # over several lines

@@ -1,5 +1,8 @@
 """The Executions area: state machines on the left, their executions streaming in on the right.
 
+Running executions parked at a task token say in "Waiting for" which state
+waits (one short history read per running row, after each load and refresh).
+
 Above the table, the fixing actions (Start execution…, Stop…, Redrive…; also in
 the table's context menu) run through :class:`ExecutionActions`; the rows they
 touch are described again and updated in place.
@@ -16,6 +19,7 @@ from superqt.utils import signals_blocked
 
 from opsconsole.core import settings as keys
 from opsconsole.core.executions import ExecutionsFilter
+from opsconsole.core.executions import actions as core_actions
 from opsconsole.core.executions import listing as core
 from opsconsole.core.errors import ErrorKind, UserError
 from opsconsole.core.executions.listing import Execution, StateMachine
@@ -33,6 +37,9 @@ from opsconsole.ui.panel import Panel
 from opsconsole.ui.theme import EXECUTION_LABELS
 from opsconsole.ui.widgets.message_bar import MessageBar, Severity
 from opsconsole.jobs.runner import Job
+
+#: Running executions asked what they wait for, per load or refresh pass (GetExecutionHistory refills 20/s).
+MAX_WAITING_CHECKS = 50
 
 
 class ExecutionsPanel(Panel):
@@ -63,6 +70,7 @@ class ExecutionsPanel(Panel):
         self._query_job: Job | None = None
         self._query: tuple[list[str], str | None] | None = None
         self._express_job: Job | None = None
+        self._waiting_job: Job | None = None
         self._express_shown: list[str] = []
         self._machines_loaded = False
         self._load_reported = False
@@ -89,6 +97,8 @@ class ExecutionsPanel(Panel):
         self.model = ExecutionsTableModel(self)
         self.table = ExecutionsTable(self.model)
         self.table.execution_activated.connect(self.execution_activated)
+        # Coming to the area (Ctrl+1) puts the keys in the list: type F for the first failed run, Enter opens it.
+        self.setFocusProxy(self.table)
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
@@ -254,6 +264,7 @@ class ExecutionsPanel(Panel):
         self._show_refreshed()
         if self.isVisible():
             self.refresher.start()
+        self._check_waiting()
         self.query_finished.emit(loaded)
         if not self._load_reported:
             self._load_reported = True
@@ -360,8 +371,23 @@ class ExecutionsPanel(Panel):
         self.model.upsert(page)
         self._update_counts()
 
+    def _check_waiting(self) -> None:
+        """Ask which running executions wait for a task token (the "Waiting for" column)."""
+        if self._waiting_job is not None and self._waiting_job.active:
+            return  # the pass in flight answers soon enough
+        # The rows on top of the list first: those are the ones the user reads.
+        running = [e.arn for e in self.model.visible_executions() if e.status == "RUNNING"][:MAX_WAITING_CHECKS]
+        if not running or self.ctx.clients is None:
+            return
+        job = self.ctx.runner.submit(core_actions.waiting_states, self.ctx.clients, running, owner=self,
+                                     name="GetExecutionHistory")
+        job.page.connect(self.model.set_waiting)
+        job.failed.connect(lambda _err: None)  # the column stays as it was: not worth a red bar over the list
+        self._waiting_job = job
+
     def _on_refreshed(self, _summary: object) -> None:
         self._last_refreshed = datetime.now(timezone.utc)
+        self._check_waiting()
         self.model.refresh_durations()
         self._show_counts()
         self._show_refreshed()

@@ -1,8 +1,9 @@
 """One state of an execution, in detail: input, output, error, retries, resource, links out.
 
-A state that ran several times (a loop, a Map's iterations) has a run picker;
-the run shown first is the one that failed, if any, since that is what the
-operator came to look at.
+A state that ran several times (a loop, a Map's iterations) has a run picker
+that lists the failed runs first, and the run shown first is the one that
+failed, if any, since that is what the operator came to look at. A long cause
+(a stack trace, a JSON blob without spaces) wraps inside the pane.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import html
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtGui import QDesktopServices, QResizeEvent, QTextOption
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QTabWidget,
+    QTextEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -33,6 +35,51 @@ from opsconsole.ui import theme
 from opsconsole.ui.executions.timeline.view import RUN_STATUS_LABELS
 
 _PROBLEMS = ("failed", "timed_out", "caught", "aborted", "retried")
+
+
+#: The cause box grows with its text up to this many lines, then scrolls.
+CAUSE_MAX_LINES = 12
+
+
+def _problems_first(runs: Sequence[StateRun]) -> list[StateRun]:
+    """Failed runs first (worst first), then the rest; each group in the order they ran."""
+    rank = {status: n for n, status in enumerate(_PROBLEMS)}
+    return sorted(runs, key=lambda r: rank.get(r.status, len(_PROBLEMS)))  # stable: keeps run order
+
+
+class CauseView(QTextEdit):
+    """A failure's cause as plain text, wrapped anywhere a line must break; as tall as its text, up to a limit."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setReadOnly(True)
+        self.setAcceptRichText(False)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setLineWrapMode(QTextEdit.LineWrapMode.WidgetWidth)
+        # Words where it can, anywhere where it must: a 2,000-character token never widens the pane.
+        self.setWordWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.viewport().setAutoFillBackground(False)
+        self.setMinimumWidth(0)
+
+    def text(self) -> str:
+        return self.toPlainText()
+
+    def setText(self, text: str) -> None:  # noqa: N802 - the label's name, kept for readers of both
+        self.setPlainText(text)
+        self._fit_height()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        doc = self.document()
+        doc.setTextWidth(self.viewport().width())
+        limit = CAUSE_MAX_LINES * self.fontMetrics().lineSpacing() + doc.documentMargin() * 2
+        height = int(min(doc.size().height(), limit)) + 2 * self.frameWidth()
+        if height != self.height():
+            self.setFixedHeight(max(height, self.fontMetrics().lineSpacing()))
 
 
 def _run_label(run: StateRun) -> str:
@@ -91,15 +138,13 @@ class StepDetails(QWidget):
         self.error_box.setFrameShape(QFrame.Shape.StyledPanel)
         self.error_box.setObjectName("errorBox")
         self.error_label = QLabel()
-        self.cause_label = QLabel()
-        # The cause is whatever the failing task said (often an exception's text): never markup.
-        self.cause_label.setTextFormat(Qt.TextFormat.PlainText)
-        for label in (self.error_label, self.cause_label):
-            label.setWordWrap(True)
-            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.error_label.setWordWrap(True)
+        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # The cause is whatever the failing task said (often an exception's text): plain text, never markup.
+        self.cause_view = CauseView()
         box = QVBoxLayout(self.error_box)
         box.addWidget(self.error_label)
-        box.addWidget(self.cause_label)
+        box.addWidget(self.cause_view)
 
         self.link_label = QLabel()
         self.link_label.setTextFormat(Qt.TextFormat.RichText)
@@ -143,7 +188,7 @@ class StepDetails(QWidget):
                    logging_config: dict | None) -> None:
         """Show ``state_name`` from the execution's ``runs`` (all of them, or only this state's)."""
         self._execution_arn, self._region, self._logging = execution_arn, region, logging_config
-        mine = [r for r in runs if r.state == state_name]
+        mine = _problems_first([r for r in runs if r.state == state_name])
         self.runs = mine
         self.title.setText(state_name)
         with signals_blocked(self.run_picker):
@@ -154,8 +199,7 @@ class StepDetails(QWidget):
             self.clear()
             self.title.setText(f"{state_name}: not reached in this execution")
             return
-        worst = next((r for status in _PROBLEMS for r in mine if r.status == status), mine[0])
-        self.show_run(worst)
+        self.show_run(mine[0])  # the worst run: problems come first
 
     def show_run(self, run: StateRun) -> None:
         """Show one run of the current state (e.g. the bar clicked in the timeline)."""
@@ -201,7 +245,7 @@ class StepDetails(QWidget):
         self.error_box.setVisible(bool(run.error or run.cause))
         self.error_label.setText(f"<b>{html.escape(run.error or 'Error')}</b>"
                                  + (" (caught by the state's Catch)" if run.status == "caught" else ""))
-        self.cause_label.setText(run.cause or "")
+        self.cause_view.setText(run.cause or "")
         self.error_box.setStyleSheet(f"#errorBox {{ border: 2px solid {theme.current().outcome['failed'].fill};"
                                      " border-radius: 4px; }")
 

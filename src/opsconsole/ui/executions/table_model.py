@@ -1,5 +1,8 @@
 """The executions table: a flat model over a list of core ``Execution`` objects.
 
+A running execution parked at a task token (a manual step, a callback) shows
+the state it waits at in "Waiting for" once the panel has asked (:meth:`set_waiting`).
+
 Sorting and the client-side filters (name substring, start time) live in the
 model itself rather than in a QSortFilterProxyModel: a proxy sorts by asking the
 Python model for one value per comparison, which measured 18 s for 100,000 rows
@@ -38,6 +41,7 @@ class Column(IntEnum):
     STOPPED = 4
     DURATION = 5
     REDRIVES = 6
+    WAITING = 7
 
 
 HEADERS: dict[Column, str] = {
@@ -48,10 +52,11 @@ HEADERS: dict[Column, str] = {
     Column.STOPPED: "Stopped",
     Column.DURATION: "Duration",
     Column.REDRIVES: "Redrives",
+    Column.WAITING: "Waiting for",
 }
 
 # Columns whose sort key changes when a refresh updates a row in place.
-_STATUS_DEPENDENT = {Column.STATUS, Column.STOPPED, Column.DURATION, Column.REDRIVES}
+_STATUS_DEPENDENT = {Column.STATUS, Column.STOPPED, Column.DURATION, Column.REDRIVES, Column.WAITING}
 
 
 def _sort_key(column: int, e: Execution) -> Any:
@@ -121,6 +126,8 @@ class ExecutionsTableModel(QAbstractTableModel):
         self._name_filter = ""
         self._started_after: datetime | None = None
         self._counts: dict[str, Counter[str]] = {}
+        #: ARN -> the state a running execution waits at for its task token.
+        self._waiting: dict[str, str] = {}
 
     # -- Qt model interface ------------------------------------------------
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
@@ -141,6 +148,8 @@ class ExecutionsTableModel(QAbstractTableModel):
         src = self._order[row]
         if role == _DISPLAY:
             e = self._rows[src]
+            if col == Column.WAITING:
+                return self._waiting_for(e)
             if col == Column.DURATION and e.stop is None:
                 # Still growing: never cached. A final status without a stop date (some
                 # emulators omit it) has no duration we can honestly show.
@@ -154,7 +163,7 @@ class ExecutionsTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(self._rows[src], col)
         if role == SORT_ROLE:
-            return _raw_value(col, self._rows[src])
+            return self._waiting_for(self._rows[src]) if col == Column.WAITING else _raw_value(col, self._rows[src])
         if role == EXECUTION_ROLE:
             return self._rows[src]
         return None
@@ -168,15 +177,17 @@ class ExecutionsTableModel(QAbstractTableModel):
             return e.arn
         if col == Column.REDRIVES and e.redrive_date:
             return f"Last redriven {format_timestamp_tooltip(e.redrive_date)}"
+        if col == Column.WAITING and self._waiting_for(e):
+            return f"Parked at {self._waiting_for(e)} until someone sends its task token's answer"
         return None
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Sort by ``column`` (-1: arrival order), keeping selection and current row."""
         if column != self._sort_column:
-            self._keys = [_sort_key(column, e) for e in self._rows] if column >= 0 else []
+            self._keys = [self._key(column, e) for e in self._rows] if column >= 0 else []
         elif column in (Column.DURATION,):
             # Running durations grow; re-sorting on request should see today's values.
-            self._keys = [_sort_key(column, e) for e in self._rows]
+            self._keys = [self._key(column, e) for e in self._rows]
         self._sort_column, self._sort_order = column, order
         self._resort()
 
@@ -185,7 +196,7 @@ class ExecutionsTableModel(QAbstractTableModel):
         """Drop every row (a new query starts)."""
         self.beginResetModel()
         self._rows, self._by_arn, self._order, self._texts, self._keys = [], {}, [], [], []
-        self._counts = {}
+        self._counts, self._waiting = {}, {}
         self.endResetModel()
 
     def append_page(self, page: Sequence[Execution]) -> int:
@@ -207,7 +218,7 @@ class ExecutionsTableModel(QAbstractTableModel):
         self._rows.extend(fresh)
         self._texts.extend([None] * len(fresh))
         if self._sort_column >= 0:
-            self._keys.extend(_sort_key(self._sort_column, e) for e in fresh)
+            self._keys.extend(self._key(self._sort_column, e) for e in fresh)
         visible = [i for i in range(start, len(self._rows)) if self._accepts(self._rows[i])]
         if visible:
             first = len(self._order)
@@ -250,7 +261,7 @@ class ExecutionsTableModel(QAbstractTableModel):
             self._rows[src] = e
             self._texts[src] = None
             if self._sort_column >= 0:
-                self._keys[src] = _sort_key(self._sort_column, e)
+                self._keys[src] = self._key(self._sort_column, e)
             changed = True
         if changed and self._order:
             # One signal for the whole range: the view repaints only what is on screen.
@@ -266,6 +277,39 @@ class ExecutionsTableModel(QAbstractTableModel):
             self.dataChanged.emit(
                 self.index(0, Column.DURATION), self.index(len(self._order) - 1, Column.DURATION), [_DISPLAY]
             )
+
+    def set_waiting(self, waiting: dict[str, str | None]) -> None:
+        """What running executions wait at (ARN -> state, None: not waiting for a token)."""
+        changed = []
+        for arn, state in waiting.items():
+            if self._waiting.get(arn) == state or (state is None and arn not in self._waiting):
+                continue
+            if state:
+                self._waiting[arn] = state
+            else:
+                self._waiting.pop(arn, None)
+            if arn in self._by_arn:
+                changed.append(self._by_arn[arn])
+        if not changed:
+            return
+        if self._sort_column == Column.WAITING:
+            for src in changed:
+                self._keys[src] = self._key(Column.WAITING, self._rows[src])
+            self._resort()
+        if self._order:
+            self.dataChanged.emit(self.index(0, Column.WAITING), self.index(len(self._order) - 1, Column.WAITING),
+                                  [_DISPLAY])
+
+    def waiting_for(self, arn: str) -> str:
+        """The state ``arn`` waits at for its task token ("" when it is not known to wait)."""
+        src = self._by_arn.get(arn)
+        return self._waiting_for(self._rows[src]) if src is not None else ""
+
+    def _waiting_for(self, e: Execution) -> str:
+        return self._waiting.get(e.arn, "") if e.status == "RUNNING" else ""
+
+    def _key(self, column: int, e: Execution) -> Any:
+        return self._waiting_for(e).casefold() if column == Column.WAITING else _sort_key(column, e)
 
     # -- filters ---------------------------------------------------------
     def set_name_filter(self, text: str) -> None:

@@ -20,6 +20,7 @@ _WIDTH_CHARS = {
     Column.STOPPED: 20,
     Column.DURATION: 10,
     Column.REDRIVES: 9,
+    Column.WAITING: 24,
 }
 #: What Name and State machine may shrink to when the window is narrow (they elide in the middle).
 _MIN_TEXT_CHARS = 16

@@ -204,6 +204,9 @@ class MainWindow(QMainWindow):
         row = self._row_of(key)
         if row is not None:
             self.nav.setCurrentRow(row)
+            panel = self.panels[row]
+            if panel.focusProxy() is not None:  # an area that says where its keys go gets them
+                panel.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def show_executions(self, wanted: object) -> None:
         """Bring the executions list to the front, filtered as ``wanted`` (an ``ExecutionsFilter``) says."""

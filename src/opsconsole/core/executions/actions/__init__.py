@@ -24,6 +24,8 @@ from opsconsole.core.executions.actions.approval import (
     approval_requests,
     delete_approval_message,
     find_waiting_task,
+    waiting_for,
+    waiting_states,
 )
 from opsconsole.core.executions.actions.export import execution_history, export_history_json, iter_history
 from opsconsole.core.executions.actions.rerun import (
@@ -45,10 +47,11 @@ __all__ = [
     "REDRIVABLE_PERIOD", "REDRIVE_LAUNCH", "REDRIVE_MAX_EVENTS", "ApprovalRequest", "InputCheck", "InvalidInput",
     "RerunError", "RerunPlan", "WaitingTask", "approval_requests", "delete_approval_message",
     "describe_redrive_status", "execution_history", "execution_name_hint", "export_history_json",
-    "find_waiting_task", "format_size", "helper_name", "iter_history", "prepare_rerun", "redrive_check",
-    "redrive_execution", "redrive_verdicts", "rerun_from_state", "send_task_failure", "send_task_success",
-    "start_execution", "start_rerun", "stop_execution", "top_level_ancestors", "validate_execution_name",
-    "validate_input",
+    "fail_state_of", "fail_state_warning", "find_waiting_task", "format_size", "helper_name", "iter_history",
+    "prepare_rerun", "redrive_check", "redrive_execution", "redrive_verdicts", "redrive_warnings",
+    "rerun_from_state", "send_task_failure", "send_task_success", "start_execution", "start_rerun",
+    "stop_execution", "top_level_ancestors", "validate_execution_name", "validate_input", "waiting_for",
+    "waiting_states",
 ]
 
 #: StartExecution / SendTaskSuccess payloads: 256 KB, counted in UTF-8 bytes.
@@ -220,6 +223,33 @@ def redrive_verdicts(clients: Clients, arns: Sequence[str]) -> Iterator[tuple[st
         if status is None:
             continue
         yield arn, (reason or "AWS says it cannot be redriven") if status == "NOT_REDRIVABLE" else None
+
+
+def fail_state_of(clients: Clients, execution_arn: str) -> str | None:
+    """The Fail state a FAILED execution ended in, or None when it failed elsewhere.
+
+    Two events from the end of its history (GetExecutionHistory, newest first):
+    a Fail state's ``FailStateEntered`` is followed directly by ``ExecutionFailed``.
+    """
+    events = _sfn(clients).get_execution_history(executionArn=execution_arn, reverseOrder=True, maxResults=2,
+                                                 includeExecutionData=False)["events"]
+    if len(events) == 2 and events[0]["type"] == "ExecutionFailed" and events[1]["type"] == "FailStateEntered":
+        return str(events[1].get("stateEnteredEventDetails", {}).get("name", "")) or None
+    return None
+
+
+def fail_state_warning(state: str) -> str:
+    """What the redrive dialog says of a run that ended in the Fail state ``state``."""
+    return (f"It failed in its Fail state \"{state}\": a redrive runs that state again and fails the same way. "
+            "Fix what led there, then start a new execution or re-run from an earlier state.")
+
+
+def redrive_warnings(clients: Clients, arns: Sequence[str]) -> Iterator[tuple[str, str]]:
+    """(arn, warning) for each execution a redrive would fail again (it ended in a Fail state); one call each."""
+    for arn in arns:
+        state = fail_state_of(clients, arn)
+        if state:
+            yield arn, fail_state_warning(state)
 
 
 def send_task_success(clients: Clients, token: str, output_json: str) -> None:

@@ -9,6 +9,7 @@ it is peeked with VisibilityTimeout=0 so other operators and tools still see it.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -149,6 +150,32 @@ def _state_of(event: dict[str, Any], by_id: dict[int, dict[str, Any]]) -> str:
             return str(previous["stateEnteredEventDetails"]["name"])
         current = previous
     return ""
+
+
+#: How many of a running execution's newest events the list reads to see whether it waits for a token.
+WAITING_WINDOW = 10
+
+
+def waiting_for(clients: Clients, execution_arn: str) -> str | None:
+    """The state a running execution is parked at, waiting for its task token; None when it is not.
+
+    One GetExecutionHistory call for the newest :data:`WAITING_WINDOW` events: a
+    task waiting on its token is where the history stops.
+    """
+    sfn = clients.client("stepfunctions")
+    events = sfn.get_execution_history(executionArn=execution_arn, reverseOrder=True, maxResults=WAITING_WINDOW,
+                                       includeExecutionData=False)["events"]
+    events.reverse()
+    open_tasks = waiting_tasks(events)
+    if not open_tasks:
+        return None
+    return _state_of(open_tasks[-1], {e["id"]: e for e in events}) or "a task token"
+
+
+def waiting_states(clients: Clients, arns: list[str]) -> Iterator[dict[str, str | None]]:
+    """{arn: state it waits at (or None)}, one execution per yield, for the list's "Waiting for" column."""
+    for arn in arns:
+        yield {arn: waiting_for(clients, arn)}
 
 
 def find_waiting_task(clients: Clients, execution_arn: str) -> WaitingTask | None:

@@ -27,6 +27,7 @@ from opsconsole.core.executions.history.summary import (
     OUTCOMES,
     HistorySummary,
     RunProgress,
+    current_runs,
     failed_run,
     failure_point,
     progress,
@@ -38,7 +39,7 @@ from opsconsole.core.executions.history.summary import (
 __all__ = [
     "MAX_PAGE_SIZE", "OUTCOMES", "RUN_STATUSES",
     "EventFilter", "HistoryEvent", "HistoryParser", "HistorySummary", "MapRun", "RunProgress", "StateRun",
-    "console_url", "event_summary", "failed_run", "failure_point", "find_failed_run", "iter_history",
+    "console_url", "current_runs", "event_summary", "failed_run", "failure_point", "find_failed_run", "iter_history",
     "iter_map_runs", "lambda_function_name", "list_map_runs", "log_group_url", "logs_link", "parse_events",
     "progress", "region_of", "state_input", "state_outcomes", "state_runs", "summarise",
 ]

@@ -143,8 +143,25 @@ class HistorySummary:
     #: (failed state, error, cause), as :func:`failure_point`.
     failure: tuple[str | None, str | None, str | None]
     progress: RunProgress
+    #: The runs that stand now, as :func:`current_runs`.
+    current: list[StateRun] = field(default_factory=list)
+
+
+def current_runs(events: Sequence[HistoryEvent], runs: Sequence[StateRun]) -> list[StateRun]:
+    """The runs that stand after the last redrive: a state run again since then counts only by its new runs.
+
+    A redrive restarts from the failed state: the states it runs again replace
+    their failed runs; the states that succeeded before it keep theirs.
+    """
+    redriven = next((ev.timestamp for ev in reversed(events) if ev.type == "ExecutionRedriven"), None)
+    if redriven is None:
+        return list(runs)
+    rerun = {r.state for r in runs if r.entered >= redriven}
+    return [r for r in runs if r.state not in rerun or r.entered >= redriven]
 
 
 def summarise(events: Sequence[HistoryEvent], runs: Sequence[StateRun]) -> HistorySummary:
     """Outcomes, failure point and progress in one pass of work (25,000 events take a while: run it off the GUI)."""
-    return HistorySummary(outcomes=state_outcomes(runs), failure=failure_point(events), progress=progress(events))
+    current = current_runs(events, runs)
+    return HistorySummary(outcomes=state_outcomes(current), failure=failure_point(events), progress=progress(events),
+                          current=current)

@@ -131,6 +131,8 @@ class ExecutionActions(QObject):
     changed = Signal(str)
     #: A new execution was started (Start or re-run): its ARN.
     started = Signal(str)
+    #: An execution was redriven (AWS accepted the redrive): its ARN.
+    redriven = Signal(str)
 
     def __init__(self, ctx: AppContext, parent: QWidget,
                  machines: Callable[[], Sequence[StateMachine]] | None = None) -> None:
@@ -243,8 +245,9 @@ class ExecutionActions(QObject):
                                                self.ctx.connection, follow=dialog.stop_button)
         self._open(dialog, lambda: self._send_batch("Stopped", writes()))
 
-    def _send_batch(self, verb: str, writes: Sequence[tuple[Execution, Write]]) -> None:
-        batch = _Batch(self, verb, len(writes))
+    def _send_batch(self, verb: str, writes: Sequence[tuple[Execution, Write]],
+                    each: Callable[[str], None] | None = None) -> None:
+        batch = _Batch(self, verb, len(writes), each)
         for e, write in writes:
             self._write(write, confirmed=True,
                         done=lambda _d, arn=e.arn: batch.ok(arn), failed=lambda err, n=e.name: batch.fail(n, err))
@@ -265,13 +268,19 @@ class ExecutionActions(QObject):
                                          name="DescribeExecution", owner=dialog)
             job.page.connect(lambda verdict: dialog.set_reason(*verdict))
             job.finished.connect(dialog.model.done_checking)
+            # A run that ended in a Fail state fails there again when redriven: say so before it is sent.
+            failed = [e.arn for e, reason in rows if reason is None and e.status == "FAILED"][:MAX_REDRIVE_CHECKS]
+            if failed:
+                warn = self.ctx.runner.submit(core.redrive_warnings, self.ctx.clients, failed,
+                                              name="GetExecutionHistory", owner=dialog)
+                warn.page.connect(lambda warning: dialog.set_warning(*warning))
 
         def writes() -> list[tuple[Execution, Write]]:  # those AWS has not ruled out by now
             return [(e, redrive_write(e)) for e in dialog.redrivable()]
 
         dialog.copy_cli = CopyCliButton.add_to(dialog.buttons, lambda: [w for _e, w in writes()],
                                                self.ctx.connection, follow=dialog.redrive_button)
-        self._open(dialog, lambda: self._send_batch("Redrove", writes()))
+        self._open(dialog, lambda: self._send_batch("Redrove", writes(), each=self.redriven.emit))
 
     # -- re-run from a state -----------------------------------------------------------------
     def rerun_from_state(self, execution: Execution, state_name: str) -> None:
@@ -346,13 +355,16 @@ class ExecutionActions(QObject):
 class _Batch:
     """Counts the answers to a batch of writes and reports once, when all are in."""
 
-    def __init__(self, owner: ExecutionActions, verb: str, total: int) -> None:
-        self.owner, self.verb, self.total = owner, verb, total
+    def __init__(self, owner: ExecutionActions, verb: str, total: int,
+                 each: Callable[[str], None] | None = None) -> None:
+        self.owner, self.verb, self.total, self.each = owner, verb, total, each
         self.succeeded = 0
         self.failures: list[str] = []
 
     def ok(self, arn: str) -> None:
         self.succeeded += 1
+        if self.each is not None:
+            self.each(arn)
         self.owner.changed.emit(arn)
         self._maybe_report()
 

@@ -1,4 +1,8 @@
-"""The redrive dialog: every selected execution with whether it can be redriven, and why not."""
+"""The redrive dialog: every selected execution with whether it can be redriven, and why not.
+
+It also warns of redrives that cannot help: a run that failed in a Fail state
+runs that state again and fails the same way.
+"""
 
 from __future__ import annotations
 
@@ -19,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from opsconsole.core.executions.listing import Execution
-from opsconsole.ui.executions.dialogs.execution import ERROR, OK, dialog_buttons, text_color
+from opsconsole.ui.executions.dialogs.execution import ERROR, HINT, OK, dialog_buttons, set_message, text_color
 from opsconsole.core.format import format_timestamp
 from opsconsole.ui.theme import EXECUTION_LABELS
 
@@ -37,6 +41,8 @@ class RedriveRowsModel(QAbstractTableModel):
         self._rows = [list(row) for row in rows]
         self._index = {execution.arn: i for i, (execution, _reason) in enumerate(rows)}
         self._checking: set[str] = set()
+        #: arn -> why a redrive would fail again (it can still be sent).
+        self.warnings: dict[str, str] = {}
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
         return 0 if parent.isValid() else len(self._rows)
@@ -63,11 +69,13 @@ class RedriveRowsModel(QAbstractTableModel):
                 return format_timestamp(execution.stop)
             if reason:
                 return f"Can't: {reason}"
-            return "Can redrive (checking with AWS…)" if execution.arn in self._checking else "Can redrive"
+            if execution.arn in self._checking:
+                return "Can redrive (checking with AWS…)"
+            return "Can redrive, but will fail again" if execution.arn in self.warnings else "Can redrive"
         if role == Qt.ItemDataRole.ForegroundRole and column == 3:
-            return QColor(text_color(ERROR if reason else OK))
+            return QColor(text_color(ERROR if reason else HINT if execution.arn in self.warnings else OK))
         if role == Qt.ItemDataRole.ToolTipRole:
-            return reason or execution.arn
+            return reason or self.warnings.get(execution.arn) or execution.arn
         if role == REASON_ROLE:
             return reason
         return None
@@ -84,6 +92,18 @@ class RedriveRowsModel(QAbstractTableModel):
             return
         self._rows[row][1] = reason
         self.dataChanged.emit(self.index(row, 0), self.index(row, len(HEADERS) - 1))
+
+    def set_warning(self, arn: str, warning: str) -> None:
+        """A redrive of ``arn`` would fail again, for this reason."""
+        row = self._index.get(arn)
+        if row is None:
+            return
+        self.warnings[arn] = warning
+        self.dataChanged.emit(self.index(row, 0), self.index(row, len(HEADERS) - 1))
+
+    def execution_named(self, arn: str) -> str:
+        row = self._index.get(arn)
+        return self._rows[row][0].name if row is not None else arn
 
     def done_checking(self) -> None:
         self._checking.clear()
@@ -136,6 +156,11 @@ class RedriveDialog(QDialog):
             self.table.setColumnWidth(column, chars * char + 16)
         self.summary = QLabel()
         self.summary.setObjectName("redrive-summary")
+        self.warning = QLabel()
+        self.warning.setObjectName("redrive-warning")
+        self.warning.setWordWrap(True)
+        self.warning.setTextFormat(Qt.TextFormat.PlainText)  # quotes a state name
+        self.warning.hide()
         self.buttons, self.redrive_button = dialog_buttons("Redrive", destructive=True)
         self.redrive_button.clicked.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
@@ -146,12 +171,17 @@ class RedriveDialog(QDialog):
         layout.addWidget(intro)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.summary)
+        layout.addWidget(self.warning)
         layout.addWidget(self.buttons)
         self.resize(860, min(520, 200 + 28 * len(rows)))
         self._update()
 
     def set_reason(self, arn: str, reason: str | None) -> None:
         self.model.set_reason(arn, reason)
+
+    def set_warning(self, arn: str, warning: str) -> None:
+        """Warn that redriving ``arn`` fails again (a Fail state); the redrive stays possible."""
+        self.model.set_warning(arn, warning)
 
     def redrivable(self) -> list[Execution]:
         return self.model.redrivable()
@@ -162,3 +192,10 @@ class RedriveDialog(QDialog):
                              ("It can be redriven." if can else "It cannot be redriven."))
         self.redrive_button.setText("Redrive" if can <= 1 else f"Redrive {can} executions")
         self.redrive_button.setEnabled(can > 0)
+        warned = [(arn, text) for arn, text in self.model.warnings.items()
+                  if arn in {e.arn for e in self.model.redrivable()}]
+        if warned:
+            lines = [text if self.model.rowCount() == 1 else f"{self.model.execution_named(arn)}: {text}"
+                     for arn, text in warned]
+            set_message(self.warning, "⚠ " + "\n⚠ ".join(lines), HINT)
+        self.warning.setVisible(bool(warned))

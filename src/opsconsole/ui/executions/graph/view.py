@@ -1,4 +1,4 @@
-"""The state machine graph of one execution: zoom, pan, fit, outcome colours, click a state.
+"""The state machine graph of one execution: zoom, pan, fit, outcome colours, pick a state by click or key.
 
 Coordinates come from :func:`opsconsole.core.executions.asl.build_graph`; the items and
 the export code are in :mod:`.graph_export` (also used by ``opsconsole graph``).
@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication, QGraphicsScene, QGraphicsView, QWidg
 
 from opsconsole.core.executions.asl import Graph
 from opsconsole.ui import theme
+from opsconsole.ui.executions.graph.fonts import fonts
 from opsconsole.ui.executions.graph.export import (
     EdgeItem,
     StateItem,
@@ -33,6 +34,22 @@ MIN_ZOOM, MAX_ZOOM = 0.05, 4.0
 #: fit() never blows a small graph up beyond this: boxes would look oddly huge.
 MAX_FIT_ZOOM = 1.5
 FIT_MARGIN = 16.0
+#: The smallest text the graph opens with, in points: below this a state's type line is hard to read.
+READABLE_POINTS = 9.0
+
+
+_PICK_KEYS = (Qt.Key.Key_Down, Qt.Key.Key_Up, Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Home, Qt.Key.Key_End)
+
+
+def _beside(current: StateItem, order: list[StateItem], left: bool) -> StateItem | None:
+    """The nearest state left (or right) of ``current`` on the same row: boxes whose heights overlap."""
+    c = current.node
+    row = [item for item in order if item is not current
+           and item.node.y < c.y + c.h and c.y < item.node.y + item.node.h
+           and ((item.node.x + item.node.w <= c.x) if left else (item.node.x >= c.x + c.w))]
+    if not row:
+        return None
+    return min(row, key=lambda item: abs((item.node.x + item.node.w / 2) - (c.x + c.w / 2)))
 
 
 class _Legend(QWidget):
@@ -50,9 +67,14 @@ class _Legend(QWidget):
 
 
 class GraphView(QGraphicsView):
-    """Draws a :class:`Graph`; emits ``state_clicked(name)`` when a state is clicked.
+    """Draws a :class:`Graph`; emits ``state_clicked(name)`` when a state is clicked or picked by key.
 
-    Keys: F fits, Ctrl+= / Ctrl+- zoom (also Ctrl+wheel); drag to pan.
+    Keys: Down / Up pick the next / previous state (top to bottom, left to right), Left / Right the
+    nearest state beside the picked one, Home / End the first / last; F fits the whole graph,
+    Ctrl+= / Ctrl+- zoom (also Ctrl+wheel); drag to pan.
+
+    It opens at a readable zoom (:meth:`fit_readable`): the whole graph when its smallest text is then
+    at least :data:`READABLE_POINTS`, otherwise that size around the picked state.
     """
 
     state_clicked = Signal(str)
@@ -73,6 +95,8 @@ class GraphView(QGraphicsView):
         self._press: QPoint | None = None
         # Until the user zooms, every resize re-fits: the first size arrives after set_graph.
         self._auto_fit = True
+        #: What an automatic fit shows: "readable" (opening) or "whole" (after F).
+        self._fit_mode = "readable"
         self._legend = _Legend(self.viewport())
         self._legend.move(8, 8)
 
@@ -88,8 +112,8 @@ class GraphView(QGraphicsView):
         self._selected = None
         self._items = populate(self.scene(), graph, theme.current())
         self.setSceneRect(self.scene().sceneRect().adjusted(-FIT_MARGIN, -FIT_MARGIN, FIT_MARGIN, FIT_MARGIN))
-        self._auto_fit = True
-        self.fit()
+        self._auto_fit, self._fit_mode = True, "readable"
+        self.fit_readable()
 
     def set_outcomes(self, outcomes: Mapping[str, str]) -> None:
         """Colour states by what happened to them in this run.
@@ -118,7 +142,10 @@ class GraphView(QGraphicsView):
         self._selected = name if item else None
         if item is not None:
             item.set_selected_state(True)
-            self.ensureVisible(item, 40, 40)
+            if self._auto_fit and self._fit_mode == "readable":
+                self.fit_readable()  # centred on the new pick when the whole graph does not fit
+            else:
+                self.ensureVisible(item, 40, 40)
 
     def selected_state(self) -> str | None:
         return self._selected
@@ -135,6 +162,33 @@ class GraphView(QGraphicsView):
         if self.zoom() > MAX_FIT_ZOOM:
             self._set_zoom(MAX_FIT_ZOOM)
         self.centerOn(rect.center())
+
+    def readable_zoom(self) -> float:
+        """The zoom at which the graph's smallest text is :data:`READABLE_POINTS` on this screen."""
+        smallest_px = min(font.pixelSize() for font in fonts())
+        return READABLE_POINTS * self.logicalDpiY() / 72.0 / smallest_px
+
+    def fit_readable(self) -> None:
+        """The whole graph if it fits at a readable zoom; else the readable zoom around the picked state.
+
+        With no state picked, the view starts at the graph's top (where a run starts).
+        """
+        rect = self.sceneRect()
+        if rect.isEmpty():
+            return
+        readable = self.readable_zoom()
+        viewport = self.viewport().rect()
+        whole = min(viewport.width() / rect.width(), viewport.height() / rect.height())
+        if whole >= readable:
+            self.fit()
+            return
+        self._set_zoom(readable)
+        item = self.item_for_state(self._selected) if self._selected else None
+        if item is not None:
+            self.centerOn(item)
+        else:
+            shown = self.scene_rect_in_view()
+            self.centerOn(QPointF(rect.center().x(), rect.top() + shown.height() / 2))
 
     def zoom_in(self) -> None:
         self._auto_fit = False
@@ -163,8 +217,10 @@ class GraphView(QGraphicsView):
         ctrl = bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier)
         key = event.key()
         if key == Qt.Key.Key_F and not ctrl:
-            self._auto_fit = True
+            self._auto_fit, self._fit_mode = True, "whole"
             self.fit()
+        elif not ctrl and key in _PICK_KEYS:
+            self._pick_by_key(key)
         elif ctrl and key in (Qt.Key.Key_Equal, Qt.Key.Key_Plus):
             self.zoom_in()
         elif ctrl and key in (Qt.Key.Key_Minus, Qt.Key.Key_Underscore):
@@ -223,7 +279,29 @@ class GraphView(QGraphicsView):
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)
         if self._auto_fit:
-            self.fit()
+            self.fit_readable() if self._fit_mode == "readable" else self.fit()
+
+    # -- picking by key -------------------------------------------------------------------
+    def _reading_order(self) -> list[StateItem]:
+        """States top to bottom, then left to right (a container before what it holds)."""
+        states = [item for item in self._items.values() if item.node.is_state]
+        return sorted(states, key=lambda item: (item.node.y, item.node.x))
+
+    def _pick_by_key(self, key: int) -> None:
+        order = self._reading_order()
+        if not order:
+            return
+        current = self._items.get(self._selected) if self._selected else None
+        if current is None or key in (Qt.Key.Key_Home, Qt.Key.Key_End):
+            target = order[-1] if key == Qt.Key.Key_End else order[0]
+        elif key in (Qt.Key.Key_Down, Qt.Key.Key_Up):
+            at = order.index(current) + (1 if key == Qt.Key.Key_Down else -1)
+            target = order[at] if 0 <= at < len(order) else current
+        else:
+            target = _beside(current, order, left=key == Qt.Key.Key_Left) or current
+        if target is not current:
+            self.select_state(target.node.id)
+            self.state_clicked.emit(target.node.id)
 
     # -- helpers --------------------------------------------------------------------------
     def _set_zoom(self, factor: float) -> None:
