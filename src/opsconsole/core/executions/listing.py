@@ -120,8 +120,8 @@ def _aware(value: datetime | None) -> datetime | None:
     # the cyclic collector to walk). Naive ones (hand-made data) are taken as UTC
     # so that durations and sorting never mix naive and aware values. Display
     # converts to local time anyway.
-    if value is None:
-        return None
+    if value is None or value.tzinfo is timezone.utc:  # (the console's clients parse timestamps to UTC)
+        return value
     if value.tzinfo is None:
         return value.replace(tzinfo=timezone.utc)
     return value.astimezone(timezone.utc)
