@@ -16,6 +16,9 @@ Prints one JSON object per measurement (see docs/benchmarks.md for the figures):
 * ``model_memory``: ``--rows`` executions in the table model behind a shown
   table: traced Python allocations and the growth of the process's resident
   memory over the empty window (goal <= 150 MB), each in a fresh process.
+* ``--app-gc`` lists with the garbage collector set up as the app sets it up
+  (the start-up heap frozen, full collections only at idle moments: here
+  between runs), and only so.
 * ``--utc-timestamps`` / ``--gc-freeze`` add runs with the two remedies
   docs/benchmarks.md discusses (timestamps parsed to UTC; ``gc.freeze()``).
 
@@ -121,7 +124,7 @@ def console(app: QApplication, runner: JobRunner, clients: Clients, arn: str) ->
     stalls = StallMeter()
     began, cpu = time.perf_counter(), time.process_time()
     stalls.start()
-    job = runner.submit(iter_executions, clients, [arn], None, PAGE, name="ListExecutions")
+    job = submit_listing(runner, clients, arn)
     job.page.connect(model.append_page)
     job.finished.connect(loop.quit)
     failure: list[Any] = []
@@ -132,6 +135,17 @@ def console(app: QApplication, runner: JobRunner, clients: Clients, arn: str) ->
     if failure:
         raise RuntimeError(str(failure[0]))
     return elapsed, cpu, model.loaded_count(), stalls.max_gap_ms
+
+
+def submit_listing(runner: JobRunner, clients: Clients, arn: str) -> Any:
+    """The listing job as the executions panel submits it (sources from before the pages were converted
+    alongside the next call have only ``iter_executions``)."""
+    from opsconsole.core.executions import listing
+
+    if hasattr(listing, "iter_execution_pages"):
+        return runner.submit(listing.iter_execution_pages, clients, [arn], None, PAGE, name="ListExecutions",
+                             convert=listing.executions_of)
+    return runner.submit(iter_executions, clients, [arn], None, PAGE, name="ListExecutions")
 
 
 class StallMeter:
@@ -183,8 +197,24 @@ def _utc_timestamps(botocore_session: Any) -> None:
     factory.set_parser_defaults(timestamp_parser=lambda value: parse_timestamp(value).astimezone(dt.timezone.utc))
 
 
-def bench_listing(app: QApplication, count: int, runs: int, utc: bool = False, freeze: bool = False) -> None:
-    """Console vs bare boto3, alternating; ``utc``/``freeze`` try the remedies docs/benchmarks.md discusses."""
+def app_gc(app: QApplication) -> Any:
+    """The garbage collector as the app sets it up (``ui.shell.collector.install``, start-up heap frozen).
+
+    Its full collections run at idle moments: here the ``gc.collect()`` between runs; each run starts
+    as after a click, so none falls inside one.
+    """
+    from opsconsole.ui.shell import collector
+
+    idle = collector.install(app)
+    gc.collect()
+    gc.freeze()
+    return idle
+
+
+def bench_listing(app: QApplication, count: int, runs: int, utc: bool = False, freeze: bool = False,
+                  app_collector: bool = False) -> None:
+    """Console vs bare boto3, alternating; ``utc``/``freeze`` try the remedies docs/benchmarks.md discusses,
+    ``app_collector`` sets the collector up as the app does."""
     import subprocess
 
     import boto3
@@ -211,7 +241,8 @@ def bench_listing(app: QApplication, count: int, runs: int, utc: bool = False, f
         # Warm both clients (service model, connection pool) outside the timings.
         clients.client("stepfunctions").list_executions(stateMachineArn=arn, maxResults=1)
         sfn.list_executions(stateMachineArn=arn, maxResults=1)
-        if freeze:
+        idle = app_gc(app) if app_collector else None
+        if freeze and not app_collector:
             gc.collect()
             gc.freeze()  # what an app would do once after start-up: its modules leave the collector's scans
         console_s, baseline_s, console_cpu, baseline_cpu, stalls = [], [], [], [], []
@@ -219,6 +250,8 @@ def bench_listing(app: QApplication, count: int, runs: int, utc: bool = False, f
             gc.collect()
             b, b_cpu, n_base = baseline(sfn, arn)
             gc.collect()
+            if idle is not None:
+                idle.last_input = idle.clock()  # the click that asked for the list
             c, c_cpu, n_console, stall = console(app, runner, clients, arn)
             if n_base != n_console:
                 raise RuntimeError(f"listed {n_console} rows, expected {n_base}")
@@ -227,12 +260,16 @@ def bench_listing(app: QApplication, count: int, runs: int, utc: bool = False, f
             baseline_cpu.append(b_cpu)
             console_cpu.append(c_cpu)
             stalls.append(stall)
-            emit(bench="list_executions_run", run=run + 1, count=n_console, console_s=round(c, 3),
+            emit(bench="list_executions_run", run=run + 1, load_average=round(os.getloadavg()[0], 2), count=n_console, console_s=round(c, 3),
                  baseline_s=round(b, 3), console_cpu_s=round(c_cpu, 3), baseline_cpu_s=round(b_cpu, 3),
                  max_stall_ms=round(stall, 1))
         c, b = statistics.median(console_s), statistics.median(baseline_s)
         paired = statistics.median(x / y for x, y in zip(console_s, baseline_s, strict=True))
         emit(bench="list_executions", count=count, runs=runs, page=PAGE, utc_timestamps=utc, gc_freeze=freeze,
+             app_gc=app_collector, console_s_range=[round(min(console_s), 3), round(max(console_s), 3)],
+             baseline_s_range=[round(min(baseline_s), 3), round(max(baseline_s), 3)],
+             paired_range=[round(min(x / y for x, y in zip(console_s, baseline_s, strict=True)), 3),
+                           round(max(x / y for x, y in zip(console_s, baseline_s, strict=True)), 3)],
              console_s=round(c, 3), baseline_s=round(b, 3), ratio=round(c / b, 3), paired_ratio=round(paired, 3),
              console_cpu_s=round(statistics.median(console_cpu), 3),
              baseline_cpu_s=round(statistics.median(baseline_cpu), 3),
@@ -331,6 +368,9 @@ def main() -> None:
     parser.add_argument("--utc-timestamps", action="store_true",
                         help="also list with timestamps parsed to UTC (the proposed remedy)")
     parser.add_argument("--gc-freeze", action="store_true", help="also list after gc.freeze() (the other remedy)")
+    parser.add_argument("--app-gc", action="store_true",
+                        help="list only with the collector set up as the app does (frozen start-up heap, "
+                             "full collections between runs only)")
     parser.add_argument("--serve", type=int, metavar="N", help=argparse.SUPPRESS)  # the server process
     args = parser.parse_args()
     if args.serve is not None:
@@ -347,7 +387,9 @@ def main() -> None:
         for figure in ("--memory-rss-only", "--memory-traced-only"):
             for utc in ([], ["--utc-timestamps"]) if args.utc_timestamps else ([],):
                 subprocess.run([sys.executable, __file__, "--rows", str(args.rows), figure, *utc], check=True)
-    if not args.skip_listing:
+    if not args.skip_listing and args.app_gc:
+        bench_listing(app, args.count, args.runs, app_collector=True)
+    elif not args.skip_listing:
         bench_listing(app, args.count, args.runs)
         if args.utc_timestamps:
             bench_listing(app, args.count, args.runs, utc=True)

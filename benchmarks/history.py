@@ -12,8 +12,13 @@ fetches it over HTTP like the app does.
 
 ``max_stall_ms`` is the longest gap between ticks of a 1 ms QTimer from the
 request until the timeline has painted: how long the window could not react.
+``max_gui_cpu_ms`` is the most CPU time the GUI thread itself used between two
+ticks: the same stall without the time spent waiting for a core (other
+processes on a busy machine) or for the interpreter lock. ``rows_*`` are the
+same until the state runs are ready (the rows streaming in), before the
+timeline is drawn.
 
-Run: QT_QPA_PLATFORM=offscreen python benchmarks/history.py [--events N] [--no-sandbox] [--gc-freeze]
+Run: QT_QPA_PLATFORM=offscreen python benchmarks/history.py [--events N] [--no-sandbox] [--gc-freeze | --app-gc] [--runs N]
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import argparse
 import gc
 import json
 import os
+import statistics
 import subprocess
 import sys
 import threading
@@ -95,17 +101,21 @@ class StallMeter:
         self.timer.setTimerType(Qt.TimerType.PreciseTimer)
         self.timer.setInterval(1)
         self.timer.timeout.connect(self._tick)
-        self.last = 0.0
-        self.max_gap = 0.0
+        self.last = self.last_cpu = 0.0
+        self.max_gap = self.max_cpu = 0.0
 
     def start(self) -> None:
         self.last, self.max_gap = time.perf_counter(), 0.0
+        self.last_cpu, self.max_cpu = time.thread_time(), 0.0
         self.timer.start()
 
     def _tick(self) -> None:
-        now = time.perf_counter()
+        now, cpu = time.perf_counter(), time.thread_time()
         self.max_gap = max(self.max_gap, now - self.last)
-        self.last = now
+        # The GUI thread's own CPU time between two ticks: the stall without the time it waited for a
+        # core (other processes) or for the interpreter lock (our worker threads).
+        self.max_cpu = max(self.max_cpu, cpu - self.last_cpu)
+        self.last, self.last_cpu = now, cpu
 
     def stop(self) -> float:
         self._tick()
@@ -113,7 +123,33 @@ class StallMeter:
         return round(self.max_gap * 1000, 1)
 
 
-def measure_load(clients: Any, arn: str, source: str, page_size: int = 1000) -> None:
+_on_click: Any = None  # --app-gc: tells the app's idle collector that the user just clicked
+
+
+def measure_loads(clients: Any, arn: str, source: str, runs: int) -> None:
+    """``runs`` loads of the same history, a full collection between them (the app's idle moments)."""
+    records = []
+    for _ in range(runs):
+        gc.collect()
+        if _on_click is not None:
+            _on_click()
+        records.append(measure_load(clients, arn, source))
+    if runs > 1:
+        stalls = [r["max_stall_ms"] for r in records]
+        drawn = [r["seconds_to_timeline"] for r in records]
+        cpu = [r["max_gui_cpu_ms"] for r in records]
+        rows_stalls = [r["rows_max_stall_ms"] for r in records]
+        rows_cpu = [r["rows_max_gui_cpu_ms"] for r in records]
+        emit(bench="history_load_median", source=source, runs=runs, events=records[0]["events"],
+             max_stall_ms=statistics.median(stalls), max_stall_ms_range=[min(stalls), max(stalls)],
+             max_gui_cpu_ms=statistics.median(cpu), max_gui_cpu_ms_range=[min(cpu), max(cpu)],
+             rows_max_stall_ms=statistics.median(rows_stalls), rows_max_stall_ms_range=[min(rows_stalls), max(rows_stalls)],
+             rows_max_gui_cpu_ms=statistics.median(rows_cpu), rows_max_gui_cpu_ms_range=[min(rows_cpu), max(rows_cpu)],
+             seconds_to_timeline=statistics.median(drawn), seconds_to_timeline_range=[min(drawn), max(drawn)],
+             load_average=[round(x, 2) for x in os.getloadavg()])
+
+
+def measure_load(clients: Any, arn: str, source: str, page_size: int = 1000) -> dict[str, Any]:
     """Request the history through the real loader; time it until the timeline has painted."""
     runner = JobRunner()
     window = QSplitter(Qt.Orientation.Vertical)
@@ -133,6 +169,8 @@ def measure_load(clients: Any, arn: str, source: str, page_size: int = 1000) -> 
 
     def on_runs(events: list, runs: list) -> None:
         marks["runs"] = time.perf_counter()
+        # Up to here: the rows streaming in; from here on: the timeline being drawn.
+        marks["rows_stall_ms"], marks["rows_gui_cpu_ms"] = meter.max_gap * 1000, meter.max_cpu * 1000
         timeline.set_runs(runs)
         timeline.plot.viewport().repaint()  # painted now, not on some later pass
         marks["drawn"] = time.perf_counter()
@@ -152,7 +190,8 @@ def measure_load(clients: Any, arn: str, source: str, page_size: int = 1000) -> 
     job.page.connect(on_page)
     loop.exec()
     stall = meter.stop()
-    emit(bench="history_load", source=source, gc_frozen=gc.get_freeze_count() > 0, events=marks.get("events"), state_runs=marks.get("runs_count"),
+    record = dict(bench="history_load", source=source, gc_frozen=gc.get_freeze_count() > 0,
+         load_average=round(os.getloadavg()[0], 2), events=marks.get("events"), state_runs=marks.get("runs_count"),
          page_size=page_size, pages=job.pages,
          seconds_to_first_rows=round(marks["first_page"] - marks["request"], 3),
          seconds_to_all_data=round(marks["last_page"] - marks["request"], 3),
@@ -160,9 +199,12 @@ def measure_load(clients: Any, arn: str, source: str, page_size: int = 1000) -> 
          seconds_to_timeline=round(marks["drawn"] - marks["request"], 3),
          seconds_after_data=round(marks["drawn"] - marks["last_page"], 3),
          timeline_paint_seconds=round(marks["drawn"] - marks["runs"], 3),
-         max_stall_ms=stall)
+         max_stall_ms=stall, max_gui_cpu_ms=round(meter.max_cpu * 1000, 1),
+         rows_max_stall_ms=round(marks["rows_stall_ms"], 1), rows_max_gui_cpu_ms=round(marks["rows_gui_cpu_ms"], 1))
+    emit(**record)
     window.close()
     runner.shutdown()
+    return record
 
 
 def idle_stall(seconds: float = 1.0) -> None:
@@ -214,7 +256,7 @@ def serve_big_execution(items: int) -> None:
     sandbox.stop()
 
 
-def measure_sandbox(items: int) -> None:
+def measure_sandbox(items: int, runs: int = 1) -> None:
     from opsconsole.core.aws import Clients, Connection
 
     child = subprocess.Popen([sys.executable, __file__, "--serve-sandbox", str(items)],
@@ -228,7 +270,7 @@ def measure_sandbox(items: int) -> None:
         # The app opens a history from the executions list, whose client already exists: creating
         # one (botocore parsing its service model) is not part of loading a history.
         clients.client("stepfunctions").describe_execution(executionArn=info["arn"])
-        measure_load(clients, info["arn"], "sandbox")
+        measure_loads(clients, info["arn"], "sandbox", runs)
     finally:
         child.stdin.close()
         child.wait(60)
@@ -240,6 +282,10 @@ def main() -> None:
     parser.add_argument("--no-sandbox", action="store_true", help="skip the real execution in the sandbox")
     parser.add_argument("--gc-freeze", action="store_true",
                         help="gc.freeze() after start-up, as an application may do to shorten collections")
+    parser.add_argument("--app-gc", action="store_true",
+                        help="the collector as the app sets it up (ui/shell/collector.install, the start-up heap "
+                             "frozen; full collections at idle moments, here between measurements)")
+    parser.add_argument("--runs", type=int, default=1, help="loads of each history (medians reported)")
     parser.add_argument("--serve-sandbox", type=int, metavar="ITEMS", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_sandbox:
@@ -247,7 +293,14 @@ def main() -> None:
         return
     _app = QApplication.instance() or QApplication([])
 
-    if args.gc_freeze:
+    if args.app_gc:
+        from opsconsole.ui.shell import collector
+
+        idle = collector.install(_app)
+        # Each load starts with a click (opening the history): no idle-time collection during it.
+        global _on_click  # noqa: PLW0603
+        _on_click = lambda: setattr(idle, "last_input", idle.clock())  # noqa: E731
+    if args.gc_freeze or args.app_gc:
         # What an application can do once its modules and models are loaded: later collections
         # then scan only objects made since, instead of every Qt, numpy and botocore object.
         gc.collect()
@@ -255,13 +308,13 @@ def main() -> None:
     idle_stall()
     raw = synthetic_history(args.events)
     core_timings(raw)
-    measure_load(_SyntheticClients(raw), ARN, "synthetic")
+    measure_loads(_SyntheticClients(raw), ARN, "synthetic", args.runs)
     if not args.no_sandbox:
         del raw  # back to an app that has just started: no synthetic history in memory
         gc.collect()
-        if args.gc_freeze:
+        if args.gc_freeze or args.app_gc:
             gc.freeze()
-        measure_sandbox(items=(args.events - 6) // 4)
+        measure_sandbox(items=(args.events - 6) // 4, runs=args.runs)
 
 
 if __name__ == "__main__":

@@ -20,6 +20,8 @@ from __future__ import annotations
 import inspect
 import itertools
 import logging
+import queue
+import threading
 import time
 import traceback
 import weakref
@@ -62,9 +64,11 @@ class _PooledWorker(GeneratorWorker):
     ``run`` returns.
     """
 
-    def __init__(self, pool: QThreadPool, func: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+    def __init__(self, pool: QThreadPool, func: Callable[..., Any], *args: Any,
+                 convert: Callable[[Any], Any] | None = None, **kwargs: Any) -> None:
         super().__init__(func, *args, **kwargs)
         self._pool = pool
+        self._convert = convert
         self.setAutoDelete(False)
 
     def start(self) -> None:  # noqa: D102 - same contract as superqt's
@@ -75,7 +79,7 @@ class _PooledWorker(GeneratorWorker):
         signals.started.emit()
         self._running = True
         try:
-            result = self.work()
+            result = self.work() if self._convert is None else self._work_converting(self._convert)
             if isinstance(result, BaseException):
                 # superqt's work() hands back a RuntimeError raised by the job
                 # instead of raising it; it is the job's error like any other.
@@ -87,6 +91,76 @@ class _PooledWorker(GeneratorWorker):
             signals.errored.emit(exc)
         self._running = False
         signals.finished.emit()
+
+    def _work_converting(self, convert: Callable[[Any], Any]) -> Any:
+        """Like superqt's ``work``, with each page converted on a thread of its own before it is delivered.
+
+        The generator is asked for its next page (its next call) as soon as a
+        page has arrived, while the one before is still being converted, and
+        never for a page further ahead. Pages are delivered in order, every one
+        before the job's result or error, and none after a cancel.
+        """
+        converter = _PageConverter(convert, self.signals.yielded.emit, lambda: self.abort_requested)
+        result = None
+        try:
+            while True:
+                converter.wait_for_room()
+                if self.abort_requested or converter.error is not None:
+                    break
+                try:
+                    value = next(self._gen)
+                except StopIteration as exc:
+                    result = exc.value
+                    break
+                converter.put(value)
+        finally:
+            converter.close()  # the pages taken so far are converted and delivered first
+        if converter.error is not None:
+            raise converter.error
+        return result
+
+
+_END = object()
+
+
+class _PageConverter:
+    """One thread converting a job's pages in the order they came, delivering each with ``deliver``.
+
+    At most two pages are on hand at a time: the one being converted and the
+    one fetched meanwhile (:meth:`wait_for_room` holds the fetching back).
+    """
+
+    def __init__(self, convert: Callable[[Any], Any], deliver: Callable[[Any], None],
+                 aborted: Callable[[], bool]) -> None:
+        self.convert, self.deliver, self.aborted = convert, deliver, aborted
+        self.error: Exception | None = None
+        self._room = threading.Semaphore(2)
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="job pages", daemon=True)
+        self._thread.start()
+
+    def wait_for_room(self) -> None:
+        """Until fewer than two pages are waiting for (or in) conversion."""
+        self._room.acquire()
+
+    def put(self, value: Any) -> None:
+        self._queue.put(value)
+
+    def close(self) -> None:
+        """Wait until every page put so far is delivered (or dropped, once the job is cancelled)."""
+        self._queue.put(_END)
+        self._thread.join()
+
+    def _run(self) -> None:
+        while (value := self._queue.get()) is not _END:
+            try:
+                if self.error is None and not self.aborted():  # failed or cancelled: the rest is dropped
+                    # Progress reports pass through as they are, in their place among the pages.
+                    self.deliver(value if isinstance(value, Progress) else self.convert(value))
+            except Exception as exc:  # the job's error, raised on its own thread after the pages before it
+                self.error = exc
+            finally:
+                self._room.release()
 
 
 def _as_generator(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -122,6 +196,7 @@ class Job(QObject):
         name: str,
         owner: QObject | None,
         write: bool,
+        convert: Callable[[Any], Any] | None = None,
     ) -> None:
         # No Qt parent: the runner drops its reference when the worker has
         # finished and Python frees the job on the GUI thread. (Deleting it
@@ -141,7 +216,7 @@ class Job(QObject):
         self._watch: _OwnerWatch | None = None  # set by the runner while the job is live
         self._runner = runner
         pool = runner.write_pool if write else runner.read_pool
-        self._worker = _PooledWorker(pool, _as_generator(func), *args, **kwargs)
+        self._worker = _PooledWorker(pool, _as_generator(func), *args, convert=convert, **kwargs)
         # Give the worker's signal object a Qt parent living on the GUI thread,
         # so it is deleted there with the job and never by Python's cyclic
         # garbage collector on whatever thread happens to run it (a QObject
@@ -277,17 +352,21 @@ class JobRunner(QObject):
         name: str | None = None,
         owner: QObject | None = None,
         write: bool = False,
+        convert: Callable[[Any], Any] | None = None,
         **kwargs: Any,
     ) -> Job:
         """Run ``func(*args, **kwargs)`` in the background.
 
         A generator's yields become ``page`` (or ``progress`` for
         :class:`Progress`) signals and its return value ``done``.
+        With ``convert``, each page is ``page`` as ``convert(page)``, converted on
+        a thread of the job's own while the generator fetches the next one (a
+        listing's parsing then overlaps its next call instead of delaying it).
         Connect to the job's signals right after this call: the work starts
         on the pool, but results are delivered through the GUI event loop, so
         nothing is missed.
         """
-        job = Job(self, func, args, kwargs, name or getattr(func, "__name__", "job"), owner, write)
+        job = Job(self, func, args, kwargs, name or getattr(func, "__name__", "job"), owner, write, convert)
         self._jobs.append(job)
         self._workers_alive.add(job)
         if owner is not None:

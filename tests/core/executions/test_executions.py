@@ -201,3 +201,20 @@ def test_core_module_does_not_import_qt():
     }
     assert not any(name.split(".")[0] in {"PySide6", "shiboken6", "superqt"} for name in imported)
 
+
+
+def test_start_and_stop_times_are_the_instants_aws_gave_in_utc(sandbox_clients, sandbox_connection, machines):
+    """The console's clients parse timestamps to UTC: the same instants as boto3's own parser gives."""
+    import boto3
+
+    c = sandbox_connection
+    plain = boto3.client("stepfunctions", region_name=c.region, endpoint_url=c.endpoint_url,
+                         aws_access_key_id=c.access_key, aws_secret_access_key=c.secret_key)
+    busiest = max(machines, key=lambda m: boto3_count(sandbox_clients, m.arn))
+    page = plain.list_executions(stateMachineArn=busiest.arn, maxResults=50)["executions"]
+    theirs = {item["executionArn"]: (item["startDate"], item.get("stopDate")) for item in page}
+    ours = {e.arn: e for e in next(core.iter_executions(sandbox_clients, [busiest.arn], page_size=50))}
+    assert set(ours) == set(theirs)
+    for arn, (start, stop) in theirs.items():
+        assert ours[arn].start == start and ours[arn].stop == stop
+        assert ours[arn].start.tzinfo is timezone.utc

@@ -213,7 +213,7 @@ def test_a_cancelled_listing_is_never_asked_for_another_page(qtbot, ctx, sandbox
     fetched = []
     # One page per page shown: the double never runs ahead of the GUI (no flood of pages).
     shown = threading.Semaphore(1)
-    real = core.iter_executions
+    real = core.iter_execution_pages
 
     def endless(clients, arns, status=None, page_size=1000):
         if status is not None:
@@ -225,10 +225,11 @@ def test_a_cancelled_listing_is_never_asked_for_another_page(qtbot, ctx, sandbox
             n += 1
             fetched.append(n)
             start = core.datetime.now(core.timezone.utc)
-            yield [core.Execution(f"arn:aws:states:eu-west-1:1:execution:m:e{n}", f"e{n}",
-                                  "arn:aws:states:eu-west-1:1:stateMachine:m", "m", "RUNNING", start)]
+            yield core.ExecutionItems("arn:aws:states:eu-west-1:1:stateMachine:m", [
+                {"executionArn": f"arn:aws:states:eu-west-1:1:execution:m:e{n}", "name": f"e{n}",
+                 "status": "RUNNING", "startDate": start}])
 
-    monkeypatch.setattr(core, "iter_executions", endless)
+    monkeypatch.setattr(core, "iter_execution_pages", endless)
     panel = make_panel(qtbot, ctx)
     panel.model.rowsInserted.connect(lambda *_: shown.release())
     panel.load()
@@ -242,6 +243,30 @@ def test_a_cancelled_listing_is_never_asked_for_another_page(qtbot, ctx, sandbox
     QApplication.processEvents()  # no thread runs: whatever was queued is delivered now
     assert len(fetched) == stopped_at
     assert {e.status for e in rows(panel)} == {"ABORTED"}
+
+
+def test_a_listing_that_fails_half_way_shows_what_arrived_and_says_the_list_is_incomplete(
+        qtbot, ctx, sandbox_connection, monkeypatch):
+    from botocore.exceptions import EndpointConnectionError
+
+    ctx.set_connection(sandbox_connection)
+    machine = "arn:aws:states:eu-west-1:1:stateMachine:m"
+    start = core.datetime.now(core.timezone.utc)
+
+    def two_pages_then_down(clients, arns, status=None, page_size=1000):
+        for page in range(2):
+            yield core.ExecutionItems(machine, [
+                {"executionArn": f"arn:aws:states:eu-west-1:1:execution:m:e{page}-{n}", "name": f"e{page}-{n}",
+                 "status": "SUCCEEDED", "startDate": start, "stopDate": start} for n in range(50)])
+        raise EndpointConnectionError(endpoint_url="http://127.0.0.1:1")
+
+    monkeypatch.setattr(core, "iter_execution_pages", two_pages_then_down)
+    panel = make_panel(qtbot, ctx)
+    with qtbot.waitSignal(panel.load_failed, timeout=LOAD_TIMEOUT):
+        panel.load()
+    assert panel.model.loaded_count() == 100, "both pages that arrived are shown"
+    assert panel.message_bar.isVisible()
+    assert "incomplete" in panel.message_bar.text_label.text()
 
 
 def closed_port() -> int:

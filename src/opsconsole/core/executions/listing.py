@@ -120,8 +120,8 @@ def _aware(value: datetime | None) -> datetime | None:
     # the cyclic collector to walk). Naive ones (hand-made data) are taken as UTC
     # so that durations and sorting never mix naive and aware values. Display
     # converts to local time anyway.
-    if value is None:
-        return None
+    if value is None or value.tzinfo is timezone.utc:  # (the console's clients parse timestamps to UTC)
+        return value
     if value.tzinfo is None:
         return value.replace(tzinfo=timezone.utc)
     return value.astimezone(timezone.utc)
@@ -164,6 +164,35 @@ def iter_executions(
     (AWS answers StateMachineTypeNotSupported: its runs are in CloudWatch Logs
     only) lists nothing and does not stop the others.
     """
+    for page in iter_execution_pages(clients, state_machine_arns, status, page_size):
+        yield executions_of(page)
+
+
+@dataclass(frozen=True, slots=True)
+class ExecutionItems:
+    """One ListExecutions page as AWS answered it, with the machine it lists (see :func:`executions_of`)."""
+
+    state_machine_arn: str
+    items: list[dict[str, Any]]
+
+
+def executions_of(page: ExecutionItems) -> list[Execution]:
+    """The executions of one page of :func:`iter_execution_pages`."""
+    return [Execution.from_api(item, page.state_machine_arn) for item in page.items]
+
+
+def iter_execution_pages(
+    clients: Clients,
+    state_machine_arns: Sequence[str],
+    status: str | None = None,
+    page_size: int = MAX_PAGE_SIZE,
+) -> Iterator[ExecutionItems]:
+    """:func:`iter_executions`'s pages before they become :class:`Execution` objects (:func:`executions_of`).
+
+    The executions list converts a page while the next one is being fetched
+    (``JobRunner.submit(..., convert=executions_of)``), so the conversion adds
+    nothing to the listing's time.
+    """
     if status is not None and status not in STATUSES:
         raise ValueError(f"unknown execution status {status!r}")
     if status is not None and status not in LISTABLE_STATUSES:
@@ -174,7 +203,7 @@ def iter_executions(
         try:
             for items in paging.pages(_sfn(clients), "list_executions", "executions", page_size=page_size,
                                       stateMachineArn=sm_arn, **filters):
-                yield [Execution.from_api(item, sm_arn) for item in items]
+                yield ExecutionItems(sm_arn, items)
         except ClientError as exc:
             if _error_code(exc) != "StateMachineTypeNotSupported":
                 raise

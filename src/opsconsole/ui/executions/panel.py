@@ -211,9 +211,9 @@ class ExecutionsPanel(Panel):
         self.model.clear()
         self._update_counts()
         self.filter_bar.show_loading(0)
-        job = self.ctx.runner.submit(
-            core.iter_executions, self.ctx.clients, arns, status, self.page_size, owner=self, name="ListExecutions"
-        )
+        # Each page becomes Execution rows on a thread of its own while the next page is asked for.
+        job = self.ctx.runner.submit(core.iter_execution_pages, self.ctx.clients, arns, status, self.page_size,
+                                     owner=self, name="ListExecutions", convert=core.executions_of)
         job.page.connect(self._on_page)
         job.done.connect(self._on_query_done)
         job.failed.connect(self._fail)

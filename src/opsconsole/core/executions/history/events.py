@@ -237,8 +237,8 @@ def raw_history(
     reverse: bool = False,
     include_execution_data: bool = True,
 ) -> Iterator[list[dict]]:
-    """GetExecutionHistory's events as AWS gives them, one page per call."""
-    return paging.pages(clients.client("stepfunctions"), "get_execution_history", "events",
+    """GetExecutionHistory's events as AWS gives them, one page per call (none before the first ``next``)."""
+    yield from paging.pages(clients.client("stepfunctions"), "get_execution_history", "events",
                         page_size=max(1, min(int(page_size), MAX_PAGE_SIZE)), executionArn=execution_arn,
                         reverseOrder=reverse, includeExecutionData=include_execution_data)
 

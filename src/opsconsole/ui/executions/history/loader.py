@@ -1,5 +1,5 @@
-"""Loading an execution's history: pages fetched on the worker pool, shown one per event-loop pass,
-then the state runs built from them.
+"""Loading an execution's history: pages fetched and parsed in the background, handed to the table in
+slices, one per event-loop pass, then the state runs built from them.
 """
 
 from __future__ import annotations
@@ -9,20 +9,26 @@ from collections import deque
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from opsconsole.core.aws import Clients
-from opsconsole.core.executions.history.events import HistoryEvent, iter_history
+from opsconsole.core.executions.history.events import HistoryEvent, HistoryParser, raw_history
 from opsconsole.core.executions.history.runs import state_runs
 from opsconsole.jobs.runner import Job, JobRunner
 from opsconsole.ui.executions.history.view import HistoryView
+
+#: The most rows the table takes in one pass of the event loop (GetExecutionHistory's largest page).
+SLICE_ROWS = 1000
 
 
 class HistoryLoader(QObject):
     """Streams an execution's history into a :class:`HistoryView`, then builds its state runs.
 
-    Pages are fetched and parsed on the worker pool. They reach the table one
-    per event-loop pass: a worker that outpaces the GUI would otherwise have its
-    queued pages applied back to back, freezing the window for the whole burst.
-    The state runs are computed on the pool too; ``runs_ready(events, runs)``
-    fires once everything is in.
+    Pages are fetched on the worker pool and parsed into events on a thread
+    of the job's own while the next page is being fetched. The events reach
+    the table in slices of at most :data:`SLICE_ROWS`, in id order, one slice
+    per event-loop pass: a worker that outpaces the GUI would otherwise have
+    its queued pages applied back to back, freezing the window for the whole
+    burst. Each slice is applied whole; a cancel drops the slices not applied
+    yet, so the table never holds part of one. The state runs are computed on
+    the pool too; ``runs_ready(events, runs)`` fires once everything is in.
     """
 
     runs_ready = Signal(list, list)  # events, state runs
@@ -45,8 +51,9 @@ class HistoryLoader(QObject):
         self.cancel()
         self.events, self._fetched = [], False
         self.view.clear()
-        job = self.runner.submit(iter_history, clients, execution_arn, page_size, name="GetExecutionHistory",
-                                 owner=self)
+        # Each load parses with a parser of its own: it carries what later pages need from earlier ones.
+        job = self.runner.submit(raw_history, clients, execution_arn, page_size, name="GetExecutionHistory",
+                                 owner=self, convert=HistoryParser().feed)
         job.page.connect(self._on_page)
         job.done.connect(self._on_fetched)
         job.failed.connect(self.failed)
@@ -62,7 +69,8 @@ class HistoryLoader(QObject):
         self._drain_timer.stop()
 
     def _on_page(self, page: list[HistoryEvent]) -> None:
-        self._pending.append(page)
+        for start in range(0, len(page), SLICE_ROWS):
+            self._pending.append(page[start:start + SLICE_ROWS])
         self._drain_timer.start()
 
     def _on_fetched(self, _result: object) -> None:
@@ -72,9 +80,9 @@ class HistoryLoader(QObject):
 
     def _drain(self) -> None:
         if self._pending:
-            page = self._pending.popleft()
-            self.events.extend(page)
-            self.view.append_events(page)
+            rows = self._pending.popleft()
+            self.events.extend(rows)
+            self.view.append_events(rows)
         if self._pending:
             self._drain_timer.start()
         elif self._fetched:
