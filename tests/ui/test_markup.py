@@ -11,7 +11,7 @@ import datetime as dt
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextDocument
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import QLabel, QTextEdit, QWidget
 
 MARKUP = '<img src="file:///etc/passwd"><b>Security review passed</b>'
 WHEN = dt.datetime(2026, 11, 30, 10, 0, tzinfo=dt.timezone.utc)
@@ -34,8 +34,12 @@ def labels_of(widget: QWidget) -> list[QLabel]:
 
 
 def assert_literal(widget: QWidget) -> None:
-    texts = [shown(label) for label in labels_of(widget)]
+    edits = widget.findChildren(QTextEdit)  # (read-only text boxes that wrap, e.g. a failure's cause)
+    texts = [shown(label) for label in labels_of(widget)] + [e.toPlainText() for e in edits]
     assert any(MARKUP in t for t in texts), texts
+    for edit in edits:
+        if MARKUP in edit.toPlainText():  # shown as typed: the document holds the characters, not an image
+            assert "<img" not in edit.toHtml() and not edit.acceptRichText()
     # And nothing was turned into an image or bold text the data did not ask for.
     for label in labels_of(widget):
         if MARKUP in label.text() and label.textFormat() != Qt.TextFormat.PlainText:
