@@ -22,7 +22,7 @@ from opsconsole.core.aws import Clients
 from opsconsole.core.errors import ErrorKind, describe
 from opsconsole.core.lexreview.deploy.record import list_deployments, load
 from opsconsole.core.lexreview.deploy.lock import DeployLock
-from opsconsole.core.lexreview.deploy.steps import build, intent_ids, set_utterances
+from opsconsole.core.lexreview.deploy.steps import build, intent_ids, set_utterances, versions_left_by
 from opsconsole.core.lexreview.store import to_attrs
 from opsconsole.core.lexreview.similarity import normalise
 from support import wait_until
@@ -222,6 +222,28 @@ def test_an_interrupted_deployment_is_shown_and_resumes_without_doubling(sandbox
     stored = li.get_review_item(sandbox_clients, item.item_id)
     assert (stored.status, stored.deployed_version) == ("DEPLOYED", resumed.version)
     assert load(sandbox_clients, record.deployment_id).status == "SUCCEEDED"
+
+
+def test_a_deployment_killed_while_lex_creates_its_version_leaves_no_orphan_version_after_resume(
+        sandbox_clients, lex, locale, restore_bot):
+    lex_client = sandbox_clients.client("lexv2-models")
+    item = approved_item(sandbox_clients, lex, "cuánto tengo en la cuenta de ahorros", "CheckBalance")
+    generator = ld.deploy(sandbox_clients, locale, [item.item_id], "dana.k", FAST)
+    for report in generator:
+        if report.text.startswith("Creating a bot version: version"):
+            break  # CreateBotVersion was sent; Lex is still creating it
+    generator.close()  # the console dies here
+    [record] = [d for d in list_deployments(sandbox_clients, time.time()) if d.phrases[0].item_id == item.item_id]
+    [(orphan, _status)] = versions_left_by(lex_client, locale, record.deployment_id)
+    assert not record.version  # the record never learnt its number
+
+    _reports, resumed = run(ld.resume(sandbox_clients, record.deployment_id, "erin.m", FAST))
+    assert resumed.status == "SUCCEEDED" and resumed.version != orphan
+    assert [v for v, _s in versions_left_by(lex_client, locale, record.deployment_id)] == [resumed.version]
+    with pytest.raises(lex_client.exceptions.ResourceNotFoundException):
+        lex_client.describe_bot_version(botId=locale.bot_id, botVersion=orphan)
+    assert any(f"Removed version {orphan}" in note for note in resumed.notes)
+    assert lb.find_alias(sandbox_clients, locale.bot_id)["botVersion"] == resumed.version
 
 
 def test_resuming_takes_back_a_phrase_rejected_while_it_was_interrupted(sandbox_clients, lex, locale, restore_bot):

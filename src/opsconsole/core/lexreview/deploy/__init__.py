@@ -42,6 +42,7 @@ from opsconsole.core.lexreview.deploy.steps import (
     BuildTimeout,
     build,
     create_version,
+    remove_versions_left,
     intent_ids,
     merge_into_intent,
     merge_utterances,
@@ -306,7 +307,13 @@ def _run(
         yield step("Creating a bot version")
         record.previous_version = str(alias.get("botVersion") or "")
         lock.renew()
-        record.version = yield from create_version(lex, locale, alias, settings, step)
+        if record.resumed_by:  # an interrupted run may have died while Lex was creating its version
+            removed = yield from remove_versions_left(lex, locale, record.deployment_id, record.previous_version,
+                                                      settings, step)
+            if removed:
+                record.notes.append(f"Removed version {', '.join(removed)}, created by the interrupted run from "
+                                    "the DRAFT as it was then")
+        record.version = yield from create_version(lex, locale, alias, settings, step, record.deployment_id)
         at[:] = [ALIAS, 0.0]
         yield step(f"Pointing alias {settings.alias_name} at version {record.version}")
         lock.renew()

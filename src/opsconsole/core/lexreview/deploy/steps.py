@@ -181,14 +181,70 @@ def build(
     return (yield from _poll(settings, check, report, settings.build_timeout_s, f"The build of {locale.label}"))
 
 
+def version_description(locale_id: str, deployment_id: str) -> str:
+    """What a deployment writes on the version it creates: how a resumed run finds what it left behind."""
+    return f"{locale_id}: reviewed phrases (deployment {deployment_id})"[:200]  # (Lex: at most 200 characters)
+
+
+def versions_left_by(lex: Any, locale: BotLocale, deployment_id: str) -> list[tuple[str, str]]:
+    """(version, status) of the versions an earlier run of this deployment created, newest first."""
+    mark = version_description(locale.locale_id, deployment_id)
+    found: list[tuple[str, str]] = []
+    token = None
+    for _page in range(20):  # newest first: an interrupted run's version is among the latest
+        listed = lex.list_bot_versions(botId=locale.bot_id, maxResults=50,
+                                       sortBy={"attribute": "BotVersion", "order": "Descending"},
+                                       **({"nextToken": token} if token else {}))
+        found += [(str(v["botVersion"]), v.get("botStatus", "")) for v in listed.get("botVersionSummaries", [])
+                  if v.get("description") == mark]
+        token = listed.get("nextToken")
+        if not token:
+            break
+    return found
+
+
+def remove_versions_left(
+    lex: Any, locale: BotLocale, deployment_id: str, live: str, settings: DeploySettings,
+    step: Callable[..., Progress],
+) -> Generator[Progress, None, list[str]]:
+    """Delete the versions an interrupted run of this deployment created and never made live.
+
+    A console that died while Lex was creating its version left that version
+    behind, made from a DRAFT this run may have changed since: the resumed run
+    creates its own from the DRAFT as it is now, and this one would only sit
+    in the bot's version list (and count against its version quota).
+    """
+    removed: list[str] = []
+    for version, _status in versions_left_by(lex, locale, deployment_id):
+        if version == live:
+            continue  # the alias serves it: never removed from under callers
+
+        def settled(version: str = version) -> tuple[bool, Any]:
+            status = lex.describe_bot_version(botId=locale.bot_id, botVersion=version).get("botStatus", "")
+            return status not in ("Creating", "Versioning"), status
+
+        yield from _poll(settings, settled, lambda elapsed, status, version=version: step(
+            f"Waiting for version {version}, left by the interrupted run, to finish ({str(status).lower()}): "
+            f"{elapsed:.0f} s", elapsed), settings.build_timeout_s, f"Version {version}")
+        try:
+            lex.delete_bot_version(botId=locale.bot_id, botVersion=version)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
+                raise
+        removed.append(version)
+    return removed
+
+
 def create_version(
-    lex: Any, locale: BotLocale, alias: dict[str, Any], settings: DeploySettings, step: Callable[..., Progress]
+    lex: Any, locale: BotLocale, alias: dict[str, Any], settings: DeploySettings, step: Callable[..., Progress],
+    deployment_id: str = "",
 ) -> Generator[Progress, None, str]:
     """CreateBotVersion and wait until it is Available; the new version number.
 
     The version takes this locale from DRAFT and every other locale from the
     version the alias serves now, so publishing one locale never ships
-    another locale's untested DRAFT (nor drops it from the live bot).
+    another locale's untested DRAFT (nor drops it from the live bot). Its
+    description names the deployment (:func:`versions_left_by`).
     """
     current = str(alias.get("botVersion") or "")
     spec = {locale.locale_id: {"sourceBotVersion": DRAFT}}
@@ -201,7 +257,7 @@ def create_version(
         try:
             return True, lex.create_bot_version(
                 botId=locale.bot_id,
-                description=f"{locale.locale_id}: reviewed phrases",
+                description=version_description(locale.locale_id, deployment_id),
                 botVersionLocaleSpecification=spec,
             )
         except ClientError as exc:
