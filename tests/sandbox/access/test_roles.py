@@ -1,0 +1,47 @@
+"""The console's roles are IAM identities: the agent may not run what operations may, and IAM says so.
+
+Refusals by an explicit Deny read "... with an explicit deny in an identity-based policy" (IAM
+User Guide, access denied error messages). iam:SimulatePrincipalPolicy answers ``EvalDecision``
+``allowed`` / ``explicitDeny`` / ``implicitDeny`` per action and resource (IAM API reference).
+"""
+
+from __future__ import annotations
+
+from access_support import RETAIL, assert_denied, user
+
+MACHINE = "arn:aws:states:eu-west-1:123456789012:stateMachine:mlops-training"
+
+
+def test_the_agent_may_not_start_an_execution_and_operations_may(as_identity):
+    agent = as_identity("agent", "stepfunctions")
+    assert agent.describe_state_machine(stateMachineArn=MACHINE)
+    assert_denied(lambda: agent.start_execution(stateMachineArn=MACHINE, input="{"), 400, "AccessDeniedException",
+                  "agent", "states:StartExecution", MACHINE, explicit=True)
+    # operations is allowed: the request reaches Step Functions, which refuses the bad input itself
+    ops = as_identity("operations", "stepfunctions")
+    try:
+        ops.start_execution(stateMachineArn=MACHINE, input="{")
+    except ops.exceptions.InvalidExecutionInput:
+        pass
+
+
+def test_simulate_principal_policy_answers_each_roles_permissions(as_identity, client):
+    iam = client("iam")  # the admin asks about the agent
+    results = iam.simulate_principal_policy(
+        PolicySourceArn=user("agent"), ActionNames=["states:StartExecution", "states:DescribeExecution"],
+        ResourceArns=[MACHINE])["EvaluationResults"]
+    assert {(r["EvalActionName"], r["EvalDecision"]) for r in results} == {
+        ("states:StartExecution", "explicitDeny"), ("states:DescribeExecution", "allowed")}
+    own = as_identity("operations", "iam").simulate_principal_policy(
+        PolicySourceArn=user("operations"), ActionNames=["states:StartExecution"])["EvaluationResults"]
+    assert [r["EvalDecision"] for r in own] == ["allowed"]
+
+
+def test_simulation_of_a_tenant_reads_the_resource_tag_from_the_context(client):
+    iam = client("iam")
+    asked = {"PolicySourceArn": user(f"tenant-{RETAIL}"), "ActionNames": ["states:StartExecution"],
+             "ResourceArns": [MACHINE]}
+    tagged = [{"ContextKeyName": "aws:ResourceTag/tenant", "ContextKeyValues": [RETAIL], "ContextKeyType": "string"}]
+    assert iam.simulate_principal_policy(**asked, ContextEntries=tagged)["EvaluationResults"][0]["EvalDecision"] \
+        == "allowed"
+    assert iam.simulate_principal_policy(**asked)["EvaluationResults"][0]["EvalDecision"] == "implicitDeny"
