@@ -101,9 +101,14 @@ class Sandbox:
 
     @staticmethod
     def credentials_for(identity: str) -> dict[str, str]:
-        """The keys of one identity (``admin`` or a name from :meth:`identities`); KeyError if unknown."""
+        """The keys of one identity (``admin`` or a name from :meth:`identities`)."""
         if identity == "admin":
             return dict(ADMIN_CREDENTIALS)
+        if identity not in IDENTITIES:
+            from opsconsole.core.errors import DomainError
+
+            raise DomainError(f"The sandbox has no identity {identity!r}: use admin, {', '.join(IDENTITIES)}.",
+                              title="Unknown sandbox identity")
         return IDENTITIES[identity].credentials
 
     def client(self, service: str, **config: Any) -> Any:

@@ -45,3 +45,9 @@ def test_simulation_of_a_tenant_reads_the_resource_tag_from_the_context(client):
     assert iam.simulate_principal_policy(**asked, ContextEntries=tagged)["EvaluationResults"][0]["EvalDecision"] \
         == "allowed"
     assert iam.simulate_principal_policy(**asked)["EvaluationResults"][0]["EvalDecision"] == "implicitDeny"
+
+
+def test_simulation_names_the_context_a_conditional_allow_needs(client):
+    result = client("iam").simulate_principal_policy(
+        PolicySourceArn=user(f"tenant-{RETAIL}"), ActionNames=["states:StartExecution"])["EvaluationResults"][0]
+    assert (result["EvalDecision"], result["MissingContextValues"]) == ("implicitDeny", ["aws:ResourceTag/tenant"])

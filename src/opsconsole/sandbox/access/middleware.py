@@ -26,7 +26,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from opsconsole.sandbox.access.identities import ACCOUNT_ID, BY_ACCESS_KEY, IDENTITIES, SandboxIdentity
-from opsconsole.sandbox.access.policy import Decision, evaluate
+from opsconsole.sandbox.access.policy import Decision, evaluate, missing_context
 from opsconsole.sandbox.access.requests import AskedFor, analyse
 
 log = logging.getLogger(__name__)
@@ -200,12 +200,17 @@ def _simulate(form: dict[str, str]) -> tuple[dict[str, str], bytes]:
     results = []
     for action in _members(form, "ActionNames"):
         for resource in _members(form, "ResourceArns") or ["*"]:
-            decision = (evaluate(identity.policies, action, resource, context, principal_variables(identity))
+            variables = principal_variables(identity) if identity is not None else {}
+            decision = (evaluate(identity.policies, action, resource, context, variables)
                         if identity is not None else Decision(False))
             verdict = "allowed" if decision.allowed else "explicitDeny" if decision.explicit_deny else "implicitDeny"
+            missing = (missing_context(identity.policies, action, resource, context, variables)
+                       if identity is not None and not decision.allowed else [])
+            missing_xml = "".join(f"<member>{escape(key)}</member>" for key in missing)
             results.append(f"<member><EvalActionName>{escape(action)}</EvalActionName>"
                            f"<EvalResourceName>{escape(resource)}</EvalResourceName>"
-                           f"<EvalDecision>{verdict}</EvalDecision><MatchedStatements/><MissingContextValues/>"
+                           f"<EvalDecision>{verdict}</EvalDecision><MatchedStatements/>"
+                           f"<MissingContextValues>{missing_xml}</MissingContextValues>"
                            "</member>")
     xml = ("<SimulatePrincipalPolicyResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\">"
            "<SimulatePrincipalPolicyResult><IsTruncated>false</IsTruncated>"

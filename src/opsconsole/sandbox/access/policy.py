@@ -111,6 +111,21 @@ def evaluate(policies: Iterable[Mapping[str, Any]], action: str, resource: str,
     return Decision(allowed)
 
 
+def missing_context(policies: Iterable[Mapping[str, Any]], action: str, resource: str,
+                    context: Mapping[str, str], variables: Mapping[str, str]) -> list[str]:
+    """Context keys that statements matching ``action`` and ``resource`` test but ``context`` lacks
+    (what iam:SimulatePrincipalPolicy reports as ``MissingContextValues``)."""
+    missing: list[str] = []
+    for policy in policies:
+        for statement in _listed_statements(policy):
+            if not (_matches(_listed(statement.get("Action")), action, variables, True)
+                    and _matches(_listed(statement.get("Resource")), resource, variables, False)):
+                continue
+            for tests in statement.get("Condition", {}).values():
+                missing += [key for key in tests if key not in context and key not in missing]
+    return missing
+
+
 def _listed_statements(policy: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     statements = policy.get("Statement", [])
     return [statements] if isinstance(statements, Mapping) else list(statements)
