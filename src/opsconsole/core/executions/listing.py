@@ -17,6 +17,7 @@ from botocore.exceptions import ClientError
 
 from opsconsole.core.aws import Clients
 from opsconsole.core import paging
+from opsconsole.core.permissions import denied_permission
 
 #: Every status ListExecutions can filter on, in the order operators scan them.
 STATUSES: tuple[str, ...] = ("RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE")
@@ -162,13 +163,17 @@ def iter_executions(
     ``next(...)``: a consumer that stops iterating (a cancelled job) costs no
     further call. Empty pages are not yielded. An EXPRESS machine among them
     (AWS answers StateMachineTypeNotSupported: its runs are in CloudWatch Logs
-    only) lists nothing and does not stop the others.
+    only) lists nothing and does not stop the others. A machine whose executions
+    IAM does not let this identity list (another tenant's) is left out when others
+    are listed; when every one is refused, the first refusal is raised (it names
+    the missing permission).
     """
     if status is not None and status not in STATUSES:
         raise ValueError(f"unknown execution status {status!r}")
     if status is not None and status not in LISTABLE_STATUSES:
         raise ValueError(f"{status} lists a Map Run's child executions; AWS refuses it for a state machine")
     page_size = max(1, min(int(page_size), MAX_PAGE_SIZE))
+    refused: list[ClientError] = []
     for sm_arn in state_machine_arns:
         filters = {"statusFilter": status} if status else {}
         try:
@@ -176,8 +181,15 @@ def iter_executions(
                                       stateMachineArn=sm_arn, **filters):
                 yield [Execution.from_api(item, sm_arn) for item in items]
         except ClientError as exc:
-            if _error_code(exc) != "StateMachineTypeNotSupported":
+            if _error_code(exc) == "StateMachineTypeNotSupported":
+                continue
+            if denied_permission(exc) is None or len(state_machine_arns) == 1:
                 raise
+            # Another tenant's machine (ListStateMachines is account-wide, ListExecutions is not):
+            # its runs are not this identity's to see; the others are listed.
+            refused.append(exc)
+    if refused and len(refused) == len(state_machine_arns):
+        raise refused[0]  # none may be listed: say which permission is missing
 
 
 def _error_code(exc: BaseException) -> str | None:
