@@ -57,6 +57,7 @@ def test_an_assumed_role_session_is_simulated_as_its_role():
 
 
 def test_a_tenant_lists_only_its_tenants_executions(sandbox, sandbox_clients):
+    sandbox.scenario.docreview_seed.wait_ready()  # the finance tenant's machine is created in the background
     machines = listing.list_state_machines(sandbox_clients)
     arns = listing.listable_arns(machines)
     finance = clients_as(sandbox, "tenant-finance-ops")

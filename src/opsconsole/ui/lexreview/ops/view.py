@@ -16,6 +16,8 @@ from opsconsole.core.errors import UserError
 from opsconsole.core.lexreview.triage import APPROVED, PENDING, ReviewItem
 from opsconsole.core.lexreview.bot import AnalyticsPull, BotLocale
 from opsconsole.core.lexreview.items import BatchResult
+from opsconsole.core.permissions import DEPLOY_ACTIONS
+from opsconsole.ui.permissions import gate, remember_tooltip
 from opsconsole.ui.lexreview.actions import ReviewActions
 from opsconsole.ui.lexreview.ops.dialogs import EditTextDialog, MoveIntentDialog, RejectDialog
 from opsconsole.ui.lexreview.ops.deployments import DeploymentsPane
@@ -121,6 +123,7 @@ class OperationsView(QWidget):
         self.flag_work.updated.connect(self._on_flags)
         session.model_loaded.connect(lambda _m: self.flag_work.recompute())
         self.review_actions.busy_changed.connect(lambda _busy: self._on_selection())
+        self.session.ctx.permissions_changed.connect(lambda _may: self._on_selection())
         self.review_actions.items_changed.connect(self._on_written)
         self.review_actions.write_failed.connect(self._on_write_failed)
         self._apply_filter()  # "Open" from the start, before any item arrives
@@ -252,6 +255,7 @@ class OperationsView(QWidget):
             self.deploy_button.setEnabled(not busy)
             self.deploy_button.setText(f"Deploy {locale.locale_id}…")
             self.deploy_button.setToolTip(f"Put the approved phrases of {locale.label} into it and make it live")
+            self._gate_deploy()
             return
         self.deploy_button.setEnabled(bool(approved) and not busy)
         self.deploy_button.setText(f"Deploy {locale.locale_id} ({len(approved)})…" if locale else "Deploy…")
@@ -259,6 +263,12 @@ class OperationsView(QWidget):
             f"Put the {len(approved)} approved phrase(s) into {locale.label} and make it live" if locale
             else "Pick a locale (the filter, or select an item) first"
         )
+        self._gate_deploy()
+
+    def _gate_deploy(self) -> None:
+        """A deploy IAM does not allow this identity stays off, the missing permission named."""
+        remember_tooltip(self.deploy_button)
+        gate(self.deploy_button, self.session.ctx.permissions, *DEPLOY_ACTIONS)
 
     def target_locale(self) -> BotLocale | None:
         """The locale chosen in the filter, else the one locale of the selected items."""

@@ -1,0 +1,75 @@
+"""Connected as a tenant or a role: the console shows what IAM lets that identity see and do."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from opsconsole.core.aws import Connection
+from opsconsole.ui.executions import ExecutionsPanel
+from opsconsole.ui.executions.machines import MACHINE_ROLE
+
+TIMEOUT = 30_000
+TRAINING = "arn:aws:states:eu-west-1:123456789012:stateMachine:mlops-training"
+
+
+def connect_as(ctx, sandbox, identity: str) -> None:
+    keys = sandbox.credentials_for(identity)
+    ctx.set_connection(Connection(region=sandbox.region, endpoint_url=sandbox.endpoint_url, sandbox=True,
+                                  access_key=keys["aws_access_key_id"], secret_key=keys["aws_secret_access_key"]))
+
+
+def open_panel(qtbot, ctx) -> ExecutionsPanel:
+    panel = ExecutionsPanel(ctx)
+    qtbot.addWidget(panel)
+    panel.resize(1400, 800)
+    panel.show()
+    with qtbot.waitSignal(panel.loaded, timeout=TIMEOUT):
+        panel.load()
+    return panel
+
+
+def learn(qtbot, ctx, user: str) -> None:
+    """AWS says who we are (as the main window's GetCallerIdentity does); IAM is then asked."""
+    with qtbot.waitSignal(ctx.permissions_changed, timeout=TIMEOUT):
+        ctx.learn_identity({"Arn": f"arn:aws:iam::123456789012:user/{user}", "Account": "123456789012"})
+
+
+def test_a_tenant_sees_only_its_tenants_executions_and_a_refusal_names_the_permission(qtbot, ctx, sandbox):
+    sandbox.scenario.docreview_seed.wait_ready()  # the finance tenant's machine is created in the background
+    connect_as(ctx, sandbox, "tenant-finance-ops")
+    panel = open_panel(qtbot, ctx)
+    shown = {panel.model.execution(r).state_machine_name for r in range(panel.model.rowCount())}
+    assert shown == {"document-processing"}
+    assert not panel.message_bar.isVisible()
+
+    proxy = panel.machine_proxy
+    row = next(r for r in range(proxy.rowCount()) if getattr(proxy.index(r, 0).data(MACHINE_ROLE), "arn", "") == TRAINING)
+    rect = panel.machine_list.visualRect(proxy.index(row, 0))
+    qtbot.mouseClick(panel.machine_list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.waitUntil(lambda: panel.message_bar.isVisible(), timeout=TIMEOUT)
+    assert panel.message_bar.title_label.text() == "Access denied"
+    text = panel.message_bar.text_label.text()
+    assert "states:ListExecutions" in text and TRAINING in text
+    assert panel.model.rowCount() == 0
+
+
+def test_the_agent_cannot_start_stop_or_redrive_and_is_told_which_permission(qtbot, ctx, sandbox):
+    connect_as(ctx, sandbox, "agent")
+    panel = open_panel(qtbot, ctx)
+    actions = panel.action_set
+    assert actions.start_action.isEnabled()  # before IAM has said: offered, IAM decides at call time
+    learn(qtbot, ctx, "agent")
+    qtbot.waitUntil(lambda: not actions.start_action.isEnabled(), timeout=TIMEOUT)
+    assert "needs states:StartExecution" in actions.start_action.toolTip()
+    panel.table.selectRow(0)
+    qtbot.waitUntil(lambda: "needs states:RedriveExecution" in actions.redrive_action.toolTip(), timeout=TIMEOUT)
+    assert not actions.redrive_action.isEnabled()
+
+
+def test_operations_may_start_with_the_actions_own_tooltip(qtbot, ctx, sandbox):
+    connect_as(ctx, sandbox, "operations")
+    panel = open_panel(qtbot, ctx)
+    learn(qtbot, ctx, "operations")
+    actions = panel.action_set
+    qtbot.waitUntil(lambda: actions.start_action.isEnabled(), timeout=TIMEOUT)
+    assert actions.start_action.toolTip() == "Start a new execution (Ctrl+N)"
