@@ -73,3 +73,49 @@ def test_operations_may_start_with_the_actions_own_tooltip(qtbot, ctx, sandbox):
     actions = panel.action_set
     qtbot.waitUntil(lambda: actions.start_action.isEnabled(), timeout=TIMEOUT)
     assert actions.start_action.toolTip() == "Start a new execution (Ctrl+N)"
+
+
+def open_review(qtbot, ctx, role: str):
+    from PySide6.QtCore import QSettings
+
+    from opsconsole.ui.lexreview import ReviewPanel
+
+    QSettings().setValue("review/role", role)
+    panel = ReviewPanel(ctx)
+    qtbot.addWidget(panel)
+    panel.show()
+    with qtbot.waitSignal(panel.loaded, timeout=TIMEOUT):
+        panel.load()
+    return panel
+
+
+def test_the_operations_role_is_iams_not_a_setting(qtbot, ctx, sandbox):
+    connect_as(ctx, sandbox, "agent")
+    panel = open_review(qtbot, ctx, "operations")
+    assert panel.role() == "operations"  # before IAM has said, the remembered role
+    learn(qtbot, ctx, "agent")
+    operations = panel.role_combo.model().item(panel.role_combo.findData("operations"))
+    assert panel.role() == "agent" and not operations.isEnabled()
+    assert "needs lex:UpdateIntent" in operations.toolTip()
+    assert not panel.ops_view.deploy_button.isEnabled()
+    assert "needs lex:BuildBotLocale" in panel.ops_view.deploy_button.toolTip()
+    panel.cancel_jobs()
+
+
+def test_operations_keeps_its_role_and_deploy(qtbot, ctx, sandbox):
+    connect_as(ctx, sandbox, "operations")
+    panel = open_review(qtbot, ctx, "operations")
+    learn(qtbot, ctx, "operations")
+    operations = panel.role_combo.model().item(panel.role_combo.findData("operations"))
+    assert panel.role() == "operations" and operations.isEnabled() and not operations.toolTip()
+    assert "needs" not in panel.ops_view.deploy_button.toolTip()
+    panel.cancel_jobs()
+
+
+def test_the_admin_keeps_every_action_once_iam_has_answered(qtbot, ctx, sandbox, sandbox_connection):
+    ctx.set_connection(sandbox_connection)
+    panel = open_review(qtbot, ctx, "operations")
+    with qtbot.waitSignal(ctx.permissions_changed, timeout=TIMEOUT):
+        ctx.learn_identity(ctx.clients.client("sts").get_caller_identity())
+    assert ctx.permissions.known and panel.role() == "operations"
+    panel.cancel_jobs()

@@ -51,3 +51,10 @@ def test_simulation_names_the_context_a_conditional_allow_needs(client):
     result = client("iam").simulate_principal_policy(
         PolicySourceArn=user(f"tenant-{RETAIL}"), ActionNames=["states:StartExecution"])["EvaluationResults"][0]
     assert (result["EvalDecision"], result["MissingContextValues"]) == ("implicitDeny", ["aws:ResourceTag/tenant"])
+
+
+def test_the_admin_principal_is_simulated_as_allowed_everything(client):
+    admin = client("sts").get_caller_identity()["Arn"]
+    result = client("iam").simulate_principal_policy(
+        PolicySourceArn=admin, ActionNames=["lex:BuildBotLocale", "states:StartExecution"])["EvaluationResults"]
+    assert [r["EvalDecision"] for r in result] == ["allowed", "allowed"]

@@ -187,7 +187,7 @@ def _members(form: dict[str, str], name: str) -> list[str]:
 
 
 def _simulate(form: dict[str, str]) -> tuple[dict[str, str], bytes]:
-    """iam:SimulatePrincipalPolicy for a sandbox identity (another principal is allowed nothing)."""
+    """iam:SimulatePrincipalPolicy for a sandbox identity; any other principal is the admin, allowed everything."""
     source = form.get("PolicySourceArn", "")
     identity = next((i for i in IDENTITIES.values() if i.arn == source), None)
     context: dict[str, str] = {}
@@ -202,7 +202,7 @@ def _simulate(form: dict[str, str]) -> tuple[dict[str, str], bytes]:
         for resource in _members(form, "ResourceArns") or ["*"]:
             variables = principal_variables(identity) if identity is not None else {}
             decision = (evaluate(identity.policies, action, resource, context, variables)
-                        if identity is not None else Decision(False))
+                        if identity is not None else Decision(True))  # any other principal is the admin
             verdict = "allowed" if decision.allowed else "explicitDeny" if decision.explicit_deny else "implicitDeny"
             missing = (missing_context(identity.policies, action, resource, context, variables)
                        if identity is not None and not decision.allowed else [])
