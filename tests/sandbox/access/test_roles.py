@@ -7,6 +7,7 @@ User Guide, access denied error messages). iam:SimulatePrincipalPolicy answers `
 
 from __future__ import annotations
 
+import pytest
 from access_support import RETAIL, assert_denied, user
 
 MACHINE = "arn:aws:states:eu-west-1:123456789012:stateMachine:mlops-training"
@@ -19,10 +20,8 @@ def test_the_agent_may_not_start_an_execution_and_operations_may(as_identity):
                   "agent", "states:StartExecution", MACHINE, explicit=True)
     # operations is allowed: the request reaches Step Functions, which refuses the bad input itself
     ops = as_identity("operations", "stepfunctions")
-    try:
+    with pytest.raises(ops.exceptions.InvalidExecutionInput):
         ops.start_execution(stateMachineArn=MACHINE, input="{")
-    except ops.exceptions.InvalidExecutionInput:
-        pass
 
 
 def test_simulate_principal_policy_answers_each_roles_permissions(as_identity, client):
@@ -58,3 +57,20 @@ def test_the_admin_principal_is_simulated_as_allowed_everything(client):
     result = client("iam").simulate_principal_policy(
         PolicySourceArn=admin, ActionNames=["lex:BuildBotLocale", "states:StartExecution"])["EvaluationResults"]
     assert [r["EvalDecision"] for r in result] == ["allowed", "allowed"]
+
+
+def test_an_unknown_identity_is_refused_naming_the_ones_there_are(sandbox):
+    from opsconsole.core.errors import DomainError
+
+    with pytest.raises(DomainError) as refused:
+        sandbox.credentials_for("tenant-nobody")
+    assert "tenant-retail-compliance" in refused.value.message and "operations" in refused.value.message
+
+
+def test_the_console_connects_as_an_identity_only_to_the_sandbox():
+    from opsconsole.app import parse_args
+
+    assert parse_args(["--sandbox", "--sandbox-identity", "agent"]).sandbox_identity == "agent"
+    assert parse_args(["--sandbox"]).sandbox_identity == "admin"
+    with pytest.raises(SystemExit):
+        parse_args(["--sandbox-identity", "agent"])
