@@ -268,6 +268,7 @@ def main(argv: list[str] | None = None) -> int:
                     sandbox=True,
                     access_key=sb.credentials_for(args.sandbox_identity)["aws_access_key_id"],
                     secret_key=sb.credentials_for(args.sandbox_identity)["aws_secret_access_key"],
+                    tenant=sb.tenant_of(args.sandbox_identity),
                 )
             )
 

@@ -111,6 +111,12 @@ class Sandbox:
                               title="Unknown sandbox identity")
         return IDENTITIES[identity].credentials
 
+    @staticmethod
+    def tenant_of(identity: str) -> str:
+        """The tenant an identity is scoped to ("" for the admin and the roles)."""
+        found = IDENTITIES.get(identity)
+        return found.tags.get("tenant", "") if found is not None else ""
+
     def client(self, service: str, **config: Any) -> Any:
         """A boto3 client for ``service`` pointed at the sandbox."""
         from botocore.config import Config
