@@ -79,7 +79,8 @@ def test_cli_prints_each_identitys_keys_and_they_are_enforced(cli):
         running.next_line(timeout=5)
     keys = dict(re.findall(r"^\s+([\w-]+): (\S+)$", "".join(running.output), re.MULTILINE))
     assert keys["admin"] == "sandbox"
-    assert {"tenant-retail-compliance", "tenant-contact-center", "tenant-finance-ops", "agent", "operations"} <= set(keys)
+    assert {"tenant-retail-compliance", "tenant-contact-center", "tenant-finance-ops",
+            "agent", "operations"} <= set(keys)
     url = READY.search("".join(running.output)).group(1)
     finance = boto3.session.Session().client(
         "stepfunctions", endpoint_url=url, region_name="eu-west-1",

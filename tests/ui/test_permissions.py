@@ -43,7 +43,8 @@ def test_a_tenant_sees_only_its_tenants_executions_and_a_refusal_names_the_permi
     assert not panel.message_bar.isVisible()
 
     proxy = panel.machine_proxy
-    row = next(r for r in range(proxy.rowCount()) if getattr(proxy.index(r, 0).data(MACHINE_ROLE), "arn", "") == TRAINING)
+    row = next(r for r in range(proxy.rowCount())
+               if getattr(proxy.index(r, 0).data(MACHINE_ROLE), "arn", "") == TRAINING)
     rect = panel.machine_list.visualRect(proxy.index(row, 0))
     qtbot.mouseClick(panel.machine_list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     qtbot.waitUntil(lambda: panel.message_bar.isVisible(), timeout=TIMEOUT)

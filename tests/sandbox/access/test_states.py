@@ -39,7 +39,8 @@ def test_an_execution_answers_to_its_machines_tenant(as_identity, sfn):
 
 def test_listing_machines_is_account_wide_as_in_aws(as_identity, sfn):
     # ListStateMachines takes no resource that could carry a tag: AWS cannot scope it, the console filters.
-    names = {m["name"] for m in as_identity(f"tenant-{FINANCE}", "stepfunctions").list_state_machines()["stateMachines"]}
+    finance = as_identity(f"tenant-{FINANCE}", "stepfunctions")
+    names = {m["name"] for m in finance.list_state_machines()["stateMachines"]}
     assert names == {m["name"] for m in sfn.list_state_machines()["stateMachines"]}
 
 

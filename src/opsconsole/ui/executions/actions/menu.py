@@ -104,7 +104,8 @@ class ExecutionActionSet(QObject):
         self.approve_action.setEnabled(connected and len(selection) == 1 and len(running) == 1)
         self.export_action.setEnabled(connected and len(selection) == 1)
         may = self.controller.ctx.permissions  # what IAM does not allow stays off, the permission named
-        for made, iam_action in ((self.start_action, "states:StartExecution"), (self.stop_action, "states:StopExecution"),
+        for made, iam_action in ((self.start_action, "states:StartExecution"),
+                                 (self.stop_action, "states:StopExecution"),
                                  (self.redrive_action, "states:RedriveExecution"),
                                  (self.approve_action, "states:SendTaskSuccess")):
             gate(made, may, iam_action)
