@@ -45,6 +45,8 @@ class Denied:
 
     action: str
     resource: str = ""
+    #: AWS's message named the action (else ``action`` is the operation that was called)
+    named: bool = True
 
     def sentence(self) -> str:
         on = f" on {self.resource}" if self.resource and self.resource != "*" else ""
@@ -61,7 +63,7 @@ def denied_permission(exc: BaseException) -> Denied | None:
         return None
     found = _DENIED_RE.search(message)
     if found is None:
-        return Denied(getattr(exc, "operation_name", "") or "this action")
+        return Denied(getattr(exc, "operation_name", "") or "this action", named=False)
     return Denied(found.group("action"), found.group("resource") or "")
 
 
