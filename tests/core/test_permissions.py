@@ -76,3 +76,13 @@ def test_a_refused_listing_names_the_missing_permission(sandbox):
     shown = describe(refused.value)
     assert shown.kind is ErrorKind.ACCESS_DENIED
     assert "states:ListExecutions" in shown.message and MACHINE.format("mlops-training") in shown.message
+
+
+def test_a_connection_scoped_to_a_tenant_lists_only_its_state_machines(sandbox, sandbox_clients):
+    sandbox.scenario.docreview_seed.wait_ready()
+    keys = sandbox.credentials_for("tenant-finance-ops")
+    scoped = Clients(Connection(region=sandbox.region, endpoint_url=sandbox.endpoint_url, sandbox=True,
+                                access_key=keys["aws_access_key_id"], secret_key=keys["aws_secret_access_key"],
+                                tenant="finance-ops"))
+    assert [m.name for m in listing.list_state_machines(scoped)] == ["document-processing"]
+    assert len(listing.list_state_machines(sandbox_clients)) > 1  # unscoped: every machine, no tags read

@@ -12,10 +12,11 @@ TIMEOUT = 30_000
 TRAINING = "arn:aws:states:eu-west-1:123456789012:stateMachine:mlops-training"
 
 
-def connect_as(ctx, sandbox, identity: str) -> None:
+def connect_as(ctx, sandbox, identity: str, tenant: str = "") -> None:
     keys = sandbox.credentials_for(identity)
     ctx.set_connection(Connection(region=sandbox.region, endpoint_url=sandbox.endpoint_url, sandbox=True,
-                                  access_key=keys["aws_access_key_id"], secret_key=keys["aws_secret_access_key"]))
+                                  access_key=keys["aws_access_key_id"], secret_key=keys["aws_secret_access_key"],
+                                  tenant=tenant))
 
 
 def open_panel(qtbot, ctx) -> ExecutionsPanel:
@@ -52,6 +53,17 @@ def test_a_tenant_sees_only_its_tenants_executions_and_a_refusal_names_the_permi
     text = panel.message_bar.text_label.text()
     assert "states:ListExecutions" in text and TRAINING in text
     assert panel.model.rowCount() == 0
+
+
+def test_a_connection_scoped_to_its_tenant_offers_only_its_tenants_machines(qtbot, ctx, sandbox):
+    sandbox.scenario.docreview_seed.wait_ready()
+    connect_as(ctx, sandbox, "tenant-finance-ops", tenant="finance-ops")
+    panel = open_panel(qtbot, ctx)
+    proxy = panel.machine_proxy
+    names = {getattr(proxy.index(r, 0).data(MACHINE_ROLE), "name", None) for r in range(proxy.rowCount())}
+    assert names - {None} == {"document-processing"}
+    assert {panel.model.execution(r).state_machine_name for r in range(panel.model.rowCount())} == {
+        "document-processing"}
 
 
 def test_the_agent_cannot_start_stop_or_redrive_and_is_told_which_permission(qtbot, ctx, sandbox):

@@ -133,7 +133,12 @@ def _sfn(clients: Clients):
 
 
 def list_state_machines(clients: Clients) -> list[StateMachine]:
-    """Every state machine in the connection's account and region, sorted by name."""
+    """Every state machine in the connection's account and region, sorted by name.
+
+    A connection scoped to a tenant gets that tenant's machines only (tagged
+    ``tenant=<id>``: one ListTagsForResource per machine; a machine whose tags
+    IAM does not let it read is another tenant's).
+    """
     machines = [
         StateMachine(
             arn=item["stateMachineArn"],
@@ -143,7 +148,21 @@ def list_state_machines(clients: Clients) -> list[StateMachine]:
         )
         for item in paging.items(_sfn(clients), "list_state_machines", "stateMachines")
     ]
+    scope = getattr(getattr(clients, "connection", None), "tenant", "")
+    if scope:
+        machines = [m for m in machines if _tenant_of(clients, m.arn) == scope]
     return sorted(machines, key=lambda m: m.name.lower())
+
+
+def _tenant_of(clients: Clients, arn: str) -> str:
+    """The machine's ``tenant`` tag ("" when it has none, or IAM does not let this identity read it)."""
+    try:
+        tags = _sfn(clients).list_tags_for_resource(resourceArn=arn).get("tags", [])
+    except ClientError as exc:
+        if denied_permission(exc) is None:
+            raise
+        return ""
+    return next((str(t.get("value", "")) for t in tags if t.get("key") == "tenant"), "")
 
 
 def listable_arns(machines: Sequence[StateMachine]) -> list[str]:
