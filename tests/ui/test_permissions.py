@@ -132,3 +132,22 @@ def test_the_admin_keeps_every_action_once_iam_has_answered(qtbot, ctx, sandbox,
         ctx.learn_identity(ctx.clients.client("sts").get_caller_identity())
     assert ctx.permissions.known and panel.role() == "operations"
     panel.cancel_jobs()
+
+
+def test_a_connection_scoped_to_a_tenant_shows_only_its_tenants_alarms(qtbot, ctx, sandbox, sandbox_connection):
+    import dataclasses
+    import uuid
+
+    from opsconsole.ui.alerts.alarms_view import AlarmsView
+
+    ctx.set_connection(dataclasses.replace(sandbox_connection, tenant="contact-center"))
+    view = AlarmsView(ctx, table=f"alarm-handling-{uuid.uuid4().hex[:8]}", tag_rate=1000.0)
+    qtbot.addWidget(view)
+    view.show()
+    with qtbot.waitSignal(view.loaded, timeout=TIMEOUT):
+        view.load()
+    qtbot.waitUntil(lambda: view.model.tagged_count() == view.model.loaded_count(), timeout=TIMEOUT)
+    view.rebuild()
+    shown = {view.model.tenant_of(r.alarm) for r in view.model.all_rows() if r.depth == 0}
+    assert shown == {"contact-center"}
+    assert not view.filter_bar.tenant.isEnabled()
