@@ -19,6 +19,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="opsconsole", description="Operations console for an ML platform on AWS.")
     p.add_argument("--sandbox", action="store_true", help="start the embedded local AWS and connect to it")
     p.add_argument("--seed", type=int, default=7, help="scenario seed for --sandbox (default 7)")
+    p.add_argument("--sandbox-identity", metavar="NAME", default="admin",
+                   help="with --sandbox: connect as this sandbox identity, its IAM policies enforced: admin "
+                        "(default), tenant-retail-compliance, tenant-contact-center, tenant-finance-ops, agent, "
+                        "operations (see opsconsole-sandbox)")
     p.add_argument("--faults", metavar="SPEC",
                    help="with --sandbox: inject faults, e.g. throttle:states:0.3,blackhole:sqs:0.05 "
                         "(see opsconsole-sandbox --help)")
@@ -46,6 +50,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
             p.error(f"--region: {problem}")
     if args.sandbox and (args.profile or args.endpoint_url):
         p.error("--sandbox picks its own endpoint and credentials; leave out --profile/--endpoint-url")
+    if args.sandbox_identity != "admin" and not args.sandbox:
+        p.error("--sandbox-identity needs --sandbox")
     if args.faults:
         if not args.sandbox:
             p.error("--faults needs --sandbox (faults are injected by the embedded sandbox)")
@@ -241,6 +247,7 @@ def main(argv: list[str] | None = None) -> int:
         window.set_status("starting sandbox…")
 
         def start_sandbox(seed: int) -> Sandbox:
+            Sandbox.credentials_for(args.sandbox_identity)  # an unknown name fails before the sandbox starts
             sb = Sandbox(port=0, seed=seed, live=not headless, faults=args.faults).start()
             documents = getattr(sb.scenario, "docreview_seed", None)
             if headless and documents is not None:
@@ -259,8 +266,9 @@ def main(argv: list[str] | None = None) -> int:
                     region=sb.region,
                     endpoint_url=sb.endpoint_url,
                     sandbox=True,
-                    access_key=sb.credentials["aws_access_key_id"],
-                    secret_key=sb.credentials["aws_secret_access_key"],
+                    access_key=sb.credentials_for(args.sandbox_identity)["aws_access_key_id"],
+                    secret_key=sb.credentials_for(args.sandbox_identity)["aws_secret_access_key"],
+                    tenant=sb.tenant_of(args.sandbox_identity),
                 )
             )
 

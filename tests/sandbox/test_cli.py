@@ -73,6 +73,23 @@ def test_cli_prints_the_url_and_serves_boto3(cli):
                + [running.next_line(timeout=5)])
 
 
+def test_cli_prints_each_identitys_keys_and_they_are_enforced(cli):
+    running, _ = cli
+    while not any("operations:" in line for line in running.output):
+        running.next_line(timeout=5)
+    keys = dict(re.findall(r"^\s+([\w-]+): (\S+)$", "".join(running.output), re.MULTILINE))
+    assert keys["admin"] == "sandbox"
+    assert {"tenant-retail-compliance", "tenant-contact-center", "tenant-finance-ops",
+            "agent", "operations"} <= set(keys)
+    url = READY.search("".join(running.output)).group(1)
+    finance = boto3.session.Session().client(
+        "stepfunctions", endpoint_url=url, region_name="eu-west-1",
+        aws_access_key_id=keys["tenant-finance-ops"], aws_secret_access_key=keys["tenant-finance-ops"])
+    with pytest.raises(finance.exceptions.ClientError) as refused:
+        finance.list_executions(stateMachineArn="arn:aws:states:eu-west-1:123456789012:stateMachine:mlops-training")
+    assert refused.value.response["Error"]["Code"] == "AccessDeniedException"
+
+
 def test_live_activity_starts_new_executions(cli, wait_for):
     _, sfn = cli
     machines = [m["stateMachineArn"] for m in sfn.list_state_machines()["stateMachines"]]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from enum import Enum
 
@@ -10,6 +9,7 @@ from botocore import exceptions as bx
 from botocore.parsers import ResponseParserError
 
 from opsconsole.core.aws import MAX_ATTEMPTS, READ_TIMEOUT_S, THROTTLING_CODES, DeadlinePassed, ResponseShapeError
+from opsconsole.core.permissions import denied_permission
 
 
 class ErrorKind(str, Enum):
@@ -78,7 +78,6 @@ _EXPIRED_CODES = {
     "InvalidSignatureException",
     "SignatureDoesNotMatch",
 }
-_DENIED_CODES = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError"}
 #: AWS said no to a well-formed request for a reason the user can act on.
 _REFUSED_CODES = {
     "MissingRequiredParameter",
@@ -95,14 +94,6 @@ _REFUSED_CODES = {
 _SERVER_CODES = {"ServiceUnavailable", "ServiceUnavailableException", "InternalFailure", "InternalServerError",
                  "InternalError", "InternalServerException", "InternalServiceError", "InternalServiceErrorException"}
 _NOT_FOUND_SUFFIXES = ("NotFound", "NotFoundException", "DoesNotExist", "ResourceNotFound")
-
-# "User: arn:aws:iam::1:user/x is not authorized to perform: states:ListExecutions
-#  on resource: arn:aws:states:...:stateMachine:train because ..."
-_DENIED_RE = re.compile(
-    r"not authorized to perform:?\s*(?P<action>[\w:*-]+)(?:\s+on resource:?\s*(?P<resource>\S+))?",
-    re.IGNORECASE,
-)
-
 
 def _sso_login_hint(profile: str | None) -> str:
     return f"aws sso login --profile {profile}" if profile else "aws sso login"
@@ -216,12 +207,10 @@ def describe(exc: BaseException, profile: str | None = None, operation: str = ""
                 f"AWS rejected the credentials ({code}).{hint}",
                 code,
             )
-        if code in _DENIED_CODES or "not authorized" in msg.lower():
-            m = _DENIED_RE.search(msg)
-            if m:
-                action = m.group("action")
-                resource = m.group("resource") or "this resource"
-                text = f"You are not allowed to run {action} on {resource}."
+        denied = denied_permission(exc)
+        if denied is not None:
+            if denied.named:
+                text = f"You are not allowed to run {denied.action} on {denied.resource or 'this resource'}."
             else:
                 text = f"You are not allowed to run {op or 'this action'}. {msg}"
             return UserError(

@@ -66,6 +66,10 @@ def main(argv: Sequence[str] | None = None) -> int:
               flush=True)
         print(f"  try: AWS_ACCESS_KEY_ID=sandbox AWS_SECRET_ACCESS_KEY=sandbox AWS_DEFAULT_REGION={region} "
               f"aws stepfunctions list-state-machines --endpoint-url {url}", flush=True)
+        print("  identities (access key = secret key; the admin's calls are never checked):", flush=True)
+        print("    admin: sandbox", flush=True)
+        for name in sandbox.identities():
+            print(f"    {name}: {sandbox.credentials_for(name)['aws_access_key_id']}", flush=True)
         if sandbox.faults is not None:
             print(f"  injecting faults: {args.faults}", flush=True)
         print("  Ctrl-C stops it.", flush=True)

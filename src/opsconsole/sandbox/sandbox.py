@@ -17,6 +17,7 @@ from types import ModuleType, TracebackType
 from typing import Any
 
 from opsconsole.sandbox.a2i import service as a2i
+from opsconsole.sandbox.access import ADMIN_CREDENTIALS, IDENTITIES, AccessMiddleware
 from opsconsole.sandbox.cloudwatch import service as cloudwatch
 from opsconsole.sandbox.dynamodb import atomic_writes, indexes, item_pages
 from opsconsole.sandbox.forecast import service as forecast
@@ -71,6 +72,7 @@ class Sandbox:
         self._live_alerts: LiveAlerts | None = None
         self._docreview: DocReviewActivity | None = None
         self._saved: dict[str, Any] = {}
+        self._tag_clients: dict[str, Any] = {}
         self._started = False
 
     # -- public interface -------------------------------------------------
@@ -89,8 +91,31 @@ class Sandbox:
 
     @property
     def credentials(self) -> dict[str, str]:
-        """Dummy credentials: moto accepts any; these are not secrets."""
-        return {"aws_access_key_id": "sandbox", "aws_secret_access_key": "sandbox"}
+        """The admin keys: every call allowed, unchecked; these are not secrets."""
+        return dict(ADMIN_CREDENTIALS)
+
+    @staticmethod
+    def identities() -> tuple[str, ...]:
+        """Names of the identities besides the admin (``tenant-<id>``, ``agent``, ``operations``)."""
+        return tuple(IDENTITIES)
+
+    @staticmethod
+    def credentials_for(identity: str) -> dict[str, str]:
+        """The keys of one identity (``admin`` or a name from :meth:`identities`)."""
+        if identity == "admin":
+            return dict(ADMIN_CREDENTIALS)
+        if identity not in IDENTITIES:
+            from opsconsole.core.errors import DomainError
+
+            raise DomainError(f"The sandbox has no identity {identity!r}: use admin, {', '.join(IDENTITIES)}.",
+                              title="Unknown sandbox identity")
+        return IDENTITIES[identity].credentials
+
+    @staticmethod
+    def tenant_of(identity: str) -> str:
+        """The tenant an identity is scoped to ("" for the admin and the roles)."""
+        found = IDENTITIES.get(identity)
+        return found.tags.get("tenant", "") if found is not None else ""
 
     def client(self, service: str, **config: Any) -> Any:
         """A boto3 client for ``service`` pointed at the sandbox."""
@@ -183,7 +208,7 @@ class Sandbox:
         # half-seeded account: the port is taken now but refuses connections until the scenario is
         # in; seeding and the interpreter's callbacks use a private listener on a free port.
         # Injected faults reach what clients send, never the seeding (they start once ready).
-        base = make_app(self.extensions)
+        base = AccessMiddleware(make_app(self.extensions), self._tags_of)
         if self.fault_rules:
             self.faults = FaultMiddleware(base, self.fault_rules, self.seed)
         served = self.faults or base
@@ -238,6 +263,42 @@ class Sandbox:
         if self._server_public is not None:
             self._public, self._server_public = self._server_public, None
             self._public.listen()
+
+    def _tags_of(self, service: str, key: str) -> dict[str, str]:
+        """A resource's tags as the admin sees them (``key``: its ARN, or a queue's URL), for IAM's checks."""
+        client = self._tag_client
+        if service == "sqs":
+            return dict(client("sqs").list_queue_tags(QueueUrl=key).get("Tags", {}))
+        if service == "dynamodb":
+            tags = client("dynamodb").list_tags_of_resource(ResourceArn=key).get("Tags", [])
+            return {t["Key"]: t["Value"] for t in tags}
+        if service == "sns":
+            tags = client("sns").list_tags_for_resource(ResourceArn=key).get("Tags", [])
+            return {t["Key"]: t["Value"] for t in tags}
+        if service == "states":
+            tags = client("stepfunctions").list_tags_for_resource(resourceArn=key).get("tags", [])
+            return {t["key"]: t["value"] for t in tags}
+        if service == "lex":
+            return dict(client("lexv2-models").list_tags_for_resource(resourceARN=key).get("tags", {}))
+        if service == "forecast":
+            tags = client("forecast").list_tags_for_resource(ResourceArn=key).get("Tags", [])
+            return {t["Key"]: t["Value"] for t in tags}
+        return {}
+
+    def _tag_client(self, service: str) -> Any:
+        """One admin client per service on the private listener (never the injected faults)."""
+        with _active_lock:
+            made = self._tag_clients.get(service)
+            if made is None:
+                from botocore.config import Config
+
+                server = self._server
+                if server is None:
+                    raise RuntimeError("sandbox not started")
+                made = self._tag_clients[service] = _session().client(
+                    service, endpoint_url=server.url, region_name=self.region,
+                    config=Config(retries={"max_attempts": 1}), **self.credentials)
+        return made
 
     def _to_bound_address(self, request: Any, **_: Any) -> None:
         """botocore's before-send hook: a call to http://localhost:<our port> (moto's

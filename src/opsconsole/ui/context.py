@@ -11,6 +11,7 @@ from PySide6.QtCore import QObject, QSettings, Signal
 from opsconsole.core.audit import AuditLog
 from opsconsole.core.aws import Clients, Connection
 from opsconsole.core.identity import Identity, IdentityStore
+from opsconsole.core.permissions import Permissions, probe
 from opsconsole.core.settings import DISPLAY_NAME, Settings
 from opsconsole.jobs.connectivity import Connectivity
 from opsconsole.jobs.notices import Notices
@@ -48,6 +49,8 @@ class AppContext(QObject):
 
     connection_changed = Signal(object)
     identity_changed = Signal(object)  # Identity
+    #: What IAM lets the identity do changed (a :class:`~opsconsole.core.permissions.Permissions`).
+    permissions_changed = Signal(object)
 
     def __init__(self, runner: JobRunner, audit: AuditLog, parent: QObject | None = None, *, settings: Settings | None = None) -> None:
         super().__init__(parent)
@@ -64,6 +67,10 @@ class AppContext(QObject):
         # Listeners run on the thread that learnt it; the signal carries it to the GUI thread.
         self.identity.add_listener(self.identity_changed.emit)
         self.writes = WritePath(runner, audit, self.identity, lambda: self.clients, self)
+        #: What IAM lets the identity do; "not known" (everything offered) until IAM has said.
+        self.permissions = Permissions()
+        self._probing = ""
+        self.identity_changed.connect(self._probe_permissions)
 
     @property
     def connection(self) -> Connection | None:
@@ -78,11 +85,26 @@ class AppContext(QObject):
         self.clients = Clients(connection)
         self.runner.connection = connection
         self.identity.forget()
+        self._probing = ""
+        self._set_permissions(Permissions())
         self.connection_changed.emit(connection)
 
     def learn_identity(self, caller: Mapping[str, str]) -> None:
         """What GetCallerIdentity answered for the current connection."""
         self.identity.learn(caller)
+
+    def _probe_permissions(self, identity: Identity) -> None:
+        """Once AWS said who we are: ask IAM what that principal may do (once per principal and connection)."""
+        if not identity.known or identity.arn == self._probing or self.clients is None:
+            return
+        self._probing = identity.arn
+        clients = self.clients
+        job = self.runner.submit(probe, clients, identity.arn, name="SimulatePrincipalPolicy", owner=self)
+        job.done.connect(lambda found: self._set_permissions(found) if self.clients is clients else None)
+
+    def _set_permissions(self, permissions: Permissions) -> None:
+        self.permissions = permissions
+        self.permissions_changed.emit(permissions)
 
     def shutdown(self, wait_ms: int = 5000) -> bool:
         """Cancel the jobs and wait for them at most ``wait_ms``; True when all stopped.

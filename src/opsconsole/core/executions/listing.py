@@ -17,6 +17,7 @@ from botocore.exceptions import ClientError
 
 from opsconsole.core.aws import Clients
 from opsconsole.core import paging
+from opsconsole.core.permissions import denied_permission
 
 #: Every status ListExecutions can filter on, in the order operators scan them.
 STATUSES: tuple[str, ...] = ("RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE")
@@ -132,7 +133,12 @@ def _sfn(clients: Clients):
 
 
 def list_state_machines(clients: Clients) -> list[StateMachine]:
-    """Every state machine in the connection's account and region, sorted by name."""
+    """Every state machine in the connection's account and region, sorted by name.
+
+    A connection scoped to a tenant gets that tenant's machines only (tagged
+    ``tenant=<id>``: one ListTagsForResource per machine; a machine whose tags
+    IAM does not let it read is another tenant's).
+    """
     machines = [
         StateMachine(
             arn=item["stateMachineArn"],
@@ -142,7 +148,21 @@ def list_state_machines(clients: Clients) -> list[StateMachine]:
         )
         for item in paging.items(_sfn(clients), "list_state_machines", "stateMachines")
     ]
+    scope = getattr(getattr(clients, "connection", None), "tenant", "")
+    if scope:
+        machines = [m for m in machines if _tenant_of(clients, m.arn) == scope]
     return sorted(machines, key=lambda m: m.name.lower())
+
+
+def _tenant_of(clients: Clients, arn: str) -> str:
+    """The machine's ``tenant`` tag ("" when it has none, or IAM does not let this identity read it)."""
+    try:
+        tags = _sfn(clients).list_tags_for_resource(resourceArn=arn).get("tags", [])
+    except ClientError as exc:
+        if denied_permission(exc) is None:
+            raise
+        return ""
+    return next((str(t.get("value", "")) for t in tags if t.get("key") == "tenant"), "")
 
 
 def listable_arns(machines: Sequence[StateMachine]) -> list[str]:
@@ -162,7 +182,10 @@ def iter_executions(
     ``next(...)``: a consumer that stops iterating (a cancelled job) costs no
     further call. Empty pages are not yielded. An EXPRESS machine among them
     (AWS answers StateMachineTypeNotSupported: its runs are in CloudWatch Logs
-    only) lists nothing and does not stop the others.
+    only) lists nothing and does not stop the others. A machine whose executions
+    IAM does not let this identity list (another tenant's) is left out when others
+    are listed; when every one is refused, the first refusal is raised (it names
+    the missing permission).
     """
     for page in iter_execution_pages(clients, state_machine_arns, status, page_size):
         yield executions_of(page)
@@ -198,6 +221,7 @@ def iter_execution_pages(
     if status is not None and status not in LISTABLE_STATUSES:
         raise ValueError(f"{status} lists a Map Run's child executions; AWS refuses it for a state machine")
     page_size = max(1, min(int(page_size), MAX_PAGE_SIZE))
+    refused: list[ClientError] = []
     for sm_arn in state_machine_arns:
         filters = {"statusFilter": status} if status else {}
         try:
@@ -205,8 +229,15 @@ def iter_execution_pages(
                                       stateMachineArn=sm_arn, **filters):
                 yield ExecutionItems(sm_arn, items)
         except ClientError as exc:
-            if _error_code(exc) != "StateMachineTypeNotSupported":
+            if _error_code(exc) == "StateMachineTypeNotSupported":
+                continue
+            if denied_permission(exc) is None or len(state_machine_arns) == 1:
                 raise
+            # Another tenant's machine (ListStateMachines is account-wide, ListExecutions is not):
+            # its runs are not this identity's to see; the others are listed.
+            refused.append(exc)
+    if refused and len(refused) == len(state_machine_arns):
+        raise refused[0]  # none may be listed: say which permission is missing
 
 
 def _error_code(exc: BaseException) -> str | None:

@@ -211,6 +211,7 @@ class AlarmsView(QWidget):
         if self._list_job is not None and self._list_job.active:
             return  # one listing at a time: the quota is the account's
         self.message_bar.hide()
+        self._apply_scope()
         self._listing = []
         self.progress.show()
         self.count_label.setText("Listing alarms…")
@@ -353,11 +354,22 @@ class AlarmsView(QWidget):
         f = self.model.filters
         state = bar.state.currentData()
         f.states = frozenset({state}) if state else frozenset()
-        f.tenant = bar.tenant.currentData() or ""
+        f.tenant = self._scope() or bar.tenant.currentData() or ""
         f.namespace = bar.namespace.currentData() or ""
         f.tag = bar.tag.text().strip()
         f.name = bar.name.text().strip()
         self.rebuild()
+
+    def _scope(self) -> str:
+        """The tenant the connection is scoped to ("" = every tenant)."""
+        return self.ctx.connection.tenant if self.ctx.connection is not None else ""
+
+    def _apply_scope(self) -> None:
+        """A scoped connection shows its tenant's alarms only (DescribeAlarms is account-wide)."""
+        scope = self._scope()
+        self.filter_bar.tenant.setEnabled(not scope)
+        self.filter_bar.tenant.setToolTip(f"This connection is scoped to the tenant {scope}" if scope else "")
+        self.model.filters.tenant = scope or self.filter_bar.tenant.currentData() or ""
 
     def _show_counts(self) -> None:
         counts = self.model.state_counts()

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QStackedWidget, QV
 
 from opsconsole.core.errors import UserError
 from opsconsole.core.settings import REVIEW_ROLE
+from opsconsole.core.permissions import DEPLOY_ACTIONS, Permissions
 from opsconsole.ui.context import AppContext
 from opsconsole.ui.panel import Panel
 from opsconsole.ui.lexreview.actions import ReviewActions
@@ -72,6 +73,8 @@ class ReviewPanel(Panel):
         self.role_combo.setCurrentIndex(max(self.role_combo.findData(saved), 0))
         self.role_combo.currentIndexChanged.connect(lambda _i: self.set_role(self.role_combo.currentData()))
         ctx.identity_changed.connect(lambda _who: self._show_user())
+        ctx.permissions_changed.connect(self._on_permissions)
+        self._on_permissions(ctx.permissions)
         self._show_role(self.role())
 
         self.refresh_action = QAction("Refresh", self)
@@ -97,6 +100,16 @@ class ReviewPanel(Panel):
         self._show_role(role)
         if role not in self._loaded and self.ctx.clients is not None:
             self._load_view(role)
+
+    def _on_permissions(self, may: Permissions) -> None:
+        """Operations is offered to an identity IAM lets deploy the bot: the role is IAM's, not a setting."""
+        item = self.role_combo.model().item(self.role_combo.findData(OPERATIONS))
+        refused = [may.why_not(action) for action in DEPLOY_ACTIONS if not may.allows(action)]
+        if item.isEnabled() == bool(refused):  # touched only on a change: an edit reaches the combo's view
+            item.setEnabled(not refused)
+            item.setToolTip("\n".join(refused))
+        if refused and self.role() == OPERATIONS:
+            self.set_role(AGENT)
 
     def _show_role(self, role: str) -> None:
         view = self.agent_view if role == AGENT else self.ops_view

@@ -18,6 +18,7 @@ from superqt.utils import qdebounced
 from opsconsole.core.executions.listing import Execution
 from opsconsole.ui.executions.actions.controller import ExecutionActions
 from opsconsole.ui.executions.table_view import ExecutionsTable
+from opsconsole.ui.permissions import gate
 
 #: Statuses RedriveExecution refuses whatever the dates (the dialog says why for the rest).
 _NOT_REDRIVABLE = {"RUNNING", "SUCCEEDED", "PENDING_REDRIVE"}
@@ -86,6 +87,7 @@ class ExecutionActionSet(QObject):
         model = table.executions_model()
         for signal in (model.dataChanged, model.modelReset, model.layoutChanged, model.rowsInserted):
             signal.connect(lambda *_: self._pending())
+        controller.ctx.permissions_changed.connect(lambda *_: self._pending())
         self.update_state()
 
     def selected(self) -> list[Execution]:
@@ -101,6 +103,12 @@ class ExecutionActionSet(QObject):
         self.redrive_action.setEnabled(connected and any(e.status not in _NOT_REDRIVABLE for e in selection))
         self.approve_action.setEnabled(connected and len(selection) == 1 and len(running) == 1)
         self.export_action.setEnabled(connected and len(selection) == 1)
+        may = self.controller.ctx.permissions  # what IAM does not allow stays off, the permission named
+        for made, iam_action in ((self.start_action, "states:StartExecution"),
+                                 (self.stop_action, "states:StopExecution"),
+                                 (self.redrive_action, "states:RedriveExecution"),
+                                 (self.approve_action, "states:SendTaskSuccess")):
+            gate(made, may, iam_action)
 
     # -- triggers -----------------------------------------------------------------------------
     def start(self) -> None:

@@ -19,6 +19,8 @@ from opsconsole.core.errors import UserError
 from opsconsole.core.lexreview.triage import APPROVED, PENDING, ReviewItem
 from opsconsole.core.lexreview.bot import AnalyticsPull, BotLocale
 from opsconsole.core.lexreview.items import BatchResult
+from opsconsole.core.permissions import DEPLOY_ACTIONS
+from opsconsole.ui.permissions import gate, remember_tooltip
 from opsconsole.ui.lexreview.actions import ReviewActions
 from opsconsole.ui.lexreview.ops.dialogs import EditTextDialog, MoveIntentDialog, RejectDialog
 from opsconsole.ui.lexreview.ops.batch_progress import BatchProgress
@@ -129,6 +131,7 @@ class OperationsView(QWidget):
         self.flag_work.updated.connect(self._on_flags)
         session.model_loaded.connect(lambda _m: self.flag_work.recompute())
         self.review_actions.busy_changed.connect(lambda _busy: self._on_selection())
+        self.session.ctx.permissions_changed.connect(lambda _may: self._on_selection())
         self.review_actions.items_changed.connect(self._on_written)
         self.review_actions.write_failed.connect(self._on_write_failed)
         self.review_actions.batch_progress.connect(self._on_batch_progress)
@@ -293,6 +296,12 @@ class OperationsView(QWidget):
         # Approved items not listed under this filter are read when Deploy is pressed (None: not known yet).
         approved = (self.approved_for(locale) if self.lists_approved() else None) if locale else []
         self.filters.show_target(locale, approved, busy)
+        self._gate_deploy()
+
+    def _gate_deploy(self) -> None:
+        """A deploy IAM does not allow this identity stays off, the missing permission named."""
+        remember_tooltip(self.filters.deploy_button)
+        gate(self.filters.deploy_button, self.session.ctx.permissions, *DEPLOY_ACTIONS)
 
     def target_locale(self) -> BotLocale | None:
         """The locale chosen in the filter, else the one locale of the selected items."""
