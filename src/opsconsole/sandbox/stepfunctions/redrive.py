@@ -69,6 +69,7 @@ from opsconsole.core.executions.asl import top_level_ancestors
 from opsconsole.sandbox.server import ExtensionRegistry, ExtensionRequest
 from opsconsole.sandbox.stepfunctions.backend import handler, stepfunctions_backend
 from opsconsole.sandbox.stepfunctions.iterations import resume_maps
+from opsconsole.sandbox.stepfunctions.parser_fix import forget_finished_threads
 
 #: AWS answers the last 10 client tokens of an execution, for 15 minutes.
 _TOKENS_KEPT, _TOKEN_TTL = 10, dt.timedelta(minutes=15)
@@ -257,6 +258,7 @@ class RedriveWorker(ExecutionWorker):
         self._execution_communication.terminated()
 
     def start(self) -> None:
+        forget_finished_threads()
         thread = threading.Thread(target=self._run, name="sandbox-redrive", daemon=True)
         TMP_THREADS.append(thread)
         thread.start()
