@@ -16,9 +16,10 @@ AWS does for an execution never redriven; a redrive sets its count.
 moto's interpreter appends every thread it starts (one per execution, per
 Task state, per Map iteration, per Parallel branch) to its module-level
 ``TMP_THREADS`` list and never removes one, so a long-running sandbox held
-on to every finished thread (with its locks and events): about 250 more a
-minute with live activity. Each execution start now drops the finished ones
-(nothing in moto reads the list; it is there for moto's own test clean-up).
+on to every finished thread (with its locks and events): about 170 more a
+minute with live activity (``benchmarks/soak.py``). Each execution start now
+drops the finished ones (nothing in moto reads the list; it is there for
+moto's own test clean-up).
 """
 
 from __future__ import annotations
