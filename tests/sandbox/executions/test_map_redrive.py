@@ -93,7 +93,9 @@ def _redrive(sfn, wait_for, execution: str, what: str) -> dict:
 
 
 def _succeeded_indexes(events: list[dict]) -> list[int]:
-    return sorted(e["mapIterationSucceededEventDetails"]["index"] for e in events
+    """The iterations that succeeded before the attempt ended (moto may record a cut-off one as succeeded after)."""
+    ends = [i for i, e in enumerate(events) if e["type"] in ("ExecutionSucceeded", "ExecutionFailed")]
+    return sorted(e["mapIterationSucceededEventDetails"]["index"] for e in events[:ends[0] if ends else None]
                   if e["type"] == "MapIterationSucceeded")
 
 
@@ -175,3 +177,36 @@ def test_a_map_inside_a_parallel_branch_re_runs_only_its_failed_iterations(sfn, 
         assert json.loads(described["output"]) == ["labelled", _expected({i: 1 for i in FAILING})]
     finally:
         sfn.delete_state_machine(stateMachineArn=machine)
+
+
+def test_an_iteration_cut_off_by_the_failure_is_not_kept():
+    """moto records an iteration cut off when the Map failed as succeeded, once the execution has failed;
+    AWS records it aborted, so a redrive runs it again."""
+    from opsconsole.sandbox.stepfunctions.iterations import last_states, succeeded_iterations
+
+    definition = {"StartAt": "Fan", "States": {"Fan": _map_state("Fan", {"End": True})}}
+
+    def event(id_, prev, type_, **details):
+        return {"id": id_, "previousEventId": prev, "type": type_, **details}
+
+    def exited(name, output):
+        return {"stateExitedEventDetails": {"name": name, "output": json.dumps(output)}}
+
+    history = [
+        event(1, 0, "ExecutionStarted"),
+        event(2, 1, "MapStateEntered", stateEnteredEventDetails={"name": "Fan", "input": "{}"}),
+        event(3, 2, "MapIterationStarted", mapIterationStartedEventDetails={"name": "Fan", "index": 0}),
+        event(4, 2, "MapIterationStarted", mapIterationStartedEventDetails={"name": "Fan", "index": 1}),
+        event(5, 2, "MapIterationStarted", mapIterationStartedEventDetails={"name": "Fan", "index": 2}),
+        event(6, 3, "TaskStateExited", **exited("Fan read", {"value": "a"})),
+        event(7, 6, "MapIterationSucceeded", mapIterationSucceededEventDetails={"name": "Fan", "index": 0}),
+        event(8, 4, "WaitStateExited", **exited("Fan hold", {"id": "b"})),
+        event(9, 8, "MapIterationSucceeded", mapIterationSucceededEventDetails={"name": "Fan", "index": 1}),
+        event(10, 5, "MapIterationFailed", mapIterationFailedEventDetails={"name": "Fan", "index": 2}),
+        event(11, 10, "MapStateFailed"),
+        event(12, 11, "ExecutionFailed"),
+        event(13, 3, "TaskStateExited", **exited("Fan read", {"value": "late"})),
+        event(14, 13, "MapIterationSucceeded", mapIterationSucceededEventDetails={"name": "Fan", "index": 2}),
+    ]
+    assert last_states(definition, "Fan") == {"Fan read"}
+    assert succeeded_iterations(history, "Fan", 0, last_states(definition, "Fan")) == {0: {"value": "a"}}

@@ -10,8 +10,11 @@ iterations' from the earlier attempt, the others' from the re-run.
 Which iterations succeeded, and with what output, is read from the history
 (so it works for replayed executions too): a ``MapIterationSucceeded`` event's
 ``previousEventId`` is the iteration's last ``*StateExited`` event, whose
-output is the iteration's result. Iterations that succeeded in an earlier
-attempt (before an earlier redrive) count too.
+output is the iteration's result, when that state ends the iteration.
+Iterations that succeeded in an earlier attempt (before an earlier redrive)
+count too. Events after the attempt's end are not: moto records an iteration
+cut off by the Map's failure as ``MapIterationSucceeded`` once the execution
+has failed (AWS: ``MapIterationAborted``).
 
 This applies to inline Maps at the top level and inside Parallel branches; a
 Map inside another Map's iterations runs once per outer item under the same
@@ -46,12 +49,17 @@ def _entries(history: list[dict[str, Any]], name: str, event_type: str | None = 
             and e["stateEnteredEventDetails"]["name"] == name and (event_type is None or e["type"] == event_type)]
 
 
-def succeeded_iterations(history: list[dict[str, Any]], map_name: str, since: int = 0) -> dict[int, Any]:
+_ENDS = frozenset({"ExecutionSucceeded", "ExecutionFailed", "ExecutionAborted", "ExecutionTimedOut"})
+
+
+def succeeded_iterations(history: list[dict[str, Any]], map_name: str, since: int = 0,
+                         last_states: frozenset[str] | None = None) -> dict[int, Any]:
     """Index -> output of the iterations of Map ``map_name``'s last run (and the attempts it redrove) that succeeded.
 
     Empty when the Map was not entered at or after event ``since`` (a list
     position) or its last run exited (a Map that succeeded is not run again
-    by a redrive anyway).
+    by a redrive anyway). ``last_states``: the names of the states that end an
+    iteration (None: any state's exit is taken as the iteration's end).
     """
     by_id = {event["id"]: event for event in history}
     entries = _entries(history, map_name, "MapStateEntered")
@@ -62,17 +70,34 @@ def succeeded_iterations(history: list[dict[str, Any]], map_name: str, since: in
     end = len(history)
     for start in reversed(entries):
         for event in history[start:end]:
+            if event.get("type") in _ENDS:
+                break
             details = event.get("mapIterationSucceededEventDetails")
             if details is None or details.get("name") != map_name:
                 continue
             exited = by_id.get(event.get("previousEventId"))
-            if exited is not None and "stateExitedEventDetails" in exited:
+            if (exited is not None and "stateExitedEventDetails" in exited
+                    and (last_states is None or exited["stateExitedEventDetails"]["name"] in last_states)):
                 done.setdefault(int(details["index"]), json.loads(exited["stateExitedEventDetails"]["output"]))
         # A redrive that restarted at this Map carries on the attempt before it; an ordinary re-entry does not.
         if start == 0 or history[start - 1].get("type") != "ExecutionRedriven":
             break
         end = start - 1
     return done
+
+
+def last_states(definition: dict[str, Any], map_name: str) -> frozenset[str] | None:
+    """The states that end an iteration of Map ``map_name`` (at the top level or in Parallel branches)."""
+    for name, body in (definition.get("States") or {}).items():
+        processor = body.get("ItemProcessor") or body.get("Iterator")
+        if name == map_name and processor:
+            return frozenset(n for n, b in (processor.get("States") or {}).items()
+                             if b.get("End") is True or b.get("Type") == "Succeed")
+        for branch in body.get("Branches") or []:
+            found = last_states(branch, map_name)
+            if found is not None:
+                return found
+    return None
 
 
 def inline_maps(program: Program) -> dict[str, StateMap]:
@@ -130,7 +155,8 @@ def resume_iterations(state: StateMap, done: dict[int, Any]) -> None:
     component._eval_body = eval_body
 
 
-def resume_maps(program: Program, history: list[dict[str, Any]], since_state: str) -> list[str]:
+def resume_maps(program: Program, definition: dict[str, Any], history: list[dict[str, Any]],
+                since_state: str) -> list[str]:
     """For a redrive restarting at ``since_state``: every inline Map of ``program`` that failed in that
     state's last run re-runs only its unsuccessful iterations. Returns the names of the Maps set up so.
     """
@@ -138,7 +164,7 @@ def resume_maps(program: Program, history: list[dict[str, Any]], since_state: st
     since = restarts[-1] if restarts else len(history)
     resumed = []
     for name, state in inline_maps(program).items():
-        done = succeeded_iterations(history, name, since)
+        done = succeeded_iterations(history, name, since, last_states(definition, name))
         if done:
             resume_iterations(state, done)
             resumed.append(name)

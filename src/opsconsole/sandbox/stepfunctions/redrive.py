@@ -236,7 +236,8 @@ class RedriveWorker(ExecutionWorker):
             activity_store={},
         )
         self._program = AmazonStateLanguageParser.parse(definition)[0]
-        resume_maps(self._program, history, since_state=json.loads(definition)["StartAt"])
+        parsed = json.loads(definition)
+        resume_maps(self._program, parsed, history, since_state=parsed["StartAt"])
         env = self._get_evaluation_environment()
         # A fresh manager holding the old events: the old one may be sealed (see backend.abort).
         manager = EventManager()
