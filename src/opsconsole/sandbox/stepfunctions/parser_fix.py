@@ -12,6 +12,14 @@ every later parse. That was the sandbox's occasional failure to start.
 :func:`install` gives every ``Preprocessor`` its own stack. It also puts
 ``RedriveCount: 0`` in every execution's context object (``$$.Execution``), as
 AWS does for an execution never redriven; a redrive sets its count.
+
+moto's interpreter appends every thread it starts (one per execution, per
+Task state, per Map iteration, per Parallel branch) to its module-level
+``TMP_THREADS`` list and never removes one, so a long-running sandbox held
+on to every finished thread (with its locks and events): about 170 more a
+minute with live activity (``benchmarks/soak.py``). Each execution start now
+drops the finished ones (nothing in moto reads the list; it is there for
+moto's own test clean-up).
 """
 
 from __future__ import annotations
@@ -36,6 +44,7 @@ def install() -> None:
     Preprocessor.__init__ = __init__  # type: ignore[method-assign]
     setattr(Preprocessor, _MARK, True)
     _count_redrives()
+    _forget_finished_threads()
     Preprocessor._query_language_per_scope = []  # drop whatever an earlier failure left behind
 
 
@@ -50,3 +59,23 @@ def _count_redrives() -> None:
         return env
 
     ExecutionWorker._get_evaluation_environment = _get_evaluation_environment  # type: ignore[method-assign]
+
+
+def forget_finished_threads() -> None:
+    """Drop the finished threads from moto's ``TMP_THREADS`` (in place: every interpreter module shares the list)."""
+    from moto.stepfunctions.parser.utils import TMP_THREADS
+
+    # A thread appended meanwhile may be dropped with them: nothing reads the list, so that is harmless.
+    TMP_THREADS[:] = [thread for thread in list(TMP_THREADS) if thread.is_alive()]
+
+
+def _forget_finished_threads() -> None:
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+    original = ExecutionWorker.start
+
+    def start(self: Any) -> None:
+        forget_finished_threads()
+        original(self)
+
+    ExecutionWorker.start = start  # type: ignore[method-assign]

@@ -24,12 +24,15 @@ the state where it stopped, under the same ARN, as AWS does:
 :mod:`.parser_fix`) and ``$$.Execution.RedriveTime`` are in the context object.
 
 A failed top-level Parallel state re-runs only the branches that did not
-succeed (:func:`skip_finished_branches`), as AWS does.
+succeed (:func:`skip_finished_branches`), and a failed inline Map state (at
+the top level or inside a Parallel branch) only the iterations that did not
+succeed, keeping the others' outputs at their indexes (:mod:`.iterations`),
+as AWS does.
 
 Limits (also in docs/rerun-from-state.md and docs/sandbox-fidelity.md): a
-failed Map state is re-run whole, where AWS re-runs only its failed
-iterations (and so is a Parallel nested inside another state, or a JSONata
-one); a redriven execution's ``TimeoutSeconds`` counts from the redrive.
+Parallel nested inside another state, or a JSONata one, is re-run whole, and
+so is a Map inside another Map's iterations or a Distributed Map; a redriven
+execution's ``TimeoutSeconds`` counts from the redrive.
 """
 
 from __future__ import annotations
@@ -65,6 +68,8 @@ from opsconsole.core.executions.actions import (
 from opsconsole.core.executions.asl import top_level_ancestors
 from opsconsole.sandbox.server import ExtensionRegistry, ExtensionRequest
 from opsconsole.sandbox.stepfunctions.backend import handler, stepfunctions_backend
+from opsconsole.sandbox.stepfunctions.iterations import resume_maps
+from opsconsole.sandbox.stepfunctions.parser_fix import forget_finished_threads
 
 #: AWS answers the last 10 client tokens of an execution, for 15 minutes.
 _TOKENS_KEPT, _TOKEN_TTL = 10, dt.timedelta(minutes=15)
@@ -180,7 +185,7 @@ def skip_finished_branches(definition: dict[str, Any], start_at: str,
     AWS re-runs only the failed branches of a Parallel state. A branch whose
     terminal state exited in the failed run is replaced, for the redrive, by a
     Pass state of the same name giving the output it gave then; the others run
-    from their start. (A Map's iterations are re-run whole: see the module's limits.)
+    from their start (a Map inside such a branch re-runs only its unsuccessful iterations).
     """
     state = definition.get("States", {}).get(start_at) or {}
     ql = state.get("QueryLanguage", definition.get("QueryLanguage", "JSONPath"))
@@ -231,6 +236,8 @@ class RedriveWorker(ExecutionWorker):
             activity_store={},
         )
         self._program = AmazonStateLanguageParser.parse(definition)[0]
+        parsed = json.loads(definition)
+        resume_maps(self._program, parsed, history, since_state=parsed["StartAt"])
         env = self._get_evaluation_environment()
         # A fresh manager holding the old events: the old one may be sealed (see backend.abort).
         manager = EventManager()
@@ -252,6 +259,7 @@ class RedriveWorker(ExecutionWorker):
         self._execution_communication.terminated()
 
     def start(self) -> None:
+        forget_finished_threads()
         thread = threading.Thread(target=self._run, name="sandbox-redrive", daemon=True)
         TMP_THREADS.append(thread)
         thread.start()
