@@ -111,11 +111,30 @@ def progress(events: Sequence[HistoryEvent]) -> RunProgress:
     open_states = {r.state for r in runs if r.status == "running"}
     reached = {r.state for r in runs}
     maps: dict[str, list[int]] = {}
+    # A redrive runs a failed Map again over its iterations that did not succeed: the Map's count starts
+    # over from the ones kept, and what an interpreter records after the attempt ended does not count.
+    kept: dict[str, set[int]] = {}
+    succeeded: dict[str, set[int]] = {}
+    restarting: set[str] = set()
+    ended = False
     for ev in events:
-        if ev.type == "MapStateStarted" and ev.state:
+        if ev.type == "ExecutionRedriven":
+            for state, indexes in succeeded.items():
+                kept.setdefault(state, set()).update(indexes)
+            succeeded, restarting, ended = {}, set(maps), False
+        elif ended:
+            continue
+        elif ev.type in EXECUTION_END_EVENTS:
+            ended = True
+        elif ev.type == "MapStateStarted" and ev.state:
+            if ev.state in restarting:
+                restarting.discard(ev.state)
+                maps[ev.state] = [len(kept.get(ev.state, ())), 0]
             maps.setdefault(ev.state, [0, 0])[1] += int(ev.details.get("length", 0))
         elif ev.type in ("MapIterationSucceeded", "MapIterationFailed", "MapIterationAborted") and ev.state:
             maps.setdefault(ev.state, [0, 0])[0] += 1
+            if ev.type == "MapIterationSucceeded" and ev.details.get("index") is not None:
+                succeeded.setdefault(ev.state, set()).add(int(ev.details["index"]))
     return RunProgress(
         states_done=len(reached - open_states), states_reached=len(reached),
         map_iterations_done=sum(v[0] for v in maps.values()),
