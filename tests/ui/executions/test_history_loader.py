@@ -103,3 +103,26 @@ def test_a_failure_half_way_keeps_the_events_read_and_says_the_history_is_incomp
     err = failed.args[0]
     assert "incomplete" in err.message and "2 page" in err.message
     assert ready == []
+
+
+def test_a_refresh_keeps_the_rows_shown_and_adds_only_the_new_events(qtbot, runner, view, raw):
+    loader = HistoryLoader(runner, view)
+    first = raw[:1200]  # the history so far; the run goes on
+    with qtbot.waitSignal(loader.runs_ready, timeout=20_000):
+        loader.load(HistoryEndpoint(first), ARN, page_size=500)
+    view.select_event(1000)
+    removed = []
+    view.model.rowsRemoved.connect(lambda *_a: removed.append(1))
+    view.model.modelReset.connect(lambda: removed.append(1))
+    slices = inserted_slices(view)
+    with qtbot.waitSignal(loader.runs_ready, timeout=20_000) as ready:
+        loader.load(HistoryEndpoint(raw), ARN, page_size=500, refresh=True)
+    events, _runs = ready.args
+    assert removed == []  # the table never emptied
+    assert slices[0][0] == 1200  # only the events after those shown were added
+    assert [e.id for e in view.model.events()] == [e.id for e in events] == [e.id for e in parse_events(raw)]
+    assert view.model.event_at(view.table.currentIndex().row()).id == 1000  # the user's row stays picked
+    # Another execution in the same view starts from an empty table.
+    with qtbot.waitSignal(loader.runs_ready, timeout=20_000):
+        loader.load(HistoryEndpoint(first), ARN + "-other", page_size=500, refresh=True)
+    assert removed and len(view.model.events()) == len(parse_events(first))

@@ -210,6 +210,15 @@ def test_failed_iterations_come_first_in_the_run_picker(details, qtbot):
     qtbot.keyClick(picker, Qt.Key.Key_Down)
     assert details.run.iteration == expected[2].iteration and details.badge.text() == "Succeeded"
     assert not details.error_box.isVisibleTo(details)
+    # The window refreshes itself (the history read again, new objects): the iteration picked stays picked.
+    again = [dataclasses.replace(r) for r in runs]
+    details.show_state("Classify batch", again, data["execution"]["executionArn"], "eu-west-1", None)
+    assert details.run.iteration == expected[2].iteration and picker.currentIndex() == 2
+    # Another state, then this one again: it opens on its worst run.
+    other = next(r.state for r in runs if r.state != "Classify batch")
+    details.show_state(other, again, data["execution"]["executionArn"], "eu-west-1", None)
+    details.show_state("Classify batch", again, data["execution"]["executionArn"], "eu-west-1", None)
+    assert details.run.iteration == expected[0].iteration
 
 
 def test_a_long_cause_wraps_inside_the_pane(details):

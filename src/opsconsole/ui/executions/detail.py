@@ -178,7 +178,7 @@ class ExecutionDetail(QWidget):
         job = self.ctx.runner.submit(describe_run, clients, self.execution.arn, name="DescribeExecution", owner=self)
         job.done.connect(self._described)
         job.failed.connect(self._failed)
-        self.loader.load(clients, self.execution.arn)
+        self.loader.load(clients, self.execution.arn, refresh=True)  # (the first time, there is nothing to keep)
         self.map_runs.load(self.ctx.runner, clients, self.execution.arn)
 
     def cancel_jobs(self) -> None:

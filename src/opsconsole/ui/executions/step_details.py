@@ -82,6 +82,11 @@ class CauseView(QTextEdit):
             self.setFixedHeight(max(height, self.fontMetrics().lineSpacing()))
 
 
+def _same_run(a: StateRun, b: StateRun) -> bool:
+    """One run of a state seen in two readings of the history (its status may have moved on)."""
+    return (a.state, a.iteration, a.branch, a.entered) == (b.state, b.iteration, b.branch, b.entered)
+
+
 def _run_label(run: StateRun) -> str:
     where = f"iteration {run.iteration}" if run.iteration is not None else (
         f"branch {run.branch}" if run.branch is not None else "run")
@@ -188,6 +193,7 @@ class StepDetails(QWidget):
                    logging_config: dict | None) -> None:
         """Show ``state_name`` from the execution's ``runs`` (all of them, or only this state's)."""
         self._execution_arn, self._region, self._logging = execution_arn, region, logging_config
+        before = self.run if self.run is not None and self.run.state == state_name else None
         mine = _problems_first([r for r in runs if r.state == state_name])
         self.runs = mine
         self.title.setText(state_name)
@@ -199,7 +205,10 @@ class StepDetails(QWidget):
             self.clear()
             self.title.setText(f"{state_name}: not reached in this execution")
             return
-        self.show_run(mine[0])  # the worst run: problems come first
+        # The same state shown again (the window refreshed itself): the run the user picked stays picked;
+        # another state opens on its worst run, problems first.
+        same = next((r for r in mine if before is not None and _same_run(r, before)), None)
+        self.show_run(same or mine[0])
 
     def show_run(self, run: StateRun) -> None:
         """Show one run of the current state (e.g. the bar clicked in the timeline)."""

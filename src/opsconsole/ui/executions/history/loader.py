@@ -38,6 +38,7 @@ class HistoryLoader(QObject):
         super().__init__(parent)
         self.runner, self.view = runner, view
         self.events: list[HistoryEvent] = []
+        self.execution_arn = ""
         self._jobs: list[Job] = []
         self._pending: deque[list[HistoryEvent]] = deque()
         self._fetched = False
@@ -46,11 +47,18 @@ class HistoryLoader(QObject):
         self._drain_timer.setInterval(0)
         self._drain_timer.timeout.connect(self._drain)
 
-    def load(self, clients: Clients, execution_arn: str, page_size: int = 1000) -> Job:
-        """Start loading (cancelling a load in progress)."""
+    def load(self, clients: Clients, execution_arn: str, page_size: int = 1000, *, refresh: bool = False) -> Job:
+        """Start loading (cancelling a load in progress).
+
+        ``refresh``: the same execution again (a running one, or after an action). A history only grows,
+        so the rows shown stay, with the user's row and scroll position, and only the events that are new
+        are added: the table never goes empty while the history is read again.
+        """
         self.cancel()
-        self.events, self._fetched = [], False
-        self.view.clear()
+        if not (refresh and execution_arn == self.execution_arn):
+            self.events = []
+            self.view.clear()
+        self.execution_arn, self._fetched = execution_arn, False
         # Each load parses with a parser of its own: it carries what later pages need from earlier ones.
         job = self.runner.submit(raw_history, clients, execution_arn, page_size, name="GetExecutionHistory",
                                  owner=self, convert=HistoryParser().feed)
@@ -81,8 +89,11 @@ class HistoryLoader(QObject):
     def _drain(self) -> None:
         if self._pending:
             rows = self._pending.popleft()
-            self.events.extend(rows)
-            self.view.append_events(rows)
+            shown = self.events[-1].id if self.events else 0
+            fresh = rows if not rows or rows[0].id > shown else [e for e in rows if e.id > shown]
+            if fresh:
+                self.events.extend(fresh)
+                self.view.append_events(fresh)
         if self._pending:
             self._drain_timer.start()
         elif self._fetched:
