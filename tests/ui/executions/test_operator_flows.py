@@ -73,7 +73,7 @@ def test_three_keys_from_the_list_to_a_failed_states_error_cause_and_input(qtbot
 def test_arrow_keys_move_between_states_in_the_graph(qtbot, sandbox, connected_ctx, open_window):
     w = open_window(first_execution(connected_ctx, sandbox, "training", "FAILED"))
     d = w.detail
-    qtbot.waitUntil(lambda: d.selected_state is not None)
+    qtbot.waitUntil(lambda: d.selected_state is not None, timeout=TIMEOUT)
     failed = d.selected_state
     assert QApplication.focusWidget() is d.graph
     order = [item.node.id for item in d.graph._reading_order()]
@@ -132,7 +132,7 @@ def test_the_graph_opens_readable_around_the_failed_state(qtbot, sandbox, connec
 
     w = open_window(first_execution(connected_ctx, sandbox, "training", "FAILED"))
     d = w.detail
-    qtbot.waitUntil(lambda: d.selected_state is not None)
+    qtbot.waitUntil(lambda: d.selected_state is not None, timeout=TIMEOUT)
     graph = d.graph
     smallest_pt = min(f.pixelSize() for f in fonts()) * graph.zoom() * 72 / graph.logicalDpiY()
     assert smallest_pt >= READABLE_POINTS - 1e-6
@@ -236,7 +236,7 @@ def test_the_redrive_dialog_warns_when_the_run_failed_in_a_fail_state(
     qtbot.waitUntil(lambda: status_of(clients, arn) == "FAILED", timeout=TIMEOUT)
     w = open_window(describe_execution(clients, arn))
     d = w.detail
-    qtbot.waitUntil(lambda: d.selected_state == "Labels missing")
+    qtbot.waitUntil(lambda: d.selected_state == "Labels missing", timeout=TIMEOUT)
     type_keys(qtbot, "Ctrl+R")
     qtbot.waitUntil(lambda: isinstance(d.run_actions.dialog, RedriveDialog), timeout=TIMEOUT)
     dialog = d.run_actions.dialog
@@ -246,7 +246,7 @@ def test_the_redrive_dialog_warns_when_the_run_failed_in_a_fail_state(
     assert dialog.model.index(0, 3).data() == "Can redrive, but will fail again"
     assert dialog.redrive_button.isEnabled()  # a warning, not a refusal
     type_keys(qtbot, "Escape")
-    qtbot.waitUntil(lambda: d.run_actions.dialog is None)
+    qtbot.waitUntil(lambda: d.run_actions.dialog is None, timeout=TIMEOUT)
     assert describe_execution(clients, arn).redrive_count == 0
 
 
@@ -296,7 +296,7 @@ def test_a_rerun_links_to_the_execution_it_started(qtbot, clients, connected_ctx
     assert d.message.title_label.text().startswith(f"Started {d.rerun_arn.rsplit(':', 1)[-1]}")
     assert d.open_rerun_button.isVisibleTo(w) and w.open_rerun_action.isEnabled()
     w.activateWindow()
-    qtbot.waitUntil(w.isActiveWindow)
+    qtbot.waitUntil(w.isActiveWindow, timeout=TIMEOUT)
     type_keys(qtbot, "Ctrl+Shift+O")
     qtbot.waitUntil(lambda: bool(w.opened), timeout=TIMEOUT)
     opened = w.opened[0]

@@ -75,6 +75,7 @@ class HistoryLoader(QObject):
         self._jobs = []
         self._pending.clear()
         self._drain_timer.stop()
+        self._fetched = False  # (a slice being applied right now must not go on to build runs)
 
     def _on_page(self, page: list[HistoryEvent]) -> None:
         for start in range(0, len(page), SLICE_ROWS):
