@@ -52,3 +52,31 @@ def first_execution(clients, sandbox, machine: str, status: str):  # noqa: ANN00
 
     arn = sandbox.scenario.state_machines[machine]
     return next(e for page in iter_executions(clients, [arn], status) for e in page)
+
+
+def restored_locale(clients, locale):  # noqa: ANN001, ANN201
+    """A generator for a fixture: yields the locale's model as it is, then puts its sample utterances and the
+    live alias back and waits for the locale to build again (deploy tests change both)."""
+    from opsconsole.core.lexreview import bot as lb
+    from opsconsole.core.lexreview import deploy as ld
+    from opsconsole.core.lexreview.deploy.steps import set_utterances
+
+    lex_client = clients.client("lexv2-models")
+    before = lb.load_locale_model(clients, locale)
+    alias = lb.find_alias(clients, locale.bot_id)
+    yield before
+    after = lb.load_locale_model(clients, locale)
+    for name, intent in before.intents.items():
+        if after.intents[name].utterances != intent.utterances:
+            set_utterances(lex_client, locale, intent.intent_id, intent.utterances)
+    ld.move_alias(lex_client, alias, alias["botVersion"])
+
+    def built_again() -> bool:
+        status = lex_client.describe_bot_locale(botId=locale.bot_id, botVersion="DRAFT", localeId=locale.locale_id)
+        if status["botLocaleStatus"] == "Built":
+            return True
+        if status["botLocaleStatus"] not in ("Building", "ReadyExpressTesting"):
+            lex_client.build_bot_locale(botId=locale.bot_id, botVersion="DRAFT", localeId=locale.locale_id)
+        return False
+
+    wait_until(built_again, timeout=60.0, interval=0.2, what="the locale to build again")

@@ -22,10 +22,10 @@ from opsconsole.core.aws import Clients
 from opsconsole.core.errors import ErrorKind, describe
 from opsconsole.core.lexreview.deploy.record import list_deployments, load
 from opsconsole.core.lexreview.deploy.lock import DeployLock
-from opsconsole.core.lexreview.deploy.steps import build, intent_ids, set_utterances, versions_left_by
+from opsconsole.core.lexreview.deploy.steps import build, intent_ids, versions_left_by
 from opsconsole.core.lexreview.store import to_attrs
 from opsconsole.core.lexreview.similarity import normalise
-from support import wait_until
+from support import restored_locale
 
 LOCALE = "es_US"
 #: Short timings: a sandbox build takes 2–4 s.
@@ -45,25 +45,7 @@ def locale(lex):
 @pytest.fixture
 def restore_bot(sandbox_clients, locale):
     """Put the locale's sample utterances and the live alias back as they were, and rebuild."""
-    lex_client = sandbox_clients.client("lexv2-models")
-    before = lb.load_locale_model(sandbox_clients, locale)
-    alias = lb.find_alias(sandbox_clients, locale.bot_id)
-    yield before
-    after = lb.load_locale_model(sandbox_clients, locale)
-    for name, intent in before.intents.items():
-        if after.intents[name].utterances != intent.utterances:
-            set_utterances(lex_client, locale, intent.intent_id, intent.utterances)
-    ld.move_alias(lex_client, alias, alias["botVersion"])
-
-    def build_again() -> bool:
-        status = lex_client.describe_bot_locale(botId=locale.bot_id, botVersion="DRAFT", localeId=LOCALE)
-        if status["botLocaleStatus"] == "Built":
-            return True
-        if status["botLocaleStatus"] not in ("Building", "ReadyExpressTesting"):
-            lex_client.build_bot_locale(botId=locale.bot_id, botVersion="DRAFT", localeId=LOCALE)
-        return False
-
-    wait_until(build_again, timeout=60.0, interval=0.2, what="the locale to build again")
+    yield from restored_locale(sandbox_clients, locale)
 
 
 def approved_item(clients, lex, text, intent, locale=LOCALE):

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-import threading
-import time
 
 import pytest
 from PySide6.QtCore import QSettings
@@ -14,9 +12,9 @@ from opsconsole.core.lexreview import bot as lb
 from opsconsole.core.lexreview import deploy as ld
 from opsconsole.core.lexreview import items as li
 from opsconsole.core.lexreview import triage as lr
-from opsconsole.core.lexreview.deploy.steps import set_utterances
 from opsconsole.core.lexreview.store import to_attrs
 from opsconsole.ui.lexreview import ReviewPanel
+import support
 
 TIMEOUT = 60000
 #: Deployment timings for tests: short lock, quick polls.
@@ -105,22 +103,4 @@ def open_ops(review_opener):
 @pytest.fixture
 def restore_es(sandbox_clients, lex):
     """Deploy tests change es_US and the live alias: put both back and rebuild afterwards."""
-    locale = lb.BotLocale(lex["bot_id"], lex["bot_name"], "es_US")
-    lex_client = sandbox_clients.client("lexv2-models")
-    before = lb.load_locale_model(sandbox_clients, locale)
-    alias = lb.find_alias(sandbox_clients, locale.bot_id)
-    yield before
-    after = lb.load_locale_model(sandbox_clients, locale)
-    for name, intent in before.intents.items():
-        if after.intents[name].utterances != intent.utterances:
-            set_utterances(lex_client, locale, intent.intent_id, intent.utterances)
-    ld.move_alias(lex_client, alias, alias["botVersion"])
-    pause, deadline = threading.Event(), time.monotonic() + 60
-    while True:
-        status = lex_client.describe_bot_locale(botId=locale.bot_id, botVersion="DRAFT", localeId="es_US")
-        if status["botLocaleStatus"] == "Built":
-            break
-        if status["botLocaleStatus"] not in ("Building", "ReadyExpressTesting"):
-            lex_client.build_bot_locale(botId=locale.bot_id, botVersion="DRAFT", localeId="es_US")
-        assert time.monotonic() < deadline
-        pause.wait(0.2)
+    yield from support.restored_locale(sandbox_clients, lb.BotLocale(lex["bot_id"], lex["bot_name"], "es_US"))
