@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject
 
+from opsconsole.ui.widgets.plain_tooltip import plain_tooltip
 from opsconsole.core.permissions import Permissions
 
 _OWN_TIP = "opsconsole_own_tooltip"
@@ -23,7 +24,7 @@ def gate(target: QObject, permissions: Permissions, *iam_actions: str) -> bool:
     refused = [permissions.why_not(action) for action in iam_actions if not permissions.allows(action)]
     if refused:
         target.setEnabled(False)
-        target.setToolTip("\n".join(refused))
+        target.setToolTip(plain_tooltip("\n".join(refused)))  # (names resources from AWS)
         return False
     if target.toolTip() != own and own is not None:
         target.setToolTip(own)

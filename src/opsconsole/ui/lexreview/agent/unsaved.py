@@ -14,6 +14,7 @@ from itertools import count
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from opsconsole.ui.widgets.plain_tooltip import plain_tooltip
 from opsconsole.core.errors import UserError
 from opsconsole.ui import theme
 
@@ -77,7 +78,7 @@ class UnsavedWrites(QFrame):
         text = QLabel(f"{entry.what} — {entry.error.title}: {entry.error.message}")
         text.setTextFormat(Qt.TextFormat.PlainText)  # the phrase is a customer's words
         text.setWordWrap(True)
-        text.setToolTip(entry.error.code or entry.error.message)
+        text.setToolTip(plain_tooltip(entry.error.code or entry.error.message))  # (AWS's words)
         retry = QPushButton("Retry")
         retry.clicked.connect(lambda: self.retry(entry))
         dismiss = QPushButton("Dismiss")

@@ -21,7 +21,8 @@ from opsconsole.core.lexreview.flags import ItemFlags
 from opsconsole.core.format import format_day_time
 from opsconsole.ui import theme
 from opsconsole.ui.lexreview.ops.columns import HEADERS, ItemColumn
-from opsconsole.ui.lexreview.ops.phrase_cells import MERGED_CELLS, phrase_tooltip, plain_tooltip
+from opsconsole.ui.lexreview.ops.phrase_cells import MERGED_CELLS, phrase_tooltip
+from opsconsole.ui.widgets.plain_tooltip import plain_tooltip
 
 ITEM_ROLE = Qt.ItemDataRole.UserRole + 1
 #: For group rows: the items under them (all levels).

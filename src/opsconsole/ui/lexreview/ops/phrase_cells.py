@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 
 from opsconsole.core.format import format_day_time
 from opsconsole.core.lexreview.triage import SOURCE_ANALYTICS, ReviewItem
 from opsconsole.ui.lexreview.ops.columns import ItemColumn
+from opsconsole.ui.widgets.plain_tooltip import plain_tooltip
 
 
 def _others(names: list[str]) -> str:
@@ -49,10 +49,3 @@ def phrase_tooltip(members: list[ReviewItem]) -> str:
         if len(members) > 12:
             lines.append(f"  … and {len(members) - 12} more")
     return plain_tooltip("\n".join(lines))
-
-
-def plain_tooltip(text: str) -> str:
-    """``text`` as a tooltip shows it, letter for letter: Qt renders a tooltip that starts like markup as rich
-    text, and a customer's phrase may well start with "<"."""
-    escaped = html.escape(text).replace("\n", "<br>").replace("  ", "&nbsp; ")
-    return f"<qt>{escaped}</qt>"
