@@ -140,6 +140,7 @@ def test_promote_goes_through_confirmation_and_audit(qtbot, ctx, winners_view):
     qtbot.waitUntil(lambda: "is now the winner" in view.status.text(), timeout=20_000)
     qtbot.waitUntil(lambda: any(w.country == before.country and w.category == before.category
                                 and w.model == before.runner_up for w in view.rows), timeout=20_000)
+    assert "is now the winner" in view.status.text()  # still saying so once the reloaded rows are in
     records = ctx.audit.path.read_text()
     assert "Promote challenger" in records and '"ok"' in records
 

@@ -85,8 +85,9 @@ class WinnersView(QWidget):
         self.model.set_rows([(w.country, w.category, w.model, w.metric, w.value, w.runner_up, w.runner_up_value,
                               w.since, w.changed_by) for w in rows])
         self.table.resizeColumnsToContents()
-        self.status.setText(f"{len(rows)} country x category pairs. Select one to see its history; "
-                            "Promote makes its runner-up the winner.")
+        if not keep:  # (after a promotion the status keeps saying how it went)
+            self.status.setText(f"{len(rows)} country x category pairs. Select one to see its history; "
+                                "Promote makes its runner-up the winner.")
         if keep:
             for i, w in enumerate(rows):
                 if (w.country, w.category) == keep:
