@@ -21,7 +21,11 @@ PACKAGES = [
     ("executions/history", "opsconsole.core.executions.history."),
     ("executions/actions", "opsconsole.core.executions.actions."),
     ("lexreview/similarity", "opsconsole.core.lexreview.similarity."),
+    ("lexreview/ranking", "opsconsole.core.lexreview.ranking."),
     ("lexreview/deploy/steps", "opsconsole.core.lexreview.deploy.steps."),
+    ("alerts", "opsconsole.core.alerts."),
+    ("forecasts", "opsconsole.core.forecasts."),
+    ("docreview", "opsconsole.core.docreview."),
 ]
 
 STATUS = {1: "killed", 3: "killed", 36: "killed", 24: "killed", -24: "killed", 152: "killed", 255: "killed",
