@@ -224,6 +224,7 @@ def drive(connection: Any, latency_s: float, conversations: int,
         else:
             QTest.keyClick(target, key, modifier)
         handled = time.perf_counter()
+        state_then = view_state()
         wait(name, ready)
         ready_at = time.perf_counter()
         app.processEvents()  # the repaint the change asked for
@@ -234,7 +235,16 @@ def drive(connection: Any, latency_s: float, conversations: int,
         if ms > 50:  # where a slow key's time went: the key's own handling, waiting, the repaint
             slow.append({"key": name, "ms": round(ms, 1), "handled_ms": round((handled - began) * 1000, 1),
                          "waited_ms": round((ready_at - handled) * 1000, 1),
-                         "painted_ms": round((time.perf_counter() - ready_at) * 1000, 1)})
+                         "painted_ms": round((time.perf_counter() - ready_at) * 1000, 1),
+                         "when_handled": state_then})
+
+    def view_state() -> dict[str, Any]:
+        # What a key that waits was waiting for: the view as it stood once the key was handled.
+        conv = view.current
+        key = (conv.bot_id, conv.locale_id) if conv else None
+        return {"locale": key[1] if key else None, "intents_loaded": bool(key and key in view.session.models()),
+                "intents_loading": bool(key and view.session.loading(*key)), "intents_shown": picker.model.rowCount(),
+                "turn": view.turn_index, "deferred_submit": bool(getattr(view, "_pending_submit", False))}
 
     def intents_shown() -> bool:
         return view.current is None or picker.model.rowCount() > 0

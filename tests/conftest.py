@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -90,10 +92,52 @@ def sandbox_connection(sandbox):
 
 
 @pytest.fixture(scope="session")
+def person_connection(sandbox, sandbox_connection):
+    """``connect(name)``: the sandbox as the person ``name``, a session of the ``ConsoleUsers`` role.
+
+    As people reach AWS through SSO: STS AssumeRole with the person's name as the
+    session name, so GetCallerIdentity (and every record the console writes) names
+    them. Two people in one test are two principals, as they would be in AWS.
+    """
+    import boto3
+
+    from opsconsole.core.aws import Connection
+
+    admin = {"region_name": sandbox.region, "endpoint_url": sandbox.endpoint_url, **sandbox.credentials}
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                     "Principal": {"AWS": "arn:aws:iam::123456789012:root"}}]}
+    iam = boto3.client("iam", **admin)
+    try:
+        role_arn = iam.create_role(RoleName="ConsoleUsers", AssumeRolePolicyDocument=json.dumps(trust),
+                                   MaxSessionDuration=43200)["Role"]["Arn"]
+    except iam.exceptions.EntityAlreadyExistsException:
+        role_arn = iam.get_role(RoleName="ConsoleUsers")["Role"]["Arn"]
+    sts = boto3.client("sts", **admin)
+    made: dict[str, Connection] = {}
+
+    def connect(name: str) -> Connection:
+        if name not in made:
+            creds = sts.assume_role(RoleArn=role_arn, RoleSessionName=name, DurationSeconds=43200)["Credentials"]
+            made[name] = Connection(region=sandbox.region, endpoint_url=sandbox.endpoint_url, sandbox=True,
+                                    access_key=creds["AccessKeyId"], secret_key=creds["SecretAccessKey"],
+                                    session_token=creds["SessionToken"])
+        return made[name]
+
+    return connect
+
+
+@pytest.fixture(scope="session")
 def sandbox_clients(sandbox_connection):
     from opsconsole.core.aws import Clients
 
     return Clients(sandbox_connection)
+
+
+#: STS GetCallerIdentity's answer from the scripted endpoint (its XML form, as botocore reads it).
+IDENTITY_XML = ("<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><GetCallerIdentityResult>"
+                "<Arn>arn:aws:iam::123456789012:user/scripted</Arn><UserId>AIDASCRIPTED</UserId>"
+                "<Account>123456789012</Account></GetCallerIdentityResult>"
+                "<ResponseMetadata><RequestId>0</RequestId></ResponseMetadata></GetCallerIdentityResponse>")
 
 
 class ScriptedEndpoint:
@@ -102,7 +146,8 @@ class ScriptedEndpoint:
     For error shapes and timings the sandbox cannot produce (throttling,
     access denied, a call that hangs until the test lets it go). Each entry of
     ``script`` is ``(status, body_dict)``; the last one repeats. ``gate``, when
-    set, holds every request until the test sets it.
+    set, holds every request until the test sets it. GetCallerIdentity (which
+    every new connection asks) is answered as STS would, outside the script.
     """
 
     def __init__(self, port: int = 0) -> None:
@@ -118,7 +163,16 @@ class ScriptedEndpoint:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):  # noqa: N802 - http.server's name
                 length = int(self.headers.get("Content-Length", 0))
-                self.rfile.read(length)
+                payload = self.rfile.read(length)
+                if not self.headers.get("X-Amz-Target") and b"Action=GetCallerIdentity" in payload:
+                    # Who-am-I, asked by every connection, answered as STS does: the script is the calls under test.
+                    data = IDENTITY_XML.encode()
+                    self.send_response(200)
+                    self.send_header("Content-Type", "text/xml")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                    return
                 outer.requests.append(self.headers.get("X-Amz-Target", ""))
                 if outer.gate is not None:
                     outer.waiting.set()

@@ -19,12 +19,18 @@ def test_the_principal_name_is_the_session_or_user_name(arn, name):
     assert principal_name(arn) == name
 
 
-def test_display_name_first_then_principal_then_os_login():
+def test_who_acted_is_the_principal_never_the_display_name():
     role = "arn:aws:sts::1:assumed-role/Ops/ana"
-    assert Identity(arn=role, display_name=" Ana Lópes ").name == "Ana Lópes"
-    assert Identity(arn=role).name == "ana"
+    # Anyone can type anyone's name as display name: records others read name the principal.
+    posing = Identity(arn=role, display_name="Ben (security)")
+    assert posing.name == "ana"
+    assert posing.label == "Ben (security) (ana)"  # the user sees both
+    assert posing.describe() == f"Ben (security) ({role})"
+    assert Identity(arn=role).name == Identity(arn=role).label == "ana"
+    assert Identity(arn=role, display_name="ana").label == "ana"
+    # Before AWS has answered: the display name, else the OS login.
+    assert Identity(display_name=" Ana Lópes ").name == "Ana Lópes"
     assert Identity().name == os_login() and not Identity().known
-    assert Identity(arn=role, display_name="Ana").describe() == f"Ana ({role})"
 
 
 def test_the_store_forgets_on_a_new_connection_and_ignores_a_late_answer():

@@ -30,9 +30,9 @@ def open_panel(qtbot, ctx) -> ExecutionsPanel:
 
 
 def learn(qtbot, ctx, user: str) -> None:
-    """AWS says who we are (as the main window's GetCallerIdentity does); IAM is then asked."""
-    with qtbot.waitSignal(ctx.permissions_changed, timeout=TIMEOUT):
-        ctx.learn_identity({"Arn": f"arn:aws:iam::123456789012:user/{user}", "Account": "123456789012"})
+    """The connection asked AWS who we are (GetCallerIdentity), then IAM what that principal may do."""
+    qtbot.waitUntil(lambda: ctx.who.arn == f"arn:aws:iam::123456789012:user/{user}" and ctx.permissions.known,
+                    timeout=TIMEOUT)
 
 
 def test_a_tenant_sees_only_its_tenants_executions_and_a_refusal_names_the_permission(qtbot, ctx, sandbox):
@@ -70,7 +70,6 @@ def test_the_agent_cannot_start_stop_or_redrive_and_is_told_which_permission(qtb
     connect_as(ctx, sandbox, "agent")
     panel = open_panel(qtbot, ctx)
     actions = panel.action_set
-    assert actions.start_action.isEnabled()  # before IAM has said: offered, IAM decides at call time
     learn(qtbot, ctx, "agent")
     qtbot.waitUntil(lambda: not actions.start_action.isEnabled(), timeout=TIMEOUT)
     assert "needs states:StartExecution" in actions.start_action.toolTip()
@@ -105,7 +104,6 @@ def open_review(qtbot, ctx, role: str):
 def test_the_operations_role_is_iams_not_a_setting(qtbot, ctx, sandbox):
     connect_as(ctx, sandbox, "agent")
     panel = open_review(qtbot, ctx, "operations")
-    assert panel.role() == "operations"  # before IAM has said, the remembered role
     learn(qtbot, ctx, "agent")
     operations = panel.role_combo.model().item(panel.role_combo.findData("operations"))
     assert panel.role() == "agent" and not operations.isEnabled()
@@ -128,9 +126,8 @@ def test_operations_keeps_its_role_and_deploy(qtbot, ctx, sandbox):
 def test_the_admin_keeps_every_action_once_iam_has_answered(qtbot, ctx, sandbox, sandbox_connection):
     ctx.set_connection(sandbox_connection)
     panel = open_review(qtbot, ctx, "operations")
-    with qtbot.waitSignal(ctx.permissions_changed, timeout=TIMEOUT):
-        ctx.learn_identity(ctx.clients.client("sts").get_caller_identity())
-    assert ctx.permissions.known and panel.role() == "operations"
+    qtbot.waitUntil(lambda: ctx.permissions.known, timeout=TIMEOUT)
+    assert panel.role() == "operations"
     panel.cancel_jobs()
 
 

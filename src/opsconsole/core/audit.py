@@ -57,6 +57,11 @@ class AuditUnavailable(DomainError):
                          "free some disk space or fix the folder's permissions and try again.")
 
 
+def _display(who: Identity) -> str:
+    # The audit record names both: ``principal`` is who AWS says acted, ``user`` the name the user goes by.
+    return who.display_name.strip() or who.name
+
+
 @dataclass(frozen=True)
 class AuditRecord:
     """Who did what to which resource, when, and how it ended."""
@@ -241,7 +246,7 @@ class AuditLog:
         c = connection
         record = AuditRecord(
             time=_now(),
-            user=(write.who or Identity()).name,
+            user=_display(write.who or Identity()),
             connection=c.label if c else "",
             action=write.action,
             target=write.target,

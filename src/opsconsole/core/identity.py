@@ -2,9 +2,11 @@
 
 One answer for the whole console: the audit log, review items' ``updated_by``,
 deployments' ``started_by`` and the status bar all ask :class:`IdentityStore`.
-The name shown is the display name the user set once (the ``identity/display_name``
-setting); without one, the principal's own name (the session name of an
-assumed role, the IAM user name); before AWS has said who we are, the OS login.
+Who acted, in every record others read, is the principal's own name (the
+session name of an assumed role, the IAM user name), never free text. The
+display name the user sets once (the ``identity/display_name`` setting) is
+shown beside it and goes into the audit records with the principal's ARN;
+before AWS has said who we are, the display name, else the OS login.
 """
 
 from __future__ import annotations
@@ -59,8 +61,20 @@ class Identity:
 
     @property
     def name(self) -> str:
-        """What the console writes and shows: display name, else principal name, else OS login."""
-        return self.display_name.strip() or self.principal or os_login()
+        """Who did it, in what others read (review items, claims, deployments): the AWS principal's own name.
+
+        The display name is the user's free text: anyone can type anyone's name there, so it never
+        stands for who acted once AWS has said who we are. Before that: the display name, else the OS login.
+        """
+        return self.principal or self.display_name.strip() or os_login()
+
+    @property
+    def label(self) -> str:
+        """The name the user sees for themself: 'Ana (ana@example.com)' when a display name is set, else :attr:`name`."""
+        shown = self.display_name.strip()
+        if not shown or shown == self.name:
+            return self.name
+        return f"{shown} ({self.name})" if self.principal else shown
 
     @property
     def known(self) -> bool:
@@ -69,7 +83,8 @@ class Identity:
 
     def describe(self) -> str:
         """'Ana (arn:aws:sts::1:assumed-role/Ops/ana)': for tooltips and the audit pane."""
-        return f"{self.name} ({self.arn})" if self.arn else f"{self.name} (AWS identity not known yet)"
+        shown = self.display_name.strip() or self.name
+        return f"{shown} ({self.arn})" if self.arn else f"{shown} (AWS identity not known yet)"
 
 
 class IdentityStore:

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from PySide6.QtCore import QObject, QSettings, Signal
 
 from opsconsole.core.audit import AuditLog
-from opsconsole.core.aws import Clients, Connection
+from opsconsole.core.aws import Clients, Connection, caller_identity
 from opsconsole.core.identity import Identity, IdentityStore
 from opsconsole.core.permissions import Permissions, probe
 from opsconsole.core.settings import DISPLAY_NAME, Settings
@@ -51,6 +51,9 @@ class AppContext(QObject):
     identity_changed = Signal(object)  # Identity
     #: What IAM lets the identity do changed (a :class:`~opsconsole.core.permissions.Permissions`).
     permissions_changed = Signal(object)
+    #: GetCallerIdentity answered for the current connection (its ``Account``/``Arn``), or failed (a UserError).
+    identity_checked = Signal(dict)
+    identity_check_failed = Signal(object)
 
     def __init__(self, runner: JobRunner, audit: AuditLog, parent: QObject | None = None, *, settings: Settings | None = None) -> None:
         super().__init__(parent)
@@ -88,6 +91,21 @@ class AppContext(QObject):
         self._probing = ""
         self._set_permissions(Permissions())
         self.connection_changed.emit(connection)
+        self._check_identity()
+
+    def _check_identity(self) -> None:
+        # The cheapest call that proves the credentials work, and says as whom: every record written
+        # from now on names that principal (see core/identity.py), whichever view writes it.
+        clients = self.clients
+        job = self.runner.submit(caller_identity, clients, name="GetCallerIdentity", owner=self)
+        job.done.connect(lambda caller: self._identity_checked(clients, caller))
+        job.failed.connect(lambda err: self.identity_check_failed.emit(err) if self.clients is clients else None)
+
+    def _identity_checked(self, clients: Clients, caller: dict[str, str]) -> None:
+        if self.clients is not clients:
+            return  # a previous connection's late answer
+        self.learn_identity(caller)
+        self.identity_checked.emit(caller)
 
     def learn_identity(self, caller: Mapping[str, str]) -> None:
         """What GetCallerIdentity answered for the current connection."""

@@ -69,13 +69,13 @@ def test_a_document_another_reviewer_holds_is_not_sent(
         sandbox, sandbox_clients, review_config, put_document, flow):
     task = put_document("inv-0801")
     claim(sandbox_clients, task, BEN.name, review_config)
-    with pytest.raises(Conflict, match="Ben is reviewing"):
+    with pytest.raises(Conflict, match="ben is reviewing"):
         hand_to_a2i(sandbox_clients, task, flow, "doc-inv-0801-a2i", CONTENT, ANA, config=review_config)
     a2i = sandbox_clients.client("sagemaker-a2i-runtime")
     with pytest.raises(ClientError) as caught:
         a2i.describe_human_loop(HumanLoopName="doc-inv-0801-a2i")
     assert caught.value.response["Error"]["Code"] == "ResourceNotFoundException"
-    assert get_task(sandbox_clients, "inv-0801", review_config).claimed_by == "Ben"
+    assert get_task(sandbox_clients, "inv-0801", review_config).claimed_by == "ben"
 
 
 def test_a_loop_a2i_refuses_gives_the_document_back_to_the_queue(

@@ -113,7 +113,7 @@ def test_submit_completes_the_execution_with_the_corrected_record_and_leaves_an_
     execution = _wait_for(sandbox_clients.client("stepfunctions"), arn, "SUCCEEDED")
     assert execution["status"] == "SUCCEEDED"
     record = json.loads(execution["output"])
-    assert record["reviewedBy"] == "Ana" and record["outputUri"] == result.output_uri
+    assert record["reviewedBy"] == "ana" and record["outputUri"] == result.output_uri
     assert {f["id"]: (f["value"], f["status"]) for f in record["fields"]}["f2"] == ("1,243.50", "edited")
 
     bucket, key = result.output_uri[5:].split("/", 1)
@@ -125,11 +125,13 @@ def test_submit_completes_the_execution_with_the_corrected_record_and_leaves_an_
     (answer,) = output["humanAnswers"]
     assert set(answer) == {"answerContent", "acceptanceTime", "submissionTime", "timeSpentInSeconds", "workerId",
                            "workerMetadata"}
-    assert answer["workerId"] == "Ana" and 41 <= answer["timeSpentInSeconds"] <= 60
+    assert answer["workerId"] == "ana" and 41 <= answer["timeSpentInSeconds"] <= 60
+    assert answer["workerMetadata"]["identityData"] == {"principal": ANA.arn, "displayName": "Ana",
+                                                        "source": "opsconsole"}
     assert answer["answerContent"]["fields"] == record["fields"]
 
     stored = get_task(sandbox_clients, "inv-0100", review_config)
-    assert stored.status == REVIEWED and stored.reviewed_by == "Ana" and stored.output_uri == result.output_uri
+    assert stored.status == REVIEWED and stored.reviewed_by == "ana" and stored.output_uri == result.output_uri
 
 
 def test_submit_after_losing_the_claim_sends_nothing(sandbox_clients, review_config, put_document, waiting_execution):

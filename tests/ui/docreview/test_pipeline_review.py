@@ -52,12 +52,12 @@ def press(qtbot, key, modifier=Qt.KeyboardModifier.NoModifier):
 
 
 def test_a_document_from_the_pipeline_is_reviewed_with_keys_and_its_execution_succeeds_with_the_corrections(
-        qtbot, ctx, sandbox_connection, sandbox_clients, new_document):
+        qtbot, ctx, person_connection, sandbox_clients, new_document):
     from opsconsole.ui.docreview import DocReviewPanel
 
     doc_id, arn = new_document
-    ctx.set_display_name("Ana")
-    ctx.set_connection(sandbox_connection)
+    ctx.set_connection(person_connection("Ana"))
+    qtbot.waitUntil(lambda: ctx.who.name == "Ana", timeout=TIMEOUT)
     panel = DocReviewPanel(ctx)  # the platform's own table and bucket (the settings' defaults)
     qtbot.addWidget(panel)
     panel.resize(1400, 860)

@@ -19,17 +19,17 @@ NOW = datetime.now(UTC)
 
 
 @pytest.fixture
-def open_panel(qtbot, ctx, sandbox_connection, review_config):
-    """``open_(name)``: the Document review panel, shown and loaded, working as ``name`` on the test's table."""
+def open_panel(qtbot, ctx, person_connection, review_config):
+    """``open_(name)``: the Document review panel, shown and loaded, working as the person ``name`` on the test's table."""
     from opsconsole.ui.docreview import DocReviewPanel
 
     def open_(name: str, context=None) -> DocReviewPanel:
         c = context or ctx
         c.settings.set(BUCKET, review_config.bucket)
         c.settings.set(TABLE, review_config.table)
-        c.set_display_name(name)
-        if c.connection is None:
-            c.set_connection(sandbox_connection)
+        if c.connection is not person_connection(name):
+            c.set_connection(person_connection(name))
+        qtbot.waitUntil(lambda: c.who.name == name, timeout=TIMEOUT)  # AWS said who we are: records name us
         panel = DocReviewPanel(c)
         qtbot.addWidget(panel)
         panel.resize(1400, 860)
@@ -132,6 +132,7 @@ def test_two_reviewers_never_get_the_same_document(qtbot, ctx, runner, tmp_path,
     ana = open_panel("Ana")
     bob_ctx = AppContext(runner, AuditLog(tmp_path / "bob-audit.jsonl"), settings=Settings(MemoryStore()))
     bob = open_panel("Bob", bob_ctx)
+    bob_ctx.set_display_name("Ana")  # a display name is free text: it makes Bob no one else
     assert ana.queue.model.rowCount() == bob.queue.model.rowCount() == 2
 
     # Both press Enter on the same (oldest) document: one gets it, the other is told who has it.

@@ -22,7 +22,7 @@ FAST = ld.DeploySettings(lock_ttl_s=3.0, lock_wait_s=120, poll_first_s=0.2, poll
 
 
 @pytest.fixture
-def review_opener(qtbot, ctx, sandbox_connection) -> Iterator[Callable[..., ReviewPanel]]:
+def review_opener(qtbot, ctx, person_connection) -> Iterator[Callable[..., ReviewPanel]]:
     """``open_(role, name, extra_wait=None)``: the Review queues, loaded, as ``name`` in ``role``.
 
     ``open_.prepare(role, name)`` only connects and chooses, for a test that opens the panel itself.
@@ -32,11 +32,10 @@ def review_opener(qtbot, ctx, sandbox_connection) -> Iterator[Callable[..., Revi
     made: list[ReviewPanel] = []
 
     def prepare(role: str, name: str) -> None:
-        """Connect to the sandbox as ``name`` with ``role`` chosen, as the panel finds it when it opens."""
+        """Connect to the sandbox as the person ``name`` with ``role`` chosen, as the panel finds it when it opens."""
         QSettings().setValue("review/role", role)
-        ctx.set_display_name(name)
-        if ctx.connection is None:
-            ctx.set_connection(sandbox_connection)
+        if ctx.connection is not person_connection(name):
+            ctx.set_connection(person_connection(name))
 
     def open_(role: str, name: str, extra_wait: Callable[[ReviewPanel], object] | None = None) -> ReviewPanel:
         prepare(role, name)

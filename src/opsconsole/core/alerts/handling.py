@@ -229,7 +229,7 @@ def conflict_sentence(now_stored: Handling | None, alarm: Alarm) -> str:
     what = []
     if now_stored.applies_to(alarm):
         if now_stored.acked_by:
-            what.append(f"acknowledged by {now_stored.acked_by}")
+            what.append("acknowledged" if now_stored.acked_by == who else f"acknowledged by {now_stored.acked_by}")
         if now_stored.assignee:
             what.append(f"assigned to {now_stored.assignee}")
         if now_stored.snoozed():

@@ -96,7 +96,7 @@ def output_document(doc: Document, record: Mapping[str, Any], who: Identity, *, 
             "submissionTime": iso(finished),
             "timeSpentInSeconds": round(max((finished - started).total_seconds(), 0.0), 3),
             "workerId": who.name,
-            "workerMetadata": {"identityData": {"principal": who.arn, "displayName": who.name,
+            "workerMetadata": {"identityData": {"principal": who.arn, "displayName": who.display_name.strip() or who.name,
                                                 "source": "opsconsole"}},
         }],
     }

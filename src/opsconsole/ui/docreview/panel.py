@@ -78,7 +78,7 @@ class DocReviewPanel(Panel):
             self.addAction(action)
 
     def _show_user(self) -> None:
-        self.user_label.setText(f"Reviewing as {self.ctx.who.name}")
+        self.user_label.setText(f"Reviewing as {self.ctx.who.label}")
         self.user_label.setToolTip(f"<qt>{html.escape(self.ctx.who.describe())}</qt>")
 
     # -- loading ---------------------------------------------------------------------------------

@@ -164,7 +164,7 @@ class ReviewPanel(Panel):
 
     def _show_user(self, note: str = "") -> None:
         # The name is the user's own text: escaped, never rich text.
-        self.user_label.setText(f"Working as <b>{html.escape(self.session.user)}</b>{note}")
+        self.user_label.setText(f"Working as <b>{html.escape(self.ctx.who.label)}</b>{note}")
         self.user_label.setToolTip(f"<qt>{html.escape(self.ctx.who.describe())}</qt>")
 
     def _report(self, role: str, summary: str) -> None:

@@ -136,6 +136,8 @@ class MainWindow(QMainWindow):
         ctx.notices.slow.connect(lambda message: self.statusBar().showMessage(message, 12000))
         ctx.notices.unexpected.connect(self._unexpected)
         ctx.connection_changed.connect(self._connection_changed)
+        ctx.identity_checked.connect(self._identity_known)
+        ctx.identity_check_failed.connect(self._identity_failed)
         self._restore()
 
     # -- building ------------------------------------------------------------
@@ -251,13 +253,9 @@ class MainWindow(QMainWindow):
             self.settings.set(keys.CONNECTION_REGION, connection.region)
             self.settings.set(keys.CONNECTION_ENDPOINT, connection.endpoint_url or "")
         log.info("connecting: %s, %s, %s", connection.label, connection.region, connection.endpoint_url or "AWS")
-        # The cheapest call that proves the credentials work, and says as whom.
-        job = self.ctx.runner.submit(aws.caller_identity, self.ctx.clients, name="GetCallerIdentity")
-        job.done.connect(self._identity_known)
-        job.failed.connect(self._identity_failed)
+        # The context asks GetCallerIdentity next: _identity_known or _identity_failed.
 
     def _identity_known(self, identity: dict[str, str]) -> None:
-        self.ctx.learn_identity(identity)
         self.set_status("connected", True)
         self.connection_label.state.setToolTip(f"Account {identity.get('Account')}\n{identity.get('Arn')}")
         if not self.ctx.connectivity.offline:

@@ -172,7 +172,7 @@ class JobsButton(QToolButton):
 
 
 class DisplayNameDialog(QDialog):
-    """Set once: the name shown beside the AWS principal in the audit log, review items and deployments."""
+    """Set once: the name shown beside the AWS principal in this console and in the audit log."""
 
     def __init__(self, identity: Identity, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -185,8 +185,9 @@ class DisplayNameDialog(QDialog):
         principal.setTextFormat(Qt.TextFormat.PlainText)
         principal.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         principal.setWordWrap(True)
-        note = QLabel("Written with the AWS principal into the audit log, review items and deployments. "
-                      "Leave it empty to use the principal's own name.")
+        note = QLabel("Shown beside your AWS principal here and written with it into the audit log. "
+                      "Review items, claims and deployments name the AWS principal: what others see of you "
+                      "is what AWS says you are, not this name.")
         note.setWordWrap(True)
         form = QFormLayout()
         form.addRow("Display name", self.edit)
@@ -217,7 +218,7 @@ class IdentityButton(QToolButton):
         self.show_identity(ctx.who)
 
     def show_identity(self, identity: Identity) -> None:
-        self.setText(identity.name)
+        self.setText(identity.label)
         # The name is the user's own text: escaped inside a rich-text tooltip, never read as markup.
         self.setToolTip(f"<qt>{html.escape(identity.describe())}<br>Click to set your display name</qt>")
 
