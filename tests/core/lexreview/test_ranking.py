@@ -140,6 +140,7 @@ def test_a_refresh_describes_only_the_intents_that_changed(sandbox_clients, lex)
             changed = lb.load_locale_model(sandbox_clients, locale, previous=again)
             assert calls == ["ListIntents", "DescribeIntent"]
             assert "abren los sábados" in changed.intents["FindBranch"].utterances
+            assert list(changed.intents) == list(first.intents)  # the picker's order, whatever was described again
         finally:
             lex_client.update_intent(intentId=intent.intent_id, botId=locale.bot_id, botVersion="DRAFT",
                                      localeId="es_US", **keep)
