@@ -123,11 +123,15 @@ retry_notices = RetryNotices()
 
 
 def _on_needs_retry(response=None, attempts: int = 0, operation=None, **_: object) -> None:
-    """botocore 'needs-retry' hook: report throttling, never change the decision."""
+    """botocore 'needs-retry' hook: report throttling, never change the decision.
+
+    botocore asks after every attempt, the last one too: after that one nothing is retried, and the
+    user hears the error instead of "retrying".
+    """
     if not response or response[1] is None:
         return None
     code = response[1].get("Error", {}).get("Code", "")
-    if code in THROTTLING_CODES:
+    if code in THROTTLING_CODES and attempts < MAX_ATTEMPTS:
         name = getattr(operation, "name", "call")
         retry_notices.notify(name, code, attempts)
     return None
