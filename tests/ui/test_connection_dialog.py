@@ -18,7 +18,7 @@ from opsconsole.core.settings import CONNECTION_KEYRING_NAME, KEYRING_NAMES, Set
 from opsconsole.ui.panel import not_built
 from opsconsole.ui.shell.connection_dialog import AddKeysDialog, ConnectionDialog
 
-SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYzEXAMPLEKEY"
+SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"  # 40 characters, as AWS makes them
 KEY_ID = "AKIAOPSREADONLY01"
 TESTS = Path(__file__).resolve().parents[1]
 
