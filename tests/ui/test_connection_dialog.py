@@ -187,7 +187,7 @@ def test_after_a_session_and_the_next_start_no_file_holds_the_keys(
     config.write_bytes(Path(QSettings().fileName()).read_bytes())
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path / "config"),
            "PYTHON_KEYRING_BACKEND": "file_keyring.FileKeyring",
-           "PYTHONPATH": os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")])}
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(TESTS), os.environ.get("PYTHONPATH")]))}
     started = subprocess.run([sys.executable, "-m", "opsconsole.app", "--smoke-test", "--timeout", "150"],
                              capture_output=True, text=True, timeout=240, env=env, cwd=tmp_path)
     assert started.returncode == 0, started.stderr[-3000:]
@@ -206,3 +206,50 @@ def test_after_a_session_and_the_next_start_no_file_holds_the_keys(
         data = path.read_bytes()
         assert SECRET.encode() not in data, f"the secret access key is in {path}"
         assert KEY_ID.encode() not in data, f"the access key ID is in {path}"
+
+
+def test_in_the_sandbox_ctrl_k_switches_identity_without_a_restart(qtbot, window, ctx, sandbox):
+    from opsconsole.app import sandbox_identity
+    from opsconsole.core.settings import CONNECTION_ENDPOINT
+
+    # As the console starts with --sandbox: every identity offered, connected as the admin.
+    identities = {name: sandbox_identity(sandbox, name) for name in ("admin", *sandbox.identities())}
+    assert {"admin", "agent", "operations"} <= set(identities)
+    window.offer_sandbox_identities(identities)
+    ctx.set_connection(identities["admin"])
+    qtbot.waitUntil(lambda: not ctx.runner.jobs, timeout=15000)  # the identity check is done
+
+    def switch(dialog: ConnectionDialog) -> None:
+        assert dialog.profile.currentData() == ("sandbox", "admin")
+        assert (dialog.endpoint.text(), dialog.endpoint.isEnabled()) == (sandbox.endpoint_url, False)
+        assert (dialog.region.currentText(), dialog.region.isEnabled()) == (sandbox.region, False)
+        dialog.profile.setFocus()
+        qtbot.keyClicks(dialog.profile, "agent")
+        assert dialog.profile.currentText() == "agent  (sandbox identity)"
+        assert "The embedded sandbox as agent: its IAM policies apply" in dialog.hint.text()
+        qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton)
+
+    when_modal(ConnectionDialog, switch)
+    press_ctrl_k(qtbot, window)
+    assert ctx.connection == identities["agent"]
+    # AWS (the sandbox) now answers as the agent, and the status bar says so.
+    qtbot.waitUntil(lambda: window.connection_label.state.text() == "connected", timeout=15000)
+    assert ctx.identity.current().arn.endswith(":user/agent")
+    assert window.connection_label.where.text() == (f"profile: sandbox (agent)  ·  region: {sandbox.region}  ·  "
+                                                    f"endpoint: {sandbox.endpoint_url}")
+    assert ctx.settings.get(CONNECTION_ENDPOINT) == "", "the next start does not connect to a sandbox that is gone"
+
+    # Ctrl+K again: the agent is chosen; picking a profile instead leaves the sandbox's endpoint behind.
+    shown = []
+
+    def look(dialog: ConnectionDialog) -> None:
+        shown.append(dialog.profile.currentData())
+        dialog.profile.setFocus()
+        qtbot.keyClicks(dialog.profile, "default")
+        shown.append((dialog.profile.currentData(), dialog.endpoint.text(), dialog.endpoint.isEnabled()))
+        qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Cancel), Qt.MouseButton.LeftButton)
+
+    when_modal(ConnectionDialog, look)
+    press_ctrl_k(qtbot, window)
+    assert shown == [("sandbox", "agent"), (("chain", None), "", True)]
+    assert ctx.connection == identities["agent"]

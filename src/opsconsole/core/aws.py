@@ -78,6 +78,8 @@ class Connection:
     keyring_name: str | None = None
     #: The tenant the console is scoped to ("" = all tenants).
     tenant: str = ""
+    #: Which of the embedded sandbox's identities (admin, agent, operations, tenant-…) this is, if named.
+    sandbox_identity: str = ""
 
     def with_region(self, region: str) -> "Connection":
         return replace(self, region=region)
@@ -86,7 +88,7 @@ class Connection:
     def label(self) -> str:
         """A short human description: profile or key name, or 'default'."""
         if self.sandbox:
-            return "sandbox"
+            return f"sandbox ({self.sandbox_identity})" if self.sandbox_identity else "sandbox"
         if self.keyring_name:
             return f"{self.keyring_name} (keyring)"
         return self.profile or "default"
