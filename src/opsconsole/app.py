@@ -134,6 +134,16 @@ def data_paths(paths):  # noqa: ANN001, ANN201 - the core.paths module
         "Fix the folder's permissions or free some space, or set OPSCONSOLE_DATA_DIR to another folder.")
 
 
+def sandbox_identity(sb, name: str):  # noqa: ANN001, ANN201 - a started Sandbox; a core.aws.Connection
+    """The connection to the running sandbox as its identity ``name`` (admin, agent, operations, tenant-…)."""
+    from opsconsole.core.aws import Connection
+
+    keys = sb.credentials_for(name)
+    return Connection(region=sb.region, endpoint_url=sb.endpoint_url, sandbox=True,
+                      access_key=keys["aws_access_key_id"], secret_key=keys["aws_secret_access_key"],
+                      tenant=sb.tenant_of(name), sandbox_identity=name)
+
+
 def _freeze_heap() -> None:
     import gc
 
@@ -176,7 +186,6 @@ def main(argv: list[str] | None = None) -> int:
 
     from opsconsole.core import logbuffer, paths
     from opsconsole.core.audit import AuditLog
-    from opsconsole.core.aws import Connection
     from opsconsole.core.settings import Settings
     from opsconsole.ui.context import AppContext
     from opsconsole.ui.shell.main_window import MainWindow
@@ -261,16 +270,9 @@ def main(argv: list[str] | None = None) -> int:
             sandbox_holder["sb"] = sb
             _freeze_heap()
             log.info("sandbox ready at %s after %.1f s", sb.endpoint_url, time.monotonic() - started)
-            ctx.set_connection(
-                Connection(
-                    region=sb.region,
-                    endpoint_url=sb.endpoint_url,
-                    sandbox=True,
-                    access_key=sb.credentials_for(args.sandbox_identity)["aws_access_key_id"],
-                    secret_key=sb.credentials_for(args.sandbox_identity)["aws_secret_access_key"],
-                    tenant=sb.tenant_of(args.sandbox_identity),
-                )
-            )
+            identities = {name: sandbox_identity(sb, name) for name in ("admin", *sb.identities())}
+            window.offer_sandbox_identities(identities)  # Ctrl+K switches between them
+            ctx.set_connection(identities[args.sandbox_identity])
 
         def sandbox_failed(err) -> None:  # noqa: ANN001
             window.set_status(f"sandbox failed: {err.message}", False)

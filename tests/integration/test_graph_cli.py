@@ -127,6 +127,13 @@ def test_the_installed_opsconsole_graph_command_renders_and_refuses_as_a_user_se
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == f"wrote {out} (8 states)"
     assert ET.parse(out).getroot().tag.endswith("svg")
+    png = tmp_path / "retry.png"
+    drawn = subprocess.run([str(script), "graph", str(DATA / "catch_and_retry.json"), "--out", str(png), "--width",
+                            "640"], capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path)
+    assert drawn.returncode == 0, drawn.stderr
+    assert drawn.stdout.strip() == f"wrote {png} (8 states)"
+    image = QImage(str(png))
+    assert image.width() == 640 and image.height() > 0
     refused = subprocess.run([str(script), "graph", str(DATA / "invalid" / "next_and_end.json"), "--out",
                               str(tmp_path / "bad.svg")], capture_output=True, text=True, timeout=120, env=env,
                              cwd=tmp_path)

@@ -78,6 +78,8 @@ class Connection:
     keyring_name: str | None = None
     #: The tenant the console is scoped to ("" = all tenants).
     tenant: str = ""
+    #: Which of the embedded sandbox's identities (admin, agent, operations, tenant-…) this is, if named.
+    sandbox_identity: str = ""
 
     def with_region(self, region: str) -> "Connection":
         return replace(self, region=region)
@@ -86,7 +88,7 @@ class Connection:
     def label(self) -> str:
         """A short human description: profile or key name, or 'default'."""
         if self.sandbox:
-            return "sandbox"
+            return f"sandbox ({self.sandbox_identity})" if self.sandbox_identity else "sandbox"
         if self.keyring_name:
             return f"{self.keyring_name} (keyring)"
         return self.profile or "default"
@@ -123,11 +125,15 @@ retry_notices = RetryNotices()
 
 
 def _on_needs_retry(response=None, attempts: int = 0, operation=None, **_: object) -> None:
-    """botocore 'needs-retry' hook: report throttling, never change the decision."""
+    """botocore 'needs-retry' hook: report throttling, never change the decision.
+
+    botocore asks after every attempt, the last one too: after that one nothing is retried, and the
+    user hears the error instead of "retrying".
+    """
     if not response or response[1] is None:
         return None
     code = response[1].get("Error", {}).get("Code", "")
-    if code in THROTTLING_CODES:
+    if code in THROTTLING_CODES and attempts < MAX_ATTEMPTS:
         name = getattr(operation, "name", "call")
         retry_notices.notify(name, code, attempts)
     return None

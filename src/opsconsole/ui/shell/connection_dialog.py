@@ -1,8 +1,13 @@
-"""Pick a profile (AWS config, SSO, assume-role, or keys kept in the OS keyring), a region and an endpoint."""
+"""Pick a profile (AWS config, SSO, assume-role, or keys kept in the OS keyring), a region and an endpoint.
+
+With the embedded sandbox running, its identities (admin, agent, operations, one per tenant) are offered
+too, so a role can be switched without restarting; they come ready-made from the wiring (``app.py``).
+"""
 
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -73,10 +78,14 @@ class AddKeysDialog(QDialog):
 class ConnectionDialog(QDialog):
     """Choose how to connect. Nothing is resolved here (no SSO prompt, no network)."""
 
-    def __init__(self, current: Connection | None, settings: Settings, parent: QWidget | None = None) -> None:
+    def __init__(self, current: Connection | None, settings: Settings, parent: QWidget | None = None, *,
+                 sandbox_identities: Mapping[str, Connection] | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Connection")
         self.settings = settings
+        #: The running sandbox's identities by name, each a complete connection (its endpoint, region, keys).
+        self.sandbox_identities = dict(sandbox_identities or {})
+        self._showing_sandbox = False
         self.profile = QComboBox()
         self.region = QComboBox()
         self.region.setEditable(True)
@@ -98,6 +107,7 @@ class ConnectionDialog(QDialog):
         form.addRow("", self.endpoint_error)
         self.hint = QLabel()
         self.hint.setWordWrap(True)
+        self.hint.setTextFormat(Qt.TextFormat.RichText)  # every hint is built as escaped HTML
         self.hint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self._accept)
@@ -115,6 +125,8 @@ class ConnectionDialog(QDialog):
             self.endpoint.setText(current.endpoint_url or "" if not current.sandbox else "")
         else:
             self.region.setCurrentText(DEFAULT_REGION)
+        if self._chosen()[0] == "sandbox":
+            self._profile_changed()  # the identity's own region and endpoint
         self.result_connection: Connection | None = None
 
     @staticmethod
@@ -124,9 +136,15 @@ class ConnectionDialog(QDialog):
         label.hide()
         return label
 
+    def _chosen(self) -> tuple[str, str | None]:
+        return self.profile.currentData() or ("chain", None)
+
     def _fill_profiles(self, current: Connection | None) -> None:
         with signals_blocked(self.profile):
             self.profile.clear()
+            for name, identity in self.sandbox_identities.items():
+                tenant = f", tenant {identity.tenant}" if identity.tenant else ""
+                self.profile.addItem(f"{name}  (sandbox identity{tenant})", ("sandbox", name))
             self.profile.addItem("default credential chain (environment, default profile)", ("chain", None))
             for p in profiles.list_profiles():
                 region = f", {p.region}" if p.region else ""
@@ -134,7 +152,12 @@ class ConnectionDialog(QDialog):
             for name in keyring_names(self.settings):
                 self.profile.addItem(f"{name}  (access keys in keyring)", ("keyring", name))
         if current is not None:
-            want = ("keyring", current.keyring_name) if current.keyring_name else ("profile", current.profile)
+            if current.sandbox:
+                want = ("sandbox", current.sandbox_identity)
+            elif current.keyring_name:
+                want = ("keyring", current.keyring_name)
+            else:
+                want = ("profile", current.profile)
             # Not findData: it compares Python tuples by identity, so it never finds an equal one.
             idx = next((i for i in range(self.profile.count()) if self.profile.itemData(i) == want), -1)
             if idx >= 0:
@@ -142,7 +165,15 @@ class ConnectionDialog(QDialog):
         self._profile_changed()
 
     def _profile_changed(self) -> None:
-        kind, name = self.profile.currentData() or ("chain", None)
+        kind, name = self._chosen()
+        if kind == "sandbox":
+            self._show_sandbox(self.sandbox_identities[name])
+            return
+        if self._showing_sandbox:  # the sandbox's endpoint is no place for these credentials
+            self._showing_sandbox = False
+            self.region.setEnabled(True)
+            self.endpoint.setEnabled(True)
+            self.endpoint.clear()
         if kind == "profile":
             p = next((x for x in profiles.list_profiles() if x.name == name), None)
             if p and p.region:
@@ -150,10 +181,21 @@ class ConnectionDialog(QDialog):
             if p and p.kind == "sso":
                 self.hint.setText(
                     f"SSO profile. If its session has expired the console will say so; "
-                    f"then run <code>aws sso login --profile {name}</code>."
+                    f"then run <code>aws sso login --profile {html.escape(name)}</code>."
                 )
                 return
         self.hint.setText("")
+
+    def _show_sandbox(self, identity: Connection) -> None:
+        """The identity's region and endpoint, fixed: the sandbox serves one of each."""
+        self._showing_sandbox = True
+        self.region.setCurrentText(identity.region)
+        self.endpoint.setText(identity.endpoint_url or "")
+        self.region.setEnabled(False)
+        self.endpoint.setEnabled(False)
+        scope = f"only tenant {identity.tenant}'s resources" if identity.tenant else "every tenant's resources"
+        self.hint.setText(html.escape(f"The embedded sandbox as {identity.sandbox_identity}: its IAM policies "
+                                      f"apply, and it sees {scope}. Nothing here touches a real account."))
 
     def _add_keys(self) -> None:
         dialog = AddKeysDialog(self)
@@ -178,7 +220,11 @@ class ConnectionDialog(QDialog):
     def _accept(self) -> None:
         if not self._validate():
             return
-        kind, name = self.profile.currentData() or ("chain", None)
+        kind, name = self._chosen()
+        if kind == "sandbox":
+            self.result_connection = self.sandbox_identities[name]
+            self.accept()
+            return
         region = self.region.currentText().strip()
         endpoint = self.endpoint.text().strip() or None
         if kind == "keyring":

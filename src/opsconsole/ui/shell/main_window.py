@@ -75,6 +75,8 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.ctx = ctx
         self.settings = ctx.settings
+        #: The running sandbox's identities (name -> connection), offered in the connection dialog.
+        self.sandbox_identities: dict[str, aws.Connection] = {}
         self.setWindowTitle("opsconsole")
         self.resize(1400, 860)
 
@@ -238,8 +240,13 @@ class MainWindow(QMainWindow):
         return open_execution_window(self.ctx, execution, self)
 
     # -- connection ------------------------------------------------------------
+    def offer_sandbox_identities(self, identities: dict[str, aws.Connection]) -> None:
+        """Let the connection dialog switch between these sandbox identities (the sandbox is running)."""
+        self.sandbox_identities = dict(identities)
+
     def choose_connection(self) -> None:
-        dialog = ConnectionDialog(self.ctx.connection, self.settings, self)
+        dialog = ConnectionDialog(self.ctx.connection, self.settings, self,
+                                  sandbox_identities=self.sandbox_identities)
         if dialog.exec() == QDialog.DialogCode.Accepted and dialog.result_connection is not None:
             self.ctx.set_connection(dialog.result_connection)
 
