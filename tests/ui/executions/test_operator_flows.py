@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 import support
-from keyflows import FAILED_RUN_KEYS, open_failed_run, type_keys
+from keyflows import FAILED_RUN_KEYS, open_failed_run, press_button, type_keys
 from opsconsole.core.executions import listing as ex
 
 TIMEOUT = 60_000
@@ -207,16 +207,6 @@ def test_a_running_runs_window_refreshes_itself_until_it_ends(qtbot, clients, ma
 
 
 # -- redrive ------------------------------------------------------------------------------------
-def press_button(qtbot, dialog, button, limit: int = 12) -> None:
-    """Tab to ``button`` and press Space, as a keyboard user does."""
-    for _ in range(limit):
-        if QApplication.focusWidget() is button:
-            break
-        type_keys(qtbot, "Tab")
-    assert QApplication.focusWidget() is button, f"Tab never reached {button.text()}"
-    type_keys(qtbot, "Space")
-
-
 def dialog_checked(qtbot, ctx, dialog) -> None:
     """Wait until the dialog's background checks (AWS's verdicts, the Fail-state look-up) have answered."""
     qtbot.waitUntil(lambda: not any(job.owner is dialog for job in ctx.runner.jobs), timeout=TIMEOUT)
@@ -265,7 +255,7 @@ def test_redriving_replaces_the_old_failure_banner(qtbot, clients, connected_ctx
     dialog = d.run_actions.dialog
     dialog_checked(qtbot, connected_ctx, dialog)
     assert not dialog.warning.isVisible()  # it failed in a task, not in a Fail state
-    press_button(qtbot, dialog, dialog.redrive_button)
+    press_button(qtbot, dialog.redrive_button)
     qtbot.waitUntil(lambda: d.message.isVisibleTo(w) and d.message.title_label.text() == "Redrove 1 execution.",
                     timeout=TIMEOUT)
     assert not d.failure.isVisibleTo(w)  # the old failure is gone with the redrive
@@ -291,7 +281,7 @@ def test_a_rerun_links_to_the_execution_it_started(qtbot, clients, connected_ctx
     qtbot.waitUntil(lambda: isinstance(d.run_actions.dialog, RerunFromStateDialog), timeout=TIMEOUT)
     dialog = d.run_actions.dialog
     assert dialog.plan.chosen_state == "Load"
-    press_button(qtbot, dialog, dialog.start_button)
+    press_button(qtbot, dialog.start_button)
     qtbot.waitUntil(lambda: d.rerun_arn is not None, timeout=TIMEOUT)
     assert d.message.title_label.text().startswith(f"Started {d.rerun_arn.rsplit(':', 1)[-1]}")
     assert d.open_rerun_button.isVisibleTo(w) and w.open_rerun_action.isEnabled()
