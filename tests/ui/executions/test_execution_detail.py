@@ -53,34 +53,28 @@ def test_clicking_a_state_in_the_graph_shows_the_input_it_received(qtbot, sandbo
 
 
 def test_enter_on_a_list_row_opens_the_execution(qtbot, sandbox, connected_ctx):
-    from PySide6.QtWidgets import QApplication
-
+    from opsconsole.ui.executions import AREA
+    from opsconsole.ui.executions.detail import ExecutionWindow
     from opsconsole.ui.shell.main_window import MainWindow
 
-    window = MainWindow(connected_ctx)
+    window = MainWindow(connected_ctx, areas=[AREA])
     qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
     panel = window.panels[0]
     with qtbot.waitSignal(panel.loaded, timeout=60000):
         panel.load()
-    opened = []
-    original = window.open_execution
-
-    def spy(execution):
-        opened.append(original(execution))
-
-    panel.execution_activated.disconnect()
-    panel.execution_activated.connect(spy)
-    panel.table.setFocus()
-    panel.table.selectRow(0)
-    qtbot.keyClick(panel.table, Qt.Key.Key_Return)
+    table = panel.table
+    # Click the third row (not the first: a window that always opened the top row would pass), then Enter.
+    index = panel.model.index(2, 1)
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=table.visualRect(index).center())
+    picked = panel.model.execution(2)
+    qtbot.keyClick(table, Qt.Key.Key_Return)
+    opened = [w for w in window.findChildren(ExecutionWindow) if w.isVisible()]
     assert len(opened) == 1
-    detail_window = opened[0]
-    assert detail_window.isVisible()
-    assert detail_window.detail.execution.arn == panel.model.execution(0).arn
-    qtbot.waitUntil(lambda: bool(detail_window.detail.runs), timeout=60000)
-    detail_window.close()
-    window.close()
-    QApplication.processEvents()
+    assert opened[0].detail.execution.arn == picked.arn
+    qtbot.waitUntil(lambda: bool(opened[0].detail.runs), timeout=60000)
+    assert opened[0].windowTitle() == f"{picked.name} · {opened[0].detail.execution.status}"
 
 
 def press(qtbot, window, keys: str) -> None:
