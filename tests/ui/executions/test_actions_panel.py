@@ -1,7 +1,8 @@
 """The executions panel's fixing actions: toolbar, context menu, shortcuts, enabled by the selection.
 
-Seeded executions are only selected and their dialogs cancelled; the one
-execution started here runs on a machine of the test's own.
+Rows are picked with clicks and Ctrl+click, actions asked for with their keys.
+Seeded executions are only selected and their dialogs cancelled; executions
+started or redriven here run on machines of the test's own.
 """
 
 from __future__ import annotations

@@ -214,7 +214,7 @@ def test_ctrl_shift_p_shows_the_request_the_run_waits_on_and_answers_it(qtbot, c
     # The run carries on from its manual step, and the window follows it to its end.
     qtbot.waitUntil(lambda: d.execution.status == "SUCCEEDED", timeout=30000)
     assert d.badge.text() == "Succeeded"
-    assert d.graph.outcome_of("Request promotion approval") == "succeeded"
+    qtbot.waitUntil(lambda: d.graph.outcome_of("Request promotion approval") == "succeeded", timeout=30000)
     qtbot.waitUntil(lambda: len(connected_ctx.audit.read()) == 2, timeout=30000)
     assert [(r.action, r.result) for r in connected_ctx.audit.read()] == [
         ("Approve manual step", "ok"), ("Delete approval request", "ok")]
