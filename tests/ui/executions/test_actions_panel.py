@@ -134,7 +134,8 @@ def test_ctrl_r_lists_the_selection_with_reasons(qtbot, ctx, panel):
     reasons = panel.run_actions.dialog.model.reasons()
     assert set(reasons) == {e.name for e in chosen}
     assert "succeeded" in reasons[chosen[1].name]
-    panel.run_actions.dialog.reject()
+    qtbot.waitUntil(panel.run_actions.dialog.isActiveWindow)
+    qtbot.keyClick(panel.run_actions.dialog, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: panel.run_actions.dialog is None)
     assert ctx.audit.read() == []
 
@@ -149,7 +150,8 @@ def test_ctrl_n_starts_on_the_picked_machine_and_the_new_row_appears(qtbot, ctx,
     qtbot.waitUntil(lambda: isinstance(panel.run_actions.dialog, StartExecutionDialog), timeout=TIMEOUT)
     dialog = panel.run_actions.dialog
     assert dialog.state_machine_arn() == own_machine
-    dialog.input.set_text('{"seconds": 30}')
+    qtbot.keyClick(dialog.input.editor, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(dialog.input.editor, '{"seconds": 30}')
     with qtbot.waitSignal(panel.run_actions.started, timeout=TIMEOUT) as started:
         qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
     arn = started.args[0]
