@@ -28,6 +28,18 @@ def type_keys(qtbot: Any, keys: str) -> None:
     qtbot.keySequence(target, QKeySequence(keys))
 
 
+def press_button(qtbot: Any, button: Any, limit: int = 12) -> None:
+    """Tab to ``button`` (in the active window) and press Space, as a keyboard user does."""
+    from PySide6.QtWidgets import QApplication
+
+    for _ in range(limit):
+        if QApplication.focusWidget() is button:
+            break
+        type_keys(qtbot, "Tab")
+    assert QApplication.focusWidget() is button, f"Tab never reached {button.text()}"
+    type_keys(qtbot, "Space")
+
+
 def open_failed_run(qtbot: Any, window: Any, timeout_ms: int = 60_000) -> tuple[Any, int]:
     """Drive :data:`FAILED_RUN_KEYS` in the main ``window`` (shown, connected).
 

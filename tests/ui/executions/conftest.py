@@ -1,4 +1,5 @@
-"""Fixtures of the executions UI tests that act on executions: state machines of their own, a failed run."""
+"""Fixtures of the executions UI tests that act on executions: state machines of their own, a failed run, a run
+parked on its approval request."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from opsconsole.core.executions import actions as core
 from opsconsole.core.executions.listing import StateMachine, describe_execution
 from support import status_of
 
+COUNTRY = "AU"
 ROLE = "arn:aws:iam::123456789012:role/mlops-stepfunctions-execution"
 TIMEOUT = 20_000
 
@@ -66,6 +68,37 @@ def failed_run(clients, machines, qtbot):
         ddb.delete_table(TableName=table)
     except Exception:
         pass
+
+
+@pytest.fixture
+def waiting(qtbot, sandbox, clients):
+    """start() -> Execution: a comparison of this test's own, parked on its approval request.
+
+    The copy of the seeded machine sends its requests to a queue of its own (``start.queue``), so the
+    seeded approvals stay as they are.
+    """
+    sfn, sqs, ddb = (clients.client(s) for s in ("stepfunctions", "sqs", "dynamodb"))
+    seeded = sfn.describe_state_machine(stateMachineArn=sandbox.scenario.state_machines["comparison"])
+    tag = uuid.uuid4().hex[:8]
+    queue = sqs.create_queue(QueueName=f"ui-approvals-{tag}")["QueueUrl"]
+    machine = sfn.create_state_machine(
+        name=f"ui-comparison-{tag}", roleArn=seeded["roleArn"],
+        definition=seeded["definition"].replace(sandbox.scenario.queues["approvals"], queue))["stateMachineArn"]
+    winner = ddb.get_item(TableName=sandbox.scenario.tables["winners"], Key={"country": {"S": COUNTRY}})["Item"]
+
+    def start():
+        arn = core.start_execution(clients, machine, json.dumps({
+            "country": COUNTRY, "requestedBy": "maria.schmidt",
+            "candidate": {"modelName": f"clf-{COUNTRY}-bert-{tag}", "macroF1": 0.99, "evaluationId": "eval-ui"}}))
+        qtbot.waitUntil(lambda: bool(core.approval_requests(clients, queue)), timeout=TIMEOUT)
+        qtbot.waitUntil(lambda: core.find_waiting_task(clients, arn) is not None, timeout=TIMEOUT)
+        return describe_execution(clients, arn)
+
+    start.queue = queue
+    yield start
+    sfn.delete_state_machine(stateMachineArn=machine)
+    sqs.delete_queue(QueueUrl=queue)
+    ddb.put_item(TableName=sandbox.scenario.tables["winners"], Item=winner)
 
 
 @pytest.fixture

@@ -24,34 +24,6 @@ from support import audit, dialog_of, status_of
 
 ROLE = "arn:aws:iam::123456789012:role/mlops-stepfunctions-execution"
 TIMEOUT = 20_000
-COUNTRY = "AU"
-
-
-@pytest.fixture
-def waiting(qtbot, sandbox, clients):
-    """start() -> Execution: a comparison of this test's own, parked on its approval request."""
-    sfn, sqs, ddb = (clients.client(s) for s in ("stepfunctions", "sqs", "dynamodb"))
-    seeded = sfn.describe_state_machine(stateMachineArn=sandbox.scenario.state_machines["comparison"])
-    tag = uuid.uuid4().hex[:8]
-    queue = sqs.create_queue(QueueName=f"ui-approvals-{tag}")["QueueUrl"]
-    machine = sfn.create_state_machine(
-        name=f"ui-comparison-{tag}", roleArn=seeded["roleArn"],
-        definition=seeded["definition"].replace(sandbox.scenario.queues["approvals"], queue))["stateMachineArn"]
-    winner = ddb.get_item(TableName=sandbox.scenario.tables["winners"], Key={"country": {"S": COUNTRY}})["Item"]
-
-    def start():
-        arn = core.start_execution(clients, machine, json.dumps({
-            "country": COUNTRY, "requestedBy": "maria.schmidt",
-            "candidate": {"modelName": f"clf-{COUNTRY}-bert-{tag}", "macroF1": 0.99, "evaluationId": "eval-ui"}}))
-        qtbot.waitUntil(lambda: bool(core.approval_requests(clients, queue)), timeout=TIMEOUT)
-        qtbot.waitUntil(lambda: core.find_waiting_task(clients, arn) is not None, timeout=TIMEOUT)
-        return describe_execution(clients, arn)
-
-    start.queue = queue
-    yield start
-    sfn.delete_state_machine(stateMachineArn=machine)
-    sqs.delete_queue(QueueUrl=queue)
-    ddb.put_item(TableName=sandbox.scenario.tables["winners"], Item=winner)
 
 
 def test_approve_shows_the_request_and_succeeds_the_execution(qtbot, ctx, clients, controller, waiting):

@@ -1,7 +1,8 @@
 """The executions panel's fixing actions: toolbar, context menu, shortcuts, enabled by the selection.
 
-Seeded executions are only selected and their dialogs cancelled; the one
-execution started here runs on a machine of the test's own.
+Rows are picked with clicks and Ctrl+click, actions asked for with their keys.
+Seeded executions are only selected and their dialogs cancelled; executions
+started or redriven here run on machines of the test's own.
 """
 
 from __future__ import annotations
@@ -10,13 +11,15 @@ import json
 import uuid
 
 import pytest
-from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt
+from PySide6.QtCore import Qt
 
 from opsconsole.core.executions.listing import Execution, describe_execution
 from opsconsole.ui.executions import ExecutionsPanel
 from opsconsole.ui.executions.actions.menu import redrive_keys
 from opsconsole.ui.executions.dialogs.execution import StartExecutionDialog, StopExecutionDialog
 from opsconsole.ui.executions.dialogs.redrive import RedriveDialog
+from opsconsole.ui.executions.table_model import Column
+from keyflows import press_button
 
 ROLE = "arn:aws:iam::123456789012:role/mlops-stepfunctions-execution"
 TIMEOUT = 30_000
@@ -44,18 +47,22 @@ def panel(qtbot, ctx, sandbox_connection):
     return made
 
 
+def click_rows(qtbot, panel: ExecutionsPanel, arns: list[str]) -> None:
+    """Click the first run's row, then Ctrl+click each of the others, as a person picks runs in the list."""
+    table, model = panel.table, panel.model
+    for n, arn in enumerate(arns):
+        [row] = model.rows_of([arn])
+        index = model.index(row, Column.NAME)
+        table.scrollTo(index)
+        keys = Qt.KeyboardModifier.ControlModifier if n else Qt.KeyboardModifier.NoModifier
+        qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, keys, table.visualRect(index).center())
+
+
 def select(qtbot, panel: ExecutionsPanel, *wanted) -> list[Execution]:
-    """Select the first row matching each predicate; returns the selected executions."""
-    model, chosen = panel.model, []
-    rows = [next(r for r in range(model.rowCount()) if predicate(model.execution(r))) for predicate in wanted]
-    selection = QItemSelection()
-    for row in rows:
-        selection.select(model.index(row, 0), model.index(row, model.columnCount() - 1))
-        chosen.append(model.execution(row))
-    flags = QItemSelectionModel.SelectionFlag.ClearAndSelect
-    panel.table.selectionModel().select(selection, flags)
-    if rows:
-        panel.table.selectionModel().setCurrentIndex(model.index(rows[0], 0), QItemSelectionModel.SelectionFlag.NoUpdate)
+    """Click the first row matching each predicate (Ctrl+click after the first); returns the executions picked."""
+    model = panel.model
+    chosen = [next(e for e in model.visible_executions() if predicate(e)) for predicate in wanted]
+    click_rows(qtbot, panel, [e.arn for e in chosen])
     return chosen  # the actions' enabled state follows on the next event-loop turn: wait for it
 
 
@@ -103,8 +110,10 @@ def test_redrive_shortcut_avoids_the_refresh_key():
     assert redrive_keys([QKeySequence("F5"), QKeySequence("Ctrl+R")]).toString() == "Ctrl+Shift+R"
 
 
-def test_del_asks_before_stopping_and_cancel_stops_nothing(qtbot, ctx, sandbox_clients, panel):
-    [running] = select(qtbot, panel, status("RUNNING"))
+def test_del_asks_before_stopping_and_cancel_stops_nothing(qtbot, ctx, sandbox, sandbox_clients, panel):
+    # A run parked on its approval request: it stays running whatever the test's pace.
+    comparison = sandbox.scenario.state_machines["comparison"]
+    [running] = select(qtbot, panel, lambda e: e.status == "RUNNING" and e.state_machine_arn == comparison)
     panel.table.setFocus()
     qtbot.waitUntil(lambda: panel.action_set.stop_action.isEnabled())
     qtbot.keyClick(panel.table, Qt.Key.Key_Delete)
@@ -125,7 +134,8 @@ def test_ctrl_r_lists_the_selection_with_reasons(qtbot, ctx, panel):
     reasons = panel.run_actions.dialog.model.reasons()
     assert set(reasons) == {e.name for e in chosen}
     assert "succeeded" in reasons[chosen[1].name]
-    panel.run_actions.dialog.reject()
+    qtbot.waitUntil(panel.run_actions.dialog.isActiveWindow)
+    qtbot.keyClick(panel.run_actions.dialog, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: panel.run_actions.dialog is None)
     assert ctx.audit.read() == []
 
@@ -140,7 +150,8 @@ def test_ctrl_n_starts_on_the_picked_machine_and_the_new_row_appears(qtbot, ctx,
     qtbot.waitUntil(lambda: isinstance(panel.run_actions.dialog, StartExecutionDialog), timeout=TIMEOUT)
     dialog = panel.run_actions.dialog
     assert dialog.state_machine_arn() == own_machine
-    dialog.input.set_text('{"seconds": 30}')
+    qtbot.keyClick(dialog.input.editor, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(dialog.input.editor, '{"seconds": 30}')
     with qtbot.waitSignal(panel.run_actions.started, timeout=TIMEOUT) as started:
         qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
     arn = started.args[0]
@@ -154,27 +165,35 @@ def test_ctrl_n_starts_on_the_picked_machine_and_the_new_row_appears(qtbot, ctx,
 
 
 @pytest.fixture
-def failed_runs(sandbox_clients, qtbot):
-    """(machine ARN, [3 executions FAILED at 'Load' for want of a table], fix): fix() creates the table."""
+def batch(sandbox_clients, qtbot):
+    """A machine of the test's own with four runs: three FAILED at 'Load' for want of a table, one SUCCEEDED.
+
+    Yields (machine ARN, [the three failed ARNs], the succeeded ARN, fix); fix() creates the table.
+    """
     sfn, ddb = sandbox_clients.client("stepfunctions"), sandbox_clients.client("dynamodb")
     tag = uuid.uuid4().hex[:8]
     table = f"ui-panel-redrive-{tag}"
-    definition = {"StartAt": "Load", "States": {
+    definition = {"StartAt": "Needed?", "States": {
+        "Needed?": {"Type": "Choice", "Choices": [{"Variable": "$.skip", "IsPresent": True, "Next": "Skipped"}],
+                    "Default": "Load"},
+        "Skipped": {"Type": "Succeed"},
         "Load": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:getItem",
                  "Parameters": {"TableName": table, "Key": {"id": {"S": "x"}}}, "ResultPath": "$.loaded",
                  "End": True}}}
     machine = sfn.create_state_machine(name=f"ui-panel-redrive-{tag}", definition=json.dumps(definition),
                                        roleArn=ROLE)["stateMachineArn"]
-    arns = [sfn.start_execution(stateMachineArn=machine, name=f"batch-{n}-{tag}")["executionArn"] for n in range(3)]
-    qtbot.waitUntil(lambda: all(describe_execution(sandbox_clients, a).status == "FAILED" for a in arns),
-                    timeout=TIMEOUT)
+    failed = [sfn.start_execution(stateMachineArn=machine, name=f"batch-{n}-{tag}")["executionArn"] for n in range(3)]
+    succeeded = sfn.start_execution(stateMachineArn=machine, name=f"skipped-{tag}",
+                                    input='{"skip": true}')["executionArn"]
+    qtbot.waitUntil(lambda: [describe_execution(sandbox_clients, a).status for a in [*failed, succeeded]]
+                    == ["FAILED"] * 3 + ["SUCCEEDED"], timeout=TIMEOUT)
 
     def fix() -> None:
         ddb.create_table(TableName=table, KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
                          AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
                          BillingMode="PAY_PER_REQUEST")
 
-    yield machine, arns, fix
+    yield machine, failed, succeeded, fix
     try:
         ddb.delete_table(TableName=table)
     except Exception:
@@ -182,33 +201,84 @@ def failed_runs(sandbox_clients, qtbot):
     sfn.delete_state_machine(stateMachineArn=machine)
 
 
-def test_redrive_of_several_selected_runs_sends_each_and_says_which_failed(qtbot, ctx, sandbox_clients, failed_runs,
-                                                                          panel):  # the machine is made first
-    machine, arns, fix = failed_runs
+def show_machine(qtbot, panel: ExecutionsPanel, machine: str) -> None:
     with qtbot.waitSignal(panel.query_finished, timeout=TIMEOUT):
         panel.picker.select([machine])
-    assert panel.model.rowCount() == 3
-    chosen = select(qtbot, panel, *[(lambda e, a=a: e.arn == a) for a in arns])
-    fix()
-    panel.table.setFocus()
+
+
+def open_redrive(qtbot, panel: ExecutionsPanel) -> RedriveDialog:
+    """Ctrl+R in the list; the dialog, once AWS has given its verdict on every row it lists."""
     qtbot.waitUntil(lambda: panel.action_set.redrive_action.isEnabled())
     qtbot.keyClick(panel.table, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: isinstance(panel.run_actions.dialog, RedriveDialog), timeout=TIMEOUT)
     dialog = panel.run_actions.dialog
-    qtbot.waitUntil(lambda: [dialog.model.index(r, 3).data() for r in range(3)] == ["Can redrive"] * 3,
-                    timeout=TIMEOUT)  # AWS agreed for all three
-    assert dialog.summary.text() == "3 of 3 can be redriven."
-    # Meanwhile someone else redrives the second one: AWS refuses it when the batch goes out.
-    sandbox_clients.client("stepfunctions").redrive_execution(executionArn=chosen[1].arn)
-    qtbot.mouseClick(dialog.redrive_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: panel.message_bar.isVisible() and "Redrove" in panel.message_bar.text_label.text(),
-                    timeout=TIMEOUT)
-    said = panel.message_bar.text_label.text()
-    assert said.startswith("Redrove 2 of 3 executions; 1 failed: " + chosen[1].name + ": "), said
-    assert chosen[0].name not in said and chosen[2].name not in said
-    for execution in chosen:  # each was redriven exactly once (the second by the other person)
-        qtbot.waitUntil(lambda e=execution: describe_execution(sandbox_clients, e.arn).status == "SUCCEEDED",
-                        timeout=TIMEOUT)
-        assert describe_execution(sandbox_clients, execution.arn).redrive_count == 1
+    qtbot.waitUntil(lambda: not any(job.owner is dialog for job in panel.ctx.runner.jobs), timeout=TIMEOUT)
+    qtbot.waitUntil(dialog.isActiveWindow)
+    return dialog
+
+
+def verdicts(dialog: RedriveDialog) -> dict[str, str]:
+    """Execution name -> what the dialog's last column says."""
+    return {dialog.model.index(r, 0).data(): dialog.model.index(r, 3).data() for r in range(dialog.model.rowCount())}
+
+
+def said(panel: ExecutionsPanel) -> str:
+    return panel.message_bar.text_label.text() if panel.message_bar.isVisible() else ""
+
+
+def redrives_shown(panel: ExecutionsPanel, arn: str) -> str:
+    return panel.model.index(panel.model.rows_of([arn])[0], Column.REDRIVES).data()
+
+
+def test_redrive_of_several_selected_runs_sends_each_of_them(qtbot, ctx, sandbox_clients, batch, panel):
+    machine, failed, succeeded, fix = batch  # (the machine is made before the panel lists machines)
+    show_machine(qtbot, panel, machine)
+    assert panel.model.rowCount() == 4
+    fix()
+    # Two of the three failed runs and the one that succeeded; the third failed run is left alone.
+    click_rows(qtbot, panel, [failed[0], failed[2], succeeded])
+    dialog = open_redrive(qtbot, panel)
+    name = {a: a.rsplit(":", 1)[1] for a in [*failed, succeeded]}
+    shown = verdicts(dialog)
+    assert set(shown) == {name[failed[0]], name[failed[2]], name[succeeded]}
+    assert shown[name[failed[0]]] == shown[name[failed[2]]] == "Can redrive"
+    assert shown[name[succeeded]].startswith("Can't: ") and "succeeded" in shown[name[succeeded]]
+    assert dialog.summary.text() == "2 of 3 can be redriven."
+    assert dialog.redrive_button.text() == "Redrive 2 executions"
+    press_button(qtbot, dialog.redrive_button)
+    qtbot.waitUntil(lambda: said(panel).startswith("Redrove"), timeout=TIMEOUT)
+    assert said(panel) == "Redrove 2 executions."
+    for arn in (failed[0], failed[2]):  # AWS got a redrive for each, and each ran to its end this time
+        qtbot.waitUntil(lambda a=arn: describe_execution(sandbox_clients, a).status == "SUCCEEDED", timeout=TIMEOUT)
+        assert describe_execution(sandbox_clients, arn).redrive_count == 1
+        qtbot.waitUntil(lambda a=arn: redrives_shown(panel, a) == "1", timeout=TIMEOUT)  # the list says so too
+    for arn in (failed[1], succeeded):  # not selected / not redrivable: untouched
+        after = describe_execution(sandbox_clients, arn)
+        assert (after.status, after.redrive_count) == (("FAILED", 0) if arn == failed[1] else ("SUCCEEDED", 0))
+    assert sorted((r.target, r.result) for r in ctx.audit.read()) == sorted([(failed[0], "ok"), (failed[2], "ok")])
+
+
+def test_a_partly_refused_redrive_batch_says_which_run_failed_and_why(qtbot, ctx, sandbox_clients, batch, panel):
+    machine, failed, succeeded, fix = batch
+    show_machine(qtbot, panel, machine)
+    fix()
+    panel.table.setFocus()
+    qtbot.keyClick(panel.table, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)  # every run in the list
+    qtbot.waitUntil(lambda: len(panel.table.selected_executions()) == 4)
+    dialog = open_redrive(qtbot, panel)
+    assert dialog.summary.text() == "3 of 4 can be redriven."
+    # Meanwhile someone else redrives the second failed run: AWS refuses it when the batch goes out.
+    sandbox_clients.client("stepfunctions").redrive_execution(executionArn=failed[1])
+    press_button(qtbot, dialog.redrive_button)
+    qtbot.waitUntil(lambda: said(panel).startswith("Redrove"), timeout=TIMEOUT)
+    message, refused = said(panel), failed[1].rsplit(":", 1)[1]
+    assert message.startswith(f"Redrove 2 of 3 executions; 1 failed: {refused}: "), message
+    assert "cannot be redriven" in message and message.endswith("(ExecutionNotRedrivable)")  # AWS's own words
+    assert not any(a.rsplit(":", 1)[1] in message for a in (failed[0], failed[2], succeeded))
+    assert panel.message_bar.title_label.text() == "Not done"
+    for arn in failed:  # each was redriven exactly once (the second by the other person)
+        qtbot.waitUntil(lambda a=arn: describe_execution(sandbox_clients, a).status == "SUCCEEDED", timeout=TIMEOUT)
+        assert describe_execution(sandbox_clients, arn).redrive_count == 1
+    assert describe_execution(sandbox_clients, succeeded).redrive_count == 0
     results = sorted((r.target, r.result) for r in ctx.audit.read() if r.action == "Redrive execution")
-    assert results == sorted([(chosen[0].arn, "ok"), (chosen[1].arn, "error"), (chosen[2].arn, "ok")])
+    assert results == sorted([(failed[0], "ok"), (failed[1], "error"), (failed[2], "ok")])

@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 import support
-from keyflows import FAILED_RUN_KEYS, open_failed_run, type_keys
+from keyflows import FAILED_RUN_KEYS, open_failed_run, press_button, type_keys
 from opsconsole.core.executions import listing as ex
 
 TIMEOUT = 60_000
@@ -144,25 +144,40 @@ def test_the_graph_opens_readable_around_the_failed_state(qtbot, sandbox, connec
 
 
 # -- the Map runs tab ---------------------------------------------------------------------------
-def test_the_map_runs_tab_shows_only_for_runs_with_map_runs(qtbot, sandbox, connected_ctx, open_window):
-    from datetime import datetime, timezone
+def map_runs_answered(ctx, d) -> bool:
+    """ListMapRuns has answered for the window (its job is over)."""
+    return not any(job.active and job.owner is d.map_runs for job in ctx.runner.jobs)
 
-    from opsconsole.core.executions.history import MapRun
+
+def test_the_map_runs_tab_shows_only_for_runs_with_map_runs(qtbot, sandbox, clients, connected_ctx, machines,
+                                                            open_window):
+    from opsconsole.core.executions import actions as core
+    from opsconsole.core.executions.listing import describe_execution
+    from opsconsole.ui.executions.map_runs import Column
+    from support import status_of
 
     w = open_window(first_execution(connected_ctx, sandbox, "training", "FAILED"))
     d = w.detail
-    tab = d.tabs.indexOf(d.map_runs)
-    qtbot.waitUntil(lambda: d.map_runs._job is not None and not d.map_runs._job.active, timeout=TIMEOUT)
-    assert not d.tabs.isTabVisible(tab)  # ListMapRuns answered: none (an inline Map has no map runs)
+    qtbot.waitUntil(lambda: map_runs_answered(connected_ctx, d), timeout=TIMEOUT)
+    assert not d.tabs.isTabVisible(d.tabs.indexOf(d.map_runs))  # an inline Map has no map runs
     titles = [d.tabs.tabText(i) for i in range(d.tabs.count()) if d.tabs.isTabVisible(i)]
     assert titles == ["History", "Timeline", "Input / output"]
-    # The sandbox runs no Distributed Map: the answer AWS gives for one arrives as ListMapRuns' result would.
-    run = MapRun(map_run_arn=f"{d.execution.arn.replace(':execution:', ':mapRun:')}/classify:1a2b",
-                 execution_arn=d.execution.arn, state_machine_arn=d.execution.state_machine_arn, status="FAILED",
-                 start=datetime.now(timezone.utc), item_counts={"total": 10, "failed": 2, "succeeded": 8})
-    d.map_runs._on_done([run])
-    assert d.tabs.isTabVisible(tab)
+    w.close()
+    # A Distributed Map fans out into child executions: its map run gets a tab of its own.
+    machine = machines({"StartAt": "Fan out", "States": {"Fan out": {
+        "Type": "Map", "ItemsPath": "$.items", "End": True,
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                          "StartAt": "Work", "States": {"Work": {"Type": "Pass", "End": True}}}}}})
+    arn = core.start_execution(clients, machine.arn, json.dumps({"items": list(range(6))}))
+    qtbot.waitUntil(lambda: status_of(clients, arn) == "SUCCEEDED", timeout=TIMEOUT)
+    w = open_window(describe_execution(clients, arn))
+    d = w.detail
+    qtbot.waitUntil(lambda: d.tabs.isTabVisible(d.tabs.indexOf(d.map_runs)), timeout=TIMEOUT)
+    titles = [d.tabs.tabText(i) for i in range(d.tabs.count()) if d.tabs.isTabVisible(i)]
+    assert titles == ["History", "Timeline", "Input / output", "Map runs"]
     assert d.map_runs.model.rowCount() == 1
+    assert d.map_runs.model.index(0, Column.ITEMS).data() == "6 / 6"
+    assert d.map_runs.model.index(0, Column.FAILED).data() == "0"
 
 
 # -- the window keeps itself current ------------------------------------------------------------
@@ -207,16 +222,6 @@ def test_a_running_runs_window_refreshes_itself_until_it_ends(qtbot, clients, ma
 
 
 # -- redrive ------------------------------------------------------------------------------------
-def press_button(qtbot, dialog, button, limit: int = 12) -> None:
-    """Tab to ``button`` and press Space, as a keyboard user does."""
-    for _ in range(limit):
-        if QApplication.focusWidget() is button:
-            break
-        type_keys(qtbot, "Tab")
-    assert QApplication.focusWidget() is button, f"Tab never reached {button.text()}"
-    type_keys(qtbot, "Space")
-
-
 def dialog_checked(qtbot, ctx, dialog) -> None:
     """Wait until the dialog's background checks (AWS's verdicts, the Fail-state look-up) have answered."""
     qtbot.waitUntil(lambda: not any(job.owner is dialog for job in ctx.runner.jobs), timeout=TIMEOUT)
@@ -265,7 +270,7 @@ def test_redriving_replaces_the_old_failure_banner(qtbot, clients, connected_ctx
     dialog = d.run_actions.dialog
     dialog_checked(qtbot, connected_ctx, dialog)
     assert not dialog.warning.isVisible()  # it failed in a task, not in a Fail state
-    press_button(qtbot, dialog, dialog.redrive_button)
+    press_button(qtbot, dialog.redrive_button)
     qtbot.waitUntil(lambda: d.message.isVisibleTo(w) and d.message.title_label.text() == "Redrove 1 execution.",
                     timeout=TIMEOUT)
     assert not d.failure.isVisibleTo(w)  # the old failure is gone with the redrive
@@ -291,7 +296,7 @@ def test_a_rerun_links_to_the_execution_it_started(qtbot, clients, connected_ctx
     qtbot.waitUntil(lambda: isinstance(d.run_actions.dialog, RerunFromStateDialog), timeout=TIMEOUT)
     dialog = d.run_actions.dialog
     assert dialog.plan.chosen_state == "Load"
-    press_button(qtbot, dialog, dialog.start_button)
+    press_button(qtbot, dialog.start_button)
     qtbot.waitUntil(lambda: d.rerun_arn is not None, timeout=TIMEOUT)
     assert d.message.title_label.text().startswith(f"Started {d.rerun_arn.rsplit(':', 1)[-1]}")
     assert d.open_rerun_button.isVisibleTo(w) and w.open_rerun_action.isEnabled()

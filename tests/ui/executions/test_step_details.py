@@ -38,12 +38,23 @@ def top_keys(view: JsonView) -> list[str]:
     return [model.index(row, 0).data() for row in range(model.rowCount())]
 
 
+def recorded_payload(data, kind: str, state: str, after: int | None = None) -> dict:
+    """What AWS recorded for ``state``: the input of its StateEntered event (``kind`` "entered") or the output of
+    its StateExited event ("exited"); with ``after``, of the one that directly follows event ``after``."""
+    field, details = ("input", "stateEnteredEventDetails") if kind == "entered" else ("output", "stateExitedEventDetails")
+    return json.loads(next(e[details][field] for e in data["events"] if e.get(details, {}).get("name") == state
+                           and (after is None or e["previousEventId"] == after)))
+
+
 def test_input_and_output_as_trees_with_their_keys(details):
     data, runs = recorded("task_token_approved")
     details.show_state("Request promotion approval", runs, data["execution"]["executionArn"], "eu-west-1", None)
-    run = details.run
-    assert top_keys(details.input_view) == list(json.loads(run.input))
-    assert top_keys(details.output_view) == list(json.loads(run.output))
+    received = recorded_payload(data, "entered", "Request promotion approval")
+    returned = recorded_payload(data, "exited", "Request promotion approval")
+    assert json.loads(details.input_view.raw_text()) == received
+    assert top_keys(details.input_view) == list(received)
+    assert json.loads(details.output_view.raw_text()) == returned
+    assert top_keys(details.output_view) == list(returned)
     approval = next(r for r in range(details.output_view.model.rowCount())
                     if details.output_view.model.index(r, 0).data() == "approval")
     parent = details.output_view.model.index(approval, 0)
@@ -120,13 +131,26 @@ def test_links_to_the_console_and_to_logs(details, qtbot):
     assert set(details.links) == {"console"}
 
 
-def test_a_map_state_run_many_times_offers_its_runs_failed_first(details):
+def test_a_map_state_run_many_times_offers_its_runs_failed_first(details, qtbot):
     data, runs = recorded("map_failed")
+    details.show()
     details.show_state("Batch readable?", runs, data["execution"]["executionArn"], "eu-west-1", None)
-    assert details.run_picker.count() == sum(1 for r in runs if r.state == "Batch readable?")
-    details.run_picker.setCurrentIndex(3)
-    assert details.run is [r for r in runs if r.state == "Batch readable?"][3]
-    assert json.loads(details.input_view.raw_text()) == json.loads(details.run.input)
+    picker = details.run_picker
+    entered = [e for e in data["events"] if e.get("stateEnteredEventDetails", {}).get("name") == "Batch readable?"]
+    assert picker.isVisibleTo(details) and picker.count() == len(entered)
+    # Down through the picker to the fourth iteration (index 3), as a person looks for one batch.
+    picker.setFocus()
+    for _ in range(picker.count()):
+        if picker.currentText().startswith("iteration 3 · "):
+            break
+        qtbot.keyClick(picker, Qt.Key.Key_Down)
+    assert picker.currentText().startswith("iteration 3 · Succeeded · ")
+    started = next(e["id"] for e in data["events"] if e["type"] == "MapIterationStarted"
+                   and e["mapIterationStartedEventDetails"]["index"] == 3)
+    received = recorded_payload(data, "entered", "Batch readable?", after=started)  # that iteration's batch
+    assert json.loads(details.input_view.raw_text()) == received
+    assert top_keys(details.input_view) == list(received)
+    assert details.badge.text() == "Succeeded"
     failed = next(r for r in runs if r.state == "Batch transform failed")
     details.show_state("Batch transform failed", runs, data["execution"]["executionArn"], "eu-west-1", None)
     assert details.run is failed and "iteration" in details.type_label.text()
