@@ -138,6 +138,13 @@ IDENTITY_XML = ("<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/do
                 "<Arn>arn:aws:iam::123456789012:user/scripted</Arn><UserId>AIDASCRIPTED</UserId>"
                 "<Account>123456789012</Account></GetCallerIdentityResult>"
                 "<ResponseMetadata><RequestId>0</RequestId></ResponseMetadata></GetCallerIdentityResponse>")
+#: The scripted endpoint's principal may not simulate its policies: IAM's AccessDenied, every action stays offered.
+SIMULATE_DENIED_XML = ("<ErrorResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><Error><Type>Sender</Type>"
+                       "<Code>AccessDenied</Code><Message>User: arn:aws:iam::123456789012:user/scripted is not "
+                       "authorized to perform: iam:SimulatePrincipalPolicy</Message></Error>"
+                       "<RequestId>0</RequestId></ErrorResponse>")
+_IDENTITY_CALLS = {b"Action=GetCallerIdentity": (200, IDENTITY_XML),
+                   b"Action=SimulatePrincipalPolicy": (403, SIMULATE_DENIED_XML)}
 
 
 class ScriptedEndpoint:
@@ -146,8 +153,9 @@ class ScriptedEndpoint:
     For error shapes and timings the sandbox cannot produce (throttling,
     access denied, a call that hangs until the test lets it go). Each entry of
     ``script`` is ``(status, body_dict)``; the last one repeats. ``gate``, when
-    set, holds every request until the test sets it. GetCallerIdentity (which
-    every new connection asks) is answered as STS would, outside the script.
+    set, holds every request until the test sets it. GetCallerIdentity and
+    SimulatePrincipalPolicy (which every new connection asks) are answered as
+    STS and IAM would, outside the script.
     """
 
     def __init__(self, port: int = 0) -> None:
@@ -164,10 +172,12 @@ class ScriptedEndpoint:
             def do_POST(self):  # noqa: N802 - http.server's name
                 length = int(self.headers.get("Content-Length", 0))
                 payload = self.rfile.read(length)
-                if not self.headers.get("X-Amz-Target") and b"Action=GetCallerIdentity" in payload:
-                    # Who-am-I, asked by every connection, answered as STS does: the script is the calls under test.
-                    data = IDENTITY_XML.encode()
-                    self.send_response(200)
+                answer = _IDENTITY_CALLS.get(payload.split(b"&", 1)[0]) if not self.headers.get("X-Amz-Target") else None
+                if answer is not None:
+                    # Who-am-I and what-may-I, asked by every connection, answered as STS and IAM do:
+                    # the script is the calls under test.
+                    status, data = answer[0], answer[1].encode()
+                    self.send_response(status)
                     self.send_header("Content-Type", "text/xml")
                     self.send_header("Content-Length", str(len(data)))
                     self.end_headers()
