@@ -127,6 +127,22 @@ def test_a_conversation_is_cleared_from_the_keyboard_alone(
         "Submit phrase", "Submit phrase", "Mark conversation triaged"]
 
 
+def test_every_locale_of_the_bot_is_ready_before_the_agent_reaches_it(qtbot, open_panel, lex):
+    # Once the bot's locales are listed, each one's intents load side by side, whatever pages of the
+    # queue have arrived: the first conversation of a locale never shows an empty intents list.
+    panel = open_panel()
+    session = panel.session
+    qtbot.waitUntil(lambda: {loc.locale_id for loc in session.locales} >= set(lex["locales"]), timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: all(loc.key in session.models() for loc in session.locales), timeout=TIMEOUT)
+    view = panel.agent_view
+    for locale in lex["locales"]:
+        row = next(r for r in range(view.model.rowCount()) if view.model.conversation(r).locale_id == locale)
+        view.queue.setFocus()
+        view.select_row(row)
+        assert view.picker.model.rowCount() > 0, f"the first {locale} conversation showed no intents"
+        assert "loading intents" not in view.turn_label.text()
+
+
 def test_submitting_without_an_intent_says_what_to_do(qtbot, sandbox_clients, add_conversation, open_panel):
     add_conversation(["can my teenager get an account"], 4)
     panel = open_panel()

@@ -157,6 +157,9 @@ class ReviewPanel(Panel):
     def _on_locales(self, locales: list) -> None:
         self.agent_view.set_locales(locales)
         self.ops_view.set_locales(locales)
+        # Every locale's intents, side by side, now: a locale that first shows up pages deep in the queue
+        # is ready when the agent gets there, not loaded only once its page arrives.
+        self.session.preload(locale.key for locale in locales)
 
     def _on_locales_failed(self, err: UserError) -> None:
         # The queues can still be worked without the filters' bot names; say it quietly.
