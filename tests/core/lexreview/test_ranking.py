@@ -9,6 +9,7 @@ import pytest
 from opsconsole.core.lexreview import bot as lb
 from opsconsole.core.lexreview.ranking import (
     LabelledPhrase,
+    RankingScore,
     approved_phrases,
     evaluate,
     held_out_split,
@@ -145,3 +146,81 @@ def test_a_refresh_describes_only_the_intents_that_changed(sandbox_clients, lex)
                                      localeId="es_US", **keep)
     finally:
         lex_client.meta.events.unregister("before-call.*", count)
+
+
+# --- fast tests: what the agent sees in the intent list, on a small labelled banking locale ----------------------
+
+BANKING = {
+    "CheckBalance": ["what is my balance", "show my account balance", "how much money do I have"],
+    "TransferFunds": ["move {Amount} to savings", "transfer money to my savings account", "send money"],
+    "ReportLostCard": ["I lost my card", "my card was stolen"],
+    "SpeakToAgent": ["speak to an agent", "talk to a person"],
+    "FindBranch": ["where is the nearest branch", "branch opening hours"],
+}
+BANCA = {"CheckBalance": ["cuál es mi saldo", "cuánto dinero tengo"], "SpeakToAgent": ["hablar con un agente"]}
+
+
+def test_an_exact_sample_match_is_shown_first_at_0_91_not_0_62():
+    # Mostly the best-matching sample, a little of the intent's centroid: a phrase that *is* a sample
+    # is near-certain, even in an intent whose other samples are unlike it.
+    ranked = IntentIndex(BANKING).rank("how much money do I have")
+    assert ranked[0] == ("CheckBalance", pytest.approx(0.91, abs=0.005))
+    assert ranked[1][1] < 0.5
+
+
+LABELLED = [
+    LabelledPhrase("en_US", "what's my balance", "CheckBalance", "c1"),  # first
+    LabelledPhrase("en_US", "transfer money to savings", "TransferFunds", "c1"),  # first
+    LabelledPhrase("en_US", "where is my card", "ReportLostCard", "c2"),  # second, after FindBranch
+    LabelledPhrase("en_US", "operator please", "SpeakToAgent", "c3"),  # second: nothing shared but "please"
+    LabelledPhrase("en_US", "my money is gone", "ReportLostCard", "c4"),  # fourth: money is balance or transfer
+    LabelledPhrase("en_US", "open an account", "OpenAccount", "c5"),  # the locale has no such intent
+    LabelledPhrase("es_US", "¿Cuál es mi saldo?", "CheckBalance", "e1"),  # first
+    LabelledPhrase("es_US", "quiero una persona", "SpeakToAgent", "e2"),  # second of two
+]
+
+
+def test_evaluate_counts_the_right_intent_first_and_among_the_first_three_per_locale():
+    samples = {"en_US": BANKING, "es_US": BANCA}
+    assert evaluate(samples, [], LABELLED) == [RankingScore("en_US", 5, 2 / 5, 4 / 5),
+                                               RankingScore("es_US", 2, 1 / 2, 2 / 2)]
+
+
+def test_evaluate_learns_from_the_training_phrases_of_the_same_locale_only():
+    samples = {"en_US": BANKING, "es_US": BANCA}
+    taught = [LabelledPhrase("en_US", "operator", "SpeakToAgent", "t1")]
+    elsewhere = [LabelledPhrase("es_US", "operator", "SpeakToAgent", "t1")]
+    assert evaluate(samples, taught, LABELLED)[0] == RankingScore("en_US", 5, 3 / 5, 4 / 5)
+    assert evaluate(samples, elsewhere, LABELLED)[0] == RankingScore("en_US", 5, 2 / 5, 4 / 5)
+    assert evaluate(samples, taught, LABELLED, use_history=False)[0] == RankingScore("en_US", 5, 2 / 5, 4 / 5)
+
+
+def test_evaluate_of_a_locale_with_nothing_to_ask_scores_zero_not_an_error():
+    only_unknown = [LabelledPhrase("fr_FR", "mon solde", "CheckBalance", "f1")]
+    assert evaluate({"en_US": BANKING}, [], only_unknown) == [RankingScore("fr_FR", 0, 0.0, 0.0)]
+
+
+def test_the_split_holds_out_about_the_share_asked_and_every_phrase_at_the_ends():
+    many = [LabelledPhrase("en_US", f"phrase {n}", "CheckBalance", f"c{n}") for n in range(2000)]
+    train, test = held_out_split(many)
+    assert len(train) + len(test) == 2000 and 0.27 < len(test) / 2000 < 0.33
+    assert held_out_split(many, 0.0) == (many, [])
+    assert held_out_split(many, 1.0) == ([], many)
+    # Each locale is split on its own: the same conversation id in another locale is another conversation.
+    other = [LabelledPhrase("es_US", ex.text, ex.intent, ex.group) for ex in many]
+    assert held_out_split(other)[1] != [LabelledPhrase("es_US", e.text, e.intent, e.group) for e in test]
+
+
+def test_the_split_by_text_keeps_a_phrasing_on_one_side_whatever_its_case_and_spacing():
+    phrasings = [LabelledPhrase("en_US", text, "CheckBalance", f"c{n}")
+                 for n in range(200) for text in (f"balance {n}", f"BALANCE  {n}", f" Balance {n} ")]
+    train, test = held_out_split(phrasings, 0.5, by="text")
+    assert train and test
+    side = {}
+    for bucket, examples in (("train", train), ("test", test)):
+        for ex in examples:
+            side.setdefault(" ".join(ex.text.casefold().split()), set()).add(bucket)
+    assert all(len(sides) == 1 for sides in side.values())
+    # By conversation, the three phrasings of a number each go their own way.
+    by_group = held_out_split(phrasings, 0.5)
+    assert by_group != (train, test)
