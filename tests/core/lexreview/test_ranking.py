@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timezone
 
 import pytest
+from botocore.stub import Stubber
 
+from opsconsole.core.aws import Clients, Connection
 from opsconsole.core.lexreview import bot as lb
 from opsconsole.core.lexreview.ranking import (
     LabelledPhrase,
@@ -16,7 +19,7 @@ from opsconsole.core.lexreview.ranking import (
     load_ranking_model,
 )
 from opsconsole.core.lexreview.similarity import IntentIndex
-from opsconsole.core.lexreview.store import to_attrs
+from opsconsole.core.lexreview.store import TABLES, to_attrs
 from opsconsole.core.lexreview.triage import Phrase, new_item
 
 SAMPLES = {
@@ -224,3 +227,102 @@ def test_the_split_by_text_keeps_a_phrasing_on_one_side_whatever_its_case_and_sp
     # By conversation, the three phrasings of a number each go their own way.
     by_group = held_out_split(phrasings, 0.5)
     assert by_group != (train, test)
+
+
+# --- the approved history, read from DynamoDB (a real client, Query answers stubbed and checked by the model) ---
+
+@pytest.fixture
+def ddb_clients():
+    """Clients whose DynamoDB client answers only what a test stubs (dummy keys: nothing is ever sent)."""
+    clients = Clients(Connection(region="us-east-1", access_key="AKIDEXAMPLE", secret_key="not-a-secret"))
+    ddb = clients.client("dynamodb")
+    with Stubber(ddb) as stub:
+        clients.stub = stub
+        yield clients
+        stub.assert_no_pending_responses()
+
+
+def stored(text, intent, status, minute, locale="en_US"):
+    """A review item as the table holds it (DynamoDB's attribute-value form), changed at 09:<minute>."""
+    item = new_item(Phrase(text, intent), bot_id="BANKBOT001", bot_name="BankingHelpDesk", locale_id=locale,
+                    by="ana.ops", item_id=f"item-{status}-{minute}",
+                    now=datetime(2026, 11, 30, 9, minute, tzinfo=timezone.utc))
+    record = item.to_record()
+    record["status"] = status
+    record["status_updated"] = f"{status}#{record['updated_at']}"
+    return to_attrs(record)
+
+
+def answer(*items, more=False):
+    out = {"Items": list(items), "Count": len(items), "ScannedCount": len(items)}
+    if more:
+        out["LastEvaluatedKey"] = {"item_id": {"S": "next"}}
+    return out
+
+
+def query(status):
+    """The Query approved_phrases makes per status: the locale's index, newest first, nothing scanned."""
+    return {"TableName": TABLES.items, "IndexName": "bot_locale-status_updated", "ScanIndexForward": False,
+            "KeyConditionExpression": "#pk = :v_pk AND begins_with(#sk, :v_sk)",
+            "ExpressionAttributeNames": {"#pk": "bot_locale", "#sk": "status_updated"},
+            "ExpressionAttributeValues": {":v_pk": {"S": "BANKBOT001#en_US"}, ":v_sk": {"S": f"{status}#"}},
+            "Limit": 100}
+
+
+def test_approved_history_is_newest_first_without_repeats_per_intent(ddb_clients):
+    ddb_clients.stub.add_response("query", answer(
+        stored("Operator!", "SpeakToAgent", "APPROVED", 50),
+        stored("my wallet got nicked", "ReportLostCard", "APPROVED", 40),
+        stored("?!", "CheckBalance", "APPROVED", 30),  # nothing left once normalised
+        stored("no intent given", "", "APPROVED", 20),
+    ), query("APPROVED"))
+    ddb_clients.stub.add_response("query", answer(
+        stored("operator", "SpeakToAgent", "DEPLOYED", 45),  # the same phrase again, older
+        stored("operator", "ReportLostCard", "DEPLOYED", 35),  # the same phrase for another intent counts there
+        stored("purse stolen", "ReportLostCard", "DEPLOYED", 10),
+    ), query("DEPLOYED"))
+    assert approved_phrases(ddb_clients, "BANKBOT001", "en_US") == {
+        "SpeakToAgent": ["Operator!"],
+        "ReportLostCard": ["my wallet got nicked", "operator", "purse stolen"],
+    }
+
+
+def test_approved_history_keeps_the_newest_phrases_of_each_intent_up_to_the_cap(ddb_clients):
+    ddb_clients.stub.add_response("query", answer(
+        *(stored(f"lost card {n}", "ReportLostCard", "APPROVED", 50 - n) for n in range(4)),
+        stored("operator", "SpeakToAgent", "APPROVED", 1)), query("APPROVED"))
+    ddb_clients.stub.add_response("query", answer(), query("DEPLOYED"))
+    assert approved_phrases(ddb_clients, "BANKBOT001", "en_US", per_intent=2) == {
+        "ReportLostCard": ["lost card 0", "lost card 1"], "SpeakToAgent": ["operator"]}
+
+
+def test_approved_history_stops_reading_at_the_limit(ddb_clients):
+    # Each status has more pages; once `limit` items are read no further page is asked for
+    # (an unstubbed Query would fail the test).
+    ddb_clients.stub.add_response("query", answer(*(stored(f"balance {n}", "CheckBalance", "APPROVED", 50 - n)
+                                                    for n in range(3)), more=True), query("APPROVED"))
+    ddb_clients.stub.add_response("query", answer(stored("old one", "CheckBalance", "DEPLOYED", 5), more=True),
+                                  query("DEPLOYED"))
+    found = approved_phrases(ddb_clients, "BANKBOT001", "en_US", limit=3)
+    assert found == {"CheckBalance": ["balance 0", "balance 1", "balance 2"]}
+
+
+def test_the_ranking_model_ranks_with_the_locale_samples_and_its_approved_history(ddb_clients):
+    lex = ddb_clients.client("lexv2-models")
+    key = {"botId": "BANKBOT001", "botVersion": "DRAFT", "localeId": "en_US"}
+    with Stubber(lex) as lex_stub:
+        lex_stub.add_response("list_intents", {**key, "intentSummaries": [
+            {"intentId": "INTENT0001", "intentName": "CheckBalance"},
+            {"intentId": "INTENT0002", "intentName": "SpeakToAgent"}]}, {**key, "maxResults": 100})
+        for intent_id, name in (("INTENT0001", "CheckBalance"), ("INTENT0002", "SpeakToAgent")):
+            lex_stub.add_response("describe_intent", {**key, "intentId": intent_id, "intentName": name,
+                                                      "sampleUtterances": [{"utterance": u} for u in BANKING[name]]},
+                                  {**key, "intentId": intent_id})
+        ddb_clients.stub.add_response("query", answer(stored("operator", "SpeakToAgent", "APPROVED", 9)),
+                                      query("APPROVED"))
+        ddb_clients.stub.add_response("query", answer(), query("DEPLOYED"))
+        model = load_ranking_model(ddb_clients, lb.BotLocale("BANKBOT001", "BankingHelpDesk", "en_US"))
+        lex_stub.assert_no_pending_responses()
+    assert model.approved == {"SpeakToAgent": ["operator"]}
+    assert model.rank("operator please")[0][0] == "SpeakToAgent"
+    assert model.rank("what is my balance")[0][0] == "CheckBalance"
