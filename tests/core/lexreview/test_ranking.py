@@ -18,7 +18,7 @@ from opsconsole.core.lexreview.ranking import (
     held_out_split,
     load_ranking_model,
 )
-from opsconsole.core.lexreview.similarity import IntentIndex
+from opsconsole.core.lexreview.similarity import IntentIndex, rank_intents
 from opsconsole.core.lexreview.store import TABLES, to_attrs
 from opsconsole.core.lexreview.triage import Phrase, new_item
 
@@ -38,6 +38,11 @@ def test_approved_phrases_rank_what_the_samples_alone_miss():
     assert IntentIndex(SAMPLES).rank("xyzzy")[0][0] != "SpeakToAgent"  # nothing in common with any sample
     ranked = IntentIndex(SAMPLES, {"SpeakToAgent": ["xyzzy please"]}).rank("xyzzy")
     assert ranked[0][0] == "SpeakToAgent"
+
+
+def test_ranking_a_phrase_once_takes_the_approved_phrases_given_too():
+    assert rank_intents("xyzzy", SAMPLES, {"SpeakToAgent": ["xyzzy please"]})[0][0] == "SpeakToAgent"
+    assert rank_intents("xyzzy", SAMPLES)[0][0] != "SpeakToAgent"
 
 
 def test_without_approvals_the_ranking_is_the_samples_alone():
