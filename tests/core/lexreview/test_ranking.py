@@ -19,7 +19,7 @@ from opsconsole.core.lexreview.ranking import (
     load_ranking_model,
 )
 from opsconsole.core.lexreview.similarity import IntentIndex, rank_intents
-from opsconsole.core.lexreview.store import TABLES, to_attrs
+from opsconsole.core.lexreview.store import TABLES, Tables, to_attrs
 from opsconsole.core.lexreview.triage import Phrase, new_item
 
 SAMPLES = {
@@ -258,6 +258,9 @@ def stored(text, intent, status, minute, locale="en_US"):
     return to_attrs(record)
 
 
+WHEN = datetime(2026, 11, 30, 8, 0, tzinfo=timezone.utc)
+
+
 def answer(*items, more=False):
     out = {"Items": list(items), "Count": len(items), "ScannedCount": len(items)}
     if more:
@@ -331,3 +334,45 @@ def test_the_ranking_model_ranks_with_the_locale_samples_and_its_approved_histor
     assert model.approved == {"SpeakToAgent": ["operator"]}
     assert model.rank("operator please")[0][0] == "SpeakToAgent"
     assert model.rank("what is my balance")[0][0] == "CheckBalance"
+
+
+def test_approved_history_counts_every_page_read_towards_the_limit(ddb_clients):
+    # Pages as merged newest first: none yet (one status asked so far), then 50 and 49, then 30: three read,
+    # so the older deployed one (already fetched, not yet given out) and the next deployed page are not.
+    ddb_clients.stub.add_response("query", answer(stored("balance a", "CheckBalance", "APPROVED", 50),
+                                                  stored("balance b", "CheckBalance", "APPROVED", 49), more=True),
+                                  query("APPROVED"))
+    ddb_clients.stub.add_response("query", answer(stored("balance old", "CheckBalance", "DEPLOYED", 5), more=True),
+                                  query("DEPLOYED"))
+    ddb_clients.stub.add_response("query", answer(stored("balance c", "CheckBalance", "APPROVED", 30)),
+                                  {**query("APPROVED"), "Limit": 500, "ExclusiveStartKey": {"item_id": {"S": "next"}}})
+    assert approved_phrases(ddb_clients, "BANKBOT001", "en_US", limit=3) == {
+        "CheckBalance": ["balance a", "balance b", "balance c"]}
+
+
+def test_approved_history_keeps_a_hundred_phrases_per_intent_unless_told(ddb_clients):
+    ddb_clients.stub.add_response("query", answer(*(stored(f"lost card {n}", "ReportLostCard", "APPROVED", 59)
+                                                    for n in range(100)), more=True), query("APPROVED"))
+    ddb_clients.stub.add_response("query", answer(stored("older", "ReportLostCard", "DEPLOYED", 1)), query("DEPLOYED"))
+    ddb_clients.stub.add_response("query", answer(stored("lost card 100", "ReportLostCard", "APPROVED", 2)),
+                                  {**query("APPROVED"), "Limit": 500, "ExclusiveStartKey": {"item_id": {"S": "next"}}})
+    found = approved_phrases(ddb_clients, "BANKBOT001", "en_US")
+    assert found["ReportLostCard"] == [f"lost card {n}" for n in range(100)]
+
+
+def test_the_ranking_model_reads_the_tables_it_is_given_and_describes_only_changed_intents(ddb_clients):
+    tables = Tables(items="tenant-a-review-items")
+    locale = lb.BotLocale("BANKBOT001", "BankingHelpDesk", "en_US")
+    lex = ddb_clients.client("lexv2-models")
+    key = {"botId": "BANKBOT001", "botVersion": "DRAFT", "localeId": "en_US"}
+    summary = {"intentId": "INTENT0001", "intentName": "CheckBalance", "lastUpdatedDateTime": WHEN}
+    previous = lb.LocaleModel(locale, intents={"CheckBalance": lb.Intent(
+        "INTENT0001", "CheckBalance", tuple(BANKING["CheckBalance"]), updated=WHEN)})
+    with Stubber(lex) as lex_stub:
+        # unchanged since last time: listed, not described again
+        lex_stub.add_response("list_intents", {**key, "intentSummaries": [summary]}, {**key, "maxResults": 100})
+        for status in ("APPROVED", "DEPLOYED"):
+            ddb_clients.stub.add_response("query", answer(), {**query(status), "TableName": "tenant-a-review-items"})
+        model = load_ranking_model(ddb_clients, locale, previous, tables=tables)
+        lex_stub.assert_no_pending_responses()
+    assert model.utterances() == {"CheckBalance": BANKING["CheckBalance"]}
