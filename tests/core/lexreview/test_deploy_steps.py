@@ -33,6 +33,7 @@ from opsconsole.core.lexreview.deploy.steps import (
     version_description,
     versions_left_by,
 )
+from support import drive as run
 
 BOT_ID = "BANKBOT001"
 INTENT_ID = "INTENT0001"
@@ -80,15 +81,6 @@ def step(text, elapsed=None):
     """What the deployment's progress line would say."""
     return (text, elapsed)
 
-
-def run(generator):
-    """Drive a step to its end: (progress reports, result)."""
-    reports = []
-    try:
-        while True:
-            reports.append(next(generator))
-    except StopIteration as stop:
-        return reports, stop.value
 
 
 def error(stub, method, code, status, message="Lex said no"):
