@@ -48,6 +48,7 @@ def test_ranking_a_phrase_once_takes_the_approved_phrases_given_too():
 def test_without_approvals_the_ranking_is_the_samples_alone():
     for phrase in ("what is my balance", "lost card", "operator"):
         assert IntentIndex(SAMPLES, {}).rank(phrase) == IntentIndex(SAMPLES).rank(phrase)
+        assert IntentIndex(SAMPLES, {"SpeakToAgent": []}).rank(phrase) == IntentIndex(SAMPLES).rank(phrase)
 
 
 def test_a_phrase_sharing_nothing_goes_to_the_intent_approved_most():
@@ -174,6 +175,13 @@ def test_an_exact_sample_match_is_shown_first_at_0_91_not_0_62():
     ranked = IntentIndex(BANKING).rank("how much money do I have")
     assert ranked[0] == ("CheckBalance", pytest.approx(0.91, abs=0.005))
     assert ranked[1][1] < 0.5
+
+
+def test_an_exact_match_of_the_intent_approved_most_shows_100_percent_not_more():
+    # best 1.0 and centroid 1.0 plus the approval tie-breaker would be 1.02: the picker would say "102%".
+    ranked = IntentIndex({"SpeakToAgent": ["operator"], "CheckBalance": ["balance"]},
+                         {"SpeakToAgent": ["Operator!"]}).rank("operator")
+    assert ranked[0] == ("SpeakToAgent", 1.0)
 
 
 LABELLED = [
