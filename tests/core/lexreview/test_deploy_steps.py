@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
 from opsconsole.core.errors import ErrorKind, describe
@@ -264,7 +265,7 @@ def test_a_build_started_elsewhere_is_waited_for_before_ours_starts(lex, setting
 
 def test_a_build_lex_refuses_for_another_reason_is_the_error_shown(lex, settings):
     error(lex.stub, "build_bot_locale", "PreconditionFailedException", 412, "The locale has no intents")
-    with pytest.raises(Exception) as caught:
+    with pytest.raises(ClientError) as caught:
         run(build(lex, LOCALE, settings, step))
     assert "PreconditionFailedException" in str(caught.value) and "no intents" in str(caught.value)
 
@@ -378,7 +379,7 @@ def test_a_version_of_another_locale_being_created_is_waited_for(lex, settings):
 
 def test_a_version_lex_refuses_outright_is_the_error_shown(lex, settings):
     error(lex.stub, "create_bot_version", "ServiceQuotaExceededException", 402, "Too many versions")
-    with pytest.raises(Exception, match="ServiceQuotaExceededException"):
+    with pytest.raises(ClientError, match="ServiceQuotaExceededException"):
         run(create_version(lex, LOCALE, alias_answer(None), settings, step, "dep-7"))
 
 
@@ -473,7 +474,7 @@ def test_a_left_version_lex_will_not_delete_stops_the_resume(lex, settings):
     lex.stub.add_response("describe_bot_version", {"botId": BOT_ID, "botVersion": "9", "botStatus": "Available"},
                           {"botId": BOT_ID, "botVersion": "9"})
     error(lex.stub, "delete_bot_version", "PreconditionFailedException", 412, "Version 9 is in use")
-    with pytest.raises(Exception, match="in use"):
+    with pytest.raises(ClientError, match="in use"):
         run(remove_versions_left(lex, LOCALE, "dep-7", "5", settings, step))
 
 
