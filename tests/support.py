@@ -80,3 +80,13 @@ def restored_locale(clients, locale):  # noqa: ANN001, ANN201
         return False
 
     wait_until(built_again, timeout=60.0, interval=0.2, what="the locale to build again")
+
+
+def drive(generator):  # noqa: ANN001, ANN201
+    """Run a progress-yielding generator (a deployment or one of its steps) to its end: (reports, result)."""
+    reports = []
+    try:
+        while True:
+            reports.append(next(generator))
+    except StopIteration as stop:
+        return reports, stop.value

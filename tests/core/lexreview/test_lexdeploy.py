@@ -25,6 +25,7 @@ from opsconsole.core.lexreview.deploy.lock import DeployLock
 from opsconsole.core.lexreview.deploy.steps import build, intent_ids, versions_left_by
 from opsconsole.core.lexreview.store import to_attrs
 from opsconsole.core.lexreview.similarity import normalise
+from support import drive as run
 from support import restored_locale
 
 LOCALE = "es_US"
@@ -54,15 +55,6 @@ def approved_item(clients, lex, text, intent, locale=LOCALE):
     clients.client("dynamodb").put_item(TableName=lex["tables"]["review_items"], Item=to_attrs(item.to_record()))
     return li.transition(clients, item, "APPROVED", "dana.k")
 
-
-def run(generator):
-    """Drive a deployment to its end; (progress reports, result)."""
-    reports = []
-    try:
-        while True:
-            reports.append(next(generator))
-    except StopIteration as stop:
-        return reports, stop.value
 
 
 def utterances(clients, locale, intent):
