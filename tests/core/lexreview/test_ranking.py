@@ -324,7 +324,8 @@ def test_approved_history_stops_reading_at_the_limit(ddb_clients):
     assert found == {"CheckBalance": ["balance 0", "balance 1", "balance 2"]}
 
 
-def test_the_ranking_model_ranks_with_the_locale_samples_and_its_approved_history(ddb_clients):
+def test_the_ranking_model_ranks_with_the_locale_samples_and_its_approved_history(ddb_clients, monkeypatch):
+    monkeypatch.setattr(lb, "_DESCRIBE_FANOUT", 1)  # one DescribeIntent at a time: the Stubber answers in order
     lex = ddb_clients.client("lexv2-models")
     key = {"botId": "BANKBOT001", "botVersion": "DRAFT", "localeId": "en_US"}
     with Stubber(lex) as lex_stub:
