@@ -242,7 +242,7 @@ def drive(connection: Any, latency_s: float, conversations: int,
         # What a key that waits was waiting for: the view as it stood once the key was handled.
         conv = view.current
         key = (conv.bot_id, conv.locale_id) if conv else None
-        return {"bot": key[0] if key else None, "row": view.model.row_of(conv.contact_id) if conv else None,
+        return {"since_load_s": round(time.perf_counter() - began, 2), "bot": key[0] if key else None, "row": view.model.row_of(conv.contact_id) if conv else None,
                 "queue_rows": view.model.rowCount(), "locales_loaded": len(view.session.models()),
                 "locale": key[1] if key else None, "intents_loaded": bool(key and key in view.session.models()),
                 "intents_loading": bool(key and view.session.loading(*key)), "intents_shown": picker.model.rowCount(),

@@ -12,6 +12,7 @@ them).
 from __future__ import annotations
 
 import hashlib
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -121,8 +122,13 @@ def evaluate(samples: Mapping[str, Mapping[str, Sequence[str]]], train: Sequence
 
 def load_ranking_model(clients: Clients, locale: BotLocale, previous: LocaleModel | None = None,
                        *, tables: Tables = TABLES) -> LocaleModel:
-    """The locale's intents (only changed ones described again, see :func:`load_locale_model`) and its approved phrases."""
-    model = load_locale_model(clients, locale, previous=previous)
-    model.approved = approved_phrases(clients, locale.bot_id, locale.locale_id, tables=tables)
+    """The locale's intents (only changed ones described again, see :func:`load_locale_model`) and its approved phrases.
+
+    The two are read side by side (Lex and DynamoDB): the agent may be waiting for this locale.
+    """
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ApprovedPhrases") as pool:
+        approved = pool.submit(approved_phrases, clients, locale.bot_id, locale.locale_id, tables=tables)
+        model = load_locale_model(clients, locale, previous=previous)
+        model.approved = approved.result()
     model.index  # noqa: B018 - built here, on the worker: the first ranking on screen costs nothing extra
     return model
