@@ -10,6 +10,7 @@ expect, or an expected call that was never made, fails the test.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
@@ -19,7 +20,7 @@ from botocore.stub import ANY, Stubber
 
 from opsconsole.core.aws import Clients, Connection
 
-__all__ = ["ANY", "ACCOUNT", "REGION", "StubbedAws", "at", "execution_arn", "machine_arn", "stubbed_aws"]
+__all__ = ["ANY", "ACCOUNT", "REGION", "Matching", "StubbedAws", "at", "execution_arn", "machine_arn", "stubbed_aws"]
 
 REGION = "eu-west-1"
 ACCOUNT = "123456789012"
@@ -36,6 +37,22 @@ def machine_arn(name: str) -> str:
 
 def execution_arn(machine: str, name: str) -> str:
     return f"arn:aws:states:{REGION}:{ACCOUNT}:execution:{machine}:{name}"
+
+
+class Matching:
+    """An expected request parameter: any string matching ``pattern`` (e.g. a generated name)."""
+
+    def __init__(self, pattern: str) -> None:
+        self.pattern = pattern
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, str) and re.fullmatch(self.pattern, other) is not None
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    def __repr__(self) -> str:
+        return f"<a string matching {self.pattern!r}>"
 
 
 class StubbedAws:
