@@ -114,6 +114,13 @@ def test_after_a_redrive_only_the_latest_attempt_can_wait(aws):
     assert actions.waiting_for(aws.clients, RUN) == "Third"
 
 
+def test_after_a_single_redrive_the_task_left_waiting_before_it_waits_for_nothing(aws):
+    history = [STARTED, *_waiting(start=2, name="Before"), _event(6, "ExecutionAborted"),
+               _event(7, "ExecutionRedriven"), _entered(8, "Score"), _scheduled(9, resource="sendMessage")]
+    _newest(aws, RUN, history)
+    assert actions.waiting_for(aws.clients, RUN) is None
+
+
 def test_waiting_states_fill_the_column_one_execution_at_a_time(aws):
     other = execution_arn("mlops-comparison", "compare-FR")
     _newest(aws, RUN, [STARTED, *_waiting()])
@@ -150,6 +157,16 @@ def test_the_waiting_task_its_token_queue_request_and_the_errors_its_catch_handl
     assert task.parameters["QueueUrl"] == QUEUE
     assert (task.scheduled_at, task.timeout_seconds) == (at(3), 3600)
     assert task.catch_errors == ("ModelPromotionRejected", "Approval.Expired")  # what a rejection can send
+
+
+def test_the_catch_of_a_task_inside_a_legacy_iterator_map_is_found(aws):
+    aws.history(RUN, [STARTED, *_waiting()])
+    _definition(aws, {"StartAt": "Per country", "States": {"Per country": {
+        "Type": "Map", "End": True, "Iterator": {"StartAt": WAIT, "States": {WAIT: {
+            "Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken", "End": True,
+            "Catch": [{"ErrorEquals": ["Approval.Rejected"], "Next": "Rejected"}]},
+            "Rejected": {"Type": "Fail"}}}}}})
+    assert actions.find_waiting_task(aws.clients, RUN).catch_errors == ("Approval.Rejected",)
 
 
 def test_the_latest_of_two_waiting_tasks_is_the_one_answered(aws):
@@ -240,6 +257,14 @@ def test_the_approval_queue_is_peeked_until_nothing_new_shows_oldest_request_fir
     assert (odd_req.body, odd_req.token, odd_req.raw_body, odd_req.sent_at, odd_req.kind) == (
         None, None, "not json at all", None, "approval")
     assert (listed_req.body, listed_req.token, listed_req.get("country", "-")) == (None, "t-list", "-")
+    assert (fr_req.get("type", "-"), fr_req.get("country", "-")) == ("-", "FR")
+
+
+def test_a_request_without_a_body_is_listed_as_empty(aws):
+    _peek(aws, {"MessageId": "m-9", "ReceiptHandle": "receipt-9"})
+    _peek(aws)
+    [request] = actions.approval_requests(aws.clients, QUEUE)
+    assert (request.raw_body, request.body, request.token, request.kind) == ("", None, None, "approval")
 
 
 def test_the_approval_queue_is_peeked_at_most_the_rounds_asked_and_at_least_once(aws):
@@ -285,8 +310,8 @@ def test_history_can_be_read_newest_first_without_payloads(aws):
 
 def test_exported_history_is_what_the_aws_cli_prints_with_iso_times(tmp_path):
     events = [STARTED, _entered(2, "Übersetzen"), _event(3, "ExecutionSucceeded")]
-    path = actions.export_history_json(events, tmp_path / "exports" / "run.json")
-    assert path == tmp_path / "exports" / "run.json"
+    path = actions.export_history_json(events, tmp_path / "exports" / "2026" / "run.json")
+    assert path == tmp_path / "exports" / "2026" / "run.json"
     text = path.read_text("utf-8")
     assert text.endswith("}\n") and '"Übersetzen"' in text  # readable, not \u-escaped
     assert text.startswith('{\n  "events": [\n    {\n      "timestamp": "2026-11-30T09:00:01+00:00",')
@@ -294,6 +319,30 @@ def test_exported_history_is_what_the_aws_cli_prints_with_iso_times(tmp_path):
     assert [e["id"] for e in data["events"]] == [1, 2, 3]
     assert data["events"][1]["stateEnteredEventDetails"]["name"] == "Übersetzen"
     assert [p.name for p in path.parent.iterdir()] == ["run.json"]  # no temporary file left
+
+
+class _Watched(list):
+    """Events that note which files their folder holds while they are being written out."""
+
+    def __init__(self, events, folder):
+        super().__init__(events)
+        self.folder, self.seen = folder, []
+
+    def __iter__(self):
+        self.seen = sorted(p.name for p in self.folder.iterdir())
+        return super().__iter__()
+
+
+def test_the_export_is_written_next_to_its_destination_then_moved_into_place(tmp_path):
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    (folder / "run.json").write_text("previous export\n", "utf-8")
+    events = _Watched([STARTED], folder)
+    actions.export_history_json(events, folder / "run.json")
+    assert len(events.seen) == 2 and events.seen[1] == "run.json"  # the old file stays whole meanwhile
+    assert events.seen[0].startswith(".run.json.") and events.seen[0].endswith(".tmp")  # hidden, beside it
+    assert sorted(p.name for p in folder.iterdir()) == ["run.json"]
+    assert json.loads((folder / "run.json").read_text("utf-8"))["events"][0]["id"] == 1
 
 
 def test_a_failed_export_leaves_the_previous_file_and_no_half_file(tmp_path):

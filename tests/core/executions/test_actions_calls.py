@@ -226,7 +226,10 @@ def test_the_cloudwatch_logs_hint_is_for_valid_names_outside_its_characters(name
 def test_input_check_messages():
     assert actions.validate_input("  \n") == actions.InputCheck(
         False, "Empty: type {} for an execution without input.", None, None, 3)
-    assert actions.validate_input('{"a": 1, "a": 2}').message == 'Key "a" appears twice in one object.'
+    assert actions.validate_input('{"a": 1, "a": 2}') == actions.InputCheck(
+        False, 'Key "a" appears twice in one object.', None, None, 16)  # the size is shown even when refused
+    assert actions.validate_input('{"é": }') == actions.InputCheck(
+        False, "Line 1, column 7: Expecting value.", 1, 7, 8)
     deep = '{"x":\n' + "[" * 513 + "]" * 513 + "}"
     check = actions.validate_input(deep)
     assert not check.ok and (check.line, check.column) == (2, 512)

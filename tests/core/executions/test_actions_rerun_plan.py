@@ -156,6 +156,26 @@ def test_rerun_keeps_every_choice_target_and_the_default():
     assert set(helper_definition(definition, "Route", "m")["States"]) == {"Route", "A", "B", "Other"}
 
 
+def test_rerun_keeps_a_polling_loop_and_states_two_choices_share():
+    definition = {"StartAt": "Start job", "States": {
+        "Start job": {"Type": "Task", "Resource": "arn:aws:states:::sagemaker:createTrainingJob", "Next": "Wait"},
+        "Wait": {"Type": "Wait", "Seconds": 60, "Next": "Poll"},
+        "Poll": {"Type": "Task", "Resource": "arn:aws:states:::aws-sdk:sagemaker:describeTrainingJob",
+                 "Next": "Done?"},
+        "Done?": {"Type": "Choice", "Default": "Wait", "Choices": [  # back to Wait: a loop
+            {"Variable": "$.status", "StringEquals": "Completed", "Next": "Register"},
+            {"Variable": "$.status", "StringEquals": "Stopped", "Next": "Register"},
+            {"Variable": "$.status", "StringEquals": "Failed", "Next": "Report"}]},
+        "Register": {"Type": "Succeed"}, "Report": {"Type": "Fail"}}}
+    assert set(helper_definition(definition, "Wait", "m")["States"]) == {"Wait", "Poll", "Done?", "Register", "Report"}
+    shared = {"StartAt": "Route", "States": {
+        "Route": {"Type": "Choice", "Default": "Other", "Choices": [
+            {"Variable": "$.a", "IsPresent": True, "Next": "Same"},
+            {"Variable": "$.b", "IsPresent": True, "Next": "Same"}]},
+        "Same": {"Type": "Succeed"}, "Other": {"Type": "Succeed"}}}
+    assert set(helper_definition(shared, "Route", "m")["States"]) == {"Route", "Same", "Other"}
+
+
 def test_the_helper_says_what_it_is_before_the_original_comment():
     clone = helper_definition(MAP_DEFINITION, "Per item", "mlops-inference")
     assert clone["Comment"] == ("Re-run helper for mlops-inference, starting at Per item (made by opsconsole). "
@@ -175,7 +195,8 @@ def test_a_nested_state_is_refused_as_a_helper_start_with_what_to_do():
 # -- names -----------------------------------------------------------------------------------
 def test_helper_names_within_80_characters_keep_both_parts_and_a_hash():
     assert actions.helper_name("m", "  Plan: batches  ") == "m--from-Plan-batches"
-    assert actions.helper_name("m", "<>") == "m--from-state"  # nothing usable left of the state's name
+    assert actions.helper_name("m", "<>") == "m--from-state"
+    assert actions.helper_name("m", "X ray X") == "m--from-X-ray-X"  # nothing usable left of the state's name
     exact = actions.helper_name("m" * 68, "Abcde")  # 68 + 7 + 5 = 80: kept whole
     assert exact == "m" * 68 + "--from-Abcde"
     long = actions.helper_name("m" * 68, "Abcdef")  # 81: shortened to 80 with a hash of the full name
@@ -283,6 +304,17 @@ def test_a_missing_helper_is_created_even_without_permission_to_read_tags(aws, c
     plan = _plan()
     aws.error("describe_state_machine", code)
     aws.error("list_tags_for_resource", "AccessDeniedException")
+    aws.sfn.add_response("create_state_machine", {"stateMachineArn": plan.helper_arn, "creationDate": at(1)}, {
+        "name": plan.helper_name, "definition": json.dumps(plan.helper_definition, indent=2), "roleArn": ROLE,
+        "type": "STANDARD", "tags": [{"key": TAG_RERUN_OF, "value": machine_arn(MACHINE)},
+                                     {"key": TAG_FROM_STATE, "value": "Load"}]})
+    assert ensure_helper(aws.clients, plan) == plan.helper_arn
+
+
+def test_a_machine_whose_tag_answer_has_no_tags_gets_only_the_helpers_own(aws):
+    plan = _plan()
+    aws.error("describe_state_machine", "StateMachineDoesNotExist")
+    aws.sfn.add_response("list_tags_for_resource", {})
     aws.sfn.add_response("create_state_machine", {"stateMachineArn": plan.helper_arn, "creationDate": at(1)}, {
         "name": plan.helper_name, "definition": json.dumps(plan.helper_definition, indent=2), "roleArn": ROLE,
         "type": "STANDARD", "tags": [{"key": TAG_RERUN_OF, "value": machine_arn(MACHINE)},
