@@ -13,7 +13,8 @@ import json
 import re
 
 import pytest
-from actions_support import ANY, at, execution_arn, machine_arn, stubbed_aws
+from actions_support import ANY, Matching, at, execution_arn, machine_arn, stubbed_aws
+from botocore.exceptions import ClientError
 
 from opsconsole.core.errors import describe
 from opsconsole.core.executions import actions
@@ -299,22 +300,17 @@ def test_a_helper_whose_definition_or_role_changed_is_updated(aws, change):
     assert ensure_helper(aws.clients, plan) == plan.helper_arn
 
 
-@pytest.mark.parametrize("code", ["StateMachineDoesNotExist", "ResourceNotFound"])
-def test_a_missing_helper_is_created_even_without_permission_to_read_tags(aws, code):
+@pytest.mark.parametrize(("code", "tags"), [
+    ("StateMachineDoesNotExist", "denied"),  # no permission to read the original's tags
+    ("ResourceNotFound", {}),  # an answer without a tags member
+])
+def test_a_missing_helper_is_created_with_its_own_tags_when_the_originals_cannot_be_read(aws, code, tags):
     plan = _plan()
     aws.error("describe_state_machine", code)
-    aws.error("list_tags_for_resource", "AccessDeniedException")
-    aws.sfn.add_response("create_state_machine", {"stateMachineArn": plan.helper_arn, "creationDate": at(1)}, {
-        "name": plan.helper_name, "definition": json.dumps(plan.helper_definition, indent=2), "roleArn": ROLE,
-        "type": "STANDARD", "tags": [{"key": TAG_RERUN_OF, "value": machine_arn(MACHINE)},
-                                     {"key": TAG_FROM_STATE, "value": "Load"}]})
-    assert ensure_helper(aws.clients, plan) == plan.helper_arn
-
-
-def test_a_machine_whose_tag_answer_has_no_tags_gets_only_the_helpers_own(aws):
-    plan = _plan()
-    aws.error("describe_state_machine", "StateMachineDoesNotExist")
-    aws.sfn.add_response("list_tags_for_resource", {})
+    if tags == "denied":
+        aws.error("list_tags_for_resource", "AccessDeniedException")
+    else:
+        aws.sfn.add_response("list_tags_for_resource", tags)
     aws.sfn.add_response("create_state_machine", {"stateMachineArn": plan.helper_arn, "creationDate": at(1)}, {
         "name": plan.helper_name, "definition": json.dumps(plan.helper_definition, indent=2), "roleArn": ROLE,
         "type": "STANDARD", "tags": [{"key": TAG_RERUN_OF, "value": machine_arn(MACHINE)},
@@ -325,26 +321,28 @@ def test_a_machine_whose_tag_answer_has_no_tags_gets_only_the_helpers_own(aws):
 def test_other_errors_reading_the_helper_reach_the_operator(aws):
     plan = _plan()
     aws.error("describe_state_machine", "AccessDeniedException")
-    with pytest.raises(Exception) as caught:
+    with pytest.raises(ClientError) as caught:
         ensure_helper(aws.clients, plan)
     assert caught.value.response["Error"]["Code"] == "AccessDeniedException"
 
 
-def test_a_rerun_can_start_with_an_edited_input(aws):
-    plan = _plan()
+def _helper_started(aws, plan, input_text: str) -> str:
+    """The helper exists as planned and is started with ``input_text`` under a fresh name; the new run's ARN."""
     _existing_helper(aws, plan, plan.helper_definition)
     new_run = execution_arn(plan.helper_name, "run-7-rerun-0123abcd")
-    aws.sfn.add_response("start_execution", {"executionArn": new_run, "startDate": at(2)},
-                         {"stateMachineArn": plan.helper_arn, "name": ANY, "input": '{"id": "y"}'})
+    aws.sfn.add_response("start_execution", {"executionArn": new_run, "startDate": at(2)}, {
+        "stateMachineArn": plan.helper_arn, "name": Matching(r"run-7-rerun-[0-9a-f]{8}"), "input": input_text})
+    return new_run
+
+
+def test_a_rerun_can_start_with_an_edited_input(aws):
+    plan = _plan()
+    new_run = _helper_started(aws, plan, '{"id": "y"}')
     assert actions.start_rerun(aws.clients, plan, '{"id": "y"}') == new_run
 
 
 def test_rerun_from_state_does_it_all_in_one_go(aws):
     _machine_for_execution(aws, CATCH_DEFINITION)
     aws.history(RUN, [_entered(3, "Task", "Load", '{"id": "x"}')], reverse=True)
-    plan = _plan()
-    _existing_helper(aws, plan, plan.helper_definition)
-    new_run = execution_arn(plan.helper_name, "run-7-rerun-0123abcd")
-    aws.sfn.add_response("start_execution", {"executionArn": new_run, "startDate": at(2)},
-                         {"stateMachineArn": plan.helper_arn, "name": ANY, "input": '{"id": "x"}'})
+    new_run = _helper_started(aws, _plan(), '{"id": "x"}')
     assert actions.rerun_from_state(aws.clients, RUN, "Load") == new_run
