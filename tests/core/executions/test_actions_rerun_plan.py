@@ -100,7 +100,7 @@ def test_rerun_from_a_state_inside_a_map_starts_at_the_map_with_the_maps_recorde
     _machine_for_execution(aws, MAP_DEFINITION)
     aws.history(RUN, MAP_HISTORY_NEWEST_FIRST, reverse=True)
     plan = actions.prepare_rerun(aws.clients, RUN, "Score")
-    assert plan.nested and plan.chosen_state == "Score"
+    assert plan.nested and (plan.execution_arn, plan.chosen_state) == (RUN, "Score")
     assert (plan.start_state, plan.enclosing_type) == ("Per item", "Map")
     assert plan.input_text == MAP_INPUT and plan.entered_at == at(4)  # the Map's input, not an item's
     assert plan.helper_name == "mlops-inference--from-Per-item"
