@@ -17,9 +17,13 @@ from support import wait_until
 ROLE = "arn:aws:iam::123456789012:role/mlops-stepfunctions-execution"
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def _redrive_served(sandbox):
-    """Serve RedriveExecution even if a server test swapped its handler out earlier in the session."""
+    """Serve RedriveExecution even if a server test swapped its handler out earlier in the session.
+
+    Only the tests that redrive (or ask AWS's redrive verdict) take it: the name, input and redrive-rule
+    tests above them need no sandbox.
+    """
     from opsconsole.sandbox.stepfunctions import redrive
 
     redrive.register(sandbox.extensions)
@@ -196,6 +200,7 @@ def failing_run(sandbox_clients):
         pass
 
 
+@pytest.mark.usefixtures("_redrive_served")
 def test_redrive_execution_end_to_end(sandbox_clients, failing_run):
     arn, fix = failing_run
     execution = describe_execution(sandbox_clients, arn)
@@ -213,6 +218,7 @@ def test_redrive_execution_end_to_end(sandbox_clients, failing_run):
     assert names == ["Load", "Done"]
 
 
+@pytest.mark.usefixtures("_redrive_served")
 def test_redrive_refused_for_a_succeeded_run(sandbox_clients, machine):
     arn = actions.start_execution(sandbox_clients, machine, '{"seconds": 0}')
     wait_until(lambda: describe_execution(sandbox_clients, arn).status == "SUCCEEDED", what="the run")
@@ -224,6 +230,7 @@ def test_redrive_refused_for_a_succeeded_run(sandbox_clients, machine):
     assert describe_execution(sandbox_clients, arn).redrive_count == 0
 
 
+@pytest.mark.usefixtures("_redrive_served")
 def test_redrive_verdicts_are_aws_own_one_execution_per_page(sandbox, sandbox_clients, failing_run):
     now = sandbox.scenario.now
     from opsconsole.core.executions.listing import iter_executions
@@ -237,6 +244,7 @@ def test_redrive_verdicts_are_aws_own_one_execution_per_page(sandbox, sandbox_cl
     assert next(verdicts, None) is None
 
 
+@pytest.mark.usefixtures("_redrive_served")
 def test_redrive_refused_for_a_run_that_stopped_too_long_ago(sandbox, sandbox_clients):
     now = sandbox.scenario.now
     from opsconsole.core.executions.listing import iter_executions

@@ -124,10 +124,6 @@ class InputCheck:
     size_bytes: int
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
-
-
 def validate_input(text: str, limit: int = MAX_INPUT_BYTES) -> InputCheck:
     """Is ``text`` JSON AWS will take, and how big is it (UTF-8 bytes, against the 256 KB limit)?"""
     size = len(text.encode("utf-8", errors="surrogatepass"))
