@@ -252,6 +252,9 @@ def drive(connection: Any, latency_s: float, conversations: int,
         return view.current is None or picker.model.rowCount() > 0
 
     began = time.perf_counter()
+    locale_ready_s: dict[str, float] = {}  # from the panel's load to each locale's intents in
+    view.session.model_loaded.connect(lambda m: locale_ready_s.setdefault(
+        m.locale.locale_id, round(time.perf_counter() - began, 2)))
     panel.load()
     wait("a conversation", lambda: view.current is not None)
     first_shown_s = time.perf_counter() - began
@@ -314,7 +317,7 @@ def drive(connection: Any, latency_s: float, conversations: int,
         "ctrl_enter_median_ms": round(statistics.median(key_ms.get("Ctrl+Enter", [0.0])), 1),
         "ctrl_enter_max_ms": round(max(key_ms.get("Ctrl+Enter", [0.0])), 1),
         "digit_median_ms": round(statistics.median(key_ms.get("digit", [0.0])), 1),
-        "first_conversation_shown_s": round(first_shown_s, 2), "shown_without_intents": shown_without_intents,
+        "first_conversation_shown_s": round(first_shown_s, 2), "locale_ready_s": locale_ready_s, "shown_without_intents": shown_without_intents,
         "writes_drained_s": round(drain_s, 2), "unsaved": unsaved,
         "writes_ok": sum(1 for _a, result in audited if result == "ok"), "writes": len(audited),
         "slow_keys": slow[:8],
