@@ -22,7 +22,8 @@ if [[ "${1:-}" == "--fresh" ]]; then
     shift
 fi
 export QT_QPA_PLATFORM=offscreen
-export PYTHONPATH="$PWD/scripts"   # the pytest plugin; the code under test comes from mutants/src
+# the pytest plugin; the code under test comes from mutants/src, also for Python processes a test starts
+export PYTHONPATH="$PWD/scripts:$PWD/mutants/src"
 start=$(date +%s)
 "$VENV/bin/mutmut" run --max-children "${MUTATION_JOBS:-2}" "$@" | tr '\r' '\n' | tail -n 1
 echo "mutation run: $(( $(date +%s) - start )) s"
