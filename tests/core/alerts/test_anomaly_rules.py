@@ -223,3 +223,33 @@ def test_a_kpi_is_read_with_its_band_in_one_get_metric_data_request():
     cw.all_made()
     assert actual.tolist() == [40.0] and lower.tolist() == [80.0] and upper.tolist() == [120.0]
     assert math.isfinite(an.judge_band(actual, lower, upper)["score"].iloc[0])
+
+
+def test_two_series_that_broke_together_are_grouped_even_when_a_worse_break_of_the_same_value_came_earlier():
+    worst = make("DE", "app", 2, peak=12.0, change=-1.0)  # 02:00, alone
+    web, tv = make("DE", "web", 14, peak=5.0), make("DE", "tv", 14, peak=4.0)  # 14:00, together
+    groups = an.group_anomalies([worst, web, tv])
+    assert [(g.title, len(g.members)) for g in groups] == [
+        ("Retail/Orders Orders · Marketplace=DE, Platform=app", 1), ("Marketplace=DE: 2 of 3 series", 2)]
+
+
+def test_a_value_whose_anomalies_are_apart_in_time_does_not_stop_the_search():
+    de_app, de_web, fr_app = make("DE", "app", 10), make("DE", "web", 20), make("FR", "app", 10)
+    groups = an.group_anomalies([de_app, de_web, fr_app])
+    assert groups[0].title == "Platform=app: 2 of 2 series"
+
+
+def test_a_point_exactly_at_the_threshold_or_the_minimum_change():
+    flat = pd.Series([100.0] * 9 + [110.0], index=pd.date_range("2026-11-30", periods=10, freq="h", tz="UTC"))
+    # the spread of a flat series is the floor, 2 % of 100: 110 is 5.0 of them away and exactly 10 % off
+    assert an.judge(flat, 3600)["score"].iloc[-1] == 5.0
+    assert not an.judge(flat, 3600, threshold=5.0)["flagged"].iloc[-1]  # further than the threshold, not at it
+    assert an.judge(flat, 3600, threshold=4.9)["flagged"].iloc[-1]  # 10 % off is enough
+
+
+def test_a_series_key_is_made_from_cloudwatchs_dimensions():
+    key = SeriesKey.of("Retail/Orders", "Orders", [{"Name": "Platform", "Value": "app"},
+                                                   {"Name": "Marketplace", "Value": "DE"}])
+    assert (key.namespace, key.metric, key.stat) == ("Retail/Orders", "Orders", "Sum")
+    assert key.dimensions == (("Marketplace", "DE"), ("Platform", "app"))
+    assert SeriesKey.of("Retail/Orders", "Latency", [], "Average").stat == "Average"
