@@ -176,3 +176,41 @@ def test_a_metrics_insights_alarm_is_charted_at_its_own_period_then_coarser_for_
     cw.all_made()
     assert data.periods == (300, 120) and data.values.tolist() == [85.0, 50.0]
     assert data.breaching.tolist() == [True, False]
+
+
+def test_a_band_listed_before_its_metric_and_read_over_two_pages():
+    alarm = Alarm.from_api({
+        "AlarmName": "orders-DE", "StateValue": "OK", "ThresholdMetricId": "band",
+        "ComparisonOperator": "LessThanLowerOrGreaterThanUpperThreshold", "EvaluationPeriods": 1, "Metrics": [
+            {"Id": "band", "Expression": "ANOMALY_DETECTION_BAND(orders, 2)"},
+            {"Id": "orders", "MetricStat": {"Metric": {"Namespace": "Retail/Orders", "MetricName": "Orders",
+                                                       "Dimensions": []}, "Period": 60, "Stat": "Sum"}}]})
+    queries = [{"Id": "band", "Expression": "ANOMALY_DETECTION_BAND(orders, 2)", "ReturnData": True},
+               {"Id": "orders", "ReturnData": True, "MetricStat": {"Metric": {
+                   "Namespace": "Retail/Orders", "MetricName": "Orders", "Dimensions": []}, "Period": 60, "Stat": "Sum"}}]
+    cw = StubbedClients("cloudwatch")
+    cw.expect("cloudwatch", "get_metric_data", request(queries, at(60), NOW), {"MetricDataResults": [
+        result("band", "lower", [(at(3), 40.0)]), result("band", "upper", [(at(3), 60.0)]),
+        result("orders", "Orders", [(at(3), 70.0)])], "NextToken": "2"})
+    cw.expect("cloudwatch", "get_metric_data", request(queries, at(60), NOW, "2"), {"MetricDataResults": [
+        result("band", "lower", [(at(2), 41.0), (at(1), 42.0)]), result("band", "upper", [(at(2), 61.0), (at(1), 62.0)]),
+        result("orders", "Orders", [(at(2), 50.0), (at(1), 30.0)])]})
+    data = fetch(cw, alarm, at(60), NOW, NOW)
+    cw.all_made()
+    assert data.label == "Orders" and data.values.tolist() == [70.0, 50.0, 30.0]
+    assert data.upper.tolist() == [60.0, 61.0, 62.0] and data.lower.tolist() == [40.0, 41.0, 42.0]
+    assert data.breaching.tolist() == [True, False, True]
+
+
+def test_a_range_without_data_draws_an_empty_chart_named_after_the_metric():
+    alarm = execution_time_alarm(Statistic="Maximum")
+    query = [{"Id": "m1", "ReturnData": True, "MetricStat": {
+        "Metric": {"Namespace": "AWS/States", "MetricName": "ExecutionTime",
+                   "Dimensions": [{"Name": "StateMachineArn", "Value": MACHINE}]}, "Period": 300, "Stat": "Maximum"}}]
+    cw = StubbedClients("cloudwatch")
+    cw.expect("cloudwatch", "get_metric_data", request(query, at(180), NOW), {"MetricDataResults": []})
+    data = fetch(cw, alarm, at(180), NOW, NOW)
+    assert data.label == "ExecutionTime" and data.values.size == 0 and data.breaching.size == 0
+    cw.expect("cloudwatch", "get_metric_data", request(query, at(180), NOW),
+              {"MetricDataResults": [{"Id": "m1", "Timestamps": [at(5)], "Values": [1.0]}]})  # no Label
+    assert fetch(cw, alarm, at(180), NOW, NOW).label == "m1"

@@ -53,7 +53,7 @@ def test_allowed_period_follows_retention(age, wanted, period):
 
 
 def test_nothing_older_than_455_days_and_refused_periods():
-    with pytest.raises(NotChartable, match="CloudWatch keeps no data older than 455 days"):
+    with pytest.raises(NotChartable, match="^CloudWatch keeps no data older than 455 days \\(15 months\\)$"):
         allowed_period(timedelta(days=456), 3600)
     assert not period_is_allowed(timedelta(days=456), 3600)
     assert not period_is_allowed(timedelta(days=20), 360)  # past 15 days: whole multiples of 5 minutes only
@@ -150,12 +150,12 @@ def test_a_metric_alone_is_split_by_its_own_points():
 
 
 def test_an_empty_range_and_too_many_queries_are_refused_saying_why():
-    with pytest.raises(NotChartable, match="holds no time"):
+    with pytest.raises(NotChartable, match="^the range holds no time CloudWatch keeps data for$"):
         plan(metric_alarm(), NOW, NOW, NOW)
     with pytest.raises(NotChartable, match="the alarm has 2 queries; GetMetricData takes at most 1"):
         plan(band_alarm(), NOW - timedelta(hours=1), NOW, NOW, max_queries=1)
     assert len(plan(band_alarm(), NOW - timedelta(hours=1), NOW, NOW, max_queries=2)) == 1
-    with pytest.raises(NotChartable, match="composite alarm has no metric"):
+    with pytest.raises(NotChartable, match="^a composite alarm has no metric of its own; open one of its children$"):
         plan(Alarm.from_api({"AlarmName": "c", "AlarmRule": "TRUE"}, composite=True), NOW - timedelta(hours=1), NOW)
 
 
@@ -170,6 +170,14 @@ def test_a_band_of_no_width_in_places_is_still_told_apart():
     t = [float(i) for i in range(8)]
     times, upper, lower = split_band(t, [0, 0, 0, 0, 0, 0, 5, 6], t, [0, 0, 0, 0, 0, 0, 9, 12])
     assert upper.tolist() == [0, 0, 0, 0, 0, 0, 9, 12] and lower.tolist() == [0, 0, 0, 0, 0, 0, 5, 6]
+    times, upper, lower = split_band(t, [0, 0, 0, 0, 0, 0, 9, 12], t, [0, 0, 0, 0, 0, 0, 5, 6])  # upper first
+    assert upper.tolist() == [0, 0, 0, 0, 0, 0, 9, 12] and lower.tolist() == [0, 0, 0, 0, 0, 0, 5, 6]
+
+
+def test_a_band_whose_bounds_cross_now_and_then_goes_by_the_majority():
+    t = [1.0, 2.0, 3.0]
+    times, upper, lower = split_band(t, [9, 9, 1], t, [5, 5, 2])  # the first is higher on two of three points
+    assert upper.tolist() == [9, 9, 1] and lower.tolist() == [5, 5, 2]
 
 
 def test_band_points_only_one_series_has_are_left_out():
@@ -201,3 +209,10 @@ def test_each_threshold_operator_marks_its_side_and_the_threshold_itself_only_wh
     values = np.array([4.0, 5.0, 6.0])
     empty = np.empty(0)
     assert breaching(metric_alarm(op=op), np.array([1.0, 2, 3]), values, 5.0, empty, empty, empty).tolist() == expected
+
+
+def test_an_alarm_the_chart_cannot_judge_marks_nothing():
+    times, values, empty = np.array([1.0, 2.0]), np.array([1.0, 99.0]), np.empty(0)
+    for alarm, threshold in [(metric_alarm(), None), (metric_alarm(op="SomeFutureOperator"), 5.0)]:
+        mask = breaching(alarm, times, values, threshold, empty, empty, empty)
+        assert values[mask].tolist() == [] and mask.shape == values.shape
