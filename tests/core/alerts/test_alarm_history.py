@@ -82,7 +82,7 @@ def test_history_is_read_a_page_per_call_within_the_asked_window_and_kind():
 def test_loading_stops_at_the_limit_without_asking_for_more_pages():
     cw = StubbedClients("cloudwatch")
     cw.expect("cloudwatch", "describe_alarm_history", expected(),
-              {"AlarmHistoryItems": [item(3), item(2), item(1)], "NextToken": "2"})
+              {"AlarmHistoryItems": [item(3), item(2)], "NextToken": "2"})
     loaded = history.load_history(cw, "a", limit=2)
     cw.all_made()
     assert [i.when for i in loaded] == [T0 + timedelta(minutes=3), T0 + timedelta(minutes=2)]
@@ -91,3 +91,18 @@ def test_loading_stops_at_the_limit_without_asking_for_more_pages():
     cw.expect("cloudwatch", "describe_alarm_history", expected("2", StartDate=T0), {"AlarmHistoryItems": [item(1)]})
     assert len(history.load_history(cw, "a", T0)) == 2
     cw.all_made()
+
+
+def test_the_history_tab_loads_a_thousand_items_at_most():
+    cw = StubbedClients("cloudwatch")
+    for page in range(10):
+        cw.expect("cloudwatch", "describe_alarm_history", expected(str(page) if page else None),
+                  {"AlarmHistoryItems": [item(i) for i in range(100)], "NextToken": str(page + 1)})
+    assert len(history.load_history(cw, "a")) == 1000
+    cw.all_made()  # ten pages of 100, and no eleventh call
+
+
+def test_a_state_update_that_names_no_new_state_is_left_off_the_timeline():
+    items = [HistoryItem.from_api(item(60, old="OK", new="ALARM")),
+             HistoryItem.from_api(item(90, data=json.dumps({"oldState": {"stateValue": "ALARM"}})))]
+    assert history.state_spans(items, NOW) == [StateSpan("ALARM", T0 + timedelta(minutes=60), NOW)]

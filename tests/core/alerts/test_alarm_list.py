@@ -77,12 +77,12 @@ def test_a_composite_alarm_row_knows_the_alarms_its_rule_names():
 
 def test_the_list_shows_what_is_wrong_first_and_the_latest_change_first_within_a_state():
     rows = [Alarm.from_api(metric_record(n, s, t)) for n, s, t in [
-        ("ok-old", "OK", CHANGED - timedelta(hours=2)), ("alarm-old", "ALARM", CHANGED - timedelta(hours=1)),
-        ("insufficient", "INSUFFICIENT_DATA", CHANGED), ("alarm-new", "ALARM", CHANGED),
-        ("ok-new", "OK", CHANGED), ("never-changed", "ALARM", None), ("odd", "UNKNOWN", CHANGED),
-        ("alarm-new-b", "ALARM", CHANGED)]]
+        ("a-ok-old", "OK", CHANGED - timedelta(hours=2)), ("a-alarm-old", "ALARM", CHANGED - timedelta(hours=1)),
+        ("insufficient", "INSUFFICIENT_DATA", CHANGED), ("b-alarm-new", "ALARM", CHANGED),
+        ("b-ok-new", "OK", CHANGED), ("a-never-changed", "ALARM", None), ("odd", "UNKNOWN", CHANGED),
+        ("c-alarm-new", "ALARM", CHANGED)]]
     assert [a.name for a in sorted(rows, key=core.sort_key)] == [
-        "alarm-new", "alarm-new-b", "alarm-old", "never-changed", "insufficient", "ok-new", "ok-old", "odd"]
+        "b-alarm-new", "c-alarm-new", "a-alarm-old", "a-never-changed", "insufficient", "b-ok-new", "a-ok-old", "odd"]
 
 
 def test_the_console_link_opens_the_alarm_in_its_region_with_its_name_escaped():
@@ -176,3 +176,23 @@ def test_a_slow_answer_uses_up_the_wait_before_the_next_call():
     list(core.fetch_tags(cw, [ARN + "a", ARN + "b"], TagCache(), per_second=5, clock=clock, sleep=slow_sleep))
     assert clock.slept == [0.05]
     assert list(core.fetch_tags(StubbedClients("cloudwatch"), [], TagCache())) == []
+
+
+def test_a_rate_of_zero_means_no_waiting_and_a_slow_rate_spaces_calls_further():
+    for per_second, slept in [(0, []), (0.5, [2.0])]:
+        cw = StubbedClients("cloudwatch")
+        for name in ("a", "b"):
+            cw.expect("cloudwatch", "list_tags_for_resource", {"ResourceARN": ARN + name}, {"Tags": []})
+        clock = Clock()
+        list(core.fetch_tags(cw, [ARN + "a", ARN + "b"], TagCache(), per_second=per_second, clock=clock,
+                             sleep=clock.sleep))
+        assert clock.slept == slept
+
+
+def test_tags_of_a_long_list_arrive_fifty_alarms_at_a_time():
+    cw = StubbedClients("cloudwatch")
+    arns = [f"{ARN}a{i}" for i in range(51)]
+    for arn in arns:
+        cw.expect("cloudwatch", "list_tags_for_resource", {"ResourceARN": arn}, {"Tags": []})
+    clock = Clock()
+    assert [len(b) for b in core.fetch_tags(cw, arns, TagCache(), clock=clock, sleep=clock.sleep)] == [50, 1]

@@ -12,6 +12,7 @@ import pytest
 from alerts_stubs import StubbedClients
 from botocore.exceptions import ClientError
 
+from opsconsole.core import awscli
 from opsconsole.core.alerts import handling
 from opsconsole.core.alerts.alarms import Alarm
 from opsconsole.core.alerts.handling import Handling, HandlingRefused
@@ -188,6 +189,12 @@ def test_the_shared_table_is_created_on_demand_once():
     write = handling.create_table_write(ANA, TEAM_TABLE)
     assert (write.action, write.target, write.who, write.calls[0].params) == (
         "Create alarm handling table", TEAM_TABLE, ANA, definition)
+    assert (write.service, write.operation) == ("dynamodb", "CreateTable")
+    assert write.details == {"why": "acknowledgements, assignments and snoozes are shared through it"}
+    assert awscli.command(write.calls[0]) == (
+        "aws dynamodb create-table --table-name team-alarm-handling --billing-mode PAY_PER_REQUEST "
+        """--key-schema '[{"AttributeName": "alarm_arn", "KeyType": "HASH"}]' """
+        """--attribute-definitions '[{"AttributeName": "alarm_arn", "AttributeType": "S"}]'""")
     active = {"Table": {"TableName": TEAM_TABLE, "TableStatus": "ACTIVE"}}
     ddb = StubbedClients("dynamodb")
     ddb.expect("dynamodb", "create_table", definition, {})
