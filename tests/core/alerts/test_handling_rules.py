@@ -124,12 +124,33 @@ def test_assign_snooze_and_unsnooze_are_conditional_on_the_version_seen():
 
 def test_changes_that_make_no_sense_are_refused_saying_what_to_do():
     seen = handling.current(alarm(), None)
-    with pytest.raises(HandlingRefused, match="Type the name of the person"):
+    with pytest.raises(HandlingRefused, match="^Type the name of the person who takes the alarm.$") as refused:
         handling.assign(alarm(), seen, "   ", ANA, NOW)
-    with pytest.raises(HandlingRefused, match="Pick a time after now"):
+    assert refused.value.title == "No one to assign"
+    with pytest.raises(HandlingRefused, match="^Pick a time after now for the snooze to end.$") as refused:
         handling.snooze(alarm(), seen, NOW.replace(microsecond=0), ANA, NOW)
-    with pytest.raises(HandlingRefused, match="orders-DE is not snoozed"):
+    assert refused.value.title == "Snooze ends in the past"
+    with pytest.raises(HandlingRefused, match="^orders-DE is not snoozed.$") as refused:
         handling.unsnooze(alarm(), seen, ANA, NOW)
+    assert refused.value.title == "Not snoozed"
+
+
+def test_without_a_clock_each_change_is_stamped_now_in_utc_and_by_whoever_made_it():
+    seen = Handling(ARN, "orders-DE", "ALARM", "2026-06-01T09:00:00Z", snoozed_until=NOW, version=1)
+    later = datetime.now(timezone.utc) + timedelta(hours=1)
+    for write in (handling.acknowledge(alarm(), seen, ANA), handling.assign(alarm(), seen, "Bo", ANA),
+                  handling.snooze(alarm(), seen, later, ANA), handling.unsnooze(alarm(), seen, ANA)):
+        assert write.who == ANA
+        ddb = StubbedClients("dynamodb")
+        ddb.stubs["dynamodb"].add_response("put_item", {})
+        after = write.run(ddb)
+        assert after.updated_at.utcoffset() == timedelta(0)
+        assert abs(after.updated_at - datetime.now(timezone.utc)) < timedelta(minutes=5)
+
+
+def test_a_time_stored_without_a_zone_reads_as_utc():
+    record = Handling.from_record({"alarm_arn": ARN, "acked_at": "2026-06-01T09:00:00", "version": 1})
+    assert record.acked_at == T0 and record.acked_at.utcoffset() == timedelta(0)
 
 
 def lost_race(stored_item):
