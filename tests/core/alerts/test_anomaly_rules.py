@@ -253,3 +253,10 @@ def test_a_series_key_is_made_from_cloudwatchs_dimensions():
     assert (key.namespace, key.metric, key.stat) == ("Retail/Orders", "Orders", "Sum")
     assert key.dimensions == (("Marketplace", "DE"), ("Platform", "app"))
     assert SeriesKey.of("Retail/Orders", "Latency", [], "Average").stat == "Average"
+
+
+def test_everything_that_touches_the_leading_break_joins_its_group():
+    worst, during = make("DE", "app", 10, peak=9.0), make("DE", "web", 10, peak=6.0)  # 10:00 and 11:00
+    right_after, right_before = make("DE", "tv", 12, peak=3.0), make("DE", "kiosk", 8, peak=2.0)  # 12-13, 8-9
+    groups = an.group_anomalies([worst, during, right_after, right_before])
+    assert [len(g.members) for g in groups] == [4]
