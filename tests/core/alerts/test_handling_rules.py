@@ -4,6 +4,7 @@ race, the refusals, and reading and creating the shared table."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
@@ -36,7 +37,7 @@ def alarm(state="ALARM", transitioned=T0, updated=T0):
 
 def test_a_record_belongs_to_the_moment_the_state_began():
     assert handling.state_since(alarm()) == "2026-06-01T09:00:00Z"
-    assert handling.state_since(alarm(transitioned="2026-06-01T11:00:00+02:00")) == "2026-06-01T09:00:00Z"
+    assert handling.state_since(alarm(transitioned="2026-06-01T10:00:00+02:00")) == "2026-06-01T08:00:00Z"
     assert handling.state_since(alarm(transitioned=datetime(2026, 6, 1, 9))) == "2026-06-01T09:00:00Z"
     # a re-evaluation updates StateUpdatedTimestamp, not the transition: the record still applies
     assert handling.state_since(alarm(updated=T0 + timedelta(hours=1))) == "2026-06-01T09:00:00Z"
@@ -94,6 +95,7 @@ def test_the_first_acknowledgement_creates_the_record_only_if_nobody_did():
     after = replace(seen, acked_by="Ana", acked_at=NOW.replace(microsecond=0), version=1, updated_by="Ana",
                     updated_at=NOW.replace(microsecond=0))
     assert (write.action, write.target, write.operation, write.who) == ("Acknowledge alarm", ARN, "PutItem", ANA)
+    assert write.service == "dynamodb" and [c.operation for c in write.calls] == ["PutItem"]
     assert write.details == {"alarm": "orders-DE", "state": "ALARM"}
     ddb = StubbedClients("dynamodb")
     ddb.expect("dynamodb", "put_item", put(after, 0), {})
@@ -153,10 +155,10 @@ def test_a_time_stored_without_a_zone_reads_as_utc():
     assert record.acked_at == T0 and record.acked_at.utcoffset() == timedelta(0)
 
 
-def lost_race(stored_item):
+def lost_race(stored_item, table=handling.TABLE):
     ddb = StubbedClients("dynamodb")
     ddb.refuse("dynamodb", "put_item", "ConditionalCheckFailedException")
-    ddb.expect("dynamodb", "get_item", {"TableName": handling.TABLE, "Key": {"alarm_arn": {"S": ARN}},
+    ddb.expect("dynamodb", "get_item", {"TableName": table, "Key": {"alarm_arn": {"S": ARN}},
                                         "ConsistentRead": True}, stored_item)
     return ddb
 
@@ -178,9 +180,9 @@ def test_a_record_of_an_earlier_state_or_one_removed_meanwhile_says_so():
     ddb = lost_race({"Item": item(earlier)})
     with pytest.raises(Conflict, match="^orders-DE was changed by someone at just now first"):
         handling.acknowledge(alarm(), handling.current(alarm(), None), ANA, NOW).run(ddb)
-    ddb = lost_race({})
+    ddb = lost_race({}, TEAM_TABLE)  # the record is read back from the table the write went to
     with pytest.raises(Conflict, match="^The handling of orders-DE was removed meanwhile; reload and try again.$"):
-        handling.acknowledge(alarm(), handling.current(alarm(), None), ANA, NOW).run(ddb)
+        handling.acknowledge(alarm(), handling.current(alarm(), None), ANA, NOW, table=TEAM_TABLE).run(ddb)
 
 
 def test_other_errors_are_not_conflicts():
@@ -238,3 +240,21 @@ def test_whether_the_table_exists():
     assert handling.table_exists(ddb, TEAM_TABLE) and not handling.table_exists(ddb, TEAM_TABLE)
     with pytest.raises(ClientError):
         handling.table_exists(ddb, TEAM_TABLE)
+
+
+@pytest.fixture
+def in_berlin(monkeypatch):
+    """The console running on a machine whose local time is not UTC."""
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_records_written_on_a_machine_in_another_zone_match_the_alarm_all_the_same(in_berlin):
+    naive = Alarm.from_api({"AlarmName": "orders-DE", "AlarmArn": ARN, "StateValue": "ALARM",
+                            "StateTransitionedTimestamp": datetime(2026, 6, 1, 9)})
+    assert handling.state_since(naive) == "2026-06-01T09:00:00Z"
+    assert Alarm.from_api({"AlarmName": "x", "StateUpdatedTimestamp": datetime(2026, 6, 1, 9)}).since == T0
+    assert Handling(ARN, acked_at=T0, version=1).to_record()["acked_at"] == "2026-06-01T09:00:00Z"
