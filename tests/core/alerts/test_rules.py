@@ -26,3 +26,20 @@ def test_tree_roots_parents_and_descendants():
 
 def test_a_cycle_does_not_loop():
     assert descendants("a", {"a": 'ALARM("b")', "b": 'ALARM("a")'}) == ["b"]
+
+
+def test_escaped_quotes_and_alarm_names_that_look_like_arns():
+    rule = r'ALARM("say \"hi\"") OR OK(' + "'it\\'s'" + r') OR ALARM("team:alarm:cpu") OR ' \
+        r'ALARM("arn:aws:cloudwatch:eu-west-1:123456789012:alarm:team:alarm:disk")'
+    assert [c.name for c in children(rule)] == ['say "hi"', "it's", "team:alarm:cpu", "team:alarm:disk"]
+
+
+def test_a_repeated_child_does_not_hide_the_ones_after_it():
+    assert [c.name for c in children('ALARM("x") OR ALARM("x") OR NOT ALARM("y")')] == ["x", "y"]
+    assert children('ALARM("x") OR ALARM("x") OR NOT ALARM("y")')[1].negated
+
+
+def test_an_alarm_under_two_composites_is_listed_once_and_the_walk_goes_on():
+    rules = {"top": 'ALARM("a") OR ALARM("b")', "a": 'ALARM("shared")', "b": 'ALARM("shared") OR ALARM("c")'}
+    assert descendants("top", rules) == ["a", "shared", "b", "c"]
+    assert descendants("top", rules, limit=2) == ["a", "shared"]

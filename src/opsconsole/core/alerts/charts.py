@@ -237,13 +237,16 @@ def _metric_id(alarm: Alarm) -> str:
 
 def split_band(a_times: Sequence[float], a: Sequence[float], b_times: Sequence[float], b: Sequence[float]
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(times, upper, lower) from two band series in any order: the one higher on most shared points is upper."""
+    """(times, upper, lower) from two band series in any order: the one higher on most shared points is upper.
+
+    Points where the two are equal (a band of no width, e.g. a metric at 0 overnight) say nothing
+    about which is which, so they do not vote."""
     sa = dict(zip(a_times, a))
     sb = dict(zip(b_times, b))
     times = np.array(sorted(set(sa) & set(sb)), dtype=float)
     va = np.array([sa[t] for t in times], dtype=float)
     vb = np.array([sb[t] for t in times], dtype=float)
-    if np.count_nonzero(va >= vb) >= np.count_nonzero(vb > va):
+    if np.count_nonzero(va > vb) >= np.count_nonzero(vb > va):
         return times, va, vb
     return times, vb, va
 

@@ -135,9 +135,13 @@ def group_anomalies(anomalies: Sequence[Anomaly], series: Iterable[SeriesKey] = 
             members = [a for a in left if dim in a.key.dimensions]
             if len(members) < 2:
                 continue
-            # keep those overlapping the most severe member's time (they broke together)
-            lead = members[0]
-            together = [a for a in members if _overlap(a, lead.start, lead.end)]
+            # keep those overlapping the time of the most severe member that broke together with another
+            # (a worse break of the same value at another time does not keep them apart)
+            together: list[Anomaly] = []
+            for lead in members:
+                together = [a for a in members if _overlap(a, lead.start, lead.end)]
+                if len(together) >= 2:
+                    break
             if len(together) < 2:
                 continue
             rank = (len(together), max(a.score for a in together), dim, together)
