@@ -92,7 +92,7 @@ def put(record: Handling, version: int) -> dict:
 def test_the_first_acknowledgement_creates_the_record_only_if_nobody_did():
     seen = handling.current(alarm(), None)
     write = handling.acknowledge(alarm(), seen, ANA, NOW)
-    after = replace(seen, acked_by="Ana", acked_at=NOW.replace(microsecond=0), version=1, updated_by="Ana",
+    after = replace(seen, acked_by="ana", acked_at=NOW.replace(microsecond=0), version=1, updated_by="ana",
                     updated_at=NOW.replace(microsecond=0))
     assert (write.action, write.target, write.operation, write.who) == ("Acknowledge alarm", ARN, "PutItem", ANA)
     assert write.service == "dynamodb" and [c.operation for c in write.calls] == ["PutItem"]
@@ -108,15 +108,15 @@ def test_assign_snooze_and_unsnooze_are_conditional_on_the_version_seen():
     stamp = NOW.replace(microsecond=0)
     cases = [
         (handling.assign(alarm(), seen, "  Bo ", ANA, NOW), "Assign alarm", {"assignee": "Bo"},
-         replace(seen, assignee="Bo", assigned_by="Ana", assigned_at=stamp)),
+         replace(seen, assignee="Bo", assigned_by="ana", assigned_at=stamp)),
         (handling.snooze(alarm(), seen, NOW + timedelta(hours=2), ANA, NOW), "Snooze alarm",
          {"until": "2026-06-01T12:42:17Z"},
-         replace(seen, snoozed_until=(NOW + timedelta(hours=2)).replace(microsecond=0), snoozed_by="Ana")),
+         replace(seen, snoozed_until=(NOW + timedelta(hours=2)).replace(microsecond=0), snoozed_by="ana")),
         (handling.unsnooze(alarm(), replace(seen, snoozed_until=NOW, snoozed_by="Bo"), ANA, NOW), "Unsnooze alarm", {},
          seen),
     ]
     for write, action, details, expected in cases:
-        after = replace(expected, version=5, updated_by="Ana", updated_at=stamp)
+        after = replace(expected, version=5, updated_by="ana", updated_at=stamp)
         assert write.action == action and write.details == {"alarm": "orders-DE", "state": "ALARM", **details}
         ddb = StubbedClients("dynamodb")
         ddb.expect("dynamodb", "put_item", put(after, 4), {})
@@ -170,7 +170,7 @@ def test_losing_the_race_says_who_did_what_first_and_shows_their_record():
     ddb = lost_race({"Item": item(bo)})
     with pytest.raises(Conflict) as lost:
         handling.acknowledge(alarm(), handling.current(alarm(), None), ANA, NOW).run(ddb)
-    assert str(lost.value) == ("orders-DE was acknowledged by Bo, assigned to Cy, snoozed by Bo at "
+    assert str(lost.value) == ("orders-DE was acknowledged, assigned to Cy, snoozed by Bo at "
                                f"{format_day_time_in_sentence(T0)} first; the view now shows that.")
     assert lost.value.current == bo
 
