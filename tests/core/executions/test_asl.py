@@ -318,6 +318,49 @@ def test_an_invalid_definition_reaches_the_operator_as_its_reason():
     assert err.message == 'States.A needs Next or "End": true'
 
 
+_TASK = "arn:aws:states:::lambda:invoke"
+
+
+@pytest.mark.parametrize(
+    ("definition", "message"),
+    [
+        ({"StartAt": "Fan out", "States": {"Fan out": {"Type": "Parallel", "End": True, "Branches": [
+            {"StartAt": "Left", "States": {"Left": {"Type": "Pass", "End": True}}},
+            {"StartAt": "Right", "States": {"Right": {"Type": "Task", "Resource": _TASK}}}]}}},
+         'States.Fan out.Branches[1].States.Right needs Next or "End": true'),
+        ({"StartAt": "Per item", "States": {"Per item": {"Type": "Map", "End": True, "ItemProcessor": {
+            "StartAt": "Known?", "States": {
+                "Known?": {"Type": "Choice", "Choices": [{"Variable": "$.known", "BooleanEquals": False,
+                                                          "Next": "Score"}], "Default": "Done"},
+                "Score": {"Type": "Wait", "Seconds": 3},
+                "Done": {"Type": "Succeed"}}}}}},
+         'States.Per item.ItemProcessor.States.Score needs Next or "End": true'),
+        ({"StartAt": "Per country", "States": {"Per country": {"Type": "Map", "End": True, "Iterator": {
+            "StartAt": "Score", "States": {"Score": {"Type": "Pass"}}}}}},
+         'States.Per country.Iterator.States.Score needs Next or "End": true'),
+        ({"StartAt": "Outer", "States": {"Outer": {"Type": "Parallel", "End": True, "Branches": [
+            {"StartAt": "Inner", "States": {"Inner": {"Type": "Map", "End": True, "ItemProcessor": {
+                "StartAt": "Deep", "States": {"Deep": {"Type": "Map", "ItemProcessor": {
+                    "StartAt": "Leaf", "States": {"Leaf": {"Type": "Succeed"}}}}}}}}}]}}},
+         'States.Outer.Branches[0].States.Inner.ItemProcessor.States.Deep needs Next or "End": true'),
+    ],
+    ids=["parallel-branch", "map-item-processor", "map-iterator", "map-in-map-in-parallel"],
+)
+def test_a_nested_state_without_next_or_end_is_refused_with_its_path(definition, message):
+    """A state inside a Parallel branch or a Map processor needs Next or End just like a top-level one.
+
+    The graph command, the definition editor and the create/update dialogs all show this
+    refusal as the operator's message, naming the nested state to fix.
+    """
+    from opsconsole.core.errors import ErrorKind, describe
+
+    with pytest.raises(AslError) as caught:
+        asl.build_graph(definition)
+    err = describe(caught.value, operation="layout graph")
+    assert (err.kind, err.title, err.message) == (ErrorKind.REFUSED, "Invalid state machine definition", message)
+    assert asl.diagnose(definition)[0].message == message
+
+
 def test_top_level_ancestors_of_every_state_however_deep():
     raw = json.loads((DATA / "deep_nesting.json").read_text())
     ancestors = asl.top_level_ancestors(raw)
