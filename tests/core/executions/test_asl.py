@@ -140,6 +140,30 @@ def test_query_language_is_inherited_and_overridable():
                   {"Or": [{"Variable": "$.b", "StringEquals": "x"}, {"Variable": "$.c", "IsNumeric": True}]}]},
          '$.a == 1 and ($.b == "x" or $.c is numeric)'),
         ({"Condition": "{% $states.input.score >= 0.8 %}"}, "$states.input.score >= 0.8"),
+        ({"Condition": "  {%$x%}  "}, "$x"),
+        ({"Condition": "$states.input.ok"}, "$states.input.ok"),
+        ({"Condition": "{% $a %} and more"}, "{% $a %} and more"),
+        # Sub-conditions joined by and/or are bracketed, whatever encloses them.
+        ({"Not": {"And": [{"Variable": "$.a", "NumericEquals": 1}, {"Variable": "$.b", "IsNull": False}]}},
+         "not ($.a == 1 and $.b is not null)"),
+        ({"Or": [{"And": [{"Variable": "$.a", "NumericEquals": 1}, {"Variable": "$.b", "NumericEquals": 2}]},
+                 {"Variable": "$.c", "IsString": True}]},
+         "($.a == 1 and $.b == 2) or $.c is a string"),
+        ({"And": [{"Not": {"Variable": "$.a", "IsBoolean": True}}, {"Variable": "$.t", "IsTimestamp": True}]},
+         "not ($.a is a boolean) and $.t is a timestamp"),
+        ({"Or": [{"Variable": "$.orders", "IsPresent": True}, {"Variable": "$.brand", "StringEquals": "andes"}]},
+         '$.orders is present or $.brand == "andes"'),
+        # A ...Path comparison shows the other variable, never quoted.
+        ({"Variable": "$.a", "StringEqualsPath": "$.b"}, "$.a == $.b"),
+        ({"Variable": "$.ok", "BooleanEqualsPath": "$.expected"}, "$.ok == $.expected"),
+        ({"Variable": "$.at", "TimestampGreaterThanPath": "$.deadline"}, "$.at > $.deadline"),
+        ({"Variable": "$.n", "NumericGreaterThanEqualsPath": "$.min"}, "$.n >= $.min"),
+        ({"Variable": "$.ok", "BooleanEquals": False}, "$.ok == false"),
+        ({"Variable": "$.n", "NumericLessThan": -2.5}, "$.n < -2.5"),
+        ({"Variable": "$.s", "StringGreaterThan": 'say "hi"'}, '$.s > "say \\"hi\\""'),
+        ({"Variable": "$.item", "IsNumeric": False}, "$.item is not numeric"),
+        ({"Variable": "$.x", "Unknown": 1}, "$.x"),
+        ({"StringEquals": "x"}, '? == "x"'),
     ],
 )
 def test_choice_rules_read_as_short_expressions(rule, text):
@@ -174,6 +198,60 @@ def test_graph_labels_say_what_each_state_is():
     assert g.node_for_state("Classify sold items#processor") is None  # pseudo-nodes are not states
     legacy = asl.build_graph((DATA / "map_iterator_legacy.json").read_text())
     assert legacy.node("Per country#processor").name == "Iterator"
+
+
+def _shown_under_the_name(body: dict, query_language: str = "JSONPath") -> str:
+    """The line under a state's name in its box, for that state alone in a machine (then a Succeed if it goes on)."""
+    body = dict(body)
+    if body["Type"] in ("Task", "Pass", "Wait", "Parallel", "Map"):
+        body["Next"] = "Done"
+    elif body["Type"] == "Choice":
+        body.update(Choices=[{"Variable": "$.x", "IsPresent": True, "Next": "Done"}])
+    states = {"State": body} if body["Type"] in ("Succeed", "Fail") else {"State": body, "Done": {"Type": "Succeed"}}
+    definition = {"QueryLanguage": query_language, "StartAt": "State", "States": states}
+    return asl.build_graph(definition).node_for_state("State").label
+
+
+_INNER = {"StartAt": "Inner", "States": {"Inner": {"Type": "Succeed"}}}
+_DISTRIBUTED = {**_INNER, "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"}}
+_READER = {"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": "CSV"}}
+
+
+@pytest.mark.parametrize(
+    ("body", "query_language", "shown"),
+    [
+        ({"Type": "Task", "Resource": "arn:aws:states:::dynamodb:getItem"}, "JSONPath", "Task · dynamodb:getItem"),
+        ({"Type": "Pass"}, "JSONPath", "Pass"),
+        ({"Type": "Choice"}, "JSONPath", "Choice"),
+        ({"Type": "Succeed"}, "JSONPath", "Succeed"),
+        ({"Type": "Wait", "Seconds": 10}, "JSONPath", "Wait · 10 s"),
+        ({"Type": "Wait", "Timestamp": "2026-12-01T00:00:00Z"}, "JSONPath", "Wait · 2026-12-01T00:00:00Z"),
+        ({"Type": "Wait", "SecondsPath": "$.delay"}, "JSONPath", "Wait · $.delay"),
+        ({"Type": "Wait", "TimestampPath": "$.until"}, "JSONPath", "Wait · $.until"),
+        ({"Type": "Fail", "Error": "Model.Rejected", "Cause": "score too low"}, "JSONPath", "Fail · Model.Rejected"),
+        ({"Type": "Fail", "ErrorPath": "$.error"}, "JSONPath", "Fail"),
+        ({"Type": "Fail", "Error": "E" * 120}, "JSONPath", "Fail · " + "E" * 82 + "…"),
+        ({"Type": "Parallel", "Branches": [_INNER]}, "JSONPath", "Parallel"),
+        ({"Type": "Map", "ItemProcessor": _INNER}, "JSONPath", "Map"),
+        ({"Type": "Map", "Iterator": _INNER}, "JSONPath", "Map · Iterator"),
+        ({"Type": "Map", "ItemProcessor": _DISTRIBUTED}, "JSONPath", "Map · distributed"),
+        ({"Type": "Map", "ItemProcessor": _DISTRIBUTED, "ItemReader": _READER, "MaxConcurrency": 20},
+         "JSONPath", "Map · distributed · reads s3:getObject CSV · max 20"),
+        ({"Type": "Map", "ItemProcessor": _DISTRIBUTED, "ItemReader": {"Resource": "arn:aws:states:::s3:listObjectsV2"},
+          "ResultWriter": {"Resource": "arn:aws:states:::s3:putObject"}},
+         "JSONPath", "Map · distributed · reads s3:listObjectsV2 · writes results"),
+        ({"Type": "Map", "ItemProcessor": _INNER, "MaxConcurrency": 0}, "JSONPath", "Map · max 0"),
+        # The query language is shown where it differs from the machine's, and on JSONata containers.
+        ({"Type": "Pass", "QueryLanguage": "JSONata"}, "JSONPath", "Pass · JSONata"),
+        ({"Type": "Pass"}, "JSONata", "Pass"),
+        ({"Type": "Parallel", "Branches": [_INNER]}, "JSONata", "Parallel · JSONata"),
+        ({"Type": "Map", "ItemProcessor": _INNER}, "JSONata", "Map · JSONata"),
+        ({"Type": "Task", "Resource": "arn:aws:lambda:eu-west-1:123456789012:function:score"}, "JSONata",
+         "Task · lambda:score"),
+    ],
+)
+def test_the_line_under_each_state_name_says_what_it_does(body, query_language, shown):
+    assert _shown_under_the_name(body, query_language) == shown
 
 
 def test_edges_carry_kinds_and_readable_labels():
