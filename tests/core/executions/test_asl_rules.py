@@ -318,6 +318,32 @@ def test_diagnostics_carry_no_location_when_there_is_none():
 
 def test_a_jsonpath_field_name_in_a_jsonata_state_is_named_as_written():
     definition = {"QueryLanguage": "JSONata", **_machine(A={"Type": "Pass", "Parameters.$": "$", "End": True})}
+    assert [d.location for d in diagnose(definition)] == ["/States/A/Parameters.$"]
     with pytest.raises(AslError, match=r'^States\.A\.Parameters\.\$: The field "Parameters\.\$" uses a JSONPath '
                                        r'"\.\$" name in a JSONata state\.$'):
+        parse_definition(definition)
+
+
+@pytest.mark.parametrize(("name", "location"), [
+    ("VAT and TAX", "/States/VAT and TAX"),
+    ("Train/evaluate", "/States/Train~1evaluate"),
+    ("Step 2/", "/States/Step 2~1"),
+    ("~/tmp", "/States/~0~1tmp"),
+    ("Fan out 10", "/States/Fan out 10"),
+])
+def test_the_reason_names_a_state_as_it_is_written_whatever_its_characters(name, location):
+    definition = _machine(A={"Type": "Succeed"}, **{name: {"Type": "Succeed"}})
+    with pytest.raises(AslError) as caught:
+        parse_definition(definition)
+    assert str(caught.value) == f'States.{name}: State "{name}" is not reachable.'
+    # ValidateStateMachineDefinition's JSON pointer escapes "/" and "~" (RFC 6901).
+    assert [d.location for d in diagnose(definition)] == [location]
+
+
+def test_a_rule_problem_inside_a_branch_of_a_state_named_with_a_slash_is_located_there():
+    definition = _machine(**{"Fan/out": {"Type": "Parallel", "End": True, "Branches": [
+        _machine(**{"Score/1": {"Type": "Wait", "End": True}})]}})
+    [found] = diagnose(definition)
+    assert found.location == "/States/Fan~1out/Branches/0/States/Score~11"
+    with pytest.raises(AslError, match=r"^States\.Fan/out\.Branches\[0\]\.States\.Score/1: A Wait state needs"):
         parse_definition(definition)
