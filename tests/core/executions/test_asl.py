@@ -81,6 +81,16 @@ def test_every_invalid_file_has_an_expected_reason():
         ({"StartAt": "A", "States": {"A": {"Type": "Choice", "Choices": [
             {"Variable": "$.x", "StringEquals": "y", "Next": "A"}], "Default": "Z"}}},
          'States.A.Default points to missing state "Z"'),
+        ({"StartAt": "A", "States": {"A": {"Type": "Choice", "Choices": ["$.x"]}}},
+         "States.A.Choices[0] must be an object"),
+        ({"StartAt": "A", "States": {"A": {"Type": "Choice", "Choices": [{"Not": "$.x", "Next": "A"}]}}},
+         "States.A.Choices[0].Not must be an object"),
+        ({"StartAt": "A", "States": {"A": {"Type": "Choice", "Choices": [
+            {"Variable": "$.x", "StringContains": "y", "Next": "A"}]}}},
+         "States.A.Choices[0] has no condition (Variable with a comparison, And/Or/Not, or Condition)"),
+        ({"StartAt": "A", "States": {"A": {"Type": "Choice", "Choices": [
+            {"Or": [{"Variable": "$.x", "IsNull": True}, {"Variable": "$.x", "NumericMatches": 1}], "Next": "A"}]}}},
+         "States.A.Choices[0].Or[1] has no condition (Variable with a comparison, And/Or/Not, or Condition)"),
         ({"StartAt": "A", "States": {"A": {"Type": "Pass", "QueryLanguage": "XPath", "End": True}}},
          'States.A.QueryLanguage "XPath" is not JSONPath or JSONata'),
         ({"StartAt": "M", "States": {"M": {"Type": "Map", "End": True, "Iterator": {"States": {}}}}},

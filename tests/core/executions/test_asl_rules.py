@@ -224,6 +224,9 @@ READ_AS = {
          ("/States/A/Retry/1/ErrorEquals", "ErrorEquals needs at least one error name."),
          ("/States/A/Catch/0/ErrorEquals", '"States.ALL" must appear alone in ErrorEquals.'),
          ("/States/A/Catch/0/ErrorEquals", '"States.ALL" must be in the last Catch entry.')]),
+    "a retrier that is no object": (
+        _machine(A=_task(Retry=["States.ALL"])), "STANDARD",
+        [("/States/A/Retry/0/ErrorEquals", "ErrorEquals is missing.")]),
     "Retry on a Succeed state": (
         _machine(S={"Type": "Succeed", "Retry": []}), "STANDARD",
         [("/States/S/Retry", "A Succeed state cannot have Retry.")]),
@@ -289,6 +292,7 @@ def test_every_rule_problem_reads_as_the_definition_editor_lists_it(case):
     # The console's one-line reason: the first problem, where it is written as the other reasons write paths.
     where = re.sub(r"/(\d+)", r"[\1]", first_location).strip("/").replace("/", ".")
     assert str(caught.value) == f"{where}: {first_message}"
+    assert (caught.value.code, caught.value.location) == (found[0]["code"], first_location)
 
 
 def test_a_valid_jsonata_definition_and_limits_at_their_edges_are_accepted():

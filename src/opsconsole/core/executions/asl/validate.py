@@ -331,8 +331,7 @@ def rule_problems(definition: Definition, machine_type: str = "STANDARD") -> lis
     return found
 
 
-def _scope_rules(machine: Mapping[str, Any], prefix: str, ql: str, machine_type: str,
-                 found: list[Diagnostic], at: str = "") -> None:
+def _scope_rules(machine: Mapping[str, Any], at: str, ql: str, machine_type: str, found: list[Diagnostic]) -> None:
     """The rules of one scope; ``at`` is its JSON pointer ("" for the top level), built from names as they are."""
     states: Mapping[str, Any] = machine["States"]
     reached, todo = set(), [machine["StartAt"]]
@@ -343,14 +342,13 @@ def _scope_rules(machine: Mapping[str, Any], prefix: str, ql: str, machine_type:
         reached.add(name)
         todo.extend(target for _, target in _transitions(states[name], ""))
     for name, body in states.items():
-        path = f"{prefix}States.{name}"
         where = f"{at}/States/{_escaped(name)}"
         if name not in reached:
             found.append(Diagnostic(ERROR, "MISSING_TRANSITION_TARGET", f'State "{name}" is not reachable.', where))
         if len(name) > MAX_STATE_NAME:
             found.append(Diagnostic(ERROR, "INVALID_STATE_NAME",
                                     f"State name is longer than {MAX_STATE_NAME} characters.", where))
-        _state_rules(name, body, path, where, body.get("QueryLanguage", ql), machine_type, found)
+        _state_rules(body, where, body.get("QueryLanguage", ql), machine_type, found)
     if not any(_terminal(body) for body in states.values()):
         found.append(Diagnostic(ERROR, "MISSING_END_STATE", "Workflow has no terminal state.", f"{at}/States"))
 
@@ -359,8 +357,7 @@ def _terminal(body: Mapping[str, Any]) -> bool:
     return body["Type"] in ("Succeed", "Fail") or body.get("End") is True
 
 
-def _state_rules(name: str, body: Mapping[str, Any], path: str, where: str, ql: str, machine_type: str,
-                 found: list[Diagnostic]) -> None:
+def _state_rules(body: Mapping[str, Any], where: str, ql: str, machine_type: str, found: list[Diagnostic]) -> None:
     kind = body["Type"]
 
     def error(member: str, message: str, code: str = "SCHEMA_VALIDATION_FAILED", field: bool = False) -> None:
@@ -413,11 +410,10 @@ def _state_rules(name: str, body: Mapping[str, Any], path: str, where: str, ql: 
     if kind == "Map":
         _map_rules(body, error, machine_type)
         key = "ItemProcessor" if "ItemProcessor" in body else "Iterator"
-        _scope_rules(body[key], f"{path}.{key}.", ql, machine_type, found, f"{where}/{key}")
+        _scope_rules(body[key], f"{where}/{key}", ql, machine_type, found)
     elif kind == "Parallel":
         for i, branch in enumerate(body["Branches"]):
-            _scope_rules(branch, f"{path}.Branches[{i}].", branch.get("QueryLanguage", ql), machine_type, found,
-                         f"{where}/Branches/{i}")
+            _scope_rules(branch, f"{where}/Branches/{i}", branch.get("QueryLanguage", ql), machine_type, found)
 
 
 def _timeout_rules(body: Mapping[str, Any], error: Any) -> None:
