@@ -190,6 +190,10 @@ def test_choice_rules_read_as_short_expressions(rule, text):
         ("arn:aws:lambda:eu-west-1:123456789012:function:score:$LATEST", "lambda:score"),
         ("arn:aws:states:eu-west-1:123456789012:activity:collect-labels", "activity:collect-labels"),
         ("not-an-arn", "not-an-arn"),
+        ("arn:aws:iam", "arn:aws:iam"),
+        ("arn:aws:sns:eu-west-1:123456789012:alerts", "sns:alerts"),
+        ("arn:aws:glue:eu-west-1:123456789012:job:nightly", "glue:nightly"),
+        ("arn:aws:s3:::my-bucket/key", "s3:my-bucket/key"),
     ],
 )
 def test_short_resource_names(resource, short):
@@ -208,6 +212,23 @@ def test_graph_labels_say_what_each_state_is():
     assert g.node_for_state("Classify sold items#processor") is None  # pseudo-nodes are not states
     legacy = asl.build_graph((DATA / "map_iterator_legacy.json").read_text())
     assert legacy.node("Per country#processor").name == "Iterator"
+
+
+def test_branch_and_processor_frames_have_a_title_line_and_room_for_it():
+    m = asl.DEFAULT_METRICS
+    g = asl.build_graph({"StartAt": "M", "States": {"M": {"Type": "Map", "End": True, "ItemProcessor": {
+        "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"},
+        "StartAt": "A", "States": {"A": {"Type": "Succeed"}}}}}})
+    frame, inner = g.node("M#processor"), g.node_for_state("A")
+    assert (frame.name_lines, frame.label_lines, frame.query_language) == (
+        ("Item processor",), ("DISTRIBUTED · EXPRESS",), "JSONPath")
+    # Wide enough for "Item processor · DISTRIBUTED · EXPRESS" though its one state is narrow.
+    assert frame.w >= m.label_width("Item processor · DISTRIBUTED · EXPRESS") + 24 > inner.w + 20
+    # The title line (plus 8 px) above a 10 px padding, then the states.
+    assert inner.y - frame.y == m.label_line_height + 8 + 10
+    assert inner.x - frame.x >= 10
+    branch = asl.build_graph((DATA / "parallel_three_branches.json").read_text()).node("Fan out checks#branch0")
+    assert (branch.name_lines, branch.label_lines, branch.label) == (("Branch 1",), (), "")
 
 
 def _shown_under_the_name(body: dict, query_language: str = "JSONPath") -> str:
