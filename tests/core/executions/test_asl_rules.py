@@ -351,3 +351,46 @@ def test_a_rule_problem_inside_a_branch_of_a_state_named_with_a_slash_is_located
     assert found.location == "/States/Fan~1out/Branches/0/States/Score~11"
     with pytest.raises(AslError, match=r"^States\.Fan/out\.Branches\[0\]\.States\.Score/1: A Wait state needs"):
         parse_definition(definition)
+
+
+def _branch(ql=None, **states):
+    scope = _machine(**states)
+    return {"QueryLanguage": ql, **scope} if ql else scope
+
+
+def test_the_rules_apply_inside_branches_and_processors_with_the_machine_type_and_query_language():
+    sync = "arn:aws:states:::glue:startJobRun.sync"
+    nested = _machine(P={"Type": "Parallel", "Next": "M", "Branches": [_branch(A=_task(Resource=sync))]},
+                      M={"Type": "Map", "End": True, "ItemProcessor": _machine(B=_task(Resource=sync))})
+    assert diagnose(nested) == []
+    assert [d.location for d in diagnose(nested, "EXPRESS")] == [
+        "/States/P/Branches/0/States/A/Resource", "/States/M/ItemProcessor/States/B/Resource"]
+    jsonata = {"QueryLanguage": "JSONata", **_machine(
+        P={"Type": "Parallel", "Next": "M", "Branches": [_branch(A={"Type": "Pass", "Output": {}, "End": True})]},
+        M={"Type": "Map", "End": True, "ItemProcessor": _machine(B={"Type": "Pass", "ResultPath": "$", "End": True})})}
+    assert [d.location for d in diagnose(jsonata)] == ["/States/M/ItemProcessor/States/B/ResultPath"]
+    own = _machine(P={"Type": "Parallel", "End": True, "Branches": [
+        _branch("JSONata", A={"Type": "Pass", "ResultPath": "$", "End": True})]})
+    assert [d.location for d in diagnose(own)] == ["/States/P/Branches/0/States/A/ResultPath"]
+
+
+def test_a_state_name_of_exactly_80_characters_is_fine():
+    assert diagnose(_machine(**{"N" * 80: {"Type": "Succeed"}})) == []
+
+
+@pytest.mark.parametrize(("definition", "code", "location", "reason"), [
+    (_machine(A={"Type": "Pass", "Next": "Nowhere"}), "MISSING_TRANSITION_TARGET", "/States/A/Next",
+     'States.A.Next points to missing state "Nowhere"'),
+    (_machine(P={"Type": "Parallel", "Next": "Done", "Branches": [_machine(A={"Type": "Pass", "Next": "Done"})]},
+              Done={"Type": "Succeed"}),
+     "MISSING_TRANSITION_TARGET", "/States/P/Branches/0/States/A/Next",
+     'States.P.Branches[0].States.A.Next points to "Done", which is outside its own branch or processor'),
+    (_machine(A={"Type": "Pass", "Next": 5}), "SCHEMA_VALIDATION_FAILED", None, "States.A.Next must be a state name"),
+    (_machine(A={"Type": "Choice", "Choices": "x"}), "SCHEMA_VALIDATION_FAILED", None,
+     "States.A: Choice needs a non-empty Choices list"),
+])
+def test_structural_problems_carry_aws_code_and_location(definition, code, location, reason):
+    with pytest.raises(AslError) as caught:
+        parse_definition(definition)
+    assert (str(caught.value), caught.value.code, caught.value.location) == (reason, code, location)
+    assert [(d.code, d.message, d.location) for d in diagnose(definition)] == [(code, reason, location)]
