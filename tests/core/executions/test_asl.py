@@ -81,6 +81,16 @@ def test_every_invalid_file_has_an_expected_reason():
         ({"StartAt": "A", "States": {"A": {"Type": "Choice", "Choices": [
             {"Variable": "$.x", "StringEquals": "y", "Next": "A"}], "Default": "Z"}}},
          'States.A.Default points to missing state "Z"'),
+        ({"StartAt": "A", "States": {"A": {"Type": "Choice", "Choices": ["$.x"]}}},
+         "States.A.Choices[0] must be an object"),
+        ({"StartAt": "A", "States": {"A": {"Type": "Choice", "Choices": [{"Not": "$.x", "Next": "A"}]}}},
+         "States.A.Choices[0].Not must be an object"),
+        ({"StartAt": "A", "States": {"A": {"Type": "Choice", "Choices": [
+            {"Variable": "$.x", "StringContains": "y", "Next": "A"}]}}},
+         "States.A.Choices[0] has no condition (Variable with a comparison, And/Or/Not, or Condition)"),
+        ({"StartAt": "A", "States": {"A": {"Type": "Choice", "Choices": [
+            {"Or": [{"Variable": "$.x", "IsNull": True}, {"Variable": "$.x", "NumericMatches": 1}], "Next": "A"}]}}},
+         "States.A.Choices[0].Or[1] has no condition (Variable with a comparison, And/Or/Not, or Condition)"),
         ({"StartAt": "A", "States": {"A": {"Type": "Pass", "QueryLanguage": "XPath", "End": True}}},
          'States.A.QueryLanguage "XPath" is not JSONPath or JSONata'),
         ({"StartAt": "M", "States": {"M": {"Type": "Map", "End": True, "Iterator": {"States": {}}}}},
@@ -140,6 +150,30 @@ def test_query_language_is_inherited_and_overridable():
                   {"Or": [{"Variable": "$.b", "StringEquals": "x"}, {"Variable": "$.c", "IsNumeric": True}]}]},
          '$.a == 1 and ($.b == "x" or $.c is numeric)'),
         ({"Condition": "{% $states.input.score >= 0.8 %}"}, "$states.input.score >= 0.8"),
+        ({"Condition": "  {%$x%}  "}, "$x"),
+        ({"Condition": "$states.input.ok"}, "$states.input.ok"),
+        ({"Condition": "{% $a %} and more"}, "{% $a %} and more"),
+        # Sub-conditions joined by and/or are bracketed, whatever encloses them.
+        ({"Not": {"And": [{"Variable": "$.a", "NumericEquals": 1}, {"Variable": "$.b", "IsNull": False}]}},
+         "not ($.a == 1 and $.b is not null)"),
+        ({"Or": [{"And": [{"Variable": "$.a", "NumericEquals": 1}, {"Variable": "$.b", "NumericEquals": 2}]},
+                 {"Variable": "$.c", "IsString": True}]},
+         "($.a == 1 and $.b == 2) or $.c is a string"),
+        ({"And": [{"Not": {"Variable": "$.a", "IsBoolean": True}}, {"Variable": "$.t", "IsTimestamp": True}]},
+         "not ($.a is a boolean) and $.t is a timestamp"),
+        ({"Or": [{"Variable": "$.orders", "IsPresent": True}, {"Variable": "$.brand", "StringEquals": "andes"}]},
+         '$.orders is present or $.brand == "andes"'),
+        # A ...Path comparison shows the other variable, never quoted.
+        ({"Variable": "$.a", "StringEqualsPath": "$.b"}, "$.a == $.b"),
+        ({"Variable": "$.ok", "BooleanEqualsPath": "$.expected"}, "$.ok == $.expected"),
+        ({"Variable": "$.at", "TimestampGreaterThanPath": "$.deadline"}, "$.at > $.deadline"),
+        ({"Variable": "$.n", "NumericGreaterThanEqualsPath": "$.min"}, "$.n >= $.min"),
+        ({"Variable": "$.ok", "BooleanEquals": False}, "$.ok == false"),
+        ({"Variable": "$.n", "NumericLessThan": -2.5}, "$.n < -2.5"),
+        ({"Variable": "$.s", "StringGreaterThan": 'say "hi"'}, '$.s > "say \\"hi\\""'),
+        ({"Variable": "$.item", "IsNumeric": False}, "$.item is not numeric"),
+        ({"Variable": "$.x", "Unknown": 1}, "$.x"),
+        ({"StringEquals": "x"}, '? == "x"'),
     ],
 )
 def test_choice_rules_read_as_short_expressions(rule, text):
@@ -156,6 +190,10 @@ def test_choice_rules_read_as_short_expressions(rule, text):
         ("arn:aws:lambda:eu-west-1:123456789012:function:score:$LATEST", "lambda:score"),
         ("arn:aws:states:eu-west-1:123456789012:activity:collect-labels", "activity:collect-labels"),
         ("not-an-arn", "not-an-arn"),
+        ("arn:aws:iam", "arn:aws:iam"),
+        ("arn:aws:sns:eu-west-1:123456789012:alerts", "sns:alerts"),
+        ("arn:aws:glue:eu-west-1:123456789012:job:nightly", "glue:nightly"),
+        ("arn:aws:s3:::my-bucket/key", "s3:my-bucket/key"),
     ],
 )
 def test_short_resource_names(resource, short):
@@ -174,6 +212,77 @@ def test_graph_labels_say_what_each_state_is():
     assert g.node_for_state("Classify sold items#processor") is None  # pseudo-nodes are not states
     legacy = asl.build_graph((DATA / "map_iterator_legacy.json").read_text())
     assert legacy.node("Per country#processor").name == "Iterator"
+
+
+def test_branch_and_processor_frames_have_a_title_line_and_room_for_it():
+    m = asl.DEFAULT_METRICS
+    g = asl.build_graph({"StartAt": "M", "States": {"M": {"Type": "Map", "End": True, "ItemProcessor": {
+        "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"},
+        "StartAt": "A", "States": {"A": {"Type": "Succeed"}}}}}})
+    frame, inner = g.node("M#processor"), g.node_for_state("A")
+    assert (frame.name_lines, frame.label_lines, frame.query_language) == (
+        ("Item processor",), ("DISTRIBUTED · EXPRESS",), "JSONPath")
+    # Wide enough for "Item processor · DISTRIBUTED · EXPRESS" though its one state is narrow.
+    assert frame.w >= m.label_width("Item processor · DISTRIBUTED · EXPRESS") + 24 > inner.w + 20
+    # The title line (plus 8 px) above a 10 px padding, then the states.
+    assert inner.y - frame.y == m.label_line_height + 8 + 10
+    assert inner.x - frame.x >= 10
+    branch = asl.build_graph((DATA / "parallel_three_branches.json").read_text()).node("Fan out checks#branch0")
+    assert (branch.name_lines, branch.label_lines, branch.label) == (("Branch 1",), (), "")
+
+
+def _shown_under_the_name(body: dict, query_language: str = "JSONPath") -> str:
+    """The line under a state's name in its box, for that state alone in a machine (then a Succeed if it goes on)."""
+    body = dict(body)
+    if body["Type"] in ("Task", "Pass", "Wait", "Parallel", "Map"):
+        body["Next"] = "Done"
+    elif body["Type"] == "Choice":
+        body.update(Choices=[{"Variable": "$.x", "IsPresent": True, "Next": "Done"}])
+    states = {"State": body} if body["Type"] in ("Succeed", "Fail") else {"State": body, "Done": {"Type": "Succeed"}}
+    definition = {"QueryLanguage": query_language, "StartAt": "State", "States": states}
+    return asl.build_graph(definition).node_for_state("State").label
+
+
+_INNER = {"StartAt": "Inner", "States": {"Inner": {"Type": "Succeed"}}}
+_DISTRIBUTED = {**_INNER, "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"}}
+_READER = {"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": "CSV"}}
+
+
+@pytest.mark.parametrize(
+    ("body", "query_language", "shown"),
+    [
+        ({"Type": "Task", "Resource": "arn:aws:states:::dynamodb:getItem"}, "JSONPath", "Task · dynamodb:getItem"),
+        ({"Type": "Pass"}, "JSONPath", "Pass"),
+        ({"Type": "Choice"}, "JSONPath", "Choice"),
+        ({"Type": "Succeed"}, "JSONPath", "Succeed"),
+        ({"Type": "Wait", "Seconds": 10}, "JSONPath", "Wait · 10 s"),
+        ({"Type": "Wait", "Timestamp": "2026-12-01T00:00:00Z"}, "JSONPath", "Wait · 2026-12-01T00:00:00Z"),
+        ({"Type": "Wait", "SecondsPath": "$.delay"}, "JSONPath", "Wait · $.delay"),
+        ({"Type": "Wait", "TimestampPath": "$.until"}, "JSONPath", "Wait · $.until"),
+        ({"Type": "Fail", "Error": "Model.Rejected", "Cause": "score too low"}, "JSONPath", "Fail · Model.Rejected"),
+        ({"Type": "Fail", "ErrorPath": "$.error"}, "JSONPath", "Fail"),
+        ({"Type": "Fail", "Error": "E" * 120}, "JSONPath", "Fail · " + "E" * 82 + "…"),
+        ({"Type": "Parallel", "Branches": [_INNER]}, "JSONPath", "Parallel"),
+        ({"Type": "Map", "ItemProcessor": _INNER}, "JSONPath", "Map"),
+        ({"Type": "Map", "Iterator": _INNER}, "JSONPath", "Map · Iterator"),
+        ({"Type": "Map", "ItemProcessor": _DISTRIBUTED}, "JSONPath", "Map · distributed"),
+        ({"Type": "Map", "ItemProcessor": _DISTRIBUTED, "ItemReader": _READER, "MaxConcurrency": 20},
+         "JSONPath", "Map · distributed · reads s3:getObject CSV · max 20"),
+        ({"Type": "Map", "ItemProcessor": _DISTRIBUTED, "ItemReader": {"Resource": "arn:aws:states:::s3:listObjectsV2"},
+          "ResultWriter": {"Resource": "arn:aws:states:::s3:putObject"}},
+         "JSONPath", "Map · distributed · reads s3:listObjectsV2 · writes results"),
+        ({"Type": "Map", "ItemProcessor": _INNER, "MaxConcurrency": 0}, "JSONPath", "Map · max 0"),
+        # The query language is shown where it differs from the machine's, and on JSONata containers.
+        ({"Type": "Pass", "QueryLanguage": "JSONata"}, "JSONPath", "Pass · JSONata"),
+        ({"Type": "Pass"}, "JSONata", "Pass"),
+        ({"Type": "Parallel", "Branches": [_INNER]}, "JSONata", "Parallel · JSONata"),
+        ({"Type": "Map", "ItemProcessor": _INNER}, "JSONata", "Map · JSONata"),
+        ({"Type": "Task", "Resource": "arn:aws:lambda:eu-west-1:123456789012:function:score"}, "JSONata",
+         "Task · lambda:score"),
+    ],
+)
+def test_the_line_under_each_state_name_says_what_it_does(body, query_language, shown):
+    assert _shown_under_the_name(body, query_language) == shown
 
 
 def test_edges_carry_kinds_and_readable_labels():
@@ -316,6 +425,49 @@ def test_an_invalid_definition_reaches_the_operator_as_its_reason():
     err = describe(caught.value, operation="layout graph")
     assert err.kind is ErrorKind.REFUSED and err.title == "Invalid state machine definition"
     assert err.message == 'States.A needs Next or "End": true'
+
+
+_TASK = "arn:aws:states:::lambda:invoke"
+
+
+@pytest.mark.parametrize(
+    ("definition", "message"),
+    [
+        ({"StartAt": "Fan out", "States": {"Fan out": {"Type": "Parallel", "End": True, "Branches": [
+            {"StartAt": "Left", "States": {"Left": {"Type": "Pass", "End": True}}},
+            {"StartAt": "Right", "States": {"Right": {"Type": "Task", "Resource": _TASK}}}]}}},
+         'States.Fan out.Branches[1].States.Right needs Next or "End": true'),
+        ({"StartAt": "Per item", "States": {"Per item": {"Type": "Map", "End": True, "ItemProcessor": {
+            "StartAt": "Known?", "States": {
+                "Known?": {"Type": "Choice", "Choices": [{"Variable": "$.known", "BooleanEquals": False,
+                                                          "Next": "Score"}], "Default": "Done"},
+                "Score": {"Type": "Wait", "Seconds": 3},
+                "Done": {"Type": "Succeed"}}}}}},
+         'States.Per item.ItemProcessor.States.Score needs Next or "End": true'),
+        ({"StartAt": "Per country", "States": {"Per country": {"Type": "Map", "End": True, "Iterator": {
+            "StartAt": "Score", "States": {"Score": {"Type": "Pass"}}}}}},
+         'States.Per country.Iterator.States.Score needs Next or "End": true'),
+        ({"StartAt": "Outer", "States": {"Outer": {"Type": "Parallel", "End": True, "Branches": [
+            {"StartAt": "Inner", "States": {"Inner": {"Type": "Map", "End": True, "ItemProcessor": {
+                "StartAt": "Deep", "States": {"Deep": {"Type": "Map", "ItemProcessor": {
+                    "StartAt": "Leaf", "States": {"Leaf": {"Type": "Succeed"}}}}}}}}}]}}},
+         'States.Outer.Branches[0].States.Inner.ItemProcessor.States.Deep needs Next or "End": true'),
+    ],
+    ids=["parallel-branch", "map-item-processor", "map-iterator", "map-in-map-in-parallel"],
+)
+def test_a_nested_state_without_next_or_end_is_refused_with_its_path(definition, message):
+    """A state inside a Parallel branch or a Map processor needs Next or End just like a top-level one.
+
+    The graph command, the definition editor and the create/update dialogs all show this
+    refusal as the operator's message, naming the nested state to fix.
+    """
+    from opsconsole.core.errors import ErrorKind, describe
+
+    with pytest.raises(AslError) as caught:
+        asl.build_graph(definition)
+    err = describe(caught.value, operation="layout graph")
+    assert (err.kind, err.title, err.message) == (ErrorKind.REFUSED, "Invalid state machine definition", message)
+    assert asl.diagnose(definition)[0].message == message
 
 
 def test_top_level_ancestors_of_every_state_however_deep():

@@ -162,6 +162,33 @@ def test_cycles_are_drawn_with_an_upward_edge():
     assert back.points[0][1] > back.points[-1][1]
 
 
+def test_a_transition_back_to_its_own_state_loops_out_on_the_right_with_its_label_beside_it():
+    from opsconsole.core.executions.asl import DEFAULT_METRICS, MARGIN
+
+    definition = {"StartAt": "Score", "States": {
+        "Score": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Next": "Poll",
+                  "Catch": [{"ErrorEquals": ["States.Timeout"], "Next": "Score"}]},
+        "Poll": {"Type": "Choice", "Choices": [{"Variable": "$.again", "BooleanEquals": True, "Next": "Poll"}],
+                 "Default": "Done"},
+        "Done": {"Type": "Succeed"}}}
+    graph = build_graph(definition)
+    loops = [e for e in graph.edges if e.source == e.target]
+    assert [(e.source, e.label) for e in loops] == [("Score", "States.Timeout"), ("Poll", "$.again == true")]
+    for e in loops:
+        box = graph.node_for_state(e.source)
+        right, mid = box.x + box.w, box.y + box.h / 2
+        # Out of the right side 8 px above the middle, 18 px across, back in 8 px below.
+        assert e.points == ((right, mid - 8), (right + 18, mid - 8), (right + 18, mid + 8), (right, mid + 8))
+        # The label's pill starts 4 px right of the loop, level with it, and stays inside the graph's margin.
+        pill = DEFAULT_METRICS.label_width(e.label) + 14
+        assert e.label_pos == (right + 18 + 4 + pill / 2, mid)
+        assert e.label_pos[0] + pill / 2 <= graph.width - MARGIN
+        for other in graph.nodes:
+            if other.id != e.source and other.parent == box.parent:
+                assert not (other.x < e.label_pos[0] + pill / 2 and e.label_pos[0] - pill / 2 < other.x + other.w
+                            and other.y < mid + 9 and mid - 9 < other.y + other.h), f"label over {other.id}"
+
+
 def test_layout_is_deterministic():
     for definition in DEFINITIONS.values():
         assert build_graph(definition) == build_graph(definition)

@@ -90,6 +90,7 @@ def dotted(location: str) -> str:
     """``/States/Fan out/Branches/0/States/A`` as the path the other reasons use, ``States.Fan out.Branches[0].States.A``."""
     text = ""
     for part in location.strip("/").split("/"):
+        part = part.replace("~1", "/").replace("~0", "~")  # a name with "/" in it is one part
         text += f"[{part}]" if part.isdigit() else f".{part}" if text else part
     return text
 
@@ -295,6 +296,11 @@ def pointer(path: str) -> str:
     return "/" + "/".join(p for p in parts if p != "")
 
 
+def _escaped(name: str) -> str:
+    """A state or field name as one JSON pointer part (RFC 6901): ``~`` as ``~0``, ``/`` as ``~1``."""
+    return name.replace("~", "~0").replace("/", "~1")
+
+
 def diagnose(source: str | bytes | Mapping[str, Any] | None, machine_type: str = "STANDARD") -> list[Diagnostic]:
     """Every problem AWS reports for a definition, as ValidateStateMachineDefinition lists them.
 
@@ -325,8 +331,8 @@ def rule_problems(definition: Definition, machine_type: str = "STANDARD") -> lis
     return found
 
 
-def _scope_rules(machine: Mapping[str, Any], prefix: str, ql: str, machine_type: str,
-                 found: list[Diagnostic]) -> None:
+def _scope_rules(machine: Mapping[str, Any], at: str, ql: str, machine_type: str, found: list[Diagnostic]) -> None:
+    """The rules of one scope; ``at`` is its JSON pointer ("" for the top level), built from names as they are."""
     states: Mapping[str, Any] = machine["States"]
     reached, todo = set(), [machine["StartAt"]]
     while todo:
@@ -336,29 +342,28 @@ def _scope_rules(machine: Mapping[str, Any], prefix: str, ql: str, machine_type:
         reached.add(name)
         todo.extend(target for _, target in _transitions(states[name], ""))
     for name, body in states.items():
-        path = f"{prefix}States.{name}"
-        where = pointer(path)
+        where = f"{at}/States/{_escaped(name)}"
         if name not in reached:
             found.append(Diagnostic(ERROR, "MISSING_TRANSITION_TARGET", f'State "{name}" is not reachable.', where))
         if len(name) > MAX_STATE_NAME:
             found.append(Diagnostic(ERROR, "INVALID_STATE_NAME",
                                     f"State name is longer than {MAX_STATE_NAME} characters.", where))
-        _state_rules(name, body, path, body.get("QueryLanguage", ql), machine_type, found)
+        _state_rules(body, where, body.get("QueryLanguage", ql), machine_type, found)
     if not any(_terminal(body) for body in states.values()):
-        found.append(Diagnostic(ERROR, "MISSING_END_STATE", "Workflow has no terminal state.",
-                                pointer(f"{prefix}States")))
+        found.append(Diagnostic(ERROR, "MISSING_END_STATE", "Workflow has no terminal state.", f"{at}/States"))
 
 
 def _terminal(body: Mapping[str, Any]) -> bool:
     return body["Type"] in ("Succeed", "Fail") or body.get("End") is True
 
 
-def _state_rules(name: str, body: Mapping[str, Any], path: str, ql: str, machine_type: str,
-                 found: list[Diagnostic]) -> None:
+def _state_rules(body: Mapping[str, Any], where: str, ql: str, machine_type: str, found: list[Diagnostic]) -> None:
     kind = body["Type"]
 
-    def error(member: str, message: str, code: str = "SCHEMA_VALIDATION_FAILED") -> None:
-        found.append(Diagnostic(ERROR, code, message, pointer(f"{path}.{member}" if member else path)))
+    def error(member: str, message: str, code: str = "SCHEMA_VALIDATION_FAILED", field: bool = False) -> None:
+        # member: "Retry[0].ErrorEquals", or with field=True one field named as written ("Parameters.$").
+        found.append(Diagnostic(ERROR, code, message,
+                                where + (f"/{_escaped(member)}" if field else pointer(member) if member else "")))
 
     if ql == "JSONata":
         for member in JSONPATH_ONLY:
@@ -367,7 +372,7 @@ def _state_rules(name: str, body: Mapping[str, Any], path: str, ql: str, machine
                              'use Arguments, Output, Items or Assign.')
         for key in body:
             if isinstance(key, str) and key.endswith(".$"):
-                error(key, f'The field "{key}" uses a JSONPath ".$" name in a JSONata state.')
+                error(key, f'The field "{key}" uses a JSONPath ".$" name in a JSONata state.', field=True)
     else:
         for member in JSONATA_ONLY:
             if member in body:
@@ -405,10 +410,10 @@ def _state_rules(name: str, body: Mapping[str, Any], path: str, ql: str, machine
     if kind == "Map":
         _map_rules(body, error, machine_type)
         key = "ItemProcessor" if "ItemProcessor" in body else "Iterator"
-        _scope_rules(body[key], f"{path}.{key}.", ql, machine_type, found)
+        _scope_rules(body[key], f"{where}/{key}", ql, machine_type, found)
     elif kind == "Parallel":
         for i, branch in enumerate(body["Branches"]):
-            _scope_rules(branch, f"{path}.Branches[{i}].", branch.get("QueryLanguage", ql), machine_type, found)
+            _scope_rules(branch, f"{where}/Branches/{i}", branch.get("QueryLanguage", ql), machine_type, found)
 
 
 def _timeout_rules(body: Mapping[str, Any], error: Any) -> None:
