@@ -1,0 +1,238 @@
+"""State runs of histories the sandbox does not record: redrives read mid-way, branches cut short, stops.
+
+Recorded histories (tests/data/histories) where they have the shape; the rest
+are hand-written in GetExecutionHistory's shape and answered through botocore's
+Stubber (tests/history_shapes.py), which checks them against the service model.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from history_shapes import History, at
+
+from opsconsole.core.executions.history import (
+    current_runs,
+    failure_point,
+    lambda_function_name,
+    parse_events,
+    progress,
+    state_outcomes,
+    state_runs,
+)
+
+DATA = Path(__file__).resolve().parents[2] / "data" / "histories"
+
+
+def recorded(name: str):
+    return parse_events(json.loads((DATA / f"{name}.json").read_text(encoding="utf-8"))["events"])
+
+
+def only(runs, state, **where):
+    found = [r for r in runs if r.state == state and all(getattr(r, k) == v for k, v in where.items())]
+    assert len(found) == 1, f"{state} {where}: {len(found)} runs"
+    return found[0]
+
+
+# --- redrive -------------------------------------------------------------------------------------------------
+
+
+def test_a_state_re_entered_after_a_redrive_shows_running_not_aborted():
+    """Issue 15's planted bug: the execution's earlier end must be forgotten at ``ExecutionRedriven``.
+
+    Otherwise every state still running after the redrive shows "aborted" at the old failure's time.
+    """
+    events = recorded("redriven_running")  # failed at 'Load config', redriven, now waiting in 'Settle'
+    settle = only(state_runs(events), "Settle")
+    assert (settle.status, settle.exited, settle.waiting_since) == ("running", None, settle.entered)
+
+    # The redriven Map read while the two iterations it runs again still wait in 'Each item hold'.
+    history = recorded("map_redriven")
+    redriven_at = next(e for e in history if e.type == "ExecutionRedriven")
+    so_far = [e for e in history if e.id <= 50]
+    runs = state_runs(so_far)
+    again = [(r.state, r.iteration, r.status, r.exited) for r in runs if r.entered >= redriven_at.timestamp]
+    assert again == [("Each item", None, "running", None), ("Each item hold", 1, "running", None),
+                     ("Each item hold", 3, "running", None)]
+    assert all(r.waiting_since == r.entered for r in runs if r.entered >= redriven_at.timestamp and r.type == "Wait")
+    outcomes = state_outcomes(current_runs(so_far, runs))
+    assert outcomes["Each item"] == outcomes["Each item hold"] == "running"
+    assert failure_point(so_far) == (None, None, None)
+    done = progress(so_far)
+    assert not done.finished and done.maps == {"Each item": (3, 5)}
+    assert str(done) == "1 of 3 states done · 3 of 5 Map iterations"
+
+
+# --- branches cut short --------------------------------------------------------------------------------------
+
+
+def _parallel_with_a_failing_branch() -> History:
+    """'Prepare' runs 'Check quota' and 'Train' side by side; the quota check fails, a Catch on the
+    Parallel moves on to 'Report quota' (the execution is still running) while 'Train' never finished."""
+    h = History()
+    h.enter("Parallel", "Prepare", 1)
+    started = h.add("ParallelStateStarted", 1.5)
+    quota = h.enter("Task", "Check quota", 2, after=started)
+    train = h.enter("Task", "Train", 2, after=started)
+    h.add("TaskScheduled", 3, after=quota, resourceType="dynamodb", resource="getItem", region="eu-west-1",
+          parameters='{"TableName": "quota"}')
+    quota_started = h.add("TaskStarted", 3, resourceType="dynamodb", resource="getItem")
+    h.add("TaskScheduled", 3, after=train, resourceType="sagemaker", resource="createTrainingJob.sync",
+          region="eu-west-1", parameters='{"TrainingJobName": "tr-1"}')
+    h.add("TaskStarted", 4, resourceType="sagemaker", resource="createTrainingJob.sync")
+    h.add("TaskFailed", 10, after=quota_started, resourceType="dynamodb", resource="getItem",
+          error="Quota.Exceeded", cause="no ml.g5 capacity left")
+    h.add("ParallelStateFailed", 10.5)
+    h.exit("Parallel", "Prepare", 11)
+    h.enter("Pass", "Report quota", 11)
+    return h
+
+
+def test_a_branch_still_running_when_its_parallel_fails_shows_aborted_at_the_parallels_exit():
+    events = _parallel_with_a_failing_branch().served()
+    runs = state_runs(events)
+    train = only(runs, "Train")
+    assert (train.status, train.exited, train.waiting_since) == ("aborted", at(11), None)
+    quota = only(runs, "Check quota")
+    assert (quota.status, quota.exited, quota.error) == ("failed", at(10), "Quota.Exceeded")
+    prepare = only(runs, "Prepare")
+    assert (prepare.status, prepare.error, prepare.cause) == ("caught", "Quota.Exceeded", "no ml.g5 capacity left")
+    assert prepare.retries == [(at(1.5), at(10.5), "Quota.Exceeded")]
+    assert state_outcomes(events) == {"Prepare": "caught", "Check quota": "failed", "Train": "aborted",
+                                      "Report quota": "running"}
+    assert only(runs, "Report quota").exited is None
+    assert failure_point(events) == (None, None, None)
+    done = progress(events)
+    assert (done.states_done, done.states_reached, done.runs_done, done.runs_total) == (3, 4, 3, 4)
+
+
+def test_a_branch_of_a_parallel_still_running_keeps_running():
+    h = _parallel_with_a_failing_branch()
+    del h.events[-6:]  # before the quota check failed: both branches run
+    runs = state_runs(h.served())
+    assert {r.state: (r.status, r.exited) for r in runs} == {
+        "Prepare": ("running", None), "Check quota": ("running", None), "Train": ("running", None)}
+
+
+def test_a_wait_inside_a_map_iteration_cut_short_with_the_parallel_around_it():
+    """Nested: a Map in one branch, its iteration waiting, when the other branch fails the Parallel."""
+    h = History()
+    h.enter("Parallel", "Fan out", 1)
+    started = h.add("ParallelStateStarted", 1)
+    check = h.enter("Task", "Check", 2, after=started)
+    h.enter("Map", "Each shard", 2, after=started)
+    map_started = h.add("MapStateStarted", 2, length=2)
+    h.add("MapIterationStarted", 3, name="Each shard", index=0)
+    h.enter("Wait", "Cool down", 3)
+    h.add("TaskScheduled", 4, after=check, resourceType="lambda", resource="invoke", region="eu-west-1",
+          parameters='{"FunctionName": "check"}')
+    h.add("TaskStarted", 4, resourceType="lambda", resource="invoke")
+    h.add("TaskFailed", 6, resourceType="lambda", resource="invoke", error="Lambda.Unknown", cause="boom")
+    h.add("ParallelStateFailed", 6)
+    h.exit("Parallel", "Fan out", 7)
+    h.enter("Pass", "Give up", 8)
+    assert map_started
+    runs = state_runs(h.served())
+    assert {r.state: (r.status, r.exited) for r in runs} == {
+        "Fan out": ("caught", at(7)), "Check": ("failed", at(6)), "Each shard": ("aborted", at(7)),
+        "Cool down": ("aborted", at(7)), "Give up": ("running", None)}
+    cool = only(runs, "Cool down")
+    assert (cool.iteration, cool.parent, cool.waiting_since) == (0, "Each shard", None)
+
+
+# --- stopped: the abort events a real account sends -----------------------------------------------------------
+
+
+def test_stopped_execution_states_end_at_their_own_abort_events():
+    h = History()
+    h.enter("Task", "Request approval", 1)
+    h.add("TaskScheduled", 2, resourceType="sqs", resource="sendMessage.waitForTaskToken", region="eu-west-1",
+          parameters='{"QueueUrl": "https://sqs/q"}')
+    h.add("TaskStarted", 2, resourceType="sqs", resource="sendMessage.waitForTaskToken")
+    h.add("TaskSubmitted", 3, resourceType="sqs", resource="sendMessage.waitForTaskToken", output="{}")
+    h.add("TaskStateAborted", 50)
+    h.add("ExecutionAborted", 52, error="Operator.Abort", cause="Stopped by lena")
+    events = h.served()
+    run = only(state_runs(events), "Request approval")
+    assert (run.status, run.exited, run.waiting_since) == ("aborted", at(50), None)
+    assert run.waits == [(at(3), at(50))]  # waited for the answer from submission to the stop
+    assert failure_point(events) == ("Request approval", "Operator.Abort", "Stopped by lena")
+
+
+def test_a_wait_state_stopped_shows_how_long_it_waited():
+    h = History()
+    h.enter("Wait", "Hold", 1)
+    h.add("WaitStateAborted", 30)
+    h.add("ExecutionAborted", 31)
+    run = only(state_runs(h.served()), "Hold")
+    assert (run.status, run.exited, run.waits) == ("aborted", at(30), [])
+    # Still waiting when the page was read: the wait runs from the entry on.
+    h = History()
+    h.enter("Wait", "Hold", 1)
+    run = only(state_runs(h.served()), "Hold")
+    assert (run.status, run.exited, run.waiting_since) == ("running", None, at(1))
+
+
+def test_a_running_task_waits_for_its_token_from_submission():
+    h = History()
+    h.enter("Task", "Ask reviewer", 1)
+    h.add("TaskScheduled", 2, resourceType="sqs", resource="sendMessage.waitForTaskToken", region="eu-west-1",
+          parameters="{}")
+    h.add("TaskSubmitted", 4, resourceType="sqs", resource="sendMessage.waitForTaskToken")
+    run = only(state_runs(h.served()), "Ask reviewer")
+    assert (run.status, run.waiting_since, run.waits) == ("running", at(4), [])
+    # A task that is not waiting for a token is just running.
+    h = History()
+    h.enter("Task", "Train", 1)
+    h.add("TaskScheduled", 2, resourceType="sagemaker", resource="createTrainingJob.sync", region="eu-west-1",
+          parameters="{}")
+    h.add("TaskSubmitted", 4, resourceType="sagemaker", resource="createTrainingJob.sync")
+    run = only(state_runs(h.served()), "Train")
+    assert (run.status, run.waiting_since, run.waits) == ("running", None, [])
+
+
+def test_a_timed_out_wait_and_token_wait_last_until_the_timeout():
+    h = History()
+    h.enter("Parallel", "Both", 1)
+    started = h.add("ParallelStateStarted", 1)
+    h.enter("Wait", "Hold", 2, after=started)
+    ask = h.enter("Task", "Ask", 2, after=started)
+    h.add("TaskScheduled", 3, after=ask, resourceType="sqs", resource="sendMessage.waitForTaskToken",
+          region="eu-west-1", parameters="{}")
+    h.add("TaskSubmitted", 5, resourceType="sqs", resource="sendMessage.waitForTaskToken")
+    h.add("ExecutionTimedOut", 90, error="States.Timeout", cause="The execution ran longer than 90 s")
+    events = h.served()
+    runs = state_runs(events)
+    assert {r.state: (r.status, r.exited, r.waits, r.error) for r in runs} == {
+        "Both": ("timed_out", at(90), [], "States.Timeout"),
+        "Hold": ("timed_out", at(90), [(at(2), at(90))], "States.Timeout"),
+        "Ask": ("timed_out", at(90), [(at(5), at(90))], "States.Timeout"),
+    }
+    assert only(runs, "Ask").cause == "The execution ran longer than 90 s"
+    assert failure_point(events) == ("Hold", "States.Timeout", "The execution ran longer than 90 s")
+
+
+# --- what a task called -----------------------------------------------------------------------------------------
+
+
+def test_activity_and_lambda_tasks_show_the_resource_they_called():
+    function = "arn:aws:lambda:eu-west-1:123456789012:function:score-batch"
+    activity = "arn:aws:states:eu-west-1:123456789012:activity:label-review"
+    h = History()
+    h.enter("Task", "Score", 1)
+    h.add("LambdaFunctionScheduled", 2, resource=function, input="{}")
+    h.add("LambdaFunctionStarted", 2)
+    h.add("LambdaFunctionSucceeded", 3, output='{"score": 0.9}')
+    h.exit("Task", "Score", 3, output='{"score": 0.9}')
+    h.enter("Task", "Review", 4)
+    h.add("ActivityScheduled", 5, resource=activity, input="{}")
+    h.add("ActivityStarted", 6, workerName="reviewer-1")
+    h.add("ActivitySucceeded", 9, output='{"ok": true}')
+    h.exit("Task", "Review", 9, output='{"ok": true}')
+    h.add("ExecutionSucceeded", 9, output='{"ok": true}')
+    runs = state_runs(h.served())
+    score, review = only(runs, "Score"), only(runs, "Review")
+    assert (score.resource, score.status, score.output) == (function, "succeeded", '{"score": 0.9}')
+    assert lambda_function_name(score) == "score-batch"
+    assert (review.resource, review.status, review.attempts) == (activity, "succeeded", 1)
