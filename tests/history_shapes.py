@@ -25,9 +25,15 @@ def at(seconds: float) -> datetime:
     return T0 + timedelta(seconds=seconds)
 
 
+_CLIENTS: list[Clients] = []
+
+
 def offline_clients() -> Clients:
-    """Clients that reach no endpoint: every call below is answered by a Stubber."""
-    return Clients(Connection(region=REGION, access_key="testing", secret_key="testing"))
+    """Clients that reach no endpoint: every call below is answered by a Stubber (made once: a client takes
+    a while to build)."""
+    if not _CLIENTS:
+        _CLIENTS.append(Clients(Connection(region=REGION, access_key="testing", secret_key="testing")))
+    return _CLIENTS[0]
 
 
 def _details_member(type_: str) -> str:
@@ -66,7 +72,13 @@ class History:
         return served_history([self.events], **kw)
 
 
-def served_history(pages: list[list[dict]], **kw) -> list[HistoryEvent]:
+def served_history(pages: list[list[dict]], requests: list[dict] | None = None, **kw) -> list[HistoryEvent]:
+    """The events of ``pages`` read through ``iter_history(**kw)``; ``requests``: the calls it must make."""
+    return [e for page in served_pages(pages, requests, **kw) for e in page]
+
+
+def served_pages(pages: list[list[dict]], requests: list[dict] | None = None, **kw) -> list[list[HistoryEvent]]:
+    """The pages ``iter_history(**kw)`` yields when GetExecutionHistory answers ``pages`` one call each."""
     clients = offline_clients()
     sfn = clients.client("stepfunctions")
     with Stubber(sfn) as stub:
@@ -74,7 +86,7 @@ def served_history(pages: list[list[dict]], **kw) -> list[HistoryEvent]:
             answer = {"events": page}
             if number < len(pages) - 1:
                 answer["nextToken"] = f"page-{number + 1}"
-            stub.add_response("get_execution_history", answer)
-        events = [e for page in iter_history(clients, ARN, **kw) for e in page]
+            stub.add_response("get_execution_history", answer, requests[number] if requests else None)
+        read = list(iter_history(clients, ARN, **kw))
         stub.assert_no_pending_responses()
-    return events
+    return read
