@@ -236,3 +236,26 @@ def test_activity_and_lambda_tasks_show_the_resource_they_called():
     assert (score.resource, score.status, score.output) == (function, "succeeded", '{"score": 0.9}')
     assert lambda_function_name(score) == "score-batch"
     assert (review.resource, review.status, review.attempts) == (activity, "succeeded", 1)
+
+
+def test_a_map_iteration_cut_short_by_the_failure_ends_there_not_when_the_redrive_ends():
+    events = recorded("map_redriven")  # iteration 1 failed the Map while iteration 3 still waited in 'Each item hold'
+    time_of = {e.id: e.timestamp for e in events}
+    failed = next(e for e in events if e.type == "ExecutionFailed")
+    redriven = next(e for e in events if e.type == "ExecutionRedriven")
+    runs = state_runs(events)
+    first_attempt = sorted((r.iteration, r.state, r.status, r.exited) for r in runs
+                           if r.entered < redriven.timestamp and r.iteration is not None)
+    assert first_attempt == [
+        (0, "Each item hold", "succeeded", time_of[6]), (0, "Each item read", "succeeded", time_of[27]),
+        (1, "Each item hold", "succeeded", time_of[35]), (1, "Each item read", "failed", time_of[39]),
+        (2, "Each item hold", "succeeded", time_of[14]), (2, "Each item read", "succeeded", time_of[30]),
+        (3, "Each item hold", "aborted", failed.timestamp),
+        (4, "Each item hold", "succeeded", time_of[23]), (4, "Each item read", "succeeded", time_of[33]),
+    ]
+    read = only(runs, "Each item read", iteration=1, status="failed")
+    assert (read.attempts, read.retries) == (1, [(time_of[37], time_of[39], "DynamoDB.ResourceNotFoundException")])
+    first_map, second_map = [r for r in runs if r.state == "Each item"]
+    assert (first_map.status, first_map.exited, first_map.error) == (
+        "failed", time_of[41], "DynamoDB.ResourceNotFoundException")
+    assert (second_map.status, second_map.entered, second_map.exited) == ("succeeded", time_of[45], time_of[66])

@@ -105,6 +105,9 @@ def state_runs(events: Sequence[HistoryEvent]) -> list[StateRun]:
             execution_end = ev
             continue
         if ev.type == "ExecutionRedriven":
+            # A redrive enters again every state it runs: a run still open when the earlier attempt ended
+            # (a Map iteration cut short by the failure) stopped then, not at the redriven execution's end.
+            _finish(order, execution_end)
             execution_end = None
             continue
         if node is None:
