@@ -137,9 +137,10 @@ def test_recorded_timestamps_without_a_zone_are_utc():
             "stateEnteredEventDetails": {"name": "P"}},
            {"id": 3, "previousEventId": 2, "type": "PassStateExited",
             "timestamp": datetime(2026, 11, 30, 11, 0, 2, tzinfo=timezone(timedelta(hours=2))),
-            "stateExitedEventDetails": {"name": "P"}}]
+            "stateExitedEventDetails": {"name": "P"}},
+           {"id": 4, "previousEventId": 3, "type": "ExecutionSucceeded", "timestamp": "2026-11-30T09:00:03.5Z"}]
     events = parse_events(raw)
-    assert [e.timestamp for e in events] == [at(0), at(1), at(2)]
+    assert [e.timestamp for e in events] == [at(0), at(1), at(2), at(3.5)]
     assert all(e.timestamp.tzinfo is timezone.utc for e in events)
 
 
