@@ -135,7 +135,7 @@ def state_runs(events: Sequence[HistoryEvent]) -> list[StateRun]:
 def _container_errors(runs: list[StateRun]) -> None:
     """Give failed Map/Parallel runs the error of the inner state that failed them."""
     failing = [r for r in runs if r.type in ("Map", "Parallel") and r.retries and r.error is None]
-    for container in failing:
+    for container in reversed(failing):  # innermost first: a Parallel failed by a Map takes the Map's error
         inner = [r for r in runs if r.parent == container.state and r.error and r.status in ("failed", "caught")
                  and r.entered >= container.entered and (container.exited is None or r.entered <= container.exited)]
         if inner:
