@@ -115,3 +115,53 @@ def test_a_succeeded_or_running_execution_has_no_failure_point():
     h.exit("Pass", "P", 2)
     h.add("ExecutionSucceeded", 2, output="{}")
     assert failure_point(h.served()) == (None, None, None) and failed_run(h.served()) is None
+
+
+def _fetch_fails(h: History, iteration_started: int, t: float, failed: float, error: str) -> int:
+    fetch = h.enter("Task", "Fetch", t, after=iteration_started)
+    h.add("TaskScheduled", t, after=fetch, resourceType="s3", resource="getObject", region="eu-west-1",
+          parameters="{}")
+    return h.add("TaskFailed", failed, resourceType="s3", resource="getObject", error=error, cause=f"{error} cause")
+
+
+def test_the_map_shows_the_error_of_the_iteration_that_failed_first():
+    h = History()
+    h.enter("Map", "Shards", 1)
+    started = h.add("MapStateStarted", 1, length=2)
+    first = h.add("MapIterationStarted", 2, after=started, name="Shards", index=0)
+    second = h.add("MapIterationStarted", 3, after=started, name="Shards", index=1)
+    late = _fetch_fails(h, first, 2, 20, "S3.SlowDown")  # entered first, failed last
+    early = _fetch_fails(h, second, 3, 8, "S3.NoSuchKey")
+    h.add("MapIterationFailed", 8, after=early, name="Shards", index=1)
+    h.add("MapStateFailed", 8)
+    h.add("MapIterationFailed", 20, after=late, name="Shards", index=0)
+    h.add("ExecutionFailed", 20, error="S3.NoSuchKey", cause="S3.NoSuchKey cause")
+    events = h.served()
+    shards = [r for r in state_runs(events) if r.state == "Shards"][0]
+    assert (shards.status, shards.error, shards.cause) == ("failed", "S3.NoSuchKey", "S3.NoSuchKey cause")
+    assert shards.retries == [(at(1), at(8), "S3.NoSuchKey")]
+    assert failed_run(events).iteration == 1
+    assert failure_point(events) == ("Fetch", "S3.NoSuchKey", "S3.NoSuchKey cause")
+
+
+def test_a_failure_caught_two_levels_up_is_not_the_failure_point():
+    h = History()
+    h.enter("Parallel", "Prepare", 1)
+    branches = h.add("ParallelStateStarted", 1)
+    h.enter("Map", "Shards", 2, after=branches)
+    started = h.add("MapStateStarted", 2, length=1)
+    iteration = h.add("MapIterationStarted", 3, after=started, name="Shards", index=0)
+    _fetch_fails(h, iteration, 3, 8, "S3.NoSuchKey")
+    h.add("MapIterationFailed", 8, name="Shards", index=0)
+    h.add("MapStateFailed", 8)
+    h.add("ParallelStateFailed", 8)
+    h.exit("Parallel", "Prepare", 9)
+    h.add("FailStateEntered", 10, name="Give up", input="{}")
+    h.add("ExecutionFailed", 10, error="Prepare.Failed", cause="could not prepare")
+    events = h.served()
+    assert failure_point(events) == ("Give up", "Prepare.Failed", "could not prepare")
+    runs = {r.state: r for r in state_runs(events)}
+    assert {name: (r.status, r.error) for name, r in runs.items()} == {
+        "Prepare": ("caught", "S3.NoSuchKey"), "Shards": ("failed", "S3.NoSuchKey"),
+        "Fetch": ("failed", "S3.NoSuchKey"), "Give up": ("failed", "Prepare.Failed")}
+    assert runs["Prepare"].retries == [(at(1), at(8), "S3.NoSuchKey")]
