@@ -226,6 +226,8 @@ def _apply(b: _Builder, ev: HistoryEvent) -> None:
     elif t in ABORT_EVENTS:
         r.exited, r.status, b.ended = ts, "aborted", True
         _close_wait(b, ts)
+        if r.type == "Wait":
+            r.waits.append((r.entered, ts))  # as when it ends or the execution stops without this event
     elif t.endswith("StateEntered") and r.type == "Wait":
         b.wait_start = ts
 
