@@ -144,13 +144,18 @@ def test_a_wait_inside_a_map_iteration_cut_short_with_the_parallel_around_it():
 # --- stopped: the abort events a real account sends -----------------------------------------------------------
 
 
+def _asks_a_reviewer(h: History, name: str, entered: float, submitted: float, after: int | None = None) -> int:
+    """A task that sends a message with a task token, then waits for someone to answer it."""
+    h.enter("Task", name, entered, after=after)
+    h.add("TaskScheduled", entered + 1, resourceType="sqs", resource="sendMessage.waitForTaskToken",
+          region="eu-west-1", parameters='{"QueueUrl": "https://sqs/q"}')
+    h.add("TaskStarted", entered + 1, resourceType="sqs", resource="sendMessage.waitForTaskToken")
+    return h.add("TaskSubmitted", submitted, resourceType="sqs", resource="sendMessage.waitForTaskToken", output="{}")
+
+
 def test_stopped_execution_states_end_at_their_own_abort_events():
     h = History()
-    h.enter("Task", "Request approval", 1)
-    h.add("TaskScheduled", 2, resourceType="sqs", resource="sendMessage.waitForTaskToken", region="eu-west-1",
-          parameters='{"QueueUrl": "https://sqs/q"}')
-    h.add("TaskStarted", 2, resourceType="sqs", resource="sendMessage.waitForTaskToken")
-    h.add("TaskSubmitted", 3, resourceType="sqs", resource="sendMessage.waitForTaskToken", output="{}")
+    _asks_a_reviewer(h, "Request approval", 1, 3)
     h.add("TaskStateAborted", 50)
     h.add("ExecutionAborted", 52, error="Operator.Abort", cause="Stopped by lena")
     events = h.served()
@@ -166,7 +171,7 @@ def test_a_wait_state_stopped_shows_how_long_it_waited():
     h.add("WaitStateAborted", 30)
     h.add("ExecutionAborted", 31)
     run = only(state_runs(h.served()), "Hold")
-    assert (run.status, run.exited, run.waits) == ("aborted", at(30), [])
+    assert (run.status, run.exited, run.waits) == ("aborted", at(30), [(at(1), at(30))])
     # Still waiting when the page was read: the wait runs from the entry on.
     h = History()
     h.enter("Wait", "Hold", 1)
@@ -176,10 +181,7 @@ def test_a_wait_state_stopped_shows_how_long_it_waited():
 
 def test_a_running_task_waits_for_its_token_from_submission():
     h = History()
-    h.enter("Task", "Ask reviewer", 1)
-    h.add("TaskScheduled", 2, resourceType="sqs", resource="sendMessage.waitForTaskToken", region="eu-west-1",
-          parameters="{}")
-    h.add("TaskSubmitted", 4, resourceType="sqs", resource="sendMessage.waitForTaskToken")
+    _asks_a_reviewer(h, "Ask reviewer", 1, 4)
     run = only(state_runs(h.served()), "Ask reviewer")
     assert (run.status, run.waiting_since, run.waits) == ("running", at(4), [])
     # A task that is not waiting for a token is just running.
@@ -197,10 +199,7 @@ def test_a_timed_out_wait_and_token_wait_last_until_the_timeout():
     h.enter("Parallel", "Both", 1)
     started = h.add("ParallelStateStarted", 1)
     h.enter("Wait", "Hold", 2, after=started)
-    ask = h.enter("Task", "Ask", 2, after=started)
-    h.add("TaskScheduled", 3, after=ask, resourceType="sqs", resource="sendMessage.waitForTaskToken",
-          region="eu-west-1", parameters="{}")
-    h.add("TaskSubmitted", 5, resourceType="sqs", resource="sendMessage.waitForTaskToken")
+    _asks_a_reviewer(h, "Ask", 2, 5, after=started)
     h.add("ExecutionTimedOut", 90, error="States.Timeout", cause="The execution ran longer than 90 s")
     events = h.served()
     runs = state_runs(events)
