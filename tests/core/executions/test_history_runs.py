@@ -258,3 +258,47 @@ def test_a_map_iteration_cut_short_by_the_failure_ends_there_not_when_the_redriv
     assert (first_map.status, first_map.exited, first_map.error) == (
         "failed", time_of[41], "DynamoDB.ResourceNotFoundException")
     assert (second_map.status, second_map.entered, second_map.exited) == ("succeeded", time_of[45], time_of[66])
+
+
+def test_an_optimised_lambda_task_links_to_the_function_its_parameters_name():
+    h = History()
+    h.enter("Task", "Score", 1)
+    h.add("TaskScheduled", 2, resourceType="lambda", resource="invoke", region="eu-west-1",
+          parameters='{"FunctionName": "arn:aws:lambda:eu-west-1:123456789012:function:score-batch:live"}')
+    h.add("TaskStarted", 2, resourceType="lambda", resource="invoke")
+    h.add("TaskSucceeded", 3, resourceType="lambda", resource="invoke", output='{"Payload": {"score": 0.9}}')
+    # Read before the state exited: the task's result is already its output.
+    score = only(state_runs(h.served()), "Score")
+    assert (score.resource, score.status, score.output) == ("lambda:invoke", "running", '{"Payload": {"score": 0.9}}')
+    assert lambda_function_name(score) == "score-batch"
+
+
+def test_a_distributed_map_that_failed_shows_the_map_runs_error():
+    run_arn = "arn:aws:states:eu-west-1:123456789012:mapRun:training/fan-out:0c1d"
+    h = History()
+    h.enter("Map", "Fan out", 1)
+    h.add("MapStateStarted", 2, length=400)
+    h.add("MapRunStarted", 2, mapRunArn=run_arn)
+    h.add("MapRunFailed", 60, error="States.ExceedToleratedFailureThreshold",
+          cause="The number of failed items exceeded 10 %")
+    h.add("MapStateFailed", 60)
+    h.add("ExecutionFailed", 61)
+    events = h.served()
+    fan_out = only(state_runs(events), "Fan out")
+    assert (fan_out.status, fan_out.map_run_arn, fan_out.map_length) == ("failed", run_arn, 400)
+    assert (fan_out.error, fan_out.cause) == ("States.ExceedToleratedFailureThreshold",
+                                              "The number of failed items exceeded 10 %")
+    assert failure_point(events) == ("Fan out", "States.ExceedToleratedFailureThreshold",
+                                     "The number of failed items exceeded 10 %")
+
+
+def test_of_two_states_failing_at_the_same_moment_the_one_the_history_lists_first_is_the_failure_point():
+    h = History()
+    h.enter("Parallel", "Both", 1)
+    started = h.add("ParallelStateStarted", 1)
+    left = h.enter("Pass", "Left", 2, after=started)
+    right = h.enter("Pass", "Right", 2, after=started)
+    h.add("FailStateEntered", 3, after=right, name="Right failed", input="{}")
+    h.add("FailStateEntered", 3, after=left, name="Left failed", input="{}")
+    h.add("ExecutionFailed", 3, error="Branch.Failed")
+    assert failure_point(h.served())[0] == "Right failed"
