@@ -302,3 +302,50 @@ def test_of_two_states_failing_at_the_same_moment_the_one_the_history_lists_firs
     h.add("FailStateEntered", 3, after=left, name="Left failed", input="{}")
     h.add("ExecutionFailed", 3, error="Branch.Failed")
     assert failure_point(h.served())[0] == "Right failed"
+
+
+def _reserve(h: History, after: int, t: float, error: str | None = None) -> int:
+    """A branch task that reserves capacity; it fails with ``error`` or succeeds and exits."""
+    h.enter("Task", "Reserve", t, after=after)
+    h.add("TaskScheduled", t, resourceType="dynamodb", resource="updateItem", region="eu-west-1", parameters="{}")
+    if error:
+        return h.add("TaskFailed", t + 1, resourceType="dynamodb", resource="updateItem", error=error, cause="taken")
+    h.add("TaskSucceeded", t + 1, resourceType="dynamodb", resource="updateItem", output="{}")
+    return h.exit("Task", "Reserve", t + 1)
+
+
+def test_a_parallel_retried_after_its_branch_failed_shows_retried():
+    h = History()
+    h.enter("Parallel", "Prepare", 1)
+    first = h.add("ParallelStateStarted", 1)
+    _reserve(h, first, 2, error="Capacity.Taken")
+    h.add("ParallelStateFailed", 3)
+    second = h.add("ParallelStateStarted", 13)  # the Parallel's Retry, after its back-off
+    _reserve(h, second, 14)
+    h.add("ParallelStateSucceeded", 15)
+    h.exit("Parallel", "Prepare", 16)
+    h.add("ExecutionSucceeded", 16, output="{}")
+    prepare = only(state_runs(h.served()), "Prepare")
+    assert (prepare.status, prepare.attempts, prepare.exited, prepare.error) == ("retried", 2, at(16), "Capacity.Taken")
+    assert prepare.retries == [(at(1), at(3), "Capacity.Taken")] and prepare.waits == [(at(3), at(13))]
+
+
+def test_a_parallel_stopped_ends_at_its_own_abort_event():
+    h = History()
+    h.enter("Parallel", "Prepare", 1)
+    started = h.add("ParallelStateStarted", 1)
+    h.enter("Task", "Train", 2, after=started)
+    h.add("TaskScheduled", 2, resourceType="sagemaker", resource="createTrainingJob.sync", region="eu-west-1",
+          parameters="{}")
+    h.add("TaskStateAborted", 50)
+    h.add("ParallelStateAborted", 51)
+    h.add("ExecutionAborted", 52)
+    runs = state_runs(h.served())
+    assert {r.state: (r.status, r.exited) for r in runs} == {"Prepare": ("aborted", at(51)), "Train": ("aborted", at(50))}
+    # Stopped before any branch started.
+    h = History()
+    h.enter("Parallel", "Prepare", 1)
+    h.add("ParallelStateStarted", 1)
+    h.add("ParallelStateAborted", 2)
+    h.add("ExecutionAborted", 3)
+    assert [(r.status, r.exited) for r in state_runs(h.served())] == [("aborted", at(2))]
