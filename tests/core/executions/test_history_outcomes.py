@@ -165,3 +165,62 @@ def test_a_failure_caught_two_levels_up_is_not_the_failure_point():
         "Prepare": ("caught", "S3.NoSuchKey"), "Shards": ("failed", "S3.NoSuchKey"),
         "Fetch": ("failed", "S3.NoSuchKey"), "Give up": ("failed", "Prepare.Failed")}
     assert runs["Prepare"].retries == [(at(1), at(8), "S3.NoSuchKey")]
+
+
+def _score_fails_once(h: History) -> None:
+    """'Score' fails its first attempt at 5 s; its Retry waits before the next one."""
+    h.enter("Task", "Score", 1)
+    h.add("TaskScheduled", 2, resourceType="lambda", resource="invoke", region="eu-west-1", parameters="{}")
+    h.add("TaskFailed", 5, resourceType="lambda", resource="invoke", error="Lambda.TooManyRequestsException",
+          cause="Rate exceeded")
+
+
+def test_stopped_during_a_retrys_back_off_the_failure_point_says_the_stop():
+    h = History()
+    _score_fails_once(h)
+    h.add("ExecutionAborted", 20, error="Operator.Abort", cause="Stopped by lena")
+    events = h.served()
+    assert failure_point(events) == ("Score", "Operator.Abort", "Stopped by lena")
+    score = state_runs(events)[0]
+    assert (score.status, score.exited, score.error) == ("failed", at(5), "Lambda.TooManyRequestsException")
+
+
+def test_timed_out_during_a_retrys_back_off_the_failure_point_says_states_timeout():
+    h = History()
+    _score_fails_once(h)
+    h.add("ExecutionTimedOut", 20)
+    assert failure_point(h.served()) == ("Score", "States.Timeout", None)
+
+
+def test_timed_out_between_two_states_still_says_states_timeout():
+    h = History()
+    h.enter("Pass", "Prepare", 1)
+    h.exit("Pass", "Prepare", 2)
+    h.add("ExecutionTimedOut", 3600)
+    assert failure_point(h.served()) == (None, "States.Timeout", None)
+
+
+def test_a_fail_state_without_an_error_shows_none():
+    h = History()
+    h.add("FailStateEntered", 1, name="Stop here", input="{}")
+    h.add("ExecutionFailed", 1)
+    events = h.served()
+    runs = state_runs(events)
+    assert [(r.state, r.status, r.error, r.cause) for r in runs] == [("Stop here", "failed", None, None)]
+    assert failure_point(events) == ("Stop here", None, None)
+    assert failed_run(events, runs) is runs[0]  # one of the runs shown, to select in the table
+
+
+def test_a_map_run_twice_counts_the_items_of_both_runs():
+    h = History()
+    for length, t in ((5, 1), (3, 20)):  # a loop enters the Map again
+        h.enter("Map", "Batch", t)
+        started = h.add("MapStateStarted", t, length=length)
+        for index in range(length):
+            h.add("MapIterationStarted", t + 1, after=started, name="Batch", index=index)
+            outcome = ("MapIterationSucceeded", "MapIterationFailed", "MapIterationAborted")[index % 3]
+            h.add(outcome, t + 2, name="Batch", index=index)
+        h.add("MapStateSucceeded", t + 3)
+        h.exit("Map", "Batch", t + 3)
+    done = progress(h.served())
+    assert done.maps == {"Batch": (8, 8)} and str(done) == "1 of 1 states done · 8 of 8 Map iterations"
