@@ -33,6 +33,9 @@ SUMMARIES = [
     ("PassStateExited", {"name": "Prepare", "output": '{"prepared": true}'}, '{"prepared": true}'),
     ("TaskSucceeded", {"resourceType": "dynamodb", "resource": "getItem", "output": '{"Item": {}}'}, '{"Item": {}}'),
     ("ExecutionSucceeded", {"output": "[1, 2]"}, "[1, 2]"),
+    # Read without execution data: nothing to show.
+    ("PassStateEntered", {"name": "Prepare"}, ""),
+    ("PassStateExited", {"name": "Prepare"}, ""),
     # Map sizes and iterations.
     ("MapStateStarted", {"length": 60}, "60 items"),
     ("MapIterationStarted", {"name": "Each item", "index": 7}, "iteration 7"),
@@ -161,6 +164,7 @@ def _filter_events() -> list[HistoryEvent]:
 def test_filter_by_type_state_and_text():
     events = _filter_events()
     shown = EventFilter()
+    assert shown.set_text("  ") is False and shown.set_state(None) is False and shown.set_types(None) is False
     assert [e.id for e in events if shown.accepts(e)] == [1, 2, 3, 4, 5]
     assert shown.set_types({"TaskFailed", "ExecutionFailed"}) is True
     assert shown.set_types(["ExecutionFailed", "TaskFailed"]) is False

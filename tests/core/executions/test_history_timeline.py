@@ -65,7 +65,9 @@ def test_time_span_runs_from_the_first_entry_to_the_last_known_time():
     runs = [_run("A", "Task", 2, 10), _run("B", "Task", 5, waiting_since=at(14)), _run("C", "Task", 3)]
     assert time_span(runs) == (at(2).timestamp(), at(14).timestamp())
     start, end = time_span([_run("A", "Pass", 7, 7)])
-    assert start == at(7).timestamp() and end == pytest.approx(start + 0.001)
+    assert start == at(7).timestamp() and end - start == pytest.approx(0.001, abs=1e-4)
+    assert run_arrays([_run("A", "Pass", 7, 7)]).span == pytest.approx(0.001, abs=1e-4)
+    assert timeline_lanes([]) == []
 
 
 def _bars() -> list[StateRun]:
@@ -123,3 +125,10 @@ def test_lane_rows_without_any_segments():
 ])
 def test_time_axis_labels_are_as_precise_as_the_tick_step(seconds, step, label):
     assert elapsed_label(seconds, step) == label
+
+
+def test_a_run_in_no_lane_is_drawn_in_none():
+    arrays = run_arrays(_bars())
+    rows = lane_rows(arrays, [Lane("A", "A", 0, "A", runs=[0]), Lane("B", "B", 0, "B", runs=[1])])
+    assert [row["run"].tolist() for row in rows] == [[0], [1]]
+    assert [(row["fail_start"].tolist(), row["wait_start"].tolist()) for row in rows] == [([], []), ([], [8])]
