@@ -71,7 +71,7 @@ def test_every_map_run_of_an_execution_oldest_first_with_its_counts():
              "stopDate": at(40)},
         ]}, {"executionArn": ARN, "maxResults": 1000, "nextToken": "more"})
         stub.add_response("describe_map_run", _described(
-            failed, "FAILED", 30, 40, toleratedFailureCount=2, toleratedFailurePercentage=2.5,
+            failed, "FAILED", 30, 40, maxConcurrency=0, toleratedFailureCount=2, toleratedFailurePercentage=2.5,
             itemCounts=_counts(succeeded=7, failed=3, total=10)), {"mapRunArn": failed})
         runs = list_map_runs(offline_clients(), ARN)
         stub.assert_no_pending_responses()
@@ -81,6 +81,7 @@ def test_every_map_run_of_an_execution_oldest_first_with_its_counts():
     assert (score.items_done, score.item_counts["total"], score.max_concurrency) == (1206, 1746, 40)
     assert score.execution_counts["running"] == 40 and score.state_machine_arn == f"{MACHINE}/score"
     assert (retrain.tolerated_failure_count, retrain.tolerated_failure_percentage) == (2, 2.5)
+    assert retrain.max_concurrency == 0  # no limit
     assert retrain.items_done == 10 and label.items_done == 8 and label.execution_counts["succeeded"] == 1
 
 
