@@ -224,3 +224,11 @@ def test_a_map_run_twice_counts_the_items_of_both_runs():
         h.exit("Map", "Batch", t + 3)
     done = progress(h.served())
     assert done.maps == {"Batch": (8, 8)} and str(done) == "1 of 1 states done · 8 of 8 Map iterations"
+
+
+def test_stopped_between_two_states_has_no_failed_state():
+    h = History()
+    h.enter("Pass", "Prepare", 1)
+    h.exit("Pass", "Prepare", 2)
+    h.add("ExecutionAborted", 3)
+    assert failure_point(h.served()) == (None, None, None)
