@@ -349,3 +349,29 @@ def test_a_parallel_stopped_ends_at_its_own_abort_event():
     h.add("ParallelStateAborted", 2)
     h.add("ExecutionAborted", 3)
     assert [(r.status, r.exited) for r in state_runs(h.served())] == [("aborted", at(2))]
+
+
+def test_a_parallel_that_succeeded_shows_no_error_of_a_state_caught_inside_it():
+    h = History()
+    h.enter("Parallel", "Prepare", 1)
+    started = h.add("ParallelStateStarted", 1)
+    failed = _reserve(h, started, 1, error="Capacity.Taken")  # entered at the Parallel's very moment
+    h.exit("Task", "Reserve", 2, after=failed)  # its own Catch moves on
+    h.enter("Pass", "Use spot capacity", 2)
+    h.exit("Pass", "Use spot capacity", 3)
+    h.add("ParallelStateSucceeded", 3)
+    h.exit("Parallel", "Prepare", 4)
+    runs = state_runs(h.served())
+    assert {r.state: (r.status, r.error) for r in runs} == {
+        "Prepare": ("succeeded", None), "Reserve": ("caught", "Capacity.Taken"), "Use spot capacity": ("succeeded", None)}
+
+
+def test_a_parallel_failed_by_a_state_entered_at_its_very_moment_shows_that_error():
+    h = History()
+    h.enter("Parallel", "Prepare", 1)
+    started = h.add("ParallelStateStarted", 1)
+    _reserve(h, started, 1, error="Capacity.Taken")
+    h.add("ParallelStateFailed", 2)
+    h.add("ExecutionFailed", 2, error="Capacity.Taken", cause="taken")
+    prepare = only(state_runs(h.served()), "Prepare")
+    assert (prepare.status, prepare.error, prepare.cause) == ("failed", "Capacity.Taken", "taken")
