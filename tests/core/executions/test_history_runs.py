@@ -314,10 +314,15 @@ def _reserve(h: History, after: int, t: float, error: str | None = None) -> int:
     return h.exit("Task", "Reserve", t + 1)
 
 
-def test_a_parallel_retried_after_its_branch_failed_shows_retried():
+def _prepare() -> tuple[History, int]:
+    """'Prepare', a Parallel entered and started at 1 s: the history and the id of its start event."""
     h = History()
     h.enter("Parallel", "Prepare", 1)
-    first = h.add("ParallelStateStarted", 1)
+    return h, h.add("ParallelStateStarted", 1)
+
+
+def test_a_parallel_retried_after_its_branch_failed_shows_retried():
+    h, first = _prepare()
     _reserve(h, first, 2, error="Capacity.Taken")
     h.add("ParallelStateFailed", 3)
     second = h.add("ParallelStateStarted", 13)  # the Parallel's Retry, after its back-off
@@ -352,9 +357,7 @@ def test_a_parallel_stopped_ends_at_its_own_abort_event():
 
 
 def test_a_parallel_that_succeeded_shows_no_error_of_a_state_caught_inside_it():
-    h = History()
-    h.enter("Parallel", "Prepare", 1)
-    started = h.add("ParallelStateStarted", 1)
+    h, started = _prepare()
     failed = _reserve(h, started, 1, error="Capacity.Taken")  # entered at the Parallel's very moment
     h.exit("Task", "Reserve", 2, after=failed)  # its own Catch moves on
     h.enter("Pass", "Use spot capacity", 2)
@@ -367,9 +370,7 @@ def test_a_parallel_that_succeeded_shows_no_error_of_a_state_caught_inside_it():
 
 
 def test_a_parallel_failed_by_a_state_entered_at_its_very_moment_shows_that_error():
-    h = History()
-    h.enter("Parallel", "Prepare", 1)
-    started = h.add("ParallelStateStarted", 1)
+    h, started = _prepare()
     _reserve(h, started, 1, error="Capacity.Taken")
     h.add("ParallelStateFailed", 2)
     h.add("ExecutionFailed", 2, error="Capacity.Taken", cause="taken")
