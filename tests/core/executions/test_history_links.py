@@ -7,7 +7,17 @@ from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import unquote
 
-from opsconsole.core.executions.history import StateRun, console_url, event_summary, logs_link, parse_events, state_runs
+import pytest
+
+from opsconsole.core.executions.history import (
+    StateRun,
+    console_url,
+    event_summary,
+    logs_link,
+    parse_events,
+    region_of,
+    state_runs,
+)
 from opsconsole.core.executions.history.links import lambda_function_name, state_machine_log_group
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "histories"
@@ -89,3 +99,58 @@ def test_sagemaker_jobs_link_to_their_log_streams():
     assert "/aws/sagemaker/TransformJobs?logStreamNameFilter=part-17" in _console_route(
         logs_link(transform, "eu-west-1", None))
     assert logs_link(_run(resource="sagemaker:createModel", parameters="{}"), "eu-west-1", None) is None
+
+
+def test_console_url_in_every_partition():
+    gov = ARN.replace("eu-west-1", "us-gov-west-1")
+    assert console_url(gov).startswith("https://us-gov-west-1.console.amazonaws-us-gov.com/states/home?region=us-gov-west-1#")
+    assert [region_of(arn) for arn in (ARN, "arn:aws:states:eu-north-1", "arn:aws:states", "")] == [
+        "eu-west-1", "eu-north-1", "", ""]
+
+
+def test_the_log_window_is_the_run_with_a_minute_each_side():
+    run = _run(resource="lambda:invoke", parameters='{"FunctionName": "score-items"}')
+    start, end = int((WHEN.timestamp() - 60) * 1000), int((WHEN.replace(minute=5).timestamp() + 60) * 1000)
+    # The console's route, percent-encoded twice with "$" for "%" (what the CloudWatch console reads).
+    assert logs_link(run, "eu-west-1", None) == (
+        "https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1"
+        "#logsV2:log-groups/log-group/$252Faws$252Flambda$252Fscore-items"
+        f"/log-events$3Fstart$3D{start}$26end$3D{end}")
+
+
+def test_sagemaker_job_link_is_the_exact_console_route():
+    run = _run(resource="sagemaker:createProcessingJob.sync", parameters='{"ProcessingJobName": "prep-SE-1"}')
+    assert logs_link(run, "eu-west-1", None) == (
+        "https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1"
+        "#logsV2:log-groups/log-group/$252Faws$252Fsagemaker$252FProcessingJobs$3FlogStreamNameFilter$3Dprep-SE-1")
+
+
+def test_tasks_whose_logs_are_not_their_own_link_to_the_state_machines_logs():
+    config = {"level": "ALL", "includeExecutionData": True, "destinations": [
+        {"cloudWatchLogsLogGroup": {"logGroupArn": "arn:aws:logs:eu-west-1:123456789012:log-group:/sm/train:*"}}]}
+    machine = "log-groups/log-group//sm/train/log-events?start="
+    # Asking Lambda about a function does not run it: its logs are not this state's.
+    about = _run(resource="aws-sdk:lambda:getFunction", parameters='{"FunctionName": "score-items"}')
+    assert _console_route(logs_link(about, "eu-west-1", config)).startswith(machine)
+    # A SageMaker task read without its parameters, or naming no job: no job to filter by.
+    for parameters in (None, '{"TrainingJobName": ""}', '{"TrainingJobName": 7}'):
+        run = _run(resource="sagemaker:createTrainingJob.sync", parameters=parameters)
+        assert _console_route(logs_link(run, "eu-west-1", config)).startswith(machine), parameters
+
+
+@pytest.mark.parametrize(("config", "group"), [
+    ({"level": "ERROR", "destinations": [{"cloudWatchLogsLogGroup": {"logGroupArn":
+                                                                      "arn:aws:logs:r:1:log-group:/sm/a:*"}}]}, "/sm/a"),
+    ({"level": "OFF", "destinations": [{"cloudWatchLogsLogGroup": {"logGroupArn": "arn:aws:logs:r:1:log-group:/sm/a:*"}}]},
+     None),
+    ({"level": "off", "destinations": [{"cloudWatchLogsLogGroup": {"logGroupArn": "arn:aws:logs:r:1:log-group:/sm/a"}}]},
+     None),
+    ({"destinations": [{"cloudWatchLogsLogGroup": {"logGroupArn": "arn:aws:logs:r:1:log-group:/sm/a:*"}}]}, None),
+    ({"level": "ALL", "destinations": [{"cloudWatchLogsLogGroup": {}},
+                                       {"cloudWatchLogsLogGroup": {"logGroupArn": "arn:aws:logs:r:1:log-group:/sm/b"}}]},
+     "/sm/b"),
+    ({"level": "ALL", "destinations": []}, None),
+    ({}, None),
+])
+def test_the_state_machines_log_group_only_when_logging_is_on(config, group):
+    assert state_machine_log_group(config) == group

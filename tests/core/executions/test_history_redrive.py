@@ -22,6 +22,7 @@ def test_a_redriven_state_counts_by_its_new_run():
     assert [(r.state, r.status) for r in current_runs(events, runs)] == [
         ("Prepare", "succeeded"), ("Load config", "succeeded"), ("Settle", "running")]
     summary = summarise(events, runs)
+    assert summary.current == current_runs(events, runs)
     assert summary.outcomes == {"Prepare": "succeeded", "Load config": "succeeded", "Settle": "running"}
     assert summary.failure == (None, None, None)
 

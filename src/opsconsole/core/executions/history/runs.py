@@ -105,6 +105,9 @@ def state_runs(events: Sequence[HistoryEvent]) -> list[StateRun]:
             execution_end = ev
             continue
         if ev.type == "ExecutionRedriven":
+            # A redrive enters again every state it runs: a run still open when the earlier attempt ended
+            # (a Map iteration cut short by the failure) stopped then, not at the redriven execution's end.
+            _finish(order, execution_end)
             execution_end = None
             continue
         if node is None:
@@ -132,7 +135,7 @@ def state_runs(events: Sequence[HistoryEvent]) -> list[StateRun]:
 def _container_errors(runs: list[StateRun]) -> None:
     """Give failed Map/Parallel runs the error of the inner state that failed them."""
     failing = [r for r in runs if r.type in ("Map", "Parallel") and r.retries and r.error is None]
-    for container in failing:
+    for container in reversed(failing):  # innermost first: a Parallel failed by a Map takes the Map's error
         inner = [r for r in runs if r.parent == container.state and r.error and r.status in ("failed", "caught")
                  and r.entered >= container.entered and (container.exited is None or r.entered <= container.exited)]
         if inner:
@@ -223,6 +226,8 @@ def _apply(b: _Builder, ev: HistoryEvent) -> None:
     elif t in ABORT_EVENTS:
         r.exited, r.status, b.ended = ts, "aborted", True
         _close_wait(b, ts)
+        if r.type == "Wait":
+            r.waits.append((r.entered, ts))  # as when it ends or the execution stops without this event
     elif t.endswith("StateEntered") and r.type == "Wait":
         b.wait_start = ts
 

@@ -98,10 +98,11 @@ def failure_point(events: Sequence[HistoryEvent]) -> tuple[str | None, str | Non
     if end is None or end.type == "ExecutionSucceeded":
         return None, None, None
     run = failed_run(events)
+    if end.type == "ExecutionTimedOut":
+        # Timed out, whatever the running state last failed with (a retry's back-off cut short).
+        return (run.state if run else None), end.details.get("error") or "States.Timeout", end.details.get("cause")
     error = end.details.get("error") or (run.error if run else None)
     cause = end.details.get("cause") or (run.cause if run else None)
-    if end.type == "ExecutionTimedOut" and not error:
-        error = "States.Timeout"
     return (run.state if run else None), error, cause
 
 
