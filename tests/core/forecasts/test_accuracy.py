@@ -62,6 +62,7 @@ def test_each_item_and_window_has_its_own_figures_and_the_rows_they_come_from():
     assert per.loc[(W1, "a"), "MAPE"] == pytest.approx((0.2 + 0.25) / 2)
     assert per.loc[(W1, "b"), "MAPE"] == pytest.approx(0.0)  # the zero actual is skipped
     assert per.loc[(W2, "b"), "RMSE"] == pytest.approx(math.sqrt(4 / 2))
+    assert per.loc[(W1, "a"), "RMSE"] == pytest.approx(math.sqrt((4 + 25) / 2))
     # wQL[0.9] of a in W1: y−q = −4, −5 -> 0.1·4 + 0.1·5 = 0.9; ×2 / 30
     assert per.loc[(W1, "a"), "wQL[0.9]"] == pytest.approx(1.8 / 30)
     # wQL[0.1] of a in W1: y−q = 2, 5 -> 0.1·2 + 0.1·5 = 0.7; ×2 / 30
@@ -82,7 +83,9 @@ def test_each_window_sums_over_its_items_and_overall_is_the_mean_of_the_windows(
     assert win.loc[W1, "WAPE"] == pytest.approx((7 + 1) / (30 + 5))
     assert win.loc[W2, "WAPE"] == pytest.approx((4 + 2) / (40 + 8))
     assert win.loc[W1, "MAPE"] == pytest.approx((0.225 + 0.0) / 2)
-    assert win.loc[W1, "items"] == 2
+    assert win.loc[W1, "items"] == 2 and win.loc[W1, "points"] == 4
+    # RMSE pools every point of the window: errors 2, 5, 1, 0
+    assert win.loc[W1, "RMSE"] == pytest.approx(math.sqrt((4 + 25 + 1 + 0) / 4))
     assert acc.overall["WAPE"] == pytest.approx((8 / 35 + 6 / 48) / 2)
     assert acc.overall["MAPE"] == pytest.approx((win.loc[W1, "MAPE"] + win.loc[W2, "MAPE"]) / 2)
     assert set(acc.overall) >= {"WAPE", "RMSE", "MAPE", "MASE", "wQL[0.1]", "wQL[0.5]", "wQL[0.9]", "items"}
