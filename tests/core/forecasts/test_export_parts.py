@@ -6,6 +6,7 @@ import datetime as dt
 
 import pandas as pd
 import pytest
+from forecast_exports import drain
 from stubbed_aws import StubbedClients, body
 
 from opsconsole.core.forecasts.exports import (
@@ -23,15 +24,6 @@ from opsconsole.core.forecasts.exports import (
 
 STAMP, OLDER = "2026-11-01T06-00-00Z", "2026-10-01T06-00-00Z"
 CSV = b"item_id,date,p10,p50,p90\n007,2026-12-01T00:00:00Z,1,2,3\n"
-
-
-def drain(gen):
-    progress = []
-    while True:
-        try:
-            progress.append(next(gen))
-        except StopIteration as stop:
-            return stop.value, progress
 
 
 def test_an_s3_path_is_bucket_and_prefix():

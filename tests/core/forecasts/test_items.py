@@ -6,6 +6,7 @@ import datetime as dt
 
 import pandas as pd
 import pytest
+from forecast_exports import drain
 from stubbed_aws import StubbedClients, body
 
 from opsconsole.core.forecasts.catalogue import Catalogue, DatasetGroup, ExportJob, ForecastResource, Predictor
@@ -29,15 +30,6 @@ FORECAST_CSV = (b"item_id,date,p10,p50,p90\n007,2026-10-03T00:00:00Z,8,11,14\n00
                 b"c,2026-10-03T00:00:00Z,1,2,3\n")
 BACKTEST_CSV = (b"item_id,timestamp,target_value,backtestwindow_start_time,backtestwindow_end_time,p10,p50,p90\n"
                 b"007,2026-10-02T00:00:00Z,12,2026-10-02T00:00:00Z,2026-10-03T00:00:00Z,9,11,13\n")
-
-
-def drain(gen):
-    progress = []
-    while True:
-        try:
-            progress.append(next(gen))
-        except StopIteration as stop:
-            return stop.value, progress
 
 
 def listing(stub, prefix: str, keys: list[tuple[str, int]]) -> None:
