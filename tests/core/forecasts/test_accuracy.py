@@ -250,3 +250,70 @@ def test_every_model_with_a_backtest_is_scored_for_the_tenant():
     scored = tenant_accuracy(data)
     assert [s.model for s in scored] == ["deepar", "prophet"]
     assert scored[1].overall["WAPE"] > scored[0].overall["WAPE"]
+
+
+def actuals_history(days: int = 10) -> ExportTable:
+    """Daily actuals of a and b before W1 (a rises 1 a day, b doubles every 8 days: the naive error depends on m)."""
+    stamps = [W1 - pd.Timedelta(days=days - i) for i in range(days)]
+    return ExportTable.build(pd.DataFrame({
+        "item_id": ["a"] * days + ["b"] * days, "timestamp": stamps * 2,
+        "target_value": [float(i) for i in range(days)] + [float(i * i) for i in range(days)]}))
+
+
+def test_mase_uses_a_weekly_season_unless_told_otherwise():
+    actuals = actuals_history()
+    weekly = model_accuracy("deepar", backtest(MODEL_A), actuals)
+    assert weekly.per_item.loc[(W1, "a"), "MASE"] == pytest.approx(3.5 / 7)  # a's naive error over 7 days is 7
+    data = TenantData("finance-ops", actuals, [ModelTables("deepar", backtest=backtest(MODEL_A))])
+    (scored,) = tenant_accuracy(data)
+    assert scored.per_item.loc[(W1, "a"), "MASE"] == pytest.approx(3.5 / 7)
+    (daily,) = tenant_accuracy(data, seasonality=1)
+    assert daily.per_item.loc[(W1, "a"), "MASE"] == pytest.approx(3.5 / 1)
+    ranking = rank([weekly])
+    (w1,) = [r for r in ranking.windows if r[1] == W1]
+    assert w1[8] == pytest.approx(weekly.per_window.loc[W1, "MASE"]) and not math.isnan(w1[8])
+
+
+def test_windows_are_in_time_order_even_when_the_first_item_only_has_the_later_one():
+    rows = [("0-first", W2, 0, 5, 4, 5, 6), *MODEL_A]
+    acc = model_accuracy("deepar", backtest(rows))
+    assert list(acc.per_window.index) == [W1, W2]
+    assert [r[1] for r in rank([acc]).windows] == [W1, W2]
+
+
+def test_the_comparison_puts_the_largest_difference_first_whichever_way_it_goes():
+    a = model_accuracy("deepar", backtest(MODEL_A))
+    b = model_accuracy("prophet", backtest(MODEL_B))
+    c = compare(b, a)
+    # b − a per item: on a deepar is worse (a small positive difference), on b much better (a large negative one).
+    assert c.per_item.loc["b", "diff"] < 0 < c.per_item.loc["a", "diff"]
+    assert list(c.per_item.index) == ["b", "a"]
+
+
+def test_rank_defaults_to_wape_and_compares_on_the_metric_asked_for():
+    a = model_accuracy("deepar", backtest(MODEL_A))
+    b = model_accuracy("prophet", backtest(MODEL_B))
+    assert rank([a, b]).metric == "WAPE" and rank([a, b]).comparison is None
+    by_mape = rank([a, b], "MAPE", "deepar", "prophet")
+    assert by_mape.comparison.metric == "MAPE"
+    cmp_rows = {r[0]: r for r in by_mape.comparison_rows}
+    assert cmp_rows["a"][1] == pytest.approx((0.225 + (0 + 0.4) / 2) / 2)  # deepar's MAPE of a, mean of W1 and W2
+
+
+def test_a_figure_the_export_cannot_give_is_empty_and_every_value_is_a_plain_one():
+    only_median = [(item, w, d, y, p50) for item, w, d, y, _p10, p50, _p90 in MODEL_A]
+    acc = model_accuracy("deepar", backtest(only_median, types=("p50",)))
+    ranking = rank([acc])
+    items = [dict(zip(ITEM_COLUMNS, row)) for row in ranking.items]
+    assert all(math.isnan(r["wQL[0.1]"]) and math.isnan(r["wQL[0.9]"]) for r in items)
+    assert all(r["wQL[0.5]"] == pytest.approx(r["WAPE"]) for r in items)
+    plain = (str, float, int, pd.Timestamp, type(None))  # None: a window figure the export cannot give
+    assert all(type(v) in plain for row in ranking.items + ranking.windows for v in row)
+
+
+def test_items_with_the_same_figure_keep_their_item_order():
+    rows = [(f"i{k:02d}", W1, 0, 10, 9, 12, 13) for k in range(30)] + [(f"z{k}", W1, 0, 10, 9, 10, 13) for k in range(10)]
+    acc = model_accuracy("deepar", backtest(rows))
+    expected = [f"i{k:02d}" for k in range(30)] + [f"z{k}" for k in range(10)]
+    assert [item for _w, item in worst_items(acc).index] == expected
+    assert [row[0] for row in rank([acc]).items] == expected
