@@ -223,3 +223,87 @@ def test_the_csv_of_an_item_has_every_value_the_chart_shows_in_long_format():
     assert forecast["timestamp"].tolist() == [pd.Timestamp("2026-10-03"), pd.Timestamp("2026-10-04")]
     assert forecast["p50"].tolist() == [11, 12]
     assert "date" not in out.columns
+
+
+def test_the_csv_of_an_item_keeps_the_charts_column_order():
+    actuals = table(b"item_id,timestamp,target_value\n007,2026-10-01,10\n")
+    data = TenantData("finance-ops", actuals, [ModelTables("deepar", forecast=table(FORECAST_CSV),
+                                                           backtest=table(BACKTEST_CSV))])
+    assert list(data.item("007").as_csv_frame().columns) == [
+        "item_id", "model", "kind", "timestamp", "target_value", "p10", "p50", "p90",
+        "backtestwindow_start_time", "backtestwindow_end_time"]
+
+
+def test_reading_a_large_actuals_file_shows_progress_every_mebibyte():
+    big = b"item_id,timestamp,target_value\n" + b"007,2026-10-01,10\n" * 150_000  # about 2.6 MiB
+    clients = StubbedClients("s3")
+    stub = clients.stub("s3")
+    listing(stub, "finance-ops/actuals/", [("finance-ops/actuals/data.csv", len(big))])
+    download(stub, "finance-ops/actuals/data.csv", big)
+    cat = catalogue()
+    with clients.active():
+        data, progress = drain(load_tenant_data(clients.client("s3"), cat, ExportCache(), forecast_exports=[],
+                                                backtest_exports=[]))
+    reading = [p for p in progress if p.text.startswith("Reading")]
+    assert [p.done for p in reading] == [1 << 20, 2 << 20, len(big)]
+    assert {p.text for p in reading} == {"Reading actuals, part 1 of 1"}
+    assert len(data.actuals) == 150_000
+
+
+def test_actuals_whose_first_bytes_cut_a_character_in_two_are_read():
+    # The header check looks at the first 400 bytes; here they end inside "é".
+    first = "item_id,timestamp,target_value,store\n007,2026-10-01,10,"
+    data = (first + "x" * (399 - len(first.encode())) + "é\n").encode()
+    assert len(data[:400].decode("utf-8", "replace")) > 0 and data[399:401] == "é".encode()
+    frame = read_actuals_csv(data)
+    assert frame["store"].tolist() == ["x" * (399 - len(first.encode())) + "é"]
+
+
+def test_actuals_that_do_not_parse_say_what_was_expected():
+    clients = StubbedClients("s3")
+    stub = clients.stub("s3")
+    listing(stub, "finance-ops/actuals/", [("finance-ops/actuals/data.csv", 20)])
+    download(stub, "finance-ops/actuals/data.csv", b"item_id,when\n007,x\n")
+    with clients.active(), pytest.raises(ExportUnreadable,
+                                         match="data.csv could not be read as item_id,timestamp,target_value"):
+        drain(load_tenant_data(clients.client("s3"), catalogue(), ExportCache()))
+
+
+def test_only_the_first_actuals_path_is_read_and_each_model_keeps_its_own_exports():
+    second = Predictor("arn:pred/prophet", "prophet_v1", "finance-ops", "arn:dsg/fin", "ACTIVE", CREATED)
+    cat = catalogue()
+    cat.dataset_groups.append(DatasetGroup("arn:dsg/fin2", "fin2", "finance-ops", CREATED, (),
+                                           (f"s3://{BUCKET}/finance-ops/actuals-2/",)))
+    cat.predictors.append(second)
+    orphan = job("fc_orphan", "forecast", "arn:fc/deleted", f"s3://{BUCKET}/finance-ops/exports/orphan/")
+    bt2 = job("bt_prophet", "backtest", second.arn, f"s3://{BUCKET}/finance-ops/backtests/bt_prophet/")
+    clients = StubbedClients("s3")
+    stub = clients.stub("s3")
+    listing(stub, "finance-ops/actuals/", [("finance-ops/actuals/data.csv", len(ACTUALS_CSV))])
+    download(stub, "finance-ops/actuals/data.csv", ACTUALS_CSV)
+    orphan_key = f"finance-ops/exports/orphan/fc_orphan_{STAMP}_part0.csv"
+    newer_other = "finance-ops/exports/orphan/fc_other_2026-11-02T06-00-00Z_part0.csv"
+    listing(stub, "finance-ops/exports/orphan/", [(orphan_key, len(FORECAST_CSV)), (newer_other, 5)])
+    download(stub, orphan_key, FORECAST_CSV)
+    # forecasted-values/ holds another job's files only: the export's own folder is read.
+    other = f"finance-ops/backtests/bt_prophet/forecasted-values/bt_other_{STAMP}_part0.csv"
+    own = f"finance-ops/backtests/bt_prophet/bt_prophet_{STAMP}_part0.csv"
+    listing(stub, "finance-ops/backtests/bt_prophet/forecasted-values/", [(other, 5)])
+    listing(stub, "finance-ops/backtests/bt_prophet/", [(own, len(BACKTEST_CSV)), (other, 5)])
+    download(stub, own, BACKTEST_CSV)
+    with clients.active():
+        data, _ = drain(load_tenant_data(clients.client("s3"), cat, ExportCache(), forecast_exports=[orphan],
+                                         backtest_exports=[bt2]))
+    assert [(m.model, m.forecast is not None, m.backtest is not None) for m in data.models] == [
+        ("fc_orphan", True, False), ("prophet_v1", False, True)]
+    assert data.models[0].forecast_arn == ""  # its forecast is gone: no QueryForecast for it
+    assert data.item_ids() == ["007", "b", "c"]
+
+
+def test_a_listing_without_sizes_or_etags_still_lists_the_actuals():
+    clients = StubbedClients("s3")
+    clients.stub("s3").add_response("list_objects_v2", {"Contents": [{"Key": "finance-ops/actuals/a.csv"}]},
+                                    {"Bucket": BUCKET, "Prefix": "finance-ops/actuals/"})
+    with clients.active():
+        (part,) = ActualsObjects(clients.client("s3"), f"s3://{BUCKET}/finance-ops/actuals/").parts()
+    assert (part.key, part.size, part.etag) == ("finance-ops/actuals/a.csv", 0, "")
