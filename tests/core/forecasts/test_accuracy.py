@@ -317,3 +317,19 @@ def test_items_with_the_same_figure_keep_their_item_order():
     expected = [f"i{k:02d}" for k in range(30)] + [f"z{k}" for k in range(10)]
     assert [item for _w, item in worst_items(acc).index] == expected
     assert [row[0] for row in rank([acc]).items] == expected
+
+
+def test_the_mean_wql_is_the_average_over_the_quantiles_and_points_are_whole_numbers():
+    acc = model_accuracy("deepar", backtest(MODEL_A))
+    row = acc.per_item.loc[(W1, "a")]
+    assert row["wQL mean"] == pytest.approx((row["wQL[0.1]"] + row["wQL[0.5]"] + row["wQL[0.9]"]) / 3)
+    assert row["wQL mean"] == pytest.approx((1.4 / 30 + 7 / 30 + 1.8 / 30) / 3)
+    items = [dict(zip(ITEM_COLUMNS, r)) for r in rank([acc]).items]
+    assert {type(r["points"]) for r in items} == {int} and {r["points"] for r in items} == {2}
+
+
+def test_an_item_whose_actuals_sum_to_the_zero_limit_shows_the_unweighted_error():
+    eps = 1e-9
+    acc = model_accuracy("deepar", backtest([("tiny", W1, 0, eps, 0, 1, 2), ("more", W1, 0, 2 * eps, 0, 1, 2)]))
+    assert acc.per_item.loc[(W1, "tiny"), "WAPE"] == pytest.approx(1.0, rel=1e-6)
+    assert acc.per_item.loc[(W1, "more"), "WAPE"] == pytest.approx(1 / (2 * eps), rel=1e-6)
