@@ -245,3 +245,96 @@ def test_a_loop_input_over_a2is_limit_is_refused_with_its_size_and_classifiers_a
                                                                     "FreeOfAdultContent"]}
     assert "DataAttributes" not in start_loop_write(flow, "doc-ok", {}, WHO, classifiers=()).calls[0].params
     assert write.details == {"flow_definition": FLOW_ARN}
+
+
+@pytest.mark.parametrize(("make", "status", "action", "operation"), [
+    ("stop", "InProgress", "Stop human loop", "StopHumanLoop"),
+    ("delete", "Completed", "Delete human loop", "DeleteHumanLoop"),
+])
+def test_stopping_and_deleting_a_loop_are_audited_as_said_and_sent_as_a2i_takes_them(make, status, action, operation):
+    from opsconsole.core.docreview.loops import delete_loop_write, stop_loop_write
+
+    loop = HumanLoop("doc-inv-7", status, NOW)
+    write = (stop_loop_write if make == "stop" else delete_loop_write)(loop, WHO)
+    assert (write.action, write.target, write.service, write.operation) == (
+        action, "doc-inv-7", "sagemaker-a2i-runtime", operation)
+    assert write.who == WHO and write.targets == ("doc-inv-7",) and write.destructive
+    assert write.details == {"status": status}
+    clients = StubbedClients("sagemaker-a2i-runtime")
+    clients.stub("sagemaker-a2i-runtime").add_response(
+        "stop_human_loop" if make == "stop" else "delete_human_loop", {}, {"HumanLoopName": "doc-inv-7"})
+    with clients.active():
+        write.run(clients)
+
+
+def test_starting_a_loop_is_audited_with_the_flow_and_sent_as_a2i_takes_it():
+    write = start_loop_write(FLOW_ARN, "doc-inv-7", {"documentId": "inv-7"}, WHO)
+    assert (write.action, write.target, write.service, write.operation) == (
+        "Start human loop", "doc-inv-7", "sagemaker-a2i-runtime", "StartHumanLoop")
+    assert write.who == WHO and write.targets == ("doc-inv-7", FLOW_ARN) and not write.destructive
+    clients = StubbedClients("sagemaker-a2i-runtime")
+    clients.stub("sagemaker-a2i-runtime").add_response(
+        "start_human_loop", {"HumanLoopArn": "arn:aws:sagemaker:eu-west-1:123456789012:human-loop/doc-inv-7"},
+        {"HumanLoopName": "doc-inv-7", "FlowDefinitionArn": FLOW_ARN,
+         "HumanLoopInput": {"InputContent": '{"documentId": "inv-7"}'},
+         "DataAttributes": {"ContentClassifiers": ["FreeOfPersonallyIdentifiableInformation", "FreeOfAdultContent"]}})
+    with clients.active():
+        write.run(clients)
+
+
+def test_refusals_say_which_loop_and_why():
+    from opsconsole.core.docreview.loops import MAX_INPUT_CHARS, LoopRefused, check_loop_name, delete_loop_write, \
+        stop_loop_write
+
+    with pytest.raises(LoopRefused, match="Loop doc-x is Completed: only a loop in progress can be stopped"):
+        stop_loop_write(HumanLoop("doc-x", "Completed", NOW), WHO)
+    with pytest.raises(LoopRefused, match="Loop doc-x is InProgress: A2I deletes only Failed, Completed or Stopped "
+                                          "loops; stop it first"):
+        delete_loop_write(HumanLoop("doc-x", "InProgress", NOW), WHO)
+    assert check_loop_name("x" * 63) is None
+    assert check_loop_name("x" * 64) == "1 to 63 characters"
+    assert check_loop_name("Doc-1") == "Lower-case letters, digits and single hyphens inside (doc-inv-0042)"
+    # Exactly A2I's limit is accepted: {"x": "..."} is 9 characters around the text.
+    assert start_loop_write(FLOW_ARN, "doc-ok", {"x": "y" * (MAX_INPUT_CHARS - 9)}, WHO)
+
+
+def test_a_loop_row_without_details_shows_empty_text():
+    loop = HumanLoop.from_api({"CreationTime": "2026-11-30T10:00:00Z", "FailureReason": None})
+    assert (loop.name, loop.status, loop.failure_reason, loop.flow_arn) == ("", "", "", "")
+    failed = HumanLoop.from_api({"HumanLoopName": "doc-1", "HumanLoopStatus": "Failed", "FailureReason": "no workers"})
+    assert failed.failure_reason == "no workers" and failed.created is None
+
+
+def test_two_loops_created_at_the_same_time_and_the_count_of_near_limit_loops_adds_up_over_pages():
+    flow = FlowDefinition("f", FLOW_ARN, "Active", availability_s=100)
+    first = count_loops(flow, [HumanLoop("a", "InProgress", NOW - timedelta(seconds=90))], NOW)
+    second = count_loops(flow, [HumanLoop("b", "InProgress", NOW - timedelta(seconds=90)),
+                                HumanLoop("c", "InProgress", NOW - timedelta(seconds=95))], NOW, into=first)
+    assert second.near_limit == 3 and second.oldest_open == NOW - timedelta(seconds=95)
+
+
+def test_the_overview_counts_against_the_time_given():
+    clients = StubbedClients("sagemaker", "sagemaker-a2i-runtime")
+    sm, a2i = clients.stub("sagemaker"), clients.stub("sagemaker-a2i-runtime")
+    sm.add_response("list_flow_definitions", {"FlowDefinitionSummaries": [flow_summary("doc-review-invoices")]})
+    sm.add_response("describe_flow_definition", described("doc-review-invoices", TaskCount=1,
+                                                          TaskAvailabilityLifetimeInSeconds=3600))
+    loops_page(a2i, [], {"FlowDefinitionArn": FLOW_ARN, "SortOrder": "Descending", "MaxResults": 100})
+    with clients.active():
+        (flow,) = list(iter_flow_overview(clients, NOW))
+    assert flow.counted and flow.total == 0 and flow.near_limit == 0 and flow.oldest_open is None
+
+
+def test_workers_answering_differently_only_in_case_or_spacing_agree_but_not_with_an_empty_answer():
+    detail = LoopDetail("l", "Completed", "arn", FLOW_ARN, NOW, answers=[
+        WorkerAnswer("a", {"x": "Acme  GmbH", "y": "1"}), WorkerAnswer("b", {"x": "acme gmbh", "y": None})])
+    rows = {r.key: r for r in detail.comparison()}
+    assert not rows["x"].workers_disagree and rows["y"].workers_disagree
+    single = LoopDetail("l", "Completed", "arn", FLOW_ARN, NOW, answers=[WorkerAnswer("a", {"x": "1"})])
+    assert not single.comparison()[0].workers_disagree
+
+
+def test_a_worker_typing_none_differs_from_a_field_the_machine_left_empty():
+    detail = LoopDetail("l", "Completed", "arn", FLOW_ARN, NOW, input_content={"fields": [{"id": "x", "value": None}]},
+                        answers=[WorkerAnswer("a", {"x": "None"})])
+    assert detail.comparison()[0].machine_differs
