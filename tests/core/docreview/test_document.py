@@ -128,6 +128,16 @@ def test_only_the_entity_type_changed_is_still_an_edit():
     assert total == {"id": "f2", "key": "Total", "value": "1,234.50", "entityType": "TAX", "status": "edited"}
 
 
+def test_a_value_accepted_under_another_entity_type_is_an_edit():
+    # Marked missing, its type changed, then accepted after all: the value stays, the type change is an edit.
+    doc = Document.from_extraction(EXTRACTION)
+    record = corrected_record(doc, {"f2": Decision("f2", ACCEPTED, entity_type="TAX"),
+                                    "f3": Decision("f3", ACCEPTED, entity_type="DATE")}, "Ana")
+    fields = {f["id"]: f for f in record["fields"]}
+    assert fields["f2"] == {"id": "f2", "key": "Total", "value": "1,234.50", "entityType": "TAX", "status": "edited"}
+    assert fields["f3"]["status"] == "accepted"  # the same type named again is no change
+
+
 def test_every_unreviewed_low_field_is_named_and_a_field_without_a_key_by_its_id():
     data = copy.deepcopy(EXTRACTION)
     data["fields"][2]["key"] = ""
