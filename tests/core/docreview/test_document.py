@@ -279,6 +279,8 @@ def test_the_review_layout_comes_from_settings_with_the_lease_at_least_a_minute(
     config = ReviewConfig.from_settings(settings, threshold=0.8)
     assert (config.bucket, config.table, config.output_prefix, config.lease_seconds, config.threshold) == (
         "acme-docs", "acme-review", "reviews/out", 60, 0.8)
+    settings.set(cfg.OUTPUT_PREFIX, "/XRAY-X/")
+    assert ReviewConfig.from_settings(settings).output_prefix == "XRAY-X"
     settings.set(cfg.LEASE_MINUTES, 2)
     assert ReviewConfig.from_settings(settings).lease_seconds == 120
     assert config.document_prefix("inv-7") == "documents/inv-7/"

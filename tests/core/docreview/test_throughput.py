@@ -182,3 +182,18 @@ def test_without_a_start_the_last_day_is_read_and_an_output_without_a_loop_name_
         (review,) = from_outputs(clients, CONFIG, now=NOW)
     assert (review.reviewer, review.source, review.item, review.seconds) == ("?", "invoices", f"invoices/{INV9}", None)
     assert review.submitted == t("2026-11-30T09:00")
+
+
+def test_a_document_answered_across_an_hour_counts_in_the_hour_of_its_last_answer():
+    df = frame([Review("w-1", "invoices", t("2026-11-30T09:50"), 60, "invoices/doc-1"),
+                Review("w-2", "invoices", t("2026-11-30T10:10"), 60, "invoices/doc-1")])
+    assert per_hour(df)["all"].to_dict() == {pd.Timestamp("2026-11-30T10:00Z"): 1}
+    assert per_hour(df, "source")["invoices"].to_dict() == {pd.Timestamp("2026-11-30T10:00Z"): 1}
+
+
+def test_rates_over_a_window_shorter_than_an_hour_are_per_hour():
+    df = frame([Review("Ana", "console", t("2026-11-30T10:00"), 30, "a"),
+                Review("Ana", "console", t("2026-11-30T10:10"), 30, "b")])
+    (ana,) = per_reviewer(df, 0.5)
+    assert ana.per_hour == pytest.approx(4.0)
+    assert overall(df, 0.5).per_hour == pytest.approx(4.0)
