@@ -333,3 +333,11 @@ def test_an_item_whose_actuals_sum_to_the_zero_limit_shows_the_unweighted_error(
     acc = model_accuracy("deepar", backtest([("tiny", W1, 0, eps, 0, 1, 2), ("more", W1, 0, 2 * eps, 0, 1, 2)]))
     assert acc.per_item.loc[(W1, "tiny"), "WAPE"] == pytest.approx(1.0, rel=1e-6)
     assert acc.per_item.loc[(W1, "more"), "WAPE"] == pytest.approx(1 / (2 * eps), rel=1e-6)
+
+
+def test_an_export_listing_the_mean_before_its_quantiles_still_has_every_wql():
+    rows = [(item, w, d, y, p50 + 10, p10, p90) for item, w, d, y, p10, p50, p90 in MODEL_A]
+    acc = model_accuracy("deepar", backtest(rows, types=("mean", "p10", "p90")))
+    assert acc.point == "mean"
+    assert acc.per_item.loc[(W1, "a"), "wQL[0.1]"] == pytest.approx(1.4 / 30)
+    assert acc.per_item.loc[(W1, "a"), "wQL[0.9]"] == pytest.approx(1.8 / 30)
