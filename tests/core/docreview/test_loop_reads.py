@@ -338,3 +338,21 @@ def test_a_worker_typing_none_differs_from_a_field_the_machine_left_empty():
     detail = LoopDetail("l", "Completed", "arn", FLOW_ARN, NOW, input_content={"fields": [{"id": "x", "value": None}]},
                         answers=[WorkerAnswer("a", {"x": "None"})])
     assert detail.comparison()[0].machine_differs
+
+
+def test_a_failed_loop_says_why_and_a_loop_without_a_failure_says_nothing():
+    clients = StubbedClients("sagemaker-a2i-runtime")
+    stub = clients.stub("sagemaker-a2i-runtime")
+    stub.add_response("describe_human_loop", {
+        "CreationTime": NOW, "HumanLoopStatus": "Failed", "HumanLoopName": "doc-bad",
+        "HumanLoopArn": "arn:aws:sagemaker:eu-west-1:123456789012:human-loop/doc-bad", "FlowDefinitionArn": FLOW_ARN,
+        "FailureReason": "The workteam has no workers", "FailureCode": "ValidationError"}, {"HumanLoopName": "doc-bad"})
+    stub.add_response("describe_human_loop", {
+        "CreationTime": NOW, "HumanLoopStatus": "InProgress", "HumanLoopName": "doc-ok",
+        "HumanLoopArn": "arn:aws:sagemaker:eu-west-1:123456789012:human-loop/doc-ok", "FlowDefinitionArn": FLOW_ARN},
+        {"HumanLoopName": "doc-ok"})
+    with clients.active():
+        bad = describe_loop(clients, "doc-bad")
+        ok = describe_loop(clients, "doc-ok")
+    assert (bad.failure_reason, bad.failure_code, bad.status) == ("The workteam has no workers", "ValidationError", "Failed")
+    assert (ok.failure_reason, ok.failure_code, ok.status, ok.name) == ("", "", "InProgress", "doc-ok")
