@@ -197,3 +197,18 @@ def test_rates_over_a_window_shorter_than_an_hour_are_per_hour():
     (ana,) = per_reviewer(df, 0.5)
     assert ana.per_hour == pytest.approx(4.0)
     assert overall(df, 0.5).per_hour == pytest.approx(4.0)
+
+
+def test_other_files_and_garbled_outputs_are_skipped_and_reading_stops_at_the_limit():
+    clients = StubbedClients("s3")
+    stub = clients.stub("s3")
+    flows(stub, "invoices")
+    keys = [f"a2i-output/invoices/2026/11/29/0{i}/00/00/doc-{i}/output.json" for i in range(4)]
+    day(stub, "invoices", "2026/11/29", [("a2i-output/invoices/2026/11/29/manifest.json", NOW),
+                                         *[(k, t(f"2026-11-29T0{i}:00")) for i, k in enumerate(keys)]])
+    read(stub, keys[0], b"<garbled>")
+    read(stub, keys[1], output("doc-1", ("w-1", "2026-11-29T00:00:00Z", 10)))  # exactly at the start: counted
+    # The limit (2 files) is reached: keys[2], keys[3] and the next day are not read.
+    with clients.active():
+        reviews = from_outputs(clients, CONFIG, since=t("2026-11-29T00:00"), now=NOW, limit=2)
+    assert [(r.reviewer, r.item) for r in reviews] == [("w-1", "invoices/doc-1")]
