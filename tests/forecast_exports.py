@@ -59,3 +59,13 @@ def write_parts(frame: pd.DataFrame, folder: Path, job: str, parts: int, fmt: st
             fastparquet.write(str(path), part.reset_index(drop=True))
         out.append(path)
     return out
+
+
+def drain(gen):  # noqa: ANN001, ANN201
+    """Run a reading generator to its end: (what it returns, the Progress it yielded)."""
+    progress = []
+    while True:
+        try:
+            progress.append(next(gen))
+        except StopIteration as stop:
+            return stop.value, progress

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 import forecast_exports as synth
+from forecast_exports import drain
 
 from opsconsole.core.forecasts.exports import (
     ExportCache,
@@ -15,15 +16,6 @@ from opsconsole.core.forecasts.exports import (
     select_parts,
 )
 from opsconsole.core.progress import Progress
-
-
-def drain(gen):
-    progress = []
-    while True:
-        try:
-            progress.append(next(gen))
-        except StopIteration as stop:
-            return stop.value, progress
 
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])

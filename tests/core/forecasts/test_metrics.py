@@ -109,3 +109,32 @@ def test_quantile_of_forecast_type_columns():
     assert m.quantile_of("p5") == 0.05
     assert m.quantile_of("mean") is None
     assert m.forecast_type_columns(["item_id", "date", "p10", "mean", "p90", "region"]) == ["p10", "mean", "p90"]
+
+
+def test_forecast_types_p1_to_p99_are_quantiles_and_nothing_else():
+    assert m.quantile_of("p1") == 0.01 and m.quantile_of("p99") == 0.99
+    assert m.quantile_of("p0") is None and m.quantile_of("p00") is None
+    assert m.quantile_of("p100") is None and m.quantile_of("P50") is None and m.quantile_of("p50x") is None
+
+
+def test_values_read_as_text_are_scored_as_numbers():
+    assert m.wape(["10", "20"], ["12", "15"]) == pytest.approx(7 / 30)
+    assert m.rmse(["3"], ["1"]) == pytest.approx(2)
+
+
+def test_actuals_summing_to_exactly_the_zero_limit_count_as_zero():
+    # Σ|y| = 1e-9 is "approximately zero": the unweighted error, not a division by 1e-9.
+    assert m.wape([m.ZERO_EPS], [1.0]) == pytest.approx(1.0, rel=1e-6)
+    assert m.wape([2 * m.ZERO_EPS], [1.0]) == pytest.approx(1 / (2 * m.ZERO_EPS), rel=1e-6)
+
+
+def test_mase_is_undefined_when_the_naive_error_is_at_the_zero_limit():
+    assert math.isnan(m.mase([1.0], [0.0], [0.0, m.ZERO_EPS], 1))
+    assert m.mase([1.0], [0.0], [0.0, 2 * m.ZERO_EPS], 1) == pytest.approx(1 / (2 * m.ZERO_EPS))
+    assert math.isnan(m.mase([], [], [1, 2, 4], 1))
+    assert math.isnan(m.seasonal_naive_scale([1, 2], 2))
+    assert m.seasonal_naive_scale([1, 2, 4], 2) == pytest.approx(3)
+
+
+def test_an_empty_series_has_no_rmse():
+    assert math.isnan(m.rmse([], []))

@@ -218,7 +218,7 @@ def corrected_record(doc: Document, decisions: Mapping[str, Decision], reviewed_
         else:
             value = f.value
         status = d.status
-        if status == EDITED and value == f.value and etype != f.entity_type:
+        if status == ACCEPTED and etype != f.entity_type:
             status = EDITED  # only the entity type changed: still an edit
         out.append({"id": f.id, "key": f.key, "value": value, "entityType": etype, "status": status})
     if undecided:

@@ -1,0 +1,260 @@
+"""The winner model per country and category: read from DynamoDB, its history, and promoting the runner-up with
+one conditional transaction (DynamoDB's own API model, through Stubber)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from stubbed_aws import StubbedClients
+
+from opsconsole.core.errors import DomainError
+from opsconsole.core.forecasts.winners import (
+    HISTORY_TABLE,
+    WINNER_TABLE,
+    Winner,
+    all_winners,
+    attribute,
+    history,
+    plain,
+    promote,
+    promote_call,
+    read_history,
+    read_winners,
+)
+from opsconsole.core.identity import Identity
+from opsconsole.core.writes import Conflict
+
+ANA = Identity(display_name="Ana")
+NOW = dt.datetime(2026, 11, 30, 10, 15, 30, 999_000, tzinfo=dt.timezone(dt.timedelta(hours=1)))
+AT = "2026-11-30T09:15:30.000Z"  # NOW in UTC, to the second
+
+ROW = {"country": {"S": "DE"}, "category": {"S": "groceries"}, "model": {"S": "deepar"}, "metric": {"S": "WAPE"},
+       "metricValue": {"N": "0.12"}, "runnerUp": {"S": "prophet"}, "runnerUpValue": {"N": "0.15"},
+       "since": {"S": "2026-11-01T00:00:00.000Z"}, "promotedBy": {"S": "Ben"}}
+
+
+def test_dynamodb_values_read_as_plain_values():
+    assert plain({"N": "3"}) == 3 and isinstance(plain({"N": "3"}), int)
+    assert plain({"N": "3.0"}) == 3.0 and isinstance(plain({"N": "3.0"}), float)
+    assert plain({"N": "0.125"}) == 0.125
+    assert plain({"S": "x"}) == "x" and plain({"BOOL": True}) is True and plain({"NULL": True}) is None
+    assert plain({"M": {"a": {"N": "1"}, "b": {"L": [{"S": "y"}, {"N": "2.5"}]}}}) == {"a": 1, "b": ["y", 2.5]}
+
+
+def test_plain_values_written_as_dynamodb_values():
+    assert attribute(True) == {"BOOL": True} and attribute(False) == {"BOOL": False}
+    assert attribute(7) == {"N": "7"} and attribute(0.125) == {"N": "0.125"}
+    assert attribute(None) == {"NULL": True}
+    assert attribute("deepar") == {"S": "deepar"}
+
+
+def test_a_winner_row_says_who_wins_by_what_who_is_next_and_since_when():
+    w = Winner.from_item(ROW)
+    assert (w.country, w.category, w.model, w.metric, w.value) == ("DE", "groceries", "deepar", "WAPE", 0.12)
+    assert (w.runner_up, w.runner_up_value, w.since, w.changed_by) == ("prophet", 0.15, "2026-11-01T00:00:00.000Z", "Ben")
+    assert w.key == "DE#groceries"
+
+
+def test_a_winner_row_written_by_another_tool_is_read_by_its_other_names():
+    w = Winner.from_item({"country": {"S": "FR"}, "category": {"S": "toys"}, "model": {"S": ""},
+                          "winnerModel": {"S": "arima"}, "value": {"N": "0.2"}, "challenger": {"S": "ets"},
+                          "challengerValue": {"N": "0.3"}, "updatedAt": {"S": "2026-10-01"},
+                          "updatedBy": {"S": "pipeline"}})
+    assert (w.model, w.value, w.runner_up, w.runner_up_value) == ("arima", 0.2, "ets", 0.3)
+    assert (w.since, w.changed_by) == ("2026-10-01", "pipeline")
+    bare = Winner.from_item({})
+    assert (bare.country, bare.model, bare.metric, bare.value, bare.runner_up, bare.since, bare.changed_by) == (
+        "", "", "", None, "", "", "")
+
+
+def scan_pages(clients: StubbedClients, *pages: list[dict]) -> None:
+    stub = clients.stub("dynamodb")
+    for i, items in enumerate(pages):
+        answer = {"Items": items, "Count": len(items)}
+        params = {"TableName": WINNER_TABLE}
+        if i:
+            params["ExclusiveStartKey"] = {"country": {"S": f"page{i}"}}
+        if i < len(pages) - 1:
+            answer["LastEvaluatedKey"] = {"country": {"S": f"page{i + 1}"}}
+        stub.add_response("scan", answer, params)
+
+
+def row(country: str, category: str, **extra) -> dict:
+    return {**ROW, "country": {"S": country}, "category": {"S": category}, **extra}
+
+
+def test_every_winner_row_is_read_across_pages_sorted_by_country_and_category():
+    clients = StubbedClients("dynamodb")
+    scan_pages(clients, [row("FR", "toys"), row("DE", "toys")], [row("DE", "groceries")])
+    with clients.active():
+        winners = read_winners(clients)
+    assert [(w.country, w.category) for w in winners] == [("DE", "groceries"), ("DE", "toys"), ("FR", "toys")]
+
+
+def test_the_history_of_one_pair_is_newest_first_under_the_tables_own_key():
+    clients = StubbedClients("dynamodb")
+    stub = clients.stub("dynamodb")
+    stub.add_response("describe_table", {"Table": {"KeySchema": [
+        {"AttributeName": "changedAt", "KeyType": "RANGE"}, {"AttributeName": "pairKey", "KeyType": "HASH"}]}},
+        {"TableName": HISTORY_TABLE})
+    stub.add_response("query", {"Items": [
+        {"pairKey": {"S": "DE#groceries"}, "changedAt": {"S": "2026-11-01"}, "model": {"S": "deepar"},
+         "previousModel": {"S": "prophet"}, "metricValue": {"N": "0.12"}, "changedBy": {"S": "Ben"},
+         "reason": {"S": "better WAPE"}},
+        {"pairKey": {"S": "DE#groceries"}, "at": {"S": "2026-10-01"}, "winner": {"S": "prophet"},
+         "previous": {"S": "arima"}, "value": {"N": "0.2"}, "by": {"S": "pipeline"}},
+    ]}, {"TableName": HISTORY_TABLE, "KeyConditionExpression": "#k = :k", "ExpressionAttributeNames": {"#k": "pairKey"},
+         "ExpressionAttributeValues": {":k": {"S": "DE#groceries"}}, "ScanIndexForward": False})
+    with clients.active():
+        changes = read_history(clients, Winner.from_item(ROW))
+    assert [(c.at, c.model, c.previous, c.value, c.by, c.reason) for c in changes] == [
+        ("2026-11-01", "deepar", "prophet", 0.12, "Ben", "better WAPE"),
+        ("2026-10-01", "prophet", "arima", 0.2, "pipeline", "")]
+
+
+def test_promoting_swaps_winner_and_runner_up_only_if_the_row_is_still_what_the_user_saw():
+    w = Winner.from_item(ROW)
+    call = promote_call(w, "Ana", NOW, reason="prophet wins since the promotion")
+    assert (call.service, call.operation) == ("dynamodb", "TransactWriteItems")
+    update, put = (item for item in call.params["TransactItems"])
+    u = update["Update"]
+    assert u["TableName"] == WINNER_TABLE
+    assert u["Key"] == {"country": {"S": "DE"}, "category": {"S": "groceries"}}
+    assert u["UpdateExpression"] == ("SET #m = :new, #r = :old, #t = :at, #b = :by, metricValue = :newv, "
+                                     "runnerUpMetricValue = :oldv")
+    assert u["ConditionExpression"] == "#m = :old AND #t = :seen"
+    assert u["ExpressionAttributeNames"] == {"#m": "model", "#r": "runnerUp", "#t": "since", "#b": "promotedBy"}
+    assert u["ExpressionAttributeValues"] == {
+        ":new": {"S": "prophet"}, ":old": {"S": "deepar"}, ":at": {"S": AT}, ":by": {"S": "Ana"},
+        ":seen": {"S": "2026-11-01T00:00:00.000Z"}, ":newv": {"N": "0.15"}, ":oldv": {"N": "0.12"}}
+    p = put["Put"]
+    assert p["TableName"] == HISTORY_TABLE
+    assert p["Item"] == {
+        "pairKey": {"S": "DE#groceries"}, "changedAt": {"S": AT}, "country": {"S": "DE"},
+        "category": {"S": "groceries"}, "model": {"S": "prophet"}, "previousModel": {"S": "deepar"},
+        "changedBy": {"S": "Ana"}, "reason": {"S": "prophet wins since the promotion"},
+        "metricValue": {"N": "0.15"}, "runnerUpMetricValue": {"N": "0.12"}, "runnerUp": {"S": "deepar"},
+        "metric": {"S": "WAPE"}}
+
+
+def test_a_versioned_row_is_held_to_the_version_seen_and_its_own_field_names_are_kept():
+    item = {k: v for k, v in ROW.items() if k not in ("since", "promotedBy", "runnerUpValue", "metric")}
+    item.update({"changedAt": {"S": "2026-11-02"}, "changedBy": {"S": "Ben"}, "version": {"N": "4"}})
+    w = Winner.from_item(item)
+    call = promote_call(w, "Ana", NOW, history_key="pair")
+    u = call.params["TransactItems"][0]["Update"]
+    assert u["UpdateExpression"] == "SET #m = :new, #r = :old, #t = :at, #b = :by, #v = :nextv"
+    assert u["ConditionExpression"] == "#m = :old AND #t = :seen AND #v = :seenv"
+    assert u["ExpressionAttributeNames"] == {"#m": "model", "#r": "runnerUp", "#t": "changedAt", "#b": "changedBy",
+                                             "#v": "version"}
+    assert u["ExpressionAttributeValues"][":nextv"] == {"N": "5"}
+    assert u["ExpressionAttributeValues"][":seenv"] == {"N": "4"}
+    assert u["ExpressionAttributeValues"][":seen"] == {"S": "2026-11-02"}
+    assert ":newv" not in u["ExpressionAttributeValues"]
+    h = call.params["TransactItems"][1]["Put"]["Item"]
+    assert h["pair"] == {"S": "DE#groceries"} and h["version"] == {"N": "5"}
+    assert h["reason"] == {"S": "promoted the runner-up from the console"}
+    assert "metric" not in h and "metricValue" not in h and "pairKey" not in h
+
+
+@pytest.mark.parametrize(("field", "name"), [("promotedAt", "promotedAt"), ("updatedAt", "updatedAt")])
+def test_the_time_of_change_is_written_under_the_rows_own_name(field, name):
+    item = {k: v for k, v in ROW.items() if k != "since"}
+    item[field] = {"S": "2026-11-02"}
+    item["updatedBy"] = {"S": "Ben"}
+    del item["promotedBy"]
+    u = promote_call(Winner.from_item(item), "Ana", NOW).params["TransactItems"][0]["Update"]
+    assert u["ExpressionAttributeNames"]["#t"] == name
+    assert u["ExpressionAttributeNames"]["#b"] == "updatedBy"
+
+
+def test_a_promotion_is_sent_as_described_and_the_row_is_read_back():
+    w = Winner.from_item(ROW)
+    write = promote(w, ANA, NOW)
+    assert write.destructive and write.operation == "TransactWriteItems"
+    assert write.target == "DE / groceries: prophet"
+    assert write.details == {"from": "deepar", "to": "prophet", "seen_since": "2026-11-01T00:00:00.000Z"}
+    clients = StubbedClients("dynamodb")
+    stub = clients.stub("dynamodb")
+    stub.add_response("transact_write_items", {}, dict(write.calls[0].params))
+    after = {**ROW, "model": {"S": "prophet"}, "runnerUp": {"S": "deepar"}, "since": {"S": AT},
+             "promotedBy": {"S": "Ana"}}
+    stub.add_response("get_item", {"Item": after}, {"TableName": WINNER_TABLE, "ConsistentRead": True,
+                                                    "Key": {"country": {"S": "DE"}, "category": {"S": "groceries"}}})
+    with clients.active():
+        now = write.run(clients)
+    assert (now.model, now.runner_up, now.changed_by, now.since) == ("prophet", "deepar", "Ana", AT)
+
+
+def cancelled(stub, reason: str | None) -> None:
+    reasons = [{"Code": reason}, {"Code": "None"}] if reason else []
+    stub.add_client_error("transact_write_items", "TransactionCanceledException", "Transaction cancelled", 400,
+                          response_meta={}, modeled_fields={"CancellationReasons": reasons} if reasons else None)
+
+
+def test_someone_elses_change_first_is_a_conflict_that_says_who_when_and_what_wins_now():
+    w = Winner.from_item(ROW)
+    clients = StubbedClients("dynamodb")
+    stub = clients.stub("dynamodb")
+    cancelled(stub, "ConditionalCheckFailed")
+    now = {**ROW, "model": {"S": "arima"}, "since": {"S": "2026-11-29T08:00:00.000Z"}, "promotedBy": {"S": "Ben"}}
+    stub.add_response("get_item", {"Item": now})
+    with clients.active(), pytest.raises(Conflict) as caught:
+        promote(w, ANA, NOW).run(clients)
+    assert str(caught.value) == ("DE / groceries was changed by Ben at 2026-11-29T08:00:00.000Z: the winner is now "
+                                 "arima (you saw deepar). Nothing was promoted.")
+    assert caught.value.current.model == "arima"
+
+
+def test_a_row_removed_meanwhile_is_a_conflict_too():
+    clients = StubbedClients("dynamodb")
+    stub = clients.stub("dynamodb")
+    cancelled(stub, None)
+    stub.add_response("get_item", {})
+    with clients.active(), pytest.raises(Conflict, match="DE / groceries was removed by someone else"):
+        promote(Winner.from_item(ROW), ANA, NOW).run(clients)
+
+
+def test_a_change_by_an_unnamed_writer_says_someone_else():
+    clients = StubbedClients("dynamodb")
+    stub = clients.stub("dynamodb")
+    cancelled(stub, "ConditionalCheckFailed")
+    stub.add_response("get_item", {"Item": {k: v for k, v in ROW.items() if k != "promotedBy"}})
+    with clients.active(), pytest.raises(Conflict, match="changed by someone else at"):
+        promote(Winner.from_item(ROW), ANA, NOW).run(clients)
+
+
+def test_other_failures_are_not_taken_for_a_conflict():
+    from botocore.exceptions import ClientError
+
+    clients = StubbedClients("dynamodb")
+    stub = clients.stub("dynamodb")
+    cancelled(stub, "ThrottlingError")
+    stub.add_client_error("transact_write_items", "AccessDeniedException", "no", 400)
+    with clients.active():
+        with pytest.raises(ClientError, match="TransactionCanceledException"):
+            promote(Winner.from_item(ROW), ANA, NOW).run(clients)
+        with pytest.raises(ClientError, match="AccessDeniedException"):
+            promote(Winner.from_item(ROW), ANA, NOW).run(clients)
+
+
+def test_a_pair_without_a_runner_up_cannot_be_promoted():
+    w = Winner.from_item({k: v for k, v in ROW.items() if k != "runnerUp"})
+    with pytest.raises(DomainError, match="DE / groceries has no runner-up to promote"):
+        promote(w, ANA, NOW)
+
+
+def test_all_winners_and_history_read_the_tables_asked_for():
+    clients = StubbedClients("dynamodb")
+    stub = clients.stub("dynamodb")
+    stub.add_response("scan", {"Items": [row("DE", "toys")]}, {"TableName": "other-winners"})
+    stub.add_response("describe_table", {"Table": {"KeySchema": [{"AttributeName": "k", "KeyType": "HASH"}]}},
+                      {"TableName": "other-history"})
+    stub.add_response("query", {"Items": []}, {"TableName": "other-history", "KeyConditionExpression": "#k = :k",
+                                               "ExpressionAttributeNames": {"#k": "k"},
+                                               "ExpressionAttributeValues": {":k": {"S": "DE#groceries"}},
+                                               "ScanIndexForward": False})
+    with clients.active():
+        assert [w.category for w in all_winners(clients.client("dynamodb"), "other-winners")] == ["toys"]
+        assert history(clients.client("dynamodb"), Winner.from_item(ROW), "other-history") == []
