@@ -176,7 +176,8 @@ def check_value(entity_type: str, value: str) -> str | None:
         return "A currency code: three capital letters (EUR, USD)"
     if entity_type == "HS_CODE" and not _HS.match(text):
         return "An HS code: 6 to 10 digits (8471.30 or 847130)"
-    if entity_type == "COUNTRY_OF_ORIGIN" and not re.fullmatch(r"[A-Za-z][A-Za-z .'-]{1,59}", text):
+    # Letters of any script (Côte d'Ivoire, Curaçao, Åland), spaces, dots, apostrophes and hyphens.
+    if entity_type == "COUNTRY_OF_ORIGIN" and not re.fullmatch(r"[^\W\d_](?:[^\W\d_]|[ .'’-]){1,59}", text):
         return "A country: its name or ISO code (DE, Germany)"
     if entity_type == "WEIGHT" and not _WEIGHT.match(text):
         return "A weight: a number with an optional unit (12.5 kg)"
