@@ -1,11 +1,7 @@
-"""Step Functions and SQS answered by botocore's Stubber, for the fixing actions' fast tests.
+"""Step Functions and SQS answered by botocore's Stubber (``stubbed_aws``), for the fixing actions' fast tests.
 
-The clients are the console's own (``core.aws.Clients``) with dummy keys; they
-never reach an endpoint. The Stubber checks every request against the
-service model (a parameter the API does not take, a missing required one, a
-wrong type all fail the test) and every stubbed answer too, so the answers
-written in the tests have the shapes AWS sends. A call the test did not
-expect, or an expected call that was never made, fails the test.
+ARNs and times of one account, and the Step Functions answers these tests give
+most: a history page, an error.
 """
 
 from __future__ import annotations
@@ -16,13 +12,11 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from botocore.stub import ANY, Stubber
-
-from opsconsole.core.aws import Clients, Connection
+from botocore.stub import ANY
+from stubbed_aws import REGION, StubbedClients
 
 __all__ = ["ANY", "ACCOUNT", "REGION", "Matching", "StubbedAws", "at", "execution_arn", "machine_arn", "stubbed_aws"]
 
-REGION = "eu-west-1"
 ACCOUNT = "123456789012"
 T0 = datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc)
 
@@ -55,13 +49,13 @@ class Matching:
         return f"<a string matching {self.pattern!r}>"
 
 
-class StubbedAws:
+class StubbedAws(StubbedClients):
     """``clients`` for the code under test; ``sfn`` and ``sqs`` are the Stubbers that answer its calls."""
 
     def __init__(self) -> None:
-        self.clients = Clients(Connection(region=REGION, access_key="testing", secret_key="testing"))
-        self.sfn = Stubber(self.clients.client("stepfunctions"))
-        self.sqs = Stubber(self.clients.client("sqs"))
+        super().__init__("stepfunctions", "sqs")
+        self.sfn = self.stub("stepfunctions")
+        self.sqs = self.stub("sqs")
 
     def history(self, arn: str, events: list[dict[str, Any]], *, reverse: bool = False,
                 include_data: bool = True) -> None:
@@ -70,14 +64,10 @@ class StubbedAws:
             "executionArn": arn, "reverseOrder": reverse, "includeExecutionData": include_data, "maxResults": 1000})
 
     def error(self, method: str, code: str, status: int = 400, params: dict[str, Any] | None = None) -> None:
-        self.sfn.add_client_error(method, service_error_code=code, service_message=f"{code} (stubbed)",
-                                  http_status_code=status, expected_params=params)
+        self.refuse("stepfunctions", method, code, params, status)
 
 
 @contextmanager
 def stubbed_aws() -> Iterator[StubbedAws]:
-    aws = StubbedAws()
-    with aws.sfn, aws.sqs:
+    with StubbedAws() as aws:
         yield aws
-        aws.sfn.assert_no_pending_responses()
-        aws.sqs.assert_no_pending_responses()

@@ -12,12 +12,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from botocore.stub import Stubber
+from stubbed_aws import REGION
+from stubbed_aws import offline_clients as _new_clients
 
-from opsconsole.core.aws import Clients, Connection
+from opsconsole.core.aws import Clients
 from opsconsole.core.executions.history import HistoryEvent, iter_history
 
 T0 = datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc)
-REGION = "eu-west-1"
 ARN = f"arn:aws:states:{REGION}:123456789012:execution:mlops-training:run-1"
 
 
@@ -32,7 +33,7 @@ def offline_clients() -> Clients:
     """Clients that reach no endpoint: every call below is answered by a Stubber (made once: a client takes
     a while to build)."""
     if not _CLIENTS:
-        _CLIENTS.append(Clients(Connection(region=REGION, access_key="testing", secret_key="testing")))
+        _CLIENTS.append(_new_clients())
     return _CLIENTS[0]
 
 

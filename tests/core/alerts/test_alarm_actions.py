@@ -3,7 +3,7 @@ AWS CLI line), checked against CloudWatch's own request shapes by botocore's Stu
 
 from __future__ import annotations
 
-from alerts_stubs import StubbedClients
+from stubbed_aws import StubbedClients
 
 from opsconsole.core import awscli
 from opsconsole.core.alerts import actions

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta, timezone
 
-from alerts_stubs import StubbedClients
+from stubbed_aws import StubbedClients
 
 from opsconsole.core.alerts import history
 from opsconsole.core.alerts.history import HistoryItem, StateSpan

@@ -10,7 +10,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from alerts_stubs import StubbedClients
+from stubbed_aws import StubbedClients
 
 from opsconsole.core.alerts import anomalies as an
 from opsconsole.core.alerts.anomalies import Anomaly, SeriesKey, SeriesView

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from alerts_stubs import StubbedClients
+from stubbed_aws import StubbedClients
 
 from opsconsole.core.alerts.alarms import Alarm
 from opsconsole.core.alerts.charts import fetch

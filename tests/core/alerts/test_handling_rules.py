@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
-from alerts_stubs import StubbedClients
+from stubbed_aws import StubbedClients
 from botocore.exceptions import ClientError
 
 from opsconsole.core import awscli
@@ -195,8 +195,10 @@ def test_other_errors_are_not_conflicts():
 def test_every_record_is_read_a_page_at_a_time_and_a_missing_table_is_nothing_handled():
     ddb = StubbedClients("dynamodb")
     a, b = Handling(ARN, version=1, acked_by="Ana"), Handling(ARN + "-2", version=2)
-    ddb.expect("dynamodb", "scan", {"TableName": TEAM_TABLE}, {"Items": [item(a)], "LastEvaluatedKey": item(a)})
-    ddb.expect("dynamodb", "scan", {"TableName": TEAM_TABLE, "ExclusiveStartKey": item(a)}, {"Items": [item(b)]})
+    ddb.expect("dynamodb", "scan", {"TableName": TEAM_TABLE},
+               {"Items": [item(a)], "Count": 1, "ScannedCount": 1, "LastEvaluatedKey": item(a)})
+    ddb.expect("dynamodb", "scan", {"TableName": TEAM_TABLE, "ExclusiveStartKey": item(a)},
+               {"Items": [item(b)], "Count": 1, "ScannedCount": 1})
     assert list(handling.load(ddb, TEAM_TABLE)) == [{ARN: a}, {ARN + "-2": b}]
     ddb.refuse("dynamodb", "scan", "ResourceNotFoundException")
     assert list(handling.load(ddb, TEAM_TABLE)) == []

@@ -72,7 +72,7 @@ def reviewed(stub, *tasks: dict) -> None:
     items = []
     for task in tasks:
         items.append({k: {"S": v} for k, v in task.items()})
-    stub.add_response("query", {"Items": items}, {
+    stub.add_response("query", {"Items": items, "Count": len(items), "ScannedCount": len(items)}, {
         "TableName": "review-tasks", "IndexName": "status-queued_at", "KeyConditionExpression": "#s = :s",
         "ExpressionAttributeNames": {"#s": "status"}, "ExpressionAttributeValues": {":s": {"S": "REVIEWED"}},
         "ScanIndexForward": False, "Limit": 500})

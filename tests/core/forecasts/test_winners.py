@@ -104,7 +104,7 @@ def test_the_history_of_one_pair_is_newest_first_under_the_tables_own_key():
          "reason": {"S": "better WAPE"}},
         {"pairKey": {"S": "DE#groceries"}, "at": {"S": "2026-10-01"}, "winner": {"S": "prophet"},
          "previous": {"S": "arima"}, "value": {"N": "0.2"}, "by": {"S": "pipeline"}},
-    ]}, {"TableName": HISTORY_TABLE, "KeyConditionExpression": "#k = :k", "ExpressionAttributeNames": {"#k": "pairKey"},
+    ], "Count": 2, "ScannedCount": 2}, {"TableName": HISTORY_TABLE, "KeyConditionExpression": "#k = :k", "ExpressionAttributeNames": {"#k": "pairKey"},
          "ExpressionAttributeValues": {":k": {"S": "DE#groceries"}}, "ScanIndexForward": False})
     with clients.active():
         changes = read_history(clients, Winner.from_item(ROW))
@@ -248,10 +248,10 @@ def test_a_pair_without_a_runner_up_cannot_be_promoted():
 def test_all_winners_and_history_read_the_tables_asked_for():
     clients = StubbedClients("dynamodb")
     stub = clients.stub("dynamodb")
-    stub.add_response("scan", {"Items": [row("DE", "toys")]}, {"TableName": "other-winners"})
+    stub.add_response("scan", {"Items": [row("DE", "toys")], "Count": 1, "ScannedCount": 1}, {"TableName": "other-winners"})
     stub.add_response("describe_table", {"Table": {"KeySchema": [{"AttributeName": "k", "KeyType": "HASH"}]}},
                       {"TableName": "other-history"})
-    stub.add_response("query", {"Items": []}, {"TableName": "other-history", "KeyConditionExpression": "#k = :k",
+    stub.add_response("query", {"Items": [], "Count": 0, "ScannedCount": 0}, {"TableName": "other-history", "KeyConditionExpression": "#k = :k",
                                                "ExpressionAttributeNames": {"#k": "k"},
                                                "ExpressionAttributeValues": {":k": {"S": "DE#groceries"}},
                                                "ScanIndexForward": False})
