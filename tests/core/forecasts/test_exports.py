@@ -77,6 +77,22 @@ def test_a_damaged_part_names_the_file(tmp_path):
         drain(read_export(FolderParts(tmp_path)))
 
 
+@pytest.mark.parametrize("damage, says", [
+    (lambda whole: whole[: len(whole) // 2], "does not start and end with Parquet's PAR1 mark"),
+    (lambda whole: whole[4:], "does not start and end with Parquet's PAR1 mark"),
+    (lambda whole: b"PAR1" + b"\x00" * 4 + (10**6).to_bytes(4, "little") + b"PAR1",
+     "its footer claims 1,000,000 bytes of a 16-byte file"),
+    (lambda whole: whole[:-8] + (0).to_bytes(4, "little") + b"PAR1", "its footer claims 0 bytes"),
+])
+def test_a_parquet_part_cut_short_or_with_a_wrong_footer_is_refused_by_name_with_why(tmp_path, damage, says):
+    synth.write_parts(synth.forecast(items=3, horizon=4), tmp_path / "whole", "fc", parts=1, fmt="parquet")
+    whole = next((tmp_path / "whole").iterdir()).read_bytes()
+    (tmp_path / f"fc_{synth.STAMP}_part0.parquet").write_bytes(damage(whole))
+    with pytest.raises(ExportUnreadable, match="part0.parquet could not be read as PARQUET") as refused:
+        drain(read_export(FolderParts(tmp_path)))
+    assert says in str(refused.value)
+
+
 def test_backtest_export_keeps_windows_as_times(tmp_path):
     act = synth.actuals(items=5, days=40)
     bt = pd.concat([synth.backtest(act, "2026-09-20", 7, 1.1), synth.backtest(act, "2026-09-27", 7, 0.9)])

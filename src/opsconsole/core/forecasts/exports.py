@@ -240,11 +240,29 @@ def _to_utc(values: pd.Series) -> pd.Series:
     return pd.Series(out, index=values.index, name=values.name)
 
 
+PARQUET_MAGIC = b"PAR1"
+
+
+def check_parquet_frame(data: bytes) -> None:
+    """Refuse bytes that are not a whole Parquet file before the Parquet reader sees them.
+
+    fastparquet trusts the footer length it reads: a file that is cut short or
+    not Parquet at all sends its footer parser over arbitrary bytes, which can
+    take the whole process down, not only raise.
+    """
+    if len(data) < 12 or data[:4] != PARQUET_MAGIC or data[-4:] != PARQUET_MAGIC:
+        raise ValueError("it does not start and end with Parquet's PAR1 mark (cut short, or not Parquet)")
+    footer = int.from_bytes(data[-8:-4], "little")
+    if not 0 < footer <= len(data) - 12:
+        raise ValueError(f"its footer claims {footer:,} bytes of a {len(data):,}-byte file")
+
+
 def parse_part(data: bytes, fmt: str) -> pd.DataFrame:
     """One part's bytes as a DataFrame (item ids as text)."""
     if fmt == "parquet":
         import fastparquet
 
+        check_parquet_frame(data)
         return fastparquet.ParquetFile(io.BytesIO(data)).to_pandas()
     return pd.read_csv(io.BytesIO(data), dtype={"item_id": str})
 
