@@ -95,6 +95,19 @@ def test_every_invalid_file_has_an_expected_reason():
          'States.A.QueryLanguage "XPath" is not JSONPath or JSONata'),
         ({"StartAt": "M", "States": {"M": {"Type": "Map", "End": True, "Iterator": {"States": {}}}}},
          "States.M.Iterator.StartAt is missing"),
+        ({"StartAt": "P", "States": {"P": {"Type": "Parallel", "End": True, "Branches": ["x"]}}},
+         "States.P.Branches[0] must be an object with StartAt and States"),
+        ({"StartAt": "M", "States": {"M": {"Type": "Map", "End": True, "ItemProcessor": "x"}}},
+         "States.M.ItemProcessor must be an object with StartAt and States"),
+        ({"StartAt": "M", "States": {"M": {"Type": "Map", "End": True, "ItemProcessor": {
+            "ProcessorConfig": "x", "StartAt": "A", "States": {"A": {"Type": "Succeed"}}}}}},
+         "States.M.ItemProcessor.ProcessorConfig must be an object"),
+        ({"StartAt": "A", "States": ["A"]}, "States must be an object"),
+        ({"StartAt": "A", "States": {"A": "Pass"}}, "States.A must be an object"),
+        ({"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                                           "End": True, "Catch": {}}}},
+         "States.A.Catch must be an array"),
+        ([{"StartAt": "A"}], "the definition must be a JSON object with StartAt and States"),
     ],
 )
 def test_structural_problems(definition, reason):
