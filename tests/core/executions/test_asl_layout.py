@@ -337,3 +337,22 @@ def test_wrap_breaks_long_words_and_ends_cut_text_with_an_ellipsis():
     assert wrap("one two three four", len, 9, 1) == ["one two…"]
     assert wrap("abcdefghij klm", len, 10, 1) == ["abcdefghi…"]
     assert wrap("", len, 10, 2) == [""]
+
+
+def test_a_word_too_long_for_a_line_fills_every_line_it_is_broken_over():
+    from opsconsole.core.executions.asl import wrap
+
+    word = "arn:aws:states:eu"
+    for room in range(1, 9):  # down to a line with room for a single character
+        lines = wrap(word, len, room, 99)
+        assert "".join(lines) == word
+        assert [len(line) for line in lines[:-1]] == [room] * (len(lines) - 1)
+        assert 1 <= len(lines[-1]) <= room
+
+
+def test_text_cut_after_its_last_line_keeps_as_much_as_fits_before_the_ellipsis():
+    from opsconsole.core.executions.asl import wrap
+
+    for room in range(2, 12):
+        # "Validate" is the first line when it fits, else its first `room` letters; one line kept, cut to fit "…"
+        assert wrap("Validate incoming orders", len, room, 1) == ["Validate"[:min(room - 1, 8)] + "…"]
