@@ -102,6 +102,22 @@ def test_a_crossing_resolved_by_reordering_the_rank_above():
     assert sorted(map(sorted, layers)) == [[0, 1], [2, 3], [4, 5]]
 
 
+@pytest.mark.parametrize("ranks, edges", [
+    # a -> y, b -> x, c -> y: x and y tie on the way down; only reordering the top rank (b a c) uncrosses.
+    ([0, 0, 0, 1, 1], [(0, 4), (1, 3), (2, 4)]),
+    # Found by trying small graphs: crossing-free only after several sweeps down and up again.
+    ([0, 0, 0, 0, 1, 1, 2, 2, 2], [(0, 4), (0, 5), (1, 5), (2, 4), (4, 6), (5, 6), (5, 7)]),
+    ([0, 0, 0, 0, 1, 1, 1, 2, 2, 2], [(0, 5), (0, 6), (1, 4), (1, 5), (2, 6), (3, 6), (4, 7), (5, 7)]),
+])
+def test_graphs_that_can_be_drawn_without_crossings_are(ranks, edges):
+    verts = graph(ranks, edges)
+    met = [[i for i, r in enumerate(ranks) if r == k] for k in range(max(ranks) + 1)]
+    assert crossings(met, verts) > 0 == fewest_crossings(verts, len(met))
+    layers = order(verts, [], list(range(len(ranks))))
+    assert crossings(layers, verts) == 0
+    assert [sorted(layer) for layer in layers] == met
+
+
 def test_links_that_do_not_cross_keep_the_order_the_definition_was_read_in():
     # Nothing crosses: the DFS order stays, even though the box e (rightmost) leads to c (leftmost).
     verts = graph([0, 0, 0, 1, 1], [(2, 3)])
@@ -284,6 +300,13 @@ def test_an_unlinked_box_stays_beside_its_rank_not_pulled_anywhere():
     xs = x_positions(verts, [[0], [1, 2]])
     assert xs[0] == pytest.approx(xs[1])
     assert xs[2] - xs[1] == pytest.approx(40.0 + NODE_GAP)
+
+
+def test_ranks_with_no_links_between_them_are_centred_on_each_other():
+    verts = graph([0, 1, 1, 2, 2, 2], [], widths={0: 40.0, 1: 40.0, 2: 40.0, 3: 100.0, 4: 20.0, 5: 100.0})
+    xs = x_positions(verts, [[0], [1, 2], [3, 4, 5]])
+    assert xs[0] == pytest.approx((xs[1] + xs[2]) / 2) == pytest.approx(xs[4])
+    assert xs[3] == pytest.approx(50.0)  # the widest rank starts at the left edge
 
 
 # --------------------------------------------------------------------------- y by rank
