@@ -356,3 +356,54 @@ def test_text_cut_after_its_last_line_keeps_as_much_as_fits_before_the_ellipsis(
     for room in range(2, 12):
         # "Validate" is the first line when it fits, else its first `room` letters; one line kept, cut to fit "…"
         assert wrap("Validate incoming orders", len, room, 1) == ["Validate"[:min(room - 1, 8)] + "…"]
+
+
+def test_words_that_fit_exactly_share_a_line_and_a_cut_line_drops_its_trailing_space():
+    from opsconsole.core.executions.asl import wrap
+
+    assert wrap("ab cd", len, 5, 9) == ["ab cd"]
+    assert wrap("abcde f gh", len, 7, 1) == ["abcde…"]  # not "abcde …"
+
+
+def _leaf(name, w, h):
+    from opsconsole.core.executions.asl.layout import Box
+
+    return Box(name, w=w, h=h)
+
+
+def test_parallel_branches_stand_side_by_side_tops_aligned_equal_heights_inside_their_frame():
+    from opsconsole.core.executions.asl.layout import Box, layout
+
+    row = Box("P", kind="row", header=20, pad=12, children=[_leaf("a", 100, 50), _leaf("b", 60, 80)])
+    layout(row)
+    a, b = row.children
+    assert (row.x, row.y) == (0.0, 0.0)
+    assert (a.x, a.y, a.h) == (12.0, 32.0, 80.0)  # below the title and padding, as tall as the tallest
+    assert (b.x, b.y, b.h) == (12.0 + 100 + 15, 32.0, 80.0)  # half a box gap between branches
+    assert (row.w, row.h) == (12 + 100 + 15 + 60 + 12, 20 + 12 + 80 + 12)
+
+
+def test_branches_narrower_than_their_title_are_centred_under_it():
+    from opsconsole.core.executions.asl.layout import Box, layout
+
+    row = Box("P", kind="row", header=20, pad=12, min_w=300, children=[_leaf("a", 100, 50), _leaf("b", 60, 80)])
+    layout(row)
+    a, b = row.children
+    assert row.w == 300
+    assert a.x - row.x == pytest.approx(row.x + row.w - (b.x + b.w))  # as much room left as right
+
+
+def test_a_labelled_link_inside_a_nested_scope_has_its_label_between_its_boxes():
+    from opsconsole.core.executions.asl.layout import Box, Link, layout
+
+    inner = Box("branch", kind="graph", header=16, pad=10, children=[_leaf("a", 120, 40), _leaf("b", 120, 40)],
+                links=[Link("a", "b", label_w=60, label_h=18)])
+    row = Box("P", kind="row", header=20, pad=12, children=[_leaf("x", 200, 40), inner])
+    root = Box("#root", kind="graph", pad=24, children=[_leaf("s", 70, 26), row], links=[Link("s", "P")])
+    layout(root)
+    a, b = inner.children
+    (lx, ly), link = inner.links[0].label_pos, inner.links[0]
+    assert inner.x > 100 and inner.y > 50  # well inside the root: offsets matter
+    assert a.y + a.h < ly < b.y
+    assert inner.x < lx < inner.x + inner.w
+    assert link.points[0][1] == pytest.approx(a.y + a.h) and link.points[-1][1] == pytest.approx(b.y)
