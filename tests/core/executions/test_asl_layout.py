@@ -407,3 +407,65 @@ def test_a_labelled_link_inside_a_nested_scope_has_its_label_between_its_boxes()
     assert a.y + a.h < ly < b.y
     assert inner.x < lx < inner.x + inner.w
     assert link.points[0][1] == pytest.approx(a.y + a.h) and link.points[-1][1] == pytest.approx(b.y)
+
+
+def _choice(rules, default=None):
+    body = {"Type": "Choice", "Choices": [{"Variable": "$.n", "NumericEquals": i, "Next": t} for i, t in enumerate(rules)]}
+    return body | ({"Default": default} if default else {})
+
+
+def test_a_branch_listing_its_states_out_of_order_still_starts_at_the_top_even_in_a_loop():
+    # "Check" is listed first but entered second; it loops back to "Fetch", where the branch starts.
+    branch = {"StartAt": "Fetch", "States": {"Check": _choice(["Fetch"], "Done"),
+                                             "Fetch": {"Type": "Pass", "Next": "Check"},
+                                             "Done": {"Type": "Succeed"}}}
+    graph = build_graph({"StartAt": "P", "States": {"P": {"Type": "Parallel", "End": True, "Branches": [branch]}}})
+    fetch, check, done = (graph.node_for_state(n) for n in ("Fetch", "Check", "Done"))
+    assert fetch.y < check.y < done.y
+
+
+def test_a_states_successor_sits_two_rank_gaps_below_it_and_the_graph_keeps_one_margin_round_its_boxes():
+    from opsconsole.core.executions.asl import MARGIN
+    from opsconsole.core.executions.asl.placement import RANK_GAP
+
+    graph = build_graph({"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B"}, "B": {"Type": "Succeed"}}})
+    a, b = graph.node_for_state("A"), graph.node_for_state("B")
+    assert b.y - (a.y + a.h) == 2 * RANK_GAP
+    assert min(n.x for n in graph.nodes) == min(n.y for n in graph.nodes) == MARGIN
+    assert graph.width == max(n.x + n.w for n in graph.nodes) + MARGIN
+    assert graph.height == max(n.y + n.h for n in graph.nodes) + MARGIN
+
+
+def test_labels_sit_midway_down_their_edge_near_the_state_the_transition_leaves():
+    states = {"Pick": _choice(["A", "B"], "Far"), "A": {"Type": "Pass", "Next": "B"},
+              "B": {"Type": "Pass", "Next": "Far"}, "Far": {"Type": "Succeed"}}
+    graph = build_graph({"StartAt": "Pick", "States": states})
+    pick, a = graph.node_for_state("Pick"), graph.node_for_state("A")
+    rule_to_a = next(e for e in graph.edges if (e.source, e.target) == ("Pick", "A"))
+    assert rule_to_a.label_pos[1] == pytest.approx((pick.y + pick.h + a.y) / 2)
+    default = next(e for e in graph.edges if e.kind == "default")  # Pick -> Far spans three ranks of states
+    assert pick.y + pick.h < default.label_pos[1] < a.y  # next to Pick, not further down
+    assert all(e.label_pos is None for e in graph.edges if not e.label)
+
+
+def test_a_loop_back_is_labelled_next_to_the_state_it_leaves():
+    states = {"Start": {"Type": "Pass", "Next": "Work"}, "Work": {"Type": "Pass", "Next": "More?"},
+              "More?": _choice(["Start"], "Done"), "Done": {"Type": "Succeed"}}
+    graph = build_graph({"StartAt": "Start", "States": states})
+    work, more = graph.node_for_state("Work"), graph.node_for_state("More?")
+    loop = next(e for e in graph.edges if (e.source, e.target) == ("More?", "Start"))
+    assert work.y + work.h < loop.label_pos[1] < more.y
+
+
+def test_edges_leaving_or_entering_one_box_are_spread_around_its_centre_in_the_order_they_go():
+    states = {"Pick": _choice(["A", "B"], "C"), "A": {"Type": "Pass", "Next": "Join"},
+              "B": {"Type": "Pass", "Next": "Join"}, "C": {"Type": "Pass", "Next": "Join"}, "Join": {"Type": "Succeed"}}
+    graph = build_graph({"StartAt": "Pick", "States": states})
+    for box, side, other in (("Pick", 0, -1), ("Join", -1, 0)):
+        node = graph.node_for_state(box)
+        ends = sorted((e.points[other][0], e.points[side][0]) for e in graph.edges
+                      if box in (e.source, e.target) and e.kind not in ("start", "end"))
+        xs = [x for _, x in ends]  # ordered by where the other end is
+        assert xs == sorted(xs)
+        assert [b - a for a, b in zip(xs, xs[1:])] == pytest.approx([12.0, 12.0])
+        assert sum(xs) / 3 == pytest.approx(node.x + node.w / 2)
