@@ -469,3 +469,16 @@ def test_edges_leaving_or_entering_one_box_are_spread_around_its_centre_in_the_o
         assert xs == sorted(xs)
         assert [b - a for a, b in zip(xs, xs[1:])] == pytest.approx([12.0, 12.0])
         assert sum(xs) / 3 == pytest.approx(node.x + node.w / 2)
+
+
+@pytest.mark.parametrize(("points", "drawn"), [
+    ([(100, 50), (100, 80), (100, 110)], [(100, 50), (100, 110)]),  # a straight run: its ends
+    ([(100, 50), (100, 80), (130, 110), (130, 140), (130, 170)], [(100, 50), (100, 80), (130, 110), (130, 170)]),
+    ([(40, 20), (60, 40), (80, 60), (80, 90)], [(40, 20), (80, 60), (80, 90)]),  # a diagonal run too
+    ([(40, 20), (40, 20), (40, 60), (40, 60)], [(40, 20), (40, 60)]),  # repeated points once
+    ([(70, 30), (70, 30)], [(70, 30), (70, 30)]),  # a link with no length is still a line
+])
+def test_an_edge_is_drawn_with_its_corners_and_without_points_in_the_middle_of_straight_runs(points, drawn):
+    from opsconsole.core.executions.asl.layout import _simplify
+
+    assert _simplify(points) == drawn
