@@ -282,18 +282,41 @@ def test_a_fork_is_centred_under_the_state_it_leaves():
     assert xs[1] == pytest.approx(20.0)  # the left one's edge at 0
 
 
-def test_a_long_link_runs_as_one_straight_lane_past_the_boxes_beside_it():
-    # Found by trying small graphs. Boxes 0-6 on even ranks; the link 2 -> 6 crosses five ranks
-    # through bends 8-12, beside boxes 3 and 4 and a link 5 -> 6 that pull it sideways. Its bends
-    # hold one lane (the jogs happen next to its ends); pulled as hard as boxes, they drift ~22 px.
-    ranks = [0, 0, 0, 2, 2, 4, 6, 1, 1, 2, 3, 4, 5, 5]
-    chains = [[0, 7, 3], [2, 8, 9, 10, 11, 12, 6], [5, 13, 6]]
+LANES = [
+    # Found by trying small graphs (boxes on even ranks, bends of long links on the ranks between).
+    # 1: the link 2 -> 6 crosses five ranks beside boxes 3 and 4 and a link 5 -> 6 pulling it sideways;
+    #    with bends pulled as hard as boxes its lane drifts ~22 px.
+    ([(0, 120), (0, 200), (0, 60), (2, 200), (2, 60), (4, 120), (6, 60), (1, 0), (1, 0), (2, 0), (3, 0), (4, 0),
+      (5, 0), (5, 0)],
+     [[0, 7, 3], [2, 8, 9, 10, 11, 12, 6], [5, 13, 6]],
+     [[0, 1, 2], [7, 8], [3, 9, 4], [10], [11, 5], [12, 13], [6]]),
+    # 2: two long links among seven short ones; without the last pass pulling from both sides at once
+    #    they jog ~12 px.
+    ([(0, 60), (0, 60), (0, 60), (2, 120), (2, 60), (2, 60), (4, 200), (4, 60), (1, 0), (1, 0), (1, 0), (2, 0),
+      (3, 0), (1, 0), (1, 0), (1, 0), (2, 0), (3, 0), (1, 0)],
+     [[0, 8, 3], [0, 9, 4], [0, 10, 11, 12, 6], [1, 13, 3], [1, 14, 5], [1, 15, 16, 17, 7], [2, 18, 5]],
+     [[0, 1, 2], [9, 10, 8, 13, 15, 14, 18], [4, 11, 3, 16, 5], [12, 17], [6, 7]]),
+    # 3: four ranks of boxes, two long links; with the passes' last one skipped they jog ~23 px.
+    ([(0, 120), (0, 60), (2, 60), (2, 200), (4, 60), (4, 60), (4, 60), (6, 120), (6, 200), (6, 120), (1, 0),
+      (1, 0), (1, 0), (3, 0), (3, 0), (3, 0), (4, 0), (5, 0), (3, 0), (3, 0), (4, 0), (5, 0), (5, 0), (5, 0),
+      (5, 0)],
+     [[0, 10, 2], [0, 11, 3], [1, 12, 3], [2, 13, 5], [2, 14, 6], [2, 15, 16, 17, 8], [3, 18, 6],
+      [3, 19, 20, 21, 9], [4, 22, 7], [4, 23, 8], [4, 24, 9]],
+     [[0, 1], [10, 11, 12], [2, 3], [13, 15, 14, 18, 19], [5, 16, 4, 6, 20], [22, 17, 23, 24, 21], [7, 8, 9]]),
+]
+
+
+@pytest.mark.parametrize("shape, chains, layers", LANES)
+def test_a_long_link_runs_as_one_straight_lane_past_the_boxes_beside_it(shape, chains, layers):
+    # The jogs of a long link happen next to its ends; between its first and last bend it holds one lane.
+    ranks = [r for r, _ in shape]
+    bends = {i for i, (_, w) in enumerate(shape) if w == 0}
     edges = [(a, b) for chain in chains for a, b in zip(chain, chain[1:])]
-    widths = {0: 120.0, 1: 200.0, 2: 60.0, 3: 200.0, 4: 60.0, 5: 120.0, 6: 60.0} | {i: 0.0 for i in range(7, 14)}
-    verts = graph(ranks, edges, bends=set(range(7, 14)), widths=widths)
-    xs = x_positions(verts, [[0, 1, 2], [7, 8], [3, 9, 4], [10], [11, 5], [12, 13], [6]])
-    lane = [xs[v] for v in (8, 9, 10, 11, 12)]
-    assert max(lane) - min(lane) < 3.0
+    verts = graph(ranks, edges, bends=bends, widths={i: float(w) for i, (_, w) in enumerate(shape)})
+    xs = x_positions(verts, layers)
+    for chain in chains:
+        lane = [xs[v] for v in chain[1:-1]]
+        assert max(lane) - min(lane) < 3.0, chain
 
 
 def test_an_unlinked_box_stays_beside_its_rank_not_pulled_anywhere():
