@@ -499,3 +499,35 @@ def test_top_level_ancestors_read_what_they_can_of_a_definition_that_does_not_va
     assert asl.top_level_ancestors(odd) == {"A": ("A", None), "B": ("A", "Parallel"), "C": ("C", None),
                                             "M": ("M", None)}
     assert asl.top_level_ancestors({}) == {}
+
+
+def test_start_and_end_are_drawn_as_plain_pills_and_joined_to_the_start_and_every_successful_end():
+    definition = {"StartAt": "Load", "QueryLanguage": "JSONata", "States": {
+        "Load": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Next": "Ok?"},
+        "Ok?": {"Type": "Choice", "Choices": [{"Condition": "{% $states.input.ok %}", "Next": "Save"},
+                                             {"Condition": "{% $states.input.seen %}", "Next": "Done"}],
+                "Default": "Broken"},
+        "Save": {"Type": "Pass", "End": True},
+        "Broken": {"Type": "Fail", "Error": "Bad"},
+        "Done": {"Type": "Succeed"}}}
+    graph = asl.build_graph(definition)
+    for node_id, name in ((asl.START_ID, "Start"), (asl.END_ID, "End")):
+        node = graph.node(node_id)
+        assert (node.name, node.type, node.parent, node.depth, node.label, node.resource) == (name, name, None, 0, "",
+                                                                                            None)
+        assert (node.w, node.h, node.query_language, node.is_state) == (70, 26, "JSONata", False)
+        assert asl.text_lines(node) == ([name], [])
+    ends = [(e.source, e.kind, e.label, e.label_pos) for e in graph.edges if e.target == asl.END_ID]
+    assert ends == [("Save", "end", "", None), ("Done", "end", "", None)]  # not the Fail state
+    [start] = [e for e in graph.edges if e.source == asl.START_ID]
+    assert (start.target, start.kind, start.label, start.label_pos) == ("Load", "start", "", None)
+    load = graph.node_for_state("Load")
+    assert asl.text_lines(load) == (list(load.name_lines), list(load.label_lines)) == (["Load"], ["Task · lambda:invoke"])
+
+
+def test_edge_labels_are_cut_at_48_characters_without_a_space_before_the_ellipsis():
+    from opsconsole.core.executions.asl.graph import shorten
+
+    assert shorten("x" * asl.MAX_LABEL) == "x" * asl.MAX_LABEL
+    assert shorten("x" * (asl.MAX_LABEL + 1)) == "x" * (asl.MAX_LABEL - 1) + "…"
+    assert shorten("x" * 46 + " and more") == "x" * 46 + "…"  # the 47 kept end on a space: dropped

@@ -443,6 +443,11 @@ def test_labels_sit_midway_down_their_edge_near_the_state_the_transition_leaves(
     pick, a = graph.node_for_state("Pick"), graph.node_for_state("A")
     rule_to_a = next(e for e in graph.edges if (e.source, e.target) == ("Pick", "A"))
     assert rule_to_a.label_pos[1] == pytest.approx((pick.y + pick.h + a.y) / 2)
+    from opsconsole.core.executions.asl import DEFAULT_METRICS
+    from opsconsole.core.executions.asl.placement import RANK_GAP
+
+    pill = DEFAULT_METRICS.label_line_height + 5  # the label's pill, with room round its text
+    assert a.y - (pick.y + pick.h) == 2 * RANK_GAP + pill  # the rank between is as tall as the pill
     default = next(e for e in graph.edges if e.kind == "default")  # Pick -> Far spans three ranks of states
     assert pick.y + pick.h < default.label_pos[1] < a.y  # next to Pick, not further down
     assert all(e.label_pos is None for e in graph.edges if not e.label)
