@@ -531,3 +531,33 @@ def test_edge_labels_are_cut_at_48_characters_without_a_space_before_the_ellipsi
     assert shorten("x" * asl.MAX_LABEL) == "x" * asl.MAX_LABEL
     assert shorten("x" * (asl.MAX_LABEL + 1)) == "x" * (asl.MAX_LABEL - 1) + "…"
     assert shorten("x" * 46 + " and more") == "x" * 46 + "…"  # the 47 kept end on a space: dropped
+
+
+def test_parallel_and_map_titles_get_wider_lines_and_room_above_their_branches():
+    from opsconsole.core.executions.asl.graph import TEXT_PAD
+
+    forty, fifty = "Map over every regional warehouse today", "Fan out to every regional warehouse and each depot"
+    definition = {"StartAt": forty, "QueryLanguage": "JSONata", "States": {
+        forty: {"Type": "Map", "Next": "Fan out to every regional warehouse now",
+                "ItemProcessor": {"StartAt": "B", "States": {"B": {"Type": "Succeed"}}}},
+        "Fan out to every regional warehouse now": {"Type": "Parallel", "Next": fifty, "Branches": [
+            {"StartAt": "C", "States": {"C": {"Type": "Succeed"}}}]},
+        fifty: {"Type": "Parallel", "Next": "Pass with a name of forty characters!!",
+                "Branches": [{"StartAt": "A", "States": {"A": {"Type": "Succeed"}}}]},
+        "Pass with a name of forty characters!!": {"Type": "Pass", "End": True}}}
+    assert len(forty) == 39 and len(fifty) == 50
+    graph = asl.build_graph(definition)
+    mp, par, plain = (graph.node_for_state(n) for n in (forty, fifty, "Pass with a name of forty characters!!"))
+    assert len(mp.name_lines) == 1 and len(plain.name_lines) == 2  # 1.6 times a state's line
+    assert len(graph.node_for_state("Fan out to every regional warehouse now").name_lines) == 1
+    assert len(par.name_lines) == 2  # but no wider
+    m = asl.DEFAULT_METRICS
+    for node in (par, mp):
+        title_w = max([m.name_width(t) for t in node.name_lines] + [m.label_width(t) for t in node.label_lines])
+        assert node.w == pytest.approx(title_w + TEXT_PAD)  # as wide as its title: the one branch is narrower
+        title_h = len(node.name_lines) * m.name_line_height + len(node.label_lines) * m.label_line_height
+        [frame] = [n for n in graph.nodes if n.parent == node.id]
+        assert frame.y == node.y + title_h + 14 + 12  # below the title, then the padding
+        assert frame.query_language == "JSONata"
+    processor = graph.node(f"{forty}#processor")
+    assert (processor.name, processor.label) == ("Item processor", "INLINE")
