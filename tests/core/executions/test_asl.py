@@ -561,3 +561,28 @@ def test_parallel_and_map_titles_get_wider_lines_and_room_above_their_branches()
         assert frame.query_language == "JSONata"
     processor = graph.node(f"{forty}#processor")
     assert (processor.name, processor.label) == ("Item processor", "INLINE")
+
+
+def test_edge_kinds_catch_labels_line_limits_and_coordinates_as_a_view_draws_them():
+    long_name = " ".join(["Reconciliations"] * 5)  # one word a line: five lines, in 79 characters
+    arn = "arn:aws:states:::aws-sdk:" + "verylongservicename:" * 4 + "DescribeSomethingWithAVeryLongName"
+    definition = {"StartAt": long_name, "States": {
+        long_name: {"Type": "Task", "Resource": arn, "Next": "Fan",
+                    "Catch": [{"ErrorEquals": ["States.Timeout", "States.TaskFailed"], "Next": "Fan"}]},
+        "Fan": {"Type": "Map", "End": True, "ItemProcessor": {"StartAt": "Score each review", "States": {
+            "Score each review": {"Type": "Pass", "Next": "Step"},  # 17 characters: a 149.8 px box
+            "Step": {"Type": "Task", "Resource": arn, "End": True}}}}}}
+    graph = asl.build_graph(definition)
+    out = [(e.kind, e.label) for e in graph.edges if e.source == long_name]
+    assert out == [("next", ""), ("catch", "States.Timeout, States.TaskFailed")]
+    task = graph.node_for_state(long_name)
+    assert len(task.name_lines) == 3 and task.name_lines[-1].endswith("…")
+    assert len(task.label_lines) == 2 and task.label_lines[-1].endswith("…")  # a state's subtitle: two lines
+    fan = graph.node_for_state("Fan")
+    assert (task.is_container, fan.is_container) == (False, True)
+    step = graph.node_for_state("Step")
+    assert len(step.label_lines) == 2
+    coords = [c for n in graph.nodes for c in (n.x, n.y, n.w, n.h)] + [c for e in graph.edges for p in e.points
+                                                                       for c in p]
+    assert all(c == round(c, 2) for c in coords)  # to the hundredth of a pixel
+    assert any(c != round(c) for c in coords)  # not whole pixels only
