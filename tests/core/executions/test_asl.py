@@ -95,6 +95,19 @@ def test_every_invalid_file_has_an_expected_reason():
          'States.A.QueryLanguage "XPath" is not JSONPath or JSONata'),
         ({"StartAt": "M", "States": {"M": {"Type": "Map", "End": True, "Iterator": {"States": {}}}}},
          "States.M.Iterator.StartAt is missing"),
+        ({"StartAt": "P", "States": {"P": {"Type": "Parallel", "End": True, "Branches": ["x"]}}},
+         "States.P.Branches[0] must be an object with StartAt and States"),
+        ({"StartAt": "M", "States": {"M": {"Type": "Map", "End": True, "ItemProcessor": "x"}}},
+         "States.M.ItemProcessor must be an object with StartAt and States"),
+        ({"StartAt": "M", "States": {"M": {"Type": "Map", "End": True, "ItemProcessor": {
+            "ProcessorConfig": "x", "StartAt": "A", "States": {"A": {"Type": "Succeed"}}}}}},
+         "States.M.ItemProcessor.ProcessorConfig must be an object"),
+        ({"StartAt": "A", "States": ["A"]}, "States must be an object"),
+        ({"StartAt": "A", "States": {"A": "Pass"}}, "States.A must be an object"),
+        ({"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                                           "End": True, "Catch": {}}}},
+         "States.A.Catch must be an array"),
+        ([{"StartAt": "A"}], "the definition must be a JSON object with StartAt and States"),
     ],
 )
 def test_structural_problems(definition, reason):
@@ -486,3 +499,90 @@ def test_top_level_ancestors_read_what_they_can_of_a_definition_that_does_not_va
     assert asl.top_level_ancestors(odd) == {"A": ("A", None), "B": ("A", "Parallel"), "C": ("C", None),
                                             "M": ("M", None)}
     assert asl.top_level_ancestors({}) == {}
+
+
+def test_start_and_end_are_drawn_as_plain_pills_and_joined_to_the_start_and_every_successful_end():
+    definition = {"StartAt": "Load", "QueryLanguage": "JSONata", "States": {
+        "Load": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Next": "Ok?"},
+        "Ok?": {"Type": "Choice", "Choices": [{"Condition": "{% $states.input.ok %}", "Next": "Save"},
+                                             {"Condition": "{% $states.input.seen %}", "Next": "Done"}],
+                "Default": "Broken"},
+        "Save": {"Type": "Pass", "End": True},
+        "Broken": {"Type": "Fail", "Error": "Bad"},
+        "Done": {"Type": "Succeed"}}}
+    graph = asl.build_graph(definition)
+    for node_id, name in ((asl.START_ID, "Start"), (asl.END_ID, "End")):
+        node = graph.node(node_id)
+        assert (node.name, node.type, node.parent, node.depth, node.label, node.resource) == (name, name, None, 0, "",
+                                                                                            None)
+        assert (node.w, node.h, node.query_language, node.is_state) == (70, 26, "JSONata", False)
+        assert asl.text_lines(node) == ([name], [])
+    ends = [(e.source, e.kind, e.label, e.label_pos) for e in graph.edges if e.target == asl.END_ID]
+    assert ends == [("Save", "end", "", None), ("Done", "end", "", None)]  # not the Fail state
+    [start] = [e for e in graph.edges if e.source == asl.START_ID]
+    assert (start.target, start.kind, start.label, start.label_pos) == ("Load", "start", "", None)
+    load = graph.node_for_state("Load")
+    assert asl.text_lines(load) == (list(load.name_lines), list(load.label_lines)) == (["Load"], ["Task · lambda:invoke"])
+
+
+def test_edge_labels_are_cut_at_48_characters_without_a_space_before_the_ellipsis():
+    from opsconsole.core.executions.asl.graph import shorten
+
+    assert shorten("x" * asl.MAX_LABEL) == "x" * asl.MAX_LABEL
+    assert shorten("x" * (asl.MAX_LABEL + 1)) == "x" * (asl.MAX_LABEL - 1) + "…"
+    assert shorten("x" * 46 + " and more") == "x" * 46 + "…"  # the 47 kept end on a space: dropped
+
+
+def test_parallel_and_map_titles_get_wider_lines_and_room_above_their_branches():
+    from opsconsole.core.executions.asl.graph import TEXT_PAD
+
+    forty, fifty = "Map over every regional warehouse today", "Fan out to every regional warehouse and each depot"
+    definition = {"StartAt": forty, "QueryLanguage": "JSONata", "States": {
+        forty: {"Type": "Map", "Next": "Fan out to every regional warehouse now",
+                "ItemProcessor": {"StartAt": "B", "States": {"B": {"Type": "Succeed"}}}},
+        "Fan out to every regional warehouse now": {"Type": "Parallel", "Next": fifty, "Branches": [
+            {"StartAt": "C", "States": {"C": {"Type": "Succeed"}}}]},
+        fifty: {"Type": "Parallel", "Next": "Pass with a name of forty characters!!",
+                "Branches": [{"StartAt": "A", "States": {"A": {"Type": "Succeed"}}}]},
+        "Pass with a name of forty characters!!": {"Type": "Pass", "End": True}}}
+    assert len(forty) == 39 and len(fifty) == 50
+    graph = asl.build_graph(definition)
+    mp, par, plain = (graph.node_for_state(n) for n in (forty, fifty, "Pass with a name of forty characters!!"))
+    assert len(mp.name_lines) == 1 and len(plain.name_lines) == 2  # 1.6 times a state's line
+    assert len(graph.node_for_state("Fan out to every regional warehouse now").name_lines) == 1
+    assert len(par.name_lines) == 2  # but no wider
+    m = asl.DEFAULT_METRICS
+    for node in (par, mp):
+        title_w = max([m.name_width(t) for t in node.name_lines] + [m.label_width(t) for t in node.label_lines])
+        assert node.w == pytest.approx(title_w + TEXT_PAD)  # as wide as its title: the one branch is narrower
+        title_h = len(node.name_lines) * m.name_line_height + len(node.label_lines) * m.label_line_height
+        [frame] = [n for n in graph.nodes if n.parent == node.id]
+        assert frame.y == node.y + title_h + 14 + 12  # below the title, then the padding
+        assert frame.query_language == "JSONata"
+    processor = graph.node(f"{forty}#processor")
+    assert (processor.name, processor.label) == ("Item processor", "INLINE")
+
+
+def test_edge_kinds_catch_labels_line_limits_and_coordinates_as_a_view_draws_them():
+    long_name = " ".join(["Reconciliations"] * 5)  # one word a line: five lines, in 79 characters
+    arn = "arn:aws:states:::aws-sdk:" + "verylongservicename:" * 4 + "DescribeSomethingWithAVeryLongName"
+    definition = {"StartAt": long_name, "States": {
+        long_name: {"Type": "Task", "Resource": arn, "Next": "Fan",
+                    "Catch": [{"ErrorEquals": ["States.Timeout", "States.TaskFailed"], "Next": "Fan"}]},
+        "Fan": {"Type": "Map", "End": True, "ItemProcessor": {"StartAt": "Score each review", "States": {
+            "Score each review": {"Type": "Pass", "Next": "Step"},  # 17 characters: a 149.8 px box
+            "Step": {"Type": "Task", "Resource": arn, "End": True}}}}}}
+    graph = asl.build_graph(definition)
+    out = [(e.kind, e.label) for e in graph.edges if e.source == long_name]
+    assert out == [("next", ""), ("catch", "States.Timeout, States.TaskFailed")]
+    task = graph.node_for_state(long_name)
+    assert len(task.name_lines) == 3 and task.name_lines[-1].endswith("…")
+    assert len(task.label_lines) == 2 and task.label_lines[-1].endswith("…")  # a state's subtitle: two lines
+    fan = graph.node_for_state("Fan")
+    assert (task.is_container, fan.is_container) == (False, True)
+    step = graph.node_for_state("Step")
+    assert len(step.label_lines) == 2
+    coords = [c for n in graph.nodes for c in (n.x, n.y, n.w, n.h)] + [c for e in graph.edges for p in e.points
+                                                                       for c in p]
+    assert all(c == round(c, 2) for c in coords)  # to the hundredth of a pixel
+    assert any(c != round(c) for c in coords)  # not whole pixels only

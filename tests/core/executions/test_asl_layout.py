@@ -337,3 +337,153 @@ def test_wrap_breaks_long_words_and_ends_cut_text_with_an_ellipsis():
     assert wrap("one two three four", len, 9, 1) == ["one two…"]
     assert wrap("abcdefghij klm", len, 10, 1) == ["abcdefghi…"]
     assert wrap("", len, 10, 2) == [""]
+
+
+def test_a_word_too_long_for_a_line_fills_every_line_it_is_broken_over():
+    from opsconsole.core.executions.asl import wrap
+
+    word = "arn:aws:states:eu"
+    for room in range(1, 9):  # down to a line with room for a single character
+        lines = wrap(word, len, room, 99)
+        assert "".join(lines) == word
+        assert [len(line) for line in lines[:-1]] == [room] * (len(lines) - 1)
+        assert 1 <= len(lines[-1]) <= room
+
+
+def test_text_cut_after_its_last_line_keeps_as_much_as_fits_before_the_ellipsis():
+    from opsconsole.core.executions.asl import wrap
+
+    for room in range(2, 12):
+        # "Validate" is the first line when it fits, else its first `room` letters; one line kept, cut to fit "…"
+        assert wrap("Validate incoming orders", len, room, 1) == ["Validate"[:min(room - 1, 8)] + "…"]
+
+
+def test_words_that_fit_exactly_share_a_line_and_a_cut_line_drops_its_trailing_space():
+    from opsconsole.core.executions.asl import wrap
+
+    assert wrap("ab cd", len, 5, 9) == ["ab cd"]
+    assert wrap("abcde f gh", len, 7, 1) == ["abcde…"]  # not "abcde …"
+
+
+def _leaf(name, w, h):
+    from opsconsole.core.executions.asl.layout import Box
+
+    return Box(name, w=w, h=h)
+
+
+def test_parallel_branches_stand_side_by_side_tops_aligned_equal_heights_inside_their_frame():
+    from opsconsole.core.executions.asl.layout import Box, layout
+
+    row = Box("P", kind="row", header=20, pad=12, children=[_leaf("a", 100, 50), _leaf("b", 60, 80)])
+    layout(row)
+    a, b = row.children
+    assert (row.x, row.y) == (0.0, 0.0)
+    assert (a.x, a.y, a.h) == (12.0, 32.0, 80.0)  # below the title and padding, as tall as the tallest
+    assert (b.x, b.y, b.h) == (12.0 + 100 + 15, 32.0, 80.0)  # half a box gap between branches
+    assert (row.w, row.h) == (12 + 100 + 15 + 60 + 12, 20 + 12 + 80 + 12)
+
+
+def test_branches_narrower_than_their_title_are_centred_under_it():
+    from opsconsole.core.executions.asl.layout import Box, layout
+
+    row = Box("P", kind="row", header=20, pad=12, min_w=300, children=[_leaf("a", 100, 50), _leaf("b", 60, 80)])
+    layout(row)
+    a, b = row.children
+    assert row.w == 300
+    assert a.x - row.x == pytest.approx(row.x + row.w - (b.x + b.w))  # as much room left as right
+
+
+def test_a_labelled_link_inside_a_nested_scope_has_its_label_between_its_boxes():
+    from opsconsole.core.executions.asl.layout import Box, Link, layout
+
+    inner = Box("branch", kind="graph", header=16, pad=10, children=[_leaf("a", 120, 40), _leaf("b", 120, 40)],
+                links=[Link("a", "b", label_w=60, label_h=18)])
+    row = Box("P", kind="row", header=20, pad=12, children=[_leaf("x", 200, 40), inner])
+    root = Box("#root", kind="graph", pad=24, children=[_leaf("s", 70, 26), row], links=[Link("s", "P")])
+    layout(root)
+    a, b = inner.children
+    (lx, ly), link = inner.links[0].label_pos, inner.links[0]
+    assert inner.x > 100 and inner.y > 50  # well inside the root: offsets matter
+    assert a.y + a.h < ly < b.y
+    assert inner.x < lx < inner.x + inner.w
+    assert link.points[0][1] == pytest.approx(a.y + a.h) and link.points[-1][1] == pytest.approx(b.y)
+
+
+def _choice(rules, default=None):
+    body = {"Type": "Choice", "Choices": [{"Variable": "$.n", "NumericEquals": i, "Next": t} for i, t in enumerate(rules)]}
+    return body | ({"Default": default} if default else {})
+
+
+def test_a_branch_listing_its_states_out_of_order_still_starts_at_the_top_even_in_a_loop():
+    # "Check" is listed first but entered second; it loops back to "Fetch", where the branch starts.
+    branch = {"StartAt": "Fetch", "States": {"Check": _choice(["Fetch"], "Done"),
+                                             "Fetch": {"Type": "Pass", "Next": "Check"},
+                                             "Done": {"Type": "Succeed"}}}
+    graph = build_graph({"StartAt": "P", "States": {"P": {"Type": "Parallel", "End": True, "Branches": [branch]}}})
+    fetch, check, done = (graph.node_for_state(n) for n in ("Fetch", "Check", "Done"))
+    assert fetch.y < check.y < done.y
+
+
+def test_a_states_successor_sits_two_rank_gaps_below_it_and_the_graph_keeps_one_margin_round_its_boxes():
+    from opsconsole.core.executions.asl import MARGIN
+    from opsconsole.core.executions.asl.placement import RANK_GAP
+
+    graph = build_graph({"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B"}, "B": {"Type": "Succeed"}}})
+    a, b = graph.node_for_state("A"), graph.node_for_state("B")
+    assert b.y - (a.y + a.h) == 2 * RANK_GAP
+    assert min(n.x for n in graph.nodes) == min(n.y for n in graph.nodes) == MARGIN
+    assert graph.width == max(n.x + n.w for n in graph.nodes) + MARGIN
+    assert graph.height == max(n.y + n.h for n in graph.nodes) + MARGIN
+
+
+def test_labels_sit_midway_down_their_edge_near_the_state_the_transition_leaves():
+    states = {"Pick": _choice(["A", "B"], "Far"), "A": {"Type": "Pass", "Next": "B"},
+              "B": {"Type": "Pass", "Next": "Far"}, "Far": {"Type": "Succeed"}}
+    graph = build_graph({"StartAt": "Pick", "States": states})
+    pick, a = graph.node_for_state("Pick"), graph.node_for_state("A")
+    rule_to_a = next(e for e in graph.edges if (e.source, e.target) == ("Pick", "A"))
+    assert rule_to_a.label_pos[1] == pytest.approx((pick.y + pick.h + a.y) / 2)
+    from opsconsole.core.executions.asl import DEFAULT_METRICS
+    from opsconsole.core.executions.asl.placement import RANK_GAP
+
+    pill = DEFAULT_METRICS.label_line_height + 5  # the label's pill, with room round its text
+    assert a.y - (pick.y + pick.h) == 2 * RANK_GAP + pill  # the rank between is as tall as the pill
+    default = next(e for e in graph.edges if e.kind == "default")  # Pick -> Far spans three ranks of states
+    assert pick.y + pick.h < default.label_pos[1] < a.y  # next to Pick, not further down
+    assert all(e.label_pos is None for e in graph.edges if not e.label)
+
+
+def test_a_loop_back_is_labelled_next_to_the_state_it_leaves():
+    states = {"Start": {"Type": "Pass", "Next": "Work"}, "Work": {"Type": "Pass", "Next": "More?"},
+              "More?": _choice(["Start"], "Done"), "Done": {"Type": "Succeed"}}
+    graph = build_graph({"StartAt": "Start", "States": states})
+    work, more = graph.node_for_state("Work"), graph.node_for_state("More?")
+    loop = next(e for e in graph.edges if (e.source, e.target) == ("More?", "Start"))
+    assert work.y + work.h < loop.label_pos[1] < more.y
+
+
+def test_edges_leaving_or_entering_one_box_are_spread_around_its_centre_in_the_order_they_go():
+    states = {"Pick": _choice(["A", "B"], "C"), "A": {"Type": "Pass", "Next": "Join"},
+              "B": {"Type": "Pass", "Next": "Join"}, "C": {"Type": "Pass", "Next": "Join"}, "Join": {"Type": "Succeed"}}
+    graph = build_graph({"StartAt": "Pick", "States": states})
+    for box, side, other in (("Pick", 0, -1), ("Join", -1, 0)):
+        node = graph.node_for_state(box)
+        ends = sorted((e.points[other][0], e.points[side][0]) for e in graph.edges
+                      if box in (e.source, e.target) and e.kind not in ("start", "end"))
+        xs = [x for _, x in ends]  # ordered by where the other end is
+        assert xs == sorted(xs)
+        assert [b - a for a, b in zip(xs, xs[1:])] == pytest.approx([12.0, 12.0])
+        assert sum(xs) / 3 == pytest.approx(node.x + node.w / 2)
+
+
+@pytest.mark.parametrize(("points", "drawn"), [
+    ([(100, 50), (100, 80), (100, 110)], [(100, 50), (100, 110)]),  # a straight run: its ends
+    ([(100, 50), (100, 80), (130, 110), (130, 140), (130, 170)], [(100, 50), (100, 80), (130, 110), (130, 170)]),
+    ([(40, 20), (60, 40), (80, 60), (80, 90)], [(40, 20), (80, 60), (80, 90)]),  # a diagonal run too
+    ([(40, 20), (40, 20), (40, 60), (40, 60)], [(40, 20), (40, 60)]),  # repeated points once
+    ([(70, 30), (70, 30)], [(70, 30), (70, 30)]),  # a link with no length is still a line
+])
+def test_an_edge_is_drawn_with_its_corners_and_without_points_in_the_middle_of_straight_runs(points, drawn):
+    from opsconsole.core.executions.asl.layout import _simplify
+
+    assert _simplify(points) == drawn

@@ -114,8 +114,23 @@ def test_the_create_message_is_in_aws_style():
 def test_json_and_empty_definitions_have_their_own_codes():
     assert diagnose('{"StartAt": ')[0].code == "INVALID_JSON_DESCRIPTION"
     assert diagnose("")[0].code == "MISSING_DESCRIPTION"
-    assert diagnose(_machine(A={"Type": "Pass", "End": True}, A2={"Type": "Parallel", "End": True, "Branches": [
-        _machine(A={"Type": "Succeed"})]}))[0].code == "DUPLICATE_STATE_NAME"
+    [twice] = diagnose(_machine(A={"Type": "Pass", "End": True}, A2={"Type": "Parallel", "End": True, "Branches": [
+        _machine(A={"Type": "Succeed"})]}))
+    assert (twice.code, twice.location) == ("DUPLICATE_STATE_NAME", "/States/A2/Branches/0/States/A")
+    assert twice.message == 'state name "A" is used twice: States.A and States.A2.Branches[0].States.A'
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    (b'{"a": 1, "a": 2}', 'not JSON AWS would take: key "a" appears twice in one object'),
+    ('{"a": NaN}', "not JSON AWS would take: NaN is not valid JSON"),
+    (b'{"a": "\xff"}', "not JSON AWS would take: 'utf-8' codec can't decode byte 0xff in position 7: "
+                        "invalid start byte"),
+])
+def test_json_python_would_read_but_aws_would_not_is_refused_as_invalid_json(text, message):
+    assert [(d.severity, d.code, d.message, d.location) for d in diagnose(text)] == [
+        ("ERROR", "INVALID_JSON_DESCRIPTION", message, None)]
+    with pytest.raises(AslError, match="^" + re.escape(message) + "$"):
+        parse_definition(text)
 
 
 def test_a_valid_distributed_map_with_item_batcher_and_express_children_is_accepted():

@@ -215,7 +215,11 @@ class _Assembly:
                                                 ("Start",), ()))
             self._link(box, START_ID, machine["StartAt"], "start")
         ends = []
-        for name, body in machine["States"].items():
+        # The state a scope starts at first: the layout breaks loops from the first box it meets, so a
+        # branch that lists a looping state before its StartAt is still drawn from its start downwards.
+        states = machine["States"]
+        for name in [machine["StartAt"]] + [n for n in states if n != machine["StartAt"]]:
+            body = states[name]
             box.children.append(self.state(name, body, parent, depth))
             for target, kind, label in _edges_of(body):
                 self._link(box, name, target, kind, label)

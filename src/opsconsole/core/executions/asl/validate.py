@@ -201,7 +201,9 @@ def _check_state(name: str, body: Mapping[str, Any], path: str, ancestors: tuple
         if key is None:
             raise AslError(f"{path}: Map needs an ItemProcessor (or Iterator)")
         config = body[key].get("ProcessorConfig", {}) if isinstance(body[key], Mapping) else {}
-        mode = config.get("Mode", "INLINE") if isinstance(config, Mapping) else None
+        if not isinstance(config, Mapping):
+            raise AslError(f"{path}.{key}.ProcessorConfig must be an object")
+        mode = config.get("Mode", "INLINE")
         if mode not in ("INLINE", "DISTRIBUTED"):
             raise AslError(f'{path}.{key}.ProcessorConfig.Mode "{mode}" is not INLINE or DISTRIBUTED')
         _check_machine(body[key], f"{path}.{key}.", inner, ql, index, refs)
