@@ -266,3 +266,47 @@ def test_a_part_that_does_not_parse_is_named_with_the_format_expected():
 
 def _boom():
     raise ValueError("boom")
+
+
+def test_an_export_without_items_named_nowhere_is_called_the_export():
+    with pytest.raises(ExportUnreadable, match=r"^The export has no item_id column\.$"):
+        ExportTable.build(pd.DataFrame({"date": ["2026-12-01"]}))
+
+
+def test_a_folder_without_parts_is_named_in_the_refusal(tmp_path):
+    (tmp_path / "notes.txt").write_text("x")
+    with pytest.raises(ExportUnreadable, match=rf"^No export files \(<job>_<time>_part<N>\) under {tmp_path}\.$"):
+        drain(read_export(FolderParts(tmp_path)))
+
+
+def test_only_the_job_asked_for_is_read_from_a_folder_holding_two(tmp_path):
+    (tmp_path / f"fc_{STAMP}_part0.csv").write_bytes(CSV)
+    (tmp_path / f"other_{STAMP}_part0.csv").write_bytes(b"item_id,date,p10,p50,p90\n008,2026-12-01T00:00:00Z,1,2,3\n")
+    table, _ = drain(read_export(FolderParts(tmp_path), "fc"))
+    assert table.item_ids() == ["007"] and [p.job for p in table.parts] == ["fc"]
+
+
+def test_two_folders_with_alike_files_are_two_exports_in_the_cache(tmp_path):
+    import os
+
+    stamp_ns = 1_780_000_000_000_000_000
+    for folder, value in (("finance-ops", b"2"), ("contact-center", b"5")):
+        (tmp_path / folder).mkdir()
+        path = tmp_path / folder / f"fc_{STAMP}_part0.csv"
+        path.write_bytes(CSV.replace(b",2,", b"," + value + b","))
+        os.utime(path, ns=(stamp_ns, stamp_ns))  # same name, size and time: only the folder differs
+    cache = ExportCache()
+    first, _ = drain(open_export(FolderParts(tmp_path / "finance-ops"), cache))
+    second, _ = drain(open_export(FolderParts(tmp_path / "contact-center"), cache))
+    assert first.rows("007")["p50"].tolist() == [2] and second.rows("007")["p50"].tolist() == [5]
+
+
+def test_a_listing_without_etags_is_still_read():
+    clients = StubbedClients("s3")
+    stub = clients.stub("s3")
+    key = f"x/fc_{STAMP}_part0.csv"
+    stub.add_response("list_objects_v2", {"Contents": [{"Key": key, "Size": len(CSV)}]}, {"Bucket": "b", "Prefix": "x/"})
+    stub.add_response("get_object", {"Body": body(CSV)}, {"Bucket": "b", "Key": key})
+    with clients.active():
+        table, _ = drain(open_export(S3Parts(clients.client("s3"), "s3://b/x/"), ExportCache()))
+    assert table.item_ids() == ["007"] and table.parts[0].etag == ""
