@@ -212,3 +212,13 @@ def test_other_files_and_garbled_outputs_are_skipped_and_reading_stops_at_the_li
     with clients.active():
         reviews = from_outputs(clients, CONFIG, since=t("2026-11-29T00:00"), now=NOW, limit=2)
     assert [(r.reviewer, r.item) for r in reviews] == [("w-1", "invoices/doc-1")]
+
+
+def test_answers_submitted_at_different_offsets_are_counted_in_utc_hours():
+    from datetime import timedelta, timezone
+
+    paris = timezone(timedelta(hours=1))
+    df = frame([Review("w-1", "invoices", datetime(2026, 11, 30, 11, 30, tzinfo=paris), 60.0, "invoices/a"),
+                Review("w-2", "invoices", datetime(2026, 11, 30, 10, 45, tzinfo=UTC), 30.0, "invoices/b")])
+    assert str(df["submitted"].dt.tz) == "UTC"
+    assert per_hour(df)["all"].to_dict() == {pd.Timestamp("2026-11-30T10:00Z"): 2}
