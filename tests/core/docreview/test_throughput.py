@@ -212,3 +212,31 @@ def test_other_files_and_garbled_outputs_are_skipped_and_reading_stops_at_the_li
     with clients.active():
         reviews = from_outputs(clients, CONFIG, since=t("2026-11-29T00:00"), now=NOW, limit=2)
     assert [(r.reviewer, r.item) for r in reviews] == [("w-1", "invoices/doc-1")]
+
+
+def test_answers_submitted_at_different_offsets_are_counted_in_utc_hours():
+    from datetime import timedelta, timezone
+
+    paris = timezone(timedelta(hours=1))
+    df = frame([Review("w-1", "invoices", datetime(2026, 11, 30, 11, 30, tzinfo=paris), 60.0, "invoices/a"),
+                Review("w-2", "invoices", datetime(2026, 11, 30, 10, 45, tzinfo=UTC), 30.0, "invoices/b")])
+    assert str(df["submitted"].dt.tz) == "UTC"
+    assert per_hour(df)["all"].to_dict() == {pd.Timestamp("2026-11-30T10:00Z"): 2}
+
+
+def test_a_window_of_three_days_reads_the_outputs_of_each_of_its_days():
+    clients = StubbedClients("s3", "dynamodb")
+    s3 = clients.stub("s3")
+    flows(s3, "invoices")
+    key = "a2i-output/invoices/2026/11/28/08/00/00/doc-inv-7/output.json"
+    day(s3, "invoices", "2026/11/27", [])
+    day(s3, "invoices", "2026/11/28", [(key, t("2026-11-28T08:05:00"))])
+    read(s3, key, output("doc-inv-7", ("w-1", "2026-11-28T08:00:00Z", 45)))
+    day(s3, "invoices", "2026/11/29", [])
+    day(s3, "invoices", "2026/11/30", [])
+    reviewed(clients.stub("dynamodb"),
+             {"document_id": "inv-4", "status": "REVIEWED", "reviewed_by": "Bob", "reviewed_at": "2026-11-28T11:00:00Z"})
+    with clients.active():
+        df = load(clients, CONFIG, hours=72, now=NOW)
+    assert sorted(zip(df["reviewer"], df["item"], df["seconds"].fillna(-1))) == [
+        ("Bob", "console/inv-4", -1), ("w-1", "invoices/doc-inv-7", 45)]

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pandas as pd
 import pytest
 from forecast_exports import drain
+from botocore.response import StreamingBody
 from stubbed_aws import StubbedClients, body
 
 from opsconsole.core.forecasts.exports import (
@@ -14,6 +16,7 @@ from opsconsole.core.forecasts.exports import (
     ExportPart,
     ExportTable,
     ExportUnreadable,
+    FolderParts,
     S3Parts,
     open_export,
     parse_s3_path,
@@ -132,3 +135,178 @@ def test_the_chart_values_are_written_as_csv_with_iso_times(tmp_path):
     assert path.read_text().splitlines() == ["item_id,timestamp,p50", "a,2026-12-01T00:00:00Z,1.5",
                                              "a,2026-12-02T06:00:00Z,2.0"]
     assert frame["timestamp"].dtype.kind == "M"  # the chart's own frame is left as it was
+
+
+def test_times_all_at_one_offset_are_shown_in_utc_not_at_their_wall_clock():
+    frame = pd.DataFrame({"item_id": ["a", "a"], "date": ["2026-12-01T02:00:00+02:00", "2026-12-02T02:30:00+02:00"],
+                          "p50": [1.0, 2.0]})
+    assert ExportTable.build(frame).frame["date"].tolist() == [pd.Timestamp("2026-12-01T00:00"),
+                                                               pd.Timestamp("2026-12-02T00:30")]
+
+
+def test_times_not_written_in_iso_form_are_still_read_and_shown_in_utc():
+    us = pd.DataFrame({"item_id": ["a", "a"], "date": ["12/01/2026 05:00", "12/02/2026"], "p50": [1.0, 2.0]})
+    assert ExportTable.build(us).frame["date"].tolist() == [pd.Timestamp("2026-12-01T05:00"),
+                                                            pd.Timestamp("2026-12-02")]
+    offset = pd.DataFrame({"item_id": ["a", "a"], "date": ["01 Dec 2026 02:00 +0200", "02 Dec 2026 02:00 +0200"]})
+    assert ExportTable.build(offset).frame["date"].tolist() == [pd.Timestamp("2026-12-01"), pd.Timestamp("2026-12-02")]
+
+
+def test_a_backtest_export_has_its_windows_as_utc_times_and_one_series_per_item():
+    frame = pd.DataFrame({"item_id": ["b", "a"], "timestamp": ["2026-09-21T00:00:00Z", "2026-09-20T00:00:00Z"],
+                          "target_value": [3.0, 4.0],
+                          "backtestwindow_start_time": ["2026-09-20T02:00:00+02:00"] * 2,
+                          "backtestwindow_end_time": ["2026-09-27T00:00:00Z"] * 2, "p50": [3.5, 4.5]})
+    table = ExportTable.build(frame)
+    assert table.is_backtest and table.time_column == "timestamp" and table.dimensions == ()
+    assert table.item_ids() == ["a", "b"] and table.forecast_types == ("p50",)
+    assert table.frame["backtestwindow_start_time"].tolist() == [pd.Timestamp("2026-09-20")] * 2
+    assert table.frame["backtestwindow_end_time"].tolist() == [pd.Timestamp("2026-09-27")] * 2
+    assert table.rows("a")["target_value"].tolist() == [4.0]
+
+
+def test_actuals_or_a_forecast_export_is_not_taken_for_a_backtest():
+    actuals = pd.DataFrame({"item_id": ["a"], "timestamp": ["2026-09-20"], "target_value": [1.0]})
+    assert not ExportTable.build(actuals).is_backtest
+    windows_only = pd.DataFrame({"item_id": ["a"], "date": ["2026-09-20"], "p50": [1.0],
+                                 "backtestwindow_start_time": ["2026-09-20"], "backtestwindow_end_time": ["2026-09-27"]})
+    assert not ExportTable.build(windows_only).is_backtest
+
+
+def test_an_export_of_only_a_header_has_no_items():
+    source = OneObject(b"item_id,date,p10,p50,p90\n")
+    table, _ = drain(read_export(source))
+    assert len(table) == 0 and table.item_ids() == [] and table.forecast_types == ("p10", "p50", "p90")
+    assert len(table.rows("a")) == 0
+
+
+class OneObject:
+    """A part source holding one CSV part in memory."""
+
+    location = "memory"
+
+    def __init__(self, data: bytes, name: str = f"fc_{STAMP}_part0.csv") -> None:
+        self.data = data
+        self.name = name
+
+    def parts(self, job_name=None):
+        return select_parts([(self.name, len(self.data), "e")], job_name)
+
+    def chunks(self, part):
+        yield self.data
+
+
+def big_csv(mib: float) -> bytes:
+    """A forecast export part of about ``mib`` MiB."""
+    row = b"item-00001,2026-12-01T00:00:00Z,1.25,2.5,3.75\n"
+    return b"item_id,date,p10,p50,p90\n" + row * int(mib * (1 << 20) // len(row))
+
+
+def test_a_large_part_in_s3_is_read_a_mib_at_a_time_and_progress_moves_with_each():
+    data = big_csv(2.5)
+    clients = StubbedClients("s3")
+    stub = clients.stub("s3")
+    key = f"x/fc_{STAMP}_part0.csv"
+    stub.add_response("list_objects_v2", {"Contents": [{"Key": key, "Size": len(data), "ETag": '"e"'}]},
+                      {"Bucket": "b", "Prefix": "x/"})
+    stub.add_response("get_object", {"Body": body(data)}, {"Bucket": "b", "Key": key})
+    with clients.active():
+        table, progress = drain(read_export(S3Parts(clients.client("s3"), "s3://b/x/")))
+    mib = 1 << 20
+    assert [(p.done, p.total) for p in progress if p.text.startswith("Reading")] == [
+        (mib, len(data)), (2 * mib, len(data)), (len(data), len(data))]
+    assert len(table) == data.count(b"\n") - 1
+
+
+def test_a_large_part_in_a_folder_is_read_a_mib_at_a_time(tmp_path):
+    data = big_csv(1.5)
+    (tmp_path / f"fc_{STAMP}_part0.csv").write_bytes(data)
+    (tmp_path / "sub").mkdir()  # folders beside the parts are not parts
+    _table, progress = drain(read_export(FolderParts(tmp_path)))
+    assert [p.done for p in progress if p.text.startswith("Reading")] == [1 << 20, len(data)]
+
+
+def test_a_cancelled_read_from_s3_lets_go_of_the_object():
+    data = big_csv(2.5)
+    raw = io.BytesIO(data)
+    clients = StubbedClients("s3")
+    stub = clients.stub("s3")
+    stub.add_response("get_object", {"Body": StreamingBody(raw, len(data))}, {"Bucket": "b", "Key": "x/p"})
+    with clients.active():
+        source = S3Parts(clients.client("s3"), "s3://b/x/")
+        gen = read_export(source, parts=[ExportPart("x/p", len(data), 0, "fc", STAMP, "csv", "e")])
+        first = next(gen)
+        gen.close()  # what a cancelled job does
+    assert first.done == 1 << 20 and raw.closed
+
+
+def test_a_part_rewritten_in_place_with_a_new_etag_is_read_again():
+    clients = StubbedClients("s3")
+    stub = clients.stub("s3")
+    key = f"x/fc_{STAMP}_part0.csv"
+    newer = CSV.replace(b",2,", b",5,")
+    for etag, data in (('"e1"', CSV), ('"e2"', newer)):
+        stub.add_response("list_objects_v2", {"Contents": [{"Key": key, "Size": len(data), "ETag": etag}]},
+                          {"Bucket": "b", "Prefix": "x/"})
+        stub.add_response("get_object", {"Body": body(data)}, {"Bucket": "b", "Key": key})
+    cache = ExportCache()
+    with clients.active():
+        source = S3Parts(clients.client("s3"), "s3://b/x/")
+        first, _ = drain(open_export(source, cache, "fc"))
+        second, _ = drain(open_export(source, cache, "fc"))
+    assert first.rows("007")["p50"].tolist() == [2] and second.rows("007")["p50"].tolist() == [5]
+
+
+def test_a_part_that_does_not_parse_is_named_with_the_format_expected():
+    with pytest.raises(ExportUnreadable, match=rf"^fc_{STAMP}_part0.parquet could not be read as PARQUET: "):
+        drain(read_export(OneObject(b"not parquet", f"fc_{STAMP}_part0.parquet")))
+    with pytest.raises(ExportUnreadable, match=rf"^fc_{STAMP}_part0.csv could not be read as item_id,date: boom$"):
+        drain(read_export(OneObject(CSV), parse=lambda data, part: _boom(), expected="item_id,date"))
+
+
+def _boom():
+    raise ValueError("boom")
+
+
+def test_an_export_without_items_named_nowhere_is_called_the_export():
+    with pytest.raises(ExportUnreadable, match=r"^The export has no item_id column\.$"):
+        ExportTable.build(pd.DataFrame({"date": ["2026-12-01"]}))
+
+
+def test_a_folder_without_parts_is_named_in_the_refusal(tmp_path):
+    (tmp_path / "notes.txt").write_text("x")
+    with pytest.raises(ExportUnreadable, match=rf"^No export files \(<job>_<time>_part<N>\) under {tmp_path}\.$"):
+        drain(read_export(FolderParts(tmp_path)))
+
+
+def test_only_the_job_asked_for_is_read_from_a_folder_holding_two(tmp_path):
+    (tmp_path / f"fc_{STAMP}_part0.csv").write_bytes(CSV)
+    (tmp_path / f"other_{STAMP}_part0.csv").write_bytes(b"item_id,date,p10,p50,p90\n008,2026-12-01T00:00:00Z,1,2,3\n")
+    table, _ = drain(read_export(FolderParts(tmp_path), "fc"))
+    assert table.item_ids() == ["007"] and [p.job for p in table.parts] == ["fc"]
+
+
+def test_two_folders_with_alike_files_are_two_exports_in_the_cache(tmp_path):
+    import os
+
+    stamp_ns = 1_780_000_000_000_000_000
+    for folder, value in (("finance-ops", b"2"), ("contact-center", b"5")):
+        (tmp_path / folder).mkdir()
+        path = tmp_path / folder / f"fc_{STAMP}_part0.csv"
+        path.write_bytes(CSV.replace(b",2,", b"," + value + b","))
+        os.utime(path, ns=(stamp_ns, stamp_ns))  # same name, size and time: only the folder differs
+    cache = ExportCache()
+    first, _ = drain(open_export(FolderParts(tmp_path / "finance-ops"), cache))
+    second, _ = drain(open_export(FolderParts(tmp_path / "contact-center"), cache))
+    assert first.rows("007")["p50"].tolist() == [2] and second.rows("007")["p50"].tolist() == [5]
+
+
+def test_a_listing_without_etags_is_still_read():
+    clients = StubbedClients("s3")
+    stub = clients.stub("s3")
+    key = f"x/fc_{STAMP}_part0.csv"
+    stub.add_response("list_objects_v2", {"Contents": [{"Key": key, "Size": len(CSV)}]}, {"Bucket": "b", "Prefix": "x/"})
+    stub.add_response("get_object", {"Body": body(CSV)}, {"Bucket": "b", "Key": key})
+    with clients.active():
+        table, _ = drain(open_export(S3Parts(clients.client("s3"), "s3://b/x/"), ExportCache()))
+    assert table.item_ids() == ["007"] and table.parts[0].etag == ""

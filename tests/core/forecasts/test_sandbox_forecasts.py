@@ -125,7 +125,43 @@ def test_query_forecast_refuses_more_than_50_filters_and_no_item():
         query_forecast(None, "arn", {"store": "1"})
 
 
-def test_query_forecast_backs_off_on_limit_exceeded(scripted_endpoint):
+class BotocoreWaits:
+    """botocore's endpoint module as far as its retries go: the waits it asks for are recorded, not slept.
+
+    ``Endpoint._needs_retry`` sleeps ``time.sleep(delay)`` between the attempts of one call; everything
+    else it takes from ``time`` is the real thing."""
+
+    def __init__(self):
+        import time as real_time
+
+        self._time = real_time
+        self.asked: list[float] = []
+
+    def sleep(self, seconds: float) -> None:
+        self.asked.append(seconds)
+
+    def __getattr__(self, name):
+        return getattr(self._time, name)
+
+
+@pytest.fixture
+def botocore_waits(monkeypatch):
+    import botocore.endpoint
+
+    waits = BotocoreWaits()
+    monkeypatch.setattr(botocore.endpoint, "time", waits)
+    return waits
+
+
+def assert_standard_backoff(asked: list[float], retries_per_call: list[int]) -> None:
+    """botocore's standard mode on throttling: before retry i (1, 2, 3) of a call it waits
+    rand(0, 1) x 2^(i-1) seconds; here, call by call, how many retries it made."""
+    ceilings = [2.0 ** i for n in retries_per_call for i in range(n)]
+    assert len(asked) == len(ceilings), asked
+    assert all(0 <= wait <= ceiling for wait, ceiling in zip(asked, ceilings)), (asked, ceilings)
+
+
+def test_query_forecast_backs_off_on_limit_exceeded(scripted_endpoint, botocore_waits):
     throttled = (400, {"__type": "LimitExceededException", "Message": "slow down"})
     answer = (200, {"Forecast": {"Predictions": {
         "p50": [{"Timestamp": "2026-12-01T00:00:00", "Value": 1.0}, {"Timestamp": "2026-12-02T00:00:00", "Value": 2.0}],
@@ -138,15 +174,22 @@ def test_query_forecast_backs_off_on_limit_exceeded(scripted_endpoint):
     assert list(frame["p50"]) == [1.0, 2.0] and list(frame["p10"]) == [0.5, 1.0]
     assert waits == [0.5]  # botocore retried the 5th request itself
     assert scripted_endpoint.requests.count("AmazonForecastRuntime.QueryForecast") == 6
+    # the first call: 4 attempts, 3 waits of botocore's; the second: throttled once, then answered
+    assert_standard_backoff(botocore_waits.asked, [3, 1])
 
 
-def test_query_forecast_gives_up_after_its_backoff(scripted_endpoint):
+def test_query_forecast_gives_up_after_its_backoff(scripted_endpoint, botocore_waits):
     from botocore.exceptions import ClientError
 
     scripted_endpoint.script = [(400, {"__type": "LimitExceededException", "Message": "slow down"})]
     client = Clients(scripted_endpoint.connection()).client("forecastquery")
+    waits = []
     with pytest.raises(ClientError, match="LimitExceededException"):
-        query_forecast(client, "arn:aws:forecast:eu-west-1:1:forecast/f", {"item_id": "a"}, sleep=lambda _s: None)
+        query_forecast(client, "arn:aws:forecast:eu-west-1:1:forecast/f", {"item_id": "a"}, sleep=waits.append)
+    # botocore's 4 attempts, then ours: 4 more calls after waits doubling from half a second, then the error
+    assert waits == [0.5, 1.0, 2.0, 4.0]
+    assert scripted_endpoint.requests.count("AmazonForecastRuntime.QueryForecast") == 5 * 4
+    assert_standard_backoff(botocore_waits.asked, [3] * 5)
 
 
 def test_a_tenant_with_a_forecast_dimension_charts_and_queries_each_series(sandbox_clients, cache):

@@ -132,10 +132,30 @@ def test_an_item_without_predictions_is_an_empty_frame():
     assert len(frame) == 0 and list(frame.columns) == ["date"]
 
 
+def test_an_answer_without_a_forecast_is_an_empty_frame():
+    clients = StubbedClients("forecastquery")
+    clients.stub("forecastquery").add_response("query_forecast", {}, {"ForecastArn": ARN, "Filters": {"item_id": "a"}})
+    with clients.active():
+        frame = query_forecast(clients.client("forecastquery"), ARN, {"item_id": "a"})
+    assert len(frame) == 0 and list(frame.columns) == ["date"]
+
+
+def test_times_written_in_different_forms_in_one_answer_are_all_read():
+    clients = StubbedClients("forecastquery")
+    clients.stub("forecastquery").add_response(
+        "query_forecast", predictions(p50=[("2026-12-01T00:00:00", 1.0), ("2026-12-02T00:00:00.000Z", 2.0),
+                                           ("2026-12-03", 3.0)]),
+        {"ForecastArn": ARN, "Filters": {"item_id": "a"}})
+    with clients.active():
+        frame = query_forecast(clients.client("forecastquery"), ARN, {"item_id": "a"})
+    assert list(frame["date"]) == [pd.Timestamp("2026-12-01"), pd.Timestamp("2026-12-02"), pd.Timestamp("2026-12-03")]
+    assert list(frame["p50"]) == [1.0, 2.0, 3.0]
+
+
 def test_a_query_without_an_item_or_with_too_many_filters_is_refused_before_asking():
-    with pytest.raises(QueryRefused, match="needs an item_id filter"):
+    with pytest.raises(QueryRefused, match=r"^QueryForecast needs an item_id filter\.$"):
         query_forecast(None, ARN, {})
-    with pytest.raises(QueryRefused, match="needs an item_id filter"):
+    with pytest.raises(QueryRefused, match=r"^QueryForecast needs an item_id filter\.$"):
         query_forecast(None, ARN, {"location": "dublin"})
     many = {"item_id": "a", **{f"d{i}": "x" for i in range(MAX_FILTERS - 1)}}
     clients = StubbedClients("forecastquery")
