@@ -17,10 +17,21 @@ if [[ ! -x "$VENV/bin/mutmut" ]]; then
     echo "  python3 -m venv $VENV && $VENV/bin/pip install -e \".[test]\" \"mutmut>=3.8,<4\"" >&2
     exit 2
 fi
+# An install in edit mode from another checkout would be imported instead of the mutants
+# (mutmut takes only this checkout's src/ off the path): every mutant would "survive".
+installed=$(cd / && "$VENV/bin/python" -c 'import opsconsole, pathlib; print(pathlib.Path(opsconsole.__file__).resolve().parent.parent)' 2>/dev/null || true)
+if [[ -n "$installed" && "$installed" != */site-packages && "$installed" != "$(pwd -P)/src" ]]; then
+    echo "$VENV has opsconsole installed in edit mode from $installed, not from this checkout;" >&2
+    echo "  install it from here: $VENV/bin/pip install -e \".[test]\"" >&2
+    exit 2
+fi
 if [[ "${1:-}" == "--fresh" ]]; then
     rm -rf mutants
     shift
 fi
+# mutants/src must exist before Python starts: a PYTHONPATH entry that is missing then is
+# skipped for the whole run, even once mutmut has created it.
+mkdir -p mutants/src
 export QT_QPA_PLATFORM=offscreen
 # the pytest plugin, and the mutated code for tests that start a Python of their own
 export PYTHONPATH="$PWD/scripts:$PWD/mutants/src"
