@@ -72,6 +72,7 @@ def check_layout(graph: Graph, definition: object) -> None:
             for b in group[i + 1:]:
                 assert not overlap(a, b), f"{a.id} overlaps {b.id}"
     leaves = [n for n in graph.nodes if not n.is_container]
+    scopes = siblings
     for e in graph.edges:
         src, dst = graph.node(e.source), graph.node(e.target)
         assert src is not None and dst is not None
@@ -85,10 +86,12 @@ def check_layout(graph: Graph, definition: object) -> None:
             continue
         # No segment runs through a box it has nothing to do with.
         exempt = {e.source, e.target} | ancestors(graph, e.source)
-        for other in graph.nodes:
-            if other.id in exempt or other.parent != src.parent:
-                continue
-            for p, q in zip(e.points, e.points[1:]):
+        others = [(o.x, o.x + o.w, o.y, o.y + o.h, o) for o in scopes[src.parent] if o.id not in exempt]
+        for p, q in zip(e.points, e.points[1:]):
+            lox, hix, loy, hiy = min(p[0], q[0]), max(p[0], q[0]), min(p[1], q[1]), max(p[1], q[1])
+            for x0, x1, y0, y1, other in others:
+                if x0 > hix or x1 < lox or y0 > hiy or y1 < loy:
+                    continue  # wholly beside the segment: it cannot cross the box
                 assert not segment_hits(p, q, other), f"{e.source}->{e.target} crosses {other.id}"
         if e.label_pos:
             for other in leaves:
