@@ -2,6 +2,7 @@
 
     python scripts/mutation_report.py              # the score table
     python scripts/mutation_report.py --survivors  # plus each surviving / untested mutant's name
+    python scripts/mutation_report.py --files      # plus the score of each file
 
 Score = killed (a test failed, or the mutant hung past mutmut's timeout) / all
 mutants of the package. Mutants no fast test reaches ("no tests") count as not
@@ -39,15 +40,18 @@ def main(argv: list[str]) -> int:
         print(f"no results under {root}: run scripts/mutation.sh first", file=sys.stderr)
         return 2
     counts: dict[str, Counter] = defaultdict(Counter)
+    by_file: dict[str, Counter] = defaultdict(Counter)
     left: dict[str, list[str]] = defaultdict(list)
     for meta in metas:
         data = json.loads(meta.read_text("utf-8"))
+        source = meta.relative_to(root / "src" / "opsconsole" / "core").as_posix().removesuffix(".meta")
         for key, code in data.get("exit_code_by_key", {}).items():
             label = next((lbl for lbl, prefix in PACKAGES if key.startswith(prefix)), None)
             if label is None:
                 continue
             status = STATUS.get(code, "suspicious")
             counts[label][status] += 1
+            by_file[source][status] += 1
             if status != "killed":
                 left[label].append(f"{status:9} {key}")
     print(f"{'package':24} {'mutants':>7} {'killed':>7} {'survived':>8} {'no tests':>8} {'other':>6} {'score':>6}")
@@ -62,6 +66,13 @@ def main(argv: list[str]) -> int:
     n = sum(total.values())
     print(f"{'all':24} {n:7} {total['killed']:7} {total['survived']:8} {total['no tests']:8} "
           f"{n - total['killed'] - total['survived'] - total['no tests']:6} {100 * total['killed'] / max(n, 1):5.1f}%")
+    if "--files" in argv:
+        print(f"\n{'file':40} {'mutants':>7} {'killed':>7} {'survived':>8} {'no tests':>8} {'score':>6}")
+        for source in sorted(by_file):
+            c = by_file[source]
+            n = sum(c.values())
+            print(f"{source:40} {n:7} {c['killed']:7} {c['survived']:8} {c['no tests']:8} "
+                  f"{100 * c['killed'] / n:5.1f}%")
     if "--survivors" in argv:
         for label, _ in PACKAGES:
             print(f"\n## {label}")
