@@ -11,6 +11,7 @@ from opsconsole.core.forecasts.exports import (
     ExportCache,
     ExportUnreadable,
     FolderParts,
+    check_parquet_frame,
     open_export,
     read_export,
     select_parts,
@@ -115,3 +116,24 @@ def test_a_forecast_dimension_makes_one_series_per_item_and_value(tmp_path):
     assert len(lisbon) == 5 and (lisbon["location"] == "lisbon").all()
     assert lisbon["p50"].to_numpy() == pytest.approx(frame[frame.item_id == "item-00001"]["p50"].to_numpy() + 100)
     assert table.filters("item-00001 / lisbon") == {"item_id": "item-00001", "location": "lisbon"}
+
+
+def _frame(middle: bytes, footer: int) -> bytes:
+    return b"PAR1" + middle + footer.to_bytes(4, "little") + b"PAR1"
+
+
+@pytest.mark.parametrize("data, why", [
+    (b"PAR1 not parquet", "it does not start and end with Parquet's PAR1 mark (cut short, or not Parquet)"),
+    (_frame(b"", 0), "its footer claims 0 bytes of a 12-byte file"),
+    (_frame(b"xx", 3), "its footer claims 3 bytes of a 14-byte file"),
+    (_frame(b"x" * 8, 2**24 + 1), "its footer claims 16,777,217 bytes of a 20-byte file"),
+])
+def test_a_parquet_frame_is_refused_at_its_limits_with_the_reason_read(data, why):
+    with pytest.raises(ValueError) as refused:
+        check_parquet_frame(data)
+    assert str(refused.value) == why
+
+
+@pytest.mark.parametrize("data", [_frame(b"x", 1), _frame(b"x" * 40, 40)], ids=["one-byte footer", "all footer"])
+def test_a_parquet_frame_whose_footer_fits_exactly_is_passed_on_to_the_reader(data):
+    check_parquet_frame(data)  # no error: whether the footer parses is the reader's to say
