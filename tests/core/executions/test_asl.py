@@ -586,3 +586,16 @@ def test_edge_kinds_catch_labels_line_limits_and_coordinates_as_a_view_draws_the
                                                                        for c in p]
     assert all(c == round(c, 2) for c in coords)  # to the hundredth of a pixel
     assert any(c != round(c) for c in coords)  # not whole pixels only
+
+
+def test_a_container_subtitle_runs_to_three_of_its_wider_lines_before_it_is_cut():
+    reader = "arn:aws:states:::aws-sdk:" + "verylongservicename:" * 4 + "DescribeSomethingWithAVeryLongName"
+    definition = {"StartAt": "Fan", "States": {"Fan": {
+        "Type": "Map", "End": True, "ItemReader": {"Resource": reader, "Parameters": {"Bucket": "b", "Key": "k"}},
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                          "StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}}}}
+    fan = asl.build_graph(definition).node_for_state("Fan")
+    # The whole (already shortened) subtitle, on three lines: a state's would stop at two.
+    assert fan.label_lines == ("Map · distributed · reads", "verylongservicename:verylongservicename:verylongservicena",
+                               "me:ver…")
+    assert "".join(fan.label_lines[1:]) == fan.label.removeprefix("Map · distributed · reads ")
