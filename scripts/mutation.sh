@@ -36,6 +36,7 @@ export QT_QPA_PLATFORM=offscreen
 # the pytest plugin, and the mutated code for tests that start a Python of their own
 export PYTHONPATH="$PWD/scripts:$PWD/mutants/src"
 start=$(date +%s)
-"$VENV/bin/mutmut" run --max-children "${MUTATION_JOBS:-2}" "$@" | tr '\r' '\n' | tail -n 1
+# mutmut run, with its bookkeeping after each mutant batched (scripts/mutation_run.py)
+"$VENV/bin/python" scripts/mutation_run.py run --max-children "${MUTATION_JOBS:-2}" "$@" | tr '\r' '\n' | tail -n 1
 echo "mutation run: $(( $(date +%s) - start )) s"
 "$VENV/bin/python" scripts/mutation_report.py
