@@ -310,3 +310,16 @@ def test_a_listing_without_etags_is_still_read():
     with clients.active():
         table, _ = drain(open_export(S3Parts(clients.client("s3"), "s3://b/x/"), ExportCache()))
     assert table.item_ids() == ["007"] and table.parts[0].etag == ""
+
+
+def test_a_listing_without_sizes_is_still_read_and_its_progress_has_no_total():
+    clients = StubbedClients("s3")
+    stub = clients.stub("s3")
+    key = f"x/fc_{STAMP}_part0.csv"
+    stub.add_response("list_objects_v2", {"Contents": [{"Key": key, "ETag": '"e"'}]}, {"Bucket": "b", "Prefix": "x/"})
+    stub.add_response("get_object", {"Body": body(CSV)}, {"Bucket": "b", "Key": key})
+    with clients.active():
+        table, progress = drain(read_export(S3Parts(clients.client("s3"), "s3://b/x/"), "fc"))
+    assert table.item_ids() == ["007"] and table.parts[0].size == 0
+    assert [(p.done, p.total, p.text) for p in progress] == [(len(CSV), None, "Reading part 1 of 1"),
+                                                             (len(CSV), None, "Indexing items")]
