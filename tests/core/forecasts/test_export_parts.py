@@ -323,3 +323,16 @@ def test_a_listing_without_sizes_is_still_read_and_its_progress_has_no_total():
     assert table.item_ids() == ["007"] and table.parts[0].size == 0
     assert [(p.done, p.total, p.text) for p in progress] == [(len(CSV), None, "Reading part 1 of 1"),
                                                              (len(CSV), None, "Indexing items")]
+
+
+def test_a_cache_made_without_a_size_keeps_the_last_six_exports():
+    cache = ExportCache()
+    part = ExportPart("k", 1, 0, "fc", STAMP, "csv", "e")
+    keys = [ExportCache.key(f"s3://b/{n}/", [part]) for n in range(7)]
+    tables = [ExportTable.build(pd.DataFrame({"item_id": [str(n)], "date": ["2026-12-01"]})) for n in range(7)]
+    for key, table in zip(keys[:6], tables):
+        cache.put(key, table)
+    assert all(cache.get(key) is table for key, table in zip(keys, tables[:6]))
+    cache.put(keys[6], tables[6])  # a seventh export lets go of the one used longest ago
+    assert cache.get(keys[0]) is None
+    assert all(cache.get(key) is table for key, table in zip(keys[1:], tables[1:]))
