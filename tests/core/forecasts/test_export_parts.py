@@ -336,3 +336,31 @@ def test_a_cache_made_without_a_size_keeps_the_last_six_exports():
     cache.put(keys[6], tables[6])  # a seventh export lets go of the one used longest ago
     assert cache.get(keys[0]) is None
     assert all(cache.get(key) is table for key, table in zip(keys[1:], tables[1:]))
+
+
+def test_a_parser_given_for_the_parts_is_told_which_part_it_reads(tmp_path):
+    for n, item in enumerate((b"007", b"008")):
+        (tmp_path / f"fc_{STAMP}_part{n}.csv").write_bytes(CSV.replace(b"007", item))
+    seen = []
+
+    def parse(data, part):
+        seen.append((part.key, part.part, part.fmt))
+        return pd.read_csv(io.BytesIO(data), dtype={"item_id": str})
+
+    table, _ = drain(read_export(FolderParts(tmp_path), parse=parse))
+    assert seen == [(f"fc_{STAMP}_part0.csv", 0, "csv"), (f"fc_{STAMP}_part1.csv", 1, "csv")]
+    assert table.item_ids() == ["007", "008"]
+
+
+def test_rows_a_parser_leaves_out_do_not_shift_the_times_of_the_rows_kept():
+    data = (b"item_id,date,p10,p50,p90\n"
+            b"007,2026-12-01T00:00:00Z,1,,3\n"  # no p50: left out below
+            b"007,2026-12-02T00:00:00Z,1,2,3\n"
+            b"008,2026-12-03T06:00:00+02:00,1,4,3\n")
+
+    def with_p50(data, part):
+        return pd.read_csv(io.BytesIO(data), dtype={"item_id": str}).dropna(subset=["p50"])
+
+    table, _ = drain(read_export(OneObject(data), parse=with_p50))
+    assert table.rows("007")[["date", "p50"]].values.tolist() == [[pd.Timestamp("2026-12-02"), 2.0]]
+    assert table.rows("008")[["date", "p50"]].values.tolist() == [[pd.Timestamp("2026-12-03T04:00"), 4.0]]
