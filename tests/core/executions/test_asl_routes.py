@@ -98,3 +98,19 @@ def test_a_long_edge_passing_beside_states_keeps_one_box_gap_from_them():
         lane = {x for x, y in default.points if box.y <= y <= box.y + box.h}
         assert len(lane) == 1, f"straight down beside {name}"
         assert lane.pop() - (box.x + box.w) == pytest.approx(NODE_GAP, abs=0.02)
+
+
+def test_edges_into_a_state_arrive_in_the_order_of_their_last_bends_even_after_crossing_on_the_way():
+    # Found by trying small definitions. Verify's rule back to Fix up crosses the Default lane from Check input
+    # on its way down; below the crossing the two arrive at Fix up side by side in the order they now run in.
+    states = {"Check input": _choice(["Process"], "Fix up"), "Fix up": {"Type": "Pass", "Next": "Process"},
+              "Process": {"Type": "Pass", "Next": "Verify"}, "Verify": _choice(["Publish", "Fix up"], "Publish"),
+              "Publish": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": True,
+                          "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Check input"}]}}
+    graph = build_graph({"StartAt": "Check input", "States": states})
+    lane, rule = (next(e for e in graph.edges if (e.source, e.target) == (s, "Fix up")) for s in ("Check input", "Verify"))
+    verify = graph.node_for_state("Verify")
+    assert lane.points[-4][1] == verify.y + verify.h  # the lane passes Verify (on its left) ...
+    assert lane.points[-4][0] < rule.points[0][0]  # ... where the rule leaves Verify
+    assert rule.points[-2][0] < lane.points[-2][0] and rule.points[-1][0] < lane.points[-1][0]
+    assert crossings_at_box_sides(graph) == []
