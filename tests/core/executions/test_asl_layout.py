@@ -500,6 +500,8 @@ def test_edges_leaving_or_entering_one_box_are_spread_around_its_centre_in_the_o
     ([(40, 20), (60, 40), (80, 60), (80, 90)], [(40, 20), (80, 60), (80, 90)]),  # a diagonal run too
     ([(40, 20), (40, 20), (40, 60), (40, 60)], [(40, 20), (40, 60)]),  # repeated points once
     ([(70, 30), (70, 30)], [(70, 30), (70, 30)]),  # a link with no length is still a line
+    # A box 1 px shorter than its rank: the 1 px drop below it and a 1 px jog are corners too, not a straight run.
+    ([(100, 50), (100, 51), (101, 73), (101, 90)], [(100, 50), (100, 51), (101, 73), (101, 90)]),
 ])
 def test_an_edge_is_drawn_with_its_corners_and_without_points_in_the_middle_of_straight_runs(points, drawn):
     from opsconsole.core.executions.asl.layout import _simplify
