@@ -428,6 +428,20 @@ def test_a_branch_listing_its_states_out_of_order_still_starts_at_the_top_even_i
     assert fetch.y < check.y < done.y
 
 
+def test_a_loop_further_down_a_branch_is_drawn_in_the_order_it_is_entered_whatever_order_it_is_listed_in():
+    # Nothing leads back to Prepare, where the branch starts; the loop below it is entered at Fetch although
+    # Check is listed first: Fetch above Check, only the edge back from Check to Fetch points up.
+    branch = {"StartAt": "Prepare", "States": {"Check": _choice(["Fetch"], "Done"),
+                                               "Fetch": {"Type": "Pass", "Next": "Check"},
+                                               "Prepare": {"Type": "Pass", "Next": "Fetch"},
+                                               "Done": {"Type": "Succeed"}}}
+    graph = build_graph({"StartAt": "P", "States": {"P": {"Type": "Parallel", "End": True, "Branches": [branch]}}})
+    prepare, fetch, check, done = (graph.node_for_state(n) for n in ("Prepare", "Fetch", "Check", "Done"))
+    assert prepare.y < fetch.y < check.y < done.y
+    up = [(e.source, e.target) for e in graph.edges if e.points[-1][1] < e.points[0][1]]
+    assert up == [("Check", "Fetch")]
+
+
 def test_a_states_successor_sits_two_rank_gaps_below_it_and_the_graph_keeps_one_margin_round_its_boxes():
     from opsconsole.core.executions.asl import MARGIN
     from opsconsole.core.executions.asl.placement import RANK_GAP
@@ -486,6 +500,8 @@ def test_edges_leaving_or_entering_one_box_are_spread_around_its_centre_in_the_o
     ([(40, 20), (60, 40), (80, 60), (80, 90)], [(40, 20), (80, 60), (80, 90)]),  # a diagonal run too
     ([(40, 20), (40, 20), (40, 60), (40, 60)], [(40, 20), (40, 60)]),  # repeated points once
     ([(70, 30), (70, 30)], [(70, 30), (70, 30)]),  # a link with no length is still a line
+    # A box 1 px shorter than its rank: the 1 px drop below it and a 1 px jog are corners too, not a straight run.
+    ([(100, 50), (100, 51), (101, 73), (101, 90)], [(100, 50), (100, 51), (101, 73), (101, 90)]),
 ])
 def test_an_edge_is_drawn_with_its_corners_and_without_points_in_the_middle_of_straight_runs(points, drawn):
     from opsconsole.core.executions.asl.layout import _simplify

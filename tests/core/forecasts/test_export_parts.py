@@ -310,3 +310,57 @@ def test_a_listing_without_etags_is_still_read():
     with clients.active():
         table, _ = drain(open_export(S3Parts(clients.client("s3"), "s3://b/x/"), ExportCache()))
     assert table.item_ids() == ["007"] and table.parts[0].etag == ""
+
+
+def test_a_listing_without_sizes_is_still_read_and_its_progress_has_no_total():
+    clients = StubbedClients("s3")
+    stub = clients.stub("s3")
+    key = f"x/fc_{STAMP}_part0.csv"
+    stub.add_response("list_objects_v2", {"Contents": [{"Key": key, "ETag": '"e"'}]}, {"Bucket": "b", "Prefix": "x/"})
+    stub.add_response("get_object", {"Body": body(CSV)}, {"Bucket": "b", "Key": key})
+    with clients.active():
+        table, progress = drain(read_export(S3Parts(clients.client("s3"), "s3://b/x/"), "fc"))
+    assert table.item_ids() == ["007"] and table.parts[0].size == 0
+    assert [(p.done, p.total, p.text) for p in progress] == [(len(CSV), None, "Reading part 1 of 1"),
+                                                             (len(CSV), None, "Indexing items")]
+
+
+def test_a_cache_made_without_a_size_keeps_the_last_six_exports():
+    cache = ExportCache()
+    part = ExportPart("k", 1, 0, "fc", STAMP, "csv", "e")
+    keys = [ExportCache.key(f"s3://b/{n}/", [part]) for n in range(7)]
+    tables = [ExportTable.build(pd.DataFrame({"item_id": [str(n)], "date": ["2026-12-01"]})) for n in range(7)]
+    for key, table in zip(keys[:6], tables):
+        cache.put(key, table)
+    assert all(cache.get(key) is table for key, table in zip(keys, tables[:6]))
+    cache.put(keys[6], tables[6])  # a seventh export lets go of the one used longest ago
+    assert cache.get(keys[0]) is None
+    assert all(cache.get(key) is table for key, table in zip(keys[1:], tables[1:]))
+
+
+def test_a_parser_given_for_the_parts_is_told_which_part_it_reads(tmp_path):
+    for n, item in enumerate((b"007", b"008")):
+        (tmp_path / f"fc_{STAMP}_part{n}.csv").write_bytes(CSV.replace(b"007", item))
+    seen = []
+
+    def parse(data, part):
+        seen.append((part.key, part.part, part.fmt))
+        return pd.read_csv(io.BytesIO(data), dtype={"item_id": str})
+
+    table, _ = drain(read_export(FolderParts(tmp_path), parse=parse))
+    assert seen == [(f"fc_{STAMP}_part0.csv", 0, "csv"), (f"fc_{STAMP}_part1.csv", 1, "csv")]
+    assert table.item_ids() == ["007", "008"]
+
+
+def test_rows_a_parser_leaves_out_do_not_shift_the_times_of_the_rows_kept():
+    data = (b"item_id,date,p10,p50,p90\n"
+            b"007,2026-12-01T00:00:00Z,1,,3\n"  # no p50: left out below
+            b"007,2026-12-02T00:00:00Z,1,2,3\n"
+            b"008,2026-12-03T06:00:00+02:00,1,4,3\n")
+
+    def with_p50(data, part):
+        return pd.read_csv(io.BytesIO(data), dtype={"item_id": str}).dropna(subset=["p50"])
+
+    table, _ = drain(read_export(OneObject(data), parse=with_p50))
+    assert table.rows("007")[["date", "p50"]].values.tolist() == [[pd.Timestamp("2026-12-02"), 2.0]]
+    assert table.rows("008")[["date", "p50"]].values.tolist() == [[pd.Timestamp("2026-12-03T04:00"), 4.0]]

@@ -32,6 +32,9 @@ AT = "2026-11-30T09:15:30.000Z"  # NOW in UTC, to the second
 ROW = {"country": {"S": "DE"}, "category": {"S": "groceries"}, "model": {"S": "deepar"}, "metric": {"S": "WAPE"},
        "metricValue": {"N": "0.12"}, "runnerUp": {"S": "prophet"}, "runnerUpValue": {"N": "0.15"},
        "since": {"S": "2026-11-01T00:00:00.000Z"}, "promotedBy": {"S": "Ben"}}
+#: Reading the row as it is now: by its key, and consistently (the change that won is seen).
+ROW_NOW = {"TableName": WINNER_TABLE, "ConsistentRead": True,
+           "Key": {"country": {"S": "DE"}, "category": {"S": "groceries"}}}
 
 
 def test_dynamodb_values_read_as_plain_values():
@@ -180,8 +183,7 @@ def test_a_promotion_is_sent_as_described_and_the_row_is_read_back():
     stub.add_response("transact_write_items", {}, dict(write.calls[0].params))
     after = {**ROW, "model": {"S": "prophet"}, "runnerUp": {"S": "deepar"}, "since": {"S": AT},
              "promotedBy": {"S": "Ana"}}
-    stub.add_response("get_item", {"Item": after}, {"TableName": WINNER_TABLE, "ConsistentRead": True,
-                                                    "Key": {"country": {"S": "DE"}, "category": {"S": "groceries"}}})
+    stub.add_response("get_item", {"Item": after}, ROW_NOW)
     with clients.active():
         now = write.run(clients)
     assert (now.model, now.runner_up, now.changed_by, now.since) == ("prophet", "deepar", "Ana", AT)
@@ -199,7 +201,7 @@ def test_someone_elses_change_first_is_a_conflict_that_says_who_when_and_what_wi
     stub = clients.stub("dynamodb")
     cancelled(stub, "ConditionalCheckFailed")
     now = {**ROW, "model": {"S": "arima"}, "since": {"S": "2026-11-29T08:00:00.000Z"}, "promotedBy": {"S": "Ben"}}
-    stub.add_response("get_item", {"Item": now})
+    stub.add_response("get_item", {"Item": now}, ROW_NOW)
     with clients.active(), pytest.raises(Conflict) as caught:
         promote(w, ANA, NOW).run(clients)
     assert str(caught.value) == ("DE / groceries was changed by Ben at 2026-11-29T08:00:00.000Z: the winner is now "
@@ -211,7 +213,7 @@ def test_a_row_removed_meanwhile_is_a_conflict_too():
     clients = StubbedClients("dynamodb")
     stub = clients.stub("dynamodb")
     cancelled(stub, None)
-    stub.add_response("get_item", {})
+    stub.add_response("get_item", {}, ROW_NOW)
     with clients.active(), pytest.raises(Conflict, match="DE / groceries was removed by someone else"):
         promote(Winner.from_item(ROW), ANA, NOW).run(clients)
 
@@ -220,7 +222,7 @@ def test_a_change_by_an_unnamed_writer_says_someone_else():
     clients = StubbedClients("dynamodb")
     stub = clients.stub("dynamodb")
     cancelled(stub, "ConditionalCheckFailed")
-    stub.add_response("get_item", {"Item": {k: v for k, v in ROW.items() if k != "promotedBy"}})
+    stub.add_response("get_item", {"Item": {k: v for k, v in ROW.items() if k != "promotedBy"}}, ROW_NOW)
     with clients.active(), pytest.raises(Conflict, match="changed by someone else at"):
         promote(Winner.from_item(ROW), ANA, NOW).run(clients)
 
@@ -237,6 +239,26 @@ def test_other_failures_are_not_taken_for_a_conflict():
             promote(Winner.from_item(ROW), ANA, NOW).run(clients)
         with pytest.raises(ClientError, match="AccessDeniedException"):
             promote(Winner.from_item(ROW), ANA, NOW).run(clients)
+
+
+def test_a_promotion_is_audited_as_who_promoted_what_and_sends_the_request_it_describes():
+    ana = Identity(arn="arn:aws:sts::123456789012:assumed-role/Ops/ana", display_name="Ana from planning")
+    w = Winner.from_item(ROW)
+    write = promote(w, ana, NOW)
+    assert (write.action, write.service, write.operation) == ("Promote challenger", "dynamodb", "TransactWriteItems")
+    assert write.who is ana
+    assert write.calls == (promote_call(w, "ana", NOW),)
+    h = write.calls[0].params["TransactItems"][1]["Put"]["Item"]
+    assert h["pairKey"] == {"S": "DE#groceries"} and h["changedBy"] == {"S": "ana"}
+    assert h["reason"] == {"S": "promoted the runner-up from the console"}
+
+
+def test_a_promotion_with_a_reason_keeps_it_under_the_history_tables_own_key():
+    w = Winner.from_item(ROW)
+    write = promote(w, ANA, NOW, history_key="pair", reason="prophet won the backtest")
+    assert write.calls == (promote_call(w, "Ana", NOW, history_key="pair", reason="prophet won the backtest"),)
+    h = write.calls[0].params["TransactItems"][1]["Put"]["Item"]
+    assert h["pair"] == {"S": "DE#groceries"} and h["reason"] == {"S": "prophet won the backtest"}
 
 
 def test_a_pair_without_a_runner_up_cannot_be_promoted():
