@@ -4,6 +4,7 @@ one conditional transaction (DynamoDB's own API model, through Stubber)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from stubbed_aws import StubbedClients
@@ -124,10 +125,10 @@ def test_promoting_swaps_winner_and_runner_up_only_if_the_row_is_still_what_the_
     u = update["Update"]
     assert u["TableName"] == WINNER_TABLE
     assert u["Key"] == {"country": {"S": "DE"}, "category": {"S": "groceries"}}
-    assert u["UpdateExpression"] == ("SET #m = :new, #r = :old, #t = :at, #b = :by, metricValue = :newv, "
-                                     "runnerUpMetricValue = :oldv")
+    assert u["UpdateExpression"] == "SET #m = :new, #r = :old, #t = :at, #b = :by, #mv = :newv, #rv = :oldv"
     assert u["ConditionExpression"] == "#m = :old AND #t = :seen"
-    assert u["ExpressionAttributeNames"] == {"#m": "model", "#r": "runnerUp", "#t": "since", "#b": "promotedBy"}
+    assert u["ExpressionAttributeNames"] == {"#m": "model", "#r": "runnerUp", "#t": "since", "#b": "promotedBy",
+                                             "#mv": "metricValue", "#rv": "runnerUpValue"}
     assert u["ExpressionAttributeValues"] == {
         ":new": {"S": "prophet"}, ":old": {"S": "deepar"}, ":at": {"S": AT}, ":by": {"S": "Ana"},
         ":seen": {"S": "2026-11-01T00:00:00.000Z"}, ":newv": {"N": "0.15"}, ":oldv": {"N": "0.12"}}
@@ -193,6 +194,105 @@ def cancelled(stub, reason: str | None) -> None:
     reasons = [{"Code": reason}, {"Code": "None"}] if reason else []
     stub.add_client_error("transact_write_items", "TransactionCanceledException", "Transaction cancelled", 400,
                           response_meta={}, modeled_fields={"CancellationReasons": reasons} if reasons else None)
+
+
+def same(held: dict, given: dict) -> bool:
+    """DynamoDB's ``=``: the same type, numbers by their value."""
+    if list(held) != list(given):
+        return False
+    if "N" in held:
+        return float(held["N"]) == float(given["N"])
+    return held == given
+
+
+def stored_after(item: dict, update: dict) -> dict:
+    """The row as DynamoDB holds it after the transaction's ``update``.
+
+    As DynamoDB takes the request: every name and value given is used, no attribute is changed twice, and the
+    ConditionExpression holds on ``item`` (else the transaction is cancelled); then SET and REMOVE apply. Only
+    the forms a promotion writes are understood: any other fails the test.
+    """
+    names, values = update["ExpressionAttributeNames"], update["ExpressionAttributeValues"]
+    condition, expression = update["ConditionExpression"], update["UpdateExpression"]
+    used = set(re.findall(r"[#:]\w+", f"{condition} {expression}"))
+    assert used == set(names) | set(values), f"unused or missing: {used ^ (set(names) | set(values))}"
+    for term in condition.split(" AND "):
+        if m := re.fullmatch(r"(#\w+) = (:\w+)", term):
+            assert names[m[1]] in item and same(item[names[m[1]]], values[m[2]]), f"{term} does not hold"
+        elif m := re.fullmatch(r"attribute_not_exists\((#\w+)\)", term):
+            assert names[m[1]] not in item, f"{term} does not hold"
+        elif m := re.fullmatch(r"attribute_type\((#\w+), (:\w+)\)", term):
+            assert list(item.get(names[m[1]], {})) == [values[m[2]]["S"]], f"{term} does not hold"
+        else:
+            raise AssertionError(f"not a condition a promotion writes: {term}")
+    m = re.fullmatch(r"SET (.+?)(?: REMOVE (.+))?", expression)
+    assert m, f"not an update a promotion writes: {expression}"
+    sets = [assignment.split(" = ") for assignment in m[1].split(", ")]
+    removes = m[2].split(", ") if m[2] else []
+    paths = [names[ref] for ref, _ in sets] + [names[ref] for ref in removes]
+    assert len(paths) == len(set(paths)), f"an attribute changed twice: {paths}"
+    after = dict(item)
+    for ref, value in sets:
+        after[names[ref]] = values[value]
+    for ref in removes:
+        after.pop(names[ref], None)
+    return after
+
+
+def history_item(model: str, previous: str, **extra: dict) -> dict:
+    """The history record of promoting ``model`` over ``previous`` in DE / groceries, as Ana, at NOW."""
+    return {"pairKey": {"S": "DE#groceries"}, "changedAt": {"S": AT}, "country": {"S": "DE"},
+            "category": {"S": "groceries"}, "model": {"S": model}, "previousModel": {"S": previous},
+            "changedBy": {"S": "Ana"}, "reason": {"S": "promoted the runner-up from the console"}, **extra,
+            "runnerUp": {"S": previous}}
+
+
+def promoted(item: dict, update: dict, history: dict) -> Winner:
+    """Promote the runner-up of ``item`` as Ana: the request must be ``update`` (and the ``history`` record);
+    what the console shows afterwards is the row as DynamoDB then holds it, read back."""
+    clients = StubbedClients("dynamodb")
+    stub = clients.stub("dynamodb")
+    stub.add_response("transact_write_items", {}, {"TransactItems": [
+        {"Update": {"TableName": WINNER_TABLE, "Key": {"country": {"S": "DE"}, "category": {"S": "groceries"}},
+                    **update}},
+        {"Put": {"TableName": HISTORY_TABLE, "Item": history}}]})
+    stub.add_response("get_item", {"Item": stored_after(item, update)}, ROW_NOW)
+    with clients.active():
+        return promote(Winner.from_item(item), ANA, NOW).run(clients)
+
+
+def test_after_a_promotion_the_former_winner_is_the_runner_up_with_its_own_value():
+    # ROW keeps the runner-up's value as "runnerUpValue": the former winner's value goes there.
+    shown = promoted(ROW, {
+        "UpdateExpression": "SET #m = :new, #r = :old, #t = :at, #b = :by, #mv = :newv, #rv = :oldv",
+        "ConditionExpression": "#m = :old AND #t = :seen",
+        "ExpressionAttributeNames": {"#m": "model", "#r": "runnerUp", "#t": "since", "#b": "promotedBy",
+                                     "#mv": "metricValue", "#rv": "runnerUpValue"},
+        "ExpressionAttributeValues": {":new": {"S": "prophet"}, ":old": {"S": "deepar"}, ":at": {"S": AT},
+                                      ":by": {"S": "Ana"}, ":seen": {"S": "2026-11-01T00:00:00.000Z"},
+                                      ":newv": {"N": "0.15"}, ":oldv": {"N": "0.12"}}},
+        history_item("prophet", "deepar", metricValue={"N": "0.15"}, runnerUpMetricValue={"N": "0.12"},
+                     metric={"S": "WAPE"}))
+    assert (shown.model, shown.value, shown.runner_up, shown.runner_up_value) == ("prophet", 0.15, "deepar", 0.12)
+    assert (shown.since, shown.changed_by) == (AT, "Ana")
+
+
+@pytest.mark.parametrize(("name", "runner_up_name"), [("value", "runnerUpMetricValue"),
+                                                      ("metricValue", "challengerValue")])
+def test_after_a_promotion_both_values_are_shown_under_any_naming_of_the_row(name, runner_up_name):
+    item = {k: v for k, v in ROW.items() if k not in ("metricValue", "runnerUpValue")}
+    item.update({name: {"N": "0.12"}, runner_up_name: {"N": "0.15"}})
+    shown = promoted(item, {
+        "UpdateExpression": "SET #m = :new, #r = :old, #t = :at, #b = :by, #mv = :newv, #rv = :oldv",
+        "ConditionExpression": "#m = :old AND #t = :seen",
+        "ExpressionAttributeNames": {"#m": "model", "#r": "runnerUp", "#t": "since", "#b": "promotedBy",
+                                     "#mv": name, "#rv": runner_up_name},
+        "ExpressionAttributeValues": {":new": {"S": "prophet"}, ":old": {"S": "deepar"}, ":at": {"S": AT},
+                                      ":by": {"S": "Ana"}, ":seen": {"S": "2026-11-01T00:00:00.000Z"},
+                                      ":newv": {"N": "0.15"}, ":oldv": {"N": "0.12"}}},
+        history_item("prophet", "deepar", metricValue={"N": "0.15"}, runnerUpMetricValue={"N": "0.12"},
+                     metric={"S": "WAPE"}))
+    assert (shown.model, shown.value, shown.runner_up, shown.runner_up_value) == ("prophet", 0.15, "deepar", 0.12)
 
 
 def test_someone_elses_change_first_is_a_conflict_that_says_who_when_and_what_wins_now():

@@ -54,10 +54,28 @@ def attribute(value: Any) -> dict[str, Any]:
 
 
 def _first(row: dict[str, Any], *names: str, default: Any = None) -> Any:
-    for n in names:
-        if n in row and row[n] not in (None, ""):
-            return row[n]
-    return default
+    n = _read_from(row, names)
+    return default if n is None else row[n]
+
+
+def _read_from(row: dict[str, Any], names: tuple[str, ...]) -> str | None:
+    """The name a field is read from: the first of ``names`` the row holds a value under (not empty, not NULL)."""
+    return next((n for n in names if n in row and row[n] not in (None, "")), None)
+
+
+def _written_as(row: dict[str, Any], names: tuple[str, ...], default: str) -> str:
+    """The name a new value of a field is written under, so that it is the one read back: the name the field is
+    read from; when it shows nothing, a name the row already has (empty) or else ``default``."""
+    return _read_from(row, names) or next((n for n in names if n in row), default)
+
+
+#: The names a winners row may carry each field under, in the order they are read (the first one set is shown).
+MODEL_NAMES = ("model", "winner", "winnerModel")
+VALUE_NAMES = ("metricValue", "value")
+RUNNER_UP_NAMES = ("runnerUp", "runnerUpModel", "challenger")
+RUNNER_UP_VALUE_NAMES = ("runnerUpValue", "runnerUpMetricValue", "challengerValue")
+TIME_NAMES = ("since", "promotedAt", "changedAt", "updatedAt")
+BY_NAMES = ("promotedBy", "changedBy", "updatedBy")
 
 
 @dataclass(frozen=True)
@@ -85,13 +103,13 @@ class Winner:
         return cls(
             country=str(row.get("country", "")),
             category=str(row.get("category", "")),
-            model=str(_first(row, "model", "winner", "winnerModel", default="")),
+            model=str(_first(row, *MODEL_NAMES, default="")),
             metric=str(_first(row, "metric", default="")),
-            value=_first(row, "metricValue", "value"),
-            runner_up=str(_first(row, "runnerUp", "runnerUpModel", "challenger", default="")),
-            runner_up_value=_first(row, "runnerUpValue", "runnerUpMetricValue", "challengerValue"),
-            since=str(_first(row, "since", "promotedAt", "changedAt", "updatedAt", default="")),
-            changed_by=str(_first(row, "promotedBy", "changedBy", "updatedBy", default="")),
+            value=_first(row, *VALUE_NAMES),
+            runner_up=str(_first(row, *RUNNER_UP_NAMES, default="")),
+            runner_up_value=_first(row, *RUNNER_UP_VALUE_NAMES),
+            since=str(_first(row, *TIME_NAMES, default="")),
+            changed_by=str(_first(row, *BY_NAMES, default="")),
             raw=row,
         )
 
@@ -167,7 +185,10 @@ def promote_call(winner: Winner, who: str, now: dt.datetime, history_key: str = 
     update = "SET #m = :new, #r = :old, #t = :at, #b = :by"
     condition = "#m = :old AND #t = :seen"
     if winner.runner_up_value is not None:
-        update += ", metricValue = :newv, runnerUpMetricValue = :oldv"
+        # The values swap under the names the row keeps them by, the ones they are read back from.
+        update += ", #mv = :newv, #rv = :oldv"
+        names["#mv"] = _written_as(winner.raw, VALUE_NAMES, "metricValue")
+        names["#rv"] = _written_as(winner.raw, RUNNER_UP_VALUE_NAMES, "runnerUpMetricValue")
         values[":newv"] = attribute(winner.runner_up_value)
         values[":oldv"] = attribute(winner.value)
     version = winner.raw.get("version")
