@@ -57,6 +57,26 @@ def update_of(row: dict) -> dict:
     return promote_call(Winner.from_item(row), "Ana", NOW).params["TransactItems"][0]["Update"]
 
 
+@pytest.mark.parametrize("name", ["model", "winner", "winnerModel"])
+def test_the_promotion_checks_and_writes_the_winner_under_the_rows_own_name(name):
+    u = update_of(key_row(runnerUp="ets", **{name: "arima"}))
+    assert (u["ExpressionAttributeNames"]["#m"], u["ExpressionAttributeValues"][":old"]) == (name, {"S": "arima"})
+    assert u["ConditionExpression"].startswith("#m = :old AND ")
+
+
+@pytest.mark.parametrize("name", ["runnerUp", "runnerUpModel", "challenger"])
+def test_the_promotion_writes_the_runner_up_under_the_rows_own_name(name):
+    u = update_of(key_row(model="arima", **{name: "ets"}))
+    assert (u["ExpressionAttributeNames"]["#r"], u["ExpressionAttributeValues"][":new"]) == (name, {"S": "ets"})
+
+
+@pytest.mark.parametrize("later", ["winner", "winnerModel"])
+def test_a_row_with_an_empty_model_is_checked_and_written_under_the_name_its_winner_is_shown_by(later):
+    row = key_row(model="", runnerUp="ets", **{later: "arima"})
+    assert Winner.from_item(row).model == "arima"
+    assert update_of(row)["ExpressionAttributeNames"]["#m"] == later
+
+
 @pytest.mark.parametrize("name", TIME_NAMES)
 def test_the_promotion_writes_the_time_and_checks_the_time_seen_under_the_rows_own_name(name):
     u = update_of(key_row(model="arima", runnerUp="ets", **{name: "2026-10-01"}))

@@ -295,6 +295,27 @@ def test_after_a_promotion_both_values_are_shown_under_any_naming_of_the_row(nam
     assert (shown.model, shown.value, shown.runner_up, shown.runner_up_value) == ("prophet", 0.15, "deepar", 0.12)
 
 
+#: Rows another tool wrote: the model as "winner" or "winnerModel" (no "model", or an empty one), the runner-up
+#: under another name too.
+OTHER_NAMINGS = [({"winner": {"S": "deepar"}, "runnerUpModel": {"S": "prophet"}}, "winner", "runnerUpModel"),
+                 ({"model": {"S": ""}, "winnerModel": {"S": "deepar"}, "challenger": {"S": "prophet"}},
+                  "winnerModel", "challenger")]
+
+
+@pytest.mark.parametrize(("names", "model", "runner_up"), OTHER_NAMINGS)
+def test_a_row_that_names_its_winner_otherwise_is_promoted_under_its_own_names(names, model, runner_up):
+    item = {k: v for k, v in ROW.items() if k not in ("model", "runnerUp", "metricValue", "runnerUpValue")}
+    item.update(names)
+    shown = promoted(item, {
+        "UpdateExpression": "SET #m = :new, #r = :old, #t = :at, #b = :by",
+        "ConditionExpression": "#m = :old AND #t = :seen",
+        "ExpressionAttributeNames": {"#m": model, "#r": runner_up, "#t": "since", "#b": "promotedBy"},
+        "ExpressionAttributeValues": {":new": {"S": "prophet"}, ":old": {"S": "deepar"}, ":at": {"S": AT},
+                                      ":by": {"S": "Ana"}, ":seen": {"S": "2026-11-01T00:00:00.000Z"}}},
+        history_item("prophet", "deepar", metric={"S": "WAPE"}))
+    assert (shown.model, shown.runner_up, shown.since, shown.changed_by) == ("prophet", "deepar", AT, "Ana")
+
+
 def test_someone_elses_change_first_is_a_conflict_that_says_who_when_and_what_wins_now():
     w = Winner.from_item(ROW)
     clients = StubbedClients("dynamodb")

@@ -181,7 +181,9 @@ def promote_call(winner: Winner, who: str, now: dt.datetime, history_key: str = 
     time_field, by_field = _time_field(winner), _by_field(winner)
     values = {":new": attribute(winner.runner_up), ":old": attribute(winner.model), ":at": attribute(at),
               ":by": attribute(who), ":seen": attribute(winner.since)}
-    names = {"#m": "model", "#r": "runnerUp", "#t": time_field, "#b": by_field}
+    # The winner is held to and written under the name the row keeps it by, the runner-up likewise.
+    names = {"#m": _written_as(winner.raw, MODEL_NAMES, "model"),
+             "#r": _written_as(winner.raw, RUNNER_UP_NAMES, "runnerUp"), "#t": time_field, "#b": by_field}
     update = "SET #m = :new, #r = :old, #t = :at, #b = :by"
     condition = "#m = :old AND #t = :seen"
     if winner.runner_up_value is not None:
