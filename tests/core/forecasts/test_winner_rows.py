@@ -95,7 +95,27 @@ def test_the_promotion_writes_who_under_the_rows_own_name(name):
 def test_a_row_without_a_time_or_a_writer_gets_them_as_since_and_promoted_by():
     u = update_of(key_row(model="arima", runnerUp="ets"))
     assert (u["ExpressionAttributeNames"]["#t"], u["ExpressionAttributeNames"]["#b"]) == ("since", "promotedBy")
-    assert u["ExpressionAttributeValues"][":seen"] == {"S": ""}
+    # Held to have no time, as it has none (a missing attribute equals no value, not even "").
+    assert u["ConditionExpression"] == "#m = :old AND attribute_not_exists(#t)"
+    assert ":seen" not in u["ExpressionAttributeValues"]
+
+
+@pytest.mark.parametrize("blank", ["", None])
+@pytest.mark.parametrize("later", TIME_NAMES[1:])
+def test_a_row_with_a_blank_time_before_the_one_it_shows_is_checked_and_written_under_the_shown_one(later, blank):
+    row = key_row(model="arima", runnerUp="ets", since=blank, **{later: "2026-10-01"})
+    assert Winner.from_item(row).since == "2026-10-01"
+    u = update_of(row)
+    assert u["ExpressionAttributeNames"]["#t"] == later
+    assert u["ExpressionAttributeValues"][":seen"] == {"S": "2026-10-01"}
+
+
+@pytest.mark.parametrize("blank", ["", None])
+@pytest.mark.parametrize("later", BY_NAMES[1:])
+def test_a_row_with_a_blank_writer_before_the_one_it_shows_is_written_under_the_shown_one(later, blank):
+    row = key_row(model="arima", runnerUp="ets", promotedBy=blank, **{later: "pipeline"})
+    assert Winner.from_item(row).changed_by == "pipeline"
+    assert update_of(row)["ExpressionAttributeNames"]["#b"] == later
 
 
 @pytest.mark.parametrize("later", TIME_NAMES[1:])

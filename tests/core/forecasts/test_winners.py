@@ -316,6 +316,46 @@ def test_a_row_that_names_its_winner_otherwise_is_promoted_under_its_own_names(n
     assert (shown.model, shown.runner_up, shown.since, shown.changed_by) == ("prophet", "deepar", AT, "Ana")
 
 
+#: The time of change as the row holds it, the condition that holds it to what the user saw, and the value that
+#: condition compares with (or None).
+BLANK_TIMES = [
+    # a blank "since" before the time that is shown: held and written under the shown one
+    ({"since": {"S": ""}, "updatedAt": {"S": "2026-10-01"}}, "updatedAt", "#t = :seen", {":seen": {"S": "2026-10-01"}}),
+    ({"since": {"NULL": True}, "changedAt": {"S": "2026-10-01"}}, "changedAt", "#t = :seen",
+     {":seen": {"S": "2026-10-01"}}),
+    # no time shown: the row is held to have none, as it has
+    ({}, "since", "attribute_not_exists(#t)", {}),
+    ({"since": {"S": ""}}, "since", "#t = :seen", {":seen": {"S": ""}}),
+    ({"promotedAt": {"NULL": True}}, "promotedAt", "attribute_type(#t, :null)", {":null": {"S": "NULL"}}),
+]
+
+
+@pytest.mark.parametrize(("times", "name", "held", "seen"), BLANK_TIMES)
+def test_a_row_with_a_blank_time_is_promoted_held_to_the_time_it_shows(times, name, held, seen):
+    item = {k: v for k, v in ROW.items() if k not in ("since", "metricValue", "runnerUpValue")}
+    item.update(times)
+    shown = promoted(item, {
+        "UpdateExpression": "SET #m = :new, #r = :old, #t = :at, #b = :by",
+        "ConditionExpression": f"#m = :old AND {held}",
+        "ExpressionAttributeNames": {"#m": "model", "#r": "runnerUp", "#t": name, "#b": "promotedBy"},
+        "ExpressionAttributeValues": {":new": {"S": "prophet"}, ":old": {"S": "deepar"}, ":at": {"S": AT},
+                                      ":by": {"S": "Ana"}, **seen}},
+        history_item("prophet", "deepar", metric={"S": "WAPE"}))
+    assert (shown.model, shown.runner_up, shown.since, shown.changed_by) == ("prophet", "deepar", AT, "Ana")
+
+
+def test_a_row_without_a_winner_is_held_to_have_none():
+    item = {k: v for k, v in ROW.items() if k not in ("model", "metricValue", "runnerUpValue")}
+    shown = promoted(item, {
+        "UpdateExpression": "SET #m = :new, #r = :old, #t = :at, #b = :by",
+        "ConditionExpression": "attribute_not_exists(#m) AND #t = :seen",
+        "ExpressionAttributeNames": {"#m": "model", "#r": "runnerUp", "#t": "since", "#b": "promotedBy"},
+        "ExpressionAttributeValues": {":new": {"S": "prophet"}, ":old": {"S": ""}, ":at": {"S": AT},
+                                      ":by": {"S": "Ana"}, ":seen": {"S": "2026-11-01T00:00:00.000Z"}}},
+        history_item("prophet", "", metric={"S": "WAPE"}))
+    assert (shown.model, shown.runner_up, shown.since) == ("prophet", "", AT)
+
+
 def test_someone_elses_change_first_is_a_conflict_that_says_who_when_and_what_wins_now():
     w = Winner.from_item(ROW)
     clients = StubbedClients("dynamodb")

@@ -166,31 +166,37 @@ def _hash_key(ddb: Any, table: str) -> str:
     return next(k["AttributeName"] for k in schema if k["KeyType"] == "HASH")
 
 
-def _time_field(winner: Winner) -> str:
-    return next((n for n in ("since", "promotedAt", "changedAt", "updatedAt") if n in winner.raw), "since")
-
-
-def _by_field(winner: Winner) -> str:
-    return next((n for n in ("promotedBy", "changedBy", "updatedBy") if n in winner.raw), "promotedBy")
+def _still(row: dict[str, Any], name: str, ref: str, value_ref: str, shown: str, values: dict[str, Any]) -> str:
+    """The condition that the attribute ``name`` (``ref`` in the expression) still holds what the user saw,
+    ``shown``, as the row really is: DynamoDB takes a missing attribute as equal to nothing (not even ""), so
+    one that is missing is held to be missing, and one that is NULL to be NULL."""
+    if name not in row:
+        return f"attribute_not_exists({ref})"
+    if row[name] is None:
+        values[":null"] = {"S": "NULL"}
+        return f"attribute_type({ref}, :null)"
+    values[value_ref] = attribute(shown)
+    return f"{ref} = {value_ref}"
 
 
 def promote_call(winner: Winner, who: str, now: dt.datetime, history_key: str = HISTORY_KEY,
                  reason: str = "") -> ApiCall:
     """The one TransactWriteItems request that promotes ``winner.runner_up``."""
     at = now.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
-    time_field, by_field = _time_field(winner), _by_field(winner)
+    row = winner.raw
+    # Every field is held to and written under the name the row keeps it by, the one it is read back from.
+    names = {"#m": _written_as(row, MODEL_NAMES, "model"), "#r": _written_as(row, RUNNER_UP_NAMES, "runnerUp"),
+             "#t": _written_as(row, TIME_NAMES, "since"), "#b": _written_as(row, BY_NAMES, "promotedBy")}
     values = {":new": attribute(winner.runner_up), ":old": attribute(winner.model), ":at": attribute(at),
-              ":by": attribute(who), ":seen": attribute(winner.since)}
-    # The winner is held to and written under the name the row keeps it by, the runner-up likewise.
-    names = {"#m": _written_as(winner.raw, MODEL_NAMES, "model"),
-             "#r": _written_as(winner.raw, RUNNER_UP_NAMES, "runnerUp"), "#t": time_field, "#b": by_field}
+              ":by": attribute(who)}
     update = "SET #m = :new, #r = :old, #t = :at, #b = :by"
-    condition = "#m = :old AND #t = :seen"
+    condition = (f"{_still(row, names['#m'], '#m', ':old', winner.model, values)} AND "
+                 f"{_still(row, names['#t'], '#t', ':seen', winner.since, values)}")
     if winner.runner_up_value is not None:
         # The values swap under the names the row keeps them by, the ones they are read back from.
         update += ", #mv = :newv, #rv = :oldv"
-        names["#mv"] = _written_as(winner.raw, VALUE_NAMES, "metricValue")
-        names["#rv"] = _written_as(winner.raw, RUNNER_UP_VALUE_NAMES, "runnerUpMetricValue")
+        names["#mv"] = _written_as(row, VALUE_NAMES, "metricValue")
+        names["#rv"] = _written_as(row, RUNNER_UP_VALUE_NAMES, "runnerUpMetricValue")
         values[":newv"] = attribute(winner.runner_up_value)
         values[":oldv"] = attribute(winner.value)
     version = winner.raw.get("version")
