@@ -148,10 +148,11 @@ def test_a_versioned_row_is_held_to_the_version_seen_and_its_own_field_names_are
     w = Winner.from_item(item)
     call = promote_call(w, "Ana", NOW, history_key="pair")
     u = call.params["TransactItems"][0]["Update"]
-    assert u["UpdateExpression"] == "SET #m = :new, #r = :old, #t = :at, #b = :by, #v = :nextv"
+    # (no runner-up value: the winner's 0.12 goes to the runner-up and the new winner has none)
+    assert u["UpdateExpression"] == "SET #m = :new, #r = :old, #t = :at, #b = :by, #rv = :oldv, #v = :nextv REMOVE #mv"
     assert u["ConditionExpression"] == "#m = :old AND #t = :seen AND #v = :seenv"
     assert u["ExpressionAttributeNames"] == {"#m": "model", "#r": "runnerUp", "#t": "changedAt", "#b": "changedBy",
-                                             "#v": "version"}
+                                             "#mv": "metricValue", "#rv": "runnerUpMetricValue", "#v": "version"}
     assert u["ExpressionAttributeValues"][":nextv"] == {"N": "5"}
     assert u["ExpressionAttributeValues"][":seenv"] == {"N": "4"}
     assert u["ExpressionAttributeValues"][":seen"] == {"S": "2026-11-02"}
@@ -160,6 +161,7 @@ def test_a_versioned_row_is_held_to_the_version_seen_and_its_own_field_names_are
     assert h["pair"] == {"S": "DE#groceries"} and h["version"] == {"N": "5"}
     assert h["reason"] == {"S": "promoted the runner-up from the console"}
     assert "metric" not in h and "metricValue" not in h and "pairKey" not in h
+    assert h["runnerUpMetricValue"] == {"N": "0.12"}
 
 
 @pytest.mark.parametrize(("field", "name"), [("promotedAt", "promotedAt"), ("updatedAt", "updatedAt")])
@@ -354,6 +356,50 @@ def test_a_row_without_a_winner_is_held_to_have_none():
                                       ":by": {"S": "Ana"}, ":seen": {"S": "2026-11-01T00:00:00.000Z"}}},
         history_item("prophet", "", metric={"S": "WAPE"}))
     assert (shown.model, shown.runner_up, shown.since) == ("prophet", "", AT)
+
+
+def test_a_runner_up_without_a_value_becomes_a_winner_without_one():
+    # The former winner keeps its 0.12 as the runner-up; prophet, which has no value, is not shown with it.
+    item = {k: v for k, v in ROW.items() if k != "runnerUpValue"}
+    shown = promoted(item, {
+        "UpdateExpression": "SET #m = :new, #r = :old, #t = :at, #b = :by, #rv = :oldv REMOVE #mv",
+        "ConditionExpression": "#m = :old AND #t = :seen",
+        "ExpressionAttributeNames": {"#m": "model", "#r": "runnerUp", "#t": "since", "#b": "promotedBy",
+                                     "#mv": "metricValue", "#rv": "runnerUpMetricValue"},
+        "ExpressionAttributeValues": {":new": {"S": "prophet"}, ":old": {"S": "deepar"}, ":at": {"S": AT},
+                                      ":by": {"S": "Ana"}, ":seen": {"S": "2026-11-01T00:00:00.000Z"},
+                                      ":oldv": {"N": "0.12"}}},
+        history_item("prophet", "deepar", runnerUpMetricValue={"N": "0.12"}, metric={"S": "WAPE"}))
+    assert (shown.model, shown.value, shown.runner_up, shown.runner_up_value) == ("prophet", None, "deepar", 0.12)
+
+
+def test_a_value_kept_under_two_names_is_gone_from_both():
+    item = {k: v for k, v in ROW.items() if k != "runnerUpValue"}
+    item["value"] = {"N": "0.2"}
+    shown = promoted(item, {
+        "UpdateExpression": "SET #m = :new, #r = :old, #t = :at, #b = :by, #rv = :oldv REMOVE #mv, #mv2",
+        "ConditionExpression": "#m = :old AND #t = :seen",
+        "ExpressionAttributeNames": {"#m": "model", "#r": "runnerUp", "#t": "since", "#b": "promotedBy",
+                                     "#mv": "metricValue", "#mv2": "value", "#rv": "runnerUpMetricValue"},
+        "ExpressionAttributeValues": {":new": {"S": "prophet"}, ":old": {"S": "deepar"}, ":at": {"S": AT},
+                                      ":by": {"S": "Ana"}, ":seen": {"S": "2026-11-01T00:00:00.000Z"},
+                                      ":oldv": {"N": "0.12"}}},
+        history_item("prophet", "deepar", runnerUpMetricValue={"N": "0.12"}, metric={"S": "WAPE"}))
+    assert (shown.value, shown.runner_up_value) == (None, 0.12)
+
+
+def test_a_winner_without_a_value_becomes_a_runner_up_without_one():
+    item = {k: v for k, v in ROW.items() if k != "metricValue"}
+    shown = promoted(item, {
+        "UpdateExpression": "SET #m = :new, #r = :old, #t = :at, #b = :by, #mv = :newv REMOVE #rv",
+        "ConditionExpression": "#m = :old AND #t = :seen",
+        "ExpressionAttributeNames": {"#m": "model", "#r": "runnerUp", "#t": "since", "#b": "promotedBy",
+                                     "#mv": "metricValue", "#rv": "runnerUpValue"},
+        "ExpressionAttributeValues": {":new": {"S": "prophet"}, ":old": {"S": "deepar"}, ":at": {"S": AT},
+                                      ":by": {"S": "Ana"}, ":seen": {"S": "2026-11-01T00:00:00.000Z"},
+                                      ":newv": {"N": "0.15"}}},
+        history_item("prophet", "deepar", metricValue={"N": "0.15"}, metric={"S": "WAPE"}))
+    assert (shown.model, shown.value, shown.runner_up, shown.runner_up_value) == ("prophet", 0.15, "deepar", None)
 
 
 def test_someone_elses_change_first_is_a_conflict_that_says_who_when_and_what_wins_now():

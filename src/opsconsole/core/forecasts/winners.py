@@ -192,14 +192,22 @@ def promote_call(winner: Winner, who: str, now: dt.datetime, history_key: str = 
     update = "SET #m = :new, #r = :old, #t = :at, #b = :by"
     condition = (f"{_still(row, names['#m'], '#m', ':old', winner.model, values)} AND "
                  f"{_still(row, names['#t'], '#t', ':seen', winner.since, values)}")
-    if winner.runner_up_value is not None:
-        # The values swap under the names the row keeps them by, the ones they are read back from.
-        update += ", #mv = :newv, #rv = :oldv"
-        names["#mv"] = _written_as(row, VALUE_NAMES, "metricValue")
-        names["#rv"] = _written_as(row, RUNNER_UP_VALUE_NAMES, "runnerUpMetricValue")
-        values[":newv"] = attribute(winner.runner_up_value)
-        values[":oldv"] = attribute(winner.value)
-    version = winner.raw.get("version")
+    # The values swap: the new winner shows the runner-up's and the new runner-up the winner's, and one
+    # that has none shows none (its old value is removed, under every name that holds one).
+    removes: list[str] = []
+    for ref, value_ref, field_names, default, value in (
+            ("#mv", ":newv", VALUE_NAMES, "metricValue", winner.runner_up_value),
+            ("#rv", ":oldv", RUNNER_UP_VALUE_NAMES, "runnerUpMetricValue", winner.value)):
+        if value is not None:
+            update += f", {ref} = {value_ref}"
+            names[ref] = _written_as(row, field_names, default)
+            values[value_ref] = attribute(value)
+            continue
+        for i, name in enumerate(n for n in field_names if row.get(n) not in (None, "")):
+            name_ref = f"{ref}{i + 1}" if i else ref
+            names[name_ref] = name
+            removes.append(name_ref)
+    version = row.get("version")
     if isinstance(version, int):
         # Every change bumps the version; the condition also holds it to what the user saw.
         update += ", #v = :nextv"
@@ -207,12 +215,15 @@ def promote_call(winner: Winner, who: str, now: dt.datetime, history_key: str = 
         names["#v"] = "version"
         values[":nextv"] = attribute(version + 1)
         values[":seenv"] = attribute(version)
+    if removes:
+        update += " REMOVE " + ", ".join(removes)
     history_item = {history_key: attribute(winner.key), "changedAt": attribute(at), "country": attribute(winner.country),
                     "category": attribute(winner.category), "model": attribute(winner.runner_up),
                     "previousModel": attribute(winner.model), "changedBy": attribute(who),
                     "reason": attribute(reason or "promoted the runner-up from the console")}
     if winner.runner_up_value is not None:
         history_item["metricValue"] = attribute(winner.runner_up_value)
+    if winner.value is not None:
         history_item["runnerUpMetricValue"] = attribute(winner.value)
     history_item["runnerUp"] = attribute(winner.model)
     if winner.metric:
