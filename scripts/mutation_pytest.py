@@ -10,7 +10,12 @@ docs/testing.md. A mutant of the ASL validator runs the validation tests only (b
 from __future__ import annotations
 
 import gc
+import inspect
 import os
+import shutil
+import tempfile
+
+import pytest
 
 
 # A mutant of the ASL validator is tried against the validation tests (valid and broken documents, the
@@ -40,8 +45,45 @@ def pytest_collection_modifyitems(config, items):
         items[:] = keep
 
 
+#: In a mutant's session: the (file name, test function) pairs mutmut asked for; None: every test.
+_wanted: set[tuple[str, str]] | None = None
+
+
+@pytest.hookimpl(tryfirst=True)
 def pytest_configure(config):
+    global _wanted
     # Each mutant's session is forked from a process holding every module and the stats pass's objects;
     # pytest collects garbage at its end, which walked all of them (about 0.3 s a mutant). They are
     # left out of collection from here on.
     gc.freeze()
+    if "__mutmut_" not in os.environ.get("MUTANT_UNDER_TEST", ""):
+        return
+    # A folder of its own for this session's tmp_path: pytest's numbered folders are looked through, locked
+    # and pruned at every session's start, thousands of times in a run.
+    if not config.option.basetemp:
+        root = os.path.join(tempfile.gettempdir(), f"opsconsole-mutants-{os.getuid()}")
+        os.makedirs(root, mode=0o700, exist_ok=True)
+        config.option.basetemp = os.path.join(root, str(os.getpid()))
+    # mutmut names the tests to run (file::function[case]); pytest would still make an item of every test
+    # of each file named and then pick: only the functions asked for are made into items.
+    wanted = set()
+    for arg in config.args:
+        path, sep, rest = str(arg).partition("::")
+        if not sep:
+            return  # a whole file or folder: everything in it
+        wanted.add((os.path.basename(path), rest.split("::")[0].split("[")[0]))
+    _wanted = wanted
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pycollect_makeitem(collector, name, obj):
+    if _wanted is None or not isinstance(collector, pytest.Module) or not inspect.isfunction(obj):
+        return None
+    if name.startswith("test") and (collector.path.name, name) not in _wanted:
+        return []
+    return None
+
+
+def pytest_unconfigure(config):
+    if _wanted is not None and config.option.basetemp:
+        shutil.rmtree(config.option.basetemp, ignore_errors=True)
