@@ -107,12 +107,16 @@ def test_waiting_documents_have_live_task_tokens_and_say_why_they_wait(ddb: Any,
 
 
 def test_claims_are_seeded_held_and_abandoned(ddb: Any, docreview: dict[str, Any]) -> None:
-    now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     claimed = [ddb.get_item(TableName=docreview["table"], Key={"document_id": {"S": d}})["Item"]
                for d in docreview["claimed"]]
     assert all(i["status"]["S"] == "CLAIMED" and i["claimed_by"]["S"] and i["task_token"]["S"] for i in claimed)
-    expiries = [i["claim_expires_at"]["S"] for i in claimed]
-    assert any(e < now for e in expiries) and any(e > now for e in expiries)
+    # At seeding, one claim is held (it runs out 12 minutes later) and the others were abandoned (they ran out
+    # 40 and 80 minutes before): measured from the held one, as the suite may reach this test after 12 minutes.
+    expiries = sorted(dt.datetime.fromisoformat(i["claim_expires_at"]["S"].replace("Z", "+00:00")) for i in claimed)
+    held, abandoned = expiries[-1], expiries[:-1]
+    assert len(abandoned) >= 1
+    assert all(held - e >= dt.timedelta(minutes=52) for e in abandoned)
+    assert dt.datetime.now(dt.timezone.utc) - held < dt.timedelta(hours=6)  # seeded at this sandbox's start
 
 
 def test_reviewed_documents_point_at_their_outputs(ddb: Any, s3: Any, docreview: dict[str, Any]) -> None:
