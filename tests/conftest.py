@@ -67,6 +67,21 @@ def _collect_after_each_test():
     gc.collect() if _tests_run[0] % _FULL_EVERY == 0 else gc.collect(1)
 
 
+@pytest.fixture
+def local_time_zone(monkeypatch):
+    """``local_time_zone("Asia/Tokyo")``: the console runs on a machine whose local time is that zone's (TZ),
+    until the test ends."""
+    import time
+
+    def set_zone(name: str) -> None:
+        monkeypatch.setenv("TZ", name)
+        time.tzset()
+
+    yield set_zone
+    monkeypatch.undo()
+    time.tzset()
+
+
 @pytest.fixture(scope="session")
 def sandbox():
     """The embedded local AWS, started once, with the default scenario, no live activity."""

@@ -4,7 +4,6 @@ race, the refusals, and reading and creating the shared table."""
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
@@ -245,13 +244,9 @@ def test_whether_the_table_exists():
 
 
 @pytest.fixture
-def in_berlin(monkeypatch):
+def in_berlin(local_time_zone):
     """The console running on a machine whose local time is not UTC."""
-    monkeypatch.setenv("TZ", "Europe/Berlin")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
+    local_time_zone("Europe/Berlin")
 
 
 def test_records_written_on_a_machine_in_another_zone_match_the_alarm_all_the_same(in_berlin):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import time
 
 import pytest
 from stubbed_aws import StubbedClients
@@ -135,13 +134,9 @@ def test_a_row_with_several_writers_is_written_under_the_one_it_is_shown_by(late
 
 
 @pytest.fixture
-def in_tokyo(monkeypatch):
+def in_tokyo(local_time_zone):
     """The console running on a machine whose local time is not UTC."""
-    monkeypatch.setenv("TZ", "Asia/Tokyo")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
+    local_time_zone("Asia/Tokyo")
 
 
 def test_the_time_of_a_promotion_is_written_in_utc_on_a_machine_in_another_zone(in_tokyo):
