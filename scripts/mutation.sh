@@ -36,7 +36,8 @@ export QT_QPA_PLATFORM=offscreen
 # the pytest plugin, and the mutated code for tests that start a Python of their own
 export PYTHONPATH="$PWD/scripts:$PWD/mutants/src"
 start=$(date +%s)
-# mutmut run, with its bookkeeping after each mutant batched (scripts/mutation_run.py)
+# mutmut run, with its bookkeeping after each mutant batched and one pytest session collected once for
+# every mutant (scripts/mutation_run.py; MUTATION_SESSIONS=fresh: a session per mutant)
 "$VENV/bin/python" scripts/mutation_run.py run --max-children "${MUTATION_JOBS:-2}" "$@" | tr '\r' '\n' | tail -n 1
 echo "mutation run: $(( $(date +%s) - start )) s"
 "$VENV/bin/python" scripts/mutation_report.py
