@@ -321,15 +321,16 @@ def broken_definitions(seed: int, count: int) -> Iterator[tuple[dict, dict, str,
         valid = {"Comment": "generated", **valid_machine(rng)}
         defect = DEFECTS[made % len(DEFECTS)]
         # Deep states are fewer: pick a depth first, so every depth gets its share.
-        depths = sorted({s.depth for s in sites(valid)})
-        depth = rng.choice(depths)
-        order = [i for i, s in enumerate(sites(valid)) if s.depth == depth]
+        valid_sites = list(sites(valid))
+        depth = rng.choice(sorted({s.depth for s in valid_sites}))
+        order = [i for i, s in enumerate(valid_sites) if s.depth == depth]
         rng.shuffle(order)
         broken = None
         for i in order:  # the first state of that depth the defect applies to
             if broken != valid:  # a defect that did not apply may have left it as it was: no new copy then
                 broken = json.loads(json.dumps(valid))  # a deep copy (JSON data only), faster than deepcopy
-            site = list(sites(broken))[i]
+                broken_sites = list(sites(broken))
+            site = broken_sites[i]
             reason = defect(site, broken, rng)
             if reason is not None:
                 made += 1
