@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -25,27 +24,14 @@ BERLIN, TOKYO, NEW_YORK = ZoneInfo("Europe/Berlin"), ZoneInfo("Asia/Tokyo"), Zon
 NOW = datetime(2024, 5, 3, 12, 0, tzinfo=timezone.utc)  # 14:00 in Berlin, 21:00 in Tokyo
 
 
-@pytest.fixture
-def local_zone(monkeypatch):
-    """Set the machine's zone (what the app uses when no zone is given) for one test."""
-
-    def switch(name: str) -> None:
-        monkeypatch.setenv("TZ", name)
-        time.tzset()
-
-    yield switch
-    monkeypatch.undo()
-    time.tzset()
-
-
-def test_times_are_shown_in_the_local_zone(local_zone):
+def test_times_are_shown_in_the_local_time_zone(local_time_zone):
     at = datetime(2024, 5, 3, 8, 42, 7, 250_000, tzinfo=timezone.utc)
-    local_zone("Europe/Berlin")
+    local_time_zone("Europe/Berlin")
     assert format_timestamp(at) == "2024-05-03 10:42:07"
     assert format_minute(at) == "2024-05-03 10:42"
     assert format_clock(at) == "10:42:07"
     assert format_timestamp_ms(at) == "2024-05-03 10:42:07.250"
-    local_zone("America/New_York")
+    local_time_zone("America/New_York")
     assert format_timestamp(at) == "2024-05-03 04:42:07"
     assert format_clock(at.timestamp()) == "04:42:07", "a logging record's POSIX time"
 
@@ -84,12 +70,12 @@ def test_today_is_the_local_today():
     assert format_day_time(late, datetime(2024, 5, 3, 16, 0, tzinfo=timezone.utc), NEW_YORK) == "Yesterday 19:30"
 
 
-def test_the_machine_zone_decides_today(local_zone):
+def test_the_machine_zone_decides_today(local_time_zone):
     late = datetime(2024, 5, 2, 23, 30, tzinfo=timezone.utc)
     now = datetime(2024, 5, 3, 1, 0, tzinfo=timezone.utc)
-    local_zone("Asia/Tokyo")
+    local_time_zone("Asia/Tokyo")
     assert format_day_time(late, now) == "Today 08:30"
-    local_zone("America/New_York")
+    local_time_zone("America/New_York")
     assert format_day_time(late, now) == "Today 19:30"
     assert format_day_time_in_sentence(None) == "an unknown time"
 
