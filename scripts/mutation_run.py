@@ -13,7 +13,8 @@ its coordinating process, and the child ran ``pytest.main``: configure pytest, r
 collect the test files, make their items, prepare the temporary folders; three quarters of a killed
 mutant's 0.2-0.3 s. Here the coordinator configures one session and collects every selected test once,
 just before the first mutant; each child, forked from it, runs only the items mutmut names for its mutant,
-in mutmut's order, stopping at the first failure (``-x``), with a temporary folder of its own. A mutant
+quickest first, stopping at the first failure (``-x``), with a temporary folder of its own, and with the
+mutated functions called without their trampolines (``_Trampolines``). A mutant
 whose tests are not all in that session (a test added since) gets a session of its own as before.
 ``MUTATION_SESSIONS=fresh`` runs every mutant in a session of its own.
 
@@ -47,6 +48,70 @@ def _save_unsaved() -> None:
     _last_save[0] = time.monotonic()
 
 
+class _Trampolines:
+    """Every reference to a mutated function that the modules and classes loaded hold, and what it stands for.
+
+    mutmut puts each mutated function behind a trampoline: a wrapper calling a second function that reads
+    the mutant's name from the environment and then calls the original or the mutant. Two extra calls and an
+    environment lookup on every call of every mutated function; the layout's inner loops and the validator's
+    checks made the tests that use them about twice as slow. In a mutant's child the mutant never changes:
+    each reference a module or class holds is pointed straight at what its trampoline would call (the mutant
+    for the mutated function, the original for every other). References held elsewhere (a table of
+    functions, a ``functools.partial``) keep their trampoline, which still calls the same thing, only slower.
+    """
+
+    def __init__(self) -> None:
+        import types
+
+        from mutmut.mutation.trampoline import wrap_in_trampoline
+
+        def probe() -> None:
+            return None
+
+        wrapper_code = wrap_in_trampoline({"_mutmut_orig": probe})(probe).__code__
+        #: (module dict or class, name, module of the function, its mutants by name, the original)
+        self.references: list[tuple[object, str, str, dict, object]] = []
+
+        def target(value: object) -> tuple[str, dict, object] | None:
+            if not isinstance(value, types.FunctionType) or value.__code__ is not wrapper_code:
+                return None
+            trampoline = _closure(value)["trampoline"]
+            cells = _closure(trampoline)
+            if cells["is_classmethod"]:
+                return None
+            mutants = cells["mutants_dict"]
+            return cells["decorated_func"].__module__, mutants, mutants["_mutmut_orig"]
+
+        for module in list(sys.modules.values()):
+            namespace = getattr(module, "__dict__", None)
+            if not isinstance(namespace, dict):
+                continue
+            for name, value in list(namespace.items()):
+                found = target(value)
+                if found:
+                    self.references.append((namespace, name, *found))
+                elif isinstance(value, type) and value.__module__ == getattr(module, "__name__", None):
+                    for attribute, member in list(vars(value).items()):
+                        found = target(member)
+                        if found:
+                            self.references.append((value, attribute, *found))
+
+    def bypass(self, mutant_name: str) -> None:
+        """In a mutant's child: point every reference at the mutant or the original, as its trampoline would."""
+        module, _, name = mutant_name.rpartition(".")
+        for holder, attribute, function_module, mutants, original in self.references:
+            function = mutants.get(name, original) if function_module == module else original
+            if isinstance(holder, dict):
+                holder[attribute] = function
+            else:
+                setattr(holder, attribute, function)
+
+
+def _closure(function: object) -> dict[str, object]:
+    return {name: cell.cell_contents
+            for name, cell in zip(function.__code__.co_freevars, function.__closure__ or ())}
+
+
 class _WarmSession:
     """One configured pytest session with every selected test collected, held open in the coordinator."""
 
@@ -67,6 +132,10 @@ class _WarmSession:
         self.config.hook.pytest_sessionstart(session=self.session)
         self.config.hook.pytest_collection(session=self.session)
         self.items = {item.nodeid: item for item in self.session.items}
+        from mutmut.state import state
+
+        self.durations: dict[str, float] = dict(state().duration_by_test)
+        self.trampolines = _Trampolines()
 
     def run(self, mutant_name: str, tests: list[str]) -> int | None:
         """In a mutant's child: run ``tests`` (node ids) and give pytest's exit code; None: not all known here."""
@@ -74,10 +143,15 @@ class _WarmSession:
 
         if any(test not in self.items and test not in self.deselected for test in tests):
             return None
-        items = [self.items[test] for test in tests if test in self.items]
-        items = [item for item in items if not mutation_pytest._unwanted(item, mutant_name)]
+        wanted = set(tests)
+        items = [item for nodeid, item in self.items.items()
+                 if nodeid in wanted and not mutation_pytest._unwanted(item, mutant_name)]
+        # The quickest first (their times from mutmut's stats pass; pytest's order among equals): most mutants
+        # are killed by some quick test, and the run stops at the first failure.
+        items.sort(key=lambda item: self.durations.get(item.nodeid, 0.0))
         if not items:
             return 5  # pytest's "no tests ran"
+        self.trampolines.bypass(mutant_name)
         factory = self.config._tmp_path_factory
         root = Path(tempfile.gettempdir()) / f"opsconsole-mutants-{os.getuid()}"
         root.mkdir(mode=0o700, exist_ok=True)
