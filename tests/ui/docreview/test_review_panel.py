@@ -184,7 +184,8 @@ def test_cannot_be_processed_asks_for_a_reason_and_a_confirmation_then_fails_the
     execution = wait_until(lambda: (out := sandbox_clients.client("stepfunctions").describe_execution(
         executionArn=arn)) and out["status"] == "FAILED" and out, what="the execution to fail")
     assert execution["error"] == "DocumentRejected" and execution["cause"] == "<b>Page 2</b> is missing"
-    assert ("Reject document", "document inv-0400", "ok") in audit(ctx)
+    # the result is recorded once the write's job has finished, which may be just after AWS shows its effect
+    qtbot.waitUntil(lambda: ("Reject document", "document inv-0400", "ok") in audit(ctx), timeout=TIMEOUT)
 
 
 def test_a_review_whose_execution_stopped_waiting_says_so_and_leaves_the_queue(
