@@ -3,6 +3,7 @@
 from opsconsole.sandbox.scenario.docreview.live import DocReviewActivity
 from opsconsole.sandbox.scenario.docreview.seed import (
     DocReviewSeed,
+    SeedStopped,
     execution_input,
     intake,
     put_object,
@@ -10,5 +11,5 @@ from opsconsole.sandbox.scenario.docreview.seed import (
 )
 from opsconsole.sandbox.scenario.docreview.workforce import Workforce
 
-__all__ = ["DocReviewActivity", "DocReviewSeed", "Workforce", "execution_input", "intake", "put_object",
-           "seed_docreview"]
+__all__ = ["DocReviewActivity", "DocReviewSeed", "SeedStopped", "Workforce", "execution_input", "intake",
+           "put_object", "seed_docreview"]

@@ -69,8 +69,8 @@ class DocReviewActivity:
     def _finish(self) -> None:
         try:
             if self.seeded.finish is not None:
-                self.seeded.finish()
-        except Exception:
+                self.seeded.finish(self._stopping)
+        except Exception:  # SeedStopped too: the sandbox is stopping, the rest is not needed
             if not self._stopping.is_set():
                 log.exception("sandbox: the document pipeline's executions could not be started")
         finally:

@@ -77,7 +77,8 @@ class DocReviewSeed:
 
     summary: dict[str, Any]
     documents: dict[str, Document] = field(repr=False)
-    #: starts the pipeline's executions (run by :class:`.live.DocReviewActivity` after the sandbox is ready)
+    #: ``finish(stopping)`` starts the pipeline's executions (run by :class:`.live.DocReviewActivity` after the
+    #: sandbox is ready); once the ``stopping`` event is set it gives up between steps with :class:`SeedStopped`
     finish: Any = field(default=None, repr=False)
     #: set once the executions run and their review items are in the table
     ready: threading.Event = field(default_factory=threading.Event, repr=False)
@@ -182,15 +183,17 @@ def review_item(doc: Document, status: str, queued_at: dt.datetime, **extra: Any
 
 
 def intake(sqs: Any, dynamodb: Any, queue_url: str, queued_at: dict[str, dt.datetime] | None = None,
-           wait: float = 0.0, expected: int = 0) -> list[str]:
+           wait: float = 0.0, expected: int = 0, stopping: threading.Event | None = None) -> list[str]:
     """Turn review requests in the queue into WAITING items (what the queue's consumer Lambda does).
 
     ``queued_at`` backdates documents the seed started late; ``expected`` keeps
-    reading (up to ``wait`` seconds) until that many requests arrived. Returns the document ids.
+    reading (up to ``wait`` seconds) until that many requests arrived, or ``stopping`` is set. Returns the
+    document ids.
     """
     done: list[str] = []
     end = time.monotonic() + wait
     while True:
+        _go_on(stopping)
         messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10,
                                        VisibilityTimeout=60).get("Messages", [])
         for message in messages:
@@ -229,9 +232,19 @@ def _backdate(execution: Any, start: dt.datetime) -> None:
         event["timestamp"] = iso_8601_datetime_with_milliseconds(when)
 
 
-def _wait(condition: Any, what: str, deadline: float = _DEADLINE) -> Any:
+class SeedStopped(Exception):
+    """The sandbox is stopping: the rest of the seed would be thrown away, so it is not done."""
+
+
+def _go_on(stopping: threading.Event | None) -> None:
+    if stopping is not None and stopping.is_set():
+        raise SeedStopped
+
+
+def _wait(condition: Any, what: str, deadline: float = _DEADLINE, stopping: threading.Event | None = None) -> Any:
     end = time.monotonic() + deadline
     while time.monotonic() < end:
+        _go_on(stopping)
         result = condition()
         if result:
             return result
@@ -280,7 +293,7 @@ def seed_docreview(*, s3: Any, dynamodb: Any, sqs: Any, stepfunctions: Any, sfn_
     work = dict(stepfunctions=stepfunctions, sqs=sqs, dynamodb=dynamodb, sfn_backend=sfn_backend, a2i=a2i,
                 queue_url=queue_url, flow_arns=flow_arns, stages=stages, queued=queued, now=now,
                 seed_value=seed_value, documents=documents)
-    return DocReviewSeed(summary, documents, lambda: _finish(summary, **work))
+    return DocReviewSeed(summary, documents, lambda stopping=None: _finish(summary, stopping=stopping, **work))
 
 
 #: stages whose documents have a real execution
@@ -289,12 +302,14 @@ _REAL = ("waiting", "claimed", "run_reviewed", "run_rejected", "a2i_running", "r
 
 def _finish(summary: dict[str, Any], *, stepfunctions: Any, sqs: Any, dynamodb: Any, sfn_backend: Any,
             a2i: A2IBackend, queue_url: str, flow_arns: dict[str, str], stages: dict[str, list[Document]],
-            queued: dict[str, dt.datetime], now: dt.datetime, seed_value: int, documents: dict[str, Document]) -> None:
+            queued: dict[str, dt.datetime], now: dt.datetime, seed_value: int, documents: dict[str, Document],
+            stopping: threading.Event | None = None) -> None:
     """What the seed leaves to the background: history, A2I loops, the state machine, its executions."""
     rng = random.Random(f"{seed_value}:docreview:history")
     archive = generate(seed_value, ARCHIVE_DOCUMENTS, now - dt.timedelta(hours=1), span_days=14.0, series=50000,
                        label="archive")
     for doc in archive:
+        _go_on(stopping)
         put_object(f"{doc.prefix}extraction.json", json.dumps(doc.extraction()).encode())
         documents[doc.document_id] = doc
     # earlier documents, processed before the executions below
@@ -314,12 +329,15 @@ def _finish(summary: dict[str, Any], *, stepfunctions: Any, sqs: Any, dynamodb: 
             "document_id": {"S": doc.document_id}, "doc_type": {"S": doc.doc_type}, "tenant": {"S": doc.tenant},
             "reviewed_by": {"S": "machine"}, "record": {"S": json.dumps(record)},
             "recorded_at": {"S": outputs.iso(doc.received + dt.timedelta(minutes=2))}})
+    _go_on(stopping)
     _batch_put(dynamodb, c.DOCUMENT_REVIEW_TABLE, history)
     _batch_put(dynamodb, c.ORDER_RECORDS_TABLE, order_records)
+    _go_on(stopping)
     loops = _seed_loops(a2i, archive, flow_arns, now, seed_value)
     # loops whose time with the workforce is over by now end as the workforce would have ended them
     Workforce(a2i, put_object, stepfunctions, seed_value, {d.document_id: d.truth for d in archive}).step(
         now, only={d.loop_name for d in archive})
+    _go_on(stopping)
 
     machine_arn = stepfunctions.create_state_machine(
         name=c.STATE_MACHINES["documents"], roleArn=c.ROLE_ARN, type="STANDARD",
@@ -328,7 +346,7 @@ def _finish(summary: dict[str, Any], *, stepfunctions: Any, sqs: Any, dynamodb: 
     )["stateMachineArn"]
     start_executions(summary, stepfunctions=stepfunctions, sqs=sqs, dynamodb=dynamodb, sfn_backend=sfn_backend,
                      a2i=a2i, machine_arn=machine_arn, queue_url=queue_url, flow_arns=flow_arns, stages=stages,
-                     queued=queued, rng=random.Random(f"{seed_value}:docreview:executions"))
+                     queued=queued, rng=random.Random(f"{seed_value}:docreview:executions"), stopping=stopping)
     statuses: dict[str, int] = {}
     for loop in list(a2i.loops.values()):
         statuses[loop.status] = statuses.get(loop.status, 0) + 1
@@ -342,7 +360,8 @@ def _finish(summary: dict[str, Any], *, stepfunctions: Any, sqs: Any, dynamodb: 
 
 def start_executions(summary: dict[str, Any], *, stepfunctions: Any, sqs: Any, dynamodb: Any, sfn_backend: Any,
                      a2i: A2IBackend, machine_arn: str, queue_url: str, flow_arns: dict[str, str],
-                     stages: dict[str, list[Document]], queued: dict[str, dt.datetime], rng: random.Random) -> None:
+                     stages: dict[str, list[Document]], queued: dict[str, dt.datetime], rng: random.Random,
+                     stopping: threading.Event | None = None) -> None:
     """The pipeline's real executions (in the background after start: parsing and running them costs
     seconds of CPU): documents waiting for the console with their tokens in the table, waiting on A2I,
     claimed, and a few run to the end (recorded, reviewed, rejected)."""
@@ -357,6 +376,7 @@ def start_executions(summary: dict[str, Any], *, stepfunctions: Any, sqs: Any, d
     real += [(d, "a2i") for d in stages["a2i_running"]] + [(d, "console") for d in stages["run_clean"]]
 
     def start(entry: tuple[Document, str]) -> None:
+        _go_on(stopping)
         doc, route = entry
         started[doc.document_id] = stepfunctions.start_execution(
             stateMachineArn=machine_arn, name=doc.document_id,
@@ -366,12 +386,13 @@ def start_executions(summary: dict[str, Any], *, stepfunctions: Any, sqs: Any, d
         list(pool.map(start, real))
 
     console_docs = [d for s in ("waiting", "claimed", "run_reviewed", "run_rejected") for d in stages[s]]
-    intake(sqs, dynamodb, queue_url, queued, wait=_DEADLINE, expected=len(console_docs))
+    intake(sqs, dynamodb, queue_url, queued, wait=_DEADLINE, expected=len(console_docs), stopping=stopping)
     tokens = {}
     for doc in console_docs:
         item = dynamodb.get_item(TableName=c.DOCUMENT_REVIEW_TABLE, Key={"document_id": {"S": doc.document_id}})["Item"]
         tokens[doc.document_id] = item["task_token"]["S"]
-    _wait(lambda: all(d.loop_name in a2i.loops for d in stages["a2i_running"]), "the pipeline's human loops")
+    _wait(lambda: all(d.loop_name in a2i.loops for d in stages["a2i_running"]), "the pipeline's human loops",
+          stopping=stopping)
     for doc in stages["waiting"] + stages["claimed"] + stages["a2i_running"]:
         _backdate(sfn_backend.describe_execution(started[doc.document_id]), doc.received)
     for doc in stages["a2i_running"]:
@@ -404,7 +425,7 @@ def start_executions(summary: dict[str, Any], *, stepfunctions: Any, sqs: Any, d
         dynamodb.put_item(TableName=c.DOCUMENT_REVIEW_TABLE, Item=item)
     _wait(lambda: all(sfn_backend.describe_execution(started[d.document_id]).status != "RUNNING"
                       for s in ("run_clean", "run_reviewed", "run_rejected") for d in stages[s]),
-          "the finished document executions")
+          "the finished document executions", stopping=stopping)
 
 
 def _batch_put(dynamodb: Any, table: str, items: list[dict[str, Any]]) -> None:
