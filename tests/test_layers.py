@@ -25,7 +25,7 @@ AREAS = ("executions", "lexreview", "alerts", "forecasts", "docreview")
 AREA_LAYERS = ("opsconsole.core", "opsconsole.ui", "opsconsole.sandbox.scenario")
 #: The wiring at the top: the command lines, and the scenario's seeding order. They
 #: put areas together, so they may reach into them; nothing else may.
-WIRING = ("opsconsole.app", "opsconsole.graphcli", "opsconsole.sandbox.scenario")
+WIRING = ("opsconsole.app", "opsconsole.graphcli", "opsconsole.sandbox.scenario.seeding")
 
 
 # -- reading the source -------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 
-from opsconsole.sandbox.scenario import plan_for
+from opsconsole.sandbox.scenario.seeding import plan_for
 
 NOW = dt.datetime(2026, 6, 15, 9, 30, tzinfo=dt.timezone.utc)
 

@@ -22,7 +22,7 @@ from opsconsole.sandbox.cloudwatch import service as cloudwatch
 from opsconsole.sandbox.dynamodb import atomic_writes, indexes, item_pages
 from opsconsole.sandbox.forecast import service as forecast
 from opsconsole.sandbox.lexv2 import service as lexv2
-from opsconsole.sandbox.scenario import Clients, LiveActivity, LiveAlerts, Scenario, seed
+from opsconsole.sandbox.scenario.seeding import Clients, LiveActivity, LiveAlerts, Scenario, seed
 from opsconsole.sandbox.faults import FaultMiddleware, parse_spec
 from opsconsole.sandbox.server import ExtensionRegistry, SandboxServer, import_moto_services, make_app
 from opsconsole.sandbox.scenario.docreview import DocReviewActivity

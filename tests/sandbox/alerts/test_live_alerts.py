@@ -14,7 +14,7 @@ DE_ALARM = "checkout-orders-anomaly-DE"
 
 def test_kpi_anomaly_starts_and_ends(sandbox, cloudwatch):
     from opsconsole.sandbox.cloudwatch import service
-    from opsconsole.sandbox.scenario import LiveAlerts
+    from opsconsole.sandbox.scenario.seeding import LiveAlerts
     from opsconsole.sandbox.scenario.alerts import seed
 
     seeded = cloudwatch.describe_alarms(AlarmNames=[DE_ALARM])["MetricAlarms"][0]

@@ -19,7 +19,7 @@ DATA = Path(__file__).resolve().parents[2] / "data" / "asl"
 
 
 def training_graph():
-    from opsconsole.sandbox.scenario.executions.seed import build_definitions
+    from opsconsole.sandbox.scenario.executions.definitions import build_definitions
 
     return build_graph(build_definitions("http://127.0.0.1:4599")["training"])
 

@@ -371,3 +371,14 @@ def recording_variant(definition: Definition, *, timeout_seconds: int | None = N
             text = text.replace(old, new)
         clone = json.loads(text)
     return clone
+
+
+def build_definitions(endpoint_url: str) -> dict[str, Definition]:
+    """role -> ASL definition (queue URLs depend on the endpoint)."""
+    return {
+        "training": training(),
+        "evaluation": evaluation(),
+        "comparison": comparison(c.queue_url(endpoint_url, c.APPROVAL_QUEUE)),
+        "inference": inference(),
+        "transaction": transaction(c.queue_url(endpoint_url, c.REVIEW_QUEUE)),
+    }

@@ -31,17 +31,6 @@ _POLL = 0.1
 _HEAD_START = 0.4
 
 
-def build_definitions(endpoint_url: str) -> dict[str, dict[str, Any]]:
-    """role -> ASL definition (queue URLs depend on the endpoint)."""
-    return {
-        "training": definitions.training(),
-        "evaluation": definitions.evaluation(),
-        "comparison": definitions.comparison(c.queue_url(endpoint_url, c.APPROVAL_QUEUE)),
-        "inference": definitions.inference(),
-        "transaction": definitions.transaction(c.queue_url(endpoint_url, c.REVIEW_QUEUE)),
-    }
-
-
 def create_state_machines(sfn: Any, defs: dict[str, dict[str, Any]]) -> dict[str, str]:
     """Create the scenario's state machines; returns role -> ARN."""
     arns = {}
