@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ EPS = 0.5
 
 
 def _definitions() -> dict[str, object]:
-    from opsconsole.sandbox.scenario.executions.seed import build_definitions
+    from opsconsole.sandbox.scenario.executions.definitions import build_definitions
 
     defs: dict[str, object] = {p.stem: p.read_text(encoding="utf-8") for p in sorted(DATA.glob("*.json"))}
     defs.update({f"sandbox-{k}": v for k, v in build_definitions("http://127.0.0.1:4599").items()})
@@ -140,16 +141,32 @@ def reaches(definition: object) -> dict[str, set[str]]:
     return out
 
 
-@pytest.mark.parametrize("name", sorted(DEFINITIONS))
-def test_layout_properties(name):
-    definition = DEFINITIONS[name]
-    check_layout(build_graph(definition), definition)
+@pytest.fixture(scope="module")
+def graphs() -> Callable[[str], Graph]:
+    """A sample definition's graph by name, laid out once for the tests that only read it (a Graph is frozen).
+
+    Laid out when first asked for in a test, never at import: a mutation run's child must lay it out with
+    its own mutant, not inherit a graph laid out before.
+    """
+    built: dict[str, Graph] = {}
+
+    def graph(name: str) -> Graph:
+        if name not in built:
+            built[name] = build_graph(DEFINITIONS[name])
+        return built[name]
+
+    return graph
 
 
 @pytest.mark.parametrize("name", sorted(DEFINITIONS))
-def test_next_targets_lie_below_their_source_outside_cycles(name):
+def test_layout_properties(name, graphs):
+    check_layout(graphs(name), DEFINITIONS[name])
+
+
+@pytest.mark.parametrize("name", sorted(DEFINITIONS))
+def test_next_targets_lie_below_their_source_outside_cycles(name, graphs):
     definition = DEFINITIONS[name]
-    graph, reach = build_graph(definition), reaches(definition)
+    graph, reach = graphs(name), reaches(definition)
     for e in graph.edges:
         if e.kind in ("start", "end") or e.source in reach.get(e.target, set()):
             continue  # part of a cycle: one of its edges has to point up
@@ -193,14 +210,14 @@ def test_a_transition_back_to_its_own_state_loops_out_on_the_right_with_its_labe
                             and other.y < mid + 9 and mid - 9 < other.y + other.h), f"label over {other.id}"
 
 
-def test_layout_is_deterministic():
-    for definition in DEFINITIONS.values():
-        assert build_graph(definition) == build_graph(definition)
+def test_layout_is_deterministic(graphs):
+    for name, definition in DEFINITIONS.items():
+        assert build_graph(definition) == graphs(name)  # laid out twice, in this test or an earlier one
     text = DEFINITIONS["deep_nesting"]
     assert build_graph(text) == build_graph(json.loads(text))
 
 
-def test_layout_does_not_depend_on_hash_seeds():
+def test_layout_does_not_depend_on_hash_seeds(graphs):
     # This process hashes strings with a random seed (or the one PYTHONHASHSEED names); the child hashes
     # them with another one: the same graph either way.
     seed = "2" if os.environ.get("PYTHONHASHSEED") == "1" else "1"
@@ -208,7 +225,7 @@ def test_layout_does_not_depend_on_hash_seeds():
               "print(hashlib.sha256(repr(build_graph(open(sys.argv[1]).read())).encode()).hexdigest())")
     out = subprocess.run([sys.executable, "-c", script, str(DATA / "generated_300_states.json")],
                          capture_output=True, text=True, check=True, env={**os.environ, "PYTHONHASHSEED": seed})
-    here = hashlib.sha256(repr(build_graph((DATA / "generated_300_states.json").read_text())).encode()).hexdigest()
+    here = hashlib.sha256(repr(graphs("generated_300_states")).encode()).hexdigest()
     assert out.stdout.strip() == here
 
 
@@ -230,8 +247,8 @@ def test_deep_nesting_keeps_depths():
     assert graph.node_for_state("Analyse catalogue").depth == 0
 
 
-def test_300_states_lay_out():
-    graph = build_graph(DEFINITIONS["generated_300_states"])
+def test_300_states_lay_out(graphs):
+    graph = graphs("generated_300_states")
     assert graph.state_count == 300
     assert graph.height > graph.width  # a pipeline reads top to bottom
 
