@@ -116,6 +116,14 @@ def _phase(what: str):  # noqa: ANN202
     print(f"mutation run: {what}: {time.monotonic() - start:.0f} s", file=sys.__stderr__, flush=True)
 
 
+def _resident_mb() -> str:
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            return next(str(int(line.split()[1]) // 1024) for line in status if line.startswith("VmRSS:"))
+    except (OSError, StopIteration, ValueError):
+        return "?"
+
+
 def _closure(function: object) -> dict[str, object]:
     return {name: cell.cell_contents
             for name, cell in zip(function.__code__.co_freevars, function.__closure__ or ())}
@@ -226,6 +234,7 @@ def _warm_runner(max_workers: int = 1):  # noqa: ANN202
         def startup(self) -> None:
             with _phase("collecting the tests once"):
                 self.test_runner.start_warm_session()
+            print(f"mutation run: each mutant forked from a process of {_resident_mb()} MB", file=sys.__stderr__)
             super().startup()
 
         def collect_stats(self, tests) -> int:  # noqa: ANN001
@@ -257,7 +266,8 @@ def _warm_runner(max_workers: int = 1):  # noqa: ANN202
                 return run_in_fork(lambda: self.test_runner.run_tests(mutant_name=None, tests=tests_list))
 
         def run_forced_fail(self) -> int:
-            return run_in_fork(self.test_runner.run_forced_fail)
+            with _phase("forced-fail run"):
+                return run_in_fork(self.test_runner.run_forced_fail)
 
         def list_all_tests(self) -> ListAllTestsResult:
             try:
