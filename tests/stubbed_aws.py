@@ -15,11 +15,13 @@ One mechanism for every area: the Step Functions helpers (``actions_support``,
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import boto3
 from botocore.loaders import create_loader
 from botocore.response import StreamingBody
 from botocore.stub import Stubber
@@ -36,10 +38,23 @@ REGION = "eu-west-1"
 _MODELS = create_loader()
 
 
+@functools.cache
+def _session(region: str) -> boto3.Session:
+    """One session per region, made by the console's own ``Clients``, shared by every test's clients.
+
+    A new botocore session registers a few hundred event handlers, each one's signature inspected: about
+    25 ms, more than most tests take. The console registers its hooks on each client (its own copy of the
+    session's events), never on the session, so tests sharing it do not see each other's stubs or hooks.
+    """
+    session = Clients(Connection(region=region, access_key="testing", secret_key="testing")).session()
+    session._session.register_component("data_loader", _MODELS)
+    return session
+
+
 def offline_clients(region: str = REGION) -> Clients:
     """The console's clients with dummy keys and no endpoint of their own to reach."""
     clients = Clients(Connection(region=region, access_key="testing", secret_key="testing"))
-    clients.session()._session.register_component("data_loader", _MODELS)
+    clients._session = _session(region)
     return clients
 
 
