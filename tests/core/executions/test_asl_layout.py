@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import random
 import subprocess
 import sys
 from collections import defaultdict
@@ -12,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
 from opsconsole.core.executions.asl import Graph, StateNode, build_graph, parse_definition, state_names
@@ -254,22 +255,21 @@ def test_300_states_lay_out(graphs):
 
 
 # A random but valid definition: a chain of states in each scope, with forward
-# jumps, back jumps (loops), catches and nested Parallel/Map containers.
-@st.composite
-def random_definitions(draw, depth: int = 0, prefix: str = "S") -> dict:
-    n = draw(st.integers(1, 6 if depth else 8))
+# jumps, back jumps (loops), catches and nested Parallel/Map containers. Made with
+# a Random Hypothesis seeds: drawing each choice through Hypothesis took most of the
+# test's time; a failure shows the definition (``note``) and Hypothesis keeps its seed.
+def random_definition(rng: random.Random, depth: int = 0, prefix: str = "S") -> dict:
+    n = rng.randint(1, 6 if depth else 8)
     names = [f"{prefix}{i}" for i in range(n)]
     states: dict = {}
     for i, name in enumerate(names):
-        kind = draw(st.sampled_from(["Pass", "Task", "Choice", "Wait", "Fail"]
-                                    + (["Parallel", "Map"] if depth < 3 else [])))
+        kind = rng.choice(["Pass", "Task", "Choice", "Wait", "Fail"] + (["Parallel", "Map"] if depth < 3 else []))
         nxt = names[i + 1] if i + 1 < n else None
-        target = lambda: draw(st.sampled_from(names))  # noqa: E731 - local shorthand
         if kind == "Fail" or (kind == "Choice" and nxt is None):
             states[name] = {"Type": "Fail"} if kind == "Fail" else {"Type": "Succeed"}
             continue
         if kind == "Choice":
-            rules = [{"Variable": "$.x", "NumericEquals": j, "Next": target()} for j in range(draw(st.integers(1, 3)))]
+            rules = [{"Variable": "$.x", "NumericEquals": j, "Next": rng.choice(names)} for j in range(rng.randint(1, 3))]
             states[name] = {"Type": "Choice", "Choices": rules, "Default": nxt}
             continue
         body: dict = {"Type": kind}
@@ -278,12 +278,11 @@ def random_definitions(draw, depth: int = 0, prefix: str = "S") -> dict:
         if kind == "Wait":
             body["Seconds"] = 1
         if kind == "Parallel":
-            count = draw(st.integers(1, 3))
-            body["Branches"] = [draw(random_definitions(depth + 1, f"{name}b{j}_")) for j in range(count)]
+            body["Branches"] = [random_definition(rng, depth + 1, f"{name}b{j}_") for j in range(rng.randint(1, 3))]
         if kind == "Map":
-            body["ItemProcessor"] = draw(random_definitions(depth + 1, f"{name}m_"))
-        if kind in ("Task", "Parallel", "Map") and draw(st.booleans()):
-            body["Catch"] = [{"ErrorEquals": ["States.ALL"], "Next": target()}]
+            body["ItemProcessor"] = random_definition(rng, depth + 1, f"{name}m_")
+        if kind in ("Task", "Parallel", "Map") and rng.random() < 0.5:
+            body["Catch"] = [{"ErrorEquals": ["States.ALL"], "Next": rng.choice(names)}]
         body.update({"Next": nxt} if nxt else {"End": True})
         states[name] = body
     # AWS refuses states nothing leads to: keep the ones reachable from the start.
@@ -300,11 +299,30 @@ def random_definitions(draw, depth: int = 0, prefix: str = "S") -> dict:
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(random_definitions())
-def test_layout_properties_hold_for_random_definitions(definition):
+@given(st.randoms(use_true_random=True))
+def test_layout_properties_hold_for_random_definitions(rng):
+    definition = random_definition(rng)
+    note(json.dumps(definition))
     graph = build_graph(definition)
     check_layout(graph, definition)
     assert graph == build_graph(definition)
+
+
+def test_random_definitions_are_valid_and_nest_every_container_kind():
+    rng = random.Random(5)
+    made = [random_definition(rng) for _ in range(200)]
+    types = set()
+
+    def walk(machine: dict, depth: int) -> None:
+        for body in machine["States"].values():
+            types.add((body["Type"], min(depth, 2)))
+            for inner in body.get("Branches", []) + ([body["ItemProcessor"]] if "ItemProcessor" in body else []):
+                walk(inner, depth + 1)
+
+    for definition in made:
+        parse_definition(definition)  # valid: raises otherwise
+        walk(definition, 0)
+    assert {("Parallel", 1), ("Map", 1), ("Parallel", 2), ("Map", 2), ("Choice", 2), ("Task", 2)} <= types
 
 
 # -- text measured by the caller -----------------------------------------------------------------
