@@ -56,9 +56,11 @@ class _Trampolines:
     the mutant's name from the environment and then calls the original or the mutant. Two extra calls and an
     environment lookup on every call of every mutated function; the layout's inner loops and the validator's
     checks made the tests that use them about twice as slow. In a mutant's child the mutant never changes:
-    each reference a module or class holds is pointed straight at what its trampoline would call (the mutant
-    for the mutated function, the original for every other). References held elsewhere (a table of
-    functions, a ``functools.partial``) keep their trampoline, which still calls the same thing, only slower.
+    each reference a module or class holds is pointed straight at what its trampoline would call. The
+    coordinator points every one at its original once, when the mutants start (it runs no test after that);
+    a child then points the few references to its mutant's function at the mutant. References held
+    elsewhere (a table of functions, a ``functools.partial``) keep their trampoline, which still calls the
+    same thing, only slower.
     """
 
     def __init__(self) -> None:
@@ -70,42 +72,52 @@ class _Trampolines:
             return None
 
         wrapper_code = wrap_in_trampoline({"_mutmut_orig": probe})(probe).__code__
-        #: (module dict or class, name, module of the function, its mutants by name, the original)
-        self.references: list[tuple[object, str, str, dict, object]] = []
+        #: (module dict or class, name, the original)
+        self.references: list[tuple[object, str, object]] = []
+        #: a mutant's full name -> (module dict or class, name, the mutant) of each reference to its function
+        self.by_mutant: dict[str, list[tuple[object, str, object]]] = {}
 
-        def target(value: object) -> tuple[str, dict, object] | None:
+        def add(holder: object, attribute: str, value: object) -> bool:
             if not isinstance(value, types.FunctionType) or value.__code__ is not wrapper_code:
-                return None
+                return False
             trampoline = _closure(value)["trampoline"]
             cells = _closure(trampoline)
             if cells["is_classmethod"]:
-                return None
+                return True
             mutants = cells["mutants_dict"]
-            return cells["decorated_func"].__module__, mutants, mutants["_mutmut_orig"]
+            module = cells["decorated_func"].__module__
+            self.references.append((holder, attribute, mutants["_mutmut_orig"]))
+            for key, mutant in mutants.items():
+                if key != "_mutmut_orig":
+                    self.by_mutant.setdefault(f"{module}.{key}", []).append((holder, attribute, mutant))
+            return True
 
         for module in list(sys.modules.values()):
             namespace = getattr(module, "__dict__", None)
             if not isinstance(namespace, dict):
                 continue
             for name, value in list(namespace.items()):
-                found = target(value)
-                if found:
-                    self.references.append((namespace, name, *found))
-                elif isinstance(value, type) and value.__module__ == getattr(module, "__name__", None):
+                if not add(namespace, name, value) and isinstance(value, type) \
+                        and value.__module__ == getattr(module, "__name__", None):
                     for attribute, member in list(vars(value).items()):
-                        found = target(member)
-                        if found:
-                            self.references.append((value, attribute, *found))
+                        add(value, attribute, member)
 
-    def bypass(self, mutant_name: str) -> None:
-        """In a mutant's child: point every reference at the mutant or the original, as its trampoline would."""
-        module, _, name = mutant_name.rpartition(".")
-        for holder, attribute, function_module, mutants, original in self.references:
-            function = mutants.get(name, original) if function_module == module else original
-            if isinstance(holder, dict):
-                holder[attribute] = function
-            else:
-                setattr(holder, attribute, function)
+    @staticmethod
+    def _point(holder: object, attribute: str, function: object) -> None:
+        if isinstance(holder, dict):
+            holder[attribute] = function
+        else:
+            setattr(holder, attribute, function)
+
+    def originals_everywhere(self) -> None:
+        """In the coordinator, once the mutants start: every reference straight at its original."""
+        for holder, attribute, original in self.references:
+            self._point(holder, attribute, original)
+
+    def mutant_in_place(self, mutant_name: str) -> None:
+        """In a mutant's child: the references to its function straight at the mutant."""
+        for holder, attribute, mutant in self.by_mutant.get(mutant_name.replace("__init__.", ""), ()):
+            self._point(holder, attribute, mutant)
 
 
 @contextlib.contextmanager
@@ -113,7 +125,8 @@ def _phase(what: str):  # noqa: ANN202
     """Say on stderr how long a step before the mutants took (mutmut's progress line is on stdout)."""
     start = time.monotonic()
     yield
-    print(f"mutation run: {what}: {time.monotonic() - start:.0f} s", file=sys.__stderr__, flush=True)
+    print(f"mutation run: {what}: {time.monotonic() - start:.0f} s (ended {time.strftime('%H:%M:%S')})",
+          file=sys.__stderr__, flush=True)
 
 
 def _resident_mb() -> str:
@@ -153,11 +166,16 @@ class _WarmSession:
 
         self.durations: dict[str, float] = dict(state().duration_by_test)
         self.trampolines = _Trampolines()
+        self.trampolines.originals_everywhere()
+        self.temporary = Path(tempfile.gettempdir()) / f"opsconsole-mutants-{os.getuid()}"
+        self.temporary.mkdir(mode=0o700, exist_ok=True)
+        atexit.register(shutil.rmtree, self.temporary, ignore_errors=True)
 
     def run(self, mutant_name: str, tests: list[str]) -> int | None:
         """In a mutant's child: run ``tests`` (node ids) and give pytest's exit code; None: not all known here."""
         import mutation_pytest
 
+        self.trampolines.mutant_in_place(mutant_name)
         if any(test not in self.items and test not in self.deselected for test in tests):
             return None
         wanted = set(tests)
@@ -168,22 +186,18 @@ class _WarmSession:
         items.sort(key=lambda item: self.durations.get(item.nodeid, 0.0))
         if not items:
             return 5  # pytest's "no tests ran"
-        self.trampolines.bypass(mutant_name)
         factory = self.config._tmp_path_factory
-        root = Path(tempfile.gettempdir()) / f"opsconsole-mutants-{os.getuid()}"
-        root.mkdir(mode=0o700, exist_ok=True)
-        factory._given_basetemp = root / str(os.getpid())
+        # A folder per child, left for the coordinator to remove at the end (pytest empties one whose process
+        # number comes round again before using it).
+        factory._given_basetemp = self.temporary / str(os.getpid())
         factory._basetemp = None
-        try:
-            hook = self.config.hook
-            for index, item in enumerate(items):
-                next_item = items[index + 1] if index + 1 < len(items) else None
-                hook.pytest_runtest_protocol(item=item, nextitem=next_item)
-                if self.session.testsfailed or self.session.shouldfail or self.session.shouldstop:
-                    break
-            return 1 if self.session.testsfailed else 0
-        finally:
-            shutil.rmtree(factory._given_basetemp, ignore_errors=True)
+        hook = self.config.hook
+        for index, item in enumerate(items):
+            next_item = items[index + 1] if index + 1 < len(items) else None
+            hook.pytest_runtest_protocol(item=item, nextitem=next_item)
+            if self.session.testsfailed or self.session.shouldfail or self.session.shouldstop:
+                break
+        return 1 if self.session.testsfailed else 0
 
 
 def _warm_runner(max_workers: int = 1):  # noqa: ANN202
